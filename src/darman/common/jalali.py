@@ -1,0 +1,63 @@
+"""Jalali (Solar Hijri) calendar: stored dates are Gregorian, users read Jalali."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import jdatetime
+
+from darman.common.errors import InvalidInput
+from darman.common.persian import to_ascii_digits, to_persian_digits
+
+_JALALI_RE = re.compile(r"^\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*$")
+
+MONTHS_FA = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)
+
+
+def to_jalali(day: dt.date) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=day)
+
+
+def format_jalali(day: dt.date | dt.datetime | None, *, persian_digits: bool = True) -> str:
+    """``1403/01/01`` style; Persian digits unless asked otherwise; empty for None."""
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    j = to_jalali(day)
+    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    return to_persian_digits(text) if persian_digits else text
+
+
+def format_jalali_long(day: dt.date) -> str:
+    """``۱ فروردین ۱۴۰۳``: day, month name, year."""
+    j = to_jalali(day)
+    return f"{to_persian_digits(j.day)} {MONTHS_FA[j.month - 1]} {to_persian_digits(j.year)}"
+
+
+def parse_jalali(text: str, *, field: str = "date") -> dt.date:
+    """Parse ``YYYY/MM/DD`` in the Jalali calendar (any digit script) to a Gregorian date."""
+    match = _JALALI_RE.match(to_ascii_digits(text))
+    if not match:
+        raise InvalidInput(f"{field}: '{text}' is not a Jalali date of the form YYYY/MM/DD")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return jdatetime.date(year, month, day).togregorian()
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: '{text}' is not a real Jalali date ({exc})") from exc
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The fiscal year is the Jalali year: it starts at Nowruz (1 Farvardin)."""
+    return int(to_jalali(day).year)
+
+
+def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """First and last Gregorian day of Jalali year ``year`` (Esfand 29 or 30)."""
+    start = jdatetime.date(year, 1, 1).togregorian()
+    end = jdatetime.date(year + 1, 1, 1).togregorian() - dt.timedelta(days=1)
+    return start, end

@@ -1,0 +1,1 @@
+"""Reference data every domain uses: provinces, facilities, insured, practitioners, catalogues, tariffs."""

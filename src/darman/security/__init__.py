@@ -1,0 +1,1 @@
+"""Users, roles, scopes, passwords, tokens and API keys."""

@@ -1,0 +1,48 @@
+"""All configuration, read from the environment with the DARMAN_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from darman.common.errors import ConfigurationError
+
+DEMO_SECRET = "darman-demo-secret-not-for-production-use"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DARMAN_", env_file=None, extra="ignore")
+
+    database_url: str = "sqlite:///var/darman.db"
+    secret_key: str = DEMO_SECRET
+    demo_mode: bool = False
+    access_token_minutes: int = 30
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    sql_echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or ":memory:" in self.database_url:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+    def check_secret(self) -> None:
+        """The demo secret signs tokens anyone can forge; refuse it outside demo mode."""
+        if self.secret_key == DEMO_SECRET and not self.demo_mode:
+            raise ConfigurationError(
+                "DARMAN_SECRET_KEY is the public demo secret; set a secret of your own "
+                "or run in demo mode (DARMAN_DEMO_MODE=1)"
+            )
+        if len(self.secret_key) < 32:
+            raise ConfigurationError("DARMAN_SECRET_KEY must be at least 32 characters long")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

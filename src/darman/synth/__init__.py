@@ -1,0 +1,1 @@
+"""Reproducible synthetic national dataset on the real province figures."""
