@@ -38,7 +38,9 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             raise ValueError("timestamps must be timezone-aware")
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

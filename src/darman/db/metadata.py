@@ -6,10 +6,9 @@ models, and nothing in a domain imports it.
 
 from __future__ import annotations
 
-from darman.db.base import Base
-
 # Imported for their side effect of registering tables on Base.metadata.
 from darman.audit import models as _audit_models  # noqa: F401
+from darman.db.base import Base
 from darman.registry import models as _registry_models  # noqa: F401
 from darman.security import models as _security_models  # noqa: F401
 from darman.synth import models as _synth_models  # noqa: F401

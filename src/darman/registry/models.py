@@ -74,7 +74,7 @@ class Insured(Base):
 
 
 class CoveragePeriod(Base):
-    """A span of cover; ``end_date`` null means open-ended. Eligibility on a day comes from these."""
+    """A span of cover; a null ``end_date`` is open-ended. Eligibility is answered from these."""
 
     __tablename__ = "coverage_periods"
     __table_args__ = (Index("ix_coverage_periods_insured_start", "insured_id", "start_date"),)

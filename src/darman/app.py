@@ -1,0 +1,69 @@
+"""The application factory: one process serving the REST API, the FHIR facade and the web pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from darman import __version__
+from darman.audit.api import router as audit_router
+from darman.common import problems
+from darman.db import migrate
+from darman.db.engine import make_engine, make_session_factory
+from darman.registry.api import router as registry_router
+from darman.security.api import router as security_router
+from darman.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    run_migrations: bool = True,
+) -> FastAPI:
+    """Build the app; refuses the public demo secret outside demo mode."""
+    settings = settings or get_settings()
+    settings.check_secret()
+    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    if run_migrations:
+        migrate.upgrade(engine)
+    app = FastAPI(
+        title="Darman",
+        version=__version__,
+        description="Health deputy platform of a national social health insurer",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    problems.install(app)
+    app.include_router(security_router)
+    app.include_router(registry_router)
+    app.include_router(audit_router)
+    _mount_optional(app)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, Any]:
+        with engine.connect() as conn:
+            current = migrate.current_revision(engine)
+            conn.exec_driver_sql("SELECT 1")
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": engine.dialect.name,
+            "schema": current,
+        }
+
+    return app
+
+
+def _mount_optional(app: FastAPI) -> None:
+    """FHIR facade and web pages live in their own packages and register themselves here."""
+    from darman.fhir.api import router as fhir_router
+    from darman.web import views
+
+    app.include_router(fhir_router)
+    views.mount(app)

@@ -1,0 +1,203 @@
+"""Recording and verifying the hash-chained audit log.
+
+Each entry's hash covers its own fields and the previous entry's hash, so
+changing, deleting or reordering any past entry breaks the chain from there on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from darman.audit.models import AuditEntry
+from darman.db.base import utcnow
+
+GENESIS = "0" * 64
+
+
+def snapshot(obj: Any, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Column values of a mapped object, JSON-safe, for the before/after of an entry."""
+    mapper = inspect(obj).mapper
+    return {
+        col.key: _json_safe(getattr(obj, col.key))
+        for col in mapper.column_attrs
+        if col.key not in exclude
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _digest(
+    *,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        {
+            "seq": seq,
+            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "prev": prev_hash,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it lands or vanishes with the change).
+
+    On PostgreSQL a transaction-scoped advisory lock serialises writers so two
+    transactions cannot both extend the chain from the same last entry; on
+    SQLite the database-wide write lock does the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq = (last.seq + 1) if last else 1
+    prev_hash = last.hash if last else GENESIS
+    at = utcnow()
+    before_safe = {k: _json_safe(v) for k, v in before.items()} if before is not None else None
+    after_safe = {k: _json_safe(v) for k, v in after.items()} if after is not None else None
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before_safe,
+        after=after_safe,
+        prev_hash=prev_hash,
+    )
+    entry.hash = _digest(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before_safe,
+        after=after_safe,
+        prev_hash=prev_hash,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
+    """Walk the chain in order; report the first altered, missing or reordered entry."""
+    expected_seq = 1
+    prev_hash = GENESIS
+    checked = 0
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.seq > last_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.seq != expected_seq:
+                return VerifyReport(
+                    checked, ChainProblem(expected_seq, f"entry {expected_seq} is missing")
+                )
+            if entry.prev_hash != prev_hash:
+                return VerifyReport(
+                    checked,
+                    ChainProblem(entry.seq, "its link to the previous entry does not match"),
+                )
+            recomputed = _digest(
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                before=entry.before,
+                after=entry.after,
+                prev_hash=entry.prev_hash,
+            )
+            if recomputed != entry.hash:
+                return VerifyReport(
+                    checked, ChainProblem(entry.seq, "its content was altered after it was written")
+                )
+            prev_hash = entry.hash
+            expected_seq += 1
+            checked += 1
+            last_seq = entry.seq
+        session.expunge_all()
+    return VerifyReport(checked, None)
+
+
+def list_entries(
+    session: Session, *, entity: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[AuditEntry], int]:
+    query = select(AuditEntry)
+    count = select(func.count()).select_from(AuditEntry)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+        count = count.where(AuditEntry.entity == entity)
+    rows = session.scalars(query.order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)).all()
+    return list(rows), int(session.scalar(count) or 0)

@@ -1,0 +1,118 @@
+"""Reading and writing tables as CSV or Excel, the way users hand them over.
+
+Files arrive from Excel and older systems: a UTF-8 byte-order mark, Persian or
+Arabic-Indic digits, Arabic yeh and kaf, numbers stored as numbers. Reading
+turns every cell into clean text and numbers rows as the user sees them
+(header is row 1), so errors can point at the row in the user's own file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from openpyxl import Workbook, load_workbook
+
+from darman.common.errors import InvalidInput
+from darman.common.persian import normalize_text, to_ascii_digits
+
+
+class TableFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+    @classmethod
+    def from_filename(cls, name: str) -> TableFormat:
+        lower = name.lower()
+        if lower.endswith(".xlsx"):
+            return cls.XLSX
+        if lower.endswith(".csv") or lower.endswith(".txt"):
+            return cls.CSV
+        raise InvalidInput(f"'{name}': only .csv and .xlsx files can be imported")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # the row number the user sees in their file (header = 1)
+    values: dict[str, str]
+
+
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return to_ascii_digits(normalize_text(str(value)))
+
+
+def read_table(content: bytes, fmt: TableFormat) -> tuple[list[str], list[SheetRow]]:
+    """Header and rows; raises InvalidInput if the file itself cannot be read."""
+    if fmt is TableFormat.CSV:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+            ) from exc
+        raw_rows: Iterable[Sequence[object]] = csv.reader(io.StringIO(text))
+    else:
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise InvalidInput(f"the file is not a readable Excel workbook: {exc}") from exc
+        raw_rows = wb.worksheets[0].iter_rows(values_only=True)
+    iterator = iter(raw_rows)
+    try:
+        header_raw = next(iterator)
+    except StopIteration as exc:
+        raise InvalidInput("the file is empty: a header row is needed") from exc
+    header = [_clean(h).strip().lower() for h in header_raw]
+    while header and header[-1] == "":
+        header.pop()
+    rows: list[SheetRow] = []
+    for number, raw in enumerate(iterator, start=2):
+        cells = [_clean(v) for v in raw]
+        if not any(c.strip() for c in cells):
+            continue
+        values = {
+            h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h
+        }
+        extra = [c for c in cells[len(header) :] if c.strip()]
+        if extra:
+            values["__extra__"] = ";".join(extra)
+        rows.append(SheetRow(number=number, values=values))
+    return header, rows
+
+
+def write_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: TableFormat) -> bytes:
+    """Deterministic bytes: the same rows give the same file (no timestamps inside)."""
+    if fmt is TableFormat.CSV:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+        # The BOM makes Excel open Persian text as UTF-8.
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.sheet_view.rightToLeft = True
+    ws.append(list(header))
+    for row in rows:
+        ws.append([v.isoformat() if isinstance(v, dt.date) else v for v in row])
+    wb.properties.created = dt.datetime(2000, 1, 1)
+    wb.properties.modified = dt.datetime(2000, 1, 1)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,61 @@
+"""Reusable Pydantic field types: dates in either calendar, national IDs, Persian text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from darman.common import national_id
+from darman.common.jalali import parse_jalali
+from darman.common.persian import normalize_text, to_ascii_digits
+
+_DATE_RE = re.compile(r"^\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*$")
+
+
+def parse_any_date(value: Any) -> Any:
+    """Accept a date, an ISO Gregorian ``2024-03-20`` or a Jalali ``1403/01/01`` (any digits).
+
+    The calendar is told apart by the year: Jalali years in use are below 1700,
+    Gregorian ones above it.
+    """
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = to_ascii_digits(str(value)).strip()
+    if not text:
+        return None
+    match = _DATE_RE.match(text)
+    if not match:
+        raise ValueError(f"'{value}' is not a date (use 1403/01/01 or 2024-03-20)")
+    year, month, day = (int(g) for g in match.groups())
+    if year < 1700:
+        return parse_jalali(text)
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a real date: {exc}") from exc
+
+
+def _national_id(value: Any) -> str:
+    text = str(value)
+    reason = national_id.problem(text)
+    if reason is not None:
+        raise ValueError(reason)
+    return to_ascii_digits(text.strip())
+
+
+def _persian_text(value: Any) -> Any:
+    return normalize_text(value) if isinstance(value, str) else value
+
+
+def _ascii_digits(value: Any) -> Any:
+    return to_ascii_digits(value).strip() if isinstance(value, str) else value
+
+
+AnyDate = Annotated[dt.date, BeforeValidator(parse_any_date)]
+OptionalAnyDate = Annotated[dt.date | None, BeforeValidator(parse_any_date)]
+NationalId = Annotated[str, BeforeValidator(_national_id)]
+PersianText = Annotated[str, BeforeValidator(_persian_text)]
+Digits = Annotated[str, BeforeValidator(_ascii_digits)]

@@ -1,0 +1,1 @@
+"""FHIR R4 facade over the registry (and, later, the other domains)."""

@@ -1,0 +1,245 @@
+"""Pydantic input/output shapes of the registry. Create shapes are also the CSV/Excel columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from darman.common.persian import to_ascii_digits
+from darman.common.validators import (
+    AnyDate,
+    Digits,
+    NationalId,
+    OptionalAnyDate,
+    PersianText,
+)
+from darman.registry.enums import (
+    DrugForm,
+    FacilityKind,
+    Ownership,
+    Relation,
+    ServiceCategory,
+    Sex,
+)
+
+
+def _int_from_text(value: object) -> object:
+    """Spreadsheet cells arrive as text with any digit script and thousands separators."""
+    if isinstance(value, str):
+        cleaned = to_ascii_digits(value).replace(",", "").replace("٬", "").strip()
+        return cleaned if cleaned else None
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
+Level = Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3)]
+Rials = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
+OptionalAge = Annotated[int | None, BeforeValidator(_int_from_text), Field(ge=0, le=130)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProvinceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name_en: str
+    name_fa: str
+    population_2016: int
+    active_beds_1396: int
+    icu_beds_1396: int
+
+
+class FacilityFields(Strict):
+    name: PersianText = Field(min_length=2, max_length=200)
+    ownership: Ownership
+    kind: FacilityKind
+    level: Level
+    province_code: Digits = Field(min_length=2, max_length=2)
+    city: PersianText = ""
+    beds_general: Count = 0
+    beds_icu: Count = 0
+    beds_ccu: Count = 0
+    beds_nicu: Count = 0
+    ct_scanners: Count = 0
+    mri_scanners: Count = 0
+    angiography_units: Count = 0
+    dialysis_machines: Count = 0
+    ambulances: Count = 0
+    physicians: Count = 0
+    nurses: Count = 0
+    other_staff: Count = 0
+
+
+class FacilityCreate(FacilityFields):
+    code: str = Field(min_length=1, max_length=16)
+
+
+class FacilityUpdate(Strict):
+    name: PersianText | None = None
+    level: Level | None = None
+    city: PersianText | None = None
+    beds_general: Count | None = None
+    beds_icu: Count | None = None
+    beds_ccu: Count | None = None
+    beds_nicu: Count | None = None
+    ct_scanners: Count | None = None
+    mri_scanners: Count | None = None
+    angiography_units: Count | None = None
+    dialysis_machines: Count | None = None
+    ambulances: Count | None = None
+    physicians: Count | None = None
+    nurses: Count | None = None
+    other_staff: Count | None = None
+    is_active: bool | None = None
+
+
+class FacilityRead(FacilityCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    province_id: int
+    is_active: bool
+
+
+class InsuredCreate(Strict):
+    national_id: NationalId
+    first_name: PersianText = Field(min_length=1, max_length=64)
+    last_name: PersianText = Field(min_length=1, max_length=64)
+    sex: Sex
+    birth_date: AnyDate
+    province_code: Digits = Field(min_length=2, max_length=2)
+    relation: Relation = Relation.MAIN
+    main_national_id: Annotated[NationalId | None, Field()] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_main_id(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("main_national_id") in ("", None):
+            data = {**data, "main_national_id": None}
+        return data
+
+    @model_validator(mode="after")
+    def _dependant_has_main(self) -> InsuredCreate:
+        if self.relation is Relation.DEPENDANT and not self.main_national_id:
+            raise ValueError("a dependant needs main_national_id")
+        if self.relation is Relation.MAIN and self.main_national_id:
+            raise ValueError("a main insured person has no main_national_id")
+        if self.birth_date > dt.date.today():
+            raise ValueError("birth_date is in the future")
+        return self
+
+
+class InsuredRead(BaseModel):
+    id: int
+    national_id: str
+    first_name: str
+    last_name: str
+    sex: Sex
+    birth_date: dt.date
+    province_code: str
+    relation: Relation
+    main_national_id: str | None
+
+
+class CoverageCreate(Strict):
+    national_id: NationalId
+    start_date: AnyDate
+    end_date: OptionalAnyDate = None
+    plan: str = "general"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CoverageCreate:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+class CoverageRead(CoverageCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+
+
+class Eligibility(BaseModel):
+    national_id: str
+    on: dt.date
+    on_jalali: str
+    eligible: bool
+    coverage_id: int | None
+    coverage_end: dt.date | None
+
+
+class PractitionerCreate(Strict):
+    council_number: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
+    first_name: PersianText = Field(min_length=1, max_length=64)
+    last_name: PersianText = Field(min_length=1, max_length=64)
+    sex: Sex
+    specialty: PersianText = Field(min_length=1, max_length=64)
+    level: Level
+    province_code: Digits = Field(min_length=2, max_length=2)
+    facility_codes: str = Field("", description="facility codes separated by ';'")
+
+
+class PractitionerRead(PractitionerCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+
+
+class ServiceCreate(Strict):
+    code: Digits = Field(min_length=1, max_length=16)
+    name_fa: PersianText = Field(min_length=1, max_length=200)
+    category: ServiceCategory
+    min_level: Level = 1
+    sex_limit: Sex | None = None
+    min_age: OptionalAge = None
+    max_age: OptionalAge = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_to_none(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {k: (None if v == "" else v) for k, v in data.items()}
+        return data
+
+
+class ServiceRead(ServiceCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+
+
+class DrugCreate(Strict):
+    generic_code: Digits = Field(min_length=1, max_length=16)
+    name_fa: PersianText = Field(min_length=1, max_length=200)
+    form: DrugForm
+    strength: str = Field(min_length=1, max_length=32)
+    covered: bool = True
+    max_quantity: Count
+    specialist_only: bool = False
+
+
+class DrugRead(DrugCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+
+
+class TariffCreate(Strict):
+    service_code: Digits = Field(min_length=1, max_length=16)
+    year: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1390, le=1500)]
+    level: Level
+    ownership: Ownership
+    amount_rials: Rials
+
+
+class TariffRead(TariffCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int

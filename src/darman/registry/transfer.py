@@ -1,0 +1,260 @@
+"""Import and export of registry tables as CSV or Excel.
+
+Import keeps every good row and reports every bad one with its row number,
+column and reason. Each row is written inside its own savepoint, so a row that
+fails half-way leaves nothing behind; a file that cannot be read at all, or
+whose header is wrong, writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
+
+from darman.common.errors import DarmanError, FieldProblem, InvalidInput
+from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
+from darman.registry import scope
+from darman.registry import service as svc
+from darman.registry.models import (
+    CoveragePeriod,
+    Drug,
+    Facility,
+    Insured,
+    Practitioner,
+    PractitionerFacility,
+    Province,
+    Service,
+    Tariff,
+)
+from darman.registry.schemas import (
+    CoverageCreate,
+    DrugCreate,
+    FacilityCreate,
+    InsuredCreate,
+    PractitionerCreate,
+    ServiceCreate,
+    TariffCreate,
+)
+from darman.security.principal import Principal
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    schema: type[BaseModel]
+    create: Callable[..., Any]
+    export_query: Callable[[Principal], Select[Any]]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.model_fields)
+
+    @property
+    def required(self) -> list[str]:
+        return [n for n, f in self.schema.model_fields.items() if f.is_required()]
+
+
+def _facility_export(who: Principal) -> Select[Any]:
+    cols = [getattr(Facility, c) for c in FacilityCreate.model_fields if c != "province_code"]
+    query = select(Facility.code, *[c for c in cols if c.key != "code"], Province.code.label("pc"))
+    return scope.facilities(
+        query.join(Province, Province.id == Facility.province_id), who
+    ).order_by(Facility.code)
+
+
+def _insured_export(who: Principal) -> Select[Any]:
+    main = aliased(Insured)
+    query = (
+        select(
+            Insured.national_id,
+            Insured.first_name,
+            Insured.last_name,
+            Insured.sex,
+            Insured.birth_date,
+            Province.code,
+            Insured.relation,
+            main.national_id,
+        )
+        .join(Province, Province.id == Insured.province_id)
+        .outerjoin(main, main.id == Insured.main_insured_id)
+    )
+    return scope.insured(query, who).order_by(Insured.id)
+
+
+def _coverage_export(who: Principal) -> Select[Any]:
+    query = select(
+        Insured.national_id, CoveragePeriod.start_date, CoveragePeriod.end_date, CoveragePeriod.plan
+    ).join(Insured, Insured.id == CoveragePeriod.insured_id)
+    return scope.coverage(query, who).order_by(CoveragePeriod.id)
+
+
+def _practitioner_export(who: Principal) -> Select[Any]:
+    query = select(
+        Practitioner.id,
+        Practitioner.council_number,
+        Practitioner.first_name,
+        Practitioner.last_name,
+        Practitioner.sex,
+        Practitioner.specialty,
+        Practitioner.level,
+        Province.code,
+    ).join(Province, Province.id == Practitioner.province_id)
+    return scope.practitioners(query, who).order_by(Practitioner.id)
+
+
+TABLES: dict[str, TableSpec] = {
+    "facilities": TableSpec(FacilityCreate, svc.create_facility, _facility_export),
+    "insured": TableSpec(InsuredCreate, svc.create_insured, _insured_export),
+    "coverage": TableSpec(CoverageCreate, svc.create_coverage, _coverage_export),
+    "practitioners": TableSpec(PractitionerCreate, svc.create_practitioner, _practitioner_export),
+    "services": TableSpec(
+        ServiceCreate,
+        svc.create_service,
+        lambda who: select(*[getattr(Service, c) for c in ServiceCreate.model_fields]).order_by(
+            Service.code
+        ),
+    ),
+    "drugs": TableSpec(
+        DrugCreate,
+        svc.create_drug,
+        lambda who: select(*[getattr(Drug, c) for c in DrugCreate.model_fields]).order_by(
+            Drug.generic_code
+        ),
+    ),
+    "tariffs": TableSpec(
+        TariffCreate,
+        svc.create_tariff,
+        lambda who: (
+            select(Service.code, Tariff.year, Tariff.level, Tariff.ownership, Tariff.amount_rials)
+            .join(Service, Service.id == Tariff.service_id)
+            .order_by(Service.code, Tariff.year, Tariff.level, Tariff.ownership)
+        ),
+    ),
+}
+
+
+def spec_for(table: str) -> TableSpec:
+    if table not in TABLES:
+        raise InvalidInput(f"no registry table '{table}'; choose one of {', '.join(TABLES)}")
+    return TABLES[table]
+
+
+@dataclass
+class ImportReport:
+    table: str
+    rows_read: int = 0
+    accepted: int = 0
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
+    problems = [
+        FieldProblem(h, "unknown column", row=1) for h in header if h and h not in spec.columns
+    ]
+    problems += [
+        FieldProblem(c, "required column is missing", row=1)
+        for c in spec.required
+        if c not in header
+    ]
+    if problems:
+        raise InvalidInput(
+            f"the header does not match; expected columns: {', '.join(spec.columns)}", problems
+        )
+
+
+def _validation_problems(exc: ValidationError, row: int) -> list[FieldProblem]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or None
+        reason = err["msg"].removeprefix("Value error, ")
+        out.append(FieldProblem(loc, reason, row=row))
+    return out
+
+
+def import_rows(
+    session: Session,
+    who: Principal,
+    *,
+    table: str,
+    header: Sequence[str],
+    rows: Sequence[SheetRow],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Create one registry row per sheet row; good rows stay, bad rows are reported."""
+    spec = spec_for(table)
+    _check_header(spec, header)
+    report = ImportReport(table=table, rows_read=len(rows))
+    for row in rows:
+        if "__extra__" in row.values:
+            report.problems.append(
+                FieldProblem(None, "the row has more cells than the header", row=row.number)
+            )
+            continue
+        values = {k: v for k, v in row.values.items() if v != ""}
+        try:
+            data = spec.schema.model_validate(values)
+        except ValidationError as exc:
+            report.problems.extend(_validation_problems(exc, row.number))
+            continue
+        try:
+            with session.begin_nested():
+                spec.create(session, who, data=data)
+        except DarmanError as exc:
+            found = exc.problems or [FieldProblem(None, exc.detail)]
+            report.problems.extend(FieldProblem(p.field, p.reason, row=row.number) for p in found)
+            continue
+        report.accepted += 1
+        if progress:
+            progress(1)
+    return report
+
+
+def import_file(
+    session: Session, who: Principal, *, table: str, content: bytes, filename: str
+) -> ImportReport:
+    header, rows = read_table(content, TableFormat.from_filename(filename))
+    return import_rows(session, who, table=table, header=header, rows=rows)
+
+
+def _rows(session: Session, table: str, who: Principal) -> Iterator[Sequence[object]]:
+    spec = spec_for(table)
+    result = session.execute(spec.export_query(who).execution_options(yield_per=5000))
+    if table == "facilities":
+        names = [c for c in FacilityCreate.model_fields if c not in ("code", "province_code")]
+        order = spec.columns
+        for r in result:
+            values = dict(zip(["code", *names, "province_code"], r, strict=True))
+            yield [values[c] for c in order]
+    elif table == "practitioners":
+        links = dict(_practitioner_links(session))
+        for r in result:
+            yield [*r[1:], links.get(r[0], "")]
+    else:
+        yield from result
+
+
+def _practitioner_links(session: Session) -> Iterator[tuple[int, str]]:
+    rows = session.execute(
+        select(PractitionerFacility.practitioner_id, Facility.code)
+        .join(Facility, Facility.id == PractitionerFacility.facility_id)
+        .order_by(PractitionerFacility.practitioner_id, Facility.code)
+    ).all()
+    grouped: dict[int, list[str]] = {}
+    for pid, code in rows:
+        grouped.setdefault(pid, []).append(code)
+    for pid, codes in grouped.items():
+        yield pid, ";".join(codes)
+
+
+def export_table(session: Session, who: Principal, *, table: str, fmt: TableFormat) -> bytes:
+    """The rows the caller may see, in the columns the import takes, in a stable order."""
+    spec = spec_for(table)
+    return write_table(spec.columns, _rows(session, table, who), fmt)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from darman.common.errors import AuthenticationFailed
+from darman.common.paging import Page
+from darman.security import service
+from darman.security.deps import PrincipalDep, SettingsDep, UowDep
+from darman.security.enums import Role
+from darman.security.schemas import (
+    ApiKeyCreate,
+    ApiKeyRead,
+    MeRead,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["security"])
+
+
+@router.post("/auth/token", response_model=TokenRead)
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], uow: UowDep, settings: SettingsDep
+) -> TokenRead:
+    """OAuth2 password flow. Five failures in a row lock the account for 15 minutes."""
+    try:
+        user = service.authenticate(
+            uow.session,
+            username=form.username,
+            password=form.password,
+            max_failed=settings.max_failed_logins,
+            lockout_minutes=settings.lockout_minutes,
+        )
+    except AuthenticationFailed:
+        uow.commit()  # the failure count and any lock must survive the refusal
+        raise
+    uow.commit()
+    token = service.issue_token(
+        user, secret=settings.secret_key, minutes=settings.access_token_minutes
+    )
+    return TokenRead(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+@router.get("/me", response_model=MeRead)
+def me(who: PrincipalDep) -> MeRead:
+    return MeRead(
+        username=who.username,
+        role=who.role,
+        scope_level=who.scope_level,
+        province_id=who.province_id,
+        facility_id=who.facility_id,
+    )
+
+
+@router.get("/users", response_model=Page[UserRead])
+def list_users(who: PrincipalDep, uow: UowDep) -> Page[UserRead]:
+    who.require_role(Role.ADMIN)
+    users, total = service.list_users(uow.session)
+    return Page(
+        items=[UserRead.model_validate(u) for u in users], total=total, page=1, size=len(users)
+    )
+
+
+@router.post("/users", response_model=UserRead, status_code=201)
+def create_user(body: UserCreate, who: PrincipalDep, uow: UowDep) -> UserRead:
+    who.require_role(Role.ADMIN)
+    user = service.create_user(uow.session, actor=who.username, **body.model_dump())
+    uow.commit()
+    return UserRead.model_validate(user)
+
+
+@router.post("/users/{username}/disable", response_model=UserRead)
+def disable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
+    who.require_role(Role.ADMIN)
+    user = service.set_active(uow.session, actor=who.username, username=username, active=False)
+    uow.commit()
+    return UserRead.model_validate(user)
+
+
+@router.post("/api-keys", response_model=ApiKeyRead, status_code=201)
+def create_api_key(body: ApiKeyCreate, who: PrincipalDep, uow: UowDep) -> ApiKeyRead:
+    who.require_role(Role.ADMIN)
+    new = service.create_api_key(
+        uow.session, actor=who.username, username=body.username, name=body.name
+    )
+    uow.commit()
+    return ApiKeyRead(id=new.record.id, name=new.record.name, prefix=new.record.prefix, key=new.key)

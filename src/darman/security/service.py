@@ -1,0 +1,244 @@
+"""Use cases for users, log-in with lockout, tokens and API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.common.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+)
+from darman.db.base import utcnow
+from darman.registry.models import Facility, Province
+from darman.security import tokens
+from darman.security.enums import Role, ScopeLevel
+from darman.security.models import ApiKey, User
+from darman.security.passwords import hash_password, verify_password
+from darman.security.principal import Principal
+
+MIN_PASSWORD_LENGTH = 8
+_USER_AUDIT_EXCLUDE = frozenset({"password_hash"})
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        scope_level=ScopeLevel(user.scope_level),
+        province_id=user.province_id,
+        facility_id=user.facility_id,
+    )
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: str,
+    username: str,
+    password: str,
+    role: Role,
+    scope_level: ScopeLevel,
+    province_id: int | None = None,
+    facility_id: int | None = None,
+    full_name: str = "",
+) -> User:
+    """Create a user whose scope is national, one province or one facility.
+
+    A province scope needs ``province_id``; a facility scope needs ``facility_id``
+    and takes its province from the facility. Raises InvalidInput for a short
+    password or inconsistent scope, Conflict for a taken username.
+    """
+    problems: list[FieldProblem] = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            FieldProblem("password", f"at least {MIN_PASSWORD_LENGTH} characters are needed")
+        )
+    if not username or len(username) > 64:
+        problems.append(FieldProblem("username", "between 1 and 64 characters"))
+    if scope_level is ScopeLevel.NATIONAL:
+        province_id = facility_id = None
+    elif scope_level is ScopeLevel.PROVINCE:
+        facility_id = None
+        if province_id is None or session.get(Province, province_id) is None:
+            problems.append(
+                FieldProblem("province_id", "a province scope needs an existing province")
+            )
+    else:
+        facility = session.get(Facility, facility_id) if facility_id is not None else None
+        if facility is None:
+            problems.append(
+                FieldProblem("facility_id", "a facility scope needs an existing facility")
+            )
+        else:
+            province_id = facility.province_id
+    if problems:
+        raise InvalidInput("the user cannot be created", problems)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"the username '{username}' is taken", [FieldProblem("username", "taken")])
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=role.value,
+        scope_level=scope_level.value,
+        province_id=province_id,
+        facility_id=facility_id,
+        is_active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE),
+    )
+    return user
+
+
+def get_user(session: Session, *, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named '{username}'")
+    return user
+
+
+def list_users(session: Session, *, offset: int = 0, limit: int = 200) -> tuple[list[User], int]:
+    rows = session.scalars(select(User).order_by(User.username).offset(offset).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    return list(rows), int(total)
+
+
+def set_active(session: Session, *, actor: str, username: str, active: bool) -> User:
+    """Disable (or re-enable) a user; a disabled user's tokens and API keys stop working."""
+    user = get_user(session, username=username)
+    before = audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE)
+    user.is_active = active
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="enable" if active else "disable",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE),
+    )
+    return user
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    max_failed: int,
+    lockout_minutes: int,
+    now: dt.datetime | None = None,
+) -> User:
+    """Check a password and keep the failure count.
+
+    ``max_failed`` consecutive failures lock the account for ``lockout_minutes``;
+    while locked even the right password is refused. The failure count is
+    written to the session before raising, so the caller commits it even on
+    failure. Raises AuthenticationFailed (one message for unknown user and wrong
+    password, so usernames cannot be probed) or AccountLocked.
+    """
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("wrong username or password")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        raise AccountLocked(f"the account is locked after repeated failures; try in {minutes} min")
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failed:
+            user.locked_until = now + dt.timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            session.flush()
+            audit.record(
+                session,
+                actor=username,
+                action="lock",
+                entity="user",
+                entity_id=user.id,
+                after={"locked_until": user.locked_until.isoformat()},
+            )
+            raise AccountLocked(
+                f"{max_failed} failed log-ins: the account is locked for {lockout_minutes} minutes"
+            )
+        session.flush()
+        raise AuthenticationFailed("wrong username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
+def issue_token(user: User, *, secret: str, minutes: int) -> str:
+    return tokens.issue(username=user.username, user_id=user.id, secret=secret, minutes=minutes)
+
+
+def principal_from_token(session: Session, *, token: str, secret: str) -> Principal:
+    """The caller behind a bearer token; the user is re-read so a disabled user is refused."""
+    claims = tokens.decode(token, secret=secret)
+    user = session.get(User, claims.get("uid"))
+    if user is None or user.username != claims.get("sub") or not user.is_active:
+        raise AuthenticationFailed("the token's user no longer exists or is disabled")
+    return principal_of(user)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: str
+    record: ApiKey
+
+
+def create_api_key(session: Session, *, actor: str, username: str, name: str) -> NewApiKey:
+    """Issue a key for a machine client acting as ``username``; the plain key is returned once."""
+    user = get_user(session, username=username)
+    prefix = secrets.token_hex(4)
+    key = f"dk_{prefix}_{secrets.token_urlsafe(32)}"
+    record = ApiKey(user_id=user.id, name=name, prefix=prefix, digest=_digest(key), is_active=True)
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="api_key",
+        entity_id=record.id,
+        after={"user": username, "name": name, "prefix": prefix},
+    )
+    return NewApiKey(key=key, record=record)
+
+
+def principal_from_api_key(session: Session, *, key: str) -> Principal:
+    record = session.scalar(select(ApiKey).where(ApiKey.digest == _digest(key)))
+    if record is None or not record.is_active:
+        raise AuthenticationFailed("the API key is not valid")
+    user = session.get(User, record.user_id)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("the API key's user is disabled")
+    record.last_used_at = utcnow()
+    return principal_of(user)

@@ -1,0 +1,1 @@
+"""Persian, right-to-left web pages rendered on the server."""

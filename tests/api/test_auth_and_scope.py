@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from darman.db.uow import UnitOfWork
+from darman.security.enums import Role, ScopeLevel
+from darman.security.models import User
+from tests import factories as f
+
+
+def _setup_two_facilities(uow: UnitOfWork) -> tuple[int, int, int]:
+    s = uow.session
+    a = f.facility(s, province_code="01", code="A1")
+    b = f.facility(s, province_code="01", code="B1")
+    c = f.facility(s, province_code="24", code="C1")
+    f.user(s, username="hisa", role=Role.PROVIDER_USER, scope_level=ScopeLevel.FACILITY,
+           facility_id=a.id)
+    f.user(s, username="boss", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
+           province_id=1)
+    uow.commit()
+    return a.id, b.id, c.id
+
+
+def test_a_provider_user_sees_only_its_own_facility(client: TestClient, uow: UnitOfWork) -> None:
+    a, b, c = _setup_two_facilities(uow)
+    headers = f.token(client, "hisa")
+    listed = client.get("/api/v1/facilities", headers=headers).json()
+    assert [row["id"] for row in listed["items"]] == [a]
+    assert listed["total"] == 1
+    assert client.get(f"/api/v1/facilities/{a}", headers=headers).status_code == 200
+    for other in (b, c):
+        resp = client.get(f"/api/v1/facilities/{other}", headers=headers)
+        assert resp.status_code == 404
+        assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_province_manager_sees_its_province_but_not_another(client: TestClient, uow: UnitOfWork) -> None:
+    a, b, c = _setup_two_facilities(uow)
+    headers = f.token(client, "boss")
+    ids = {row["id"] for row in client.get("/api/v1/facilities", headers=headers).json()["items"]}
+    assert ids == {a, b}
+    assert client.get(f"/api/v1/facilities/{c}", headers=headers).status_code == 404
+
+
+def test_a_provider_user_cannot_read_insured_of_another_province(client: TestClient, uow: UnitOfWork) -> None:
+    _setup_two_facilities(uow)
+    here = f.insured(uow.session, province_code="01")
+    there = f.insured(uow.session, province_code="24")
+    uow.commit()
+    headers = f.token(client, "hisa")
+    listed = client.get("/api/v1/insured", headers=headers).json()
+    assert [p["national_id"] for p in listed["items"]] == [here.national_id]
+    assert client.get(f"/api/v1/insured/{there.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/eligibility/{there.national_id}", headers=headers).status_code == 404
+
+
+def test_five_failed_logins_lock_the_account_even_for_the_right_password(
+    client: TestClient, uow: UnitOfWork, session_factory
+) -> None:
+    f.user(uow.session, username="clerk")
+    uow.commit()
+    for _ in range(4):
+        r = client.post("/api/v1/auth/token", data={"username": "clerk", "password": "wrong-pass"})
+        assert r.status_code == 401
+        assert r.json()["title"] == "Authentication failed"
+    r = client.post("/api/v1/auth/token", data={"username": "clerk", "password": "wrong-pass"})
+    assert r.status_code == 401 and r.json()["title"] == "Account locked"
+    r = client.post("/api/v1/auth/token", data={"username": "clerk", "password": f.PASSWORD})
+    assert r.status_code == 401 and r.json()["title"] == "Account locked"
+    with session_factory() as s:
+        user = s.query(User).filter_by(username="clerk").one()
+        remaining = user.locked_until - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(minutes=14) < remaining <= dt.timedelta(minutes=15)
+        # Once the lock has passed, the right password works again.
+        user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        s.commit()
+    assert client.post("/api/v1/auth/token",
+                       data={"username": "clerk", "password": f.PASSWORD}).status_code == 200
+
+
+def test_a_successful_login_resets_the_failure_count(client: TestClient, uow: UnitOfWork,
+                                                      session_factory) -> None:
+    f.user(uow.session, username="nurse")
+    uow.commit()
+    for _ in range(4):
+        client.post("/api/v1/auth/token", data={"username": "nurse", "password": "nope-nope"})
+    assert client.post("/api/v1/auth/token", data={"username": "nurse", "password": f.PASSWORD}).status_code == 200
+    with session_factory() as s:
+        assert s.query(User).filter_by(username="nurse").one().failed_logins == 0
+
+
+def test_requests_without_credentials_are_refused_as_problem_json(client: TestClient) -> None:
+    r = client.get("/api/v1/facilities")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "sign in" in r.json()["detail"]
+
+
+def test_an_api_key_acts_as_its_user_and_stops_when_the_user_is_disabled(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    a, _, _ = _setup_two_facilities(uow)
+    f.user(uow.session, username="root1")
+    uow.commit()
+    admin = f.token(client, "root1")
+    made = client.post("/api/v1/api-keys", json={"username": "hisa", "name": "HIS"}, headers=admin)
+    assert made.status_code == 201
+    key = {"X-API-Key": made.json()["key"]}
+    rows = client.get("/api/v1/facilities", headers=key).json()["items"]
+    assert [r["id"] for r in rows] == [a]
+    assert client.post("/api/v1/users/hisa/disable", headers=admin).status_code == 200
+    assert client.get("/api/v1/facilities", headers=key).status_code == 401
+
+
+def test_the_demo_secret_is_refused_outside_demo_mode(settings) -> None:
+    import pytest
+
+    from darman.app import create_app
+    from darman.common.errors import ConfigurationError
+    from darman.settings import DEMO_SECRET, Settings
+
+    with pytest.raises(ConfigurationError, match="demo secret"):
+        create_app(Settings(database_url="sqlite://", secret_key=DEMO_SECRET, demo_mode=False))
+
+
+def test_health_answers_with_the_schema_revision(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["schema"] == "0001"
+
+
+_ = Session

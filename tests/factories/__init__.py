@@ -1,0 +1,75 @@
+"""Test data builders. Each rejects fields it does not know, so a typo fails loudly."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from darman.common import national_id
+from darman.registry import service as registry
+from darman.registry.schemas import CoverageCreate, FacilityCreate, InsuredCreate
+from darman.security import service as security
+from darman.security.enums import Role, ScopeLevel
+from darman.security.models import User
+from darman.security.principal import SYSTEM
+
+_counter = itertools.count(1)
+PASSWORD = "correct-horse-42"
+
+
+def _merge(defaults: dict[str, Any], overrides: dict[str, Any], what: str) -> dict[str, Any]:
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise TypeError(f"{what} factory does not know {sorted(unknown)}")
+    return {**defaults, **overrides}
+
+
+def facility(session: Session, **overrides: Any) -> Any:
+    n = next(_counter)
+    data = _merge(
+        {"code": f"T{n:05d}", "name": f"بیمارستان آزمون {n}", "ownership": "contracted",
+         "kind": "hospital", "level": 2, "province_code": "01", "city": "",
+         "beds_general": 50, "beds_icu": 5},
+        overrides, "facility",
+    )
+    return registry.create_facility(session, SYSTEM, data=FacilityCreate(**data))
+
+
+def new_national_id() -> str:
+    return national_id.make(100_000_000 + next(_counter) * 7919)
+
+
+def insured(session: Session, **overrides: Any) -> Any:
+    data = _merge(
+        {"national_id": new_national_id(), "first_name": "علی", "last_name": "رضایی",
+         "sex": "male", "birth_date": "1360/05/12", "province_code": "01",
+         "relation": "main", "main_national_id": None},
+        overrides, "insured",
+    )
+    return registry.create_insured(session, SYSTEM, data=InsuredCreate(**data))
+
+
+def coverage(session: Session, **overrides: Any) -> Any:
+    data = _merge({"national_id": None, "start_date": "1400/01/01", "end_date": None,
+                   "plan": "general"}, overrides, "coverage")
+    return registry.create_coverage(session, SYSTEM, data=CoverageCreate(**data))
+
+
+def user(session: Session, **overrides: Any) -> User:
+    data = _merge(
+        {"username": f"user{next(_counter)}", "password": PASSWORD, "role": Role.ADMIN,
+         "scope_level": ScopeLevel.NATIONAL, "province_id": None, "facility_id": None,
+         "full_name": ""},
+        overrides, "user",
+    )
+    return security.create_user(session, actor="test", **data)
+
+
+def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Authorization header of a fresh bearer token obtained through the real log-in endpoint."""
+    resp = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
