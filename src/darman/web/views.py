@@ -1,7 +1,199 @@
+"""The Persian web shell: log-in, log-out, the home page per role and the eligibility lookup.
+
+``mount`` is called by the app factory; it adds /static and every page route.
+Pages authenticate with the HttpOnly ``darman_token`` cookie set here.
+"""
+
 from __future__ import annotations
 
-from fastapi import FastAPI
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from darman.audit import service as audit
+from darman.common import national_id as nid
+from darman.common.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
+from darman.common.jalali import format_jalali
+from darman.common.persian import to_persian_digits
+from darman.db.base import utcnow
+from darman.db.uow import UnitOfWork
+from darman.registry import service as registry
+from darman.registry.enums import LABELS_FA
+from darman.security import service as security
+from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
+from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
+from darman.security.principal import Principal
+from darman.settings import Settings
+from darman.web import registry_views
+from darman.web.rendering import (
+    STATIC_DIR,
+    PagePrincipal,
+    PageRoute,
+    page_context,
+    page_principal,
+    render,
+    safe_next,
+)
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+WRONG_CREDENTIALS_FA = "نام کاربری یا گذرواژه نادرست است."
+LOCKED_FA = (
+    "حساب شما پس از چند ورود ناموفق پیاپی موقتاً قفل شده است؛ "
+    "{minutes} دقیقه‌ی دیگر دوباره تلاش کنید."
+)
+_AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
+_DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_REVIEWER)
 
 
 def mount(app: FastAPI) -> None:
-    return None
+    """Serve the vendored assets at /static and the page routes at /, /login, /registry."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router)
+    app.include_router(registry_views.router)
+
+
+# ------------------------------------------------------------------ log-in
+@router.get("/login")
+def login_form(request: Request, uow: UowDep, next: str | None = None) -> Response:
+    try:
+        page_principal(request, uow)
+    except AuthenticationFailed:
+        return render(request, "login.html", {"next": safe_next(next), "username": ""})
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the password (five failures lock the account), then set the session cookie."""
+    username = username.strip()
+    try:
+        user = security.authenticate(
+            uow.session,
+            username=username,
+            password=password,
+            max_failed=settings.max_failed_logins,
+            lockout_minutes=settings.lockout_minutes,
+        )
+    except AuthenticationFailed as exc:
+        uow.commit()  # the failure count and any lock must survive the refusal
+        if isinstance(exc, AccountLocked):
+            error = LOCKED_FA.format(minutes=_fa_minutes_left(uow, username, settings))
+        else:
+            error = WRONG_CREDENTIALS_FA
+        context = {"next": safe_next(next), "username": username, "error": error}
+        return render(request, "login.html", context, status_code=401)
+    uow.commit()
+    token = security.issue_token(
+        user, secret=settings.secret_key, minutes=settings.access_token_minutes
+    )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=settings.access_token_minutes * 60,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def _fa_minutes_left(uow: UnitOfWork, username: str, settings: Settings) -> str:
+    """Whole minutes until the lock ends, in Persian digits."""
+    try:
+        user = security.get_user(uow.session, username=username)
+    except NotFound:
+        return to_persian_digits(settings.lockout_minutes)
+    if user.locked_until is None:
+        return to_persian_digits(settings.lockout_minutes)
+    seconds = (user.locked_until - utcnow()).total_seconds()
+    return to_persian_digits(max(1, math.ceil(seconds / 60)))
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+# -------------------------------------------------------------------- home
+@router.get("/")
+def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+    """The dashboard: who you are, what you may see, and the cards your role uses."""
+    session = uow.session
+    context = page_context(session, who, active="home")
+    rows = registry.province_overview(session, who)
+    context["totals"] = registry_views.totals(rows)
+    context["province_count"] = len(rows)
+    context["facility"] = None
+    if who.scope_level is ScopeLevel.FACILITY and who.facility_id is not None:
+        facility = registry.get_facility(session, who, facility_id=who.facility_id)
+        context["facility"] = facility
+        context["facility_kind"] = LABELS_FA.get(facility.kind, facility.kind)
+        context["facility_ownership"] = LABELS_FA.get(facility.ownership, facility.ownership)
+    context["users"] = None
+    if who.role is Role.ADMIN:
+        users, total = security.list_users(session, limit=8)
+        context["users"] = [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "role": ROLE_LABELS_FA.get(Role(u.role), u.role),
+                "active": u.is_active,
+            }
+            for u in users
+        ]
+        context["user_total"] = total
+    context["audit_entries"] = None
+    if who.role in _AUDIT_ROLES:
+        entries, audit_total = audit.list_entries(session, limit=6)
+        context["audit_entries"] = entries
+        context["audit_total"] = audit_total
+    context["show_eligibility"] = who.role in _DESK_ROLES or who.role is Role.ADMIN
+    context["exports"] = _exports(who)
+    return render(request, "home.html", context)
+
+
+def _exports(who: Principal) -> list[dict[str, str]]:
+    """Registry downloads the caller may take; the API filters each by the caller's scope."""
+    tables = [("facilities", "مراکز درمانی"), ("practitioners", "پزشکان")]
+    if who.scope_level is not ScopeLevel.FACILITY:
+        tables.insert(1, ("insured", "بیمه‌شدگان"))
+    return [
+        {"label": label, "csv": f"/api/v1/registry/{t}/export?format=csv",
+         "xlsx": f"/api/v1/registry/{t}/export?format=xlsx"}
+        for t, label in tables
+    ]
+
+
+# ------------------------------------------------------------ eligibility
+@router.get("/eligibility")
+def eligibility(
+    request: Request, who: PagePrincipal, uow: UowDep, national_id: str = ""
+) -> Response:
+    """htmx fragment: is this national ID covered today, within the caller's scope?"""
+    context: dict[str, Any] = {"national_id": national_id.strip(), "result": None, "error": None}
+    today = dt.date.today()
+    try:
+        code = nid.normalize(national_id.strip())
+        context["result"] = registry.eligibility(uow.session, who, national_id=code, on=today)
+        context["today_fa"] = format_jalali(today)
+    except InvalidInput:
+        context["error"] = "کد ملی واردشده معتبر نیست (ده رقم با رقم کنترل درست)."
+    except NotFound:
+        context["error"] = "بیمه‌شده‌ای با این کد ملی در محدوده‌ی دسترسی شما یافت نشد."
+    return render(request, "_eligibility.html", context)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from darman.cli.context import console, settings, unit_of_work
+from darman.cli.seed_cmd import run_seed
+from darman.security.enums import ROLE_LABELS_FA
+from darman.synth import demo_users
+from darman.synth import service as synth
+
+DEMO_SCALE = 0.01
+DEMO_SEED = 1405
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the REST API (/api/v1, /docs), the FHIR facade (/fhir/r4) and the web pages (/)."""
+    from darman.app import create_app
+
+    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
+def demo(host: str = "127.0.0.1", port: int = 8000, serve_after: bool = typer.Option(True, "--serve/--no-serve")) -> None:
+    """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve."""
+    os.environ.setdefault("DARMAN_DEMO_MODE", "1")
+    with unit_of_work() as uow:
+        previous = synth.existing_seed(uow.session)
+    if previous is None:
+        console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
+        run_seed(DEMO_SCALE, DEMO_SEED)
+    else:
+        console.print(f"reusing the dataset already seeded (scale {previous.scale}, seed {previous.seed})")
+    with unit_of_work() as uow:
+        users = demo_users.ensure(uow.session)
+        uow.commit()
+    table = Table(title="demo log-ins")
+    table.add_column("username", no_wrap=True)
+    table.add_column("password", no_wrap=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("نقش / scope")
+    for u in users:
+        table.add_row(u.username, u.password, u.role.value, f"{ROLE_LABELS_FA[u.role]} — {u.scope}")
+    console.print(table)
+    console.print(f"open http://{host}:{port}/  (API docs at /docs, FHIR at /fhir/r4/metadata)")
+    if serve_after:
+        serve(host=host, port=port)

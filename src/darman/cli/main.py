@@ -1,0 +1,36 @@
+"""``darman``: the entry point. Errors print as one clear line and exit 1, not a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from darman.cli import audit_cmd, db_cmd, demo_cmd, registry_cmd, seed_cmd, users_cmd
+from darman.cli.context import err_console
+from darman.common.errors import DarmanError
+
+app = typer.Typer(help="Darman: health deputy platform", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(registry_cmd.app, name="registry")
+app.command("seed")(seed_cmd.seed)
+app.command("serve")(demo_cmd.serve)
+app.command("demo")(demo_cmd.demo)
+
+
+def run() -> None:
+    try:
+        app()
+    except DarmanError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        for p in exc.problems:
+            where = (f"row {p.row}, " if p.row is not None else "") + (p.field or "")
+            err_console.print(f"  - {where}: {p.reason}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

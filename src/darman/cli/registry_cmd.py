@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from darman.cli.context import console, unit_of_work
+from darman.common.tabular import TableFormat, read_table
+from darman.registry import transfer
+from darman.security.principal import SYSTEM
+
+app = typer.Typer(help="Registry tables: import and export", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(
+    table: str = typer.Argument(..., help=", ".join(transfer.TABLES)),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    all_or_nothing: bool = typer.Option(False, help="keep nothing if any row is bad"),
+) -> None:
+    """Import a CSV or Excel file; good rows are kept, bad rows listed by row and column."""
+    header, rows = read_table(path.read_bytes(), TableFormat.from_filename(path.name))
+    with unit_of_work() as uow, Progress(TextColumn("{task.description}"), BarColumn(),
+                                          MofNCompleteColumn(), console=console) as bar:
+        task = bar.add_task(f"importing {table}", total=len(rows))
+        report = transfer.import_rows(uow.session, SYSTEM, table=table, header=header, rows=rows,
+                                      progress=lambda n: bar.advance(task, n))
+        keep = not (all_or_nothing and report.problems)
+        if keep:
+            uow.commit()
+    console.print(f"{report.rows_read} rows read, "
+                  f"{report.accepted if keep else 0} imported, {report.rejected_rows} rejected"
+                  + ("" if keep else " — nothing was kept (all-or-nothing)"))
+    if report.problems:
+        errors = Table(title="rejected rows")
+        for col in ("row", "column", "reason"):
+            errors.add_column(col)
+        for p in report.problems[:200]:
+            errors.add_row(str(p.row), p.field or "", p.reason)
+        console.print(errors)
+        raise typer.Exit(2)
+
+
+@app.command("export")
+def export(
+    table: str = typer.Argument(..., help=", ".join(transfer.TABLES)),
+    path: Path = typer.Argument(..., dir_okay=False),
+) -> None:
+    """Export a table as CSV or Excel (by the file's extension)."""
+    with unit_of_work() as uow:
+        content = transfer.export_table(uow.session, SYSTEM, table=table,
+                                        fmt=TableFormat.from_filename(path.name))
+    path.write_bytes(content)
+    console.print(f"wrote {path} ({len(content):,} bytes)")

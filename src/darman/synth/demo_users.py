@@ -1,0 +1,69 @@
+"""One log-in per role for the demo, each with a realistic scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from darman.registry.models import Facility, Province
+from darman.security import service as security
+from darman.security.enums import Role, ScopeLevel
+from darman.security.models import User
+
+TEHRAN, QOM = "08", "19"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: Role
+    scope: str
+
+
+# username, role, scope level, province code, facility (ownership, kind, province code)
+_PLAN: tuple[tuple[str, Role, ScopeLevel, str | None, tuple[str, str, str] | None], ...] = (
+    ("admin", Role.ADMIN, ScopeLevel.NATIONAL, None, None),
+    ("analyst", Role.HQ_ANALYST, ScopeLevel.NATIONAL, None, None),
+    ("tehran.manager", Role.PROVINCE_MANAGER, ScopeLevel.PROVINCE, TEHRAN, None),
+    ("qom.reviewer", Role.CLAIMS_REVIEWER, ScopeLevel.PROVINCE, QOM, None),
+    ("finance", Role.FINANCE_OFFICER, ScopeLevel.NATIONAL, None, None),
+    ("qom.hospital", Role.PROVIDER_USER, ScopeLevel.FACILITY, None, ("contracted", "hospital", QOM)),
+    ("tehran.doctor", Role.PHYSICIAN, ScopeLevel.FACILITY, None, ("owned", "clinic", TEHRAN)),
+    ("tehran.pharmacy", Role.PHARMACIST, ScopeLevel.FACILITY, None, ("contracted", "pharmacy", TEHRAN)),
+    ("auditor", Role.AUDITOR, ScopeLevel.NATIONAL, None, None),
+)
+
+
+def password_for(username: str) -> str:
+    return f"{username}-1405"
+
+
+def ensure(session: Session) -> list[DemoUser]:
+    """Create the demo users that are missing; returns all of them with their passwords."""
+    out = []
+    for username, role, level, province_code, facility in _PLAN:
+        province_id = facility_id = None
+        scope = "national"
+        if province_code:
+            province = session.scalar(select(Province).where(Province.code == province_code))
+            assert province is not None
+            province_id, scope = province.id, province.name_fa
+        if facility:
+            ownership, kind, code = facility
+            row = session.scalar(
+                select(Facility).join(Province, Province.id == Facility.province_id)
+                .where(Facility.ownership == ownership, Facility.kind == kind, Province.code == code)
+                .order_by(Facility.id).limit(1)
+            )
+            if row is None:
+                continue
+            facility_id, scope = row.id, row.name
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            security.create_user(session, actor="system", username=username,
+                                 password=password_for(username), role=role, scope_level=level,
+                                 province_id=province_id, facility_id=facility_id)
+        out.append(DemoUser(username, password_for(username), role, scope))
+    return out

@@ -1,0 +1,214 @@
+"""Shared machinery of the web pages: templates, Persian formatting, page auth and page errors.
+
+Pages answer HTML, never problem+json: a page route that meets an expired or
+missing log-in redirects to /login, and any other DarmanError is shown as a
+Persian error page with the same status code. API routes keep their own
+problem+json handler; this only applies to routes built with ``PageRoute``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from darman.common.errors import (
+    AuthenticationFailed,
+    DarmanError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from darman.common.jalali import format_jalali, format_jalali_long
+from darman.common.persian import format_number, to_persian_digits
+from darman.registry import service as registry
+from darman.security import service as security
+from darman.security.deps import TOKEN_COOKIE, UowDep
+from darman.security.enums import ROLE_LABELS_FA, ScopeLevel
+from darman.security.principal import Principal
+from darman.settings import Settings
+
+log = logging.getLogger("darman.web")
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATE_DIR = HERE / "templates"
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+# Everything a page needs is served from this origin; the policy makes the
+# browser enforce "no CDN" and refuses inline script.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+# ----------------------------------------------------------- formatting
+def fa_number(value: int | float | None) -> str:
+    """Grouped integer in Persian digits; an em dash for a missing value."""
+    if value is None:
+        return "—"
+    return format_number(round(value))
+
+
+def fa_decimal(value: float | None, digits: int = 1) -> str:
+    """``1234.5`` -> ``۱٬۲۳۴٫۵``: Persian thousands and decimal separators."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}".replace(",", "٬").replace(".", "٫")
+    return to_persian_digits(text)
+
+
+def tehran_now() -> dt.datetime:
+    return dt.datetime.now(TEHRAN)
+
+
+def fa_datetime(value: dt.datetime | None) -> str:
+    """A stored UTC timestamp as Tehran local time: ``۱۴۰۵/۰۹/۰۲ ۱۴:۰۵``."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(TEHRAN)
+    return f"{format_jalali(local.date())} {to_persian_digits(local.strftime('%H:%M'))}"
+
+
+templates = Jinja2Templates(directory=TEMPLATE_DIR)
+templates.env.filters["fa"] = to_persian_digits
+templates.env.filters["fa_number"] = fa_number
+templates.env.filters["fa_decimal"] = fa_decimal
+templates.env.filters["fa_datetime"] = fa_datetime
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+# ------------------------------------------------------------- page auth
+def page_principal(request: Request, uow: UowDep) -> Principal:
+    """The signed-in user of a page, from the HttpOnly cookie only.
+
+    Raises AuthenticationFailed (turned into a redirect to /login by PageRoute)
+    when the cookie is missing, expired, forged or its user disabled.
+    """
+    settings: Settings = request.app.state.settings
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise AuthenticationFailed("sign in first")
+    return security.principal_from_token(uow.session, token=token, secret=settings.secret_key)
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site may follow a log-in (no open redirect to another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = "/login" if here == "/" else f"/login?next={quote(here, safe='')}"
+    response = RedirectResponse(target, status_code=303)
+    if request.cookies.get(TOKEN_COOKIE):
+        response.delete_cookie(TOKEN_COOKIE, path="/")  # stale or forged: drop it
+    if request.headers.get("HX-Request"):
+        # htmx follows a 303 inside the fragment; tell it to load the log-in page instead.
+        response.headers["HX-Redirect"] = target
+    return response
+
+
+_ERROR_TEXT_FA: list[tuple[type[DarmanError], str, str]] = [
+    (PermissionDenied, "دسترسی مجاز نیست", "نقش یا محدوده‌ی دسترسی شما اجازه‌ی این کار را نمی‌دهد."),
+    (NotFound, "یافت نشد", "موردی که خواستید در محدوده‌ی دسترسی شما وجود ندارد."),
+    (InvalidInput, "ورودی نادرست", "داده‌ی واردشده پذیرفته نشد؛ آن را بررسی کنید."),
+]
+
+
+def error_page(request: Request, exc: DarmanError) -> Response:
+    title, text = "خطا", "درخواست انجام نشد."
+    for kind, kind_title, kind_text in _ERROR_TEXT_FA:
+        if isinstance(exc, kind):
+            title, text = kind_title, kind_text
+            break
+    context = {"title": title, "message": text, "detail": exc.detail, "status": exc.status}
+    return render(request, "error.html", context, status_code=exc.status)
+
+
+class PageRoute(APIRoute):
+    """A route that answers HTML errors and carries the page security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except AuthenticationFailed:
+                response = login_redirect(request)
+            except DarmanError as exc:
+                response = error_page(request, exc)
+            except Exception:
+                log.exception("unhandled error on page %s", request.url.path)
+                response = render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "خطای سامانه",
+                        "message": "خطای پیش‌بینی‌نشده‌ای رخ داد و ثبت شد.",
+                        "detail": "",
+                        "status": 500,
+                    },
+                    status_code=500,
+                )
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return page_handler
+
+
+# ------------------------------------------------------- common page context
+def scope_label(session: Session, who: Principal) -> str:
+    """``سراسری``, ``استان قم`` or the facility's name and province."""
+    if who.is_national:
+        return "سراسری"
+    names = {p.id: p.name_fa for p in registry.list_provinces(session)}
+    province = names.get(who.province_id or 0, "")
+    if who.scope_level is ScopeLevel.PROVINCE:
+        return f"استان {province}"
+    facility = registry.get_facility(session, who, facility_id=who.facility_id or 0)
+    return f"{facility.name} (استان {province})"
+
+
+def page_context(session: Session, who: Principal, *, active: str) -> dict[str, Any]:
+    """What the header of every signed-in page shows."""
+    user = security.get_user(session, username=who.username)
+    return {
+        "who": who,
+        "display_name": user.full_name or user.username,
+        "role_label": ROLE_LABELS_FA[who.role],
+        "scope_label": scope_label(session, who),
+        "today_fa": format_jalali_long(tehran_now().date()),
+        "active": active,
+    }
