@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from darman.common import national_id
+from darman.common.errors import InvalidInput
 from darman.common.jalali import parse_jalali
 from darman.common.persian import normalize_text, to_ascii_digits
 
@@ -31,7 +32,10 @@ def parse_any_date(value: Any) -> Any:
         raise ValueError(f"'{value}' is not a date (use 1403/01/01 or 2024-03-20)")
     year, month, day = (int(g) for g in match.groups())
     if year < 1700:
-        return parse_jalali(text)
+        try:
+            return parse_jalali(text)
+        except InvalidInput as exc:  # pydantic reports only ValueError as a field error
+            raise ValueError(f"'{value}' is not a real Jalali date") from exc
     try:
         return dt.date(year, month, day)
     except ValueError as exc:

@@ -1,5 +1,113 @@
+"""FHIR R4 facade at /fhir/r4: the CapabilityStatement, read and search-type.
+
+Rules: JSON only (``application/fhir+json``); every read and search is
+limited to the caller's scope (see ``fhir.service``); every error is an
+OperationOutcome with its HTTP status (see ``fhir.outcome``); the
+CapabilityStatement is public, everything else needs the credentials the REST
+API takes (bearer token, X-API-Key or the web cookie). The facade is
+read-only: other interactions answer 405, unknown paths 404.
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+from typing import Any
+from urllib.parse import urlencode
 
-router = APIRouter(prefix="/fhir/r4", tags=["fhir"])
+from fastapi import APIRouter, Request
+
+from darman.fhir import capability, params, service
+from darman.fhir import mapping as m
+from darman.fhir.errors import UnsupportedResourceType
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
+from darman.security.deps import PrincipalDep, UowDep
+
+router = APIRouter(
+    prefix="/fhir/r4",
+    tags=["fhir"],
+    route_class=FhirRoute,
+    default_response_class=FhirResponse,
+)
+
+_OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad search parameter (OperationOutcome)", **_OUTCOME},
+    401: {"description": "No or bad credentials (OperationOutcome)", **_OUTCOME},
+    404: {"description": "Unknown type, or no such resource in scope", **_OUTCOME},
+    406: {"description": "A _format other than JSON (OperationOutcome)", **_OUTCOME},
+}
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + router.prefix
+
+
+def _links(
+    url: str, items: list[tuple[str, str]], paging: params.Paging, total: int
+) -> list[tuple[str, str]]:
+    """self, first, previous, next and last, each repeating the search's own parameters."""
+    kept = [(k, v) for k, v in items if k not in ("_count", "_page")]
+
+    def page(n: int) -> str:
+        return f"{url}?{urlencode([*kept, ('_count', str(paging.count)), ('_page', str(n))])}"
+
+    links = [("self", page(paging.page))]
+    if paging.count == 0:  # a count-only search has no pages to walk
+        return links
+    last = max(1, math.ceil(total / paging.count))
+    links.append(("first", page(1)))
+    if 1 < paging.page <= last + 1:
+        links.append(("previous", page(paging.page - 1)))
+    if paging.page < last:
+        links.append(("next", page(paging.page + 1)))
+    links.append(("last", page(last)))
+    return links
+
+
+@router.get("/metadata", summary="CapabilityStatement of the facade", responses=_ERRORS)
+def metadata(request: Request) -> FhirResponse:
+    params.check_format(request.query_params.multi_items())
+    return FhirResponse(capability.statement(_base(request)))
+
+
+@router.get("/{resource_type}", summary="Search a resource type", responses=_ERRORS)
+def search(resource_type: str, request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+    """A searchset Bundle of the caller's in-scope matches; see /metadata for the parameters."""
+    items = request.query_params.multi_items()
+    params.check_format(items)
+    paging = params.paging(items)
+    found = service.search(
+        uow.session, who, resource_type=resource_type, items=items, paging=paging
+    )
+    base = _base(request)
+    entries = [(f"{base}/{r['resourceType']}/{r['id']}", r) for r in found.resources]
+    links = _links(f"{base}/{resource_type}", items, paging, found.total)
+    return FhirResponse(m.searchset(entries, total=found.total, links=links))
+
+
+@router.get("/{resource_type}/{resource_id}", summary="Read a resource", responses=_ERRORS)
+def read(
+    resource_type: str, resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+) -> FhirResponse:
+    """The resource, or 404 when it does not exist or lies outside the caller's scope."""
+    params.check_format(request.query_params.multi_items())
+    return FhirResponse(
+        service.read(uow.session, who, resource_type=resource_type, resource_id=resource_id)
+    )
+
+
+@router.api_route(
+    "/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+def unsupported(path: str, request: Request) -> FhirResponse:
+    """Everything else the facade does not serve, answered in FHIR rather than problem+json."""
+    if request.method == "GET":
+        raise UnsupportedResourceType(f"GET /fhir/r4/{path} is not served by this facade")
+    return outcome_response(
+        405,
+        "not-supported",
+        [f"{request.method} is not supported: the facade is read-only"],
+        headers={"Allow": "GET"},
+    )

@@ -55,7 +55,8 @@ class ProvinceRead(BaseModel):
     icu_beds_1396: int
 
 
-class FacilityFields(Strict):
+class FacilityCreate(Strict):
+    code: str = Field(min_length=1, max_length=16)
     name: PersianText = Field(min_length=2, max_length=200)
     ownership: Ownership
     kind: FacilityKind
@@ -74,10 +75,6 @@ class FacilityFields(Strict):
     physicians: Count = 0
     nurses: Count = 0
     other_staff: Count = 0
-
-
-class FacilityCreate(FacilityFields):
-    code: str = Field(min_length=1, max_length=16)
 
 
 class FacilityUpdate(Strict):

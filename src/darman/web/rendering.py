@@ -94,6 +94,7 @@ templates.env.filters["fa"] = to_persian_digits
 templates.env.filters["fa_number"] = fa_number
 templates.env.filters["fa_decimal"] = fa_decimal
 templates.env.filters["fa_datetime"] = fa_datetime
+templates.env.filters["fa_jalali"] = format_jalali
 
 
 def render(

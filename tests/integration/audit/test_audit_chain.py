@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from darman.audit import service as audit
+from darman.db.uow import UnitOfWork
+from darman.registry.schemas import FacilityUpdate
+from darman.registry import service as registry
+from darman.security.principal import SYSTEM
+from tests import factories as f
+
+
+def _three_changes(factory: sessionmaker[Session]) -> int:
+    with UnitOfWork(factory) as uow:
+        fac = f.facility(uow.session, beds_icu=4)
+        registry.update_facility(uow.session, SYSTEM, facility_id=fac.id,
+                                 data=FacilityUpdate(beds_icu=9))
+        f.insured(uow.session)
+        uow.commit()
+        return fac.id
+
+
+def test_every_registry_change_is_recorded_with_before_and_after(session_factory) -> None:
+    fac_id = _three_changes(session_factory)
+    with session_factory() as s:
+        entries, total = audit.list_entries(s, entity="facility")
+        update = next(e for e in entries if e.action == "update")
+        assert update.entity_id == str(fac_id)
+        assert update.before["beds_icu"] == 4 and update.after["beds_icu"] == 9
+        assert audit.verify(s).ok and audit.verify(s).entries == 3
+
+
+def test_an_altered_entry_is_reported_as_the_first_break(session_factory) -> None:
+    _three_changes(session_factory)
+    with session_factory() as s:
+        s.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+        s.commit()
+        report = audit.verify(s)
+    assert not report.ok and report.problem is not None
+    assert report.problem.seq == 2 and "altered" in report.problem.reason
+    assert report.entries == 1
+
+
+def test_a_deleted_entry_is_reported_as_missing(session_factory) -> None:
+    _three_changes(session_factory)
+    with session_factory() as s:
+        s.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+        s.commit()
+        report = audit.verify(s)
+    assert report.problem is not None and report.problem.seq == 2
+    assert "missing" in report.problem.reason
+
+
+def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(session_factory) -> None:
+    _three_changes(session_factory)
+    with session_factory() as s:
+        s.execute(text("UPDATE audit_log SET hash = :h WHERE seq = 2"), {"h": "f" * 64})
+        s.commit()
+        report = audit.verify(s)
+    assert report.problem is not None and report.problem.seq == 2
+
+
+def test_a_rolled_back_change_leaves_no_audit_entry(session_factory) -> None:
+    with UnitOfWork(session_factory) as uow:
+        f.facility(uow.session)
+        # leaving the block without commit rolls back the facility and its entry together
+    with session_factory() as s:
+        assert audit.list_entries(s)[1] == 0
