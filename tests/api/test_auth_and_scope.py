@@ -16,10 +16,20 @@ def _setup_two_facilities(uow: UnitOfWork) -> tuple[int, int, int]:
     a = f.facility(s, province_code="01", code="A1")
     b = f.facility(s, province_code="01", code="B1")
     c = f.facility(s, province_code="24", code="C1")
-    f.user(s, username="hisa", role=Role.PROVIDER_USER, scope_level=ScopeLevel.FACILITY,
-           facility_id=a.id)
-    f.user(s, username="boss", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
-           province_id=1)
+    f.user(
+        s,
+        username="hisa",
+        role=Role.PROVIDER_USER,
+        scope_level=ScopeLevel.FACILITY,
+        facility_id=a.id,
+    )
+    f.user(
+        s,
+        username="boss",
+        role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE,
+        province_id=1,
+    )
     uow.commit()
     return a.id, b.id, c.id
 
@@ -37,7 +47,9 @@ def test_a_provider_user_sees_only_its_own_facility(client: TestClient, uow: Uni
         assert resp.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_province_manager_sees_its_province_but_not_another(client: TestClient, uow: UnitOfWork) -> None:
+def test_a_province_manager_sees_its_province_but_not_another(
+    client: TestClient, uow: UnitOfWork
+) -> None:
     a, b, c = _setup_two_facilities(uow)
     headers = f.token(client, "boss")
     ids = {row["id"] for row in client.get("/api/v1/facilities", headers=headers).json()["items"]}
@@ -45,7 +57,9 @@ def test_a_province_manager_sees_its_province_but_not_another(client: TestClient
     assert client.get(f"/api/v1/facilities/{c}", headers=headers).status_code == 404
 
 
-def test_a_provider_user_cannot_read_insured_of_another_province(client: TestClient, uow: UnitOfWork) -> None:
+def test_a_provider_user_cannot_read_insured_of_another_province(
+    client: TestClient, uow: UnitOfWork
+) -> None:
     _setup_two_facilities(uow)
     here = f.insured(uow.session, province_code="01")
     there = f.insured(uow.session, province_code="24")
@@ -54,7 +68,9 @@ def test_a_provider_user_cannot_read_insured_of_another_province(client: TestCli
     listed = client.get("/api/v1/insured", headers=headers).json()
     assert [p["national_id"] for p in listed["items"]] == [here.national_id]
     assert client.get(f"/api/v1/insured/{there.id}", headers=headers).status_code == 404
-    assert client.get(f"/api/v1/eligibility/{there.national_id}", headers=headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/eligibility/{there.national_id}", headers=headers).status_code == 404
+    )
 
 
 def test_five_failed_logins_lock_the_account_even_for_the_right_password(
@@ -77,17 +93,27 @@ def test_five_failed_logins_lock_the_account_even_for_the_right_password(
         # Once the lock has passed, the right password works again.
         user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
         s.commit()
-    assert client.post("/api/v1/auth/token",
-                       data={"username": "clerk", "password": f.PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", data={"username": "clerk", "password": f.PASSWORD}
+        ).status_code
+        == 200
+    )
 
 
-def test_a_successful_login_resets_the_failure_count(client: TestClient, uow: UnitOfWork,
-                                                      session_factory) -> None:
+def test_a_successful_login_resets_the_failure_count(
+    client: TestClient, uow: UnitOfWork, session_factory
+) -> None:
     f.user(uow.session, username="nurse")
     uow.commit()
     for _ in range(4):
         client.post("/api/v1/auth/token", data={"username": "nurse", "password": "nope-nope"})
-    assert client.post("/api/v1/auth/token", data={"username": "nurse", "password": f.PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", data={"username": "nurse", "password": f.PASSWORD}
+        ).status_code
+        == 200
+    )
     with session_factory() as s:
         assert s.query(User).filter_by(username="nurse").one().failed_logins == 0
 

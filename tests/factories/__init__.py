@@ -30,10 +30,19 @@ def _merge(defaults: dict[str, Any], overrides: dict[str, Any], what: str) -> di
 def facility(session: Session, **overrides: Any) -> Any:
     n = next(_counter)
     data = _merge(
-        {"code": f"T{n:05d}", "name": f"بیمارستان آزمون {n}", "ownership": "contracted",
-         "kind": "hospital", "level": 2, "province_code": "01", "city": "",
-         "beds_general": 50, "beds_icu": 5},
-        overrides, "facility",
+        {
+            "code": f"T{n:05d}",
+            "name": f"بیمارستان آزمون {n}",
+            "ownership": "contracted",
+            "kind": "hospital",
+            "level": 2,
+            "province_code": "01",
+            "city": "",
+            "beds_general": 50,
+            "beds_icu": 5,
+        },
+        overrides,
+        "facility",
     )
     return registry.create_facility(session, SYSTEM, data=FacilityCreate(**data))
 
@@ -44,26 +53,44 @@ def new_national_id() -> str:
 
 def insured(session: Session, **overrides: Any) -> Any:
     data = _merge(
-        {"national_id": new_national_id(), "first_name": "علی", "last_name": "رضایی",
-         "sex": "male", "birth_date": "1360/05/12", "province_code": "01",
-         "relation": "main", "main_national_id": None},
-        overrides, "insured",
+        {
+            "national_id": new_national_id(),
+            "first_name": "علی",
+            "last_name": "رضایی",
+            "sex": "male",
+            "birth_date": "1360/05/12",
+            "province_code": "01",
+            "relation": "main",
+            "main_national_id": None,
+        },
+        overrides,
+        "insured",
     )
     return registry.create_insured(session, SYSTEM, data=InsuredCreate(**data))
 
 
 def coverage(session: Session, **overrides: Any) -> Any:
-    data = _merge({"national_id": None, "start_date": "1400/01/01", "end_date": None,
-                   "plan": "general"}, overrides, "coverage")
+    data = _merge(
+        {"national_id": None, "start_date": "1400/01/01", "end_date": None, "plan": "general"},
+        overrides,
+        "coverage",
+    )
     return registry.create_coverage(session, SYSTEM, data=CoverageCreate(**data))
 
 
 def user(session: Session, **overrides: Any) -> User:
     data = _merge(
-        {"username": f"user{next(_counter)}", "password": PASSWORD, "role": Role.ADMIN,
-         "scope_level": ScopeLevel.NATIONAL, "province_id": None, "facility_id": None,
-         "full_name": ""},
-        overrides, "user",
+        {
+            "username": f"user{next(_counter)}",
+            "password": PASSWORD,
+            "role": Role.ADMIN,
+            "scope_level": ScopeLevel.NATIONAL,
+            "province_id": None,
+            "facility_id": None,
+            "full_name": "",
+        },
+        overrides,
+        "user",
     )
     return security.create_user(session, actor="test", **data)
 

@@ -19,8 +19,10 @@ def verify() -> None:
         console.print(f"audit log intact: {report.entries} entries checked")
         return
     assert report.problem is not None
-    err_console.print(f"[bold red]audit log broken at entry {report.problem.seq}[/]: "
-                      f"{report.problem.reason} ({report.entries} entries before it are intact)")
+    err_console.print(
+        f"[bold red]audit log broken at entry {report.problem.seq}[/]: "
+        f"{report.problem.reason} ({report.entries} entries before it are intact)"
+    )
     raise typer.Exit(1)
 
 
@@ -33,6 +35,12 @@ def list_(entity: str | None = None, limit: int = 20) -> None:
         for col in ("seq", "when (Jalali)", "actor", "action", "entity", "id"):
             table.add_column(col)
         for r in rows:
-            table.add_row(str(r.seq), format_jalali(r.at) + " " + r.at.strftime("%H:%M"), r.actor,
-                          r.action, r.entity, r.entity_id)
+            table.add_row(
+                str(r.seq),
+                format_jalali(r.at) + " " + r.at.strftime("%H:%M"),
+                r.actor,
+                r.action,
+                r.entity,
+                r.entity_id,
+            )
         console.print(table)

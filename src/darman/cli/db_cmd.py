@@ -14,7 +14,9 @@ def upgrade() -> None:
     """Apply every migration up to the newest."""
     engine = make_engine(settings().database_url)
     migrate.upgrade(engine)
-    console.print(f"schema at revision [bold]{migrate.current_revision(engine)}[/] on {engine.dialect.name}")
+    console.print(
+        f"schema at revision [bold]{migrate.current_revision(engine)}[/] on {engine.dialect.name}"
+    )
 
 
 @app.command("current")

@@ -23,7 +23,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
 
 
-def demo(host: str = "127.0.0.1", port: int = 8000, serve_after: bool = typer.Option(True, "--serve/--no-serve")) -> None:
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_after: bool = typer.Option(True, "--serve/--no-serve"),
+) -> None:
     """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve."""
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
     with unit_of_work() as uow:
@@ -32,7 +36,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_after: bool = typer.Op
         console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
         run_seed(DEMO_SCALE, DEMO_SEED)
     else:
-        console.print(f"reusing the dataset already seeded (scale {previous.scale}, seed {previous.seed})")
+        console.print(
+            f"reusing the dataset already seeded (scale {previous.scale}, seed {previous.seed})"
+        )
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()

@@ -10,8 +10,9 @@ from darman.cli import audit_cmd, db_cmd, demo_cmd, registry_cmd, seed_cmd, user
 from darman.cli.context import err_console
 from darman.common.errors import DarmanError
 
-app = typer.Typer(help="Darman: health deputy platform", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Darman: health deputy platform", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(audit_cmd.app, name="audit")

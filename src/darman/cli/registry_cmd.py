@@ -22,17 +22,29 @@ def import_(
 ) -> None:
     """Import a CSV or Excel file; good rows are kept, bad rows listed by row and column."""
     header, rows = read_table(path.read_bytes(), TableFormat.from_filename(path.name))
-    with unit_of_work() as uow, Progress(TextColumn("{task.description}"), BarColumn(),
-                                          MofNCompleteColumn(), console=console) as bar:
+    with (
+        unit_of_work() as uow,
+        Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as bar,
+    ):
         task = bar.add_task(f"importing {table}", total=len(rows))
-        report = transfer.import_rows(uow.session, SYSTEM, table=table, header=header, rows=rows,
-                                      progress=lambda n: bar.advance(task, n))
+        report = transfer.import_rows(
+            uow.session,
+            SYSTEM,
+            table=table,
+            header=header,
+            rows=rows,
+            progress=lambda n: bar.advance(task, n),
+        )
         keep = not (all_or_nothing and report.problems)
         if keep:
             uow.commit()
-    console.print(f"{report.rows_read} rows read, "
-                  f"{report.accepted if keep else 0} imported, {report.rejected_rows} rejected"
-                  + ("" if keep else " — nothing was kept (all-or-nothing)"))
+    console.print(
+        f"{report.rows_read} rows read, "
+        f"{report.accepted if keep else 0} imported, {report.rejected_rows} rejected"
+        + ("" if keep else " — nothing was kept (all-or-nothing)")
+    )
     if report.problems:
         errors = Table(title="rejected rows")
         for col in ("row", "column", "reason"):
@@ -50,7 +62,8 @@ def export(
 ) -> None:
     """Export a table as CSV or Excel (by the file's extension)."""
     with unit_of_work() as uow:
-        content = transfer.export_table(uow.session, SYSTEM, table=table,
-                                        fmt=TableFormat.from_filename(path.name))
+        content = transfer.export_table(
+            uow.session, SYSTEM, table=table, fmt=TableFormat.from_filename(path.name)
+        )
     path.write_bytes(content)
     console.print(f"wrote {path} ({len(content):,} bytes)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
@@ -13,10 +13,17 @@ from darman.synth import service
 
 def run_seed(scale: float, seed: int) -> service.SeedResult:
     started = time.perf_counter()
-    with unit_of_work() as uow, Progress(TextColumn("{task.description:<14}"), BarColumn(),
-                                          TextColumn("{task.completed:,.0f} rows"),
-                                          TimeElapsedColumn(), console=console) as bar:
-        tasks: dict[str, int] = {}
+    with (
+        unit_of_work() as uow,
+        Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f} rows"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar,
+    ):
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, n: int, total: int | None) -> None:
             if stage not in tasks:
@@ -38,7 +45,9 @@ def run_seed(scale: float, seed: int) -> service.SeedResult:
 
 
 def seed(
-    scale: float = typer.Option(0.01, help="fraction of the nation (1.0 = about 42 million insured)"),
+    scale: float = typer.Option(
+        0.01, help="fraction of the nation (1.0 = about 42 million insured)"
+    ),
     seed: int = typer.Option(1405, help="random seed; the same scale and seed give the same data"),
 ) -> None:
     """Load the synthetic national dataset into an empty database."""

@@ -23,9 +23,17 @@ def create(
 ) -> None:
     """Create a user with a role and a scope."""
     with unit_of_work() as uow:
-        user = service.create_user(uow.session, actor="cli", username=username, password=password,
-                                   role=role, scope_level=scope, province_id=province_id,
-                                   facility_id=facility_id, full_name=full_name)
+        user = service.create_user(
+            uow.session,
+            actor="cli",
+            username=username,
+            password=password,
+            role=role,
+            scope_level=scope,
+            province_id=province_id,
+            facility_id=facility_id,
+            full_name=full_name,
+        )
         uow.commit()
         console.print(f"created [bold]{user.username}[/] ({ROLE_LABELS_FA[role]}, {scope.value})")
 
@@ -36,13 +44,28 @@ def list_() -> None:
     with unit_of_work() as uow:
         users, total = service.list_users(uow.session, limit=10_000)
         table = Table(title=f"users ({total})")
-        for col in ("username", "role", "scope", "province", "facility", "active", "locked until", "created"):
+        for col in (
+            "username",
+            "role",
+            "scope",
+            "province",
+            "facility",
+            "active",
+            "locked until",
+            "created",
+        ):
             table.add_column(col)
         for u in users:
-            table.add_row(u.username, f"{u.role} ({ROLE_LABELS_FA[Role(u.role)]})", u.scope_level,
-                          str(u.province_id or ""), str(u.facility_id or ""),
-                          "yes" if u.is_active else "no", format_jalali(u.locked_until),
-                          format_jalali(u.created_at))
+            table.add_row(
+                u.username,
+                f"{u.role} ({ROLE_LABELS_FA[Role(u.role)]})",
+                u.scope_level,
+                str(u.province_id or ""),
+                str(u.facility_id or ""),
+                "yes" if u.is_active else "no",
+                format_jalali(u.locked_until),
+                format_jalali(u.created_at),
+            )
         console.print(table)
 
 
@@ -61,4 +84,6 @@ def api_key(username: str, name: str = typer.Option(..., help="what the key is f
     with unit_of_work() as uow:
         new = service.create_api_key(uow.session, actor="cli", username=username, name=name)
         uow.commit()
-    console.print(f"API key for {username} ({name}): [bold]{new.key}[/]\nkeep it now; it is not shown again")
+    console.print(
+        f"API key for {username} ({name}): [bold]{new.key}[/]\nkeep it now; it is not shown again"
+    )

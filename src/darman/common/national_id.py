@@ -7,7 +7,7 @@ from darman.common.persian import to_ascii_digits
 
 
 def check_digit(body: str) -> int:
-    """Check digit for the first nine digits: weights 10..2, remainder r -> r if r < 2 else 11 - r."""
+    """Check digit of the first nine digits: weights 10..2, r = sum % 11, r if r < 2 else 11 - r."""
     if len(body) != 9 or not body.isdigit():
         raise ValueError("the body of a national ID is exactly nine digits")
     remainder = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 class UnitOfWork:
-    """``with UnitOfWork(factory) as uow: service.create(session=uow.session, ...); uow.commit()``."""
+    """``with UnitOfWork(factory) as uow: service.create(uow.session, ...); uow.commit()``."""
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory

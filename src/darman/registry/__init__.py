@@ -1,1 +1,1 @@
-"""Reference data every domain uses: provinces, facilities, insured, practitioners, catalogues, tariffs."""
+"""Reference data of every domain: provinces, facilities, insured, practitioners, tariffs."""

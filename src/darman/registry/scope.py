@@ -6,7 +6,7 @@ user; people and providers are not.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, select
 
@@ -20,8 +20,11 @@ from darman.registry.models import (
 from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
+AnySelect = Select[*tuple[Any, ...]]
+Q = TypeVar("Q", bound=AnySelect)
 
-def facilities(query: Select[Any], who: Principal) -> Select[Any]:
+
+def facilities(query: Q, who: Principal) -> Q:
     if who.scope_level is ScopeLevel.FACILITY:
         return query.where(Facility.id == who.facility_id)
     if who.scope_level is ScopeLevel.PROVINCE:
@@ -29,14 +32,14 @@ def facilities(query: Select[Any], who: Principal) -> Select[Any]:
     return query
 
 
-def insured(query: Select[Any], who: Principal) -> Select[Any]:
+def insured(query: Q, who: Principal) -> Q:
     """A facility user sees the insured of the facility's province (eligibility at the desk)."""
     if who.is_national:
         return query
     return query.where(Insured.province_id == who.province_id)
 
 
-def coverage(query: Select[Any], who: Principal) -> Select[Any]:
+def coverage(query: Q, who: Principal) -> Q:
     if who.is_national:
         return query
     return query.where(
@@ -46,7 +49,7 @@ def coverage(query: Select[Any], who: Principal) -> Select[Any]:
     )
 
 
-def practitioners(query: Select[Any], who: Principal) -> Select[Any]:
+def practitioners(query: Q, who: Principal) -> Q:
     if who.scope_level is ScopeLevel.FACILITY:
         return query.where(
             exists().where(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -19,6 +19,7 @@ from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound,
 from darman.common.jalali import format_jalali
 from darman.common.paging import Page, PageParams
 from darman.registry import scope
+from darman.registry.enums import Ownership, Relation, Sex
 from darman.registry.models import (
     CoveragePeriod,
     Drug,
@@ -48,6 +49,7 @@ from darman.registry.schemas import (
     TariffCreate,
     TariffRead,
 )
+from darman.registry.scope import AnySelect
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 
@@ -62,7 +64,7 @@ _CATALOGUE_WRITERS = (Role.ADMIN, Role.HQ_ANALYST)
 # ----------------------------------------------------------------- helpers
 def _page(
     session: Session,
-    query: Select[Any],
+    query: AnySelect,
     page: PageParams,
     order_by: Any,
     to_read: Callable[[Any], ReadT],
@@ -78,7 +80,7 @@ def _province_maps(session: Session) -> tuple[dict[str, int], dict[int, str]]:
         rows = session.execute(select(Province.id, Province.code)).all()
         cached = ({r.code: r.id for r in rows}, {r.id: r.code for r in rows})
         session.info["province_maps"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def province_id_for(session: Session, code: str, *, field: str = "province_code") -> int:
@@ -120,7 +122,7 @@ def province_overview(session: Session, who: Principal) -> list[dict[str, Any]]:
     insured = dict(
         session.execute(
             select(Insured.province_id, func.count()).group_by(Insured.province_id)
-        ).all()  # type: ignore[arg-type]
+        ).all()
     )
     fac_rows = session.execute(
         select(
@@ -262,11 +264,11 @@ def _insured_read(session: Session, p: Insured) -> InsuredRead:
         national_id=p.national_id,
         first_name=p.first_name,
         last_name=p.last_name,
-        sex=p.sex,
+        sex=Sex(p.sex),
         birth_date=p.birth_date,
-        province_code=province_code_of(session, p.province_id),  # type: ignore[arg-type]
-        relation=p.relation,
-        main_national_id=main_id,  # type: ignore[arg-type]
+        province_code=province_code_of(session, p.province_id),
+        relation=Relation(p.relation),
+        main_national_id=main_id,
     )
 
 
@@ -461,9 +463,9 @@ def _practitioner_read(session: Session, p: Practitioner) -> PractitionerRead:
         council_number=p.council_number,
         first_name=p.first_name,
         last_name=p.last_name,
-        sex=p.sex,
+        sex=Sex(p.sex),
         specialty=p.specialty,
-        level=p.level,  # type: ignore[arg-type]
+        level=p.level,
         province_code=province_code_of(session, p.province_id),
         facility_codes=";".join(codes),
     )
@@ -510,7 +512,7 @@ def create_practitioner(
     codes = [c.strip() for c in data.facility_codes.split(";") if c.strip()]
     facility_ids = dict(
         session.execute(select(Facility.code, Facility.id).where(Facility.code.in_(codes))).all()
-    )  # type: ignore[arg-type]
+    )
     missing = [c for c in codes if c not in facility_ids]
     if missing:
         raise InvalidInput(
@@ -606,10 +608,10 @@ def _tariff_read(session: Session, t: Tariff) -> TariffRead:
         id=t.id,
         service_code=code,
         year=t.year,
-        level=t.level,  # type: ignore[arg-type]
-        ownership=t.ownership,
+        level=t.level,
+        ownership=Ownership(t.ownership),
         amount_rials=t.amount_rials,
-    )  # type: ignore[arg-type]
+    )
 
 
 def list_tariffs(

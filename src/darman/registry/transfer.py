@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from darman.common.errors import DarmanError, FieldProblem, InvalidInput
@@ -40,6 +40,7 @@ from darman.registry.schemas import (
     ServiceCreate,
     TariffCreate,
 )
+from darman.registry.scope import AnySelect
 from darman.security.principal import Principal
 
 
@@ -47,7 +48,7 @@ from darman.security.principal import Principal
 class TableSpec:
     schema: type[BaseModel]
     create: Callable[..., Any]
-    export_query: Callable[[Principal], Select[Any]]
+    export_query: Callable[[Principal], AnySelect]
 
     @property
     def columns(self) -> list[str]:
@@ -58,7 +59,7 @@ class TableSpec:
         return [n for n, f in self.schema.model_fields.items() if f.is_required()]
 
 
-def _facility_export(who: Principal) -> Select[Any]:
+def _facility_export(who: Principal) -> AnySelect:
     cols = [getattr(Facility, c) for c in FacilityCreate.model_fields if c != "province_code"]
     query = select(Facility.code, *[c for c in cols if c.key != "code"], Province.code.label("pc"))
     return scope.facilities(
@@ -66,7 +67,7 @@ def _facility_export(who: Principal) -> Select[Any]:
     ).order_by(Facility.code)
 
 
-def _insured_export(who: Principal) -> Select[Any]:
+def _insured_export(who: Principal) -> AnySelect:
     main = aliased(Insured)
     query = (
         select(
@@ -85,14 +86,14 @@ def _insured_export(who: Principal) -> Select[Any]:
     return scope.insured(query, who).order_by(Insured.id)
 
 
-def _coverage_export(who: Principal) -> Select[Any]:
+def _coverage_export(who: Principal) -> AnySelect:
     query = select(
         Insured.national_id, CoveragePeriod.start_date, CoveragePeriod.end_date, CoveragePeriod.plan
     ).join(Insured, Insured.id == CoveragePeriod.insured_id)
     return scope.coverage(query, who).order_by(CoveragePeriod.id)
 
 
-def _practitioner_export(who: Principal) -> Select[Any]:
+def _practitioner_export(who: Principal) -> AnySelect:
     query = select(
         Practitioner.id,
         Practitioner.council_number,

@@ -30,9 +30,21 @@ _PLAN: tuple[tuple[str, Role, ScopeLevel, str | None, tuple[str, str, str] | Non
     ("tehran.manager", Role.PROVINCE_MANAGER, ScopeLevel.PROVINCE, TEHRAN, None),
     ("qom.reviewer", Role.CLAIMS_REVIEWER, ScopeLevel.PROVINCE, QOM, None),
     ("finance", Role.FINANCE_OFFICER, ScopeLevel.NATIONAL, None, None),
-    ("qom.hospital", Role.PROVIDER_USER, ScopeLevel.FACILITY, None, ("contracted", "hospital", QOM)),
+    (
+        "qom.hospital",
+        Role.PROVIDER_USER,
+        ScopeLevel.FACILITY,
+        None,
+        ("contracted", "hospital", QOM),
+    ),
     ("tehran.doctor", Role.PHYSICIAN, ScopeLevel.FACILITY, None, ("owned", "clinic", TEHRAN)),
-    ("tehran.pharmacy", Role.PHARMACIST, ScopeLevel.FACILITY, None, ("contracted", "pharmacy", TEHRAN)),
+    (
+        "tehran.pharmacy",
+        Role.PHARMACIST,
+        ScopeLevel.FACILITY,
+        None,
+        ("contracted", "pharmacy", TEHRAN),
+    ),
     ("auditor", Role.AUDITOR, ScopeLevel.NATIONAL, None, None),
 )
 
@@ -54,16 +66,27 @@ def ensure(session: Session) -> list[DemoUser]:
         if facility:
             ownership, kind, code = facility
             row = session.scalar(
-                select(Facility).join(Province, Province.id == Facility.province_id)
-                .where(Facility.ownership == ownership, Facility.kind == kind, Province.code == code)
-                .order_by(Facility.id).limit(1)
+                select(Facility)
+                .join(Province, Province.id == Facility.province_id)
+                .where(
+                    Facility.ownership == ownership, Facility.kind == kind, Province.code == code
+                )
+                .order_by(Facility.id)
+                .limit(1)
             )
             if row is None:
                 continue
             facility_id, scope = row.id, row.name
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            security.create_user(session, actor="system", username=username,
-                                 password=password_for(username), role=role, scope_level=level,
-                                 province_id=province_id, facility_id=facility_id)
+            security.create_user(
+                session,
+                actor="system",
+                username=username,
+                password=password_for(username),
+                role=role,
+                scope_level=level,
+                province_id=province_id,
+                facility_id=facility_id,
+            )
         out.append(DemoUser(username, password_for(username), role, scope))
     return out

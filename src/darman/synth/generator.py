@@ -10,8 +10,9 @@ kind of contracted centre in every province.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -41,7 +42,7 @@ CONTRACTED_KINDS = (
 )
 # Dates in the dataset are fixed, not "today", so a rerun next year gives the same bytes.
 REFERENCE_DAY = dt.date(2026, 3, 21)  # 1 Farvardin 1405
-# A multiplier coprime with 10**9 makes index -> national-ID body a bijection: unique IDs, no lookups.
+# A multiplier coprime with 10**9 makes index -> ID body a bijection: unique IDs, no lookups.
 _ID_MULTIPLIER = 387_420_489
 _ID_OFFSET = 123_456_789
 
@@ -80,7 +81,7 @@ class ProvincePlan:
 class TableRows:
     table: str
     columns: tuple[str, ...]
-    rows: list[tuple[object, ...]]
+    rows: Sequence[tuple[object, ...]]
 
 
 def _largest_remainder(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
@@ -162,10 +163,9 @@ FACILITY_COLUMNS = (
 
 
 def _owned_kind(rng: np.random.Generator, n: int) -> list[str]:
-    kinds = ["hospital"] + list(
-        rng.choice(["hospital", "polyclinic", "clinic"], size=n - 1, p=[0.2, 0.35, 0.45])
-    )
-    return [str(k) for k in kinds]
+    # The first owned centre of every province is a hospital; the rest are drawn.
+    drawn = rng.choice(["hospital", "polyclinic", "clinic"], size=n - 1, p=[0.2, 0.35, 0.45])
+    return ["hospital", *(str(k) for k in drawn)]
 
 
 def _equipment(rng: np.random.Generator, kind: str, level: int) -> tuple[int, ...]:
@@ -276,7 +276,7 @@ def facilities(plans: list[ProvincePlan], *, seed: int) -> TableRows:
     rng = _rng(seed, "facilities", 0)
     weight = np.array(
         [
-            {"hospital": 10.0 + float(rows[i][8]) / 20, "polyclinic": 3.0, "clinic": 1.0}[
+            {"hospital": 10.0 + cast(int, rows[i][8]) / 20, "polyclinic": 3.0, "clinic": 1.0}[
                 str(rows[i][4])
             ]
             for i in owned_rows
@@ -315,7 +315,7 @@ def _ages(rng: np.random.Generator, n: int, minimum: int = 0) -> np.ndarray:
 
 
 def insured(plans: list[ProvincePlan], *, seed: int) -> Iterator[TableRows]:
-    """Per province: main insured first, then dependants pointing at a main insured of the same household."""
+    """Per province: main insured first, then dependants, each pointing at a household head."""
     next_id = 1
     ref = REFERENCE_DAY.toordinal()
     for p in plans:

@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.audit import service as audit
 from darman.db.uow import UnitOfWork
-from darman.registry.schemas import FacilityUpdate
 from darman.registry import service as registry
+from darman.registry.schemas import FacilityUpdate
 from darman.security.principal import SYSTEM
 from tests import factories as f
 
@@ -14,8 +14,9 @@ from tests import factories as f
 def _three_changes(factory: sessionmaker[Session]) -> int:
     with UnitOfWork(factory) as uow:
         fac = f.facility(uow.session, beds_icu=4)
-        registry.update_facility(uow.session, SYSTEM, facility_id=fac.id,
-                                 data=FacilityUpdate(beds_icu=9))
+        registry.update_facility(
+            uow.session, SYSTEM, facility_id=fac.id, data=FacilityUpdate(beds_icu=9)
+        )
         f.insured(uow.session)
         uow.commit()
         return fac.id
@@ -24,7 +25,7 @@ def _three_changes(factory: sessionmaker[Session]) -> int:
 def test_every_registry_change_is_recorded_with_before_and_after(session_factory) -> None:
     fac_id = _three_changes(session_factory)
     with session_factory() as s:
-        entries, total = audit.list_entries(s, entity="facility")
+        entries, _ = audit.list_entries(s, entity="facility")
         update = next(e for e in entries if e.action == "update")
         assert update.entity_id == str(fac_id)
         assert update.before["beds_icu"] == 4 and update.after["beds_icu"] == 9
@@ -52,7 +53,9 @@ def test_a_deleted_entry_is_reported_as_missing(session_factory) -> None:
     assert "missing" in report.problem.reason
 
 
-def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(session_factory) -> None:
+def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(
+    session_factory,
+) -> None:
     _three_changes(session_factory)
     with session_factory() as s:
         s.execute(text("UPDATE audit_log SET hash = :h WHERE seq = 2"), {"h": "f" * 64})

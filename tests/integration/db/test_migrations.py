@@ -19,15 +19,18 @@ def _fresh_engine(backend: str, tmp_path) -> tuple[Engine, object]:
     return make_engine(url), (admin, url)
 
 
-def test_migrations_build_the_models_schema_from_empty_and_tear_it_down(backend: str, tmp_path) -> None:
+def test_migrations_build_the_models_schema_from_empty_and_tear_it_down(
+    backend: str, tmp_path
+) -> None:
     engine, cleanup = _fresh_engine(backend, tmp_path)
     try:
         assert migrate.current_revision(engine) is None
         migrate.upgrade(engine)
         assert migrate.is_current(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    target_metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), target_metadata
+            )
         assert diff == []
         assert set(target_metadata.tables) <= set(inspect(engine).get_table_names())
         migrate.downgrade(engine, "base")

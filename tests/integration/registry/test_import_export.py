@@ -26,20 +26,23 @@ def _insured_csv() -> bytes:
     bad_check = GOOD_1[:9] + str((int(GOOD_1[9]) + 1) % 10)
     lines = [
         "national_id,first_name,last_name,sex,birth_date,province_code,relation,main_national_id",
-        f"{_to_persian(GOOD_1)},علي,كريمي,male,۱۳۶۵/۰۲/۱۵,19,main,",      # row 2: Persian digits, Arabic letters
-        f"{bad_check},مریم,احمدی,female,1370/01/01,19,main,",                 # row 3: bad check digit
-        f"{GOOD_2},زهرا,کریمی,female,1990-05-01,99,main,",                    # row 4: unknown province
-        f"{national_id.make(200_000_003)},سارا,کریمی,female,1400/13/01,19,main,",  # row 5: no month 13
-        f"{national_id.make(200_000_004)},رضا,کریمی,male,1395/06/01,19,dependant,{GOOD_1}",  # row 6: ok
-        f"{_to_persian(GOOD_1)},تکرار,کریمی,male,1365/02/15,19,main,",       # row 7: duplicate of row 2
+        f"{_to_persian(GOOD_1)},علي,كريمي,male,۱۳۶۵/۰۲/۱۵,19,main,",  # row 2: Persian digits
+        f"{bad_check},مریم,احمدی,female,1370/01/01,19,main,",  # row 3
+        f"{GOOD_2},زهرا,کریمی,female,1990-05-01,99,main,",  # row 4
+        f"{national_id.make(200_000_003)},سارا,کریمی,female,1400/13/01,19,main,",  # row 5
+        f"{national_id.make(200_000_004)},رضا,کریمی,male,1395/06/01,19,dependant,{GOOD_1}",  # row 6
+        f"{_to_persian(GOOD_1)},تکرار,کریمی,male,1365/02/15,19,main,",  # row 7: duplicate of row 2
     ]
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
-def test_good_rows_are_kept_and_each_bad_row_is_reported_with_row_and_column(session_factory) -> None:
+def test_good_rows_are_kept_and_each_bad_row_is_reported_with_row_and_column(
+    session_factory,
+) -> None:
     with UnitOfWork(session_factory) as uow:
-        report = transfer.import_file(uow.session, SYSTEM, table="insured", content=_insured_csv(),
-                                      filename="insured.csv")
+        report = transfer.import_file(
+            uow.session, SYSTEM, table="insured", content=_insured_csv(), filename="insured.csv"
+        )
         uow.commit()
     assert report.rows_read == 6 and report.accepted == 2
     by_row = {p.row: p for p in report.problems}
@@ -58,11 +61,13 @@ def test_good_rows_are_kept_and_each_bad_row_is_reported_with_row_and_column(ses
 
 
 def test_a_wrong_header_writes_nothing(session_factory) -> None:
-    content = "national_id,first_name,surname\n0499370899,a,b\n".encode()
+    content = b"national_id,first_name,surname\n0499370899,a,b\n"
     with UnitOfWork(session_factory) as uow:
         try:
-            transfer.import_file(uow.session, SYSTEM, table="insured", content=content, filename="x.csv")
-        except Exception as exc:  # noqa: BLE001
+            transfer.import_file(
+                uow.session, SYSTEM, table="insured", content=content, filename="x.csv"
+            )
+        except Exception as exc:
             problems = {(p.field, p.reason) for p in exc.problems}  # type: ignore[attr-defined]
         uow.commit()
     assert ("surname", "unknown column") in problems
@@ -73,15 +78,56 @@ def test_a_wrong_header_writes_nothing(session_factory) -> None:
 
 def test_an_excel_file_of_facilities_imports_and_exports_back_identically(session_factory) -> None:
     rows = [
-        ["X0001", "بیمارستان نمونه", "owned", "hospital", "۳", "08", "تهران", "۲۰۰", "20", 5, 4, 2, 1, 1, 10, 3, 150, 300, 200],
-        ["X0002", "آزمایشگاه نمونه", "contracted", "laboratory", 1, "19", "قم", 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3],
+        [
+            "X0001",
+            "بیمارستان نمونه",
+            "owned",
+            "hospital",
+            "۳",
+            "08",
+            "تهران",
+            "۲۰۰",
+            "20",
+            5,
+            4,
+            2,
+            1,
+            1,
+            10,
+            3,
+            150,
+            300,
+            200,
+        ],
+        [
+            "X0002",
+            "آزمایشگاه نمونه",
+            "contracted",
+            "laboratory",
+            1,
+            "19",
+            "قم",
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            1,
+            2,
+            3,
+        ],
         ["X0003", "بد", "owned", "castle", 1, "19", "قم", 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3],
     ]
     header = transfer.TABLES["facilities"].columns
     content = write_table(header, rows, TableFormat.XLSX)
     with UnitOfWork(session_factory) as uow:
-        report = transfer.import_file(uow.session, SYSTEM, table="facilities", content=content,
-                                      filename="f.xlsx")
+        report = transfer.import_file(
+            uow.session, SYSTEM, table="facilities", content=content, filename="f.xlsx"
+        )
         uow.commit()
     assert report.accepted == 2
     assert [(p.row, p.field) for p in report.problems] == [(4, "kind")]
@@ -96,13 +142,16 @@ def test_an_excel_file_of_facilities_imports_and_exports_back_identically(sessio
         assert s.scalar(select(Facility.beds_icu).where(Facility.code == "X0001")) == 20
 
 
-def test_import_through_the_api_can_be_all_or_nothing(client: TestClient, uow: UnitOfWork,
-                                                       session_factory: sessionmaker[Session]) -> None:
+def test_import_through_the_api_can_be_all_or_nothing(
+    client: TestClient, uow: UnitOfWork, session_factory: sessionmaker[Session]
+) -> None:
     f.user(uow.session, username="chief")
     uow.commit()
     headers = f.token(client, "chief")
     files = {"file": ("insured.csv", _insured_csv(), "text/csv")}
-    strict = client.post("/api/v1/registry/insured/import?all_or_nothing=true", files=files, headers=headers)
+    strict = client.post(
+        "/api/v1/registry/insured/import?all_or_nothing=true", files=files, headers=headers
+    )
     assert strict.status_code == 200 and strict.json()["committed"] is False
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Insured)) == 0
@@ -111,13 +160,23 @@ def test_import_through_the_api_can_be_all_or_nothing(client: TestClient, uow: U
     assert {"row": 3, "field": "national_id"}.items() <= loose["problems"][0].items()
 
 
-def test_a_province_manager_cannot_import_rows_of_another_province(client: TestClient, uow: UnitOfWork) -> None:
-    f.user(uow.session, username="qm", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
-           province_id=8)
+def test_a_province_manager_cannot_import_rows_of_another_province(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    f.user(
+        uow.session,
+        username="qm",
+        role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE,
+        province_id=8,
+    )
     uow.commit()
     body = _insured_csv()
-    resp = client.post("/api/v1/registry/insured/import", files={"file": ("i.csv", body, "text/csv")},
-                       headers=f.token(client, "qm")).json()
+    resp = client.post(
+        "/api/v1/registry/insured/import",
+        files={"file": ("i.csv", body, "text/csv")},
+        headers=f.token(client, "qm"),
+    ).json()
     assert resp["accepted"] == 0
     assert any("outside your scope" in p["reason"] for p in resp["problems"])
 
@@ -125,10 +184,17 @@ def test_a_province_manager_cannot_import_rows_of_another_province(client: TestC
 def test_export_is_limited_to_the_callers_scope(client: TestClient, uow: UnitOfWork) -> None:
     f.facility(uow.session, code="IN1", province_code="08")
     f.facility(uow.session, code="OUT1", province_code="19")
-    f.user(uow.session, username="tm", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
-           province_id=8)
+    f.user(
+        uow.session,
+        username="tm",
+        role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE,
+        province_id=8,
+    )
     uow.commit()
-    resp = client.get("/api/v1/registry/facilities/export?format=csv", headers=f.token(client, "tm"))
+    resp = client.get(
+        "/api/v1/registry/facilities/export?format=csv", headers=f.token(client, "tm")
+    )
     assert resp.status_code == 200
     _, rows = read_table(resp.content, TableFormat.CSV)
     assert [r.values["code"] for r in rows] == ["IN1"]

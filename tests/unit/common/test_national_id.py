@@ -16,7 +16,6 @@ def test_a_known_valid_id_passes() -> None:
     assert national_id.check_digit("000000006") == 1  # 6*2 = 12; 12 % 11 = 1, below 2: kept as is
 
 
-
 def test_a_wrong_check_digit_is_named_as_the_reason() -> None:
     assert "check digit" in (national_id.problem("0499370898") or "")
 
@@ -28,8 +27,12 @@ def test_persian_and_arabic_indic_digits_are_accepted() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("123", "10 digits"), ("12345678901", "10 digits"), ("00123a5678", "only digits"),
-     ("1111111111", "repeated")],
+    [
+        ("123", "10 digits"),
+        ("12345678901", "10 digits"),
+        ("00123a5678", "only digits"),
+        ("1111111111", "repeated"),
+    ],
 )
 def test_malformed_ids_are_rejected_with_a_clear_reason(raw: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as err:
@@ -39,7 +42,9 @@ def test_malformed_ids_are_rejected_with_a_clear_reason(raw: str, reason: str) -
 
 
 @given(st.integers(min_value=0, max_value=999_999_999))
-def test_every_made_id_validates_and_any_single_digit_change_of_the_check_breaks_it(body: int) -> None:
+def test_every_made_id_validates_and_any_single_digit_change_of_the_check_breaks_it(
+    body: int,
+) -> None:
     made = national_id.make(body)
     if len(set(made)) == 1:
         return

@@ -20,12 +20,17 @@ def test_excel_round_trips_and_numbers_come_back_as_text() -> None:
     data = write_table(["code", "amount"], [["A", 1200], ["B", 5]], TableFormat.XLSX)
     header, rows = read_table(data, TableFormat.XLSX)
     assert header == ["code", "amount"]
-    assert [r.values for r in rows] == [{"code": "A", "amount": "1200"}, {"code": "B", "amount": "5"}]
+    assert [r.values for r in rows] == [
+        {"code": "A", "amount": "1200"},
+        {"code": "B", "amount": "5"},
+    ]
 
 
 def test_writing_the_same_rows_twice_gives_identical_bytes() -> None:
     rows = [["x", 1], ["y", 2]]
-    assert write_table(["a", "b"], rows, TableFormat.XLSX) == write_table(["a", "b"], rows, TableFormat.XLSX)
+    assert write_table(["a", "b"], rows, TableFormat.XLSX) == write_table(
+        ["a", "b"], rows, TableFormat.XLSX
+    )
 
 
 def test_a_non_utf8_file_is_refused_with_advice() -> None:
