@@ -61,9 +61,7 @@ def test_a_contracted_facility_read_from_the_api_schema_maps_like_the_row() -> N
     assert types == ["درمانگاه", "طرف قرارداد"]
 
 
-def test_a_facility_maps_to_a_building_location_in_its_province_managed_by_its_organization() -> (
-    None
-):
+def test_a_facility_maps_to_a_building_location_managed_by_its_organization() -> None:
     loc = validate(m.location(_facility(), "آذربایجان شرقی"))
     assert loc["status"] == "active" and loc["status"] in LOCATION_STATUSES
     assert loc["address"]["state"] == "آذربایجان شرقی"
@@ -98,8 +96,9 @@ def test_an_insured_person_maps_to_a_patient_with_national_id_gender_and_birth_d
     assert pat["address"][0]["state"] == "آذربایجان شرقی"
 
 
-@pytest.mark.parametrize(("sex", "gender"), [("male", "male"), ("female", "female"), ("", "unknown"),
-                                             ("x", "unknown")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("sex", "gender"), [("male", "male"), ("female", "female"), ("", "unknown"), ("x", "unknown")]
+)
 def test_sex_maps_to_an_administrative_gender_code(sex: str, gender: str) -> None:
     assert m.gender(sex) == gender
     assert gender in GENDERS

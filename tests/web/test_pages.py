@@ -183,8 +183,13 @@ def test_a_province_manager_sees_only_the_row_of_their_province(
     f.facility(uow.session, province_code="01", beds_general=40)
     f.facility(uow.session, province_code="24", beds_general=900)
     f.insured(uow.session, province_code="24")
-    f.user(uow.session, username="boss", role=Role.PROVINCE_MANAGER,
-           scope_level=ScopeLevel.PROVINCE, province_id=1)
+    f.user(
+        uow.session,
+        username="boss",
+        role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE,
+        province_id=1,
+    )
     uow.commit()
     _login(client, "boss")
     page = client.get("/registry")
@@ -221,8 +226,13 @@ def test_the_table_fragment_sorts_filters_and_keeps_the_address_bar_in_step(
 
 def test_a_provider_user_home_shows_their_facility(client: TestClient, uow: UnitOfWork) -> None:
     mine = f.facility(uow.session, province_code="01", name="بیمارستان شفا", code="SH1")
-    f.user(uow.session, username="desk", role=Role.PROVIDER_USER,
-           scope_level=ScopeLevel.FACILITY, facility_id=mine.id)
+    f.user(
+        uow.session,
+        username="desk",
+        role=Role.PROVIDER_USER,
+        scope_level=ScopeLevel.FACILITY,
+        facility_id=mine.id,
+    )
     uow.commit()
     _login(client, "desk")
     home = client.get("/")
@@ -239,8 +249,13 @@ def test_the_eligibility_fragment_answers_in_persian_within_scope(
     here = f.insured(uow.session, province_code="01")
     f.coverage(uow.session, national_id=here.national_id)
     there = f.insured(uow.session, province_code="24")
-    f.user(uow.session, username="front", role=Role.PROVIDER_USER,
-           scope_level=ScopeLevel.FACILITY, facility_id=mine.id)
+    f.user(
+        uow.session,
+        username="front",
+        role=Role.PROVIDER_USER,
+        scope_level=ScopeLevel.FACILITY,
+        facility_id=mine.id,
+    )
     uow.commit()
     _login(client, "front")
     ok = client.get("/eligibility", params={"national_id": here.national_id})
@@ -291,3 +306,45 @@ def test_vendored_assets_are_served_from_this_origin(client: TestClient) -> None
     login = client.get("/login")
     assert "http://" not in login.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in login.text
+
+
+def test_an_htmx_request_without_a_log_in_makes_htmx_load_the_login_page(
+    client: TestClient,
+) -> None:
+    resp = client.get(
+        "/registry/table?sort=beds",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/registry?sort=beds"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 401
+    assert resp.headers["HX-Redirect"] == "/login?next=%2Fregistry%3Fsort%3Dbeds"
+
+
+def test_a_refused_page_is_a_persian_html_error_with_the_same_status() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from darman.common.errors import PermissionDenied
+    from darman.web.rendering import PageRoute
+
+    router = APIRouter(route_class=PageRoute)
+
+    @router.get("/secret")
+    def secret() -> None:
+        raise PermissionDenied("role 'physician' may not do this")
+
+    @router.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        refused = c.get("/secret")
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "دسترسی مجاز نیست" in refused.text
+        assert "Content-Security-Policy" in refused.headers
+        failed = c.get("/broken")
+        assert failed.status_code == 500
+        assert "خطای سامانه" in failed.text
+        assert "boom" not in failed.text

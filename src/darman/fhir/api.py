@@ -64,7 +64,7 @@ def _links(
     return links
 
 
-@router.get("/metadata", summary="CapabilityStatement of the facade", responses=_ERRORS)
+@router.get("/metadata", summary="CapabilityStatement of the facade", responses={406: _ERRORS[406]})
 def metadata(request: Request) -> FhirResponse:
     params.check_format(request.query_params.multi_items())
     return FhirResponse(capability.statement(_base(request)))

@@ -66,8 +66,11 @@ BUNDLE_TYPE = frozenset(
 )  # fmt: skip
 SEARCH_ENTRY_MODE = frozenset({"match", "include", "outcome"})
 # Codes taken from HL7 terminology code systems (checked against THO for R4).
+# Identifier.type has an extensible binding in R4: MD and PRN are in its value
+# set; NI is not, but nothing in it means a national id, which is what
+# extensible allows for.
 V2_0203_CODES = {"NI": "National unique individual identifier", "MD": "Medical License number",
-                 "XX": "Organization identifier"}  # fmt: skip
+                 "PRN": "Provider number"}  # fmt: skip
 ORGANIZATION_TYPE_CODES = {"prov": "Healthcare Provider"}
 PHYSICAL_TYPE_CODES = {"bu": "Building"}
 COVERAGE_CLASS_CODES = {"plan": "Plan"}
@@ -146,7 +149,7 @@ def organization(f: Facility | FacilityRead) -> dict[str, Any]:
             "resourceType": "Organization",
             "id": str(f.id),
             "extension": [{"url": CARE_LEVEL_EXTENSION, "valueInteger": int(f.level)}],
-            "identifier": [_identifier(FACILITY_CODE_SYSTEM, f.code, "XX")],
+            "identifier": [_identifier(FACILITY_CODE_SYSTEM, f.code, "PRN")],
             "active": bool(f.is_active),
             "type": [
                 {"coding": [_hl7(ORGANIZATION_TYPE_SYSTEM, ORGANIZATION_TYPE_CODES, "prov")]},
@@ -171,7 +174,7 @@ def location(f: Facility | FacilityRead, province_name: str) -> dict[str, Any]:
         {
             "resourceType": "Location",
             "id": str(f.id),
-            "identifier": [_identifier(FACILITY_CODE_SYSTEM, f.code, "XX")],
+            "identifier": [_identifier(FACILITY_CODE_SYSTEM, f.code, "PRN")],
             "status": code(status, LOCATION_STATUS, "LocationStatus"),
             "name": f.name,
             "mode": code("instance", LOCATION_MODE, "LocationMode"),

@@ -36,7 +36,7 @@ def _int_from_text(value: object) -> object:
 Count = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
 Level = Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3)]
 Rials = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
-OptionalAge = Annotated[int | None, BeforeValidator(_int_from_text), Field(ge=0, le=130)]
+Age = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0, le=130)]
 
 
 class Strict(BaseModel):
@@ -195,8 +195,8 @@ class ServiceCreate(Strict):
     category: ServiceCategory
     min_level: Level = 1
     sex_limit: Sex | None = None
-    min_age: OptionalAge = None
-    max_age: OptionalAge = None
+    min_age: Age | None = None
+    max_age: Age | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -548,7 +548,13 @@ def list_services(
         query = query.where(Service.category == category)
     if q:
         query = query.where(or_(Service.name_fa.contains(q), Service.code == q))
-    return _page(session, query, page, Service.code, ServiceRead.model_validate)
+    return _page(
+        session,
+        query,
+        page,
+        Service.code,
+        lambda s: ServiceRead.model_validate(s, from_attributes=True),
+    )
 
 
 def create_service(session: Session, who: Principal, *, data: ServiceCreate) -> ServiceRead:

@@ -49,8 +49,14 @@ COLUMNS = (
     Column("beds_per_10k", "تخت به ازای ۱۰٬۰۰۰ بیمه‌شده"),
 )
 _SORTABLE = {c.key for c in COLUMNS} | {"code"}
-_SUMMED = ("population_2016", "insured", "owned_facilities", "contracted_facilities", "beds",
-           "icu_beds")
+_SUMMED = (
+    "population_2016",
+    "insured",
+    "owned_facilities",
+    "contracted_facilities",
+    "beds",
+    "icu_beds",
+)
 
 
 def _ratios(row: dict[str, Any]) -> dict[str, Any]:
@@ -105,9 +111,7 @@ def _page_url(sort: str, dir: str, q: str) -> str:
     return "/registry?" + urlencode(params)
 
 
-def table_context(
-    raw: list[dict[str, Any]], *, sort: str, dir: str, q: str
-) -> dict[str, Any]:
+def table_context(raw: list[dict[str, Any]], *, sort: str, dir: str, q: str) -> dict[str, Any]:
     """What ``_registry_table.html`` needs: the rows shown, the headers' next sort, the totals."""
     sort, dir = _clean_params(sort, dir)
     rows = [_ratios(r) for r in raw]
@@ -148,8 +152,7 @@ def chart_data(raw: list[dict[str, Any]]) -> dict[str, Any]:
             "insured": [r["insured"] for r in rows],
             "beds": [r["beds"] for r in rows],
             "beds_per_10k": [
-                round(r["beds_per_10k"], 2) if r["beds_per_10k"] is not None else None
-                for r in rows
+                round(r["beds_per_10k"], 2) if r["beds_per_10k"] is not None else None for r in rows
             ],
         },
         "titles": {
@@ -162,7 +165,11 @@ def chart_data(raw: list[dict[str, Any]]) -> dict[str, Any]:
 
 @router.get("/registry")
 def registry_page(
-    request: Request, who: PagePrincipal, uow: UowDep, sort: str = "code", dir: str = "asc",
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    sort: str = "code",
+    dir: str = "asc",
     q: str = "",
 ) -> Response:
     """Coverage and capacity per province: national users see 31 rows, others their own."""
@@ -176,7 +183,11 @@ def registry_page(
 
 @router.get("/registry/table")
 def registry_table(
-    request: Request, who: PagePrincipal, uow: UowDep, sort: str = "code", dir: str = "asc",
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    sort: str = "code",
+    dir: str = "asc",
     q: str = "",
 ) -> Response:
     """htmx fragment: the table alone, sorted and filtered; the address bar follows."""

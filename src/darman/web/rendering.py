@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
@@ -127,15 +127,27 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def login_redirect(request: Request) -> RedirectResponse:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+def login_redirect(request: Request) -> Response:
+    """Send the browser to /login, remembering where it was going.
+
+    An htmx request cannot be redirected by a 303 (the XMLHttpRequest follows
+    it and would swap the log-in form into the table), so it gets a 401 with
+    ``HX-Redirect`` and htmx navigates the whole page.
+    """
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", "/"))
+        here = current.path + (f"?{current.query}" if current.query else "")
+    else:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    here = safe_next(here)
     target = "/login" if here == "/" else f"/login?next={quote(here, safe='')}"
-    response = RedirectResponse(target, status_code=303)
+    response: Response
+    if request.headers.get("HX-Request"):
+        response = Response(status_code=401, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
     if request.cookies.get(TOKEN_COOKIE):
         response.delete_cookie(TOKEN_COOKIE, path="/")  # stale or forged: drop it
-    if request.headers.get("HX-Request"):
-        # htmx follows a 303 inside the fragment; tell it to load the log-in page instead.
-        response.headers["HX-Redirect"] = target
     return response
 
 
@@ -199,7 +211,7 @@ def scope_label(session: Session, who: Principal) -> str:
     if who.scope_level is ScopeLevel.PROVINCE:
         return f"استان {province}"
     facility = registry.get_facility(session, who, facility_id=who.facility_id or 0)
-    return f"{facility.name} (استان {province})"
+    return f"{to_persian_digits(facility.name)} (استان {province})"
 
 
 def page_context(session: Session, who: Principal, *, active: str) -> dict[str, Any]:

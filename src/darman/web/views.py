@@ -6,7 +6,6 @@ Pages authenticate with the HttpOnly ``darman_token`` cookie set here.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Annotated, Any
 
@@ -37,6 +36,7 @@ from darman.web.rendering import (
     page_principal,
     render,
     safe_next,
+    tehran_now,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -46,6 +46,26 @@ LOCKED_FA = (
     "حساب شما پس از چند ورود ناموفق پیاپی موقتاً قفل شده است؛ "
     "{minutes} دقیقه‌ی دیگر دوباره تلاش کنید."
 )
+AUDIT_ACTIONS_FA = {
+    "create": "ایجاد",
+    "update": "ویرایش",
+    "lock": "قفل حساب",
+    "enable": "فعال‌سازی",
+    "disable": "غیرفعال‌سازی",
+    "seed": "تولید داده‌ی نمونه",
+}
+AUDIT_ENTITIES_FA = {
+    "user": "کاربر",
+    "api_key": "کلید API",
+    "facility": "مرکز درمانی",
+    "insured": "بیمه‌شده",
+    "coverage": "دوره‌ی پوشش",
+    "practitioner": "پزشک",
+    "service": "خدمت",
+    "drug": "دارو",
+    "tariff": "تعرفه",
+    "dataset": "مجموعه‌داده",
+}
 _AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
 _DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_REVIEWER)
 
@@ -161,7 +181,16 @@ def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
     context["audit_entries"] = None
     if who.role in _AUDIT_ROLES:
         entries, audit_total = audit.list_entries(session, limit=6)
-        context["audit_entries"] = entries
+        context["audit_entries"] = [
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": AUDIT_ACTIONS_FA.get(e.action, e.action),
+                "entity": AUDIT_ENTITIES_FA.get(e.entity, e.entity),
+                "entity_id": e.entity_id,
+            }
+            for e in entries
+        ]
         context["audit_total"] = audit_total
     context["show_eligibility"] = who.role in _DESK_ROLES or who.role is Role.ADMIN
     context["exports"] = _exports(who)
@@ -174,8 +203,11 @@ def _exports(who: Principal) -> list[dict[str, str]]:
     if who.scope_level is not ScopeLevel.FACILITY:
         tables.insert(1, ("insured", "بیمه‌شدگان"))
     return [
-        {"label": label, "csv": f"/api/v1/registry/{t}/export?format=csv",
-         "xlsx": f"/api/v1/registry/{t}/export?format=xlsx"}
+        {
+            "label": label,
+            "csv": f"/api/v1/registry/{t}/export?format=csv",
+            "xlsx": f"/api/v1/registry/{t}/export?format=xlsx",
+        }
         for t, label in tables
     ]
 
@@ -187,7 +219,7 @@ def eligibility(
 ) -> Response:
     """htmx fragment: is this national ID covered today, within the caller's scope?"""
     context: dict[str, Any] = {"national_id": national_id.strip(), "result": None, "error": None}
-    today = dt.date.today()
+    today = tehran_now().date()  # the desk's day, not the server's
     try:
         code = nid.normalize(national_id.strip())
         context["result"] = registry.eligibility(uow.session, who, national_id=code, on=today)

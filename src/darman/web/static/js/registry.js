@@ -78,7 +78,10 @@
             reverse: true,
             beginAtZero: true,
             grid: { color: "#e2e8f0" },
-            ticks: { callback: function (v) { return number.format(v); } }
+            ticks: {
+              precision: metric === "beds_per_10k" ? undefined : 0,
+              callback: function (v) { return number.format(v); }
+            }
           },
           y: {
             position: "right",
