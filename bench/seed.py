@@ -82,7 +82,9 @@ def orm_baseline(backend: str) -> float:
             rows.extend(chunk.rows)
             if len(rows) >= BASELINE_ROWS:
                 break
-        rows = [r for r in rows[:BASELINE_ROWS] if r[8] is None]  # main insured: no forward references
+        rows = [
+            r for r in rows[:BASELINE_ROWS] if r[8] is None
+        ]  # main insured: no forward references
         cols = generator.INSURED_COLUMNS
         with Session(engine) as s:
             provinces.ensure_loaded(s)
@@ -105,15 +107,20 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", type=float, default=[0.01, 0.1])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
-    print(f"{'backend':<11} {'scale':>6} {'rows':>11} {'seconds':>8} {'rows/s':>10} "
-          f"{'ORM rows/s':>11} {'ratio':>6}")
+    print(
+        f"{'backend':<11} {'scale':>6} {'rows':>11} {'seconds':>8} {'rows/s':>10} "
+        f"{'ORM rows/s':>11} {'ratio':>6}"
+    )
     for backend in args.backends:
         baseline = orm_baseline(backend)
         for scale in args.scales:
             rows, seconds = bulk_seed(backend, scale)
             rate = rows / seconds
-            print(f"{backend:<11} {scale:>6} {rows:>11,} {seconds:>8.1f} {rate:>10,.0f} "
-                  f"{baseline:>11,.0f} {rate / baseline:>5.1f}x", flush=True)
+            print(
+                f"{backend:<11} {scale:>6} {rows:>11,} {seconds:>8.1f} {rate:>10,.0f} "
+                f"{baseline:>11,.0f} {rate / baseline:>5.1f}x",
+                flush=True,
+            )
     shutil.rmtree(OUT, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import jdatetime
 
@@ -11,6 +12,18 @@ from darman.common.errors import InvalidInput
 from darman.common.persian import to_ascii_digits, to_persian_digits
 
 _JALALI_RE = re.compile(r"^\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*$")
+
+# Business days are Iran's days: "today" is Tehran's date, not the server's.
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+
+def tehran_now() -> dt.datetime:
+    return dt.datetime.now(TEHRAN)
+
+
+def tehran_today() -> dt.date:
+    return tehran_now().date()
+
 
 MONTHS_FA = (
     "فروردین",

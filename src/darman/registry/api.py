@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
@@ -8,6 +7,7 @@ from pydantic import BaseModel
 
 from darman.common import national_id as nid
 from darman.common.errors import FieldProblem
+from darman.common.jalali import tehran_today
 from darman.common.paging import Page, PageParams
 from darman.common.tabular import TableFormat
 from darman.common.validators import parse_any_date
@@ -136,7 +136,7 @@ def eligibility(
     """Is this person covered on ``on`` (Jalali 1403/01/01 or ISO date; today by default)?"""
     code = nid.normalize(national_id)
     try:
-        day = parse_any_date(on) if on else dt.date.today()
+        day = parse_any_date(on) if on else tehran_today()
     except ValueError as exc:
         from darman.common.errors import InvalidInput
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
@@ -29,7 +28,7 @@ from darman.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from darman.common.jalali import format_jalali, format_jalali_long
+from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehran_now
 from darman.common.persian import format_number, to_persian_digits
 from darman.registry import service as registry
 from darman.security import service as security
@@ -43,7 +42,6 @@ log = logging.getLogger("darman.web")
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
-TEHRAN = ZoneInfo("Asia/Tehran")
 
 # Everything a page needs is served from this origin; the policy makes the
 # browser enforce "no CDN" and refuses inline script.
@@ -73,10 +71,6 @@ def fa_decimal(value: float | None, digits: int = 1) -> str:
         return "—"
     text = f"{value:,.{digits}f}".replace(",", "٬").replace(".", "٫")
     return to_persian_digits(text)
-
-
-def tehran_now() -> dt.datetime:
-    return dt.datetime.now(TEHRAN)
 
 
 def fa_datetime(value: dt.datetime | None) -> str:
