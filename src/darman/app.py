@@ -33,8 +33,11 @@ def create_app(
         title="Darman",
         version=__version__,
         description="Health deputy platform of a national social health insurer",
-        docs_url="/docs",
         openapi_url="/openapi.json",
+        # FastAPI's own docs pages load their scripts from a CDN; darman.web.docs
+        # serves /docs from the vendored Swagger UI instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -63,7 +66,8 @@ def create_app(
 def _mount_optional(app: FastAPI) -> None:
     """FHIR facade and web pages live in their own packages and register themselves here."""
     from darman.fhir.api import router as fhir_router
-    from darman.web import views
+    from darman.web import docs, views
 
     app.include_router(fhir_router)
     views.mount(app)
+    docs.mount(app)

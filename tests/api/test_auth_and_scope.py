@@ -65,8 +65,13 @@ def test_a_provider_user_cannot_read_insured_of_another_province(
     there = f.insured(uow.session, province_code="24")
     uow.commit()
     headers = f.token(client, "hisa")
-    listed = client.get("/api/v1/insured", headers=headers).json()
-    assert [p["national_id"] for p in listed["items"]] == [here.national_id]
+    assert client.get("/api/v1/insured", headers=headers).status_code == 403
+    mine = client.get(f"/api/v1/insured?national_id={here.national_id}", headers=headers).json()
+    assert [p["national_id"] for p in mine["items"]] == [here.national_id]
+    other = client.get(f"/api/v1/insured?national_id={there.national_id}", headers=headers).json()
+    assert other["items"] == []
+    export = client.get("/api/v1/registry/insured/export", headers=headers)
+    assert export.status_code == 403
     assert client.get(f"/api/v1/insured/{there.id}", headers=headers).status_code == 404
     assert (
         client.get(f"/api/v1/eligibility/{there.national_id}", headers=headers).status_code == 404

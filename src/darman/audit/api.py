@@ -7,11 +7,20 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from darman.audit import service
-from darman.common.paging import Page, PageParams
+from darman.common.errors import PermissionDenied
+from darman.common.paging import MAX_PAGE, Page, PageParams
 from darman.security.deps import PrincipalDep, UowDep
 from darman.security.enums import Role
+from darman.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+def _require_national_reader(who: Principal) -> None:
+    """Entries hold before/after snapshots of people from every province: national eyes only."""
+    who.require_role(Role.ADMIN, Role.AUDITOR)
+    if not who.is_national:
+        raise PermissionDenied("the audit log is open to national administrators and auditors only")
 
 
 class AuditEntryRead(BaseModel):
@@ -38,10 +47,10 @@ def list_entries(
     who: PrincipalDep,
     uow: UowDep,
     entity: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     size: int = Query(50, ge=1, le=500),
 ) -> Page[AuditEntryRead]:
-    who.require_role(Role.ADMIN, Role.AUDITOR)
+    _require_national_reader(who)
     params = PageParams(page=page, size=size)
     rows, total = service.list_entries(
         uow.session, entity=entity, offset=params.offset, limit=params.size
@@ -52,7 +61,7 @@ def list_entries(
 
 @router.get("/verify", response_model=VerifyRead)
 def verify(who: PrincipalDep, uow: UowDep) -> VerifyRead:
-    who.require_role(Role.ADMIN, Role.AUDITOR)
+    _require_national_reader(who)
     report = service.verify(uow.session)
     return VerifyRead(
         ok=report.ok,

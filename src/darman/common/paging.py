@@ -9,10 +9,13 @@ from pydantic import BaseModel, Field
 ItemT = TypeVar("ItemT")
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
+# Row ids are int4 on PostgreSQL: a larger id cannot exist, so it is refused as input.
+MAX_ID = 2_147_483_647
 
 
 class PageParams(BaseModel):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from darman.common.errors import AuthenticationFailed, DarmanError
@@ -61,6 +62,18 @@ def install(app: FastAPI) -> None:
             items.append({"field": field, "in": where, "reason": err.get("msg", "invalid")})
         detail = "; ".join(f"{i['field']}: {i['reason']}" for i in items[:5])
         return problem(422, "Invalid input", detail, "invalid-input", request.url.path, items)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Services check uniqueness first; this answers the race where two requests
+        # pass that check at once and the database's constraint decides.
+        return problem(
+            409,
+            "Conflict",
+            "the change conflicts with data saved meanwhile; retry",
+            "conflict",
+            request.url.path,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -71,6 +71,13 @@ def read_table(content: bytes, fmt: TableFormat) -> tuple[list[str], list[SheetR
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise InvalidInput(f"the file is not a readable Excel workbook: {exc}") from exc
         raw_rows = wb.worksheets[0].iter_rows(values_only=True)
+    try:
+        return _rows_of(raw_rows)
+    except csv.Error as exc:
+        raise InvalidInput(f"the CSV file cannot be read: {exc}") from exc
+
+
+def _rows_of(raw_rows: Iterable[Sequence[object]]) -> tuple[list[str], list[SheetRow]]:
     iterator = iter(raw_rows)
     try:
         header_raw = next(iterator)

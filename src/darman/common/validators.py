@@ -13,6 +13,10 @@ from darman.common.errors import InvalidInput
 from darman.common.jalali import parse_jalali
 from darman.common.persian import normalize_text, to_ascii_digits
 
+# Dates outside these bounds are typing mistakes, and beyond them Jalali
+# conversion itself fails.
+EARLIEST = dt.date(1900, 3, 21)  # 1279/01/01
+LATEST = dt.date(2100, 3, 20)  # 1478/12/30
 _DATE_RE = re.compile(r"^\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*$")
 
 
@@ -33,13 +37,19 @@ def parse_any_date(value: Any) -> Any:
     year, month, day = (int(g) for g in match.groups())
     if year < 1700:
         try:
-            return parse_jalali(text)
+            day_ = parse_jalali(text)
         except InvalidInput as exc:  # pydantic reports only ValueError as a field error
             raise ValueError(f"'{value}' is not a real Jalali date") from exc
-    try:
-        return dt.date(year, month, day)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not a real date: {exc}") from exc
+    else:
+        try:
+            day_ = dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a real date: {exc}") from exc
+    if not EARLIEST <= day_ <= LATEST:
+        raise ValueError(
+            f"'{value}' is outside the years kept (Jalali 1279-1478, Gregorian 1900-2100)"
+        )
+    return day_
 
 
 def _national_id(value: Any) -> str:

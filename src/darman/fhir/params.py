@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 
 from darman.common.errors import FieldProblem
-from darman.common.paging import MAX_PAGE_SIZE
+from darman.common.paging import MAX_ID, MAX_PAGE_SIZE
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.fhir import mapping as m
 from darman.fhir.errors import FormatNotSupported, SearchParameterInvalid
@@ -79,7 +79,9 @@ def _split_or(raw: str) -> list[str]:
 
 def _int_id(raw: str) -> int | None:
     value = raw.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        return None
+    return int(value)
 
 
 def _date_bounds(param: str, text: str) -> tuple[dt.date, dt.date]:
@@ -95,7 +97,7 @@ def _date_bounds(param: str, text: str) -> tuple[dt.date, dt.date]:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = dt.date.fromisoformat(text)
             return day, day
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     raise _bad(param, f"'{text}' is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)")
 

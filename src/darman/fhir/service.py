@@ -16,13 +16,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from darman.common.errors import NotFound
+from darman.common.errors import NotFound, PermissionDenied
+from darman.common.paging import MAX_ID
 from darman.fhir import mapping as m
 from darman.fhir import params
 from darman.fhir.errors import UnsupportedResourceType
 from darman.registry import scope
 from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Facility, Insured, Practitioner
+from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 RESOURCE_TYPES = ("Organization", "Location", "Patient", "Coverage", "Practitioner")
@@ -62,7 +64,7 @@ def read(
     """The resource of that type and id; NotFound when absent or outside the caller's scope."""
     require_type(resource_type)
     value = resource_id.strip()
-    if not (value.isascii() and value.isdigit() and len(value) < 19):
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise NotFound(f"no {resource_type} {resource_id} in your scope")
     rid = int(value)
     if resource_type in ("Organization", "Location"):
@@ -80,6 +82,20 @@ def read(
     return m.practitioner(registry.get_practitioner_row(session, who, practitioner_id=rid))
 
 
+# At a facility desk, people are looked up one at a time, never browsed.
+_DESK_KEYS = {"Patient": ("identifier", "_id"), "Coverage": ("beneficiary", "patient", "_id")}
+
+
+def _desk_lookup_only(who: Principal, resource_type: str, items: Sequence[tuple[str, str]]) -> None:
+    keys = _DESK_KEYS.get(resource_type)
+    if keys is None or who.scope_level is not ScopeLevel.FACILITY:
+        return
+    if not any(name.split(":")[0] in keys and value.strip() for name, value in items):
+        raise PermissionDenied(
+            f"at a facility, search {resource_type} by {' or '.join(keys)}; browsing is not allowed"
+        )
+
+
 def search(
     session: Session,
     who: Principal,
@@ -94,6 +110,7 @@ def search(
     SearchParameterInvalid for an unknown or malformed parameter.
     """
     require_type(resource_type)
+    _desk_lookup_only(who, resource_type, items)
     model, scoped = _SCOPED[resource_type]
     query = scoped(select(model), who)
     for condition in params.conditions(resource_type, items):

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from darman.common import national_id as nid
 from darman.common.errors import FieldProblem
 from darman.common.jalali import tehran_today
-from darman.common.paging import Page, PageParams
+from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat
 from darman.common.validators import parse_any_date
 from darman.registry import service, transfer
@@ -37,7 +37,9 @@ from darman.security.enums import Role
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
-PageNo = Query(1, ge=1)
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+PageNo = Query(1, ge=1, le=MAX_PAGE)
 PageSize = Query(50, ge=1, le=500)
 
 
@@ -77,7 +79,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityRead)
-def get_facility(facility_id: int, who: PrincipalDep, uow: UowDep) -> FacilityRead:
+def get_facility(facility_id: RowId, who: PrincipalDep, uow: UowDep) -> FacilityRead:
     return service.get_facility(uow.session, who, facility_id=facility_id)
 
 
@@ -118,7 +120,7 @@ def list_insured(
 
 
 @router.get("/insured/{insured_id}", response_model=InsuredRead)
-def get_insured(insured_id: int, who: PrincipalDep, uow: UowDep) -> InsuredRead:
+def get_insured(insured_id: RowId, who: PrincipalDep, uow: UowDep) -> InsuredRead:
     return service.get_insured(uow.session, who, insured_id=insured_id)
 
 
@@ -183,7 +185,7 @@ def list_practitioners(
 
 
 @router.get("/practitioners/{practitioner_id}", response_model=PractitionerRead)
-def get_practitioner(practitioner_id: int, who: PrincipalDep, uow: UowDep) -> PractitionerRead:
+def get_practitioner(practitioner_id: RowId, who: PrincipalDep, uow: UowDep) -> PractitionerRead:
     return service.get_practitioner(uow.session, who, practitioner_id=practitioner_id)
 
 
@@ -242,7 +244,7 @@ def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
 def list_tariffs(
     who: PrincipalDep,
     uow: UowDep,
-    year: int | None = None,
+    year: int | None = Query(None, ge=1390, le=1500),
     service_code: str | None = None,
     page: int = PageNo,
     size: int = PageSize,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from darman.common.jalali import tehran_today
 from darman.common.persian import to_ascii_digits
 from darman.common.validators import (
     AnyDate,
@@ -24,6 +26,22 @@ from darman.registry.enums import (
     Sex,
 )
 
+_GROUPED = re.compile(r"^\d{1,3}([,٬]\d{3})+$")
+
+
+def _rials_from_text(value: object) -> object:
+    """Money is whole rials: refuse booleans, fractions and misplaced separators."""
+    if isinstance(value, bool | float):
+        raise ValueError("money is a whole number of rials")
+    if isinstance(value, str):
+        text = to_ascii_digits(value).strip()
+        if _GROUPED.match(text):
+            return text.replace(",", "").replace("٬", "")
+        if not text.isdigit():
+            raise ValueError(f"'{value}' is not a whole number of rials")
+        return text
+    return value
+
 
 def _int_from_text(value: object) -> object:
     """Spreadsheet cells arrive as text with any digit script and thousands separators."""
@@ -33,9 +51,10 @@ def _int_from_text(value: object) -> object:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
+# Upper bounds are the database columns' (int4, int8): larger values are refused, not truncated.
+Count = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0, le=2_147_483_647)]
 Level = Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3)]
-Rials = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0)]
+Rials = Annotated[int, BeforeValidator(_rials_from_text), Field(ge=0, le=2**63 - 1)]
 Age = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0, le=130)]
 
 
@@ -62,7 +81,7 @@ class FacilityCreate(Strict):
     kind: FacilityKind
     level: Level
     province_code: Digits = Field(min_length=2, max_length=2)
-    city: PersianText = ""
+    city: PersianText = Field("", max_length=64)
     beds_general: Count = 0
     beds_icu: Count = 0
     beds_ccu: Count = 0
@@ -78,9 +97,22 @@ class FacilityCreate(Strict):
 
 
 class FacilityUpdate(Strict):
-    name: PersianText | None = None
+    """Fields to change; a field left out stays as it is (null is not a value here)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: object) -> object:
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None)
+            if nulls:
+                raise ValueError(
+                    f"leave out a field you do not change; null given for {', '.join(nulls)}"
+                )
+        return data
+
+    name: Annotated[PersianText, Field(min_length=2, max_length=200)] | None = None
     level: Level | None = None
-    city: PersianText | None = None
+    city: Annotated[PersianText, Field(max_length=64)] | None = None
     beds_general: Count | None = None
     beds_icu: Count | None = None
     beds_ccu: Count | None = None
@@ -127,7 +159,7 @@ class InsuredCreate(Strict):
             raise ValueError("a dependant needs main_national_id")
         if self.relation is Relation.MAIN and self.main_national_id:
             raise ValueError("a main insured person has no main_national_id")
-        if self.birth_date > dt.date.today():
+        if self.birth_date > tehran_today():
             raise ValueError("birth_date is in the future")
         return self
 
@@ -148,7 +180,7 @@ class CoverageCreate(Strict):
     national_id: NationalId
     start_date: AnyDate
     end_date: OptionalAnyDate = None
-    plan: str = "general"
+    plan: str = Field("general", min_length=1, max_length=32)
 
     @model_validator(mode="after")
     def _ordered(self) -> CoverageCreate:
@@ -190,7 +222,7 @@ class PractitionerRead(PractitionerCreate):
 
 
 class ServiceCreate(Strict):
-    code: Digits = Field(min_length=1, max_length=16)
+    code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
     name_fa: PersianText = Field(min_length=1, max_length=200)
     category: ServiceCategory
     min_level: Level = 1
@@ -205,6 +237,12 @@ class ServiceCreate(Strict):
             return {k: (None if v == "" else v) for k, v in data.items()}
         return data
 
+    @model_validator(mode="after")
+    def _age_range(self) -> ServiceCreate:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError("min_age is above max_age")
+        return self
+
 
 class ServiceRead(ServiceCreate):
     model_config = ConfigDict(extra="ignore")
@@ -213,7 +251,7 @@ class ServiceRead(ServiceCreate):
 
 
 class DrugCreate(Strict):
-    generic_code: Digits = Field(min_length=1, max_length=16)
+    generic_code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
     name_fa: PersianText = Field(min_length=1, max_length=200)
     form: DrugForm
     strength: str = Field(min_length=1, max_length=32)
@@ -229,7 +267,7 @@ class DrugRead(DrugCreate):
 
 
 class TariffCreate(Strict):
-    service_code: Digits = Field(min_length=1, max_length=16)
+    service_code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
     year: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1390, le=1500)]
     level: Level
     ownership: Ownership

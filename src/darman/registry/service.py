@@ -18,6 +18,7 @@ from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import format_jalali
 from darman.common.paging import Page, PageParams
+from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import scope
 from darman.registry.enums import Ownership, Relation, Sex
 from darman.registry.models import (
@@ -284,10 +285,20 @@ def list_insured(
     query = scope.insured(select(Insured), who)
     if province_code:
         query = query.where(Insured.province_id == province_id_for(session, province_code))
+    if who.scope_level is ScopeLevel.FACILITY and not national_id:
+        raise PermissionDenied(
+            "at a facility, look up one insured person by national_id; listing is not allowed"
+        )
     if national_id:
-        query = query.where(Insured.national_id == national_id)
+        query = query.where(Insured.national_id == to_ascii_digits(national_id.strip()))
     if q:
-        query = query.where(or_(Insured.last_name.contains(q), Insured.first_name.contains(q)))
+        q = normalize_text(q)
+        query = query.where(
+            or_(
+                Insured.last_name.contains(q, autoescape=True),
+                Insured.first_name.contains(q, autoescape=True),
+            )
+        )
     return _page(session, query, page, Insured.id, lambda p: _insured_read(session, p))
 
 
@@ -334,12 +345,21 @@ def create_insured(session: Session, who: Principal, *, data: InsuredCreate) -> 
     main_id = None
     if data.main_national_id:
         main_id = session.scalar(
-            select(Insured.id).where(Insured.national_id == data.main_national_id)
+            scope.insured(
+                select(Insured.id).where(
+                    Insured.national_id == data.main_national_id, Insured.relation == "main"
+                ),
+                who,
+            )
         )
         if main_id is None:
             raise InvalidInput(
                 "the main insured person is not registered",
-                [FieldProblem("main_national_id", "no such insured person")],
+                [
+                    FieldProblem(
+                        "main_national_id", "no main insured person with this ID in your scope"
+                    )
+                ],
             )
     person = Insured(
         national_id=data.national_id,
@@ -396,7 +416,9 @@ def get_coverage_row(session: Session, who: Principal, *, coverage_id: int) -> C
 
 def create_coverage(session: Session, who: Principal, *, data: CoverageCreate) -> CoverageRead:
     """Add a coverage period; periods of one person may not overlap."""
-    person = session.scalar(select(Insured).where(Insured.national_id == data.national_id))
+    person = session.scalar(
+        scope.insured(select(Insured).where(Insured.national_id == data.national_id), who)
+    )
     if person is None:
         raise InvalidInput(
             "the insured person is not registered",
@@ -451,12 +473,15 @@ def eligibility(session: Session, who: Principal, *, national_id: str, on: dt.da
 
 
 # ----------------------------------------------------------- practitioners
-def _practitioner_read(session: Session, p: Practitioner) -> PractitionerRead:
+def _practitioner_read(session: Session, who: Principal, p: Practitioner) -> PractitionerRead:
+    """Only the workplaces inside the caller's scope are named."""
     codes = session.scalars(
-        select(Facility.code)
-        .join(PractitionerFacility, PractitionerFacility.facility_id == Facility.id)
-        .where(PractitionerFacility.practitioner_id == p.id)
-        .order_by(Facility.code)
+        scope.facilities(
+            select(Facility.code)
+            .join(PractitionerFacility, PractitionerFacility.facility_id == Facility.id)
+            .where(PractitionerFacility.practitioner_id == p.id),
+            who,
+        ).order_by(Facility.code)
     ).all()
     return PractitionerRead(
         id=p.id,
@@ -484,7 +509,9 @@ def list_practitioners(
         query = query.where(Practitioner.specialty == specialty)
     if province_code:
         query = query.where(Practitioner.province_id == province_id_for(session, province_code))
-    return _page(session, query, page, Practitioner.id, lambda p: _practitioner_read(session, p))
+    return _page(
+        session, query, page, Practitioner.id, lambda p: _practitioner_read(session, who, p)
+    )
 
 
 def get_practitioner_row(session: Session, who: Principal, *, practitioner_id: int) -> Practitioner:
@@ -498,7 +525,7 @@ def get_practitioner_row(session: Session, who: Principal, *, practitioner_id: i
 
 def get_practitioner(session: Session, who: Principal, *, practitioner_id: int) -> PractitionerRead:
     return _practitioner_read(
-        session, get_practitioner_row(session, who, practitioner_id=practitioner_id)
+        session, who, get_practitioner_row(session, who, practitioner_id=practitioner_id)
     )
 
 
@@ -509,9 +536,13 @@ def create_practitioner(
     province_id = province_id_for(session, data.province_code)
     _check_writer(who, _PEOPLE_WRITERS, province_id)
     _unique(session, Practitioner.council_number, data.council_number, "council_number")
-    codes = [c.strip() for c in data.facility_codes.split(";") if c.strip()]
+    codes = list(dict.fromkeys(c.strip() for c in data.facility_codes.split(";") if c.strip()))
     facility_ids = dict(
-        session.execute(select(Facility.code, Facility.id).where(Facility.code.in_(codes))).all()
+        session.execute(
+            scope.facilities(
+                select(Facility.code, Facility.id).where(Facility.code.in_(codes)), who
+            )
+        ).all()
     )
     missing = [c for c in codes if c not in facility_ids]
     if missing:
@@ -536,7 +567,7 @@ def create_practitioner(
         entity_id=p.id,
         after={**audit.snapshot(p), "facility_codes": codes},
     )
-    return _practitioner_read(session, p)
+    return _practitioner_read(session, who, p)
 
 
 # ------------------------------------------------ catalogues and tariffs

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
-from darman.common.errors import DarmanError, FieldProblem, InvalidInput
+from darman.common.errors import DarmanError, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
 from darman.registry import scope
 from darman.registry import service as svc
@@ -41,7 +42,10 @@ from darman.registry.schemas import (
     TariffCreate,
 )
 from darman.registry.scope import AnySelect
+from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
+
+_PEOPLE_TABLES = frozenset({"insured", "coverage"})
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,15 @@ class ImportReport:
 
 
 def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
-    problems = [
+    named = [h for h in header if h]
+    twice = sorted({h for h in named if named.count(h) > 1})
+    problems = [FieldProblem(h, "the column appears twice", row=1) for h in twice]
+    problems += [
+        FieldProblem(f"column {i}", "a column without a name", row=1)
+        for i, h in enumerate(header, start=1)
+        if not h
+    ]
+    problems += [
         FieldProblem(h, "unknown column", row=1) for h in header if h and h not in spec.columns
     ]
     problems += [
@@ -212,6 +224,14 @@ def import_rows(
             found = exc.problems or [FieldProblem(None, exc.detail)]
             report.problems.extend(FieldProblem(p.field, p.reason, row=row.number) for p in found)
             continue
+        except DBAPIError as exc:
+            # The savepoint is rolled back; the database's own refusal becomes a row problem
+            # so one bad row never takes the good ones down with it.
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by the database"
+            report.problems.append(
+                FieldProblem(None, f"refused by the database: {reason}", row=row.number)
+            )
+            continue
         report.accepted += 1
         if progress:
             progress(1)
@@ -235,18 +255,19 @@ def _rows(session: Session, table: str, who: Principal) -> Iterator[Sequence[obj
             values = dict(zip(["code", *names, "province_code"], r, strict=True))
             yield [values[c] for c in order]
     elif table == "practitioners":
-        links = dict(_practitioner_links(session))
+        links = dict(_practitioner_links(session, who))
         for r in result:
             yield [*r[1:], links.get(r[0], "")]
     else:
         yield from result
 
 
-def _practitioner_links(session: Session) -> Iterator[tuple[int, str]]:
+def _practitioner_links(session: Session, who: Principal) -> Iterator[tuple[int, str]]:
+    query = select(PractitionerFacility.practitioner_id, Facility.code).join(
+        Facility, Facility.id == PractitionerFacility.facility_id
+    )
     rows = session.execute(
-        select(PractitionerFacility.practitioner_id, Facility.code)
-        .join(Facility, Facility.id == PractitionerFacility.facility_id)
-        .order_by(PractitionerFacility.practitioner_id, Facility.code)
+        scope.facilities(query, who).order_by(PractitionerFacility.practitioner_id, Facility.code)
     ).all()
     grouped: dict[int, list[str]] = {}
     for pid, code in rows:
@@ -258,4 +279,6 @@ def _practitioner_links(session: Session) -> Iterator[tuple[int, str]]:
 def export_table(session: Session, who: Principal, *, table: str, fmt: TableFormat) -> bytes:
     """The rows the caller may see, in the columns the import takes, in a stable order."""
     spec = spec_for(table)
+    if table in _PEOPLE_TABLES and who.scope_level is ScopeLevel.FACILITY:
+        raise PermissionDenied(f"a facility cannot export the {table} of its province")
     return write_table(spec.columns, _rows(session, table, who), fmt)

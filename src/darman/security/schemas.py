@@ -18,7 +18,7 @@ class UserCreate(BaseModel):
 
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=8, max_length=200)
-    full_name: str = ""
+    full_name: str = Field("", max_length=200)
     role: Role
     scope_level: ScopeLevel
     province_id: int | None = None
@@ -42,7 +42,7 @@ class UserRead(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str
+    username: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=100)
 
 

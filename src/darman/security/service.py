@@ -26,6 +26,7 @@ from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
 from darman.security.passwords import hash_password, verify_password
 from darman.security.principal import Principal
+from darman.security.rules import scope_problem
 
 MIN_PASSWORD_LENGTH = 8
 _USER_AUDIT_EXCLUDE = frozenset({"password_hash"})
@@ -65,8 +66,13 @@ def create_user(
         problems.append(
             FieldProblem("password", f"at least {MIN_PASSWORD_LENGTH} characters are needed")
         )
+    if len(full_name) > 200:
+        problems.append(FieldProblem("full_name", "at most 200 characters"))
     if not username or len(username) > 64:
         problems.append(FieldProblem("username", "between 1 and 64 characters"))
+    role_scope = scope_problem(role, scope_level)
+    if role_scope:
+        problems.append(FieldProblem("scope_level", role_scope))
     if scope_level is ScopeLevel.NATIONAL:
         province_id = facility_id = None
     elif scope_level is ScopeLevel.PROVINCE:

@@ -179,7 +179,7 @@ def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
         ]
         context["user_total"] = total
     context["audit_entries"] = None
-    if who.role in _AUDIT_ROLES:
+    if who.role in _AUDIT_ROLES and who.is_national:
         entries, audit_total = audit.list_entries(session, limit=6)
         context["audit_entries"] = [
             {

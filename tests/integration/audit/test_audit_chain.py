@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.audit import service as audit
+from darman.audit.models import AuditEntry
 from darman.db.uow import UnitOfWork
 from darman.registry import service as registry
 from darman.registry.schemas import FacilityUpdate
@@ -58,10 +59,25 @@ def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(
 ) -> None:
     _three_changes(session_factory)
     with session_factory() as s:
-        s.execute(text("UPDATE audit_log SET hash = :h WHERE seq = 2"), {"h": "f" * 64})
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.seq == 2))
+        assert entry is not None
+        entry.actor = "mallory"
+        entry.hash = audit._digest(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            before=entry.before,
+            after=entry.after,
+            prev_hash=entry.prev_hash,
+        )
         s.commit()
         report = audit.verify(s)
-    assert report.problem is not None and report.problem.seq == 2
+    # entry 2 is self-consistent now, but entry 3 still points at its old hash
+    assert report.problem is not None and report.problem.seq == 3
+    assert "link" in report.problem.reason and report.entries == 2
 
 
 def test_a_rolled_back_change_leaves_no_audit_entry(session_factory) -> None:

@@ -34,9 +34,7 @@ def test_users_are_created_listed_and_disabled_from_the_command_line(cli: CliRun
     assert "no" in cli.invoke(app, ["users", "list"], env={"COLUMNS": "200"}).output
 
 
-def test_a_bad_scope_is_refused_with_the_field_named(cli: CliRunner) -> None:
-    from darman.cli.main import run
-
+def test_a_bad_scope_is_refused_with_the_field_named(cli: CliRunner, monkeypatch, capsys) -> None:
     result = cli.invoke(
         app,
         ["users", "create", "x", "--role", "province_manager", "--scope", "province"],
@@ -44,7 +42,14 @@ def test_a_bad_scope_is_refused_with_the_field_named(cli: CliRunner) -> None:
     )
     assert result.exit_code != 0
     assert "province_id" in str(result.exception.problems[0].field)  # type: ignore[union-attr]
-    assert callable(run)
+    # the installed entry point prints one clear line and the field, and exits 1
+    from darman.cli.main import run
+
+    monkeypatch.setattr("sys.argv", ["darman", "users", "disable", "nobody"])
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 1
+    assert "no user named 'nobody'" in capsys.readouterr().err
 
 
 def test_audit_verify_names_the_first_tampered_entry(cli: CliRunner, engine) -> None:

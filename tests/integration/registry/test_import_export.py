@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.audit import service as audit
 from darman.common import national_id
+from darman.common.errors import InvalidInput
 from darman.common.tabular import TableFormat, read_table, write_table
 from darman.db.uow import UnitOfWork
 from darman.registry import transfer
@@ -62,14 +64,11 @@ def test_good_rows_are_kept_and_each_bad_row_is_reported_with_row_and_column(
 
 def test_a_wrong_header_writes_nothing(session_factory) -> None:
     content = b"national_id,first_name,surname\n0499370899,a,b\n"
-    with UnitOfWork(session_factory) as uow:
-        try:
-            transfer.import_file(
-                uow.session, SYSTEM, table="insured", content=content, filename="x.csv"
-            )
-        except Exception as exc:
-            problems = {(p.field, p.reason) for p in exc.problems}  # type: ignore[attr-defined]
-        uow.commit()
+    with UnitOfWork(session_factory) as uow, pytest.raises(InvalidInput) as err:
+        transfer.import_file(
+            uow.session, SYSTEM, table="insured", content=content, filename="x.csv"
+        )
+    problems = {(p.field, p.reason) for p in err.value.problems}
     assert ("surname", "unknown column") in problems
     assert ("last_name", "required column is missing") in problems
     with session_factory() as s:

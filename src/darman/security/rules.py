@@ -1,0 +1,29 @@
+"""Which scopes each role may hold: pure rules, no I/O."""
+
+from __future__ import annotations
+
+from darman.security.enums import Role, ScopeLevel
+
+# Headquarters roles act for the whole country; desk roles act for one
+# facility; provincial staff for one province. Finance, review and audit
+# exist at both headquarters and provincial directorates.
+ALLOWED_SCOPES: dict[Role, frozenset[ScopeLevel]] = {
+    Role.ADMIN: frozenset({ScopeLevel.NATIONAL}),
+    Role.HQ_ANALYST: frozenset({ScopeLevel.NATIONAL}),
+    Role.PROVINCE_MANAGER: frozenset({ScopeLevel.PROVINCE}),
+    Role.CLAIMS_REVIEWER: frozenset({ScopeLevel.NATIONAL, ScopeLevel.PROVINCE}),
+    Role.FINANCE_OFFICER: frozenset({ScopeLevel.NATIONAL, ScopeLevel.PROVINCE}),
+    Role.AUDITOR: frozenset({ScopeLevel.NATIONAL, ScopeLevel.PROVINCE}),
+    Role.PROVIDER_USER: frozenset({ScopeLevel.FACILITY}),
+    Role.PHYSICIAN: frozenset({ScopeLevel.FACILITY}),
+    Role.PHARMACIST: frozenset({ScopeLevel.FACILITY}),
+}
+
+
+def scope_problem(role: Role, scope: ScopeLevel) -> str | None:
+    """Why ``role`` may not hold ``scope``, or None when it may."""
+    allowed = ALLOWED_SCOPES[role]
+    if scope in allowed:
+        return None
+    names = " or ".join(sorted(s.value for s in allowed))
+    return f"a {role.value} works at {names} scope, not {scope.value}"
