@@ -7,10 +7,8 @@ reading a row outside it answers NotFound, never the row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,23 +18,26 @@ from darman.common.jalali import format_jalali
 from darman.common.paging import Page, PageParams
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import scope
-from darman.registry.enums import Ownership, Relation, Sex
+from darman.registry.catalogues import (  # noqa: F401  (one entry point for other domains)
+    create_drug,
+    create_service,
+    create_tariff,
+    list_drugs,
+    list_services,
+    list_tariffs,
+)
+from darman.registry.enums import Relation, Sex
 from darman.registry.models import (
     CoveragePeriod,
-    Drug,
     Facility,
     Insured,
     Practitioner,
     PractitionerFacility,
     Province,
-    Service,
-    Tariff,
 )
 from darman.registry.schemas import (
     CoverageCreate,
     CoverageRead,
-    DrugCreate,
-    DrugRead,
     Eligibility,
     FacilityCreate,
     FacilityRead,
@@ -45,69 +46,18 @@ from darman.registry.schemas import (
     InsuredRead,
     PractitionerCreate,
     PractitionerRead,
-    ServiceCreate,
-    ServiceRead,
-    TariffCreate,
-    TariffRead,
 )
-from darman.registry.scope import AnySelect
-from darman.security.enums import Role, ScopeLevel
+from darman.registry.service_support import (
+    PEOPLE_WRITERS,
+    add_audited,
+    check_writer,
+    page_of,
+    province_code_of,
+    province_id_for,
+    require_unique,
+)
+from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
-
-ReadT = TypeVar("ReadT", bound=BaseModel)
-
-# Who may change which registry table. Province managers may write people and
-# providers of their own province; catalogues and tariffs are national.
-_PEOPLE_WRITERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
-_CATALOGUE_WRITERS = (Role.ADMIN, Role.HQ_ANALYST)
-
-
-# ----------------------------------------------------------------- helpers
-def _page(
-    session: Session,
-    query: AnySelect,
-    page: PageParams,
-    order_by: Any,
-    to_read: Callable[[Any], ReadT],
-) -> Page[ReadT]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.scalars(query.order_by(order_by).offset(page.offset).limit(page.size)).all()
-    return Page(items=[to_read(r) for r in rows], total=int(total), page=page.page, size=page.size)
-
-
-def _province_maps(session: Session) -> tuple[dict[str, int], dict[int, str]]:
-    cached = session.info.get("province_maps")
-    if cached is None:
-        rows = session.execute(select(Province.id, Province.code)).all()
-        cached = ({r.code: r.id for r in rows}, {r.id: r.code for r in rows})
-        session.info["province_maps"] = cached
-    return cached
-
-
-def province_id_for(session: Session, code: str, *, field: str = "province_code") -> int:
-    by_code, _ = _province_maps(session)
-    if code not in by_code:
-        raise InvalidInput(
-            f"no province with code '{code}'", [FieldProblem(field, f"unknown province '{code}'")]
-        )
-    return by_code[code]
-
-
-def province_code_of(session: Session, province_id: int) -> str:
-    return _province_maps(session)[1][province_id]
-
-
-def _check_writer(who: Principal, roles: Sequence[Role], province_id: int | None = None) -> None:
-    who.require_role(*roles)
-    if province_id is not None and not who.may_see_province(province_id):
-        raise PermissionDenied("this row belongs to a province outside your scope")
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("facility users cannot change the registry")
-
-
-def _unique(session: Session, column: Any, value: Any, field: str) -> None:
-    if session.scalar(select(func.count()).where(column == value)):
-        raise Conflict(f"{field} '{value}' already exists", [FieldProblem(field, "already exists")])
 
 
 # --------------------------------------------------------------- provinces
@@ -199,7 +149,7 @@ def list_facilities(
         query = query.where(Facility.level == level)
     if q:
         query = query.where(or_(Facility.name.contains(q), Facility.code == q))
-    return _page(session, query, page, Facility.code, lambda f: _facility_read(session, f))
+    return page_of(session, query, page, Facility.code, lambda f: _facility_read(session, f))
 
 
 def _scoped_facility(session: Session, who: Principal, facility_id: int) -> Facility:
@@ -216,20 +166,11 @@ def get_facility(session: Session, who: Principal, *, facility_id: int) -> Facil
 def create_facility(session: Session, who: Principal, *, data: FacilityCreate) -> FacilityRead:
     """Register a facility. Admins anywhere, province managers in their province; code unique."""
     province_id = province_id_for(session, data.province_code)
-    _check_writer(who, _PEOPLE_WRITERS, province_id)
-    _unique(session, Facility.code, data.code, "code")
+    check_writer(who, PEOPLE_WRITERS, province_id)
+    require_unique(session, Facility.code, data.code, "code")
     fields = data.model_dump(exclude={"province_code"})
     facility = Facility(**fields, province_id=province_id, is_active=True)
-    session.add(facility)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="facility",
-        entity_id=facility.id,
-        after=audit.snapshot(facility),
-    )
+    add_audited(session, who, facility, "facility")
     return _facility_read(session, facility)
 
 
@@ -237,7 +178,7 @@ def update_facility(
     session: Session, who: Principal, *, facility_id: int, data: FacilityUpdate
 ) -> FacilityRead:
     facility = _scoped_facility(session, who, facility_id)
-    _check_writer(who, _PEOPLE_WRITERS, facility.province_id)
+    check_writer(who, PEOPLE_WRITERS, facility.province_id)
     before = audit.snapshot(facility)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
@@ -299,7 +240,7 @@ def list_insured(
                 Insured.first_name.contains(q, autoescape=True),
             )
         )
-    return _page(session, query, page, Insured.id, lambda p: _insured_read(session, p))
+    return page_of(session, query, page, Insured.id, lambda p: _insured_read(session, p))
 
 
 def _scoped_insured(
@@ -340,8 +281,8 @@ def get_insured_row(session: Session, who: Principal, *, insured_id: int) -> Ins
 def create_insured(session: Session, who: Principal, *, data: InsuredCreate) -> InsuredRead:
     """Register an insured person; a dependant's main insured must already exist."""
     province_id = province_id_for(session, data.province_code)
-    _check_writer(who, _PEOPLE_WRITERS, province_id)
-    _unique(session, Insured.national_id, data.national_id, "national_id")
+    check_writer(who, PEOPLE_WRITERS, province_id)
+    require_unique(session, Insured.national_id, data.national_id, "national_id")
     main_id = None
     if data.main_national_id:
         main_id = session.scalar(
@@ -371,16 +312,7 @@ def create_insured(session: Session, who: Principal, *, data: InsuredCreate) -> 
         relation=data.relation.value,
         main_insured_id=main_id,
     )
-    session.add(person)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="insured",
-        entity_id=person.id,
-        after=audit.snapshot(person),
-    )
+    add_audited(session, who, person, "insured")
     return _insured_read(session, person)
 
 
@@ -402,7 +334,7 @@ def list_coverage(
                 select(Insured.id).where(Insured.national_id == national_id)
             )
         )
-    return _page(session, query, page, CoveragePeriod.id, lambda c: _coverage_read(session, c))
+    return page_of(session, query, page, CoveragePeriod.id, lambda c: _coverage_read(session, c))
 
 
 def get_coverage_row(session: Session, who: Principal, *, coverage_id: int) -> CoveragePeriod:
@@ -424,7 +356,7 @@ def create_coverage(session: Session, who: Principal, *, data: CoverageCreate) -
             "the insured person is not registered",
             [FieldProblem("national_id", "no such insured person")],
         )
-    _check_writer(who, _PEOPLE_WRITERS, person.province_id)
+    check_writer(who, PEOPLE_WRITERS, person.province_id)
     far_future = dt.date.max
     for other in session.scalars(
         select(CoveragePeriod).where(CoveragePeriod.insured_id == person.id)
@@ -439,16 +371,7 @@ def create_coverage(session: Session, who: Principal, *, data: CoverageCreate) -
     period = CoveragePeriod(
         insured_id=person.id, start_date=data.start_date, end_date=data.end_date, plan=data.plan
     )
-    session.add(period)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="coverage",
-        entity_id=period.id,
-        after=audit.snapshot(period),
-    )
+    add_audited(session, who, period, "coverage")
     return _coverage_read(session, period)
 
 
@@ -509,7 +432,7 @@ def list_practitioners(
         query = query.where(Practitioner.specialty == specialty)
     if province_code:
         query = query.where(Practitioner.province_id == province_id_for(session, province_code))
-    return _page(
+    return page_of(
         session, query, page, Practitioner.id, lambda p: _practitioner_read(session, who, p)
     )
 
@@ -534,8 +457,8 @@ def create_practitioner(
 ) -> PractitionerRead:
     """Register a practitioner and the facilities they work in (codes separated by ';')."""
     province_id = province_id_for(session, data.province_code)
-    _check_writer(who, _PEOPLE_WRITERS, province_id)
-    _unique(session, Practitioner.council_number, data.council_number, "council_number")
+    check_writer(who, PEOPLE_WRITERS, province_id)
+    require_unique(session, Practitioner.council_number, data.council_number, "council_number")
     codes = list(dict.fromkeys(c.strip() for c in data.facility_codes.split(";") if c.strip()))
     facility_ids = dict(
         session.execute(
@@ -568,140 +491,3 @@ def create_practitioner(
         after={**audit.snapshot(p), "facility_codes": codes},
     )
     return _practitioner_read(session, who, p)
-
-
-# ------------------------------------------------ catalogues and tariffs
-def list_services(
-    session: Session, *, page: PageParams, category: str | None = None, q: str | None = None
-) -> Page[ServiceRead]:
-    query = select(Service)
-    if category:
-        query = query.where(Service.category == category)
-    if q:
-        query = query.where(or_(Service.name_fa.contains(q), Service.code == q))
-    return _page(
-        session,
-        query,
-        page,
-        Service.code,
-        lambda s: ServiceRead.model_validate(s, from_attributes=True),
-    )
-
-
-def create_service(session: Session, who: Principal, *, data: ServiceCreate) -> ServiceRead:
-    _check_writer(who, _CATALOGUE_WRITERS)
-    _unique(session, Service.code, data.code, "code")
-    row = Service(**data.model_dump(mode="json"))
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="service",
-        entity_id=row.id,
-        after=audit.snapshot(row),
-    )
-    return ServiceRead.model_validate(row, from_attributes=True)
-
-
-def list_drugs(
-    session: Session, *, page: PageParams, covered: bool | None = None, q: str | None = None
-) -> Page[DrugRead]:
-    query = select(Drug)
-    if covered is not None:
-        query = query.where(Drug.covered == covered)
-    if q:
-        query = query.where(or_(Drug.name_fa.contains(q), Drug.generic_code == q))
-    return _page(
-        session,
-        query,
-        page,
-        Drug.generic_code,
-        lambda d: DrugRead.model_validate(d, from_attributes=True),
-    )
-
-
-def create_drug(session: Session, who: Principal, *, data: DrugCreate) -> DrugRead:
-    _check_writer(who, _CATALOGUE_WRITERS)
-    _unique(session, Drug.generic_code, data.generic_code, "generic_code")
-    row = Drug(**data.model_dump(mode="json"))
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="drug",
-        entity_id=row.id,
-        after=audit.snapshot(row),
-    )
-    return DrugRead.model_validate(row, from_attributes=True)
-
-
-def _tariff_read(session: Session, t: Tariff) -> TariffRead:
-    code = session.scalar(select(Service.code).where(Service.id == t.service_id)) or ""
-    return TariffRead(
-        id=t.id,
-        service_code=code,
-        year=t.year,
-        level=t.level,
-        ownership=Ownership(t.ownership),
-        amount_rials=t.amount_rials,
-    )
-
-
-def list_tariffs(
-    session: Session, *, page: PageParams, year: int | None = None, service_code: str | None = None
-) -> Page[TariffRead]:
-    query = select(Tariff)
-    if year:
-        query = query.where(Tariff.year == year)
-    if service_code:
-        query = query.where(
-            Tariff.service_id.in_(select(Service.id).where(Service.code == service_code))
-        )
-    return _page(session, query, page, Tariff.id, lambda t: _tariff_read(session, t))
-
-
-def create_tariff(session: Session, who: Principal, *, data: TariffCreate) -> TariffRead:
-    """Price a service for a Jalali year, level and ownership; one price per combination."""
-    _check_writer(who, _CATALOGUE_WRITERS)
-    service_id = session.scalar(select(Service.id).where(Service.code == data.service_code))
-    if service_id is None:
-        raise InvalidInput(
-            "unknown service", [FieldProblem("service_code", f"no service {data.service_code}")]
-        )
-    exists_ = session.scalar(
-        select(func.count())
-        .select_from(Tariff)
-        .where(
-            Tariff.service_id == service_id,
-            Tariff.year == data.year,
-            Tariff.level == data.level,
-            Tariff.ownership == data.ownership.value,
-        )
-    )
-    if exists_:
-        raise Conflict(
-            "a tariff for this service, year, level and ownership exists",
-            [FieldProblem("service_code", "duplicate tariff")],
-        )
-    row = Tariff(
-        service_id=service_id,
-        year=data.year,
-        level=data.level,
-        ownership=data.ownership.value,
-        amount_rials=data.amount_rials,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="create",
-        entity="tariff",
-        entity_id=row.id,
-        after=audit.snapshot(row),
-    )
-    return _tariff_read(session, row)

@@ -1,0 +1,136 @@
+"""Service catalogue, drug formulary and tariffs: national reference data, open to every user."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from darman.common.errors import Conflict, FieldProblem, InvalidInput
+from darman.common.paging import Page, PageParams
+from darman.registry.enums import Ownership
+from darman.registry.models import Drug, Service, Tariff
+from darman.registry.schemas import (
+    DrugCreate,
+    DrugRead,
+    ServiceCreate,
+    ServiceRead,
+    TariffCreate,
+    TariffRead,
+)
+from darman.registry.service_support import (
+    CATALOGUE_WRITERS,
+    add_audited,
+    check_writer,
+    page_of,
+    require_unique,
+)
+from darman.security.principal import Principal
+
+
+def list_services(
+    session: Session, *, page: PageParams, category: str | None = None, q: str | None = None
+) -> Page[ServiceRead]:
+    query = select(Service)
+    if category:
+        query = query.where(Service.category == category)
+    if q:
+        query = query.where(or_(Service.name_fa.contains(q), Service.code == q))
+    return page_of(
+        session,
+        query,
+        page,
+        Service.code,
+        lambda s: ServiceRead.model_validate(s, from_attributes=True),
+    )
+
+
+def create_service(session: Session, who: Principal, *, data: ServiceCreate) -> ServiceRead:
+    check_writer(who, CATALOGUE_WRITERS)
+    require_unique(session, Service.code, data.code, "code")
+    row = Service(**data.model_dump(mode="json"))
+    add_audited(session, who, row, "service")
+    return ServiceRead.model_validate(row, from_attributes=True)
+
+
+def list_drugs(
+    session: Session, *, page: PageParams, covered: bool | None = None, q: str | None = None
+) -> Page[DrugRead]:
+    query = select(Drug)
+    if covered is not None:
+        query = query.where(Drug.covered == covered)
+    if q:
+        query = query.where(or_(Drug.name_fa.contains(q), Drug.generic_code == q))
+    return page_of(
+        session,
+        query,
+        page,
+        Drug.generic_code,
+        lambda d: DrugRead.model_validate(d, from_attributes=True),
+    )
+
+
+def create_drug(session: Session, who: Principal, *, data: DrugCreate) -> DrugRead:
+    check_writer(who, CATALOGUE_WRITERS)
+    require_unique(session, Drug.generic_code, data.generic_code, "generic_code")
+    row = Drug(**data.model_dump(mode="json"))
+    add_audited(session, who, row, "drug")
+    return DrugRead.model_validate(row, from_attributes=True)
+
+
+def _tariff_read(session: Session, t: Tariff) -> TariffRead:
+    code = session.scalar(select(Service.code).where(Service.id == t.service_id)) or ""
+    return TariffRead(
+        id=t.id,
+        service_code=code,
+        year=t.year,
+        level=t.level,
+        ownership=Ownership(t.ownership),
+        amount_rials=t.amount_rials,
+    )
+
+
+def list_tariffs(
+    session: Session, *, page: PageParams, year: int | None = None, service_code: str | None = None
+) -> Page[TariffRead]:
+    query = select(Tariff)
+    if year:
+        query = query.where(Tariff.year == year)
+    if service_code:
+        query = query.where(
+            Tariff.service_id.in_(select(Service.id).where(Service.code == service_code))
+        )
+    return page_of(session, query, page, Tariff.id, lambda t: _tariff_read(session, t))
+
+
+def create_tariff(session: Session, who: Principal, *, data: TariffCreate) -> TariffRead:
+    """Price a service for a Jalali year, level and ownership; one price per combination."""
+    check_writer(who, CATALOGUE_WRITERS)
+    service_id = session.scalar(select(Service.id).where(Service.code == data.service_code))
+    if service_id is None:
+        raise InvalidInput(
+            "unknown service", [FieldProblem("service_code", f"no service {data.service_code}")]
+        )
+    exists_ = session.scalar(
+        select(func.count())
+        .select_from(Tariff)
+        .where(
+            Tariff.service_id == service_id,
+            Tariff.year == data.year,
+            Tariff.level == data.level,
+            Tariff.ownership == data.ownership.value,
+        )
+    )
+    if exists_:
+        raise Conflict(
+            "a tariff for this service, year, level and ownership exists",
+            [FieldProblem("service_code", "duplicate tariff")],
+        )
+    row = Tariff(
+        service_id=service_id,
+        year=data.year,
+        level=data.level,
+        ownership=data.ownership.value,
+        amount_rials=data.amount_rials,
+    )
+    add_audited(session, who, row, "tariff")
+    return _tariff_read(session, row)

@@ -1,0 +1,86 @@
+"""Helpers shared by the registry's services: paging, province codes, write checks, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
+from darman.common.paging import Page, PageParams
+from darman.registry.models import Province
+from darman.registry.scope import AnySelect
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
+
+# Who may change which registry table. Province managers may write people and
+# providers of their own province; catalogues and tariffs are national.
+PEOPLE_WRITERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
+CATALOGUE_WRITERS = (Role.ADMIN, Role.HQ_ANALYST)
+
+
+def page_of(
+    session: Session,
+    query: AnySelect,
+    page: PageParams,
+    order_by: Any,
+    to_read: Callable[[Any], ReadT],
+) -> Page[ReadT]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(query.order_by(order_by).offset(page.offset).limit(page.size)).all()
+    return Page(items=[to_read(r) for r in rows], total=int(total), page=page.page, size=page.size)
+
+
+def province_maps(session: Session) -> tuple[dict[str, int], dict[int, str]]:
+    cached = session.info.get("province_maps")
+    if cached is None:
+        rows = session.execute(select(Province.id, Province.code)).all()
+        cached = ({r.code: r.id for r in rows}, {r.id: r.code for r in rows})
+        session.info["province_maps"] = cached
+    return cached
+
+
+def province_id_for(session: Session, code: str, *, field: str = "province_code") -> int:
+    by_code, _ = province_maps(session)
+    if code not in by_code:
+        raise InvalidInput(
+            f"no province with code '{code}'", [FieldProblem(field, f"unknown province '{code}'")]
+        )
+    return by_code[code]
+
+
+def province_code_of(session: Session, province_id: int) -> str:
+    return province_maps(session)[1][province_id]
+
+
+def check_writer(who: Principal, roles: Sequence[Role], province_id: int | None = None) -> None:
+    who.require_role(*roles)
+    if province_id is not None and not who.may_see_province(province_id):
+        raise PermissionDenied("this row belongs to a province outside your scope")
+    if who.scope_level is ScopeLevel.FACILITY:
+        raise PermissionDenied("facility users cannot change the registry")
+
+
+def add_audited(session: Session, who: Principal, row: Any, entity: str) -> None:
+    """Insert ``row`` and record its creation, in the caller's transaction."""
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="create",
+        entity=entity,
+        entity_id=row.id,
+        after=audit.snapshot(row),
+    )
+
+
+def require_unique(session: Session, column: Any, value: Any, field: str) -> None:
+    if session.scalar(select(func.count()).where(column == value)):
+        raise Conflict(f"{field} '{value}' already exists", [FieldProblem(field, "already exists")])
