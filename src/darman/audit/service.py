@@ -95,33 +95,18 @@ def record(
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS
-    at = utcnow()
-    before_safe = {k: _json_safe(v) for k, v in before.items()} if before is not None else None
-    after_safe = {k: _json_safe(v) for k, v in after.items()} if after is not None else None
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before_safe,
-        after=after_safe,
-        prev_hash=prev_hash,
-    )
-    entry.hash = _digest(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before_safe,
-        after=after_safe,
-        prev_hash=prev_hash,
-    )
+    fields: dict[str, Any] = {
+        "seq": (last.seq + 1) if last else 1,
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": {k: _json_safe(v) for k, v in before.items()} if before is not None else None,
+        "after": {k: _json_safe(v) for k, v in after.items()} if after is not None else None,
+        "prev_hash": last.hash if last else GENESIS,
+    }
+    entry = AuditEntry(**fields, hash=_digest(**fields))
     session.add(entry)
     session.flush()
     return entry
