@@ -121,6 +121,10 @@ class Service(Base):
     sex_limit: Mapped[str | None] = mapped_column(String(8), nullable=True)
     min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # paid at most once per this many days for one person (null: no limit)
+    frequency_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # at most this many units on one claim (null: no limit)
+    max_per_claim: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Drug(Base):
@@ -134,6 +138,8 @@ class Drug(Base):
     covered: Mapped[bool] = mapped_column(Boolean, default=True)
     max_quantity: Mapped[int] = mapped_column(Integer)
     specialist_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # reference price per unit in rials; a claim asking more has the excess deducted
+    price_rials: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Tariff(Base):

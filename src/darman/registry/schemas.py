@@ -229,6 +229,12 @@ class ServiceCreate(Strict):
     sex_limit: Sex | None = None
     min_age: Age | None = None
     max_age: Age | None = None
+    frequency_days: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3650)] | None = (
+        None
+    )
+    max_per_claim: (
+        Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=10_000)] | None
+    ) = None
 
     @model_validator(mode="before")
     @classmethod
@@ -258,6 +264,7 @@ class DrugCreate(Strict):
     covered: bool = True
     max_quantity: Count
     specialist_only: bool = False
+    price_rials: Rials | None = None
 
 
 class DrugRead(DrugCreate):

@@ -88,6 +88,13 @@ DRUGS: tuple[tuple[str, str, str, str, bool, int, bool], ...] = (
     ("10030", "فوروزماید", "tablet", "40 mg", True, 60, False),
 )
 
+# Services the insurer pays at most once per N days for one person, and at
+# most K units of on one claim.
+FREQUENCY_DAYS = {"200103": 90, "300106": 180, "300107": 365, "300108": 180, "600103": 365}
+MAX_PER_CLAIM = {"700101": 10, "700102": 10, "700103": 10, "400107": 13, "500101": 30}
+# Reference price per unit (rials, 1404) of each drug, from its generic code.
+DRUG_PRICES = {code: 40_000 + (int(code) % 97) * 9_000 for code, *_ in DRUGS}
+
 TARIFF_YEARS = (1402, 1403, 1404, 1405)
 BASE_YEAR = 1403
 YEARLY_RISE_PERCENT = 30

@@ -445,10 +445,21 @@ def practitioners(
 
 def catalogue_tables() -> list[TableRows]:
     services = [
-        (i, code, name, cat, lvl, sex, lo, hi)
+        (
+            i,
+            code,
+            name,
+            cat,
+            lvl,
+            sex,
+            lo,
+            hi,
+            catalogue.FREQUENCY_DAYS.get(code),
+            catalogue.MAX_PER_CLAIM.get(code),
+        )
         for i, (code, name, cat, lvl, sex, lo, hi, _) in enumerate(catalogue.SERVICES, start=1)
     ]
-    drugs = [(i, *d) for i, d in enumerate(catalogue.DRUGS, start=1)]
+    drugs = [(i, *d, catalogue.DRUG_PRICES[d[0]]) for i, d in enumerate(catalogue.DRUGS, start=1)]
     tariffs: list[tuple[object, ...]] = []
     for sid, (_, _, _, min_level, _, _, _, base) in enumerate(catalogue.SERVICES, start=1):
         for year in catalogue.TARIFF_YEARS:
@@ -467,7 +478,18 @@ def catalogue_tables() -> list[TableRows]:
     return [
         TableRows(
             "services",
-            ("id", "code", "name_fa", "category", "min_level", "sex_limit", "min_age", "max_age"),
+            (
+                "id",
+                "code",
+                "name_fa",
+                "category",
+                "min_level",
+                "sex_limit",
+                "min_age",
+                "max_age",
+                "frequency_days",
+                "max_per_claim",
+            ),
             services,
         ),
         TableRows(
@@ -481,6 +503,7 @@ def catalogue_tables() -> list[TableRows]:
                 "covered",
                 "max_quantity",
                 "specialist_only",
+                "price_rials",
             ),
             drugs,
         ),

@@ -1,0 +1,1 @@
+"""Claims (اسناد) of owned and contracted centres: submission, adjudication, review, payment."""

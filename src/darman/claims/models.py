@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from darman.db.base import Base, UtcDateTime
+
+
+class Claim(Base):
+    """A provider's document (سند). Identity is (facility, document number)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "document_number"),
+        Index("ix_claims_status_province", "status", "province_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    document_number: Mapped[str] = mapped_column(String(32))
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    nid_valid: Mapped[bool] = mapped_column(Boolean)
+    practitioner_council_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    visit_type: Mapped[str] = mapped_column(String(16))
+    admission_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    discharge_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    diagnoses: Mapped[str] = mapped_column(String(200), default="")
+    referral_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    prescription_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)  # Tehran's date of submission
+    adjudicated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    asked_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    allowed_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    copay_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    insurer_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ClaimLine(Base):
+    __tablename__ = "claim_lines"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "line_no"),
+        Index("ix_claim_lines_history", "national_id", "code", "service_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    # denormalised from the claim so history lookups need no join
+    national_id: Mapped[str] = mapped_column(String(10))
+    facility_id: Mapped[int] = mapped_column(Integer)
+    item_type: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(16))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_rials: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    asked_rials: Mapped[int] = mapped_column(BigInteger)
+    allowed_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    copay_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    insurer_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    reasons: Mapped[str] = mapped_column(String(64), default="")
