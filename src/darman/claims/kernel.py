@@ -161,7 +161,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             0,
         )
     )
-    days_late = x.submitted_date.delta(x.service_date, "day")
+    days_late = x.submitted_date.delta(x.service_date, unit="day")
     flags = {
         "R01": ~known_code,
         "R02": is_service & x.s_code.notnull() & x.t_amount.isnull(),
@@ -178,8 +178,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "R07": is_service
         & x.frequency_days.notnull()
         & x.prev_date.notnull()
-        & (x.service_date.delta(x.prev_date, "day") < x.frequency_days),
-        "R08": x.rank_in_key > 1,
+        & (x.service_date.delta(x.prev_date, unit="day") < x.frequency_days),
+        "R08": x.rank_in_key > 0,  # Ibis numbers rows from 0
         "R09": (x.service_date > x.submitted_date)
         | (
             (x.visit_type == "inpatient")

@@ -1,0 +1,167 @@
+"""A line-by-line adjudicator written the ordinary way: one claim line at a time,
+looking each fact up as it goes. It is the yardstick the kernel is checked
+against (they must agree on every line) and the baseline it is timed against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from darman.claims.kernel import DEDUCT_CODES, REJECT_CODES
+from darman.claims.rules import copay as copay_of
+
+
+@dataclass(frozen=True)
+class Decision:
+    line_id: int
+    asked: int
+    allowed: int
+    copay: int
+    insurer: int
+    deducted: int
+    reasons: str
+    outcome: str
+
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    return table.to_pylist()
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+class ReferenceAdjudicator:
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        self.facilities = {r["facility_id"]: r for r in _rows(tables["facilities"])}
+        self.insured = {r["national_id"]: r for r in _rows(tables["insured"])}
+        self.coverage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in _rows(tables["coverage"]):
+            self.coverage[r["national_id"]].append(r)
+        self.services = {r["code"]: r for r in _rows(tables["services"])}
+        self.drugs = {r["code"]: r for r in _rows(tables["drugs"])}
+        self.tariffs = {
+            (r["code"], r["year"], r["level"], r["ownership"]): r["amount"]
+            for r in _rows(tables["tariffs"])
+        }
+        self.years = _rows(tables["fiscal_years"])
+        self.copay = _rows(tables["copay_rates"])
+        self.deadlines = _rows(tables["deadlines"])
+        # earlier lines per (person, code) and per exact key, fed by history then by the batch
+        self.seen_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+        self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
+        for r in _rows(tables["history"]):
+            self.seen_dates[(r["national_id"], r["code"])].append(r["service_date"])
+            self.seen_keys.add((r["national_id"], r["facility_id"], r["code"], r["service_date"]))
+
+    def _year(self, day: dt.date) -> int | None:
+        return next(
+            (y["year"] for y in self.years if y["start_date"] <= day <= y["end_date"]), None
+        )
+
+    def decide(self, line: dict[str, Any]) -> Decision:
+        fac = self.facilities.get(line["facility_id"], {})
+        person = self.insured.get(line["national_id"])
+        day: dt.date = line["service_date"]
+        is_service = line["item_type"] == "service"
+        svc = self.services.get(line["code"]) if is_service else None
+        drug = self.drugs.get(line["code"]) if line["item_type"] == "drug" else None
+        level, ownership = fac.get("level"), fac.get("ownership")
+        tariff = (
+            self.tariffs.get((line["code"], self._year(day), level, ownership))
+            if svc is not None
+            else None
+        )
+        flags: dict[str, bool] = dict.fromkeys((*REJECT_CODES, *DEDUCT_CODES), False)
+        flags["R01"] = svc is None and drug is None
+        flags["R02"] = svc is not None and tariff is None
+        flags["R03"] = not line["nid_valid"] or person is None
+        flags["R04"] = person is not None and not any(
+            c["start_date"] <= day and (c["end_date"] is None or c["end_date"] >= day)
+            for c in self.coverage.get(line["national_id"], [])
+        )
+        if svc is not None:
+            flags["R05"] = level is not None and svc["min_level"] > level
+            if person is not None:
+                age = _age(person["birth_date"], day)
+                flags["R06"] = bool(
+                    (svc["sex_limit"] is not None and svc["sex_limit"] != person["sex"])
+                    or (svc["min_age"] is not None and age < svc["min_age"])
+                    or (svc["max_age"] is not None and age > svc["max_age"])
+                )
+            earlier = [d for d in self.seen_dates[(line["national_id"], line["code"])] if d <= day]
+            if svc["frequency_days"] is not None and earlier:
+                flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
+        key = (line["national_id"], line["facility_id"], line["code"], day)
+        flags["R08"] = key in self.seen_keys
+        deadline = next(
+            (
+                d["days"]
+                for d in self.deadlines
+                if d["valid_from"] <= line["submitted_date"] <= d["valid_to"]
+            ),
+            None,
+        )
+        flags["R09"] = (
+            day > line["submitted_date"]
+            or (
+                line["visit_type"] == "inpatient"
+                and (day < line["admission_date"] or day > line["discharge_date"])
+            )
+            or (deadline is not None and (line["submitted_date"] - day).days > deadline)
+        )
+        flags["R12"] = drug is not None and not drug["covered"]
+        rejected = any(flags[c] for c in REJECT_CODES)
+        ref_price = tariff if is_service else (drug["price"] if drug else None)
+        limit = (
+            (svc["max_per_claim"] if svc else None)
+            if is_service
+            else (drug["max_quantity"] if drug else None)
+        )
+        over_price = ref_price is not None and line["unit_price"] > ref_price
+        over_qty = limit is not None and line["quantity"] > limit
+        flags["D01"] = not rejected and over_price
+        flags["D02"] = not rejected and over_qty
+        asked = line["quantity"] * line["unit_price"]
+        unit: int = ref_price if over_price and ref_price is not None else line["unit_price"]
+        qty: int = limit if over_qty and limit is not None else line["quantity"]
+        allowed = 0 if rejected else unit * qty
+        percent = next(
+            (
+                c["percent"]
+                for c in self.copay
+                if c["visit_type"] == line["visit_type"]
+                and c["ownership"] == ownership
+                and c["valid_from"] <= day <= c["valid_to"]
+            ),
+            0,
+        )
+        patient = copay_of(allowed, percent)
+        reasons = ";".join(c for c in (*REJECT_CODES, *DEDUCT_CODES) if flags[c])
+        outcome = (
+            "rejected" if rejected else ("partial" if flags["D01"] or flags["D02"] else "accepted")
+        )
+        # remember this line for the lines after it, as the kernel's windows do
+        self.seen_dates[(line["national_id"], line["code"])].append(day)
+        self.seen_keys.add(key)
+        return Decision(
+            line["line_id"],
+            asked,
+            allowed,
+            patient,
+            allowed - patient,
+            asked - allowed,
+            reasons,
+            outcome,
+        )
+
+    def decide_all(self, lines: Iterable[dict[str, Any]]) -> list[Decision]:
+        """Lines in the kernel's order for windows: by service date, then line id."""
+        ordered = sorted(lines, key=lambda r: (r["service_date"], r["line_id"]))
+        return sorted((self.decide(r) for r in ordered), key=lambda d: d.line_id)
