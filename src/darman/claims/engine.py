@@ -25,10 +25,9 @@ TABLES = (
     "services",
     "drugs",
     "tariffs",
-    "fiscal_years",
+    "calendar",
     "history",
     "copay_rates",
-    "deadlines",
 )
 
 

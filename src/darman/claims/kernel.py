@@ -15,10 +15,9 @@ Inputs (column: type):
   services     code, min_level, sex_limit, min_age, max_age, frequency_days, max_per_claim
   drugs        code, covered, max_quantity, price
   tariffs      code, year, level, ownership, amount
-  fiscal_years year, start_date, end_date
+  calendar     day, fiscal_year, filing_deadline_days   (one row per day: policy by date)
   history      national_id, facility_id, code, service_date   (lines accepted earlier)
   copay_rates  visit_type, ownership, percent, valid_from, valid_to
-  deadlines    days, valid_from, valid_to
 Output: line_id, asked, allowed, copay, insurer, deducted, reasons, outcome.
 """
 
@@ -43,40 +42,40 @@ class KernelInputs:
     services: ir.Table
     drugs: ir.Table
     tariffs: ir.Table
-    fiscal_years: ir.Table
+    calendar: ir.Table
     history: ir.Table
     copay_rates: ir.Table
-    deadlines: ir.Table
 
 
 def _covered_lines(lines: ir.Table, coverage: ir.Table) -> ir.Table:
-    """line_id of every line whose service date falls inside one of the person's periods."""
+    """line_id of every line whose service date falls inside one of the person's periods.
+
+    Periods of one person never overlap (the registry refuses it), so a line
+    matches at most one period and no de-duplication is needed.
+    """
+    # An open period is given a far end, so the join is an equi-join plus a filter.
+    periods = coverage.mutate(end_date=coverage.end_date.fill_null(ibis.date(2999, 12, 31)))
     joined = lines.select("line_id", "national_id", "service_date").join(
-        coverage,
+        periods,
         [
-            lines.national_id == coverage.national_id,
-            coverage.start_date <= lines.service_date,
-            coverage.end_date.isnull() | (coverage.end_date >= lines.service_date),
+            lines.national_id == periods.national_id,
+            periods.start_date <= lines.service_date,
+            periods.end_date >= lines.service_date,
         ],
     )
-    return joined.select("line_id").distinct().mutate(covered=ibis.literal(True))
+    return joined.select("line_id").mutate(covered=ibis.literal(True))
 
 
-def _frequency_and_duplicates(lines: ir.Table, history: ir.Table) -> ir.Table:
-    """Per line: the previous date of the same service for the same person (earlier
-    accepted lines first, then this batch in date and line order), and whether an
-    identical (person, facility, code, date) line came before it."""
-    batch = lines.select(
-        "national_id",
-        "facility_id",
-        "code",
-        "service_date",
-        line_id=_.line_id,
-        src=ibis.literal(1),
+def _previous_same_service(lines: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
+    """For lines of frequency-limited services: the date of the same person's previous
+    line of that service (earlier accepted lines first, then this batch in date and
+    line order)."""
+    limited = services.filter(services.frequency_days.notnull()).select(l_code="code")
+    batch = lines.join(limited, lines.code == limited.l_code).select(
+        "national_id", "code", "service_date", line_id=_.line_id, src=ibis.literal(1)
     )
-    past = history.select(
+    past = history.join(limited, history.code == limited.l_code).select(
         "national_id",
-        "facility_id",
         "code",
         "service_date",
         line_id=ibis.literal(-1, type="int64"),
@@ -86,14 +85,16 @@ def _frequency_and_duplicates(lines: ir.Table, history: ir.Table) -> ir.Table:
     by_code = ibis.window(
         group_by=["national_id", "code"], order_by=["service_date", "src", "line_id"]
     )
-    by_key = ibis.window(
-        group_by=["national_id", "facility_id", "code", "service_date"], order_by=["src", "line_id"]
-    )
-    marked = both.mutate(
-        prev_date=both.service_date.lag().over(by_code),
-        rank_in_key=ibis.row_number().over(by_key),
-    )
-    return marked.filter(marked.src == 1).select("line_id", "prev_date", "rank_in_key")
+    marked = both.mutate(prev_date=both.service_date.lag().over(by_code))
+    return marked.filter(marked.src == 1).select("line_id", "prev_date")
+
+
+def _first_of_key(lines: ir.Table, history: ir.Table) -> ir.Table:
+    """Per (person, facility, code, date): the first line id, -1 when accepted before."""
+    keys = ["national_id", "facility_id", "code", "service_date"]
+    batch = lines.select(*keys, "line_id")
+    past = history.select(*keys, line_id=ibis.literal(-1, type="int64"))
+    return past.union(batch).group_by(keys).aggregate(first_line=_.line_id.min())
 
 
 def adjudicate(t: KernelInputs) -> ir.Table:
@@ -103,13 +104,22 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     ins = t.insured.select(i_nid="national_id", i_sex="sex", i_birth="birth_date")
     svc = t.services.rename(s_code="code")
     drg = t.drugs.select(d_code="code", d_covered="covered", d_max="max_quantity", d_price="price")
-    fy = t.fiscal_years.rename(fy_year="year", fy_start="start_date", fy_end="end_date")
+    # Date-dependent policy comes from a per-day calendar: equi-joins, not range joins.
+    on_service = t.calendar.select(fy_day="day", fy_year="fiscal_year")
+    on_submit = t.calendar.select(dl_day="day", dl_days="filing_deadline_days")
 
+    # Lookup keys are null where they do not apply, so every join is a plain equi-join
+    # (a condition on one side only would turn a hash join into a nested loop).
+    lines = lines.mutate(
+        svc_key=ibis.ifelse(lines.item_type == "service", lines.code, ibis.null("string")),
+        drug_key=ibis.ifelse(lines.item_type == "drug", lines.code, ibis.null("string")),
+    )
     x = lines.left_join(fac, lines.facility_id == fac.f_id)
     x = x.left_join(ins, x.national_id == ins.i_nid)
-    x = x.left_join(svc, (x.item_type == "service") & (x.code == svc.s_code))
-    x = x.left_join(drg, (x.item_type == "drug") & (x.code == drg.d_code))
-    x = x.left_join(fy, [fy.fy_start <= x.service_date, fy.fy_end >= x.service_date])
+    x = x.left_join(svc, x.svc_key == svc.s_code)
+    x = x.left_join(drg, x.drug_key == drg.d_code)
+    x = x.left_join(on_service, x.service_date == on_service.fy_day)
+    x = x.left_join(on_submit, x.submitted_date == on_submit.dl_day)
     tar = t.tariffs.select(
         t_code="code", t_year="year", t_level="level", t_ownership="ownership", t_amount="amount"
     )
@@ -124,8 +134,20 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     )
     cov = _covered_lines(lines, t.coverage).rename(c_line="line_id")
     x = x.left_join(cov, x.line_id == cov.c_line)
-    freq = _frequency_and_duplicates(lines, t.history).rename(q_line="line_id")
+    freq = _previous_same_service(lines, t.services, t.history).rename(q_line="line_id")
     x = x.left_join(freq, x.line_id == freq.q_line)
+    first = _first_of_key(lines, t.history).rename(
+        k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
+    )
+    x = x.left_join(
+        first,
+        [
+            x.national_id == first.k_nid,
+            x.facility_id == first.k_fac,
+            x.code == first.k_code,
+            x.service_date == first.k_date,
+        ],
+    )
     cp = t.copay_rates.rename(
         p_visit="visit_type",
         p_ownership="ownership",
@@ -142,8 +164,6 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             cp.p_to >= x.service_date,
         ],
     )
-    dl = t.deadlines.rename(dl_days="days", dl_from="valid_from", dl_to="valid_to")
-    x = x.left_join(dl, [dl.dl_from <= x.submitted_date, dl.dl_to >= x.submitted_date])
 
     is_service = x.item_type == "service"
     is_drug = x.item_type == "drug"
@@ -179,7 +199,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         & x.frequency_days.notnull()
         & x.prev_date.notnull()
         & (x.service_date.delta(x.prev_date, unit="day") < x.frequency_days),
-        "R08": x.rank_in_key > 0,  # Ibis numbers rows from 0
+        "R08": x.first_line != x.line_id,
         "R09": (x.service_date > x.submitted_date)
         | (
             (x.visit_type == "inpatient")
@@ -206,9 +226,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     percent = ibis.coalesce(x.p_percent, 0)
     copay = (allowed * percent + 50) // 100
 
-    reasons = ibis.literal("")
-    for code in (*REJECT_CODES, *DEDUCT_CODES):
-        reasons = reasons + ibis.ifelse(flags[code], code + ";", "")
+    # concat_ws skips nulls: one call instead of a dozen concatenations
+    reasons = ibis.literal(";").join(
+        [ibis.ifelse(flags[c], c, ibis.null("string")) for c in (*REJECT_CODES, *DEDUCT_CODES)]
+    )
     outcome = ibis.cases(
         (rejected, "rejected"),
         (flags["D01"] | flags["D02"], "partial"),
@@ -221,6 +242,6 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         copay=copay.cast("int64"),
         insurer=(allowed - copay).cast("int64"),
         deducted=(asked - allowed).cast("int64"),
-        reasons=ibis.ifelse(reasons.length() > 0, reasons.substr(0, reasons.length() - 1), ""),
+        reasons=reasons,
         outcome=outcome,
     )

@@ -50,9 +50,8 @@ class ReferenceAdjudicator:
             (r["code"], r["year"], r["level"], r["ownership"]): r["amount"]
             for r in _rows(tables["tariffs"])
         }
-        self.years = _rows(tables["fiscal_years"])
+        self.days = {r["day"]: r for r in _rows(tables["calendar"])}
         self.copay = _rows(tables["copay_rates"])
-        self.deadlines = _rows(tables["deadlines"])
         # earlier lines per (person, code) and per exact key, fed by history then by the batch
         self.seen_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
@@ -61,9 +60,8 @@ class ReferenceAdjudicator:
             self.seen_keys.add((r["national_id"], r["facility_id"], r["code"], r["service_date"]))
 
     def _year(self, day: dt.date) -> int | None:
-        return next(
-            (y["year"] for y in self.years if y["start_date"] <= day <= y["end_date"]), None
-        )
+        row = self.days.get(day)
+        return row["fiscal_year"] if row else None
 
     def decide(self, line: dict[str, Any]) -> Decision:
         fac = self.facilities.get(line["facility_id"], {})
@@ -100,14 +98,7 @@ class ReferenceAdjudicator:
                 flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
         key = (line["national_id"], line["facility_id"], line["code"], day)
         flags["R08"] = key in self.seen_keys
-        deadline = next(
-            (
-                d["days"]
-                for d in self.deadlines
-                if d["valid_from"] <= line["submitted_date"] <= d["valid_to"]
-            ),
-            None,
-        )
+        deadline = self.days.get(line["submitted_date"], {}).get("filing_deadline_days")
         flags["R09"] = (
             day > line["submitted_date"]
             or (

@@ -8,7 +8,11 @@ from its date on, and a rerun over old claims gives the old answer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import jdatetime
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -102,3 +106,32 @@ DEFAULT_FILING_DEADLINE_DAYS = 180
 def copay(allowed: int, percent: int) -> int:
     """Patient share in whole rials, rounded half up; the insurer pays the rest."""
     return (allowed * percent + 50) // 100
+
+
+# The days policy can apply to: fiscal years 1390 to 1478.
+CALENDAR_FIRST = dt.date(2011, 3, 21)  # 1390/01/01
+CALENDAR_LAST = dt.date(2100, 3, 20)  # 1478/12/30
+
+
+def calendar(deadlines: Sequence[tuple[dt.date, dt.date, int]]) -> pa.Table:
+    """One row per day: its Jalali fiscal year and the filing deadline in force.
+
+    ``deadlines`` are (valid_from, valid_to, days) periods; a later period wins
+    where they overlap.
+    """
+    n = (CALENDAR_LAST - CALENDAR_FIRST).days + 1
+    days = [CALENDAR_FIRST + dt.timedelta(days=i) for i in range(n)]
+    years = [jdatetime.date.fromgregorian(date=d).year for d in days]
+    limit: list[int | None] = [None] * n
+    for start, end, value in deadlines:
+        lo = max(0, (start - CALENDAR_FIRST).days)
+        hi = min(n - 1, (end - CALENDAR_FIRST).days)
+        for i in range(lo, hi + 1):
+            limit[i] = value
+    return pa.table(
+        {
+            "day": pa.array(days, pa.date32()),
+            "fiscal_year": pa.array(years, pa.int32()),
+            "filing_deadline_days": pa.array(limit, pa.int64()),
+        }
+    )

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from darman.cli import audit_cmd, db_cmd, demo_cmd, registry_cmd, seed_cmd, users_cmd
+from darman.cli import audit_cmd, claims_cmd, db_cmd, demo_cmd, registry_cmd, seed_cmd, users_cmd
 from darman.cli.context import err_console
 from darman.common.errors import DarmanError
 
@@ -17,6 +17,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(registry_cmd.app, name="registry")
+app.add_typer(claims_cmd.app, name="claims")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

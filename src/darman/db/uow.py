@@ -15,6 +15,11 @@ class UnitOfWork:
         self._session: Session | None = None
 
     @property
+    def factory(self) -> sessionmaker[Session]:
+        """For work that needs units of its own, such as a stream committed batch by batch."""
+        return self._factory
+
+    @property
     def session(self) -> Session:
         if self._session is None:
             raise RuntimeError("the unit of work is not open; use it in a with-block")

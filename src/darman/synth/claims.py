@@ -38,18 +38,8 @@ class Reference:
     services: pa.Table
     drugs: pa.Table
     tariffs: pa.Table
-    fiscal_years: pa.Table
+    calendar: pa.Table
     copay_rates: pa.Table
-    deadlines: pa.Table
-
-
-def fiscal_years_table(first: int = 1390, last: int = 1478) -> pa.Table:
-    import jdatetime
-
-    years = list(range(first, last + 1))
-    starts = [jdatetime.date(y, 1, 1).togregorian() for y in years]
-    ends = [jdatetime.date(y + 1, 1, 1).togregorian() - dt.timedelta(days=1) for y in years]
-    return pa.table({"year": pa.array(years, pa.int32()), "start_date": starts, "end_date": ends})
 
 
 def policy_tables() -> tuple[pa.Table, pa.Table]:
@@ -58,6 +48,7 @@ def policy_tables() -> tuple[pa.Table, pa.Table]:
         DEFAULT_FILING_DEADLINE_DAYS,
         FOREVER_FROM,
         FOREVER_TO,
+        calendar,
     )
 
     copay = pa.table(
@@ -69,14 +60,7 @@ def policy_tables() -> tuple[pa.Table, pa.Table]:
             "valid_to": [c.valid_to for c in DEFAULT_COPAY],
         }
     )
-    deadlines = pa.table(
-        {
-            "days": pa.array([DEFAULT_FILING_DEADLINE_DAYS], pa.int64()),
-            "valid_from": [FOREVER_FROM],
-            "valid_to": [FOREVER_TO],
-        }
-    )
-    return copay, deadlines
+    return copay, calendar([(FOREVER_FROM, FOREVER_TO, DEFAULT_FILING_DEADLINE_DAYS)])
 
 
 def reference(*, scale: float, seed: int) -> Reference:
@@ -162,18 +146,8 @@ def reference(*, scale: float, seed: int) -> Reference:
             "amount": pa.array(t_amount, pa.int64()),
         }
     )
-    copay, deadlines = policy_tables()
-    return Reference(
-        facilities,
-        insured,
-        coverage,
-        services,
-        drugs,
-        tariffs,
-        fiscal_years_table(),
-        copay,
-        deadlines,
-    )
+    copay, days = policy_tables()
+    return Reference(facilities, insured, coverage, services, drugs, tariffs, days, copay)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
 from darman.common.errors import Conflict, InvalidInput
+from darman.db import bulk as loader
 from darman.db.base import utcnow
 from darman.registry import provinces
 from darman.registry.models import Facility, Insured, Service
-from darman.synth import generator, loader
+from darman.synth import generator
 from darman.synth.models import SeedRun
 
 GENERATOR_VERSION = "1"

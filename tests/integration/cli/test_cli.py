@@ -95,3 +95,11 @@ def test_seed_prints_a_table_of_what_it_loaded(cli: CliRunner) -> None:
     assert "insured" in result.output and "total" in result.output
     again = cli.invoke(app, ["seed", "--scale", "0.0002", "--seed", "3"])
     assert again.exit_code != 0
+
+
+def test_check_synthetic_prints_the_confusion_matrix_and_passes(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["claims", "check-synthetic", "--lines", "12000", "--scale", "0.0005"])
+    assert result.exit_code == 0, result.output
+    assert "missed violations: 0; clean lines flagged or deducted: 0" in result.output
+    for code in ("R01", "R07", "R08", "D01", "D02", "clean"):
+        assert code in result.output

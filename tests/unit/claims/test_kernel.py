@@ -22,9 +22,8 @@ REF_TABLES = (
     "services",
     "drugs",
     "tariffs",
-    "fiscal_years",
+    "calendar",
     "copay_rates",
-    "deadlines",
 )
 
 

@@ -1,4 +1,4 @@
-"""Bulk loading of generated rows: COPY on PostgreSQL, executemany on SQLite."""
+"""Bulk loading of rows: COPY on PostgreSQL, executemany on SQLite, in the caller's transaction."""
 
 from __future__ import annotations
 

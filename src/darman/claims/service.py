@@ -1,0 +1,354 @@
+"""Claims use cases: submit, read within scope, adjudicate what is pending."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.claims import engine, rules
+from darman.claims.enums import ClaimStatus
+from darman.claims.models import Claim, ClaimLine
+from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
+from darman.claims.submission import Stored, store_batch
+from darman.common.errors import Conflict, InvalidInput, NotFound
+from darman.common.paging import Page, PageParams
+from darman.db import bulk
+from darman.db.base import utcnow
+from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Service, Tariff
+from darman.security.enums import ScopeLevel
+from darman.security.principal import Principal
+
+
+def submit(session: Session, who: Principal, *, claim: ClaimIn) -> Stored:
+    """Store one claim idempotently; raises InvalidInput or Conflict naming the field."""
+    stored = store_batch(session, who, [(1, claim)])[0]
+    if stored.problem is not None:
+        error = Conflict if stored.claim_id is not None else InvalidInput
+        raise error(stored.problem.reason, [stored.problem])
+    return stored
+
+
+def _scoped(query: Any, who: Principal) -> Any:
+    if who.scope_level is ScopeLevel.FACILITY:
+        return query.where(Claim.facility_id == who.facility_id)
+    if who.scope_level is ScopeLevel.PROVINCE:
+        return query.where(Claim.province_id == who.province_id)
+    return query
+
+
+def _line_read(line: ClaimLine) -> LineRead:
+    codes = [c for c in line.reasons.split(";") if c]
+    return LineRead(
+        line_no=line.line_no,
+        item_type=line.item_type,
+        code=line.code,
+        service_date=line.service_date,
+        quantity=line.quantity,
+        unit_price_rials=line.unit_price_rials,
+        outcome=line.outcome,
+        asked_rials=line.asked_rials,
+        allowed_rials=line.allowed_rials,
+        copay_rials=line.copay_rials,
+        insurer_rials=line.insurer_rials,
+        deducted_rials=line.deducted_rials,
+        reasons=codes,
+        reasons_fa=[rules.REASON_BY_CODE[c].label_fa for c in codes if c in rules.REASON_BY_CODE],
+    )
+
+
+def _claim_read(session: Session, claim: Claim, *, with_lines: bool) -> ClaimRead:
+    lines = None
+    if with_lines:
+        rows = session.scalars(
+            select(ClaimLine).where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.line_no)
+        ).all()
+        lines = [_line_read(r) for r in rows]
+    return ClaimRead(
+        id=claim.id,
+        facility_id=claim.facility_id,
+        document_number=claim.document_number,
+        national_id=claim.national_id,
+        visit_type=claim.visit_type,
+        status=claim.status,
+        submitted_at=claim.submitted_at,
+        asked_rials=claim.asked_rials,
+        allowed_rials=claim.allowed_rials,
+        copay_rials=claim.copay_rials,
+        insurer_rials=claim.insurer_rials,
+        deducted_rials=claim.deducted_rials,
+        lines=lines,
+    )
+
+
+def get_claim(session: Session, who: Principal, *, claim_id: int) -> ClaimRead:
+    """A claim with its lines and the Persian reason of each deduction; NotFound outside scope."""
+    claim = session.scalar(_scoped(select(Claim).where(Claim.id == claim_id), who))
+    if claim is None:
+        raise NotFound(f"no claim {claim_id} in your scope")
+    return _claim_read(session, claim, with_lines=True)
+
+
+def list_claims(
+    session: Session,
+    who: Principal,
+    *,
+    page: PageParams,
+    status: str | None = None,
+    facility_id: int | None = None,
+) -> Page[ClaimRead]:
+    query = _scoped(select(Claim), who)
+    if status:
+        query = query.where(Claim.status == status)
+    if facility_id:
+        query = query.where(Claim.facility_id == facility_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Claim.id.desc()).offset(page.offset).limit(page.size)
+    ).all()
+    return Page(
+        items=[_claim_read(session, c, with_lines=False) for c in rows],
+        total=int(total),
+        page=page.page,
+        size=page.size,
+    )
+
+
+# ----------------------------------------------------------- adjudication
+def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
+    rows = session.execute(query).all()
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table(
+        {f.name: pa.array(list(col), f.type) for f, col in zip(schema, columns, strict=True)}
+    )
+
+
+def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
+    s, i64, d = pa.string(), pa.int64(), pa.date32()
+    copay, calendar = _policy()
+    return {
+        "facilities": _table(
+            session,
+            select(Facility.id, Facility.level, Facility.ownership),
+            pa.schema([("facility_id", i64), ("level", i64), ("ownership", s)]),
+        ),
+        "insured": _table(
+            session,
+            select(Insured.national_id, Insured.sex, Insured.birth_date),
+            pa.schema([("national_id", s), ("sex", s), ("birth_date", d)]),
+        ),
+        "coverage": _table(
+            session,
+            select(Insured.national_id, CoveragePeriod.start_date, CoveragePeriod.end_date).join(
+                Insured, Insured.id == CoveragePeriod.insured_id
+            ),
+            pa.schema([("national_id", s), ("start_date", d), ("end_date", d)]),
+        ),
+        "services": _table(
+            session,
+            select(
+                Service.code,
+                Service.min_level,
+                Service.sex_limit,
+                Service.min_age,
+                Service.max_age,
+                Service.frequency_days,
+                Service.max_per_claim,
+            ),
+            pa.schema(
+                [
+                    ("code", s),
+                    ("min_level", i64),
+                    ("sex_limit", s),
+                    ("min_age", i64),
+                    ("max_age", i64),
+                    ("frequency_days", i64),
+                    ("max_per_claim", i64),
+                ]
+            ),
+        ),
+        "drugs": _table(
+            session,
+            select(Drug.generic_code, Drug.covered, Drug.max_quantity, Drug.price_rials),
+            pa.schema(
+                [("code", s), ("covered", pa.bool_()), ("max_quantity", i64), ("price", i64)]
+            ),
+        ),
+        "tariffs": _table(
+            session,
+            select(
+                Service.code, Tariff.year, Tariff.level, Tariff.ownership, Tariff.amount_rials
+            ).join(Service, Service.id == Tariff.service_id),
+            pa.schema(
+                [
+                    ("code", s),
+                    ("year", pa.int32()),
+                    ("level", i64),
+                    ("ownership", s),
+                    ("amount", i64),
+                ]
+            ),
+        ),
+        "history": _table(
+            session,
+            select(
+                ClaimLine.national_id, ClaimLine.facility_id, ClaimLine.code, ClaimLine.service_date
+            ).where(
+                ClaimLine.outcome.in_(("accepted", "partial")), ClaimLine.service_date >= since
+            ),
+            engine.HISTORY_SCHEMA,
+        ),
+        "calendar": calendar,
+        "copay_rates": copay,
+    }
+
+
+def _policy() -> tuple[pa.Table, pa.Table]:
+    copay = pa.table(
+        {
+            "visit_type": [c.visit_type for c in rules.DEFAULT_COPAY],
+            "ownership": [c.ownership for c in rules.DEFAULT_COPAY],
+            "percent": pa.array([c.percent for c in rules.DEFAULT_COPAY], pa.int64()),
+            "valid_from": pa.array([c.valid_from for c in rules.DEFAULT_COPAY], pa.date32()),
+            "valid_to": pa.array([c.valid_to for c in rules.DEFAULT_COPAY], pa.date32()),
+        }
+    )
+    calendar = rules.calendar(
+        [(rules.FOREVER_FROM, rules.FOREVER_TO, rules.DEFAULT_FILING_DEADLINE_DAYS)]
+    )
+    return copay, calendar
+
+
+LINE_SCHEMA = pa.schema(
+    [
+        ("line_id", pa.int64()),
+        ("claim_id", pa.int64()),
+        ("facility_id", pa.int64()),
+        ("national_id", pa.string()),
+        ("nid_valid", pa.bool_()),
+        ("visit_type", pa.string()),
+        ("admission_date", pa.date32()),
+        ("discharge_date", pa.date32()),
+        ("submitted_date", pa.date32()),
+        ("item_type", pa.string()),
+        ("code", pa.string()),
+        ("service_date", pa.date32()),
+        ("quantity", pa.int64()),
+        ("unit_price", pa.int64()),
+    ]
+)
+LONGEST_FREQUENCY_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class AdjudicationRun:
+    claims: int
+    lines: int
+    accepted: int
+    partial: int
+    rejected: int
+
+
+def adjudicate_pending(
+    session: Session, *, actor: str, progress: Callable[[str], None] | None = None
+) -> AdjudicationRun:
+    """Decide every line of every submitted claim with the kernel and write the results back.
+
+    Earlier accepted lines count for frequency and duplicate checks. Claims move
+    from submitted to adjudicated with their totals. Deterministic: the same
+    pending input gives the same decisions. The caller commits.
+    """
+    say = progress or (lambda _msg: None)
+    lines = _table(
+        session,
+        select(
+            ClaimLine.id,
+            ClaimLine.claim_id,
+            ClaimLine.facility_id,
+            ClaimLine.national_id,
+            Claim.nid_valid,
+            Claim.visit_type,
+            Claim.admission_date,
+            Claim.discharge_date,
+            Claim.submitted_on,
+            ClaimLine.item_type,
+            ClaimLine.code,
+            ClaimLine.service_date,
+            ClaimLine.quantity,
+            ClaimLine.unit_price_rials,
+        )
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(Claim.status == ClaimStatus.SUBMITTED.value),
+        LINE_SCHEMA,
+    )
+    if lines.num_rows == 0:
+        return AdjudicationRun(0, 0, 0, 0, 0)
+    say(f"read {lines.num_rows:,} pending lines")
+    first_day = min(lines["service_date"].to_pylist())
+    tables = _reference_tables(session, first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS))
+    tables["lines"] = lines
+    decided = engine.run(tables)
+    say(f"decided {decided.num_rows:,} lines")
+    _write_back(session, decided)
+    claim_ids = sorted(set(lines["claim_id"].to_pylist()))
+    outcomes = decided["outcome"].to_pylist()
+    result = AdjudicationRun(
+        claims=len(claim_ids),
+        lines=decided.num_rows,
+        accepted=outcomes.count("accepted"),
+        partial=outcomes.count("partial"),
+        rejected=outcomes.count("rejected"),
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="adjudicate",
+        entity="claims",
+        entity_id=f"{claim_ids[0]}..{claim_ids[-1]}",
+        after=vars(result),
+    )
+    return result
+
+
+def _write_back(session: Session, decided: pa.Table) -> None:
+    """Results go to a temporary table in bulk, then one set-based UPDATE per table."""
+    conn = session.connection()
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS adj_result (line_id BIGINT PRIMARY KEY,"
+            " allowed BIGINT, copay BIGINT, insurer BIGINT, deducted BIGINT,"
+            " reasons VARCHAR(64), outcome VARCHAR(16))"
+        )
+    )
+    conn.execute(text("DELETE FROM adj_result"))
+    cols = ("line_id", "allowed", "copay", "insurer", "deducted", "reasons", "outcome")
+    rows = list(zip(*(decided[c].to_pylist() for c in cols), strict=True))
+    bulk.load(conn, "adj_result", cols, rows)
+    conn.execute(
+        text(
+            "UPDATE claim_lines SET allowed_rials = r.allowed, copay_rials = r.copay,"
+            " insurer_rials = r.insurer, deducted_rials = r.deducted, reasons = r.reasons,"
+            " outcome = r.outcome FROM adj_result r WHERE claim_lines.id = r.line_id"
+        )
+    )
+    now = utcnow()
+    conn.execute(
+        text(
+            "UPDATE claims SET allowed_rials = t.allowed, copay_rials = t.copay,"
+            " insurer_rials = t.insurer, deducted_rials = t.deducted, status = :adjudicated,"
+            " adjudicated_at = :now"
+            " FROM (SELECT l.claim_id, SUM(l.allowed_rials) AS allowed,"
+            "       SUM(l.copay_rials) AS copay, SUM(l.insurer_rials) AS insurer,"
+            "       SUM(l.deducted_rials) AS deducted"
+            "       FROM claim_lines l JOIN adj_result r ON r.line_id = l.id GROUP BY l.claim_id) t"
+            " WHERE claims.id = t.claim_id"
+        ),
+        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": now},
+    )
+    conn.execute(text("DELETE FROM adj_result"))
