@@ -49,6 +49,11 @@ class Claim(Base):
     copay_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     insurer_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    # why the claim was picked for medical review, empty if it was not
+    review_reason: Mapped[str] = mapped_column(String(64), default="")
+    advance_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ClaimLine(Base):
@@ -76,3 +81,47 @@ class ClaimLine(Base):
     insurer_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     reasons: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PaymentRun(Base):
+    """One payment run. ``run_key`` makes it idempotent: the same key never pays twice."""
+
+    __tablename__ = "payment_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # final | advance
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"), nullable=True)
+    budget_rials: Mapped[int] = mapped_column(BigInteger)
+    paid_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    claims_paid: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Payment(Base):
+    """Money sent for one claim. A claim has at most one final payment and one advance."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("claim_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount_rials: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerEntry(Base):
+    """Double entry: every run's debits equal its credits to the rial."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), nullable=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    account: Mapped[str] = mapped_column(String(32))
+    debit_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit_rials: Mapped[int] = mapped_column(BigInteger, default=0)

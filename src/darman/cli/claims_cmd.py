@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from darman.claims import bulk, service, synthetic_check
+from darman.claims import aging, bulk, payment, review, service, synthetic_check
 from darman.claims import engine as claims_engine
 from darman.claims.submission import store_batch
 from darman.cli.context import console, unit_of_work
+from darman.common.jalali import tehran_today
+from darman.common.money import format_toman
+from darman.common.persian import to_persian_digits
+from darman.registry import service as registry_service
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
 
@@ -102,3 +107,87 @@ def check_synthetic(
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("review-select")
+def review_select() -> None:
+    """Send adjudicated claims to medical review or approval."""
+    with unit_of_work() as uow:
+        result = review.select_for_review(uow.session, actor="cli")
+        uow.commit()
+    console.print(
+        f"{result.selected:,} claims to review, {result.approved:,} approved, "
+        f"{result.rejected:,} rejected"
+    )
+
+
+@app.command("pay")
+def pay(
+    budget_rials: int = typer.Option(..., help="budget of this run, in rials"),
+    province: str | None = typer.Option(None, help="province code (nation-wide if omitted)"),
+    run_key: str | None = typer.Option(None, help="idempotency key; defaults to a new one"),
+) -> None:
+    """Pay approved claims of contracted centres, oldest first, within the budget."""
+    with unit_of_work() as uow:
+        province_id = registry_service.province_id_for(uow.session, province) if province else None
+        result = payment.pay(
+            uow.session,
+            SYSTEM,
+            run_key=run_key or f"cli-{uuid.uuid4().hex}",
+            budget_rials=budget_rials,
+            province_id=province_id,
+        )
+        uow.commit()
+        debit, credit = payment.ledger_balance(uow.session, run_id=result.run_id)
+    table = Table(
+        title=f"payment run {result.run_id} ({result.run_key})"
+        + (" — already run, nothing paid now" if result.repeated else "")
+    )
+    for col in (
+        "claims paid",
+        "paid (rials)",
+        "paid (toman)",
+        "budget (rials)",
+        "ledger debit = credit",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        f"{result.claims_paid:,}",
+        f"{result.paid_rials:,}",
+        format_toman(result.paid_rials),
+        f"{result.budget_rials:,}",
+        f"{debit:,} = {credit:,}",
+    )
+    console.print(table)
+
+
+@app.command("aging")
+def aging_report(by: str = typer.Option("province", help="province or facility")) -> None:
+    """Unpaid claims of contracted centres by age, and the payment delay by Jalali month."""
+    with unit_of_work() as uow:
+        rows = aging.aging(uow.session, SYSTEM, as_of=tehran_today(), by=by)
+        delay = aging.payment_delay(uow.session, SYSTEM)
+    table = Table(title="unpaid claims by age (million rials)")
+    table.add_column(by)
+    for b, _ in aging.BUCKETS:
+        table.add_column(f"{b} mo", justify="right")
+    table.add_column("total", justify="right")
+    for r in rows[:40]:
+        table.add_row(
+            r.label,
+            *[f"{r.buckets[b] / 1e6:,.0f}" for b, _ in aging.BUCKETS],
+            f"{r.total_rials / 1e6:,.0f}",
+        )
+    Console(width=max(console.width, 140)).print(table)
+    if delay:
+        d = Table(title="payment delay of paid claims (days)")
+        for col in ("month", "paid claims", "mean", "p90"):
+            d.add_column(col, justify="right")
+        for row in delay:
+            d.add_row(
+                to_persian_digits(row.month),
+                f"{row.paid_claims:,}",
+                f"{row.mean_days:.1f}",
+                f"{row.p90_days:.1f}",
+            )
+        console.print(d)

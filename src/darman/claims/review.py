@@ -1,0 +1,224 @@
+"""Medical review: which adjudicated claims a reviewer must see, and the reviewer's decisions.
+
+Selection is risk based: a random share (deterministic per claim, so a rerun
+picks the same claims), every claim above a value threshold, and claims with a
+line whose quantity is an outlier for its service among all adjudicated lines.
+Claims not selected are approved (or rejected when nothing is payable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.claims.enums import ClaimStatus, LineOutcome
+from darman.claims.models import Claim, ClaimLine
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
+
+REVIEWERS = (Role.CLAIMS_REVIEWER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    sample_percent: int = 5
+    value_threshold_rials: int = 500_000_000
+    # a quantity above this multiple of the service's median quantity is an outlier
+    outlier_factor: int = 4
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    selected: int
+    approved: int
+    rejected: int
+
+
+def _sampled(claim_id: int, percent: int) -> bool:
+    digest = hashlib.sha256(f"review:{claim_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 10_000 < percent * 100
+
+
+def _outlier_claims(session: Session, factor: int) -> set[int]:
+    medians: dict[str, list[int]] = {}
+    rows = session.execute(
+        select(ClaimLine.claim_id, ClaimLine.code, ClaimLine.quantity)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(Claim.status == ClaimStatus.ADJUDICATED.value, ClaimLine.outcome != "rejected")
+    ).all()
+    for _, code, qty in rows:
+        medians.setdefault(code, []).append(qty)
+    middle = {code: sorted(q)[len(q) // 2] for code, q in medians.items()}
+    return {
+        cid for cid, code, qty in rows if len(medians[code]) >= 20 and qty > factor * middle[code]
+    }
+
+
+def select_for_review(
+    session: Session, *, actor: str, policy: ReviewPolicy | None = None
+) -> SelectionResult:
+    """Route every adjudicated claim to review, approval or rejection. The caller commits."""
+    policy = policy or ReviewPolicy()
+    outliers = _outlier_claims(session, policy.outlier_factor)
+    claims = session.execute(
+        select(Claim.id, Claim.insurer_rials, Claim.allowed_rials).where(
+            Claim.status == ClaimStatus.ADJUDICATED.value
+        )
+    ).all()
+    reasons: dict[int, str] = {}
+    approve: list[int] = []
+    reject: list[int] = []
+    for cid, insurer, allowed in claims:
+        why = [
+            w
+            for w, hit in (
+                ("value", insurer >= policy.value_threshold_rials),
+                ("outlier", cid in outliers),
+                ("random", _sampled(cid, policy.sample_percent)),
+            )
+            if hit
+        ]
+        if why and allowed > 0:
+            reasons[cid] = ",".join(why)
+        elif allowed > 0:
+            approve.append(cid)
+        else:
+            reject.append(cid)
+    for label in set(reasons.values()):
+        ids = [c for c, r in reasons.items() if r == label]
+        session.execute(
+            update(Claim)
+            .where(Claim.id.in_(ids))
+            .values(status=ClaimStatus.IN_REVIEW.value, review_reason=label)
+        )
+    for ids, status in ((approve, ClaimStatus.APPROVED), (reject, ClaimStatus.REJECTED)):
+        for start in range(0, len(ids), 10_000):
+            session.execute(
+                update(Claim)
+                .where(Claim.id.in_(ids[start : start + 10_000]))
+                .values(status=status.value)
+            )
+    result = SelectionResult(len(reasons), len(approve), len(reject))
+    if claims:
+        audit.record(
+            session,
+            actor=actor,
+            action="select_review",
+            entity="claims",
+            entity_id=f"{claims[0].id}..{claims[-1].id}",
+            after=vars(result),
+        )
+    return result
+
+
+def _claim_for_reviewer(session: Session, who: Principal, claim_id: int) -> Claim:
+    who.require_role(*REVIEWERS)
+    query = select(Claim).where(Claim.id == claim_id)
+    if who.scope_level is ScopeLevel.PROVINCE:
+        query = query.where(Claim.province_id == who.province_id)
+    claim = session.scalar(query)
+    if claim is None:
+        raise NotFound(f"no claim {claim_id} in your review scope")
+    return claim
+
+
+def queue(session: Session, who: Principal, *, limit: int = 100) -> list[Claim]:
+    """Claims waiting for review, oldest first, in the reviewer's province."""
+    who.require_role(*REVIEWERS)
+    query = select(Claim).where(Claim.status == ClaimStatus.IN_REVIEW.value)
+    if who.scope_level is ScopeLevel.PROVINCE:
+        query = query.where(Claim.province_id == who.province_id)
+    return list(session.scalars(query.order_by(Claim.submitted_at, Claim.id).limit(limit)).all())
+
+
+def decide_line(
+    session: Session,
+    who: Principal,
+    *,
+    claim_id: int,
+    line_no: int,
+    action: str,
+    allowed_rials: int | None = None,
+    reason: str,
+) -> ClaimLine:
+    """approve keeps the adjudicated amount, cut lowers it to ``allowed_rials``, reject pays
+    nothing. A reason is required; every change is audited."""
+    claim = _claim_for_reviewer(session, who, claim_id)
+    if claim.status != ClaimStatus.IN_REVIEW.value:
+        raise Conflict(f"claim {claim_id} is {claim.status}, not in review")
+    if not reason.strip():
+        raise InvalidInput("a reason is required", [FieldProblem("reason", "required")])
+    line = session.scalar(
+        select(ClaimLine).where(ClaimLine.claim_id == claim_id, ClaimLine.line_no == line_no)
+    )
+    if line is None:
+        raise NotFound(f"claim {claim_id} has no line {line_no}")
+    before = audit.snapshot(line)
+    if action == "cut":
+        if allowed_rials is None or not 0 <= allowed_rials <= line.allowed_rials:
+            raise InvalidInput(
+                "a cut needs allowed_rials between 0 and the adjudicated amount",
+                [FieldProblem("allowed_rials", f"0..{line.allowed_rials}")],
+            )
+        new_allowed = allowed_rials
+    elif action == "reject":
+        new_allowed = 0
+    elif action == "approve":
+        new_allowed = line.allowed_rials
+    else:
+        raise InvalidInput("action is approve, cut or reject", [FieldProblem("action", action)])
+    share = line.copay_rials * 10_000 // line.allowed_rials if line.allowed_rials else 0
+    line.copay_rials = (new_allowed * share + 5_000) // 10_000
+    line.insurer_rials = new_allowed - line.copay_rials
+    line.deducted_rials = line.asked_rials - new_allowed
+    line.allowed_rials = new_allowed
+    if action != "approve":
+        line.outcome = LineOutcome.REJECTED.value if new_allowed == 0 else LineOutcome.PARTIAL.value
+        line.reasons = ";".join(c for c in (line.reasons, "V01") if c)
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action=f"review_{action}",
+        entity="claim_line",
+        entity_id=line.id,
+        before=before,
+        after={**audit.snapshot(line), "reason": reason},
+    )
+    return line
+
+
+def finish(session: Session, who: Principal, *, claim_id: int) -> Claim:
+    """Close the review: totals follow the lines; approved if anything is payable."""
+    claim = _claim_for_reviewer(session, who, claim_id)
+    if claim.status != ClaimStatus.IN_REVIEW.value:
+        raise Conflict(f"claim {claim_id} is {claim.status}, not in review")
+    sums = session.execute(
+        select(
+            func.sum(ClaimLine.allowed_rials),
+            func.sum(ClaimLine.copay_rials),
+            func.sum(ClaimLine.insurer_rials),
+            func.sum(ClaimLine.deducted_rials),
+        ).where(ClaimLine.claim_id == claim_id)
+    ).one()
+    before = audit.snapshot(claim)
+    claim.allowed_rials, claim.copay_rials, claim.insurer_rials, claim.deducted_rials = (
+        int(v or 0) for v in sums
+    )
+    claim.status = (ClaimStatus.APPROVED if claim.allowed_rials > 0 else ClaimStatus.REJECTED).value
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="review_finish",
+        entity="claim",
+        entity_id=claim.id,
+        before=before,
+        after=audit.snapshot(claim),
+    )
+    return claim
