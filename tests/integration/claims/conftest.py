@@ -80,29 +80,3 @@ def claim(w: dict[str, Any], doc: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-def tariff(code: str, level: int = 2, ownership: str = "contracted", year: int = 1405) -> int:
-    base, min_level = next((s[7], s[3]) for s in catalogue.SERVICES if s[0] == code)
-    return catalogue.tariff_amount(base, year, level, min_level, ownership)
-
-
-def claim(w: dict[str, Any], doc: str, **overrides: Any) -> dict[str, Any]:
-    body = {
-        "facility_code": w["hospital"],
-        "document_number": doc,
-        "national_id": w["nid"],
-        "visit_type": "outpatient",
-        "diagnoses": ["J06.9"],
-        "lines": [
-            {
-                "item_type": "service",
-                "code": "100102",
-                "service_date": "1405/07/01",
-                "quantity": 1,
-                "unit_price_rials": tariff("100102"),
-            }
-        ],
-    }
-    body.update(overrides)
-    return body

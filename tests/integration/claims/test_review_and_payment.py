@@ -78,7 +78,8 @@ def test_two_runs_at_once_never_pay_a_claim_twice(
             with UnitOfWork(session_factory) as uow:
                 payment.pay(uow.session, FINANCE, run_key=key, budget_rials=10**12)
                 uow.commit()
-        except BaseException as exc:  # noqa: BLE001 - a refused racer is acceptable, a double payment is not
+        # a refused racer is acceptable; a double payment is not
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(f"race-{i}",)) for i in range(2)]
