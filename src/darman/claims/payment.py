@@ -137,8 +137,13 @@ def pay(
     run_key: str,
     budget_rials: int,
     province_id: int | None = None,
+    paid_at: dt.datetime | None = None,
+    submitted_before: dt.date | None = None,
 ) -> RunResult:
-    """Pay approved claims (insurer share less any advance) within the budget; caller commits."""
+    """Pay approved claims (insurer share less any advance) within the budget; caller commits.
+
+    ``paid_at`` and ``submitted_before`` exist to replay history (the demo's past year).
+    """
     run, repeated = _start(
         session,
         who,
@@ -150,13 +155,16 @@ def pay(
     if repeated:
         return _result(run, repeated=True)
     candidates = _candidates(
-        session, statuses=(ClaimStatus.APPROVED.value,), province_id=province_id
+        session,
+        statuses=(ClaimStatus.APPROVED.value,),
+        province_id=province_id,
+        extra=None if submitted_before is None else Claim.submitted_on < submitted_before,
     )
     rows = _prefix([(c, c[3] - c[4]) for c in candidates], budget_rials)
     claims = {c.id: c for c in _load(session, [r[0][0] for r in rows])}
     payments: list[dict[str, object]] = []
     ledger: list[dict[str, object]] = []
-    now = utcnow()
+    now = paid_at or utcnow()
     for (claim_id, facility_id, _, _, _), due in rows:
         claim = claims[claim_id]
         out = max(due, 0)

@@ -9,11 +9,12 @@ from rich.table import Table
 from darman.cli.context import console, settings, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
-from darman.synth import demo_users
+from darman.synth import claims_seed, demo_users
 from darman.synth import service as synth
 
 DEMO_SCALE = 0.01
 DEMO_SEED = 1405
+DEMO_CLAIM_LINES = 150_000
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -39,6 +40,18 @@ def demo(
         console.print(
             f"reusing the dataset already seeded (scale {previous.scale}, seed {previous.seed})"
         )
+    with unit_of_work() as uow, console.status("claims…") as status:
+        loaded = claims_seed.load(
+            uow.session,
+            scale=DEMO_SCALE,
+            seed=DEMO_SEED,
+            lines=DEMO_CLAIM_LINES,
+            progress=status.update,
+        )
+        if loaded:
+            console.print(f"loading a year of demo claims ({loaded:,} lines)…")
+            claims_seed.process(uow.session, progress=console.print)
+        uow.commit()
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()
