@@ -1,0 +1,209 @@
+"""Claims from the system of record, on SQLite and PostgreSQL:
+
+1. bulk submission of an NDJSON file of synthetic claims through the same path as
+   the API and CLI (validate, store in batches of 1,000, commit each), in claims/s;
+   baseline: the same claims sent one at a time, one transaction each (a sample);
+2. end to end adjudication of the pending lines: read from the database, kernel,
+   written back; baseline: the kernel alone on the same lines in memory;
+3. a payment run over every approved claim (ledger included); baseline: a bare
+   UPDATE marking the same claims paid, with no ledger.
+
+    .venv/bin/python bench/claims_pipeline.py [--submit 100000] [--lines 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+import uuid
+
+from sqlalchemy import create_engine, func, select, text, update
+
+from darman.claims import bulk, engine, payment, review
+from darman.claims import service as claims_service
+from darman.claims.models import Claim
+from darman.claims.submission import store_batch
+from darman.db import migrate
+from darman.db.engine import make_engine, make_session_factory
+from darman.db.uow import UnitOfWork
+from darman.security.principal import SYSTEM
+from darman.synth import claims as synthetic
+from darman.synth import claims_seed
+from darman.synth import service as synth
+
+PG_ADMIN = "postgresql+psycopg://127.0.0.1:5432/test"
+SCALE, SEED = 0.01, 1405
+
+
+def fresh(backend: str, tag: str) -> tuple[str, object]:
+    if backend == "sqlite":
+        return f"sqlite:////tmp/darman-bench-{tag}-{uuid.uuid4().hex[:6]}.db", None
+    name = f"darman_bench_{tag}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", (admin, name)
+
+
+def drop(handle: object) -> None:
+    if handle is None:
+        return
+    admin, name = handle  # type: ignore[misc]
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def seeded(backend: str, tag: str):  # type: ignore[no-untyped-def]
+    url, handle = fresh(backend, tag)
+    eng = make_engine(url)
+    migrate.upgrade(eng)
+    factory = make_session_factory(eng)
+    with UnitOfWork(factory) as uow:
+        synth.seed(uow.session, scale=SCALE, seed=SEED)
+        uow.commit()
+    return eng, factory, handle
+
+
+def synthetic_claims(n_claims: int) -> list[dict[str, object]]:
+    """The first ``n_claims`` synthetic claims as ClaimIn-shaped dicts (facility by id)."""
+    ref = synthetic.reference(scale=SCALE, seed=SEED)
+    lines = synthetic.claims(ref, n_lines=int(n_claims * 2.6), seed=7).lines
+    cols = {c: lines[c].to_pylist() for c in lines.column_names}
+    by_claim: dict[int, dict[str, object]] = {}
+    for i in range(lines.num_rows):
+        cid = cols["claim_id"][i]
+        if cid not in by_claim:
+            if len(by_claim) == n_claims:
+                break
+            adm, dis = cols["admission_date"][i], cols["discharge_date"][i]
+            by_claim[cid] = {
+                "facility_id": cols["facility_id"][i],
+                "document_number": str(cid),
+                "national_id": cols["national_id"][i],
+                "visit_type": cols["visit_type"][i],
+                "admission_date": str(adm) if adm else None,
+                "discharge_date": str(dis) if dis else None,
+                "lines": [],
+            }
+        by_claim[cid]["lines"].append(
+            {  # type: ignore[attr-defined]
+                "item_type": cols["item_type"][i],
+                "code": cols["code"][i],
+                "service_date": str(cols["service_date"][i]),
+                "quantity": cols["quantity"][i],
+                "unit_price_rials": cols["unit_price"][i],
+            }
+        )
+    return list(by_claim.values())
+
+
+def submission(backend: str, n_claims: int, sample: int) -> str:
+    eng, factory, handle = seeded(backend, "submit")
+    try:
+        from darman.registry.models import Facility
+
+        with factory() as s:
+            code_of = dict(s.execute(select(Facility.id, Facility.code)).all())
+        records = []
+        for c in synthetic_claims(n_claims):
+            c["facility_code"] = code_of[c.pop("facility_id")]
+            records.append(json.dumps(c, ensure_ascii=False))
+        data = ("\n".join(records) + "\n").encode()
+        t0 = time.perf_counter()
+        accepted = 0
+        for good, _bad, _count in bulk.batches(io.BytesIO(data), "ndjson"):
+            with UnitOfWork(factory) as uow:
+                accepted += sum(s.created for s in store_batch(uow.session, SYSTEM, good))
+                uow.commit()
+        bulk_rate = accepted / (time.perf_counter() - t0)
+        one = [json.loads(r) for r in records[:sample]]
+        for c in one:
+            c["document_number"] = "x" + c["document_number"]
+        t0 = time.perf_counter()
+        from darman.claims.schemas import ClaimIn
+
+        for c in one:
+            with UnitOfWork(factory) as uow:
+                claims_service.submit(uow.session, SYSTEM, claim=ClaimIn.model_validate(c))
+                uow.commit()
+        single_rate = len(one) / (time.perf_counter() - t0)
+        return (
+            f"{backend:<11} submit   {accepted:>9,} claims {bulk_rate:>10,.0f} claims/s   "
+            f"one-by-one {single_rate:>8,.0f} claims/s   ratio {bulk_rate / single_rate:5.1f}x"
+        )
+    finally:
+        eng.dispose()
+        drop(handle)
+
+
+def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
+    eng, factory, handle = seeded(backend, "adj")
+    try:
+        with UnitOfWork(factory) as uow:
+            claims_seed.load(uow.session, scale=SCALE, seed=SEED, lines=lines)
+            uow.commit()
+        ref = synthetic.reference(scale=SCALE, seed=SEED)
+        made = synthetic.claims(ref, n_lines=lines, seed=SEED)
+        tables = {n: getattr(ref, n) for n in engine.TABLES if hasattr(ref, n)}
+        tables.update(lines=made.lines, history=engine.empty_history())
+        t0 = time.perf_counter()
+        engine.run(tables)
+        kernel_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with UnitOfWork(factory) as uow:
+            run = claims_service.adjudicate_pending(uow.session, actor="bench")
+            uow.commit()
+        e2e_s = time.perf_counter() - t0
+        with UnitOfWork(factory) as uow:
+            review.select_for_review(
+                uow.session, actor="bench", policy=review.ReviewPolicy(sample_percent=0)
+            )
+            uow.commit()
+        with factory() as s:
+            approved = s.scalar(select(func.count()).where(Claim.status == "approved")) or 0
+        t0 = time.perf_counter()
+        with UnitOfWork(factory) as uow:
+            paid = payment.pay(uow.session, SYSTEM, run_key="bench", budget_rials=10**17)
+            uow.commit()
+        pay_s = time.perf_counter() - t0
+        with factory() as s:
+            debit, credit = payment.ledger_balance(s)
+        with UnitOfWork(factory) as uow:  # baseline: the bare status flip on the same claims
+            uow.session.execute(
+                update(Claim).where(Claim.status == "paid").values(status="approved")
+            )
+            t0 = time.perf_counter()
+            uow.session.execute(
+                update(Claim).where(Claim.status == "approved").values(status="paid")
+            )
+            bare_s = time.perf_counter() - t0
+        return [
+            f"{backend:<11} adjudicate {run.lines:>9,} lines "
+            f"{run.lines / e2e_s:>10,.0f} lines/s end to end   kernel alone {lines / kernel_s:>10,.0f} lines/s   ratio {kernel_s / e2e_s:5.2f}",
+            f"{backend:<11} pay      {paid.claims_paid:>9,} claims of contracted centres "
+            f"({approved:,} approved in all) in {pay_s:6.1f} s "
+            f"({paid.claims_paid / pay_s:,.0f} claims/s)   bare UPDATE {bare_s:5.1f} s   "
+            f"ledger {debit:,} = {credit:,}",
+        ]
+    finally:
+        eng.dispose()
+        drop(handle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submit", type=int, default=100_000, help="claims in the NDJSON file")
+    parser.add_argument("--sample", type=int, default=2_000, help="claims sent one at a time")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="pending lines to adjudicate")
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    for backend in args.backends:
+        print(submission(backend, args.submit, args.sample), flush=True)
+        for line in adjudicate_and_pay(backend, args.lines):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
