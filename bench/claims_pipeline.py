@@ -181,7 +181,8 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
             bare_s = time.perf_counter() - t0
         return [
             f"{backend:<11} adjudicate {run.lines:>9,} lines "
-            f"{run.lines / e2e_s:>10,.0f} lines/s end to end   kernel alone {lines / kernel_s:>10,.0f} lines/s   ratio {kernel_s / e2e_s:5.2f}",
+            f"{run.lines / e2e_s:>10,.0f} lines/s end to end   "
+            f"kernel alone {lines / kernel_s:>10,.0f} lines/s   ratio {kernel_s / e2e_s:5.2f}",
             f"{backend:<11} pay      {paid.claims_paid:>9,} claims of contracted centres "
             f"({approved:,} approved in all) in {pay_s:6.1f} s "
             f"({paid.claims_paid / pay_s:,.0f} claims/s)   bare UPDATE {bare_s:5.1f} s   "
