@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -24,6 +24,7 @@ from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
+from darman.db import bulk
 from darman.db.base import utcnow
 from darman.registry.models import Facility
 from darman.security.enums import Role
@@ -161,43 +162,28 @@ def pay(
         extra=None if submitted_before is None else Claim.submitted_on < submitted_before,
     )
     rows = _prefix([(c, c[3] - c[4]) for c in candidates], budget_rials)
-    claims = {c.id: c for c in _load(session, [r[0][0] for r in rows])}
-    payments: list[dict[str, object]] = []
-    ledger: list[dict[str, object]] = []
-    now = paid_at or utcnow()
-    for (claim_id, facility_id, _, _, _), due in rows:
-        claim = claims[claim_id]
+    payments: list[tuple[object, ...]] = []
+    ledger: list[tuple[object, ...]] = []
+    paid: list[tuple[object, ...]] = []
+    for (claim_id, facility_id, _, insurer, advance), due in rows:
         out = max(due, 0)
-        payments.append(
-            {
-                "run_id": run.id,
-                "claim_id": claim_id,
-                "facility_id": facility_id,
-                "kind": FINAL,
-                "amount_rials": out,
-            }
-        )
-        entries = [
-            ("claims_payable", claim.insurer_rials, 0),
-            ("advances", 0, claim.advance_rials),
+        payments.append((run.id, claim_id, facility_id, FINAL, out))
+        for account, debit, credit in (
+            ("claims_payable", insurer, 0),
+            ("advances", 0, advance),
             ("bank", 0, out),
             ("receivable", max(-due, 0), 0),
-        ]
-        ledger.extend(
-            {
-                "run_id": run.id,
-                "claim_id": claim_id,
-                "facility_id": facility_id,
-                "account": a,
-                "debit_rials": d,
-                "credit_rials": c,
-            }
-            for a, d, c in entries
-            if d or c
-        )
-        claim.status = ClaimStatus.PAID.value
-        claim.paid_rials = claim.advance_rials + out
-        claim.paid_at = now
+        ):
+            if debit or credit:
+                ledger.append((run.id, claim_id, facility_id, account, debit, credit))
+        paid.append((claim_id, advance + out))
+    _mark(
+        session,
+        "UPDATE claims SET status = :status, paid_rials = t.amount, paid_at = :at "
+        "FROM pay_marks t WHERE claims.id = t.claim_id",
+        paid,
+        {"status": ClaimStatus.PAID.value, "at": paid_at or utcnow()},
+    )
     _finish(session, who, run, payments, ledger)
     return _result(run, repeated=False)
 
@@ -235,64 +221,64 @@ def pay_advances(
     )
     # whole rials: the advance is rounded down, never up
     rows = _prefix([(c, c[2] * share_percent // 100) for c in candidates], budget_rials)
-    claims = {c.id: c for c in _load(session, [r[0][0] for r in rows])}
-    payments: list[dict[str, object]] = []
-    ledger: list[dict[str, object]] = []
+    payments: list[tuple[object, ...]] = []
+    ledger: list[tuple[object, ...]] = []
+    marks: list[tuple[object, ...]] = []
     for (claim_id, facility_id, _, _, _), amount in rows:
         if amount <= 0:
             continue
-        payments.append(
-            {
-                "run_id": run.id,
-                "claim_id": claim_id,
-                "facility_id": facility_id,
-                "kind": ADVANCE,
-                "amount_rials": amount,
-            }
-        )
-        ledger += [
-            {
-                "run_id": run.id,
-                "claim_id": claim_id,
-                "facility_id": facility_id,
-                "account": "advances",
-                "debit_rials": amount,
-                "credit_rials": 0,
-            },
-            {
-                "run_id": run.id,
-                "claim_id": claim_id,
-                "facility_id": facility_id,
-                "account": "bank",
-                "debit_rials": 0,
-                "credit_rials": amount,
-            },
-        ]
-        claims[claim_id].advance_rials = amount
+        payments.append((run.id, claim_id, facility_id, ADVANCE, amount))
+        ledger.append((run.id, claim_id, facility_id, "advances", amount, 0))
+        ledger.append((run.id, claim_id, facility_id, "bank", 0, amount))
+        marks.append((claim_id, amount))
+    _mark(
+        session,
+        "UPDATE claims SET advance_rials = t.amount FROM pay_marks t WHERE claims.id = t.claim_id",
+        marks,
+        {},
+    )
     _finish(session, who, run, payments, ledger)
     return _result(run, repeated=False)
 
 
-def _load(session: Session, ids: list[int]) -> list[Claim]:
-    out: list[Claim] = []
-    for start in range(0, len(ids), 10_000):
-        out += session.scalars(select(Claim).where(Claim.id.in_(ids[start : start + 10_000]))).all()
-    return out
+PAYMENT_COLUMNS = ("run_id", "claim_id", "facility_id", "kind", "amount_rials")
+LEDGER_COLUMNS = ("run_id", "claim_id", "facility_id", "account", "debit_rials", "credit_rials")
+
+
+def _mark(
+    session: Session, statement: str, rows: list[tuple[object, ...]], params: dict[str, object]
+) -> None:
+    """Apply per-claim amounts in one set-based UPDATE through a temporary table."""
+    if not rows:
+        return
+    conn = session.connection()
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS pay_marks "
+            "(claim_id BIGINT PRIMARY KEY, amount BIGINT)"
+        )
+    )
+    conn.execute(text("DELETE FROM pay_marks"))
+    bulk.load(conn, "pay_marks", ("claim_id", "amount"), rows)
+    conn.execute(text(statement), params)
+    conn.execute(text("DELETE FROM pay_marks"))
 
 
 def _finish(
     session: Session,
     who: Principal,
     run: PaymentRun,
-    payments: list[dict[str, object]],
-    ledger: list[dict[str, object]],
+    payments: list[tuple[object, ...]],
+    ledger: list[tuple[object, ...]],
 ) -> None:
     if payments:
-        session.execute(insert(Payment), payments)
-        session.execute(insert(LedgerEntry), ledger)
+        conn = session.connection()
+        bulk.load(conn, "payments", PAYMENT_COLUMNS, payments)
+        bulk.load(conn, "ledger_entries", LEDGER_COLUMNS, ledger)
     run.claims_paid = len(payments)
-    run.paid_rials = sum(int(p["amount_rials"]) for p in payments)  # type: ignore[call-overload]
+    run.paid_rials = sum(int(p[4]) for p in payments)  # type: ignore[call-overload]
     session.flush()
+    session.expire_all()  # claims changed underneath the ORM
     audit.record(
         session,
         actor=who.username,
