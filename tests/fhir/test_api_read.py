@@ -25,10 +25,11 @@ def test_the_capability_statement_is_public_r4_json_and_lists_what_is_served(
     (rest,) = cap["rest"]
     assert rest["mode"] == "server"
     served = {r["type"]: r for r in rest["resource"]}
-    assert set(served) == {"Organization", "Location", "Patient", "Coverage", "Practitioner"}
-    for resource in served.values():
-        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
-    names = {t: {p["name"] for p in r["searchParam"]} for t, r in served.items()}
+    registry_types = {"Organization", "Location", "Patient", "Coverage", "Practitioner"}
+    assert set(served) == registry_types | {"Claim", "ClaimResponse", "ExplanationOfBenefit"}
+    for name in registry_types:
+        assert [i["code"] for i in served[name]["interaction"]] == ["read", "search-type"]
+    names = {t: {p["name"] for p in r.get("searchParam", [])} for t, r in served.items()}
     assert {"identifier", "type", "name"} <= names["Organization"]
     assert {"identifier", "gender", "birthdate"} <= names["Patient"]
     assert "beneficiary" in names["Coverage"]
@@ -107,9 +108,9 @@ def test_an_unserved_resource_type_is_a_404_not_supported_outcome(
     client: TestClient, world: World, headers: Headers
 ) -> None:
     h = headers("admin")
-    body = assert_outcome(client.get(f"{BASE}/Claim/1", headers=h), 404, "not-supported")
-    assert "Claim" in body["issue"][0]["diagnostics"]
-    assert_outcome(client.get(f"{BASE}/Claim", headers=h), 404, "not-supported")
+    body = assert_outcome(client.get(f"{BASE}/Encounter/1", headers=h), 404, "not-supported")
+    assert "Encounter" in body["issue"][0]["diagnostics"]
+    assert_outcome(client.get(f"{BASE}/Encounter", headers=h), 404, "not-supported")
     assert_outcome(client.get(f"{BASE}/Patient/1/_history", headers=h), 404, "not-supported")
 
 

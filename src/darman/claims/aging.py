@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from sqlalchemy import case, select
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim
+from darman.claims.service import in_scope
 from darman.common.jalali import to_jalali
 from darman.registry.models import Facility, Province
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 # (label, lower bound in days inclusive); a month is counted as 30.44 days
@@ -62,14 +61,6 @@ class AgingRow:
     buckets: dict[str, int] = field(default_factory=lambda: {b: 0 for b, _ in BUCKETS})
 
 
-def _scoped(query: Any, who: Principal) -> Any:
-    if who.scope_level is ScopeLevel.FACILITY:
-        return query.where(Claim.facility_id == who.facility_id)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(Claim.province_id == who.province_id)
-    return query
-
-
 def aging(
     session: Session, who: Principal, *, as_of: dt.date, by: str = "province"
 ) -> list[AgingRow]:
@@ -92,7 +83,7 @@ def aging(
         .where(Claim.status.in_([s.value for s in UNPAID]), Facility.ownership == "contracted")
     )
     rows: dict[str, AgingRow] = {}
-    for key, label, submitted, amount in session.execute(_scoped(query, who)):
+    for key, label, submitted, amount in session.execute(in_scope(query, who)):
         row = rows.setdefault(key, AgingRow(key, label))
         value = int(amount)
         row.claims += 1
@@ -115,7 +106,7 @@ def payment_delay(session: Session, who: Principal) -> list[DelayRow]:
         Claim.status == ClaimStatus.PAID.value, Claim.paid_at.is_not(None)
     )
     by_month: dict[str, list[int]] = defaultdict(list)
-    for submitted, paid_at in session.execute(_scoped(query, who)):
+    for submitted, paid_at in session.execute(in_scope(query, who)):
         j = to_jalali(paid_at.date())
         by_month[f"{j.year:04d}/{j.month:02d}"].append((paid_at.date() - submitted).days)
     return [

@@ -75,6 +75,7 @@ REASONS: tuple[Reason, ...] = (
         "مازاد تعداد بر سقف مجاز هر نسخه یا پرونده",
         "quantity above the per-claim limit: excess deducted",
     ),
+    Reason("V01", False, "کسر یا رد توسط کارشناس رسیدگی", "cut or rejected in medical review"),
 )
 REASON_BY_CODE = {r.code: r for r in REASONS}
 

@@ -35,7 +35,8 @@ def submit(session: Session, who: Principal, *, claim: ClaimIn) -> Stored:
     return stored
 
 
-def _scoped(query: Any, who: Principal) -> Any:
+def in_scope(query: Any, who: Principal) -> Any:
+    """Restrict a claims query to the caller: its facility, its province, or everything."""
     if who.scope_level is ScopeLevel.FACILITY:
         return query.where(Claim.facility_id == who.facility_id)
     if who.scope_level is ScopeLevel.PROVINCE:
@@ -89,7 +90,7 @@ def _claim_read(session: Session, claim: Claim, *, with_lines: bool) -> ClaimRea
 
 def get_claim(session: Session, who: Principal, *, claim_id: int) -> ClaimRead:
     """A claim with its lines and the Persian reason of each deduction; NotFound outside scope."""
-    claim = session.scalar(_scoped(select(Claim).where(Claim.id == claim_id), who))
+    claim = session.scalar(in_scope(select(Claim).where(Claim.id == claim_id), who))
     if claim is None:
         raise NotFound(f"no claim {claim_id} in your scope")
     return _claim_read(session, claim, with_lines=True)
@@ -103,7 +104,7 @@ def list_claims(
     status: str | None = None,
     facility_id: int | None = None,
 ) -> Page[ClaimRead]:
-    query = _scoped(select(Claim), who)
+    query = in_scope(select(Claim), who)
     if status:
         query = query.where(Claim.status == status)
     if facility_id:

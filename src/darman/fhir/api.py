@@ -5,7 +5,8 @@ limited to the caller's scope (see ``fhir.service``); every error is an
 OperationOutcome with its HTTP status (see ``fhir.outcome``); the
 CapabilityStatement is public, everything else needs the credentials the REST
 API takes (bearer token, X-API-Key or the web cookie). The facade is
-read-only: other interactions answer 405, unknown paths 404.
+read-only but for submitting a Claim (see ``fhir.claims_api``): other
+interactions answer 405, unknown paths 404.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
-from darman.fhir import capability, params, service
+from darman.fhir import capability, claims_api, params, service
 from darman.fhir import mapping as m
 from darman.fhir.errors import UnsupportedResourceType
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
@@ -28,6 +29,8 @@ router = APIRouter(
     route_class=FhirRoute,
     default_response_class=FhirResponse,
 )
+# Claims first: the generic /{resource_type} routes below would otherwise take their paths.
+router.include_router(claims_api.router)
 
 _OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {

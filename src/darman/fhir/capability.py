@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from darman import __version__
+from darman.fhir import claims_service, params
 from darman.fhir import mapping as m
-from darman.fhir import params
 from darman.fhir.service import RESOURCE_TYPES
 
 FHIR_VERSION = "4.0.1"
@@ -27,12 +27,16 @@ TYPE_RESTFUL_INTERACTIONS = frozenset(
 SECURITY_SERVICE_SYSTEM = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 
 
-def _resource(resource_type: str) -> dict[str, Any]:
+def _resource(
+    resource_type: str,
+    interactions: tuple[str, ...] = INTERACTIONS,
+    search: list[params.Param] | None = None,
+) -> dict[str, Any]:
     return {
         "type": resource_type,
         "interaction": [
             {"code": m.code(i, TYPE_RESTFUL_INTERACTIONS, "TypeRestfulInteraction")}
-            for i in INTERACTIONS
+            for i in interactions
         ],
         "searchParam": [
             {
@@ -40,13 +44,14 @@ def _resource(resource_type: str) -> dict[str, Any]:
                 "type": m.code(p.type, SEARCH_PARAM_TYPES, "SearchParamType"),
                 "documentation": p.doc,
             }
-            for p in params.documented(resource_type)
+            for p in (params.documented(resource_type) if search is None else search)
         ],
     }
 
 
 def statement(base_url: str) -> dict[str, Any]:
-    """What this server does: read and search-type of the registry's resources, JSON only."""
+    """What this server does, JSON only: read and search-type of the registry's resources;
+    create, read and search-type of Claim; read of ClaimResponse and ExplanationOfBenefit."""
     return m.compact(
         {
             "resourceType": "CapabilityStatement",
@@ -60,7 +65,7 @@ def statement(base_url: str) -> dict[str, Any]:
             ),
             "software": {"name": "Darman", "version": __version__},
             "implementation": {
-                "description": "Darman FHIR R4 facade over the insurer's registry (read-only)",
+                "description": "Darman FHIR R4 facade over the insurer's registry and claims",
                 "url": base_url,
             },
             "fhirVersion": FHIR_VERSION,
@@ -78,7 +83,11 @@ def statement(base_url: str) -> dict[str, Any]:
                         ],
                         "description": "Bearer token from /api/v1/auth/token, or an X-API-Key.",
                     },
-                    "resource": [_resource(t) for t in RESOURCE_TYPES],
+                    "resource": [_resource(t) for t in RESOURCE_TYPES]
+                    + [
+                        _resource(t, i, claims_service.documented(t))
+                        for t, i in claims_service.INTERACTIONS.items()
+                    ],
                 }
             ],
         }
