@@ -27,7 +27,7 @@ from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
-from darman.web import registry_views
+from darman.web import claims_views, registry_views
 from darman.web.rendering import (
     STATIC_DIR,
     PagePrincipal,
@@ -71,10 +71,11 @@ _DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the vendored assets at /static and the page routes at /, /login, /registry."""
+    """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
+    app.include_router(claims_views.router)
 
 
 # ------------------------------------------------------------------ log-in

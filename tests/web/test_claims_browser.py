@@ -1,0 +1,223 @@
+"""A real browser (Debian's Chromium through Playwright) reviews a claim and runs a payment."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from darman.claims.models import Claim, ClaimLine
+from darman.common.money import format_toman
+from darman.common.persian import to_persian_digits
+from darman.web.claims_views import reason_labels
+from tests import factories as f
+from tests.integration.claims.conftest import claim
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _free_port
+from tests.web.test_claims_pages import adjudicate, seed_world, submit, two_line_claim
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp")
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app under uvicorn in a background thread, on a free loopback port."""
+    if not CHROMIUM.exists():  # a missing browser fails, it never skips
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_page() -> Iterator[tuple[Any, list[str], list[str]]]:
+    """A right-to-left Persian page, with every request and any console problem recorded."""
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1360, "height": 900}, locale="fa-IR", accept_downloads=True
+            )
+            page = context.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
+            yield page, requests, problems
+        finally:
+            browser.close()
+    foreign = [u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS]
+    assert foreign == [], f"the pages asked other hosts for {foreign}"
+    assert problems == [], problems
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", f.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approved(
+    live_server: str,
+    session_factory: sessionmaker[Session],
+    browser_page: tuple[Any, list[str], list[str]],
+) -> None:
+    from playwright.sync_api import expect
+
+    world = seed_world(session_factory)
+    cid = submit(session_factory, "desk", two_line_claim(world, "6001"))
+    adjudicate(session_factory, review_percent=100)
+    page, _, _ = browser_page
+
+    _sign_in(page, live_server, "rev")
+    page.click("nav.mainnav >> text=صف رسیدگی")
+    page.wait_for_url(f"{live_server}/claims/review")
+    card = page.locator(f"#review-claim-{cid}")
+    expect(card).to_be_visible()
+    assert "نمونه‌ی تصادفی" in card.inner_text()
+
+    row = card.locator('tr[data-line="1"]')
+    row.locator("input[name=reason]").fill("مستندات ویزیت ناقص است")
+    row.locator("input[name=allowed_rials]").fill("۱٬۰۰۰٬۰۰۰")
+    row.locator("button[value=cut]").click()
+    expect(page.locator("#review-message")).to_have_text("ردیف ۱ کسر شد.")
+    cut_row = page.locator(f'#review-claim-{cid} tr[data-line="1"]')
+    expect(cut_row.locator("[data-outcome]")).to_have_attribute("data-outcome", "partial")
+    assert 'data-code="V01"' in cut_row.inner_html()
+    page.screenshot(path=str(SHOTS / "claims-review.png"), full_page=True)
+
+    page.locator(f"#review-claim-{cid} button", has_text="پایان بررسی این سند").click()
+    finished = page.locator("#review-finished")
+    expect(finished).to_have_attribute("data-status", "approved")
+    assert "تأییدشده" in finished.inner_text()
+    expect(page.locator(f"#review-claim-{cid}")).to_have_count(0)
+    assert "صف رسیدگی شما خالی است" in page.inner_text("#review-queue")
+
+    finished.locator("a", has_text="مشاهده‌ی سند").click()
+    page.wait_for_url(f"{live_server}/claims/{cid}")
+    assert page.get_attribute("h1 [data-status]", "data-status") == "approved"
+    line = page.locator('#claim-lines tr[data-line="1"]')
+    assert reason_labels(["V01"])[0]["label"] in line.inner_text()
+    assert "«مستندات ویزیت ناقص است»" in line.inner_text()
+    with session_factory() as s:
+        c = s.get(Claim, cid)
+        assert c is not None and c.status == "approved"
+        first = s.scalar(select(ClaimLine).where(ClaimLine.claim_id == cid, ClaimLine.line_no == 1))
+        assert first is not None and first.allowed_rials == 1_000_000
+        assert page.inner_text('[data-total="allowed"]') == format_toman(c.allowed_rials)
+    page.screenshot(path=str(SHOTS / "claims-detail.png"), full_page=True)
+
+
+def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
+    live_server: str,
+    session_factory: sessionmaker[Session],
+    browser_page: tuple[Any, list[str], list[str]],
+) -> None:
+    from playwright.sync_api import expect
+
+    world = seed_world(session_factory)
+    ids = []
+    for n in range(3):
+        body = claim(world, f"700{n}")
+        body["lines"][0]["service_date"] = f"1405/07/0{n + 1}"
+        ids.append(submit(session_factory, "desk", body))
+    adjudicate(session_factory, review_percent=0)
+    with session_factory() as s:
+        claims = [s.get(Claim, i) for i in ids]
+        shares = [c.insurer_rials for c in claims if c is not None]
+        docs = {c.id: c.document_number for c in claims if c is not None}
+    budget = shares[0] + shares[1] + shares[2] // 2  # room for the two oldest only
+    page, _, _ = browser_page
+
+    _sign_in(page, live_server, "fin")
+    cards = page.locator("#card-claims a").evaluate_all("links => links.map(a => a.pathname)")
+    assert cards == ["/claims/payments", "/claims/aging"]
+    page.screenshot(path=str(SHOTS / "claims-home.png"), full_page=True)
+    page.click("nav.mainnav >> text=پرداخت اسناد")
+    page.wait_for_url(f"{live_server}/claims/payments")
+    page.fill("#budget", to_persian_digits(f"{budget:,}".replace(",", "٬")))  # ۱٬۲۳۴
+    page.click("#payment-form button[type=submit]")
+    facts = page.locator("#payment-facts")
+    expect(facts).to_be_visible()
+    assert facts.locator('[data-field="claims_paid"]').inner_text() == "۲"
+    paid = shares[0] + shares[1]
+    assert facts.locator('[data-field="paid"]').inner_text() == format_toman(paid)
+    debit = facts.locator('[data-field="debit"]').inner_text()
+    assert debit == facts.locator('[data-field="credit"]').inner_text() == format_toman(paid)
+    assert "تراز است" in facts.locator('[data-field="balance"]').inner_text()
+    page.screenshot(path=str(SHOTS / "claims-payments.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#remittance-csv")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(r["document_number"] for r in rows) == sorted([docs[ids[0]], docs[ids[1]]])
+    assert sorted(int(r["paid_rials"]) for r in rows) == sorted(shares[:2])
+    assert {r["facility_code"] for r in rows} == {world["hospital"]}
+
+    # the third claim is still owed: the aging page shows it and the paid ones' delay
+    page.click("nav.mainnav >> text=مطالبات معوق")
+    page.wait_for_url(f"{live_server}/claims/aging")
+    page.wait_for_selector("#aging-chart[data-ready=true]", state="attached")
+    page.wait_for_selector("#delay-chart[data-ready=true]", state="attached")
+    chart = page.evaluate(
+        """() => {
+            const c = Chart.getChart(document.getElementById('aging-chart'));
+            const d = Chart.getChart(document.getElementById('delay-chart'));
+            return {labels: c.data.labels, sets: c.data.datasets.length,
+                    stacked: c.options.scales.x.stacked, first: c.data.datasets[0].data,
+                    months: d.data.labels.length, lines: d.data.datasets.length};
+        }"""
+    )
+    assert chart["labels"] == [world["province_name"]] and chart["sets"] == 6
+    assert chart["stacked"] is True and chart["first"] == [(shares[2] + 5) // 10]
+    assert chart["months"] == 1 and chart["lines"] == 2
+    assert page.inner_text("#aging-total") == format_toman(shares[2])
+    page.screenshot(path=str(SHOTS / "claims-aging.png"), full_page=True)
+
+    _sign_in(page, live_server, "desk")
+    page.click("nav.mainnav >> text=اسناد درمانی")
+    page.wait_for_url(f"{live_server}/claims")
+    assert page.locator("#claims-grid tbody tr").count() == 3
+    page.select_option("#claims-status", "paid")
+    page.wait_for_url(f"{live_server}/claims?status=paid")
+    expect(page.locator("#claims-grid tbody tr")).to_have_count(2)
+    assert to_persian_digits(docs[ids[2]]) not in page.inner_text("#claims-grid")
+    page.screenshot(path=str(SHOTS / "claims-list.png"), full_page=True)
