@@ -199,9 +199,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2_000, help="claims sent one at a time")
     parser.add_argument("--lines", type=int, default=1_000_000, help="pending lines to adjudicate")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--skip-submit", action="store_true", help="only adjudication and payment")
     args = parser.parse_args()
     for backend in args.backends:
-        print(submission(backend, args.submit, args.sample), flush=True)
+        if not args.skip_submit:
+            print(submission(backend, args.submit, args.sample), flush=True)
         for line in adjudicate_and_pay(backend, args.lines):
             print(line, flush=True)
 
