@@ -308,6 +308,11 @@ def test_a_finance_officer_runs_a_payment_and_a_repeated_form_pays_nothing(
         assert s.scalar(select(func.count()).select_from(Payment)) == 2
     csv = client.get(f"/api/v1/claims/payment-runs/{run.id}/remittance?format=csv")
     assert csv.status_code == 200 and csv.text.count("\n") == 3  # header and two claims
+    # the run is listed on the page afterwards, with its remittance links
+    listed = client.get("/claims/payments").text
+    recent = listed[listed.index('id="recent-runs"') :]
+    assert f"/api/v1/claims/payment-runs/{run.id}/remittance?format=xlsx" in recent
+    assert format_toman(run.paid_rials) in html.unescape(recent)
 
 
 def test_a_user_outside_finance_cannot_open_or_run_payments(

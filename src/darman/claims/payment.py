@@ -348,3 +348,12 @@ def remittance(
         "paid_rials",
     ]
     return header, [list(r) for r in session.execute(query).all()]
+
+
+def list_runs(session: Session, who: Principal, *, limit: int = 12) -> list[PaymentRun]:
+    """The latest runs the caller may see: all of them nationally, else their province's."""
+    who.require_role(*PAYERS, Role.AUDITOR)
+    query = select(PaymentRun).order_by(PaymentRun.id.desc()).limit(limit)
+    if not who.is_national:
+        query = query.where(PaymentRun.province_id == who.province_id)
+    return list(session.scalars(query).all())

@@ -272,6 +272,7 @@ def _payment_response(
         "province_id": "",
         "result": None,
         "error": None,
+        "recent_runs": payment.list_runs(session, who),
         **extra,
     }
     if _htmx(request):
