@@ -11,6 +11,7 @@ from darman.claims.submission import store_batch
 from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat, write_table
+from darman.common.validators import AnyDate
 from darman.db.uow import UnitOfWork
 from darman.security.deps import PrincipalDep, UowDep
 from darman.security.enums import Role
@@ -101,6 +102,29 @@ def select_for_review(who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Route adjudicated claims to review (random share, high value, outliers) or approval."""
     who.require_role(Role.ADMIN, Role.HQ_ANALYST)
     result = review.select_for_review(uow.session, actor=who.username)
+    uow.commit()
+    return vars(result)
+
+
+class ExtrapolateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    submitted_from: AnyDate
+    submitted_to: AnyDate
+
+
+@router.post("/review/extrapolate")
+def extrapolate_sample(body: ExtrapolateIn, who: PrincipalDep, uow: UowDep) -> dict[str, int]:
+    """Cut a facility's unreviewed approved claims of a period by the deduction rate its
+    reviewed random sample showed."""
+    result = review.extrapolate_sample(
+        uow.session,
+        who,
+        facility_id=body.facility_id,
+        submitted_from=body.submitted_from,
+        submitted_to=body.submitted_to,
+    )
     uow.commit()
     return vars(result)
 

@@ -51,6 +51,8 @@ class Claim(Base):
     deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     # why the claim was picked for medical review, empty if it was not
     review_reason: Mapped[str] = mapped_column(String(64), default="")
+    # cut by extrapolating a reviewed sample's deduction rate to this unreviewed claim
+    sample_cut_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     advance_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -81,6 +83,8 @@ class ClaimLine(Base):
     insurer_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     deducted_rials: Mapped[int] = mapped_column(BigInteger, default=0)
     reasons: Mapped[str] = mapped_column(String(64), default="")
+    # what the medical reviewer took off the adjudicated amount
+    review_cut_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class PaymentRun(Base):

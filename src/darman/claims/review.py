@@ -8,6 +8,7 @@ Claims not selected are approved (or rejected when nothing is payable).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from darman.audit import service as audit
 from darman.claims.enums import ClaimStatus, LineOutcome
 from darman.claims.models import Claim, ClaimLine
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from darman.registry.models import Facility
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 
@@ -176,6 +178,7 @@ def decide_line(
     line.copay_rials = (new_allowed * share + 5_000) // 10_000
     line.insurer_rials = new_allowed - line.copay_rials
     line.deducted_rials = line.asked_rials - new_allowed
+    line.review_cut_rials += line.allowed_rials - new_allowed
     line.allowed_rials = new_allowed
     if action != "approve":
         line.outcome = LineOutcome.REJECTED.value if new_allowed == 0 else LineOutcome.PARTIAL.value
@@ -222,3 +225,80 @@ def finish(session: Session, who: Principal, *, claim_id: int) -> Claim:
         after=audit.snapshot(claim),
     )
     return claim
+
+
+@dataclass(frozen=True)
+class Extrapolation:
+    sample_claims: int
+    rate_ppm: int  # deduction rate of the reviewed sample, parts per million
+    target_claims: int
+    cut_rials: int
+
+
+def extrapolate_sample(
+    session: Session,
+    who: Principal,
+    *,
+    facility_id: int,
+    submitted_from: dt.date,
+    submitted_to: dt.date,
+) -> Extrapolation:
+    """Apply the deduction rate found in a facility's randomly sampled, reviewed claims to
+    its unreviewed approved claims of the same period (the insurer's share is cut by that
+    rate, in whole rials). Each claim is cut at most once; rerunning changes nothing. The
+    caller commits. Raises InvalidInput when no reviewed random sample exists."""
+    who.require_role(*REVIEWERS)
+    facility = session.get(Facility, facility_id)
+    if facility is None or not who.may_see_province(facility.province_id):
+        raise NotFound(f"no facility {facility_id} in your review scope")
+    window = (
+        Claim.facility_id == facility_id,
+        Claim.submitted_on >= submitted_from,
+        Claim.submitted_on <= submitted_to,
+    )
+    sample = select(Claim.id).where(
+        *window,
+        Claim.review_reason.contains("random"),
+        Claim.status.in_(
+            (ClaimStatus.APPROVED.value, ClaimStatus.REJECTED.value, ClaimStatus.PAID.value)
+        ),
+    )
+    cut, base, n_sample = session.execute(
+        select(
+            func.coalesce(func.sum(ClaimLine.review_cut_rials), 0),
+            func.coalesce(func.sum(ClaimLine.allowed_rials + ClaimLine.review_cut_rials), 0),
+            func.count(func.distinct(ClaimLine.claim_id)),
+        ).where(ClaimLine.claim_id.in_(sample))
+    ).one()
+    if not n_sample or not base:
+        raise InvalidInput(
+            "no reviewed random sample for this facility and period",
+            [FieldProblem("facility_id", "review a random sample first")],
+        )
+    rate = int(cut) * 1_000_000 // int(base)
+    targets = session.scalars(
+        select(Claim).where(
+            *window,
+            Claim.status == ClaimStatus.APPROVED.value,
+            Claim.review_reason == "",
+            Claim.sample_cut_rials == 0,
+        )
+    ).all()
+    total = 0
+    for claim in targets:
+        amount = claim.insurer_rials * rate // 1_000_000
+        claim.sample_cut_rials = amount
+        claim.insurer_rials -= amount
+        claim.deducted_rials += amount
+        total += amount
+    result = Extrapolation(int(n_sample), rate, len(targets), total)
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="extrapolate_sample",
+        entity="facility",
+        entity_id=facility_id,
+        after={**vars(result), "from": submitted_from.isoformat(), "to": submitted_to.isoformat()},
+    )
+    return result

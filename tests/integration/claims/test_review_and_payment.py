@@ -233,3 +233,53 @@ def test_aging_buckets_unpaid_amounts_by_months_waited(
     }
     body = client.get("/api/v1/claims/aging", headers=world["desk"]).json()
     assert body["buckets"][0] == "<1" and body["rows"][0]["total_rials"] == 3 * each
+
+
+def test_a_reviewed_samples_deduction_rate_is_applied_once_to_the_facilitys_other_claims(
+    client: TestClient, world: dict[str, Any], session_factory, uow: UnitOfWork
+) -> None:
+    for i, doc in enumerate(("7101", "7102", "7103")):
+        body = claim(world, doc)
+        body["lines"][0]["service_date"] = f"1405/07/{i + 1:02d}"
+        client.post("/api/v1/claims", json=body, headers=world["desk"])
+    with UnitOfWork(session_factory) as u:
+        service.adjudicate_pending(u.session, actor="t")
+        review.select_for_review(u.session, actor="t", policy=review.ReviewPolicy(sample_percent=0))
+        sampled = u.session.scalar(select(Claim).where(Claim.document_number == "7101"))
+        sampled.status, sampled.review_reason = "in_review", "random"
+        province = sampled.province_id
+        u.commit()
+    f.user(
+        uow.session,
+        username="rev",
+        role=Role.CLAIMS_REVIEWER,
+        scope_level=ScopeLevel.PROVINCE,
+        province_id=province,
+    )
+    uow.commit()
+    h = f.token(client, "rev")
+    allowed = client.get(f"/api/v1/claims/{sampled.id}", headers=world["admin"]).json()[
+        "allowed_rials"
+    ]
+    client.post(
+        f"/api/v1/claims/{sampled.id}/lines/1/review",
+        headers=h,
+        json={"action": "cut", "allowed_rials": allowed // 4, "reason": "نمونه"},
+    )
+    client.post(f"/api/v1/claims/{sampled.id}/review/finish", headers=h)
+    window = {
+        "facility_id": world["hospital_id"],
+        "submitted_from": "1405/01/01",
+        "submitted_to": "1405/12/29",
+    }
+    first = client.post("/api/v1/claims/review/extrapolate", headers=h, json=window).json()
+    cut_share = allowed - allowed // 4
+    assert first["sample_claims"] == 1 and first["target_claims"] == 2
+    assert first["rate_ppm"] == cut_share * 1_000_000 // allowed
+    with session_factory() as s:
+        others = s.scalars(select(Claim).where(Claim.document_number.in_(("7102", "7103")))).all()
+        for c in others:
+            insurer_before = c.insurer_rials + c.sample_cut_rials
+            assert c.sample_cut_rials == insurer_before * first["rate_ppm"] // 1_000_000 > 0
+    again = client.post("/api/v1/claims/review/extrapolate", headers=h, json=window).json()
+    assert again["target_claims"] == 0 and again["cut_rials"] == 0
