@@ -22,17 +22,6 @@ from darman.claims.kernel import KernelInputs, adjudicate
 from darman.claims.reference import ReferenceAdjudicator
 from darman.synth import claims as synthetic
 
-REF = (
-    "facilities",
-    "insured",
-    "coverage",
-    "services",
-    "drugs",
-    "tariffs",
-    "calendar",
-    "copay_rates",
-)
-
 BARE = """
 CREATE OR REPLACE TEMP TABLE bare AS
 SELECT l.line_id,
@@ -66,11 +55,7 @@ def main() -> None:
         f"in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    tables = {
-        **{k: getattr(ref, k) for k in REF},
-        "lines": made.lines,
-        "history": engine.empty_history(),
-    }
+    tables = synthetic.kernel_tables(ref, made)
 
     con = ibis.duckdb.connect()
     inputs = KernelInputs(**{name: con.create_table(name, tables[name]) for name in engine.TABLES})

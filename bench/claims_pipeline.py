@@ -146,8 +146,7 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
             uow.commit()
         ref = synthetic.reference(scale=SCALE, seed=SEED)
         made = synthetic.claims(ref, n_lines=lines, seed=SEED)
-        tables = {n: getattr(ref, n) for n in engine.TABLES if hasattr(ref, n)}
-        tables.update(lines=made.lines, history=engine.empty_history())
+        tables = synthetic.kernel_tables(ref, made)
         t0 = time.perf_counter()
         engine.run(tables)
         kernel_s = time.perf_counter() - t0

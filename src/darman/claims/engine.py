@@ -28,6 +28,9 @@ TABLES = (
     "calendar",
     "history",
     "copay_rates",
+    "referrals",
+    "dispensings",
+    "rollouts",
 )
 
 

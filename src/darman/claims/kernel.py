@@ -6,18 +6,22 @@ insured person and every reference table is small enough to broadcast, so
 partitioning the lines by national ID partitions the work.
 
 Inputs (column: type):
-  lines        line_id, claim_id, facility_id, national_id, nid_valid, visit_type,
-               admission_date, discharge_date, submitted_date, item_type, code,
-               service_date, quantity, unit_price
+  lines        line_id, claim_id, facility_id, province_id, national_id, nid_valid,
+               visit_type, admission_date, discharge_date, submitted_date, item_type, code,
+               service_date, quantity, unit_price, referral_ref, prescription_ref
   facilities   facility_id, level, ownership
   insured      national_id, sex, birth_date
   coverage     national_id, start_date, end_date (null = open)
-  services     code, min_level, sex_limit, min_age, max_age, frequency_days, max_per_claim
+  services     code, min_level, sex_limit, min_age, max_age, frequency_days, max_per_claim,
+               requires_referral
   drugs        code, covered, max_quantity, price
   tariffs      code, year, level, ownership, amount
   calendar     day, fiscal_year, filing_deadline_days   (one row per day: policy by date)
   history      national_id, facility_id, code, service_date   (lines accepted earlier)
   copay_rates  visit_type, ownership, percent, valid_from, valid_to
+  referrals    ref_number, national_id, issued_on, valid_until
+  dispensings  prescription_ref, national_id, code, quantity
+  rollouts     province_id, programme (referral | eprescription), active_from
 Output: line_id, asked, allowed, copay, insurer, deducted, reasons, outcome.
 """
 
@@ -29,7 +33,20 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-REJECT_CODES = ("R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08", "R09", "R12")
+REJECT_CODES = (
+    "R01",
+    "R02",
+    "R03",
+    "R04",
+    "R05",
+    "R06",
+    "R07",
+    "R08",
+    "R09",
+    "R10",
+    "R11",
+    "R12",
+)
 DEDUCT_CODES = ("D01", "D02")
 
 
@@ -45,6 +62,9 @@ class KernelInputs:
     calendar: ir.Table
     history: ir.Table
     copay_rates: ir.Table
+    referrals: ir.Table
+    dispensings: ir.Table
+    rollouts: ir.Table
 
 
 def _covered_lines(lines: ir.Table, coverage: ir.Table) -> ir.Table:
@@ -87,6 +107,46 @@ def _previous_same_service(lines: ir.Table, services: ir.Table, history: ir.Tabl
     )
     marked = both.mutate(prev_date=both.service_date.lag().over(by_code))
     return marked.filter(marked.src == 1).select("line_id", "prev_date")
+
+
+def _programme_starts(rollouts: ir.Table) -> ir.Table:
+    """One row per province: since when each programme's rule is in force there."""
+
+    def since(programme: str) -> ir.Value:
+        return ibis.ifelse(
+            rollouts.programme == programme, rollouts.active_from, ibis.null("date")
+        ).min()
+
+    return (
+        rollouts.group_by("province_id")
+        .aggregate(referral_from=since("referral"), eprescription_from=since("eprescription"))
+        .rename(r_province="province_id")
+    )
+
+
+def _dispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
+    """line_id of drug lines covered by what was dispensed on the claim's prescription to the
+    same person: lines of one drug use the dispensed quantity up in line order."""
+    disp = (
+        dispensings.group_by(["prescription_ref", "national_id", "code"])
+        .aggregate(g_qty=_.quantity.sum())
+        .rename(g_ref="prescription_ref", g_nid="national_id", g_code="code")
+    )
+    drug = lines.filter(lines.item_type == "drug")
+    so_far = ibis.cumulative_window(
+        group_by=[drug.prescription_ref, drug.national_id, drug.code], order_by=drug.line_id
+    )
+    drug = drug.mutate(used=drug.quantity.sum().over(so_far))
+    hit = drug.join(
+        disp,
+        [
+            drug.prescription_ref == disp.g_ref,
+            drug.national_id == disp.g_nid,
+            drug.code == disp.g_code,
+            disp.g_qty >= drug.used,
+        ],
+    )
+    return hit.select(g_line="line_id", dispensed=ibis.literal(True))
 
 
 def _first_of_key(lines: ir.Table, history: ir.Table) -> ir.Table:
@@ -148,6 +208,15 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             x.service_date == first.k_date,
         ],
     )
+    starts = _programme_starts(t.rollouts)
+    x = x.left_join(starts, x.province_id == starts.r_province)
+    # referral numbers are unique: a plain lookup, checked against person and dates below
+    refs = t.referrals.select(
+        f_ref="ref_number", f_nid="national_id", f_from="issued_on", f_to="valid_until"
+    )
+    x = x.left_join(refs, x.referral_ref == refs.f_ref)
+    disp = _dispensed_lines(lines, t.dispensings)
+    x = x.left_join(disp, x.line_id == disp.g_line)
     cp = t.copay_rates.rename(
         p_visit="visit_type",
         p_ownership="ownership",
@@ -206,6 +275,14 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             & ((x.service_date < x.admission_date) | (x.service_date > x.discharge_date))
         )
         | (days_late > x.dl_days),
+        "R10": is_service
+        & x.requires_referral
+        & (x.referral_from <= x.service_date)
+        & ~ibis.coalesce(
+            (x.f_nid == x.national_id) & (x.f_from <= x.service_date) & (x.f_to >= x.service_date),
+            False,
+        ),
+        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.dispensed.isnull(),
         "R12": is_drug & x.d_code.notnull() & ~x.d_covered,
     }
     flags = {code: ibis.coalesce(expr, False) for code, expr in flags.items()}

@@ -52,6 +52,14 @@ class ReferenceAdjudicator:
         }
         self.days = {r["day"]: r for r in _rows(tables["calendar"])}
         self.copay = _rows(tables["copay_rates"])
+        self.referrals = {r["ref_number"]: r for r in _rows(tables["referrals"])}
+        self.dispensed: dict[tuple[str, str, str], int] = defaultdict(int)
+        for r in _rows(tables["dispensings"]):
+            self.dispensed[(r["prescription_ref"], r["national_id"], r["code"])] += r["quantity"]
+        self.used: dict[int, int] = {}
+        self.rollouts = {
+            (r["province_id"], r["programme"]): r["active_from"] for r in _rows(tables["rollouts"])
+        }
         # earlier lines per (person, code) and per exact key, fed by history then by the batch
         self.seen_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
@@ -107,6 +115,22 @@ class ReferenceAdjudicator:
             )
             or (deadline is not None and (line["submitted_date"] - day).days > deadline)
         )
+
+        def in_force(programme: str) -> bool:
+            since = self.rollouts.get((line["province_id"], programme))
+            return since is not None and since <= day
+
+        if svc is not None and svc["requires_referral"] and in_force("referral"):
+            referral = self.referrals.get(line["referral_ref"] or "")
+            flags["R10"] = not (
+                referral is not None
+                and referral["national_id"] == line["national_id"]
+                and referral["issued_on"] <= day <= referral["valid_until"]
+            )
+        if line["item_type"] == "drug" and in_force("eprescription"):
+            key3 = (line["prescription_ref"], line["national_id"], line["code"])
+            used = self.used.get(line["line_id"], line["quantity"])
+            flags["R11"] = self.dispensed.get(key3, 0) < used
         flags["R12"] = drug is not None and not drug["covered"]
         rejected = any(flags[c] for c in REJECT_CODES)
         ref_price = tariff if is_service else (drug["price"] if drug else None)
@@ -154,5 +178,13 @@ class ReferenceAdjudicator:
 
     def decide_all(self, lines: Iterable[dict[str, Any]]) -> list[Decision]:
         """Lines in the kernel's order for windows: by service date, then line id."""
+        lines = list(lines)
+        # what each drug line has used of its prescription, counting the lines before it
+        running: dict[tuple[str, str, str], int] = defaultdict(int)
+        for r in sorted(lines, key=lambda r: r["line_id"]):
+            if r["item_type"] == "drug":
+                key3 = (r["prescription_ref"], r["national_id"], r["code"])
+                running[key3] += r["quantity"]
+                self.used[r["line_id"]] = running[key3]
         ordered = sorted(lines, key=lambda r: (r["service_date"], r["line_id"]))
         return sorted((self.decide(r) for r in ordered), key=lambda d: d.line_id)

@@ -65,6 +65,18 @@ REASONS: tuple[Reason, ...] = (
         "تاریخ خدمت در آینده، خارج از تاریخ‌های پرونده یا پس از مهلت ارسال",
         "service date in the future, outside the claim's dates, or past the filing deadline",
     ),
+    Reason(
+        "R10",
+        True,
+        "ارجاع لازم بود و ارائه نشده یا منقضی است",
+        "referral required but missing or expired",
+    ),
+    Reason(
+        "R11",
+        True,
+        "نسخه‌ی الکترونیک پیچیده‌شده‌ای با این دارو و تعداد نیست",
+        "drug line without a matching dispensed e-prescription",
+    ),
     Reason("R12", True, "دارو تحت پوشش بیمه نیست", "drug not covered"),
     Reason(
         "D01", False, "مازاد مبلغ درخواستی بر تعرفه", "unit price above tariff: excess deducted"

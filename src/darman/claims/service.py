@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.claims import engine, rules
 from darman.claims.enums import ClaimStatus
-from darman.claims.models import Claim, ClaimLine
+from darman.claims.models import Claim, ClaimLine, Dispensing, ProgrammeRollout, Referral
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
@@ -161,6 +161,8 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
                 Service.max_age,
                 Service.frequency_days,
                 Service.max_per_claim,
+                # specialist visits are the services the referral programme gates
+                (Service.category == "visit") & (Service.min_level >= 2),
             ),
             pa.schema(
                 [
@@ -171,6 +173,7 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
                     ("max_age", i64),
                     ("frequency_days", i64),
                     ("max_per_claim", i64),
+                    ("requires_referral", pa.bool_()),
                 ]
             ),
         ),
@@ -207,6 +210,36 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
         ),
         "calendar": calendar,
         "copay_rates": copay,
+        "referrals": _table(
+            session,
+            select(
+                Referral.ref_number, Referral.national_id, Referral.issued_on, Referral.valid_until
+            ),
+            pa.schema(
+                [("ref_number", s), ("national_id", s), ("issued_on", d), ("valid_until", d)]
+            ),
+        ),
+        "dispensings": _table(
+            session,
+            select(
+                Dispensing.prescription_ref,
+                Dispensing.national_id,
+                Dispensing.drug_code,
+                Dispensing.quantity,
+            ),
+            pa.schema(
+                [("prescription_ref", s), ("national_id", s), ("code", s), ("quantity", i64)]
+            ),
+        ),
+        "rollouts": _table(
+            session,
+            select(
+                ProgrammeRollout.province_id,
+                ProgrammeRollout.programme,
+                ProgrammeRollout.active_from,
+            ),
+            pa.schema([("province_id", i64), ("programme", s), ("active_from", d)]),
+        ),
     }
 
 
@@ -242,6 +275,9 @@ LINE_SCHEMA = pa.schema(
         ("service_date", pa.date32()),
         ("quantity", pa.int64()),
         ("unit_price", pa.int64()),
+        ("province_id", pa.int64()),
+        ("referral_ref", pa.string()),
+        ("prescription_ref", pa.string()),
     ]
 )
 LONGEST_FREQUENCY_DAYS = 3650
@@ -283,6 +319,9 @@ def adjudicate_pending(
             ClaimLine.service_date,
             ClaimLine.quantity,
             ClaimLine.unit_price_rials,
+            Claim.province_id,
+            Claim.referral_ref,
+            Claim.prescription_ref,
         )
         .join(Claim, Claim.id == ClaimLine.claim_id)
         .where(Claim.status == ClaimStatus.SUBMITTED.value),

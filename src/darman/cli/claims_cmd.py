@@ -92,8 +92,7 @@ def check_synthetic(
     Exits 1 if any injected violation is missed or any clean line is touched."""
     ref = synthetic.reference(scale=scale, seed=seed)
     made = synthetic.claims(ref, n_lines=lines, seed=seed, violation_share=violation_share)
-    tables = {name: getattr(ref, name) for name in claims_engine.TABLES if hasattr(ref, name)}
-    tables.update(lines=made.lines, history=claims_engine.empty_history())
+    tables = synthetic.kernel_tables(ref, made)
     started = time.perf_counter()
     decided = claims_engine.run(tables)
     elapsed = time.perf_counter() - started

@@ -25,7 +25,28 @@ YEAR_END = dt.date(2026, 3, 20)  # 29 Esfand 1404
 # A new catalogue entry that has no tariff for 1404 yet: lines for it fail R02.
 UNPRICED_CODE = "400110"
 UNKNOWN_CODE = "999999"
-INJECTED = ("R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08", "R09", "R12", "D01", "D02")
+INJECTED = (
+    "R01",
+    "R02",
+    "R03",
+    "R04",
+    "R05",
+    "R06",
+    "R07",
+    "R08",
+    "R09",
+    "R10",
+    "R11",
+    "R12",
+    "D01",
+    "D02",
+)
+# Phase 1 of the referral programme: Tehran and Alborz (province ids of provinces.csv).
+REFERRAL_PROVINCES = (5, 8)
+REFERRAL_FROM = YEAR_START - dt.timedelta(days=1)
+EPRESCRIPTION_FROM = dt.date(2021, 3, 21)
+# Specialist visits need a family physician's referral where the programme runs.
+REFERRAL_CODES = tuple(s[0] for s in catalogue.SERVICES if s[2] == "visit" and s[3] >= 2)
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,7 @@ class Reference:
     tariffs: pa.Table
     calendar: pa.Table
     copay_rates: pa.Table
+    rollouts: pa.Table
 
 
 def policy_tables() -> tuple[pa.Table, pa.Table]:
@@ -71,6 +93,7 @@ def reference(*, scale: float, seed: int) -> Reference:
         {
             "facility_id": pa.array([r[0] for r in fac.rows], pa.int64()),
             "level": pa.array([r[5] for r in fac.rows], pa.int64()),
+            "province_id": pa.array([r[6] for r in fac.rows], pa.int64()),
             "ownership": [r[3] for r in fac.rows],
         }
     )
@@ -113,6 +136,7 @@ def reference(*, scale: float, seed: int) -> Reference:
             "max_per_claim": pa.array(
                 [catalogue.MAX_PER_CLAIM.get(s[0]) for s in catalogue.SERVICES], pa.int64()
             ),
+            "requires_referral": [s[0] in REFERRAL_CODES for s in catalogue.SERVICES],
         }
     )
     drugs = pa.table(
@@ -147,13 +171,24 @@ def reference(*, scale: float, seed: int) -> Reference:
         }
     )
     copay, days = policy_tables()
-    return Reference(facilities, insured, coverage, services, drugs, tariffs, days, copay)
+    rollouts = pa.table(
+        {
+            "province_id": pa.array([*REFERRAL_PROVINCES, *range(1, 32)], pa.int64()),
+            "programme": ["referral"] * len(REFERRAL_PROVINCES) + ["eprescription"] * 31,
+            "active_from": pa.array(
+                [REFERRAL_FROM] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31, pa.date32()
+            ),
+        }
+    )
+    return Reference(facilities, insured, coverage, services, drugs, tariffs, days, copay, rollouts)
 
 
 @dataclass(frozen=True)
 class SyntheticClaims:
     lines: pa.Table  # the kernel's `lines` layout
     truth: pa.Table  # line_id, injected (code or null)
+    referrals: pa.Table  # ref_number, national_id, issued_on, valid_until
+    dispensings: pa.Table  # prescription_ref, national_id, code, quantity
 
 
 def _flip_check_digit(nid: str) -> str:
@@ -174,6 +209,7 @@ def claims(
     fac_id = ref.facilities["facility_id"].to_numpy()
     fac_level = ref.facilities["level"].to_numpy()
     fac_owned = np.array([o == "owned" for o in ref.facilities["ownership"].to_pylist()])
+    fac_province = ref.facilities["province_id"].to_numpy()
     nid_all = np.array(ref.insured["national_id"].to_pylist(), dtype=object)
     sex_all = np.array(ref.insured["sex"].to_pylist(), dtype=object)
     np.array([d.toordinal() for d in ref.insured["birth_date"].to_pylist()])
@@ -222,6 +258,9 @@ def claims(
     l_dis = np.where(c_visit == "inpatient", c_end, -1)[claim_of_line]
     level = fac_level[l_fac]
     owned = fac_owned[l_fac]
+    l_province = fac_province[l_fac]
+    c_referred = np.isin(fac_province[c_fac], REFERRAL_PROVINCES)
+    undispensed = np.zeros(n_lines, dtype=bool)
 
     # clean items: services with no sex/age/frequency limit, priced for 1404, at or below the level
     svc_rows = [
@@ -350,6 +389,19 @@ def claims(
             nid[i], l_date[i] = nid[prev], l_date[prev]
         elif kind == "R09":
             l_submitted[i] = l_date[i] + 200
+        elif kind == "R10":
+            if c_referred[claim_of_line[i]] and level[i] >= 2:
+                is_drug[i], code[i], quantity[i] = False, "100102", 1
+                price[i] = tariff[("100102", int(level[i]), own)]
+                c_referred[claim_of_line[i]] = False  # the claim names no referral
+            else:
+                kind = "D01"
+        elif kind == "R11":
+            if not is_drug[i]:
+                is_drug[i], quantity[i] = True, 1
+                code[i] = covered_drugs[int(rng.integers(0, len(covered_drugs)))]
+                price[i] = catalogue.DRUG_PRICES[code[i]]
+            undispensed[i] = True
         elif kind == "R12":
             is_drug[i], quantity[i] = True, 1
             code[i] = not_covered_drugs[int(rng.integers(0, len(not_covered_drugs)))]
@@ -398,6 +450,27 @@ def claims(
         ) and (injected[b_] is None or injected[b_] in ("D01", "D02")):
             injected[b_] = "R07"
 
+    # Lines of one drug on a prescription use the dispensed quantity up in line order;
+    # the truth for R11 is whatever that leaves uncovered.
+    dispensed_qty: dict[tuple[int, str, str], int] = {}
+    for d in np.flatnonzero(is_drug & ~undispensed).tolist():
+        k3 = (int(claim_of_line[d]), str(nid[d]), str(code[d]))
+        dispensed_qty[k3] = dispensed_qty.get(k3, 0) + int(quantity[d])
+    used_qty: dict[tuple[int, str, str], int] = {}
+    for d in np.flatnonzero(is_drug).tolist():
+        k3 = (int(claim_of_line[d]), str(nid[d]), str(code[d]))
+        used_qty[k3] = used_qty.get(k3, 0) + int(quantity[d])
+        short = used_qty[k3] > dispensed_qty.get(k3, 0)
+        if short and (injected[d] is None or injected[d] in ("D01", "D02", "R11")):
+            injected[d] = "R11"
+        elif not short and injected[d] == "R11":
+            injected[d] = None  # a later line of the same drug carries the shortfall
+
+    # Every specialist visit of a claim that names no referral is a real R10.
+    needs = (~is_drug) & np.isin(code, np.array(REFERRAL_CODES, dtype=object))
+    needs &= np.isin(l_province, REFERRAL_PROVINCES) & ~c_referred[claim_of_line]
+    injected[needs & ((injected == None) | (injected == "D01") | (injected == "D02"))] = "R10"  # noqa: E711
+
     # a claim's submission date is one date: the latest any line needed
     sub_by_claim = np.zeros(n_claims, dtype=np.int64)
     np.maximum.at(sub_by_claim, claim_of_line, np.where(injected == "R09", 0, l_submitted))
@@ -431,9 +504,54 @@ def claims(
             "service_date": dates(l_date),
             "quantity": pa.array(quantity, pa.int64()),
             "unit_price": pa.array(price, pa.int64()),
+            "province_id": pa.array(l_province, pa.int64()),
+            "referral_ref": pa.array(
+                [f"RF{c + 1:09d}" if c_referred[c] else None for c in claim_of_line.tolist()],
+                pa.string(),
+            ),
+            "prescription_ref": pa.array(
+                [f"RX{c + 1:09d}" for c in claim_of_line.tolist()], pa.string()
+            ),
         }
     )
     truth = pa.table(
         {"line_id": lines["line_id"], "injected": pa.array(injected.tolist(), pa.string())}
     )
-    return SyntheticClaims(lines, truth)
+    referred = np.flatnonzero(c_referred)
+    referrals = pa.table(
+        {
+            "ref_number": pa.array([f"RF{c + 1:09d}" for c in referred.tolist()], pa.string()),
+            "national_id": pa.array(nid_all[c_person[referred]].tolist(), pa.string()),
+            "issued_on": dates(c_start[referred] - 3),
+            "valid_until": dates(c_end[referred] + 30),
+        }
+    )
+    dispensed = np.flatnonzero(is_drug & ~undispensed)
+    dispensings = pa.table(
+        {
+            "prescription_ref": pa.array(
+                [f"RX{c + 1:09d}" for c in claim_of_line[dispensed].tolist()], pa.string()
+            ),
+            "national_id": pa.array(nid[dispensed].tolist(), pa.string()),
+            "code": pa.array(code[dispensed].tolist(), pa.string()),
+            "quantity": pa.array(quantity[dispensed], pa.int64()),
+            "dispensed_on": dates(l_date[dispensed]),
+        }
+    )
+    return SyntheticClaims(lines, truth, referrals, dispensings)
+
+
+def kernel_tables(
+    ref: Reference, made: SyntheticClaims, history: pa.Table | None = None
+) -> dict[str, pa.Table]:
+    """Everything the adjudication kernel reads, for these synthetic claims."""
+    from darman.claims import engine
+
+    tables = {name: getattr(ref, name) for name in engine.TABLES if hasattr(ref, name)}
+    tables.update(
+        lines=made.lines,
+        referrals=made.referrals,
+        dispensings=made.dispensings,
+        history=history if history is not None else engine.empty_history(),
+    )
+    return tables

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from darman.claims import payment, review
 from darman.claims import service as claims_service
-from darman.claims.models import Claim
+from darman.claims.models import Claim, ProgrammeRollout
 from darman.common.jalali import tehran_today
 from darman.db import bulk
 from darman.registry.models import Facility
@@ -37,7 +37,8 @@ def load(
     if session.scalar(select(func.count()).select_from(Claim)):
         return 0
     ref = synthetic.reference(scale=scale, seed=seed)
-    made = synthetic.claims(ref, n_lines=lines, seed=seed).lines
+    generated = synthetic.claims(ref, n_lines=lines, seed=seed)
+    made = generated.lines
     say(f"generated {made.num_rows:,} claim lines")
     province_of = dict(session.execute(select(Facility.id, Facility.province_id)).all())
     cols = {name: made[name].to_pylist() for name in made.column_names}
@@ -63,8 +64,8 @@ def load(
                 cols["admission_date"][i],
                 cols["discharge_date"][i],
                 "",
-                None,
-                None,
+                cols["referral_ref"][i],
+                cols["prescription_ref"][i],
                 "submitted",
                 digest,
                 at,
@@ -106,7 +107,33 @@ def load(
     conn = session.connection()
     bulk.load(conn, "claims", _CLAIM_COLUMNS, [tuple(c) for c in claims.values()])
     bulk.load(conn, "claim_lines", _LINE_COLUMNS, line_rows)
-    bulk.reset_sequences(conn, ["claims", "claim_lines"])
+    referrals = generated.referrals
+    bulk.load(
+        conn,
+        "referrals",
+        tuple(referrals.column_names),
+        list(zip(*(referrals[c].to_pylist() for c in referrals.column_names), strict=True)),
+    )
+    disp = generated.dispensings.rename_columns(
+        ["prescription_ref", "national_id", "drug_code", "quantity", "dispensed_on"]
+    )
+    bulk.load(
+        conn,
+        "dispensings",
+        tuple(disp.column_names),
+        list(zip(*(disp[c].to_pylist() for c in disp.column_names), strict=True)),
+    )
+    if not session.scalar(select(func.count()).select_from(ProgrammeRollout)):
+        rollouts = ref.rollouts
+        bulk.load(
+            conn,
+            "programme_rollouts",
+            tuple(rollouts.column_names),
+            list(zip(*(rollouts[c].to_pylist() for c in rollouts.column_names), strict=True)),
+        )
+    bulk.reset_sequences(
+        conn, ["claims", "claim_lines", "referrals", "dispensings", "programme_rollouts"]
+    )
     say(f"loaded {len(claims):,} claims")
     return len(line_rows)
 

@@ -15,35 +15,28 @@ from darman.claims.synthetic_check import check, matrix_rows
 from darman.synth import catalogue
 from darman.synth import claims as synthetic
 
-REF_TABLES = (
-    "facilities",
-    "insured",
-    "coverage",
-    "services",
-    "drugs",
-    "tariffs",
-    "calendar",
-    "copay_rates",
-)
-
 
 @lru_cache(maxsize=1)
 def _reference() -> synthetic.Reference:
     return synthetic.reference(scale=0.001, seed=11)
 
 
-def _tables(lines: pa.Table, history: pa.Table | None = None) -> dict[str, pa.Table]:
-    ref = _reference()
-    return {
-        **{k: getattr(ref, k) for k in REF_TABLES},
-        "lines": lines,
-        "history": history if history is not None else engine.empty_history(),
-    }
+def _tables(
+    lines: pa.Table, history: pa.Table | None = None, made: synthetic.SyntheticClaims | None = None
+) -> dict[str, pa.Table]:
+    """Kernel inputs for ``lines``; referrals and dispensings from ``made`` (none by default)."""
+    sample = made or _small()
+    tables = synthetic.kernel_tables(_reference(), sample, history)
+    tables["lines"] = lines
+    if made is None:
+        tables["referrals"] = sample.referrals.slice(0, 0)
+        tables["dispensings"] = sample.dispensings.slice(0, 0)
+    return tables
 
 
 def test_every_injected_violation_is_caught_with_its_code_and_clean_lines_pass_untouched() -> None:
     made = synthetic.claims(_reference(), n_lines=24_000, seed=21, violation_share=0.12)
-    report = check(made.truth, engine.run(_tables(made.lines)))
+    report = check(made.truth, engine.run(_tables(made.lines, made=made)))
     assert report.missed == [] and report.false_alarms == []
     header, rows = matrix_rows(report)
     injected = {row[0] for row in rows}
@@ -65,7 +58,7 @@ def test_the_kernel_and_the_line_by_line_reference_agree_on_every_line() -> None
         }
     )
     rest = made.lines.slice(3000)
-    tables = _tables(rest, history)
+    tables = _tables(rest, history, made=made)
     kernel = engine.run(tables).to_pylist()
     reference = ReferenceAdjudicator(tables).decide_all(rest.to_pylist())
     assert len(kernel) == len(reference) == rest.num_rows
@@ -83,7 +76,9 @@ def test_the_kernel_and_the_line_by_line_reference_agree_on_every_line() -> None
 
 def test_rerunning_the_kernel_on_the_same_input_gives_the_same_result() -> None:
     made = synthetic.claims(_reference(), n_lines=5_000, seed=23)
-    assert engine.run(_tables(made.lines)).equals(engine.run(_tables(made.lines)))
+    assert engine.run(_tables(made.lines, made=made)).equals(
+        engine.run(_tables(made.lines, made=made))
+    )
 
 
 def _one_line(**overrides: object) -> pa.Table:
@@ -107,14 +102,21 @@ def _one_line(**overrides: object) -> pa.Table:
         "service_date": dt.date(2025, 5, 20),
         "quantity": 1,
         "unit_price": 2_000_000,
+        "province_id": level1["province_id"][0].as_py(),
+        "referral_ref": None,
+        "prescription_ref": None,
     }
     row.update(overrides)
     return pa.Table.from_pylist([row], schema=_schema())
 
 
 @lru_cache(maxsize=1)
+def _small() -> synthetic.SyntheticClaims:
+    return synthetic.claims(_reference(), n_lines=10, seed=1)
+
+
 def _schema() -> pa.Schema:
-    return synthetic.claims(_reference(), n_lines=10, seed=1).lines.schema
+    return _small().lines.schema
 
 
 def _tariff(code: str, level: int, ownership: str) -> int:
@@ -162,3 +164,59 @@ def test_service_dates_after_submission_or_past_the_deadline_are_rejected(
 ) -> None:
     out = engine.run(_tables(_one_line(submitted_date=submitted))).to_pylist()[0]
     assert out["reasons"] == code
+
+
+def test_a_specialist_visit_needs_a_valid_referral_where_the_programme_runs() -> None:
+    ref = _reference()
+    tehran = ref.facilities.filter(
+        pa.compute.and_(
+            pa.compute.equal(ref.facilities["province_id"], 8),
+            pa.compute.equal(ref.facilities["level"], 2),
+        )
+    )
+    fac = tehran["facility_id"][0].as_py()
+    own = tehran["ownership"][0].as_py()
+    line = _one_line(
+        facility_id=fac,
+        province_id=8,
+        code="100102",
+        unit_price=_tariff("100102", 2, own),
+        referral_ref="RF1",
+    )
+    person = line["national_id"][0].as_py()
+    assert engine.run(_tables(line)).to_pylist()[0]["reasons"] == "R10"
+    tables = _tables(line)
+    tables["referrals"] = pa.table(
+        {
+            "ref_number": ["RF1"],
+            "national_id": [person],
+            "issued_on": pa.array([dt.date(2025, 5, 1)], pa.date32()),
+            "valid_until": pa.array([dt.date(2025, 6, 1)], pa.date32()),
+        }
+    )
+    assert engine.run(tables).to_pylist()[0]["reasons"] == ""
+    expired = tables["referrals"].set_column(
+        3, "valid_until", pa.array([dt.date(2025, 5, 10)], pa.date32())
+    )
+    tables["referrals"] = expired
+    assert engine.run(tables).to_pylist()[0]["reasons"] == "R10"
+
+
+def test_a_drug_line_needs_a_dispensing_of_at_least_its_quantity() -> None:
+    line = _one_line(
+        item_type="drug", code="10005", quantity=3, unit_price=50_000, prescription_ref="RX1"
+    )
+    person = line["national_id"][0].as_py()
+    assert engine.run(_tables(line)).to_pylist()[0]["reasons"] == "R11"
+    tables = _tables(line)
+    tables["dispensings"] = pa.table(
+        {
+            "prescription_ref": ["RX1", "RX1"],
+            "national_id": [person] * 2,
+            "code": ["10005", "10005"],
+            "quantity": pa.array([2, 1], pa.int64()),
+        }
+    )
+    assert engine.run(tables).to_pylist()[0]["reasons"] == ""
+    tables["dispensings"] = tables["dispensings"].slice(0, 1)
+    assert engine.run(tables).to_pylist()[0]["reasons"] == "R11"
