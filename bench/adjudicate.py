@@ -16,6 +16,7 @@ import argparse
 import time
 
 import ibis
+import pyarrow.compute as pc
 
 from darman.claims import engine
 from darman.claims.kernel import KernelInputs, adjudicate
@@ -73,7 +74,15 @@ def main() -> None:
         timings[label] = best
 
     sample = made.lines.slice(0, args.sample)
-    sample_tables = {**tables, "lines": sample}
+    # the reference gets the referrals and dispensings of its sample, not of all 10 M lines
+    refs = pc.is_in(tables["referrals"]["ref_number"], value_set=sample["referral_ref"].drop_null())
+    rxs = pc.is_in(tables["dispensings"]["prescription_ref"], value_set=sample["prescription_ref"])
+    sample_tables = {
+        **tables,
+        "lines": sample,
+        "referrals": tables["referrals"].filter(refs),
+        "dispensings": tables["dispensings"].filter(rxs),
+    }
     t0 = time.perf_counter()
     decisions = ReferenceAdjudicator(sample_tables).decide_all(sample.to_pylist())
     timings["reference"] = time.perf_counter() - t0
