@@ -11,11 +11,9 @@ from fastapi.testclient import TestClient
 from darman.db.uow import UnitOfWork
 from darman.web.docs import SWAGGER_CSS_URL, SWAGGER_JS_URL, inline_script_hashes
 from tests import factories as f
-from tests.web import test_browser
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 
 # The uvicorn-in-a-thread fixture of the registry browser test, shared rather than copied.
-live_server = test_browser.live_server
 
 SCREENSHOT = "/tmp/api-docs.png"
 ABSOLUTE_URL = re.compile(r"""(?:https?:)?//[^\s'"<>]+""")

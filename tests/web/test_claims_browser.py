@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,32 +19,11 @@ from darman.common.persian import to_persian_digits
 from darman.web.claims_views import reason_labels
 from tests import factories as f
 from tests.integration.claims.conftest import claim
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _free_port
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 from tests.web.test_claims_pages import adjudicate, seed_world, submit, two_line_claim
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp")
-
-
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app under uvicorn in a background thread, on a free loopback port."""
-    if not CHROMIUM.exists():  # a missing browser fails, it never skips
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ CLAIM_COLUMNS = (
 )
 LINE_COLUMNS = ("item_type", "code", "service_date", "quantity", "unit_price_rials")
 FLAT_COLUMNS = CLAIM_COLUMNS + LINE_COLUMNS
-FORMATS = ("ndjson", "csv", "xlsx")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jdatetime
 import pyarrow as pa
@@ -148,3 +149,19 @@ def calendar(deadlines: Sequence[tuple[dt.date, dt.date, int]]) -> pa.Table:
             "filing_deadline_days": pa.array(limit, pa.int64()),
         }
     )
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> tuple[pa.Table, pa.Table]:
+    """The kernel's copay_rates and calendar tables for the default policy (built once:
+    the calendar spans ninety years of days)."""
+    copay = pa.table(
+        {
+            "visit_type": [c.visit_type for c in DEFAULT_COPAY],
+            "ownership": [c.ownership for c in DEFAULT_COPAY],
+            "percent": pa.array([c.percent for c in DEFAULT_COPAY], pa.int64()),
+            "valid_from": pa.array([c.valid_from for c in DEFAULT_COPAY], pa.date32()),
+            "valid_to": pa.array([c.valid_to for c in DEFAULT_COPAY], pa.date32()),
+        }
+    )
+    return copay, calendar([(FOREVER_FROM, FOREVER_TO, DEFAULT_FILING_DEADLINE_DAYS)])

@@ -132,7 +132,7 @@ def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
 
 def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
     s, i64, d = pa.string(), pa.int64(), pa.date32()
-    copay, calendar = _policy()
+    copay, calendar = rules.default_policy()
     return {
         "facilities": _table(
             session,
@@ -241,22 +241,6 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
             pa.schema([("province_id", i64), ("programme", s), ("active_from", d)]),
         ),
     }
-
-
-def _policy() -> tuple[pa.Table, pa.Table]:
-    copay = pa.table(
-        {
-            "visit_type": [c.visit_type for c in rules.DEFAULT_COPAY],
-            "ownership": [c.ownership for c in rules.DEFAULT_COPAY],
-            "percent": pa.array([c.percent for c in rules.DEFAULT_COPAY], pa.int64()),
-            "valid_from": pa.array([c.valid_from for c in rules.DEFAULT_COPAY], pa.date32()),
-            "valid_to": pa.array([c.valid_to for c in rules.DEFAULT_COPAY], pa.date32()),
-        }
-    )
-    calendar = rules.calendar(
-        [(rules.FOREVER_FROM, rules.FOREVER_TO, rules.DEFAULT_FILING_DEADLINE_DAYS)]
-    )
-    return copay, calendar
 
 
 LINE_SCHEMA = pa.schema(

@@ -73,3 +73,28 @@ OptionalAnyDate = Annotated[dt.date | None, BeforeValidator(parse_any_date)]
 NationalId = Annotated[str, BeforeValidator(_national_id)]
 PersianText = Annotated[str, BeforeValidator(_persian_text)]
 Digits = Annotated[str, BeforeValidator(_ascii_digits)]
+
+
+_GROUPED = re.compile(r"^\d{1,3}([,٬]\d{3})+$")
+
+
+def rials_from_text(value: object) -> object:
+    """Money is whole rials: refuse booleans, fractions and misplaced separators."""
+    if isinstance(value, bool | float):
+        raise ValueError("money is a whole number of rials")
+    if isinstance(value, str):
+        text = to_ascii_digits(value).strip()
+        if _GROUPED.match(text):
+            return text.replace(",", "").replace("٬", "")
+        if not text.isdigit():
+            raise ValueError(f"'{value}' is not a whole number of rials")
+        return text
+    return value
+
+
+def int_from_text(value: object) -> object:
+    """Spreadsheet cells arrive as text with any digit script and thousands separators."""
+    if isinstance(value, str):
+        cleaned = to_ascii_digits(value).replace(",", "").replace("٬", "").strip()
+        return cleaned if cleaned else None
+    return value

@@ -11,9 +11,7 @@ interactions answer 405, unknown paths 404.
 
 from __future__ import annotations
 
-import math
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
@@ -45,28 +43,6 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + router.prefix
 
 
-def _links(
-    url: str, items: list[tuple[str, str]], paging: params.Paging, total: int
-) -> list[tuple[str, str]]:
-    """self, first, previous, next and last, each repeating the search's own parameters."""
-    kept = [(k, v) for k, v in items if k not in ("_count", "_page")]
-
-    def page(n: int) -> str:
-        return f"{url}?{urlencode([*kept, ('_count', str(paging.count)), ('_page', str(n))])}"
-
-    links = [("self", page(paging.page))]
-    if paging.count == 0:  # a count-only search has no pages to walk
-        return links
-    last = max(1, math.ceil(total / paging.count))
-    links.append(("first", page(1)))
-    if 1 < paging.page <= last + 1:
-        links.append(("previous", page(paging.page - 1)))
-    if paging.page < last:
-        links.append(("next", page(paging.page + 1)))
-    links.append(("last", page(last)))
-    return links
-
-
 @router.get("/metadata", summary="CapabilityStatement of the facade", responses={406: _ERRORS[406]})
 def metadata(request: Request) -> FhirResponse:
     params.check_format(request.query_params.multi_items())
@@ -84,7 +60,7 @@ def search(resource_type: str, request: Request, who: PrincipalDep, uow: UowDep)
     )
     base = _base(request)
     entries = [(f"{base}/{r['resourceType']}/{r['id']}", r) for r in found.resources]
-    links = _links(f"{base}/{resource_type}", items, paging, found.total)
+    links = params.bundle_links(f"{base}/{resource_type}", items, paging, found.total)
     return FhirResponse(m.searchset(entries, total=found.total, links=links))
 
 

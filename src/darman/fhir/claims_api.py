@@ -13,9 +13,7 @@ generic read and search routes.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Request
 
@@ -92,28 +90,6 @@ def create_claim(
     )
 
 
-def _links(
-    url: str, items: list[tuple[str, str]], paging: params.Paging, total: int
-) -> list[tuple[str, str]]:
-    """self, first, previous, next and last, as ``fhir.api`` builds them."""
-    kept = [(k, v) for k, v in items if k not in ("_count", "_page")]
-
-    def page(n: int) -> str:
-        return f"{url}?{urlencode([*kept, ('_count', str(paging.count)), ('_page', str(n))])}"
-
-    links = [("self", page(paging.page))]
-    if paging.count == 0:
-        return links
-    last = max(1, math.ceil(total / paging.count))
-    links.append(("first", page(1)))
-    if 1 < paging.page <= last + 1:
-        links.append(("previous", page(paging.page - 1)))
-    if paging.page < last:
-        links.append(("next", page(paging.page + 1)))
-    links.append(("last", page(last)))
-    return links
-
-
 @router.get("/Claim", summary="Search the caller's claims", responses=_READ_ERRORS)
 def search_claims(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
     """A searchset Bundle of Claims by _id, identifier, patient, provider or status."""
@@ -123,7 +99,7 @@ def search_claims(request: Request, who: PrincipalDep, uow: UowDep) -> FhirRespo
     found = claims_service.search(uow.session, who, items=items, paging=paging)
     base = _base(request)
     entries = [(f"{base}/Claim/{r['id']}", r) for r in found.resources]
-    links = _links(f"{base}/Claim", items, paging, found.total)
+    links = params.bundle_links(f"{base}/Claim", items, paging, found.total)
     return FhirResponse(m.searchset(entries, total=found.total, links=links))
 
 

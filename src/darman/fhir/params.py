@@ -18,10 +18,12 @@ registry's scope filter and only adds these conditions to it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 
@@ -337,3 +339,25 @@ def conditions(resource_type: str, items: Sequence[tuple[str, str]]) -> list[Col
 def documented(resource_type: str) -> list[Param]:
     """The parameters of a type without modifier variants, for the CapabilityStatement."""
     return [p for p in PARAMS[resource_type].values() if ":" not in p.name]
+
+
+def bundle_links(
+    url: str, items: list[tuple[str, str]], paging: Paging, total: int
+) -> list[tuple[str, str]]:
+    """self, first, previous, next and last, each repeating the search's own parameters."""
+    kept = [(k, v) for k, v in items if k not in ("_count", "_page")]
+
+    def page(n: int) -> str:
+        return f"{url}?{urlencode([*kept, ('_count', str(paging.count)), ('_page', str(n))])}"
+
+    links = [("self", page(paging.page))]
+    if paging.count == 0:  # a count-only search has no pages to walk
+        return links
+    last = max(1, math.ceil(total / paging.count))
+    links.append(("first", page(1)))
+    if 1 < paging.page <= last + 1:
+        links.append(("previous", page(paging.page - 1)))
+    if paging.page < last:
+        links.append(("next", page(paging.page + 1)))
+    links.append(("last", page(last)))
+    return links

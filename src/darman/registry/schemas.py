@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from darman.common.jalali import tehran_today
-from darman.common.persian import to_ascii_digits
 from darman.common.validators import (
     AnyDate,
     Digits,
     NationalId,
     OptionalAnyDate,
     PersianText,
+    int_from_text,
+    rials_from_text,
 )
 from darman.registry.enums import (
     DrugForm,
@@ -26,36 +26,11 @@ from darman.registry.enums import (
     Sex,
 )
 
-_GROUPED = re.compile(r"^\d{1,3}([,٬]\d{3})+$")
-
-
-def _rials_from_text(value: object) -> object:
-    """Money is whole rials: refuse booleans, fractions and misplaced separators."""
-    if isinstance(value, bool | float):
-        raise ValueError("money is a whole number of rials")
-    if isinstance(value, str):
-        text = to_ascii_digits(value).strip()
-        if _GROUPED.match(text):
-            return text.replace(",", "").replace("٬", "")
-        if not text.isdigit():
-            raise ValueError(f"'{value}' is not a whole number of rials")
-        return text
-    return value
-
-
-def _int_from_text(value: object) -> object:
-    """Spreadsheet cells arrive as text with any digit script and thousands separators."""
-    if isinstance(value, str):
-        cleaned = to_ascii_digits(value).replace(",", "").replace("٬", "").strip()
-        return cleaned if cleaned else None
-    return value
-
-
 # Upper bounds are the database columns' (int4, int8): larger values are refused, not truncated.
-Count = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0, le=2_147_483_647)]
-Level = Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3)]
-Rials = Annotated[int, BeforeValidator(_rials_from_text), Field(ge=0, le=2**63 - 1)]
-Age = Annotated[int, BeforeValidator(_int_from_text), Field(ge=0, le=130)]
+Count = Annotated[int, BeforeValidator(int_from_text), Field(ge=0, le=2_147_483_647)]
+Level = Annotated[int, BeforeValidator(int_from_text), Field(ge=1, le=3)]
+Rials = Annotated[int, BeforeValidator(rials_from_text), Field(ge=0, le=2**63 - 1)]
+Age = Annotated[int, BeforeValidator(int_from_text), Field(ge=0, le=130)]
 
 
 class Strict(BaseModel):
@@ -229,12 +204,12 @@ class ServiceCreate(Strict):
     sex_limit: Sex | None = None
     min_age: Age | None = None
     max_age: Age | None = None
-    frequency_days: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=3650)] | None = (
+    frequency_days: Annotated[int, BeforeValidator(int_from_text), Field(ge=1, le=3650)] | None = (
         None
     )
-    max_per_claim: (
-        Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=10_000)] | None
-    ) = None
+    max_per_claim: Annotated[int, BeforeValidator(int_from_text), Field(ge=1, le=10_000)] | None = (
+        None
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -275,7 +250,7 @@ class DrugRead(DrugCreate):
 
 class TariffCreate(Strict):
     service_code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
-    year: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1390, le=1500)]
+    year: Annotated[int, BeforeValidator(int_from_text), Field(ge=1390, le=1500)]
     level: Level
     ownership: Ownership
     amount_rials: Rials

@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from darman.claims.kernel import DEDUCT_CODES, REJECT_CODES
+from darman.claims.rules import default_policy
 from darman.registry.provinces import read_facts
 from darman.synth import catalogue, generator
 
@@ -25,22 +27,8 @@ YEAR_END = dt.date(2026, 3, 20)  # 29 Esfand 1404
 # A new catalogue entry that has no tariff for 1404 yet: lines for it fail R02.
 UNPRICED_CODE = "400110"
 UNKNOWN_CODE = "999999"
-INJECTED = (
-    "R01",
-    "R02",
-    "R03",
-    "R04",
-    "R05",
-    "R06",
-    "R07",
-    "R08",
-    "R09",
-    "R10",
-    "R11",
-    "R12",
-    "D01",
-    "D02",
-)
+# one injected violation of every kind the kernel knows
+INJECTED = (*REJECT_CODES, *DEDUCT_CODES)
 # Phase 1 of the referral programme: Tehran and Alborz (province ids of provinces.csv).
 REFERRAL_PROVINCES = (5, 8)
 REFERRAL_FROM = YEAR_START - dt.timedelta(days=1)
@@ -62,27 +50,6 @@ class Reference:
     calendar: pa.Table
     copay_rates: pa.Table
     rollouts: pa.Table
-
-
-def policy_tables() -> tuple[pa.Table, pa.Table]:
-    from darman.claims.rules import (
-        DEFAULT_COPAY,
-        DEFAULT_FILING_DEADLINE_DAYS,
-        FOREVER_FROM,
-        FOREVER_TO,
-        calendar,
-    )
-
-    copay = pa.table(
-        {
-            "visit_type": [c.visit_type for c in DEFAULT_COPAY],
-            "ownership": [c.ownership for c in DEFAULT_COPAY],
-            "percent": pa.array([c.percent for c in DEFAULT_COPAY], pa.int64()),
-            "valid_from": [c.valid_from for c in DEFAULT_COPAY],
-            "valid_to": [c.valid_to for c in DEFAULT_COPAY],
-        }
-    )
-    return copay, calendar([(FOREVER_FROM, FOREVER_TO, DEFAULT_FILING_DEADLINE_DAYS)])
 
 
 def reference(*, scale: float, seed: int) -> Reference:
@@ -170,7 +137,7 @@ def reference(*, scale: float, seed: int) -> Reference:
             "amount": pa.array(t_amount, pa.int64()),
         }
     )
-    copay, days = policy_tables()
+    copay, days = default_policy()
     rollouts = pa.table(
         {
             "province_id": pa.array([*REFERRAL_PROVINCES, *range(1, 32)], pa.int64()),
