@@ -26,7 +26,7 @@ from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
 from darman.db import bulk
 from darman.db.base import utcnow
-from darman.registry.models import Facility
+from darman.registry.models import Facility, Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
 
@@ -77,6 +77,10 @@ def _start(
             "a run key of 1 to 64 characters is required", [FieldProblem("run_key", "required")]
         )
     _check_payer(who, province_id)
+    if province_id is not None and session.get(Province, province_id) is None:
+        raise InvalidInput(
+            f"no province {province_id}", [FieldProblem("province_id", "unknown province")]
+        )
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7262002)"))
     existing = session.scalar(select(PaymentRun).where(PaymentRun.run_key == run_key))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.claims.enums import ClaimStatus, LineOutcome
 from darman.claims.models import Claim, ClaimLine
+from darman.claims.rules import copay as copay_of
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from darman.registry.models import Facility
 from darman.security.enums import Role, ScopeLevel
@@ -174,8 +175,14 @@ def decide_line(
         new_allowed = line.allowed_rials
     else:
         raise InvalidInput("action is approve, cut or reject", [FieldProblem("action", action)])
-    share = line.copay_rials * 10_000 // line.allowed_rials if line.allowed_rials else 0
-    line.copay_rials = (new_allowed * share + 5_000) // 10_000
+    # Copayment percentages are whole numbers: recover the line's from its amounts and
+    # apply it to the new amount with the policy's own rounding.
+    percent = (
+        (line.copay_rials * 100 + line.allowed_rials // 2) // line.allowed_rials
+        if line.allowed_rials
+        else 0
+    )
+    line.copay_rials = copay_of(new_allowed, percent)
     line.insurer_rials = new_allowed - line.copay_rials
     line.deducted_rials = line.asked_rials - new_allowed
     line.review_cut_rials += line.allowed_rials - new_allowed

@@ -9,10 +9,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from darman.claims.enums import ItemType, VisitType
 from darman.common.persian import to_ascii_digits
-from darman.common.validators import AnyDate, Digits, OptionalAnyDate
-from darman.registry.schemas import Rials, _int_from_text
+from darman.common.validators import AnyDate, Digits, OptionalAnyDate, int_from_text
+from darman.registry.schemas import Rials
 
 MAX_LINES_PER_CLAIM = 500
+MAX_UNIT_PRICE_RIALS = 10**12
 ICD10 = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
 
 
@@ -29,8 +30,10 @@ class LineIn(BaseModel):
     item_type: ItemType
     code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
     service_date: AnyDate
-    quantity: Annotated[int, BeforeValidator(_int_from_text), Field(ge=1, le=10_000)]
-    unit_price_rials: Rials
+    quantity: Annotated[int, BeforeValidator(int_from_text), Field(ge=1, le=10_000)]
+    # At most 10**12 rials a unit: with at most 10,000 units a line and 500 lines a claim,
+    # every line and claim total stays inside a 64-bit integer.
+    unit_price_rials: Annotated[Rials, Field(le=MAX_UNIT_PRICE_RIALS)]
 
 
 class ClaimIn(BaseModel):

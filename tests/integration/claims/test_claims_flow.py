@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -175,3 +176,24 @@ def test_adjudication_writes_decisions_back_and_counts_earlier_accepted_claims(
 
 def test_only_national_staff_run_adjudication(client: TestClient, world: dict[str, Any]) -> None:
     assert client.post("/api/v1/claims/adjudicate", headers=world["desk"]).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"unit_price_rials": 9 * 10**18, "quantity": 2}, "lines.0.unit_price_rials"),
+        ({"quantity": 10_001}, "lines.0.quantity"),
+        ({"service_date": "1405/13/01"}, "lines.0.service_date"),
+        ({"item_type": "bed"}, "lines.0.item_type"),
+    ],
+)
+def test_amounts_that_could_overflow_and_other_bad_lines_are_refused_with_the_field_named(
+    client: TestClient, world: dict[str, Any], session_factory, change: dict[str, Any], field: str
+) -> None:
+    body = _claim(world, "9901")
+    body["lines"][0].update(change)
+    resp = client.post("/api/v1/claims", json=body, headers=world["desk"])
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["errors"][0]["field"] == field
+    with session_factory() as s:
+        assert s.scalar(select(Claim.id)) is None

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from darman.claims import aging, payment, review, service
-from darman.claims.models import Claim, LedgerEntry, Payment
+from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
@@ -283,3 +283,24 @@ def test_a_reviewed_samples_deduction_rate_is_applied_once_to_the_facilitys_othe
             assert c.sample_cut_rials == insurer_before * first["rate_ppm"] // 1_000_000 > 0
     again = client.post("/api/v1/claims/review/extrapolate", headers=h, json=window).json()
     assert again["target_claims"] == 0 and again["cut_rials"] == 0
+
+
+def test_a_run_for_an_unknown_province_is_refused_by_name_and_records_nothing(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    resp = client.post(
+        "/api/v1/claims/payment-runs",
+        headers=world["admin"],
+        json={"run_key": "p-999", "budget_rials": 1000, "province_id": 999},
+    )
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "province_id"
+    fractional = client.post(
+        "/api/v1/claims/payment-runs",
+        headers=world["admin"],
+        json={"run_key": "p-1", "budget_rials": 10.5},
+    )
+    assert (
+        fractional.status_code == 422 and fractional.json()["errors"][0]["field"] == "budget_rials"
+    )
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(PaymentRun)) == 0
