@@ -2,7 +2,8 @@
 
 Selection is risk based: a random share (deterministic per claim, so a rerun
 picks the same claims), every claim above a value threshold, and claims with a
-line whose quantity is an outlier for its service among all adjudicated lines.
+line whose unit price or quantity is an outlier against peer facilities: the
+facilities of the same level of care that billed the same service or drug.
 Claims not selected are approved (or rejected when nothing is payable).
 """
 
@@ -12,6 +13,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+import duckdb
+import pyarrow as pa
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -31,8 +34,12 @@ REVIEWERS = (Role.CLAIMS_REVIEWER, Role.ADMIN)
 class ReviewPolicy:
     sample_percent: int = 5
     value_threshold_rials: int = 500_000_000
-    # a quantity above this multiple of the service's median quantity is an outlier
-    outlier_factor: int = 4
+    # A line is an outlier when its asked unit price is above this percentage of the peer
+    # median price, or its quantity above this multiple of the peer median quantity.
+    price_outlier_percent: int = 200
+    quantity_outlier_factor: int = 4
+    # Below this many peer facilities for a service and level there is no norm to compare with.
+    min_peer_facilities: int = 5
 
 
 @dataclass(frozen=True)
@@ -47,18 +54,100 @@ def _sampled(claim_id: int, percent: int) -> bool:
     return int.from_bytes(digest[:4], "big") % 10_000 < percent * 100
 
 
-def _outlier_claims(session: Session, factor: int) -> set[int]:
-    medians: dict[str, list[int]] = {}
-    rows = session.execute(
-        select(ClaimLine.claim_id, ClaimLine.code, ClaimLine.quantity)
+# Peers: payable lines of the same code at facilities of the same level, over the year
+# before the newest pending line (so a norm exists even when few claims wait routing).
+PEER_WINDOW_DAYS = 365
+PEER_STATUSES = (
+    ClaimStatus.ADJUDICATED,
+    ClaimStatus.IN_REVIEW,
+    ClaimStatus.REVIEWED,
+    ClaimStatus.APPROVED,
+    ClaimStatus.SCHEDULED,
+    ClaimStatus.PAID,
+)
+# Each facility gets one vote (its own median), so one large facility cannot set the norm
+# its peers are judged by; quantile_disc keeps the medians actual integer values.
+PEER_OUTLIERS_SQL = """
+WITH per_facility AS (
+    SELECT code, level, facility_id,
+           quantile_disc(unit_price, 0.5) AS f_price, quantile_disc(quantity, 0.5) AS f_qty
+    FROM lines GROUP BY code, level, facility_id
+), peers AS (
+    SELECT code, level, quantile_disc(f_price, 0.5) AS p_price, quantile_disc(f_qty, 0.5) AS p_qty
+    FROM per_facility GROUP BY code, level HAVING count(*) >= $min_peers
+), judged AS (
+    SELECT l.claim_id,
+           l.unit_price * 100 > p.p_price * $price_percent AS price,
+           l.quantity > p.p_qty * $qty_factor AS quantity
+    FROM lines l JOIN peers p ON p.code = l.code AND p.level = l.level
+    WHERE l.pending
+)
+SELECT claim_id, bool_or(price), bool_or(quantity)
+FROM judged GROUP BY claim_id HAVING bool_or(price) OR bool_or(quantity)
+"""
+PEER_COLUMNS = pa.schema(
+    [
+        ("claim_id", pa.int64()),
+        ("facility_id", pa.int64()),
+        ("level", pa.int64()),
+        ("code", pa.string()),
+        ("quantity", pa.int64()),
+        ("unit_price", pa.int64()),
+        ("pending", pa.bool_()),
+    ]
+)
+
+
+def _peer_outliers(session: Session, policy: ReviewPolicy) -> dict[int, list[str]]:
+    """claim_id -> ["price"], ["quantity"] or both, for each adjudicated claim with a line
+    whose asked unit price or quantity is far above what peer facilities bill for it."""
+    newest = session.scalar(
+        select(func.max(ClaimLine.service_date))
         .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(Claim.status == ClaimStatus.ADJUDICATED.value, ClaimLine.outcome != "rejected")
+        .where(Claim.status == ClaimStatus.ADJUDICATED.value)
+    )
+    if newest is None:
+        return {}
+    rows = session.execute(
+        select(
+            ClaimLine.claim_id,
+            ClaimLine.facility_id,
+            Facility.level,
+            ClaimLine.code,
+            ClaimLine.quantity,
+            ClaimLine.unit_price_rials,
+            Claim.status == ClaimStatus.ADJUDICATED.value,
+        )
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .join(Facility, Facility.id == ClaimLine.facility_id)
+        .where(
+            Claim.status.in_([s.value for s in PEER_STATUSES]),
+            ClaimLine.outcome != LineOutcome.REJECTED.value,
+            ClaimLine.service_date >= newest - dt.timedelta(days=PEER_WINDOW_DAYS),
+        )
     ).all()
-    for _, code, qty in rows:
-        medians.setdefault(code, []).append(qty)
-    middle = {code: sorted(q)[len(q) // 2] for code, q in medians.items()}
+    if not rows:
+        return {}
+    columns = list(zip(*rows, strict=True))
+    lines = pa.table(
+        {f.name: pa.array(c, f.type) for f, c in zip(PEER_COLUMNS, columns, strict=True)}
+    )
+    con = duckdb.connect()
+    try:
+        con.register("lines", lines)
+        found = con.execute(
+            PEER_OUTLIERS_SQL,
+            {
+                "min_peers": policy.min_peer_facilities,
+                "price_percent": policy.price_outlier_percent,
+                "qty_factor": policy.quantity_outlier_factor,
+            },
+        ).fetchall()
+    finally:
+        con.close()
     return {
-        cid for cid, code, qty in rows if len(medians[code]) >= 20 and qty > factor * middle[code]
+        int(cid): [w for w, hit in (("price", price), ("quantity", qty)) if hit]
+        for cid, price, qty in found
     }
 
 
@@ -67,7 +156,7 @@ def select_for_review(
 ) -> SelectionResult:
     """Route every adjudicated claim to review, approval or rejection. The caller commits."""
     policy = policy or ReviewPolicy()
-    outliers = _outlier_claims(session, policy.outlier_factor)
+    outliers = _peer_outliers(session, policy)
     claims = session.execute(
         select(Claim.id, Claim.insurer_rials, Claim.allowed_rials).where(
             Claim.status == ClaimStatus.ADJUDICATED.value
@@ -78,13 +167,9 @@ def select_for_review(
     reject: list[int] = []
     for cid, insurer, allowed in claims:
         why = [
-            w
-            for w, hit in (
-                ("value", insurer >= policy.value_threshold_rials),
-                ("outlier", cid in outliers),
-                ("random", _sampled(cid, policy.sample_percent)),
-            )
-            if hit
+            *(["value"] if insurer >= policy.value_threshold_rials else []),
+            *outliers.get(cid, []),
+            *(["random"] if _sampled(cid, policy.sample_percent) else []),
         ]
         if why and allowed > 0:
             reasons[cid] = ",".join(why)

@@ -39,7 +39,13 @@ PAGE_SIZE = 25
 QUEUE_LIMIT = 50
 # Status, outcome, visit and item labels live with the badges in claims/_macros.html.
 STATUSES = {s.value for s in ClaimStatus}
-REVIEW_WHY_FA = {"value": "مبلغ بالا", "outlier": "تعداد غیرعادی", "random": "نمونه‌ی تصادفی"}
+REVIEW_WHY_FA = {
+    "value": "مبلغ بالا",
+    "price": "قیمت بالاتر از مراکز هم‌سطح",
+    "quantity": "تعداد بیشتر از مراکز هم‌سطح",
+    "outlier": "تعداد غیرعادی",  # label of claims routed before peer comparison
+    "random": "نمونه‌ی تصادفی",
+}
 ACTION_FA = {"approve": "تأیید شد", "cut": "کسر شد", "reject": "رد شد"}
 BUDGET_FA = "بودجه را به ریال و به صورت عدد صحیح مثبت وارد کنید؛ مثلاً ۵۰۰٬۰۰۰٬۰۰۰."
 PAYMENT_ERRORS_FA = {
