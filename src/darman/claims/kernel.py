@@ -67,25 +67,6 @@ class KernelInputs:
     rollouts: ir.Table
 
 
-def _covered_lines(lines: ir.Table, coverage: ir.Table) -> ir.Table:
-    """line_id of every line whose service date falls inside one of the person's periods.
-
-    Periods of one person never overlap (the registry refuses it), so a line
-    matches at most one period and no de-duplication is needed.
-    """
-    # An open period is given a far end, so the join is an equi-join plus a filter.
-    periods = coverage.mutate(end_date=coverage.end_date.fill_null(ibis.date(2999, 12, 31)))
-    joined = lines.select("line_id", "national_id", "service_date").join(
-        periods,
-        [
-            lines.national_id == periods.national_id,
-            periods.start_date <= lines.service_date,
-            periods.end_date >= lines.service_date,
-        ],
-    )
-    return joined.select("line_id").mutate(covered=ibis.literal(True))
-
-
 def _previous_same_service(lines: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
     """For lines of frequency-limited services: the date of the same person's previous
     line of that service (earlier accepted lines first, then this batch in date and
@@ -149,12 +130,49 @@ def _dispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
     return hit.select(g_line="line_id", dispensed=ibis.literal(True))
 
 
-def _first_of_key(lines: ir.Table, history: ir.Table) -> ir.Table:
-    """Per (person, facility, code, date): the first line id, -1 when accepted before."""
+def _repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
+    """Per (person, facility, code, date) that occurs more than once among the earlier
+    accepted lines and this batch: the first line id, -1 when accepted before.
+
+    Only repeated keys are kept, so the join back to the lines builds a small table.
+    """
     keys = ["national_id", "facility_id", "code", "service_date"]
     batch = lines.select(*keys, "line_id")
     past = history.select(*keys, line_id=ibis.literal(-1, type="int64"))
-    return past.union(batch).group_by(keys).aggregate(first_line=_.line_id.min())
+    counted = past.union(batch).group_by(keys).aggregate(first_line=_.line_id.min(), n=_.count())
+    return counted.filter(counted.n > 1).drop("n")
+
+
+def _items(services: ir.Table, drugs: ir.Table) -> ir.Table:
+    """Services and drugs as one catalogue keyed by (item_type, code): one join per line."""
+    null_int = ibis.null("int64")
+    svc = services.select(
+        s_type=ibis.literal("service"),
+        s_code="code",
+        min_level="min_level",
+        sex_limit="sex_limit",
+        min_age="min_age",
+        max_age="max_age",
+        frequency_days="frequency_days",
+        max_qty="max_per_claim",
+        requires_referral="requires_referral",
+        d_covered=ibis.literal(True),
+        d_price=null_int,
+    )
+    drg = drugs.select(
+        s_type=ibis.literal("drug"),
+        s_code="code",
+        min_level=null_int,
+        sex_limit=ibis.null("string"),
+        min_age=null_int,
+        max_age=null_int,
+        frequency_days=null_int,
+        max_qty="max_quantity",
+        requires_referral=ibis.literal(False),
+        d_covered="covered",
+        d_price="price",
+    )
+    return svc.union(drg)
 
 
 def adjudicate(t: KernelInputs) -> ir.Table:
@@ -162,41 +180,58 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     lines = t.lines
     fac = t.facilities.select(f_id="facility_id", f_level="level", f_ownership="ownership")
     ins = t.insured.select(i_nid="national_id", i_sex="sex", i_birth="birth_date")
-    svc = t.services.rename(s_code="code")
-    drg = t.drugs.select(d_code="code", d_covered="covered", d_max="max_quantity", d_price="price")
+    items = _items(t.services, t.drugs)
     # Date-dependent policy comes from a per-day calendar: equi-joins, not range joins.
-    on_service = t.calendar.select(fy_day="day", fy_year="fiscal_year")
-    on_submit = t.calendar.select(dl_day="day", dl_days="filing_deadline_days")
-
-    # Lookup keys are null where they do not apply, so every join is a plain equi-join
-    # (a condition on one side only would turn a hash join into a nested loop).
-    lines = lines.mutate(
-        svc_key=ibis.ifelse(lines.item_type == "service", lines.code, ibis.null("string")),
-        drug_key=ibis.ifelse(lines.item_type == "drug", lines.code, ibis.null("string")),
+    national_days = t.calendar.filter(t.calendar.province_id.isnull())
+    on_service = national_days.select(fy_day="day", fy_year="fiscal_year")
+    on_submit = national_days.select(dl_day="day", dl_days="filing_deadline_days")
+    province_days = t.calendar.filter(t.calendar.province_id.notnull()).select(
+        pd_province="province_id", pd_day="day", pd_days="filing_deadline_days"
     )
+    # An open coverage period is given a far end, so the join is an equi-join plus a
+    # filter; periods of one person never overlap (the registry refuses it), so a line
+    # matches at most one period.
+    periods = t.coverage.select(
+        c_nid="national_id",
+        c_from="start_date",
+        c_to=t.coverage.end_date.fill_null(ibis.date(2999, 12, 31)),
+    )
+
     x = lines.left_join(fac, lines.facility_id == fac.f_id)
     x = x.left_join(ins, x.national_id == ins.i_nid)
-    x = x.left_join(svc, x.svc_key == svc.s_code)
-    x = x.left_join(drg, x.drug_key == drg.d_code)
+    x = x.left_join(items, [x.item_type == items.s_type, x.code == items.s_code])
     x = x.left_join(on_service, x.service_date == on_service.fy_day)
     x = x.left_join(on_submit, x.submitted_date == on_submit.dl_day)
+    x = x.left_join(
+        province_days,
+        [x.province_id == province_days.pd_province, x.submitted_date == province_days.pd_day],
+    )
     tar = t.tariffs.select(
         t_code="code", t_year="year", t_level="level", t_ownership="ownership", t_amount="amount"
     )
+    # Lookup keys are null where they do not apply, so every join is a plain equi-join
+    # (a condition on one side only would turn a hash join into a nested loop).
+    x = x.mutate(svc_key=ibis.ifelse(x.item_type == "service", x.code, ibis.null("string")))
     x = x.left_join(
         tar,
         [
-            x.code == tar.t_code,
+            x.svc_key == tar.t_code,
             x.fy_year == tar.t_year,
             x.f_level == tar.t_level,
             x.f_ownership == tar.t_ownership,
         ],
     )
-    cov = _covered_lines(lines, t.coverage).rename(c_line="line_id")
-    x = x.left_join(cov, x.line_id == cov.c_line)
+    x = x.left_join(
+        periods,
+        [
+            x.national_id == periods.c_nid,
+            periods.c_from <= x.service_date,
+            periods.c_to >= x.service_date,
+        ],
+    )
     freq = _previous_same_service(lines, t.services, t.history).rename(q_line="line_id")
     x = x.left_join(freq, x.line_id == freq.q_line)
-    first = _first_of_key(lines, t.history).rename(
+    first = _repeated_keys(lines, t.history).rename(
         k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
     )
     x = x.left_join(
@@ -217,7 +252,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     x = x.left_join(refs, x.referral_ref == refs.f_ref)
     disp = _dispensed_lines(lines, t.dispensings)
     x = x.left_join(disp, x.line_id == disp.g_line)
-    cp = t.copay_rates.rename(
+    # Copayment: a rate for the line's province in force on the service date wins over
+    # the national one. policy_tables leaves no overlapping periods for one key, so each
+    # join matches at most one rate.
+    national_cp = t.copay_rates.filter(t.copay_rates.province_id.isnull()).select(
         p_visit="visit_type",
         p_ownership="ownership",
         p_percent="percent",
@@ -225,18 +263,36 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         p_to="valid_to",
     )
     x = x.left_join(
-        cp,
+        national_cp,
         [
-            x.visit_type == cp.p_visit,
-            x.f_ownership == cp.p_ownership,
-            cp.p_from <= x.service_date,
-            cp.p_to >= x.service_date,
+            x.visit_type == national_cp.p_visit,
+            x.f_ownership == national_cp.p_ownership,
+            national_cp.p_from <= x.service_date,
+            national_cp.p_to >= x.service_date,
+        ],
+    )
+    province_cp = t.copay_rates.filter(t.copay_rates.province_id.notnull()).select(
+        pp_province="province_id",
+        pp_visit="visit_type",
+        pp_ownership="ownership",
+        pp_percent="percent",
+        pp_from="valid_from",
+        pp_to="valid_to",
+    )
+    x = x.left_join(
+        province_cp,
+        [
+            x.province_id == province_cp.pp_province,
+            x.visit_type == province_cp.pp_visit,
+            x.f_ownership == province_cp.pp_ownership,
+            province_cp.pp_from <= x.service_date,
+            province_cp.pp_to >= x.service_date,
         ],
     )
 
     is_service = x.item_type == "service"
     is_drug = x.item_type == "drug"
-    known_code = (is_service & x.s_code.notnull()) | (is_drug & x.d_code.notnull())
+    known_code = x.s_code.notnull()
     age = (
         x.service_date.year()
         - x.i_birth.year()
@@ -253,9 +309,9 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     days_late = x.submitted_date.delta(x.service_date, unit="day")
     flags = {
         "R01": ~known_code,
-        "R02": is_service & x.s_code.notnull() & x.t_amount.isnull(),
+        "R02": is_service & known_code & x.t_amount.isnull(),
         "R03": ~x.nid_valid | x.i_nid.isnull(),
-        "R04": x.i_nid.notnull() & x.covered.isnull(),
+        "R04": x.i_nid.notnull() & x.c_nid.isnull(),
         "R05": is_service & (x.min_level > x.f_level),
         "R06": is_service
         & x.i_nid.notnull()
@@ -268,13 +324,13 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         & x.frequency_days.notnull()
         & x.prev_date.notnull()
         & (x.service_date.delta(x.prev_date, unit="day") < x.frequency_days),
-        "R08": x.first_line != x.line_id,
+        "R08": x.first_line.notnull() & (x.first_line != x.line_id),
         "R09": (x.service_date > x.submitted_date)
         | (
             (x.visit_type == "inpatient")
             & ((x.service_date < x.admission_date) | (x.service_date > x.discharge_date))
         )
-        | (days_late > x.dl_days),
+        | (days_late > ibis.coalesce(x.pd_days, x.dl_days)),
         "R10": is_service
         & x.requires_referral
         & (x.referral_from <= x.service_date)
@@ -283,42 +339,64 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             False,
         ),
         "R11": is_drug & (x.eprescription_from <= x.service_date) & x.dispensed.isnull(),
-        "R12": is_drug & x.d_code.notnull() & ~x.d_covered,
+        "R12": is_drug & known_code & ~x.d_covered,
     }
-    flags = {code: ibis.coalesce(expr, False) for code, expr in flags.items()}
+    # Stage 1: every fact the amounts need, as plain columns. Each later stage reads
+    # columns, so the compiled SQL computes a flag once instead of inlining it into
+    # every amount that depends on it.
+    facts = x.select(
+        line_id=x.line_id,
+        quantity=x.quantity,
+        unit_price=x.unit_price,
+        ref_price=ibis.ifelse(is_service, x.t_amount, x.d_price),
+        max_qty=x.max_qty,
+        percent=ibis.coalesce(x.pp_percent, x.p_percent, 0),
+        **{code: ibis.coalesce(expr, False) for code, expr in flags.items()},
+    )
     rejected = ibis.literal(False)
     for code in REJECT_CODES:
-        rejected = rejected | flags[code]
-
-    ref_price = ibis.ifelse(is_service, x.t_amount, x.d_price)
-    limit = ibis.ifelse(is_service, x.max_per_claim, x.d_max)
-    over_price = ref_price.notnull() & (x.unit_price > ref_price)
-    over_qty = limit.notnull() & (x.quantity > limit)
-    flags["D01"] = ~rejected & over_price
-    flags["D02"] = ~rejected & over_qty
-    unit_allowed = ibis.ifelse(over_price, ref_price, x.unit_price)
-    qty_allowed = ibis.ifelse(over_qty, limit, x.quantity)
-    asked = x.quantity * x.unit_price
-    allowed = ibis.ifelse(rejected, 0, unit_allowed * qty_allowed)
-    percent = ibis.coalesce(x.p_percent, 0)
-    copay = (allowed * percent + 50) // 100
-
-    # concat_ws skips nulls: one call instead of a dozen concatenations
-    reasons = ibis.literal(";").join(
-        [ibis.ifelse(flags[c], c, ibis.null("string")) for c in (*REJECT_CODES, *DEDUCT_CODES)]
+        rejected = rejected | facts[code]
+    over_price = facts.ref_price.notnull() & (facts.unit_price > facts.ref_price)
+    over_qty = facts.max_qty.notnull() & (facts.quantity > facts.max_qty)
+    # Stage 2: the decision and the allowed amount.
+    decided = facts.mutate(
+        rejected=rejected,
+        D01=~rejected & over_price,
+        D02=~rejected & over_qty,
+        asked=facts.quantity * facts.unit_price,
+        allowed=ibis.ifelse(
+            rejected,
+            0,
+            ibis.ifelse(over_price, facts.ref_price, facts.unit_price)
+            * ibis.ifelse(over_qty, facts.max_qty, facts.quantity),
+        ),
+    )
+    # Stage 3: the patient's share.
+    shared = decided.mutate(copay=(decided.allowed * decided.percent + 50) // 100)
+    y = shared
+    codes = (*REJECT_CODES, *DEDUCT_CODES)
+    touched = ibis.literal(False)
+    for code in codes:
+        touched = touched | y[code]
+    # Most lines pass clean: build the reasons text only for the others
+    # (concat_ws skips nulls: one call instead of a dozen concatenations).
+    reasons = ibis.ifelse(
+        touched,
+        ibis.literal(";").join([ibis.ifelse(y[c], c, ibis.null("string")) for c in codes]),
+        "",
     )
     outcome = ibis.cases(
-        (rejected, "rejected"),
-        (flags["D01"] | flags["D02"], "partial"),
+        (y.rejected, "rejected"),
+        (y.D01 | y.D02, "partial"),
         else_="accepted",
     )
-    return x.select(
-        line_id=x.line_id,
-        asked=asked.cast("int64"),
-        allowed=allowed.cast("int64"),
-        copay=copay.cast("int64"),
-        insurer=(allowed - copay).cast("int64"),
-        deducted=(asked - allowed).cast("int64"),
+    return y.select(
+        line_id=y.line_id,
+        asked=y.asked.cast("int64"),
+        allowed=y.allowed.cast("int64"),
+        copay=y.copay.cast("int64"),
+        insurer=(y.allowed - y.copay).cast("int64"),
+        deducted=(y.asked - y.allowed).cast("int64"),
         reasons=reasons,
         outcome=outcome,
     )

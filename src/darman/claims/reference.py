@@ -50,7 +50,13 @@ class ReferenceAdjudicator:
             (r["code"], r["year"], r["level"], r["ownership"]): r["amount"]
             for r in _rows(tables["tariffs"])
         }
-        self.days = {r["day"]: r for r in _rows(tables["calendar"])}
+        calendar = _rows(tables["calendar"])
+        self.days = {r["day"]: r for r in calendar if r["province_id"] is None}
+        self.province_deadlines = {
+            (r["province_id"], r["day"]): r["filing_deadline_days"]
+            for r in calendar
+            if r["province_id"] is not None
+        }
         self.copay = _rows(tables["copay_rates"])
         self.referrals = {r["ref_number"]: r for r in _rows(tables["referrals"])}
         self.dispensed: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -70,6 +76,24 @@ class ReferenceAdjudicator:
     def _year(self, day: dt.date) -> int | None:
         row = self.days.get(day)
         return row["fiscal_year"] if row else None
+
+    def _copay_percent(
+        self, province: int, visit_type: str, ownership: str | None, day: dt.date
+    ) -> int:
+        """The province's rate in force wins over the national one; among rates of the
+        same province (or national ones) the latest valid_from wins; none: no copayment."""
+        for wanted in (province, None):
+            rates = [
+                c
+                for c in self.copay
+                if c["province_id"] == wanted
+                and c["visit_type"] == visit_type
+                and c["ownership"] == ownership
+                and c["valid_from"] <= day <= c["valid_to"]
+            ]
+            if rates:
+                return int(max(rates, key=lambda c: c["valid_from"])["percent"])
+        return 0
 
     def decide(self, line: dict[str, Any]) -> Decision:
         fac = self.facilities.get(line["facility_id"], {})
@@ -106,7 +130,11 @@ class ReferenceAdjudicator:
                 flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
         key = (line["national_id"], line["facility_id"], line["code"], day)
         flags["R08"] = key in self.seen_keys
-        deadline = self.days.get(line["submitted_date"], {}).get("filing_deadline_days")
+        # a deadline of the line's province in force on the submission date wins
+        deadline = self.province_deadlines.get(
+            (line["province_id"], line["submitted_date"]),
+            self.days.get(line["submitted_date"], {}).get("filing_deadline_days"),
+        )
         flags["R09"] = (
             day > line["submitted_date"]
             or (
@@ -147,16 +175,7 @@ class ReferenceAdjudicator:
         unit: int = ref_price if over_price and ref_price is not None else line["unit_price"]
         qty: int = limit if over_qty and limit is not None else line["quantity"]
         allowed = 0 if rejected else unit * qty
-        percent = next(
-            (
-                c["percent"]
-                for c in self.copay
-                if c["visit_type"] == line["visit_type"]
-                and c["ownership"] == ownership
-                and c["valid_from"] <= day <= c["valid_to"]
-            ),
-            0,
-        )
+        percent = self._copay_percent(line["province_id"], line["visit_type"], ownership, day)
         patient = copay_of(allowed, percent)
         reasons = ";".join(c for c in (*REJECT_CODES, *DEDUCT_CODES) if flags[c])
         outcome = (

@@ -8,6 +8,7 @@ from its date on, and a rerun over old claims gives the old answer.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,11 +96,26 @@ REASON_BY_CODE = {r.code: r for r in REASONS}
 
 @dataclass(frozen=True)
 class CopayRate:
+    """The patient's share in percent for a visit type at an ownership, from valid_from
+    to valid_to inclusive; ``province_id`` None applies in every province."""
+
     visit_type: str
     ownership: str
     percent: int
     valid_from: dt.date
     valid_to: dt.date
+    province_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FilingDeadline:
+    """Days after the service date within which a claim must be submitted, for claims
+    submitted from valid_from to valid_to inclusive; ``province_id`` None is national."""
+
+    province_id: int | None
+    valid_from: dt.date
+    valid_to: dt.date
+    days: int
 
 
 FOREVER_FROM = dt.date(1900, 1, 1)
@@ -115,6 +131,9 @@ DEFAULT_COPAY: tuple[CopayRate, ...] = (
     CopayRate("emergency", "owned", 0, FOREVER_FROM, FOREVER_TO),
 )
 DEFAULT_FILING_DEADLINE_DAYS = 180
+DEFAULT_DEADLINES: tuple[FilingDeadline, ...] = (
+    FilingDeadline(None, FOREVER_FROM, FOREVER_TO, DEFAULT_FILING_DEADLINE_DAYS),
+)
 
 
 def copay(allowed: int, percent: int) -> int:
@@ -127,41 +146,99 @@ CALENDAR_FIRST = dt.date(2011, 3, 21)  # 1390/01/01
 CALENDAR_LAST = dt.date(2100, 3, 20)  # 1478/12/30
 
 
-def calendar(deadlines: Sequence[tuple[dt.date, dt.date, int]]) -> pa.Table:
-    """One row per day: its Jalali fiscal year and the filing deadline in force.
+def _winning_periods(
+    entries: Sequence[tuple[dt.date, dt.date, int]],
+) -> list[tuple[dt.date, dt.date, int]]:
+    """Non-overlapping (from, to, value) periods where, on every day, the entry in force
+    with the latest start wins (the later one listed among equal starts); adjacent
+    periods of equal value are merged."""
+    ranked = sorted(enumerate(entries), key=lambda e: (e[1][0], e[0]))
+    cuts = sorted({d for start, end, _ in entries for d in (start, end + dt.timedelta(days=1))})
+    periods: list[tuple[dt.date, dt.date, int]] = []
+    for start, after in itertools.pairwise(cuts):
+        in_force = [v for _, (lo, hi, v) in ranked if lo <= start <= hi]
+        if not in_force:
+            continue
+        end = after - dt.timedelta(days=1)
+        if periods and periods[-1][2] == in_force[-1] and periods[-1][1] + dt.timedelta(1) == start:
+            periods[-1] = (periods[-1][0], end, in_force[-1])
+        else:
+            periods.append((start, end, in_force[-1]))
+    return periods
 
-    ``deadlines`` are (valid_from, valid_to, days) periods; a later period wins
-    where they overlap.
+
+def policy_tables(
+    copay: Sequence[CopayRate], deadlines: Sequence[FilingDeadline]
+) -> tuple[pa.Table, pa.Table]:
+    """The kernel's ``copay_rates`` and ``calendar`` inputs for these policy entries.
+
+    copay_rates: one row per (province_id, visit_type, ownership) and period, periods of
+    one key never overlapping (a later valid_from wins where entries overlap); a
+    province's rows win over the national (null province) rows in the kernel.
+    calendar: one national row (null province_id) per day from 1390/01/01 to 1478/12/30
+    with the Jalali fiscal year and the national filing deadline in force (null: none),
+    plus one row per province and day on which a province entry is in force, with that
+    entry's deadline. A later valid_from wins among entries of the same province.
     """
-    n = (CALENDAR_LAST - CALENDAR_FIRST).days + 1
-    days = [CALENDAR_FIRST + dt.timedelta(days=i) for i in range(n)]
-    years = [jdatetime.date.fromgregorian(date=d).year for d in days]
-    limit: list[int | None] = [None] * n
-    for start, end, value in deadlines:
-        lo = max(0, (start - CALENDAR_FIRST).days)
-        hi = min(n - 1, (end - CALENDAR_FIRST).days)
-        for i in range(lo, hi + 1):
-            limit[i] = value
-    return pa.table(
+    by_key: dict[tuple[int | None, str, str], list[tuple[dt.date, dt.date, int]]] = {}
+    for c in copay:
+        by_key.setdefault((c.province_id, c.visit_type, c.ownership), []).append(
+            (c.valid_from, c.valid_to, c.percent)
+        )
+    cp_rows = [
+        (province, visit, ownership, percent, start, end)
+        for (province, visit, ownership), entries in by_key.items()
+        for start, end, percent in _winning_periods(entries)
+    ]
+    copay_rates = pa.table(
         {
-            "day": pa.array(days, pa.date32()),
-            "fiscal_year": pa.array(years, pa.int32()),
-            "filing_deadline_days": pa.array(limit, pa.int64()),
+            "province_id": pa.array([r[0] for r in cp_rows], pa.int64()),
+            "visit_type": pa.array([r[1] for r in cp_rows], pa.string()),
+            "ownership": pa.array([r[2] for r in cp_rows], pa.string()),
+            "percent": pa.array([r[3] for r in cp_rows], pa.int64()),
+            "valid_from": pa.array([r[4] for r in cp_rows], pa.date32()),
+            "valid_to": pa.array([r[5] for r in cp_rows], pa.date32()),
         }
     )
+
+    n = (CALENDAR_LAST - CALENDAR_FIRST).days + 1
+    days, years = _days_and_years()
+    by_province: dict[int | None, list[tuple[dt.date, dt.date, int]]] = {None: []}
+    for d in deadlines:
+        by_province.setdefault(d.province_id, []).append((d.valid_from, d.valid_to, d.days))
+    provinces: list[int | None] = []
+    day_index: list[int] = []
+    limits: list[int | None] = []
+    for province, entries in sorted(by_province.items(), key=lambda e: (e[0] is not None, e[0])):
+        limit: list[int | None] = [None] * n
+        for start, end, value in _winning_periods(entries):
+            lo = max(0, (start - CALENDAR_FIRST).days)
+            hi = min(n - 1, (end - CALENDAR_FIRST).days)
+            limit[lo : hi + 1] = [value] * max(0, hi - lo + 1)
+        keep = range(n) if province is None else [i for i in range(n) if limit[i] is not None]
+        provinces.extend([province] * len(keep))
+        day_index.extend(keep)
+        limits.extend(limit[i] for i in keep)
+    calendar = pa.table(
+        {
+            "province_id": pa.array(provinces, pa.int64()),
+            "day": pa.array([days[i] for i in day_index], pa.date32()),
+            "fiscal_year": pa.array([years[i] for i in day_index], pa.int32()),
+            "filing_deadline_days": pa.array(limits, pa.int64()),
+        }
+    )
+    return copay_rates, calendar
+
+
+@lru_cache(maxsize=1)
+def _days_and_years() -> tuple[list[dt.date], list[int]]:
+    n = (CALENDAR_LAST - CALENDAR_FIRST).days + 1
+    days = [CALENDAR_FIRST + dt.timedelta(days=i) for i in range(n)]
+    return days, [jdatetime.date.fromgregorian(date=d).year for d in days]
 
 
 @lru_cache(maxsize=1)
 def default_policy() -> tuple[pa.Table, pa.Table]:
     """The kernel's copay_rates and calendar tables for the default policy (built once:
     the calendar spans ninety years of days)."""
-    copay = pa.table(
-        {
-            "visit_type": [c.visit_type for c in DEFAULT_COPAY],
-            "ownership": [c.ownership for c in DEFAULT_COPAY],
-            "percent": pa.array([c.percent for c in DEFAULT_COPAY], pa.int64()),
-            "valid_from": pa.array([c.valid_from for c in DEFAULT_COPAY], pa.date32()),
-            "valid_to": pa.array([c.valid_to for c in DEFAULT_COPAY], pa.date32()),
-        }
-    )
-    return copay, calendar([(FOREVER_FROM, FOREVER_TO, DEFAULT_FILING_DEADLINE_DAYS)])
+    return policy_tables(DEFAULT_COPAY, DEFAULT_DEADLINES)
