@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims import engine, rules
+from darman.claims import engine, policy, rules
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, Dispensing, ProgrammeRollout, Referral
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
@@ -123,16 +125,13 @@ def list_claims(
 
 # ----------------------------------------------------------- adjudication
 def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
-    rows = session.execute(query).all()
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    return pa.table(
-        {f.name: pa.array(list(col), f.type) for f, col in zip(schema, columns, strict=True)}
-    )
+    # straight into Arrow columns on the session's own transaction (COPY on PostgreSQL)
+    return bulk.read_arrow(session.connection(), query, schema)
 
 
 def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
     s, i64, d = pa.string(), pa.int64(), pa.date32()
-    copay, calendar = rules.default_policy()
+    copay, calendar = policy.kernel_tables(session)
     return {
         "facilities": _table(
             session,
@@ -286,6 +285,7 @@ def adjudicate_pending(
     pending input gives the same decisions. The caller commits.
     """
     say = progress or (lambda _msg: None)
+    session.flush()  # the reads below go past the ORM and must see its pending writes
     lines = _table(
         session,
         select(
@@ -314,46 +314,86 @@ def adjudicate_pending(
     if lines.num_rows == 0:
         return AdjudicationRun(0, 0, 0, 0, 0)
     say(f"read {lines.num_rows:,} pending lines")
-    first_day = min(lines["service_date"].to_pylist())
+    first_day = pc.min(lines["service_date"]).as_py()
     tables = _reference_tables(session, first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS))
     tables["lines"] = lines
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")
-    _write_back(session, decided)
-    claim_ids = sorted(set(lines["claim_id"].to_pylist()))
-    outcomes = decided["outcome"].to_pylist()
+    _write_back(session, decided, _claim_totals(lines, decided))
+    claim_ids = pc.min_max(lines["claim_id"]).as_py()
+    counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
     result = AdjudicationRun(
-        claims=len(claim_ids),
+        claims=pc.count_distinct(lines["claim_id"]).as_py(),
         lines=decided.num_rows,
-        accepted=outcomes.count("accepted"),
-        partial=outcomes.count("partial"),
-        rejected=outcomes.count("rejected"),
+        accepted=counts.get("accepted", 0),
+        partial=counts.get("partial", 0),
+        rejected=counts.get("rejected", 0),
     )
     audit.record(
         session,
         actor=actor,
         action="adjudicate",
         entity="claims",
-        entity_id=f"{claim_ids[0]}..{claim_ids[-1]}",
+        entity_id=f"{claim_ids['min']}..{claim_ids['max']}",
         after=vars(result),
     )
     return result
 
 
-def _write_back(session: Session, decided: pa.Table) -> None:
-    """Results go to a temporary table in bulk, then one set-based UPDATE per table."""
+def _claim_totals(lines: pa.Table, decided: pa.Table) -> pa.Table:
+    """Each claim's totals summed from the kernel's lines in DuckDB (the claim_lines rows the
+    database would re-aggregate hold exactly these values); a total beyond BIGINT is an error,
+    as it would be in the database."""
+    con = duckdb.connect()
+    try:
+        con.register("decided", decided.select(["line_id", *_AMOUNTS]))
+        con.register("owners", lines.select(["line_id", "claim_id"]))
+        sums = ", ".join(f"CAST(SUM(d.{a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
+        return con.execute(
+            f"SELECT o.claim_id, {sums} FROM decided d JOIN owners o USING (line_id)"
+            " GROUP BY o.claim_id ORDER BY o.claim_id"
+        ).fetch_arrow_table()
+    finally:
+        con.close()
+
+
+_AMOUNTS = ("allowed", "copay", "insurer", "deducted")
+
+
+def _write_back(session: Session, decided: pa.Table, totals: pa.Table) -> None:
+    """Results go to temporary tables in bulk (COPY on PostgreSQL), then one set-based UPDATE
+    of the lines and one of their claims, in the caller's transaction."""
     conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    # on SQLite an INTEGER PRIMARY KEY is the rowid: rows arrive in line_id order and the
+    # UPDATE looks them up without a second index; PostgreSQL hash-joins an analysed heap
+    key = "BIGINT" if pg else "INTEGER PRIMARY KEY"
     conn.execute(
         text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS adj_result (line_id BIGINT PRIMARY KEY,"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS adj_result (line_id {key},"
             " allowed BIGINT, copay BIGINT, insurer BIGINT, deducted BIGINT,"
             " reasons VARCHAR(64), outcome VARCHAR(16))"
         )
     )
-    conn.execute(text("DELETE FROM adj_result"))
-    cols = ("line_id", "allowed", "copay", "insurer", "deducted", "reasons", "outcome")
-    rows = list(zip(*(decided[c].to_pylist() for c in cols), strict=True))
-    bulk.load(conn, "adj_result", cols, rows)
+    conn.execute(
+        text(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS adj_claims (claim_id {key},"
+            " allowed BIGINT, copay BIGINT, insurer BIGINT, deducted BIGINT)"
+        )
+    )
+    clear = (
+        ["TRUNCATE adj_result, adj_claims"]
+        if pg
+        else ["DELETE FROM adj_result", "DELETE FROM adj_claims"]
+    )
+    for statement in clear:
+        conn.execute(text(statement))
+    cols = ("line_id", *_AMOUNTS, "reasons", "outcome")
+    bulk.load_arrow(conn, "adj_result", decided.select(list(cols)))
+    bulk.load_arrow(conn, "adj_claims", totals)
+    if pg:
+        conn.execute(text("ANALYZE adj_result"))
+        conn.execute(text("ANALYZE adj_claims"))
     conn.execute(
         text(
             "UPDATE claim_lines SET allowed_rials = r.allowed, copay_rials = r.copay,"
@@ -361,18 +401,13 @@ def _write_back(session: Session, decided: pa.Table) -> None:
             " outcome = r.outcome FROM adj_result r WHERE claim_lines.id = r.line_id"
         )
     )
-    now = utcnow()
     conn.execute(
         text(
             "UPDATE claims SET allowed_rials = t.allowed, copay_rials = t.copay,"
             " insurer_rials = t.insurer, deducted_rials = t.deducted, status = :adjudicated,"
-            " adjudicated_at = :now"
-            " FROM (SELECT l.claim_id, SUM(l.allowed_rials) AS allowed,"
-            "       SUM(l.copay_rials) AS copay, SUM(l.insurer_rials) AS insurer,"
-            "       SUM(l.deducted_rials) AS deducted"
-            "       FROM claim_lines l JOIN adj_result r ON r.line_id = l.id GROUP BY l.claim_id) t"
-            " WHERE claims.id = t.claim_id"
+            " adjudicated_at = :now FROM adj_claims t WHERE claims.id = t.claim_id"
         ),
-        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": now},
+        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": utcnow()},
     )
-    conn.execute(text("DELETE FROM adj_result"))
+    for statement in clear:
+        conn.execute(text(statement))

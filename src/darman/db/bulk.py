@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, text
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+from sqlalchemy import Connection, Select, text
 
 CHUNK = 50_000
 
@@ -58,3 +62,96 @@ def reset_sequences(conn: Connection, tables: Sequence[str]) -> None:
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
         )
+
+
+def read_arrow(conn: Connection, query: Select[Any], schema: pa.Schema) -> pa.Table:
+    """The rows of ``query`` as an Arrow table of ``schema`` (columns by position), read on the
+    caller's connection and transaction, so it sees the caller's uncommitted writes (flush the
+    session first). PostgreSQL streams ``COPY (SELECT ...) TO STDOUT`` as CSV into Arrow's
+    CSV reader; SQLite fetches plain tuples from the driver's cursor, and dates (stored as ISO
+    text) and booleans (0/1) are converted by Arrow, not per value in Python.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        return _pg_read(raw, sql, schema)
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql)
+    columns: list[list[object]] = [[] for _ in schema]
+    while rows := cursor.fetchmany(CHUNK):
+        for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+            column.extend(values)
+    cursor.close()
+    return pa.table(
+        [_sqlite_array(values, field.type) for values, field in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def _sqlite_array(values: list[object], kind: pa.DataType) -> pa.Array:
+    if pa.types.is_date(kind):
+        return pa.array(values, pa.string()).cast(kind)
+    if pa.types.is_boolean(kind):
+        return pa.array(values, pa.int64()).cast(kind)
+    return pa.array(values, kind)
+
+
+def _pg_read(raw: object, sql: str, schema: pa.Schema) -> pa.Table:
+    cursor = raw.cursor()  # type: ignore[attr-defined]
+    chunks: list[bytes] = []
+    with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        for data in copy:
+            chunks.append(bytes(data))
+    cursor.close()
+    data = b"".join(chunks)
+    if not data:
+        return schema.empty_table()
+    encoding = raw.info.encoding  # type: ignore[attr-defined]
+    if encoding.replace("-", "").lower() != "utf8":
+        data = data.decode(encoding).encode()
+    return pa_csv.read_csv(
+        pa.py_buffer(data),
+        read_options=pa_csv.ReadOptions(column_names=schema.names),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=schema,
+            # COPY writes NULL unquoted and an empty string as "": keep them apart
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+
+
+def load_arrow(conn: Connection, table: str, data: pa.Table) -> int:
+    """Insert an Arrow table into ``table`` (same column names) in the caller's transaction:
+    COPY of Arrow-written CSV on PostgreSQL, executemany on SQLite."""
+    if data.num_rows == 0:
+        return 0
+    cols = ", ".join(data.column_names)
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            for start in range(0, data.num_rows, CHUNK * 4):
+                out = io.BytesIO()
+                pa_csv.write_csv(
+                    data.slice(start, CHUNK * 4),
+                    out,
+                    pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+                )
+                copy.write(out.getvalue())
+        cursor.close()
+        return data.num_rows
+    columns = []
+    for column in data.columns:
+        if pa.types.is_date(column.type):
+            column = column.cast(pa.string())
+        columns.append(column.to_pylist())
+    marks = ", ".join("?" for _ in data.column_names)
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", zip(*columns, strict=True))
+    cursor.close()
+    return data.num_rows
