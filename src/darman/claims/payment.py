@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -24,7 +24,6 @@ from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
-from darman.db import bulk
 from darman.db.base import utcnow
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
@@ -101,38 +100,69 @@ def _start(
     return run, False
 
 
-Candidate = tuple[int, int, int, int, int]  # claim id, facility id, asked, insurer, advance
+# The most a run can pay: sums are BIGINT in the database (SQLite refuses anything larger).
+_MAX_BUDGET = 2**63 - 1
+_POSITIVE_DUE = "CASE WHEN due > 0 THEN due ELSE 0 END"
 
 
-def _candidates(
-    session: Session, *, statuses: tuple[str, ...], province_id: int | None, extra: object = None
-) -> list[Candidate]:
-    """Payable claims of contracted centres, oldest first."""
-    query = (
-        select(
-            Claim.id, Claim.facility_id, Claim.asked_rials, Claim.insurer_rials, Claim.advance_rials
+def _choose(
+    session: Session,
+    *,
+    due: str,
+    statuses: tuple[str, ...],
+    province_id: int | None,
+    budget: int,
+    where: str = "",
+    params: dict[str, object] | None = None,
+    paid_only: bool = False,
+) -> tuple[int, int]:
+    """Fill the temporary table ``pay_sel`` with the claims this run pays, in the database.
+
+    Payable claims of contracted centres are ranked oldest first (submitted_at, id) and taken
+    while the running sum of what each costs the budget (its amount, never below zero) stays
+    within it: the first claim that does not fit ends the run, so no younger claim jumps the
+    queue. ``due`` is the SQL amount per claim of ``claims c``. With ``paid_only``, claims
+    whose amount is not positive are left out of the run (they still count in the queue).
+    Returns (claims chosen, rials paid).
+    """
+    conn = session.connection()
+    key = "BIGINT" if conn.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
+    conn.execute(
+        text(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS pay_sel (seq {key}, claim_id BIGINT,"
+            " facility_id BIGINT, insurer BIGINT, advance BIGINT, due BIGINT)"
         )
-        .join(Facility, Facility.id == Claim.facility_id)
-        .where(Claim.status.in_(statuses), Facility.ownership == "contracted")
-        .order_by(Claim.submitted_at, Claim.id)
     )
+    conn.execute(text("DELETE FROM pay_sel"))
+    filters = "c.status IN :statuses AND f.ownership = 'contracted'" + where
     if province_id is not None:
-        query = query.where(Claim.province_id == province_id)
-    if extra is not None:
-        query = query.where(extra)  # type: ignore[arg-type]
-    return [(int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in session.execute(query)]
-
-
-def _prefix(rows: list[tuple[Candidate, int]], budget: int) -> list[tuple[Candidate, int]]:
-    """Oldest first until the next claim does not fit: no younger claim jumps the queue."""
-    taken, total = [], 0
-    for row, due in rows:
-        amount = max(due, 0)
-        if total + amount > budget:
-            break
-        taken.append((row, due))
-        total += amount
-    return taken
+        filters += " AND c.province_id = :province"
+    order = "ORDER BY c.submitted_at, c.id"
+    statement = text(
+        "INSERT INTO pay_sel (seq, claim_id, facility_id, insurer, advance, due)"
+        " SELECT seq, claim_id, facility_id, insurer, advance, due FROM ("
+        "  SELECT c.id AS claim_id, c.facility_id AS facility_id, c.insurer_rials AS insurer,"
+        f"  c.advance_rials AS advance, {due} AS due, ROW_NUMBER() OVER ({order}) AS seq,"
+        f"  SUM(CASE WHEN {due} > 0 THEN {due} ELSE 0 END)"
+        f"   OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS spent"
+        f"  FROM claims c JOIN facilities f ON f.id = c.facility_id WHERE {filters}"
+        ") ranked WHERE spent <= :budget" + (" AND due > 0" if paid_only else "")
+    ).bindparams(bindparam("statuses", expanding=True))
+    conn.execute(
+        statement,
+        {
+            "statuses": list(statuses),
+            "province": province_id,
+            "budget": min(budget, _MAX_BUDGET),
+            **(params or {}),
+        },
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE pay_sel"))
+    count, paid = conn.execute(
+        text(f"SELECT COUNT(*), COALESCE(SUM({_POSITIVE_DUE}), 0) FROM pay_sel")
+    ).one()
+    return int(count), int(paid)
 
 
 def pay(
@@ -159,36 +189,45 @@ def pay(
     )
     if repeated:
         return _result(run, repeated=True)
-    candidates = _candidates(
+    count, paid = _choose(
         session,
+        due="c.insurer_rials - c.advance_rials",
         statuses=(ClaimStatus.APPROVED.value,),
         province_id=province_id,
-        extra=None if submitted_before is None else Claim.submitted_on < submitted_before,
+        budget=budget_rials,
+        where="" if submitted_before is None else " AND c.submitted_on < :before",
+        params={"before": submitted_before},
     )
-    rows = _prefix([(c, c[3] - c[4]) for c in candidates], budget_rials)
-    payments: list[tuple[object, ...]] = []
-    ledger: list[tuple[object, ...]] = []
-    paid: list[tuple[object, ...]] = []
-    for (claim_id, facility_id, _, insurer, advance), due in rows:
-        out = max(due, 0)
-        payments.append((run.id, claim_id, facility_id, FINAL, out))
-        for account, debit, credit in (
-            ("claims_payable", insurer, 0),
-            ("advances", 0, advance),
-            ("bank", 0, out),
-            ("receivable", max(-due, 0), 0),
-        ):
-            if debit or credit:
-                ledger.append((run.id, claim_id, facility_id, account, debit, credit))
-        paid.append((claim_id, advance + out))
-    _mark(
+    conn = session.connection()
+    conn.execute(
+        text(
+            "INSERT INTO payments (run_id, claim_id, facility_id, kind, amount_rials)"
+            f" SELECT :run, claim_id, facility_id, :kind, {_POSITIVE_DUE} FROM pay_sel"
+            " ORDER BY seq"
+        ),
+        {"run": run.id, "kind": FINAL},
+    )
+    # per claim: the payable it settles, the advance it clears, the bank transfer, and
+    # what the provider owes back when the advance was larger than the final amount
+    _ledger(
         session,
-        "UPDATE claims SET status = :status, paid_rials = t.amount, paid_at = :at "
-        "FROM pay_marks t WHERE claims.id = t.claim_id",
-        paid,
+        run.id,
+        [
+            ("claims_payable", "insurer", "0"),
+            ("advances", "0", "advance"),
+            ("bank", "0", _POSITIVE_DUE),
+            ("receivable", "CASE WHEN due < 0 THEN -due ELSE 0 END", "0"),
+        ],
+    )
+    conn.execute(
+        text(
+            "UPDATE claims SET status = :status, paid_at = :at,"
+            " paid_rials = t.advance + CASE WHEN t.due > 0 THEN t.due ELSE 0 END"
+            " FROM pay_sel t WHERE claims.id = t.claim_id"
+        ),
         {"status": ClaimStatus.PAID.value, "at": paid_at or utcnow()},
     )
-    _finish(session, who, run, payments, ledger)
+    _finish(session, who, run, count, paid)
     return _result(run, repeated=False)
 
 
@@ -217,70 +256,57 @@ def pay_advances(
     if repeated:
         return _result(run, repeated=True)
     cutoff = tehran_today() - dt.timedelta(days=min_wait_days)
-    candidates = _candidates(
+    # whole rials, rounded down; split so that asked * share cannot overflow BIGINT
+    share = "CAST(:share AS BIGINT)"
+    count, paid = _choose(
         session,
+        due=f"(c.asked_rials / 100 * {share} + c.asked_rials % 100 * {share} / 100)",
         statuses=tuple(s.value for s in _UNPAID_BEFORE_REVIEW),
         province_id=province_id,
-        extra=(Claim.submitted_on <= cutoff) & (Claim.advance_rials == 0),
+        budget=budget_rials,
+        where=" AND c.submitted_on <= :cutoff AND c.advance_rials = 0",
+        params={"cutoff": cutoff, "share": share_percent},
+        paid_only=True,
     )
-    # whole rials: the advance is rounded down, never up
-    rows = _prefix([(c, c[2] * share_percent // 100) for c in candidates], budget_rials)
-    payments: list[tuple[object, ...]] = []
-    ledger: list[tuple[object, ...]] = []
-    marks: list[tuple[object, ...]] = []
-    for (claim_id, facility_id, _, _, _), amount in rows:
-        if amount <= 0:
-            continue
-        payments.append((run.id, claim_id, facility_id, ADVANCE, amount))
-        ledger.append((run.id, claim_id, facility_id, "advances", amount, 0))
-        ledger.append((run.id, claim_id, facility_id, "bank", 0, amount))
-        marks.append((claim_id, amount))
-    _mark(
-        session,
-        "UPDATE claims SET advance_rials = t.amount FROM pay_marks t WHERE claims.id = t.claim_id",
-        marks,
-        {},
-    )
-    _finish(session, who, run, payments, ledger)
-    return _result(run, repeated=False)
-
-
-PAYMENT_COLUMNS = ("run_id", "claim_id", "facility_id", "kind", "amount_rials")
-LEDGER_COLUMNS = ("run_id", "claim_id", "facility_id", "account", "debit_rials", "credit_rials")
-
-
-def _mark(
-    session: Session, statement: str, rows: list[tuple[object, ...]], params: dict[str, object]
-) -> None:
-    """Apply per-claim amounts in one set-based UPDATE through a temporary table."""
-    if not rows:
-        return
     conn = session.connection()
     conn.execute(
         text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS pay_marks "
-            "(claim_id BIGINT PRIMARY KEY, amount BIGINT)"
-        )
+            "INSERT INTO payments (run_id, claim_id, facility_id, kind, amount_rials)"
+            " SELECT :run, claim_id, facility_id, :kind, due FROM pay_sel ORDER BY seq"
+        ),
+        {"run": run.id, "kind": ADVANCE},
     )
-    conn.execute(text("DELETE FROM pay_marks"))
-    bulk.load(conn, "pay_marks", ("claim_id", "amount"), rows)
-    conn.execute(text(statement), params)
-    conn.execute(text("DELETE FROM pay_marks"))
+    _ledger(session, run.id, [("advances", "due", "0"), ("bank", "0", "due")])
+    conn.execute(
+        text("UPDATE claims SET advance_rials = t.due FROM pay_sel t WHERE claims.id = t.claim_id")
+    )
+    _finish(session, who, run, count, paid)
+    return _result(run, repeated=False)
 
 
-def _finish(
-    session: Session,
-    who: Principal,
-    run: PaymentRun,
-    payments: list[tuple[object, ...]],
-    ledger: list[tuple[object, ...]],
-) -> None:
-    if payments:
-        conn = session.connection()
-        bulk.load(conn, "payments", PAYMENT_COLUMNS, payments)
-        bulk.load(conn, "ledger_entries", LEDGER_COLUMNS, ledger)
-    run.claims_paid = len(payments)
-    run.paid_rials = sum(int(p[4]) for p in payments)  # type: ignore[call-overload]
+def _ledger(session: Session, run_id: int, entries: list[tuple[str, str, str]]) -> None:
+    """One ledger entry per chosen claim and account (debit, credit as SQL over ``pay_sel``),
+    leaving out entries that are zero on both sides; grouped by claim in queue order."""
+    legs = " UNION ALL ".join(
+        f"SELECT seq, claim_id, facility_id, {k} AS leg, '{account}' AS account,"
+        f" {debit} AS debit, {credit} AS credit FROM pay_sel"
+        for k, (account, debit, credit) in enumerate(entries)
+    )
+    session.connection().execute(
+        text(
+            "INSERT INTO ledger_entries"
+            " (run_id, claim_id, facility_id, account, debit_rials, credit_rials)"
+            " SELECT :run, claim_id, facility_id, account, debit, credit"
+            f" FROM ({legs}) legs WHERE debit <> 0 OR credit <> 0 ORDER BY seq, leg"
+        ),
+        {"run": run_id},
+    )
+
+
+def _finish(session: Session, who: Principal, run: PaymentRun, count: int, paid: int) -> None:
+    session.connection().execute(text("DELETE FROM pay_sel"))
+    run.claims_paid = count
+    run.paid_rials = paid
     session.flush()
     session.expire_all()  # claims changed underneath the ORM
     audit.record(
