@@ -6,7 +6,9 @@
 2. end to end adjudication of the pending lines: read from the database, kernel,
    written back; baseline: the kernel alone on the same lines in memory;
 3. a payment run over every approved claim (ledger included); baseline: a bare
-   UPDATE marking the same claims paid, with no ledger.
+   UPDATE marking the same claims paid, with no ledger;
+4. with --pay-claims N, the same payment run over N approved claims of contracted
+   centres loaded straight into the claims table (1,000,000 is the issue's size).
 
     .venv/bin/python bench/claims_pipeline.py [--submit 100000] [--lines 1000000]
 """
@@ -19,15 +21,21 @@ import json
 import time
 import uuid
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute
 from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.orm import Session
 
 from darman.claims import bulk, engine, payment, review
 from darman.claims import service as claims_service
 from darman.claims.models import Claim
 from darman.claims.submission import store_batch
+from darman.db import bulk as db_bulk
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
+from darman.registry.models import Facility, Insured
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
 from darman.synth import claims_seed
@@ -192,6 +200,102 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
         drop(handle)
 
 
+def approved_claims(session: Session, n_claims: int) -> int:
+    """Load ``n_claims`` approved claims of contracted centres straight into the claims table
+    (no lines): a year of submissions, 4 % with an advance already paid (some larger than
+    the final amount, so the run posts receivables too)."""
+    rng = np.random.default_rng(SEED)
+    facilities = session.execute(
+        select(Facility.id, Facility.province_id).where(Facility.ownership == "contracted")
+    ).all()
+    people = session.scalars(select(Insured.national_id).limit(200_000)).all()
+    fac = rng.integers(0, len(facilities), n_claims)
+    province = np.array([p for _, p in facilities])[fac]
+    asked = rng.lognormal(16.5, 1.2, n_claims).astype(np.int64) + 100_000
+    allowed = asked - asked * rng.integers(0, 30, n_claims) // 100
+    copay = (allowed * 30 + 50) // 100
+    insurer = allowed - copay
+    advance = np.where(rng.random(n_claims) < 0.04, asked * 40 // 100, 0)
+    day = np.datetime64("2025-03-21") + rng.integers(0, 365, n_claims).astype("timedelta64[D]")
+    order = np.argsort(day, kind="stable")
+    day, fac, province = day[order], fac[order], province[order]
+    on = pa.array(day.astype("datetime64[D]").astype(str))
+    zone = "+00:00" if session.get_bind().dialect.name == "postgresql" else ""
+    at = pa.compute.binary_join_element_wise(on, pa.scalar(f" 06:30:00.000000{zone}"), "")
+    ids = np.arange(1, n_claims + 1)
+    zeros = np.zeros(n_claims, np.int64)
+    table = pa.table(
+        {
+            "id": ids,
+            "facility_id": np.array([f for f, _ in facilities])[fac],
+            "province_id": province,
+            "document_number": pa.array(ids.astype(str)),
+            "national_id": pa.array(people).take(rng.integers(0, len(people), n_claims)),
+            "nid_valid": np.ones(n_claims, bool),
+            "visit_type": pa.array(["outpatient"] * n_claims),
+            "diagnoses": pa.array([""] * n_claims),
+            "status": pa.array(["approved"] * n_claims),
+            "content_hash": pa.array(ids.astype(str)),
+            "submitted_at": at,
+            "submitted_on": on.cast(pa.date32()) if zone else on,
+            "adjudicated_at": at,
+            "asked_rials": asked,
+            "allowed_rials": allowed,
+            "copay_rials": copay,
+            "insurer_rials": insurer,
+            "deducted_rials": asked - allowed,
+            "review_reason": pa.array([""] * n_claims),
+            "sample_cut_rials": zeros,
+            "advance_rials": advance,
+            "paid_rials": zeros,
+        }
+    )
+    conn = session.connection()
+    db_bulk.load_arrow(conn, "claims", table)
+    db_bulk.reset_sequences(conn, ["claims"])
+    return n_claims
+
+
+def pay_at_scale(backend: str, n_claims: int) -> str:
+    """A payment run over ``n_claims`` approved claims of contracted centres loaded in bulk;
+    baseline: a bare UPDATE marking the same claims paid, in the same run."""
+    eng, factory, handle = seeded(backend, "pay")
+    try:
+        with UnitOfWork(factory) as uow:
+            approved_claims(uow.session, n_claims)
+            uow.commit()
+        t0 = time.perf_counter()
+        with UnitOfWork(factory) as uow:
+            paid = payment.pay(uow.session, SYSTEM, run_key="bench", budget_rials=10**17)
+            uow.commit()
+        pay_s = time.perf_counter() - t0
+        with factory() as s:
+            debit, credit = payment.ledger_balance(s, run_id=paid.run_id)
+            still = s.scalar(select(func.count()).where(Claim.status == "approved")) or 0
+        with UnitOfWork(factory) as uow:  # baseline: the bare status flip on the same claims
+            uow.session.execute(
+                update(Claim).where(Claim.status == "paid").values(status="approved")
+            )
+            uow.commit()
+        with UnitOfWork(factory) as uow:
+            t0 = time.perf_counter()
+            uow.session.execute(
+                update(Claim).where(Claim.status == "approved").values(status="paid")
+            )
+            uow.commit()
+            bare_s = time.perf_counter() - t0
+        balanced = "balances" if debit == credit else "DOES NOT BALANCE"
+        return (
+            f"{backend:<11} pay      {paid.claims_paid:>9,} of {n_claims:,} approved claims of "
+            f"contracted centres in {pay_s:6.1f} s ({paid.claims_paid / pay_s:,.0f} claims/s, "
+            f"{still:,} left unpaid)   bare UPDATE {bare_s:5.1f} s ({n_claims / bare_s:,.0f}/s)"
+            f"   ledger {debit:,} = {credit:,} rials: {balanced}"
+        )
+    finally:
+        eng.dispose()
+        drop(handle)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submit", type=int, default=100_000, help="claims in the NDJSON file")
@@ -199,12 +303,21 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, help="pending lines to adjudicate")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--skip-submit", action="store_true", help="only adjudication and payment")
+    parser.add_argument(
+        "--pay-claims", type=int, default=0, help="also pay N approved claims loaded in bulk"
+    )
+    parser.add_argument("--pay-only", action="store_true", help="only the --pay-claims run")
     args = parser.parse_args()
     for backend in args.backends:
+        if args.pay_only:
+            print(pay_at_scale(backend, args.pay_claims), flush=True)
+            continue
         if not args.skip_submit:
             print(submission(backend, args.submit, args.sample), flush=True)
         for line in adjudicate_and_pay(backend, args.lines):
             print(line, flush=True)
+        if args.pay_claims:
+            print(pay_at_scale(backend, args.pay_claims), flush=True)
 
 
 if __name__ == "__main__":
