@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from darman import __version__
 from darman.audit.api import router as audit_router
 from darman.claims.api import router as claims_router
+from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
@@ -47,6 +48,8 @@ def create_app(
     app.include_router(security_router)
     app.include_router(registry_router)
     app.include_router(audit_router)
+    # before the claims router, whose /{claim_id} would otherwise take /policy
+    app.include_router(claims_policy_router)
     app.include_router(claims_router)
     _mount_optional(app)
 

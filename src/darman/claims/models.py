@@ -169,3 +169,25 @@ class ProgrammeRollout(Base):
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
     programme: Mapped[str] = mapped_column(String(16))  # referral | eprescription
     active_from: Mapped[dt.date] = mapped_column(Date)
+
+
+class PolicyParameter(Base):
+    """A dated adjudication parameter set by headquarters on top of the built-in defaults:
+    a copayment percentage (by visit type and ownership) or the filing deadline in days,
+    for the whole country (province empty) or one province. On any day, a province's entry
+    beats the national one, and among entries for the same thing the latest start wins."""
+
+    __tablename__ = "policy_parameters"
+    __table_args__ = (Index("ix_policy_parameters_parameter", "parameter", "province_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parameter: Mapped[str] = mapped_column(String(32))  # copay_percent | filing_deadline_days
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"), nullable=True)
+    visit_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ownership: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    value: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

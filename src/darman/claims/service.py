@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims import engine, rules
+from darman.claims import engine, policy, rules
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, Dispensing, ProgrammeRollout, Referral
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
@@ -131,7 +131,7 @@ def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
 
 def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
     s, i64, d = pa.string(), pa.int64(), pa.date32()
-    copay, calendar = rules.default_policy()
+    copay, calendar = policy.kernel_tables(session)
     return {
         "facilities": _table(
             session,

@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from darman.cli import audit_cmd, claims_cmd, db_cmd, demo_cmd, registry_cmd, seed_cmd, users_cmd
+from darman.cli import (
+    audit_cmd,
+    claims_cmd,
+    claims_policy_cmd,
+    db_cmd,
+    demo_cmd,
+    registry_cmd,
+    seed_cmd,
+    users_cmd,
+)
 from darman.cli.context import err_console
 from darman.common.errors import DarmanError
 
@@ -18,6 +27,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(claims_cmd.app, name="claims")
+claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

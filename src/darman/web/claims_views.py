@@ -55,12 +55,21 @@ PAYMENT_ERRORS_FA = {
 # Fallback label of the reviewer's code for a rules.REASONS that does not list it.
 EXTRA_REASONS_FA = {"V01": "کسر یا رد در بررسی کارشناس رسیدگی"}
 _ANALYSTS = {Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER}
+POLICY_READERS = (
+    Role.ADMIN,
+    Role.HQ_ANALYST,
+    Role.PROVINCE_MANAGER,
+    Role.CLAIMS_REVIEWER,
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+)
 # A screen is linked for a role only where its service lets that role act.
 _NAV = (
     ("", "اسناد درمانی", "فهرست اسناد، وضعیت و کسورات هر ردیف با دلیل", _ANALYSTS),
     ("/review", "صف رسیدگی", "تأیید، کسر یا رد ردیف‌های اسناد و پایان بررسی", review.REVIEWERS),
     ("/payments", "پرداخت اسناد", "اجرای پرداخت در سقف بودجه و دریافت صورت‌حساب", payment.PAYERS),
     ("/aging", "مطالبات معوق", "مانده‌ی پرداخت‌نشده بر حسب مدت انتظار", _ANALYSTS),
+    ("/policy", "سیاست رسیدگی", "سهم بیمار، مهلت ارسال و استقرار برنامه‌ها", POLICY_READERS),
 )
 _NAV_ALSO = {"": Role.PROVIDER_USER, "/aging": Role.FINANCE_OFFICER}
 

@@ -27,7 +27,7 @@ from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
-from darman.web import claims_views, registry_views
+from darman.web import claims_policy_views, claims_views, registry_views
 from darman.web.rendering import (
     STATIC_DIR,
     PagePrincipal,
@@ -75,6 +75,8 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
+    # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
+    app.include_router(claims_policy_views.router)
     app.include_router(claims_views.router)
 
 

@@ -1,0 +1,339 @@
+"""Adjudication policy as data: dated copayment and filing-deadline parameters by province,
+and the provinces where the referral and e-prescription programmes are in force.
+
+Headquarters sets entries on top of the built-in defaults of ``rules``. On any day a
+province's entry beats the national one, and among entries for the same thing (same
+parameter, province, visit type and ownership) the one starting latest wins, so a new
+rate from 1406/01/01 replaces the old one from that day without editing it. The resolved,
+non-overlapping periods feed the kernel through ``rules.policy_tables``; a rerun over old
+claims still sees the policy of their dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.claims import rules
+from darman.claims.enums import VisitType
+from darman.claims.models import PolicyParameter, ProgrammeRollout
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.db.base import utcnow
+from darman.registry.enums import Ownership
+from darman.registry.models import Province
+from darman.security.enums import Role
+from darman.security.principal import Principal
+
+
+class Parameter(StrEnum):
+    COPAY_PERCENT = "copay_percent"
+    FILING_DEADLINE_DAYS = "filing_deadline_days"
+
+
+class Programme(StrEnum):
+    REFERRAL = "referral"
+    EPRESCRIPTION = "eprescription"
+
+
+PROGRAMME_LABELS_FA = {Programme.REFERRAL: "نظام ارجاع", Programme.EPRESCRIPTION: "نسخه الکترونیک"}
+# Filing deadlines beyond ten years would make the frequency look-back unbounded.
+MAX_DEADLINE_DAYS = 3650
+
+
+# ------------------------------------------------------------------ resolution (pure)
+@dataclass(frozen=True)
+class Dated:
+    """One value of one key over [valid_from, valid_to]; ``rank`` orders entries that start
+    the same day (later set wins; the built-in defaults rank lowest)."""
+
+    key: Any
+    value: int
+    valid_from: dt.date
+    valid_to: dt.date
+    rank: int
+
+
+def resolve(entries: Sequence[Dated]) -> list[Dated]:
+    """Per key, the non-overlapping periods in force: on each day, of the entries covering
+    it, the one with the latest start (then the highest rank) holds. Adjacent days held by
+    the same entry form one period. Keys are kept apart; order is by key, then date."""
+    by_key: dict[Any, list[Dated]] = defaultdict(list)
+    for e in entries:
+        by_key[e.key].append(e)
+    out: list[Dated] = []
+    for key in sorted(by_key, key=repr):
+        group = by_key[key]
+        cuts = sorted({e.valid_from for e in group} | {_next(e.valid_to) for e in group})
+        for start, stop in itertools.pairwise(cuts):
+            covering = [e for e in group if e.valid_from <= start <= e.valid_to]
+            if not covering:
+                continue
+            win = max(covering, key=lambda e: (e.valid_from, e.rank))
+            end = stop - dt.timedelta(days=1)
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and last.key == key
+                and last.rank == win.rank
+                and last.value == win.value
+                and _next(last.valid_to) == start
+            ):
+                out[-1] = Dated(key, win.value, last.valid_from, end, win.rank)
+            else:
+                out.append(Dated(key, win.value, start, end, win.rank))
+    return out
+
+
+def _next(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1) if day < dt.date.max else day
+
+
+# ------------------------------------------------------------------ effective policy
+def _stored(session: Session, parameter: Parameter) -> list[PolicyParameter]:
+    return list(
+        session.scalars(
+            select(PolicyParameter)
+            .where(PolicyParameter.parameter == parameter.value)
+            .order_by(PolicyParameter.id)
+        )
+    )
+
+
+def effective_copay(session: Session) -> list[rules.CopayRate]:
+    """Copayment periods in force, national and per province, defaults included."""
+    dated = [
+        Dated((None, c.visit_type, c.ownership), c.percent, c.valid_from, c.valid_to, -1)
+        for c in rules.DEFAULT_COPAY
+    ]
+    dated += [
+        Dated((p.province_id, p.visit_type, p.ownership), p.value, p.valid_from, p.valid_to, p.id)
+        for p in _stored(session, Parameter.COPAY_PERCENT)
+    ]
+    return [
+        rules.CopayRate(
+            visit_type=d.key[1],
+            ownership=d.key[2],
+            percent=d.value,
+            valid_from=d.valid_from,
+            valid_to=d.valid_to,
+            province_id=d.key[0],
+        )
+        for d in resolve(dated)
+    ]
+
+
+def effective_deadlines(session: Session) -> list[rules.FilingDeadline]:
+    """Filing-deadline periods in force, national and per province, defaults included."""
+    dated = [
+        Dated(d.province_id, d.days, d.valid_from, d.valid_to, -1) for d in rules.DEFAULT_DEADLINES
+    ]
+    dated += [
+        Dated(p.province_id, p.value, p.valid_from, p.valid_to, p.id)
+        for p in _stored(session, Parameter.FILING_DEADLINE_DAYS)
+    ]
+    return [
+        rules.FilingDeadline(
+            province_id=d.key,
+            valid_from=d.valid_from,
+            valid_to=d.valid_to,
+            days=d.value,
+        )
+        for d in resolve(dated)
+    ]
+
+
+def kernel_tables(session: Session) -> tuple[pa.Table, pa.Table]:
+    """The kernel's ``copay_rates`` and ``calendar`` for the policy in force; the built-in
+    defaults alone when headquarters has set nothing."""
+    if session.scalar(select(PolicyParameter.id).limit(1)) is None:
+        return rules.default_policy()
+    return rules.policy_tables(effective_copay(session), effective_deadlines(session))
+
+
+# ------------------------------------------------------------------ setting it
+def _require_headquarters(who: Principal) -> None:
+    # only national admins exist (security.rules), so this is headquarters
+    who.require_role(Role.ADMIN)
+
+
+def _period(valid_from: dt.date, valid_to: dt.date | None) -> dt.date:
+    end = valid_to or rules.FOREVER_TO
+    if not rules.FOREVER_FROM <= valid_from <= rules.FOREVER_TO:
+        raise InvalidInput("valid_from is out of range", [FieldProblem("valid_from", "1900-2100")])
+    if end < valid_from:
+        raise InvalidInput(
+            "the period ends before it starts", [FieldProblem("valid_to", "before valid_from")]
+        )
+    if end > rules.FOREVER_TO:
+        raise InvalidInput("valid_to is out of range", [FieldProblem("valid_to", "1900-2100")])
+    return end
+
+
+def _province(session: Session, province_id: int | None) -> None:
+    if province_id is not None and session.get(Province, province_id) is None:
+        raise InvalidInput(
+            f"no province {province_id}", [FieldProblem("province_code", "unknown province")]
+        )
+
+
+def _save(session: Session, who: Principal, entry: PolicyParameter) -> PolicyParameter:
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="set_policy",
+        entity="policy_parameter",
+        entity_id=entry.id,
+        after=audit.snapshot(entry),
+    )
+    return entry
+
+
+def set_copay(
+    session: Session,
+    who: Principal,
+    *,
+    visit_type: str,
+    ownership: str,
+    percent: int,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    province_id: int | None = None,
+    note: str = "",
+) -> PolicyParameter:
+    """Set the patient's share (whole percent, 0-100) for a visit type at owned or contracted
+    centres from ``valid_from`` (to ``valid_to``, open if omitted), nationally or for one
+    province. National admins only; audited; the caller commits. Raises InvalidInput
+    naming the field, PermissionDenied for other roles."""
+    _require_headquarters(who)
+    problems = []
+    if visit_type not in {v.value for v in VisitType}:
+        problems.append(FieldProblem("visit_type", "outpatient, inpatient or emergency"))
+    if ownership not in {o.value for o in Ownership}:
+        problems.append(FieldProblem("ownership", "owned or contracted"))
+    if isinstance(percent, bool) or not 0 <= percent <= 100:
+        problems.append(FieldProblem("percent", "a whole number from 0 to 100"))
+    if problems:
+        raise InvalidInput("invalid copayment rate", problems)
+    end = _period(valid_from, valid_to)
+    _province(session, province_id)
+    return _save(
+        session,
+        who,
+        PolicyParameter(
+            parameter=Parameter.COPAY_PERCENT.value,
+            province_id=province_id,
+            visit_type=visit_type,
+            ownership=ownership,
+            value=percent,
+            valid_from=valid_from,
+            valid_to=end,
+            note=note,
+            created_by=who.username,
+            created_at=utcnow(),
+        ),
+    )
+
+
+def set_filing_deadline(
+    session: Session,
+    who: Principal,
+    *,
+    days: int,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    province_id: int | None = None,
+    note: str = "",
+) -> PolicyParameter:
+    """Set how many days after the service a document may still be filed, for documents
+    submitted from ``valid_from`` on, nationally or for one province. National admins only;
+    audited; the caller commits."""
+    _require_headquarters(who)
+    if isinstance(days, bool) or not 1 <= days <= MAX_DEADLINE_DAYS:
+        raise InvalidInput(
+            "invalid filing deadline", [FieldProblem("days", f"1 to {MAX_DEADLINE_DAYS}")]
+        )
+    end = _period(valid_from, valid_to)
+    _province(session, province_id)
+    return _save(
+        session,
+        who,
+        PolicyParameter(
+            parameter=Parameter.FILING_DEADLINE_DAYS.value,
+            province_id=province_id,
+            visit_type=None,
+            ownership=None,
+            value=days,
+            valid_from=valid_from,
+            valid_to=end,
+            note=note,
+            created_by=who.username,
+            created_at=utcnow(),
+        ),
+    )
+
+
+def list_parameters(session: Session) -> list[PolicyParameter]:
+    """Every entry headquarters has set, oldest first (the defaults are not entries)."""
+    return list(session.scalars(select(PolicyParameter).order_by(PolicyParameter.id)))
+
+
+# ------------------------------------------------------------------ programme rollouts
+def list_rollouts(session: Session) -> list[ProgrammeRollout]:
+    return list(
+        session.scalars(
+            select(ProgrammeRollout).order_by(
+                ProgrammeRollout.programme, ProgrammeRollout.province_id
+            )
+        )
+    )
+
+
+def set_rollout(
+    session: Session, who: Principal, *, province_id: int, programme: str, active_from: dt.date
+) -> ProgrammeRollout:
+    """From ``active_from`` the programme's claim rule applies in the province (referral:
+    specialist visits need a valid referral; e-prescription: drug lines need a dispensed
+    prescription). Setting it again moves the date. National admins only; audited."""
+    _require_headquarters(who)
+    if programme not in {p.value for p in Programme}:
+        raise InvalidInput(
+            "unknown programme", [FieldProblem("programme", "referral or eprescription")]
+        )
+    _period(active_from, None)
+    _province(session, province_id)
+    row = session.scalar(
+        select(ProgrammeRollout).where(
+            ProgrammeRollout.province_id == province_id, ProgrammeRollout.programme == programme
+        )
+    )
+    before = audit.snapshot(row) if row is not None else None
+    if row is None:
+        row = ProgrammeRollout(
+            province_id=province_id, programme=programme, active_from=active_from
+        )
+        session.add(row)
+    else:
+        row.active_from = active_from
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="set_rollout",
+        entity="programme_rollout",
+        entity_id=row.id,
+        before=before,
+        after=audit.snapshot(row),
+    )
+    return row

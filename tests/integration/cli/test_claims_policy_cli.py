@@ -1,0 +1,95 @@
+"""`darman claims policy`: set a dated parameter from the shell and read it back as a table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from darman.claims.models import PolicyParameter
+from darman.cli import context
+from darman.cli.main import app
+from darman.common.errors import InvalidInput
+from darman.db.uow import UnitOfWork
+from darman.settings import get_settings
+
+
+@pytest.fixture
+def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+
+
+def test_a_province_copay_and_deadline_set_from_the_shell_show_in_jalali(
+    cli: CliRunner, session_factory
+) -> None:
+    wide = {"COLUMNS": "200"}
+    copay = cli.invoke(
+        app,
+        [
+            "claims",
+            "policy",
+            "copay",
+            "--visit-type",
+            "outpatient",
+            "--ownership",
+            "contracted",
+            "--percent",
+            "25",
+            "--from",
+            "۱۴۰۵/۰۱/۰۱",
+            "--province",
+            "19",
+            "--note",
+            "circular 12",
+        ],
+        env=wide,
+    )
+    assert copay.exit_code == 0, copay.output
+    deadline = cli.invoke(
+        app, ["claims", "policy", "deadline", "--days", "90", "--from", "1405/07/01"], env=wide
+    )
+    assert deadline.exit_code == 0, deadline.output
+    rollout = cli.invoke(
+        app,
+        [
+            "claims",
+            "policy",
+            "rollout",
+            "--programme",
+            "referral",
+            "--province",
+            "19",
+            "--from",
+            "1405/01/01",
+        ],
+        env=wide,
+    )
+    assert rollout.exit_code == 0, rollout.output
+    shown = cli.invoke(app, ["claims", "policy", "show"], env=wide)
+    assert shown.exit_code == 0, shown.output
+    rows = [line for line in shown.output.splitlines() if " 25 " in line]
+    assert len(rows) == 1 and "۱۴۰۵/۰۱/۰۱" in rows[0] and "outpatient" in rows[0]
+    assert any(" 90 " in line and "۱۴۰۵/۰۷/۰۱" in line for line in shown.output.splitlines())
+    assert "نظام ارجاع" in shown.output
+    with UnitOfWork(session_factory) as uow:
+        stored = uow.session.scalars(select(PolicyParameter).order_by(PolicyParameter.id)).all()
+        assert [(p.parameter, p.value, p.note) for p in stored] == [
+            ("copay_percent", 25, "circular 12"),
+            ("filing_deadline_days", 90, ""),
+        ]
+
+
+def test_a_bad_date_on_the_command_line_names_the_option(cli: CliRunner) -> None:
+    result = cli.invoke(
+        app, ["claims", "policy", "deadline", "--days", "90", "--from", "1405/14/01"]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, InvalidInput)
+    assert result.exception.problems[0].field == "--from"
