@@ -19,6 +19,9 @@ def create(
     province_id: int | None = typer.Option(None, help="for a province scope"),
     facility_id: int | None = typer.Option(None, help="for a facility scope"),
     full_name: str = "",
+    practitioner: str | None = typer.Option(
+        None, help="a physician's council number: links the user to that practitioner"
+    ),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a user with a role and a scope."""
@@ -33,6 +36,7 @@ def create(
             province_id=province_id,
             facility_id=facility_id,
             full_name=full_name,
+            practitioner_council_number=practitioner,
         )
         uow.commit()
         console.print(f"created [bold]{user.username}[/] ({ROLE_LABELS_FA[role]}, {scope.value})")

@@ -138,6 +138,8 @@ class Drug(Base):
     covered: Mapped[bool] = mapped_column(Boolean, default=True)
     max_quantity: Mapped[int] = mapped_column(Integer)
     specialist_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # longest days of supply one prescription may cover (null: the e-prescription default)
+    max_days_supply: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # reference price per unit in rials; a claim asking more has the excess deducted
     price_rials: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 

@@ -240,6 +240,9 @@ class DrugCreate(Strict):
     max_quantity: Count
     specialist_only: bool = False
     price_rials: Rials | None = None
+    max_days_supply: Annotated[int, BeforeValidator(int_from_text), Field(ge=1, le=365)] | None = (
+        None
+    )
 
 
 class DrugRead(DrugCreate):

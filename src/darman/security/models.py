@@ -19,6 +19,10 @@ class User(Base):
     scope_level: Mapped[str] = mapped_column(String(16))
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"), nullable=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
+    # a physician user's own practitioner record: what they prescribe is theirs
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioners.id"), nullable=True
+    )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -16,6 +16,8 @@ class Principal:
     scope_level: ScopeLevel
     province_id: int | None = None
     facility_id: int | None = None
+    # set for a physician linked to their practitioner record (council number)
+    practitioner_id: int | None = None
 
     @property
     def is_national(self) -> bool:

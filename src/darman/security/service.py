@@ -20,7 +20,7 @@ from darman.common.errors import (
     NotFound,
 )
 from darman.db.base import utcnow
-from darman.registry.models import Facility, Province
+from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
@@ -40,6 +40,7 @@ def principal_of(user: User) -> Principal:
         scope_level=ScopeLevel(user.scope_level),
         province_id=user.province_id,
         facility_id=user.facility_id,
+        practitioner_id=user.practitioner_id,
     )
 
 
@@ -54,12 +55,15 @@ def create_user(
     province_id: int | None = None,
     facility_id: int | None = None,
     full_name: str = "",
+    practitioner_council_number: str | None = None,
 ) -> User:
     """Create a user whose scope is national, one province or one facility.
 
     A province scope needs ``province_id``; a facility scope needs ``facility_id``
-    and takes its province from the facility. Raises InvalidInput for a short
-    password or inconsistent scope, Conflict for a taken username.
+    and takes its province from the facility. A physician may be linked to their
+    practitioner record by council number (what they prescribe is then theirs); the
+    practitioner must work at the user's facility. Raises InvalidInput for a short
+    password, inconsistent scope or a bad practitioner link, Conflict for a taken username.
     """
     problems: list[FieldProblem] = []
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -89,6 +93,11 @@ def create_user(
             )
         else:
             province_id = facility.province_id
+    practitioner_id = None
+    if practitioner_council_number is not None:
+        practitioner_id = _practitioner_link(
+            session, problems, role, facility_id, practitioner_council_number
+        )
     if problems:
         raise InvalidInput("the user cannot be created", problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -101,6 +110,7 @@ def create_user(
         scope_level=scope_level.value,
         province_id=province_id,
         facility_id=facility_id,
+        practitioner_id=practitioner_id,
         is_active=True,
         failed_logins=0,
     )
@@ -115,6 +125,38 @@ def create_user(
         after=audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE),
     )
     return user
+
+
+def _practitioner_link(
+    session: Session,
+    problems: list[FieldProblem],
+    role: Role,
+    facility_id: int | None,
+    council_number: str,
+) -> int | None:
+    """The practitioner id a physician user is linked to, or None with the problem noted."""
+    field = "practitioner_council_number"
+    if role is not Role.PHYSICIAN:
+        problems.append(FieldProblem(field, "only a physician is linked to a practitioner"))
+        return None
+    practitioner_id = session.scalar(
+        select(Practitioner.id).where(Practitioner.council_number == council_number.strip())
+    )
+    if practitioner_id is None:
+        problems.append(
+            FieldProblem(field, f"no practitioner with council number {council_number}")
+        )
+        return None
+    works_here = session.scalar(
+        select(PractitionerFacility.id).where(
+            PractitionerFacility.practitioner_id == practitioner_id,
+            PractitionerFacility.facility_id == facility_id,
+        )
+    )
+    if facility_id is not None and works_here is None:
+        problems.append(FieldProblem(field, "the practitioner does not work at this facility"))
+        return None
+    return int(practitioner_id)
 
 
 def get_user(session: Session, *, username: str) -> User:

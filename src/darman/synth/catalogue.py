@@ -92,6 +92,19 @@ DRUGS: tuple[tuple[str, str, str, str, bool, int, bool], ...] = (
 # most K units of on one claim.
 FREQUENCY_DAYS = {"200103": 90, "300106": 180, "300107": 365, "300108": 180, "600103": 365}
 MAX_PER_CLAIM = {"700101": 10, "700102": 10, "700103": 10, "400107": 13, "500101": 30}
+# Longest days of supply one prescription may cover: a course for acute drugs (two weeks
+# for antibiotics), three months for chronic ones (diabetes, blood pressure, lipids,
+# anticoagulation, thyroid, psychiatric, glaucoma, kidney and immune disease).
+CHRONIC_DRUGS = frozenset(
+    {
+        "10007", "10008", "10009", "10010", "10011", "10012", "10013", "10014", "10015",
+        "10016", "10017", "10018", "10021", "10022", "10023", "10027", "10028", "10030",
+    }
+)  # fmt: skip
+ANTIBIOTICS = frozenset({"10001", "10002", "10003", "10004"})
+DRUG_MAX_DAYS = {
+    code: 90 if code in CHRONIC_DRUGS else 14 if code in ANTIBIOTICS else 30 for code, *_ in DRUGS
+}
 # Reference price per unit (rials, 1404) of each drug, from its generic code.
 DRUG_PRICES = {code: 40_000 + (int(code) % 97) * 9_000 for code, *_ in DRUGS}
 

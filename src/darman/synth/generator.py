@@ -459,7 +459,10 @@ def catalogue_tables() -> list[TableRows]:
         )
         for i, (code, name, cat, lvl, sex, lo, hi, _) in enumerate(catalogue.SERVICES, start=1)
     ]
-    drugs = [(i, *d, catalogue.DRUG_PRICES[d[0]]) for i, d in enumerate(catalogue.DRUGS, start=1)]
+    drugs = [
+        (i, *d, catalogue.DRUG_PRICES[d[0]], catalogue.DRUG_MAX_DAYS[d[0]])
+        for i, d in enumerate(catalogue.DRUGS, start=1)
+    ]
     tariffs: list[tuple[object, ...]] = []
     for sid, (_, _, _, min_level, _, _, _, base) in enumerate(catalogue.SERVICES, start=1):
         for year in catalogue.TARIFF_YEARS:
@@ -504,6 +507,7 @@ def catalogue_tables() -> list[TableRows]:
                 "max_quantity",
                 "specialist_only",
                 "price_rials",
+                "max_days_supply",
             ),
             drugs,
         ),

@@ -1,0 +1,1 @@
+"""E-prescription: issue with formulary and safety checks, dispensing, savings."""
