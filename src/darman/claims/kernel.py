@@ -67,18 +67,22 @@ class KernelInputs:
     rollouts: ir.Table
 
 
-def _previous_same_service(lines: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
-    """For lines of frequency-limited services: the date of the same person's previous
-    line of that service (earlier accepted lines first, then this batch in date and
-    line order)."""
-    limited = services.filter(services.frequency_days.notnull()).select(l_code="code")
+def _too_soon_lines(lines: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
+    """line_id of lines of frequency-limited services that come sooner than the service's
+    limit after the same person's previous line of it (earlier accepted lines first, then
+    this batch in date and line order). Only those lines are returned, so the join back
+    builds a small table."""
+    limited = services.filter(services.frequency_days.notnull()).select(
+        l_code="code", l_days="frequency_days"
+    )
     batch = lines.join(limited, lines.code == limited.l_code).select(
-        "national_id", "code", "service_date", line_id=_.line_id, src=ibis.literal(1)
+        "national_id", "code", "service_date", "l_days", line_id=_.line_id, src=ibis.literal(1)
     )
     past = history.join(limited, history.code == limited.l_code).select(
         "national_id",
         "code",
         "service_date",
+        "l_days",
         line_id=ibis.literal(-1, type="int64"),
         src=ibis.literal(0),
     )
@@ -87,7 +91,11 @@ def _previous_same_service(lines: ir.Table, services: ir.Table, history: ir.Tabl
         group_by=["national_id", "code"], order_by=["service_date", "src", "line_id"]
     )
     marked = both.mutate(prev_date=both.service_date.lag().over(by_code))
-    return marked.filter(marked.src == 1).select("line_id", "prev_date")
+    return marked.filter(
+        (marked.src == 1)
+        & marked.prev_date.notnull()
+        & (marked.service_date.delta(marked.prev_date, unit="day") < marked.l_days)
+    ).select(q_line="line_id")
 
 
 def _programme_starts(rollouts: ir.Table) -> ir.Table:
@@ -105,9 +113,10 @@ def _programme_starts(rollouts: ir.Table) -> ir.Table:
     )
 
 
-def _dispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
-    """line_id of drug lines covered by what was dispensed on the claim's prescription to the
-    same person: lines of one drug use the dispensed quantity up in line order."""
+def _undispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
+    """line_id of drug lines not covered by what was dispensed on the claim's prescription
+    to the same person: lines of one drug use the dispensed quantity up in line order.
+    Only the uncovered lines are returned, so the join back builds a small table."""
     disp = (
         dispensings.group_by(["prescription_ref", "national_id", "code"])
         .aggregate(g_qty=_.quantity.sum())
@@ -117,17 +126,19 @@ def _dispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
     so_far = ibis.cumulative_window(
         group_by=[drug.prescription_ref, drug.national_id, drug.code], order_by=drug.line_id
     )
-    drug = drug.mutate(used=drug.quantity.sum().over(so_far))
-    hit = drug.join(
+    drug = drug.select(
+        "line_id", "prescription_ref", "national_id", "code", used=drug.quantity.sum().over(so_far)
+    )
+    looked_up = drug.left_join(
         disp,
         [
             drug.prescription_ref == disp.g_ref,
             drug.national_id == disp.g_nid,
             drug.code == disp.g_code,
-            disp.g_qty >= drug.used,
         ],
     )
-    return hit.select(g_line="line_id", dispensed=ibis.literal(True))
+    short = looked_up.filter(looked_up.g_qty.isnull() | (looked_up.g_qty < looked_up.used))
+    return short.select(u_line="line_id")
 
 
 def _repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
@@ -229,7 +240,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             periods.c_to >= x.service_date,
         ],
     )
-    freq = _previous_same_service(lines, t.services, t.history).rename(q_line="line_id")
+    freq = _too_soon_lines(lines, t.services, t.history)
     x = x.left_join(freq, x.line_id == freq.q_line)
     first = _repeated_keys(lines, t.history).rename(
         k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
@@ -250,8 +261,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         f_ref="ref_number", f_nid="national_id", f_from="issued_on", f_to="valid_until"
     )
     x = x.left_join(refs, x.referral_ref == refs.f_ref)
-    disp = _dispensed_lines(lines, t.dispensings)
-    x = x.left_join(disp, x.line_id == disp.g_line)
+    short = _undispensed_lines(lines, t.dispensings)
+    x = x.left_join(short, x.line_id == short.u_line)
     # Copayment: a rate for the line's province in force on the service date wins over
     # the national one. policy_tables leaves no overlapping periods for one key, so each
     # join matches at most one rate.
@@ -317,13 +328,15 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         & x.i_nid.notnull()
         & (
             (x.sex_limit.notnull() & (x.sex_limit != x.i_sex))
-            | (x.min_age.notnull() & (age < x.min_age))
-            | (x.max_age.notnull() & (age > x.max_age))
+            # the age is worked out only for the few services with an age limit
+            | ibis.ifelse(
+                x.min_age.notnull() | x.max_age.notnull(),
+                (x.min_age.notnull() & (age < x.min_age))
+                | (x.max_age.notnull() & (age > x.max_age)),
+                False,
+            )
         ),
-        "R07": is_service
-        & x.frequency_days.notnull()
-        & x.prev_date.notnull()
-        & (x.service_date.delta(x.prev_date, unit="day") < x.frequency_days),
+        "R07": is_service & x.q_line.notnull(),
         "R08": x.first_line.notnull() & (x.first_line != x.line_id),
         "R09": (x.service_date > x.submitted_date)
         | (
@@ -338,7 +351,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             (x.f_nid == x.national_id) & (x.f_from <= x.service_date) & (x.f_to >= x.service_date),
             False,
         ),
-        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.dispensed.isnull(),
+        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.u_line.notnull(),
         "R12": is_drug & known_code & ~x.d_covered,
     }
     # Stage 1: every fact the amounts need, as plain columns. Each later stage reads
