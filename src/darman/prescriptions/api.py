@@ -1,0 +1,100 @@
+"""REST endpoints of the e-prescription: issue, read within scope, look up, dispense, savings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.validators import NationalId
+from darman.prescriptions import rules, service
+from darman.prescriptions.enums import PrescriptionStatus
+from darman.prescriptions.exceptions import PrescriptionRefused
+from darman.prescriptions.schemas import (
+    DispenseIn,
+    DispenseResult,
+    LookupIn,
+    PrescriptionIn,
+    PrescriptionRead,
+    SavingsReport,
+)
+from darman.security.deps import PrincipalDep, UowDep
+
+router = APIRouter(prefix="/api/v1/prescriptions", tags=["prescriptions"])
+PrescriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post("", response_model=PrescriptionRead, status_code=201)
+def issue(body: PrescriptionIn, who: PrincipalDep, uow: UowDep) -> PrescriptionRead:
+    """Issue a prescription (physician linked to a practitioner). A refusal answers 422
+    with every problem per line (`lines.N.code`, its Persian reason and code); the
+    refused attempt is kept for the savings report."""
+    try:
+        read = service.issue(uow.session, who, data=body)
+    except PrescriptionRefused:
+        uow.commit()  # the refused prescription and its findings are what the checks saved
+        raise
+    uow.commit()
+    return read
+
+
+@router.get("", response_model=Page[PrescriptionRead])
+def list_prescriptions(
+    who: PrincipalDep,
+    uow: UowDep,
+    national_id: Annotated[NationalId | None, Query()] = None,
+    status: PrescriptionStatus | None = None,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    size: int = Query(50, ge=1, le=500),
+) -> Page[PrescriptionRead]:
+    """A physician's own prescriptions, or those in a staff member's scope; refused to
+    pharmacies, laboratories and imaging centres."""
+    return service.list_prescriptions(
+        uow.session,
+        who,
+        page=PageParams(page=page, size=size),
+        national_id=national_id,
+        status=status,
+    )
+
+
+@router.get("/reasons")
+def reasons(who: PrincipalDep) -> list[dict[str, Any]]:
+    """Every check's code with its Persian and English label and whether it blocks."""
+    return [vars(r) for r in rules.REASONS]
+
+
+@router.get("/savings", response_model=SavingsReport)
+def savings(
+    who: PrincipalDep,
+    uow: UowDep,
+    year: int | None = Query(None, ge=1390, le=1500, description="Jalali year of issue"),
+    province_code: str | None = Query(None, min_length=2, max_length=2),
+) -> SavingsReport:
+    """What the checks prevented (rials at reference price) and the dispensing rate, by
+    Jalali month and province."""
+    return service.savings_report(uow.session, who, year=year, province_code=province_code)
+
+
+@router.post("/lookup", response_model=PrescriptionRead)
+def lookup(body: LookupIn, who: PrincipalDep, uow: UowDep) -> PrescriptionRead:
+    """The prescription to dispense, by tracking code and the patient's national ID (POST so
+    the national ID stays out of URLs and logs). 404 for a foreign code, 410 once expired."""
+    return service.lookup(
+        uow.session, who, tracking_code=body.tracking_code, national_id=body.national_id
+    )
+
+
+@router.post("/dispense", response_model=DispenseResult)
+def dispense(body: DispenseIn, who: PrincipalDep, uow: UowDep) -> DispenseResult:
+    """Dispense part or all of some lines; a retry with the same `request_key` answers the
+    first result and dispenses nothing again; 409 when the units were taken meanwhile."""
+    result = service.dispense(uow.session, who, data=body)
+    uow.commit()
+    return result
+
+
+@router.get("/{prescription_id}", response_model=PrescriptionRead)
+def get(prescription_id: PrescriptionId, who: PrincipalDep, uow: UowDep) -> PrescriptionRead:
+    return service.get(uow.session, who, prescription_id=prescription_id)

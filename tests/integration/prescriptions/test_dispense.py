@@ -1,0 +1,273 @@
+"""Dispensing: partial, never more than prescribed, expiry, foreign codes, idempotent
+retries, the race between two pharmacies, and the rows the claims rule R11 reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from darman.claims.models import Dispensing
+from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from darman.db.uow import UnitOfWork
+from darman.prescriptions import rules, service
+from darman.prescriptions.exceptions import PrescriptionExpired
+from darman.prescriptions.models import PrescriptionDispensing
+from darman.prescriptions.schemas import DispenseIn
+from tests.integration.prescriptions.world import DAY, World, drug, order, rx
+
+
+def issued(session, world: World, *lines, who: str = "doc") -> str:
+    read = service.issue(session, world.who[who], data=rx(world.nid, *lines), on=DAY)
+    assert read.tracking_code
+    return read.tracking_code
+
+
+def ask(code: str, nid: str, key: str, *lines: tuple[int, int]) -> DispenseIn:
+    return DispenseIn(
+        tracking_code=code,
+        national_id=nid,
+        request_key=key,
+        lines=[{"line_no": n, "quantity": q} for n, q in lines],
+    )
+
+
+def test_a_line_can_be_dispensed_in_parts_up_to_what_was_prescribed(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    first = service.dispense(
+        session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 12)), on=DAY
+    )
+    assert (first.lines[0].dispensed_total, first.lines[0].remaining) == (12, 8)
+    second = service.dispense(
+        session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 8)), on=DAY
+    )
+    assert second.lines[0].remaining == 0
+    looked = service.lookup(
+        session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
+    )
+    assert looked.lines[0].dispensed == 20
+
+
+def test_more_than_what_is_left_is_refused_with_the_line_at_fault(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    service.dispense(
+        session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 15)), on=DAY
+    )
+    with pytest.raises(InvalidInput) as caught:
+        service.dispense(
+            session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 6)), on=DAY
+        )
+    assert caught.value.problems[0].field == "lines.0.quantity"
+    assert "5" in caught.value.problems[0].reason
+
+
+def test_a_request_is_all_or_nothing(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7), drug("10011", 30, 30))
+    with pytest.raises(InvalidInput):
+        service.dispense(
+            session,
+            world.who["pharm_a"],
+            data=ask(code, world.nid, "req-0001", (1, 5), (2, 31)),
+            on=DAY,
+        )
+    looked = service.lookup(
+        session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
+    )
+    assert [li.dispensed for li in looked.lines] == [0, 0]
+
+
+def test_a_retry_with_the_same_request_key_dispenses_nothing_again(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    body = ask(code, world.nid, "req-retry-1", (1, 10))
+    first = service.dispense(session, world.who["pharm_a"], data=body, on=DAY)
+    again = service.dispense(session, world.who["pharm_a"], data=body, on=DAY)
+    assert not first.replayed and again.replayed
+    assert again.lines[0].dispensed_total == 10
+    assert session.scalar(select(func.count()).select_from(Dispensing)) == 1
+    assert session.scalar(select(func.count()).select_from(PrescriptionDispensing)) == 1
+
+
+def test_dispensing_writes_the_row_the_claims_rules_match_and_an_audit_entry(
+    session, world
+) -> None:
+    code = issued(session, world, drug("10005", 20, 7), order("200101"))
+    service.dispense(
+        session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 20)), on=DAY
+    )
+    row = session.scalar(select(Dispensing))
+    assert (row.prescription_ref, row.national_id, row.drug_code, row.quantity, row.dispensed_on) == (
+        code, world.nid, "10005", 20, DAY,
+    )  # fmt: skip
+    from darman.audit.models import AuditEntry
+
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "dispense")) is not None
+
+
+def test_a_pharmacy_dispenses_drugs_and_a_laboratory_lab_orders(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7), order("200101"))
+    with pytest.raises(InvalidInput) as caught:
+        service.dispense(
+            session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (2, 1)), on=DAY
+        )
+    assert caught.value.problems[0].field == "lines.0.line_no"
+    done = service.dispense(
+        session, world.who["lab"], data=ask(code, world.nid, "req-lab-1", (2, 1)), on=DAY
+    )
+    assert done.lines[0].remaining == 0
+    # an order is not a drug: nothing for the drug rule of claims
+    assert session.scalar(select(func.count()).select_from(Dispensing)) == 0
+
+
+def test_an_expired_prescription_is_refused_with_a_clear_error(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    last_day = DAY + dt.timedelta(days=rules.DEFAULT_VALID_DAYS)
+    service.lookup(
+        session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=last_day
+    )
+    with pytest.raises(PrescriptionExpired) as caught:
+        service.dispense(
+            session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 1)),
+            on=last_day + dt.timedelta(days=1),
+        )  # fmt: skip
+    assert caught.value.status == 410
+    assert "expired" in caught.value.detail
+    assert "به پایان رسیده" in caught.value.problems[0].reason
+
+
+def test_a_tracking_code_with_another_persons_national_id_is_not_found(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    with pytest.raises(NotFound) as caught:
+        service.lookup(
+            session, world.who["pharm_a"], tracking_code=code, national_id=world.other_nid, on=DAY
+        )
+    assert caught.value.problems[0].field == "tracking_code"
+
+
+def test_a_mistyped_tracking_code_is_refused_by_its_check_character(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    typo = code[:-1] + ("2" if code[-1] != "2" else "3")
+    with pytest.raises(InvalidInput, match="check character"):
+        service.lookup(
+            session, world.who["pharm_a"], tracking_code=typo, national_id=world.nid, on=DAY
+        )
+
+
+def test_a_tracking_code_typed_in_groups_and_lower_case_is_found(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    typed = rules.display_tracking_code(code).lower()
+    read = service.lookup(
+        session, world.who["pharm_a"], tracking_code=typed, national_id=world.nid, on=DAY
+    )
+    assert read.tracking_code == code
+
+
+def test_only_dispensing_facilities_look_up_and_dispense(session, world) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    for who in ("doc", "boss", "manager"):
+        with pytest.raises(PermissionDenied):
+            service.lookup(
+                session, world.who[who], tracking_code=code, national_id=world.nid, on=DAY
+            )
+
+
+def test_two_pharmacies_racing_for_the_same_line_exactly_one_succeeds(
+    backend, session_factory, world, monkeypatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers with one database lock; the race is PostgreSQL's")
+    with UnitOfWork(session_factory) as uow:
+        code = issued(uow.session, world, drug("10005", 10, 5))
+        uow.commit()
+    # both requests read the line (nothing dispensed yet) before either writes
+    barrier = threading.Barrier(2, timeout=10)
+    real = rules.may_dispense
+
+    def both_checked(kind: str, what: str) -> bool:
+        barrier.wait()
+        return real(kind, what)
+
+    monkeypatch.setattr(rules, "may_dispense", both_checked)
+    outcomes: dict[str, object] = {}
+
+    def pharmacy(name: str) -> None:
+        try:
+            with UnitOfWork(session_factory) as uow:
+                service.dispense(
+                    uow.session,
+                    world.who[name],
+                    data=ask(code, world.nid, f"race-{name}", (1, 6)),
+                    on=DAY,
+                )
+                uow.commit()
+            outcomes[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - the loser's error is the point
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=pharmacy, args=(n,)) for n in ("pharm_a", "pharm_b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(type(o).__name__ if o != "ok" else "ok" for o in outcomes.values()) == [
+        "Conflict",
+        "ok",
+    ]
+    with UnitOfWork(session_factory) as uow:
+        looked = service.lookup(
+            uow.session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
+        )
+        assert looked.lines[0].dispensed == 6
+        assert uow.session.scalar(select(func.sum(Dispensing.quantity))) == 6
+
+
+def test_the_same_request_sent_twice_at_once_dispenses_once(
+    backend, session_factory, world, monkeypatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers with one database lock; the race is PostgreSQL's")
+    with UnitOfWork(session_factory) as uow:
+        code = issued(uow.session, world, drug("10005", 10, 5))
+        uow.commit()
+    barrier = threading.Barrier(2, timeout=10)
+    real = rules.may_dispense
+    monkeypatch.setattr(
+        rules, "may_dispense", lambda k, w: barrier.wait() is not None and real(k, w)
+    )
+    results: list[object] = []
+
+    def attempt() -> None:
+        try:
+            with UnitOfWork(session_factory) as uow:
+                out = service.dispense(
+                    uow.session,
+                    world.who["pharm_a"],
+                    data=ask(code, world.nid, "same-key-1", (1, 4)),
+                    on=DAY,
+                )
+                uow.commit()
+            results.append(out.replayed)
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [False, True]  # type: ignore[type-var]
+    with UnitOfWork(session_factory) as uow:
+        assert uow.session.scalar(select(func.sum(Dispensing.quantity))) == 4
+
+
+def test_a_request_key_reused_for_another_prescription_is_a_conflict(session, world) -> None:
+    one = issued(session, world, drug("10005", 20, 7))
+    two = issued(session, world, drug("10011", 30, 30))
+    service.dispense(
+        session, world.who["pharm_a"], data=ask(one, world.nid, "req-0001", (1, 1)), on=DAY
+    )
+    with pytest.raises(Conflict):
+        service.dispense(
+            session, world.who["pharm_a"], data=ask(two, world.nid, "req-0001", (1, 1)), on=DAY
+        )
