@@ -29,7 +29,7 @@ def ids(session, who) -> set[int]:
 
 
 def test_a_physician_sees_only_the_prescriptions_they_wrote(session, world, two) -> None:
-    mine, far = two
+    mine, _far = two
     assert ids(session, world.who["doc"]) == {mine}
     assert ids(session, world.who["doc2"]) == set()  # same clinic, another physician
     assert service.get(session, world.who["doc"], prescription_id=mine).id == mine
