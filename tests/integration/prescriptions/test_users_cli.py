@@ -1,0 +1,37 @@
+"""`darman users create --practitioner COUNCIL_NUMBER` links a physician user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from darman.cli import context
+from darman.cli.main import app
+from darman.db.uow import UnitOfWork
+from darman.security import service as security
+from darman.settings import get_settings
+
+
+@pytest.fixture
+def cli(world, engine, monkeypatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+
+
+def test_a_physician_is_linked_to_a_practitioner_from_the_command_line(
+    cli, world, session_factory
+) -> None:
+    args = ["users", "create", "dr.kazemi", "--role", "physician", "--scope", "facility"]
+    args += ["--facility-id", str(world.clinic_id), "--practitioner", "90002"]
+    made = cli.invoke(app, args, input="s3cret-pass\ns3cret-pass\n")
+    assert made.exit_code == 0, made.output
+    with UnitOfWork(session_factory) as uow:
+        user = security.get_user(uow.session, username="dr.kazemi")
+        assert security.principal_of(user).practitioner_id == user.practitioner_id
+        assert user.practitioner_id is not None
