@@ -16,9 +16,13 @@ Inputs (column: type):
                requires_referral
   drugs        code, covered, max_quantity, price
   tariffs      code, year, level, ownership, amount
-  calendar     day, fiscal_year, filing_deadline_days   (one row per day: policy by date)
+  calendar     province_id, day, fiscal_year, filing_deadline_days   (policy by date:
+               one national row, province_id null, per day; plus one row per province and
+               day on which that province's own deadline is in force, which wins)
   history      national_id, facility_id, code, service_date   (lines accepted earlier)
-  copay_rates  visit_type, ownership, percent, valid_from, valid_to
+  copay_rates  province_id, visit_type, ownership, percent, valid_from, valid_to
+               (province_id null: national; a province's rate in force wins; periods of
+               one (province_id, visit_type, ownership) never overlap: rules.policy_tables)
   referrals    ref_number, national_id, issued_on, valid_until
   dispensings  prescription_ref, national_id, code, quantity
   rollouts     province_id, programme (referral | eprescription), active_from
@@ -141,17 +145,51 @@ def _undispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
     return short.select(u_line="line_id")
 
 
-def _repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
-    """Per (person, facility, code, date) that occurs more than once among the earlier
-    accepted lines and this batch: the first line id, -1 when accepted before.
+def _duplicate_lines(lines: ir.Table, history: ir.Table) -> ir.Table:
+    """line_id of every line whose (person, facility, code, date) was accepted before or
+    appears on a line with a smaller id in this batch.
 
-    Only repeated keys are kept, so the join back to the lines builds a small table.
+    Keys are counted first and only repeated ones are joined back, so the join builds a
+    small table and carries only the key columns.
     """
     keys = ["national_id", "facility_id", "code", "service_date"]
     batch = lines.select(*keys, "line_id")
     past = history.select(*keys, line_id=ibis.literal(-1, type="int64"))
     counted = past.union(batch).group_by(keys).aggregate(first_line=_.line_id.min(), n=_.count())
-    return counted.filter(counted.n > 1).drop("n")
+    repeated = counted.filter(counted.n > 1).rename(
+        k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
+    )
+    hit = batch.join(
+        repeated,
+        [
+            batch.national_id == repeated.k_nid,
+            batch.facility_id == repeated.k_fac,
+            batch.code == repeated.k_code,
+            batch.service_date == repeated.k_date,
+        ],
+    )
+    return hit.filter(hit.line_id != hit.first_line).select("line_id")
+
+
+def _marked_lines(lines: ir.Table, t: KernelInputs) -> ir.Table:
+    """The few lines that break a rule needing other lines: too soon after the same
+    service (R07), a duplicate (R08), or not covered by a dispensing (R11, before the
+    programme's date is checked). One small table, so the main chain needs one join."""
+    marks = [
+        _too_soon_lines(lines, t.services, t.history).select(
+            m_line="q_line", m07=ibis.literal(1), m08=ibis.literal(0), m11=ibis.literal(0)
+        ),
+        _duplicate_lines(lines, t.history).select(
+            m_line="line_id", m07=ibis.literal(0), m08=ibis.literal(1), m11=ibis.literal(0)
+        ),
+        _undispensed_lines(lines, t.dispensings).select(
+            m_line="u_line", m07=ibis.literal(0), m08=ibis.literal(0), m11=ibis.literal(1)
+        ),
+    ]
+    both = marks[0].union(marks[1]).union(marks[2])
+    return both.group_by("m_line").aggregate(
+        m07=both.m07.max() == 1, m08=both.m08.max() == 1, m11=both.m11.max() == 1
+    )
 
 
 def _items(services: ir.Table, drugs: ir.Table) -> ir.Table:
@@ -240,20 +278,6 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             periods.c_to >= x.service_date,
         ],
     )
-    freq = _too_soon_lines(lines, t.services, t.history)
-    x = x.left_join(freq, x.line_id == freq.q_line)
-    first = _repeated_keys(lines, t.history).rename(
-        k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
-    )
-    x = x.left_join(
-        first,
-        [
-            x.national_id == first.k_nid,
-            x.facility_id == first.k_fac,
-            x.code == first.k_code,
-            x.service_date == first.k_date,
-        ],
-    )
     starts = _programme_starts(t.rollouts)
     x = x.left_join(starts, x.province_id == starts.r_province)
     # referral numbers are unique: a plain lookup, checked against person and dates below
@@ -261,8 +285,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         f_ref="ref_number", f_nid="national_id", f_from="issued_on", f_to="valid_until"
     )
     x = x.left_join(refs, x.referral_ref == refs.f_ref)
-    short = _undispensed_lines(lines, t.dispensings)
-    x = x.left_join(short, x.line_id == short.u_line)
+    marked = _marked_lines(lines, t)
+    x = x.left_join(marked, x.line_id == marked.m_line)
     # Copayment: a rate for the line's province in force on the service date wins over
     # the national one. policy_tables leaves no overlapping periods for one key, so each
     # join matches at most one rate.
@@ -336,8 +360,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
                 False,
             )
         ),
-        "R07": is_service & x.q_line.notnull(),
-        "R08": x.first_line.notnull() & (x.first_line != x.line_id),
+        "R07": is_service & x.m07,
+        "R08": x.m08,
         "R09": (x.service_date > x.submitted_date)
         | (
             (x.visit_type == "inpatient")
@@ -351,7 +375,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             (x.f_nid == x.national_id) & (x.f_from <= x.service_date) & (x.f_to >= x.service_date),
             False,
         ),
-        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.u_line.notnull(),
+        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.m11,
         "R12": is_drug & known_code & ~x.d_covered,
     }
     # Stage 1: every fact the amounts need, as plain columns. Each later stage reads
