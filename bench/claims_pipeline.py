@@ -11,6 +11,7 @@
    centres loaded straight into the claims table (1,000,000 is the issue's size).
 
     .venv/bin/python bench/claims_pipeline.py [--submit 100000] [--lines 1000000]
+        [--submit-only | --skip-submit]
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ import pyarrow.compute
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from darman.claims import bulk, engine, payment, review
+from darman.claims import engine, payment, review
 from darman.claims import service as claims_service
 from darman.claims.models import Claim
-from darman.claims.submission import store_batch
+from darman.claims.submission import submit_stream
 from darman.db import bulk as db_bulk
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
@@ -121,10 +122,8 @@ def submission(backend: str, n_claims: int, sample: int) -> str:
         data = ("\n".join(records) + "\n").encode()
         t0 = time.perf_counter()
         accepted = 0
-        for good, _bad, _count in bulk.batches(io.BytesIO(data), "ndjson"):
-            with UnitOfWork(factory) as uow:
-                accepted += sum(s.created for s in store_batch(uow.session, SYSTEM, good))
-                uow.commit()
+        for ack in submit_stream(factory, SYSTEM, io.BytesIO(data), "ndjson"):
+            accepted += ack.accepted
         bulk_rate = accepted / (time.perf_counter() - t0)
         one = [json.loads(r) for r in records[:sample]]
         for c in one:
@@ -307,6 +306,7 @@ def main() -> None:
         "--pay-claims", type=int, default=0, help="also pay N approved claims loaded in bulk"
     )
     parser.add_argument("--pay-only", action="store_true", help="only the --pay-claims run")
+    parser.add_argument("--submit-only", action="store_true", help="only the submission step")
     args = parser.parse_args()
     for backend in args.backends:
         if args.pay_only:
@@ -314,6 +314,8 @@ def main() -> None:
             continue
         if not args.skip_submit:
             print(submission(backend, args.submit, args.sample), flush=True)
+        if args.submit_only:
+            continue
         for line in adjudicate_and_pay(backend, args.lines):
             print(line, flush=True)
         if args.pay_claims:

@@ -1,21 +1,35 @@
 from __future__ import annotations
 
+import itertools
+import logging
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from darman.claims import aging, bulk, payment, review, rules, service
-from darman.claims.schemas import BulkReport, ClaimIn, ClaimRead, SubmitResult
-from darman.claims.submission import store_batch
+from darman.claims.schemas import (
+    BulkBatchAck,
+    BulkReport,
+    BulkStreamError,
+    BulkSummary,
+    ClaimIn,
+    ClaimRead,
+    SubmitResult,
+)
+from darman.claims.submission import Acknowledged, submit_stream
+from darman.common.errors import DarmanError
 from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
-from darman.db.uow import UnitOfWork
 from darman.security.deps import PrincipalDep, UowDep
 from darman.security.enums import Role
 
+log = logging.getLogger("darman")
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -34,29 +48,147 @@ def submit(body: ClaimIn, who: PrincipalDep, uow: UowDep, response: Response) ->
     )
 
 
-@router.post("/bulk", response_model=BulkReport)
-def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep) -> BulkReport:
-    """NDJSON, CSV or Excel, read as a stream. Each batch of 1,000 claims is committed
-    before the next is read, so what was acknowledged survives a crash; resending
-    the file creates nothing twice."""
+NDJSON = "application/x-ndjson"
+BULK_DESCRIPTION = """NDJSON (one claim per line), CSV or Excel (one row per claim line), read as a
+stream. Each batch of 1,000 records is committed before the next is read, so what was
+acknowledged survives a crash, and resending the file creates nothing twice: a record
+whose document is stored with the same content counts as unchanged, other content is a
+conflict unless the stored claim is a draft (which the new content replaces). Every
+problem names the file's line or row and the field.
+
+**Default answer** (`application/json`): one report once the whole file is stored.
+
+**Progress as it happens**: send `Accept: application/x-ndjson` and the answer is NDJSON,
+one JSON object a line, flushed as each batch is committed:
+
+- `{"type": "batch", ...}` per committed batch: `first_record`..`last_record` (records
+  counted from 1, blank lines are not records), `first_row`..`last_row` (the file's own
+  line or row numbers), `records`, `accepted`, `unchanged`, `conflicts`, `rejected`
+  (these four add up to `records`) and `problems`, each with its `row`, `field` and
+  `reason`. Everything in a batch line is stored and committed.
+- then `{"type": "summary", ...}` with the totals, once the whole file is stored;
+- or, if the upload stops on an error after batches were acknowledged, a last
+  `{"type": "error", "status", "title", "detail", "errors"}` instead of the summary.
+
+A stream that ends with neither a summary nor an error was cut off (the connection or
+the server went down): the batches acknowledged before stay stored; send the file
+again to store the rest. A file that cannot be read at all (a CSV header that does not
+match) and a caller who may not submit are answered before any line, as
+`application/problem+json`."""
+
+
+def _ndjson_line(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode("utf-8") + b"\n"
+
+
+def _progress(
+    first: Acknowledged | None, rest: Iterator[Acknowledged], path: str
+) -> Iterator[bytes]:
+    totals = BulkSummary(
+        batches=0, records=0, accepted=0, unchanged=0, conflicts=0, rejected=0, problem_count=0
+    )
+    try:
+        for ack in itertools.chain([first] if first is not None else [], rest):
+            totals.batches += 1
+            totals.records += ack.records
+            totals.accepted += ack.accepted
+            totals.unchanged += ack.unchanged
+            totals.conflicts += ack.conflicts
+            totals.rejected += ack.rejected
+            totals.problem_count += len(ack.problems)
+            yield _ndjson_line(_batch_line(ack))
+    except DarmanError as exc:
+        yield _ndjson_line(
+            BulkStreamError(
+                status=exc.status,
+                title=exc.title,
+                detail=exc.detail,
+                errors=[p.as_dict() for p in exc.problems],
+            )
+        )
+        return
+    except IntegrityError:
+        yield _ndjson_line(
+            BulkStreamError(
+                status=409,
+                title="Conflict",
+                detail="a batch conflicts with claims saved meanwhile; send the file again",
+            )
+        )
+        return
+    except Exception:  # the status line is sent: say so in the stream, not as a 500
+        log.exception("bulk upload to %s stopped", path)
+        yield _ndjson_line(
+            BulkStreamError(
+                status=500,
+                title="Internal error",
+                detail="the upload stopped; the batches acknowledged before are stored",
+            )
+        )
+        return
+    yield _ndjson_line(totals)
+
+
+def _batch_line(ack: Acknowledged) -> BulkBatchAck:
+    return BulkBatchAck(
+        first_record=ack.first_record,
+        last_record=ack.last_record,
+        first_row=ack.first_row,
+        last_row=ack.last_row,
+        records=ack.records,
+        accepted=ack.accepted,
+        unchanged=ack.unchanged,
+        conflicts=ack.conflicts,
+        rejected=ack.rejected,
+        problems=[p.as_dict() for p in ack.problems],
+    )
+
+
+def _wants_ndjson(accept: str) -> bool:
+    return any(part.split(";", 1)[0].strip().lower() == NDJSON for part in accept.split(","))
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkReport,
+    description=BULK_DESCRIPTION,
+    responses={
+        200: {
+            "description": "the report, or with `Accept: application/x-ndjson` the progress",
+            "content": {
+                NDJSON: {
+                    "schema": {
+                        "oneOf": [
+                            BulkBatchAck.model_json_schema(),
+                            BulkSummary.model_json_schema(),
+                            BulkStreamError.model_json_schema(),
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep, request: Request) -> Any:
     fmt = bulk.format_of(file.filename or "")
+    uow.rollback()  # each batch is a unit of work of its own: end the request's read
+    acks = submit_stream(uow.factory, who, file.file, fmt)
+    if _wants_ndjson(request.headers.get("accept", "")):
+        # The first batch is read before answering, so a file that cannot be read at all or
+        # a caller who may not submit still gets a problem+json answer with its status.
+        first = next(acks, None)
+        return StreamingResponse(
+            _progress(first, acks, request.url.path),
+            media_type=NDJSON,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
     report = BulkReport(records=0, accepted=0, unchanged=0, conflicts=0, problems=[])
-    for good, bad, count in bulk.batches(file.file, fmt):
-        report.records = count
-        report.problems.extend(p.as_dict() for p in bad)
-        if not good:
-            continue
-        with UnitOfWork(uow.factory) as batch_uow:
-            stored = store_batch(batch_uow.session, who, good)
-            batch_uow.commit()
-        for s in stored:
-            if s.problem is not None:
-                report.problems.append(s.problem.as_dict())
-                report.conflicts += s.claim_id is not None
-            elif s.created:
-                report.accepted += 1
-            else:
-                report.unchanged += 1
+    for ack in acks:
+        report.records = ack.last_record
+        report.accepted += ack.accepted
+        report.unchanged += ack.unchanged
+        report.conflicts += ack.conflicts
+        report.problems.extend(p.as_dict() for p in ack.problems)
     return report
 
 

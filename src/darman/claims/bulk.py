@@ -43,6 +43,11 @@ class Record:
     raw: dict[str, Any] | None
     line_rows: list[int] = field(default_factory=list)  # file row of each claim line
     problem: FieldProblem | None = None
+    text: bytes | None = None  # an NDJSON line, not parsed yet
+
+    @property
+    def last_row(self) -> int:
+        return self.line_rows[-1] if self.line_rows else self.number
 
 
 def format_of(filename: str) -> str:
@@ -54,30 +59,38 @@ def format_of(filename: str) -> str:
 
 
 def _ndjson(stream: IO[bytes]) -> Iterator[Record]:
-    reader = codecs.getreader("utf-8-sig")(stream)
-    for number, text in enumerate(reader, start=1):
-        if not text.strip():
+    # Lines are split on "\n" only, as NDJSON defines them (a JSON string may hold U+2028);
+    # each line is parsed when it is validated, straight from its bytes.
+    for number, line in enumerate(stream, start=1):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8) :]
+        if not line.strip():
             continue
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Record(
-                number,
-                None,
-                problem=FieldProblem(
-                    None, f"not JSON: {exc.msg} at column {exc.colno}", row=number
-                ),
-            )
-            continue
-        if not isinstance(raw, dict):
-            yield Record(
-                number,
-                None,
-                problem=FieldProblem(None, "a line must hold one JSON object", row=number),
-            )
-            continue
-        lines = raw.get("lines")
-        yield Record(number, raw, [number] * (len(lines) if isinstance(lines, list) else 0))
+        yield Record(number, None, text=line)
+
+
+def _parsed(record: Record) -> Record:
+    """The NDJSON record as a dict, or with the problem that keeps it from being one."""
+    assert record.text is not None
+    number = record.number
+    try:
+        raw = json.loads(record.text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Record(
+            number, None, problem=FieldProblem(None, f"not UTF-8 text: {exc.reason}", row=number)
+        )
+    except json.JSONDecodeError as exc:
+        return Record(
+            number,
+            None,
+            problem=FieldProblem(None, f"not JSON: {exc.msg} at column {exc.colno}", row=number),
+        )
+    if not isinstance(raw, dict):
+        return Record(
+            number, None, problem=FieldProblem(None, "a line must hold one JSON object", row=number)
+        )
+    lines = raw.get("lines")
+    return Record(number, raw, [number] * (len(lines) if isinstance(lines, list) else 0))
 
 
 def _clean(value: object) -> str:
@@ -148,6 +161,13 @@ def records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
 
 def validate(record: Record) -> ClaimIn | list[FieldProblem]:
     """The record as a ClaimIn, or its problems with the file row of each."""
+    if record.text is not None:
+        try:
+            # the common case, a good record, is parsed and validated in one step
+            return ClaimIn.model_validate_json(record.text)
+        except ValidationError:
+            # a bad one is parsed again the slow way, to name each problem as before
+            record = _parsed(record)
     if record.problem is not None:
         return [record.problem]
     try:
@@ -169,22 +189,55 @@ def validate(record: Record) -> ClaimIn | list[FieldProblem]:
         return problems
 
 
+@dataclass
+class Batch:
+    """Up to ``size`` consecutive records of a file, validated."""
+
+    good: list[tuple[int, ClaimIn]]  # (first row of the record, claim)
+    problems: list[FieldProblem]
+    invalid: int  # records among them that failed validation
+    first_record: int  # records are counted from 1 in file order
+    last_record: int
+    first_row: int  # the file's own line or row numbers
+    last_row: int
+
+    @property
+    def records(self) -> int:
+        return self.last_record - self.first_record + 1
+
+
+def read_batches(stream: IO[bytes], fmt: str, size: int = 1000) -> Iterator[Batch]:
+    """The file's records in batches of ``size``, read as a stream; an empty file gives none.
+
+    Raises InvalidInput when the file as a whole cannot be read (a CSV or Excel header
+    that does not match, a file that is not CSV or Excel).
+    """
+    batch: Batch | None = None
+    for count, record in enumerate(records(stream, fmt), start=1):
+        if batch is None:
+            batch = Batch([], [], 0, count, count, record.number, record.number)
+        checked = validate(record)
+        if isinstance(checked, list):
+            batch.problems.extend(checked)
+            batch.invalid += 1
+        else:
+            batch.good.append((record.number, checked))
+        batch.last_record = count
+        batch.last_row = max(batch.last_row, record.last_row)
+        if count % size == 0:
+            yield batch
+            batch = None
+    if batch is not None:
+        yield batch
+
+
 def batches(
     stream: IO[bytes], fmt: str, size: int = 1000
 ) -> Iterator[tuple[list[tuple[int, ClaimIn]], list[FieldProblem], int]]:
     """(valid claims, problems, records read) per batch of ``size`` records."""
-    good: list[tuple[int, ClaimIn]] = []
-    bad: list[FieldProblem] = []
     count = 0
-    for record in records(stream, fmt):
-        count += 1
-        checked = validate(record)
-        if isinstance(checked, list):
-            bad.extend(checked)
-        else:
-            good.append((record.number, checked))
-        if count % size == 0:
-            yield good, bad, count
-            good, bad = [], []
-    if good or bad or count == 0:
-        yield good, bad, count
+    for batch in read_batches(stream, fmt, size):
+        count = batch.last_record
+        yield batch.good, batch.problems, count
+    if count == 0:
+        yield [], [], 0

@@ -10,11 +10,14 @@ from rich.table import Table
 
 from darman.claims import aging, bulk, payment, review, service, synthetic_check
 from darman.claims import engine as claims_engine
-from darman.claims.submission import store_batch
+from darman.claims.submission import submit_stream
 from darman.cli.context import console, unit_of_work
+from darman.cli.context import engine as cli_engine
+from darman.common.errors import FieldProblem
 from darman.common.jalali import tehran_today
 from darman.common.money import format_toman
 from darman.common.persian import to_persian_digits
+from darman.db.engine import make_session_factory
 from darman.registry import service as registry_service
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
@@ -32,37 +35,30 @@ def submit(
     """Submit a bulk file (.ndjson, .csv, .xlsx); each batch is committed as it is read,
     so what was acknowledged survives a crash and resending the file stores nothing twice."""
     fmt = bulk.format_of(path.name)
-    accepted = unchanged = conflicts = 0
-    problems = []
+    accepted = unchanged = conflicts = problem_count = 0
+    problems: list[FieldProblem] = []  # the first 50, to show
     started = time.perf_counter()
+    factory = make_session_factory(cli_engine())
     with path.open("rb") as stream, console.status("submitting…") as status:
-        for good, bad, count in bulk.batches(stream, fmt):
-            problems.extend(bad)
-            if good:
-                with unit_of_work() as uow:
-                    stored = store_batch(uow.session, SYSTEM, good)
-                    uow.commit()
-                if log_batches:
-                    print(f"committed records 1..{count}", flush=True)
-                for s in stored:
-                    if s.problem is not None:
-                        problems.append(s.problem)
-                        conflicts += s.claim_id is not None
-                    elif s.created:
-                        accepted += 1
-                    else:
-                        unchanged += 1
-            status.update(f"submitting… {count:,} records read")
+        for ack in submit_stream(factory, SYSTEM, stream, fmt):
+            if log_batches:
+                print(f"committed records 1..{ack.last_record}", flush=True)
+            accepted += ack.accepted
+            unchanged += ack.unchanged
+            conflicts += ack.conflicts
+            problem_count += len(ack.problems)
+            problems.extend(ack.problems[: 50 - len(problems)])
+            status.update(f"submitting… {ack.last_record:,} records read")
     elapsed = time.perf_counter() - started
     console.print(
         f"{accepted:,} claims accepted, {unchanged:,} already stored, {conflicts:,} conflicts, "
-        f"{len(problems):,} problems in {elapsed:.1f} s"
+        f"{problem_count:,} problems in {elapsed:.1f} s"
     )
     if problems:
         table = Table(title="problems (first 50)")
         for col in ("row", "field", "reason"):
             table.add_column(col)
-        for p in problems[:50]:
+        for p in problems:
             table.add_row(str(p.row), p.field or "", p.reason)
         console.print(table)
         raise typer.Exit(2)
