@@ -169,6 +169,9 @@ class ProgrammeRollout(Base):
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
     programme: Mapped[str] = mapped_column(String(16))  # referral | eprescription
     active_from: Mapped[dt.date] = mapped_column(Date)
+    # the referral programme's phase in the province (1: internal referral inside the
+    # insurer's own network, Tehran and Alborz first; 2: the provinces that follow)
+    phase: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class PolicyParameter(Base):

@@ -300,17 +300,30 @@ def list_rollouts(session: Session) -> list[ProgrammeRollout]:
     )
 
 
+ROLLOUT_PHASES = (1, 2)
+
+
 def set_rollout(
-    session: Session, who: Principal, *, province_id: int, programme: str, active_from: dt.date
+    session: Session,
+    who: Principal,
+    *,
+    province_id: int,
+    programme: str,
+    active_from: dt.date,
+    phase: int | None = None,
 ) -> ProgrammeRollout:
     """From ``active_from`` the programme's claim rule applies in the province (referral:
     specialist visits need a valid referral; e-prescription: drug lines need a dispensed
-    prescription). Setting it again moves the date. National admins only; audited."""
+    prescription). Setting it again moves the date. ``phase`` (1 or 2) places the province
+    in a phase of the referral programme; left out, a new row is phase 1 and an existing
+    row keeps its phase. National admins only; audited."""
     _require_headquarters(who)
     if programme not in {p.value for p in Programme}:
         raise InvalidInput(
             "unknown programme", [FieldProblem("programme", "referral or eprescription")]
         )
+    if phase is not None and (isinstance(phase, bool) or phase not in ROLLOUT_PHASES):
+        raise InvalidInput("unknown phase", [FieldProblem("phase", "1 or 2")])
     _period(active_from, None)
     _province(session, province_id)
     row = session.scalar(
@@ -321,11 +334,13 @@ def set_rollout(
     before = audit.snapshot(row) if row is not None else None
     if row is None:
         row = ProgrammeRollout(
-            province_id=province_id, programme=programme, active_from=active_from
+            province_id=province_id, programme=programme, active_from=active_from, phase=phase or 1
         )
         session.add(row)
     else:
         row.active_from = active_from
+        if phase is not None:
+            row.phase = phase
     session.flush()
     audit.record(
         session,

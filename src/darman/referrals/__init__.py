@@ -1,0 +1,1 @@
+"""Family-physician panels and the referral system (نظام ارجاع و پزشک خانواده)."""
