@@ -38,6 +38,16 @@ def empty_history() -> pa.Table:
     return HISTORY_SCHEMA.empty_table()
 
 
+# DuckDB's row group size: an Arrow table in pieces this size is read by every thread.
+CHUNK_ROWS = 122_880
+
+
+def _in_pieces(table: pa.Table) -> pa.Table:
+    """The same rows as record batches of CHUNK_ROWS at most (slices, not copies): a table
+    built column by column is one chunk, which DuckDB would load on a single thread."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=CHUNK_ROWS), table.schema)
+
+
 def run(tables: Mapping[str, pa.Table], *, threads: int | None = None) -> pa.Table:
     """Adjudicate ``tables['lines']`` against the reference tables; one row per line, by line_id."""
     missing = [name for name in TABLES if name not in tables]
@@ -46,7 +56,11 @@ def run(tables: Mapping[str, pa.Table], *, threads: int | None = None) -> pa.Tab
     con = ibis.duckdb.connect()
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
-    inputs = KernelInputs(**{name: con.create_table(name, tables[name]) for name in TABLES})
+    # Copied into DuckDB tables first: the kernel reads the lines several times, and
+    # DuckDB plans its joins from the tables' statistics.
+    inputs = KernelInputs(
+        **{name: con.create_table(name, _in_pieces(tables[name])) for name in TABLES}
+    )
     result = adjudicate(inputs).order_by("line_id").to_pyarrow()
     con.disconnect()
     return result

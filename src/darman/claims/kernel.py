@@ -117,10 +117,11 @@ def _programme_starts(rollouts: ir.Table) -> ir.Table:
     )
 
 
-def _undispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
-    """line_id of drug lines not covered by what was dispensed on the claim's prescription
-    to the same person: lines of one drug use the dispensed quantity up in line order.
-    Only the uncovered lines are returned, so the join back builds a small table."""
+def _undispensed_lines(lines: ir.Table, dispensings: ir.Table, starts: ir.Table) -> ir.Table:
+    """line_id of drug lines, where the e-prescription programme is in force in the line's
+    province on its service date, not covered by what was dispensed on the claim's
+    prescription to the same person: lines of one drug use the dispensed quantity up in
+    line order. Only those lines are returned, so the join back builds a small table."""
     disp = (
         dispensings.group_by(["prescription_ref", "national_id", "code"])
         .aggregate(g_qty=_.quantity.sum())
@@ -131,7 +132,13 @@ def _undispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
         group_by=[drug.prescription_ref, drug.national_id, drug.code], order_by=drug.line_id
     )
     drug = drug.select(
-        "line_id", "prescription_ref", "national_id", "code", used=drug.quantity.sum().over(so_far)
+        "line_id",
+        "prescription_ref",
+        "national_id",
+        "code",
+        "province_id",
+        "service_date",
+        used=drug.quantity.sum().over(so_far),
     )
     looked_up = drug.left_join(
         disp,
@@ -142,7 +149,34 @@ def _undispensed_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
         ],
     )
     short = looked_up.filter(looked_up.g_qty.isnull() | (looked_up.g_qty < looked_up.used))
-    return short.select(u_line="line_id")
+    gated = short.join(starts, short.province_id == starts.r_province)
+    return gated.filter(gated.eprescription_from <= gated.service_date).select(u_line="line_id")
+
+
+def _unreferred_lines(lines: ir.Table, services: ir.Table, t: KernelInputs) -> ir.Table:
+    """line_id of service lines that need a referral, where the referral programme is in
+    force in the line's province on its service date, and name no referral issued to the
+    same person and valid on that date. Lines of other services drop out at the first
+    join, so the rest of the work is on a few lines."""
+    gated = services.filter(services.requires_referral).select(n_code="code")
+    need = lines.filter(lines.item_type == "service").select(
+        "line_id", "code", "national_id", "service_date", "province_id", "referral_ref"
+    )
+    need = need.join(gated, need.code == gated.n_code)
+    starts = _programme_starts(t.rollouts)
+    need = need.join(starts, need.province_id == starts.r_province)
+    need = need.filter(need.referral_from <= need.service_date)
+    # referral numbers are unique: a plain lookup, checked against person and dates
+    refs = t.referrals.select(
+        f_ref="ref_number", f_nid="national_id", f_from="issued_on", f_to="valid_until"
+    )
+    need = need.left_join(refs, need.referral_ref == refs.f_ref)
+    valid = (
+        (need.f_nid == need.national_id)
+        & (need.f_from <= need.service_date)
+        & (need.f_to >= need.service_date)
+    )
+    return need.filter(~ibis.coalesce(valid, False)).select("line_id")
 
 
 def _duplicate_lines(lines: ir.Table, history: ir.Table) -> ir.Table:
@@ -171,24 +205,32 @@ def _duplicate_lines(lines: ir.Table, history: ir.Table) -> ir.Table:
     return hit.filter(hit.line_id != hit.first_line).select("line_id")
 
 
+MARKED = ("R07", "R08", "R10", "R11")
+
+
 def _marked_lines(lines: ir.Table, t: KernelInputs) -> ir.Table:
-    """The few lines that break a rule needing other lines: too soon after the same
-    service (R07), a duplicate (R08), or not covered by a dispensing (R11, before the
-    programme's date is checked). One small table, so the main chain needs one join."""
-    marks = [
-        _too_soon_lines(lines, t.services, t.history).select(
-            m_line="q_line", m07=ibis.literal(1), m08=ibis.literal(0), m11=ibis.literal(0)
-        ),
-        _duplicate_lines(lines, t.history).select(
-            m_line="line_id", m07=ibis.literal(0), m08=ibis.literal(1), m11=ibis.literal(0)
-        ),
-        _undispensed_lines(lines, t.dispensings).select(
-            m_line="u_line", m07=ibis.literal(0), m08=ibis.literal(0), m11=ibis.literal(1)
-        ),
+    """The few lines that break a rule needing other lines or programme data: too soon
+    after the same service (R07), a duplicate (R08), a missing referral (R10), or no
+    dispensing (R11). One small table, so the main chain needs one join for all four."""
+    starts = _programme_starts(t.rollouts)
+    found = {
+        "R07": _too_soon_lines(lines, t.services, t.history).select(m_line="q_line"),
+        "R08": _duplicate_lines(lines, t.history).select(m_line="line_id"),
+        "R10": _unreferred_lines(lines, t.services, t),
+        "R11": _undispensed_lines(lines, t.dispensings, starts).select(m_line="u_line"),
+    }
+    parts = [
+        table.select(
+            m_line=table.columns[0],
+            **{f"m{c[1:]}": ibis.literal(1 if c == code else 0) for c in MARKED},
+        )
+        for code, table in found.items()
     ]
-    both = marks[0].union(marks[1]).union(marks[2])
+    both = parts[0]
+    for part in parts[1:]:
+        both = both.union(part)
     return both.group_by("m_line").aggregate(
-        m07=both.m07.max() == 1, m08=both.m08.max() == 1, m11=both.m11.max() == 1
+        **{f"m{c[1:]}": both[f"m{c[1:]}"].max() == 1 for c in MARKED}
     )
 
 
@@ -278,13 +320,6 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             periods.c_to >= x.service_date,
         ],
     )
-    starts = _programme_starts(t.rollouts)
-    x = x.left_join(starts, x.province_id == starts.r_province)
-    # referral numbers are unique: a plain lookup, checked against person and dates below
-    refs = t.referrals.select(
-        f_ref="ref_number", f_nid="national_id", f_from="issued_on", f_to="valid_until"
-    )
-    x = x.left_join(refs, x.referral_ref == refs.f_ref)
     marked = _marked_lines(lines, t)
     x = x.left_join(marked, x.line_id == marked.m_line)
     # Copayment: a rate for the line's province in force on the service date wins over
@@ -368,14 +403,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             & ((x.service_date < x.admission_date) | (x.service_date > x.discharge_date))
         )
         | (days_late > ibis.coalesce(x.pd_days, x.dl_days)),
-        "R10": is_service
-        & x.requires_referral
-        & (x.referral_from <= x.service_date)
-        & ~ibis.coalesce(
-            (x.f_nid == x.national_id) & (x.f_from <= x.service_date) & (x.f_to >= x.service_date),
-            False,
-        ),
-        "R11": is_drug & (x.eprescription_from <= x.service_date) & x.m11,
+        "R10": x.m10,
+        "R11": x.m11,
         "R12": is_drug & known_code & ~x.d_covered,
     }
     # Stage 1: every fact the amounts need, as plain columns. Each later stage reads
