@@ -181,8 +181,9 @@ class IndicatorRow(BaseModel):
     month_label: str
     province_code: str
     province_name_fa: str
-    referrals: int
-    level1_visits: int
+    referrals: int = Field(description="every referral issued, level 1 and level 2")
+    from_level1: int = Field(description="referrals by family physicians")
+    level1_visits: int = Field(description="accepted visit lines at level-1 facilities")
     referral_rate_per_1000_visits: float | None
     internal_referrals: int
     internal_share_percent: float | None
