@@ -15,6 +15,7 @@ from darman.common import problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.prescriptions.api import router as prescriptions_router
+from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
 from darman.security.api import router as security_router
 from darman.settings import Settings, get_settings
@@ -50,6 +51,7 @@ def create_app(
     app.include_router(registry_router)
     app.include_router(audit_router)
     app.include_router(prescriptions_router)
+    app.include_router(referrals_router)
     # before the claims router, whose /{claim_id} would otherwise take /policy
     app.include_router(claims_policy_router)
     app.include_router(claims_router)

@@ -1,0 +1,225 @@
+"""REST endpoints of family-physician panels and the referral system."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.validators import NationalId
+from darman.referrals import service
+from darman.referrals.enums import ReferralStatus
+from darman.referrals.schemas import (
+    CapacityIn,
+    CouncilNumber,
+    EnrolIn,
+    EnrolmentRead,
+    FeedbackIn,
+    IndicatorReport,
+    NationalIdIn,
+    PanelRead,
+    ReferralIn,
+    ReferralOnIn,
+    ReferralRead,
+    RolloutRead,
+    SuggestionRead,
+    TransferIn,
+    UnenrolledRead,
+)
+from darman.security.deps import PrincipalDep, UowDep
+
+router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Size = Annotated[int, Query(ge=1, le=500)]
+ProvinceCode = Annotated[str | None, Query(min_length=2, max_length=2)]
+
+
+# ------------------------------------------------------------------ panels
+@router.post("/panels/enrol", response_model=EnrolmentRead, status_code=201)
+def enrol(body: EnrolIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
+    """Put a covered resident on a family physician's panel: a physician's own (no
+    council number) or, for panel managers, the one named; 409 when already on a panel or
+    the panel is full."""
+    read = service.enrol(
+        uow.session,
+        who,
+        national_id=body.national_id,
+        council_number=body.council_number,
+        note=body.note,
+    )
+    uow.commit()
+    return read
+
+
+@router.post("/panels/transfer", response_model=EnrolmentRead, status_code=201)
+def transfer(body: TransferIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
+    """Move an enrolled person to another family physician; the history is kept."""
+    read = service.transfer(
+        uow.session,
+        who,
+        national_id=body.national_id,
+        council_number=body.council_number,
+        note=body.note,
+    )
+    uow.commit()
+    return read
+
+
+@router.get("/panels/mine", response_model=PanelRead)
+def my_panel(who: PrincipalDep, uow: UowDep, page: PageNo = 1, size: Size = 50) -> PanelRead:
+    """The calling family physician's panel."""
+    return service.panel(uow.session, who, page=PageParams(page=page, size=size))
+
+
+@router.get("/panels/unenrolled", response_model=Page[UnenrolledRead])
+def unenrolled(
+    who: PrincipalDep,
+    uow: UowDep,
+    province_code: ProvinceCode = None,
+    page: PageNo = 1,
+    size: Size = 50,
+) -> Page[UnenrolledRead]:
+    """Insured people of a province on no panel; national and provincial staff only."""
+    return service.unenrolled(
+        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
+    )
+
+
+@router.post("/panels/history", response_model=list[EnrolmentRead])
+def history(body: NationalIdIn, who: PrincipalDep, uow: UowDep) -> list[EnrolmentRead]:
+    """A person's enrolments, transfers included (POST keeps the national ID out of URLs)."""
+    return service.history(uow.session, who, national_id=body.national_id)
+
+
+@router.get("/panels/{council_number}", response_model=PanelRead)
+def get_panel(
+    council_number: Annotated[CouncilNumber, Path()],
+    who: PrincipalDep,
+    uow: UowDep,
+    page: PageNo = 1,
+    size: Size = 50,
+) -> PanelRead:
+    """A family physician's panel: staff in scope, or the physician themself."""
+    return service.panel(
+        uow.session, who, page=PageParams(page=page, size=size), council_number=council_number
+    )
+
+
+@router.put("/panels/{council_number}/capacity", response_model=PanelRead)
+def set_capacity(
+    council_number: Annotated[CouncilNumber, Path()],
+    body: CapacityIn,
+    who: PrincipalDep,
+    uow: UowDep,
+) -> PanelRead:
+    """How many people the panel may hold; national admins and provincial managers."""
+    read = service.set_capacity(
+        uow.session, who, council_number=council_number, capacity=body.capacity
+    )
+    uow.commit()
+    return read
+
+
+# ------------------------------------------------------------------ programme
+@router.get("/rollout", response_model=list[RolloutRead])
+def rollout(who: PrincipalDep, uow: UowDep) -> list[RolloutRead]:
+    """Which provinces are in which phase of the programme, from which day."""
+    return service.rollout(uow.session)
+
+
+@router.get("/suggestions", response_model=list[SuggestionRead])
+def suggestions(
+    who: PrincipalDep,
+    uow: UowDep,
+    specialty: Annotated[str, Query(min_length=2, max_length=64)],
+    level: Annotated[int, Query(ge=2, le=3)] = 2,
+    province_code: ProvinceCode = None,
+    city: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[SuggestionRead]:
+    """The insurer's own facilities offering the specialty at the level: same city first,
+    then the lightest load."""
+    return service.suggest(
+        uow.session, who, specialty=specialty, level=level, province_code=province_code, city=city
+    )
+
+
+@router.get("/indicators", response_model=IndicatorReport)
+def indicators(
+    who: PrincipalDep,
+    uow: UowDep,
+    year: Annotated[int, Query(ge=1390, le=1500, description="Jalali year")],
+    province_code: ProvinceCode = None,
+) -> IndicatorReport:
+    """Referral rate, internal share, feedback rate, bypass rate and average panel size by
+    province and Jalali month."""
+    return service.indicators(uow.session, who, year=year, province_code=province_code)
+
+
+@router.get("/overdue", response_model=Page[ReferralRead])
+def overdue(
+    who: PrincipalDep,
+    uow: UowDep,
+    province_code: ProvinceCode = None,
+    page: PageNo = 1,
+    size: Size = 50,
+) -> Page[ReferralRead]:
+    """Referrals whose feedback is later than expected, longest overdue first."""
+    return service.overdue(
+        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
+    )
+
+
+# ------------------------------------------------------------------ referrals
+@router.post("", response_model=ReferralRead, status_code=201)
+def issue(body: ReferralIn, who: PrincipalDep, uow: UowDep) -> ReferralRead:
+    """A family physician refers a person on their panel to level 2. A contracted or
+    outside centre in a phase-1 province needs `choice_reason` (422 naming it)."""
+    read = service.issue(uow.session, who, data=body)
+    uow.commit()
+    return read
+
+
+@router.get("", response_model=Page[ReferralRead])
+def list_referrals(
+    who: PrincipalDep,
+    uow: UowDep,
+    national_id: Annotated[NationalId | None, Query()] = None,
+    status: ReferralStatus | None = None,
+    page: PageNo = 1,
+    size: Size = 50,
+) -> Page[ReferralRead]:
+    """Referrals the caller wrote or that are addressed to their facility; staff's scope."""
+    return service.list_referrals(
+        uow.session,
+        who,
+        page=PageParams(page=page, size=size),
+        national_id=national_id,
+        status=status,
+    )
+
+
+@router.get("/{referral_id}", response_model=ReferralRead)
+def get(referral_id: ReferralId, who: PrincipalDep, uow: UowDep) -> ReferralRead:
+    return service.get(uow.session, who, referral_id=referral_id)
+
+
+@router.post("/{referral_id}/refer-on", response_model=ReferralRead, status_code=201)
+def refer_on(
+    referral_id: ReferralId, body: ReferralOnIn, who: PrincipalDep, uow: UowDep
+) -> ReferralRead:
+    """The level-2 centre the referral is addressed to refers on to level 3."""
+    read = service.refer_on(uow.session, who, referral_id=referral_id, data=body)
+    uow.commit()
+    return read
+
+
+@router.post("/{referral_id}/feedback", response_model=ReferralRead)
+def feedback(
+    referral_id: ReferralId, body: FeedbackIn, who: PrincipalDep, uow: UowDep
+) -> ReferralRead:
+    """The receiving centre's back-referral; closes the episode; once."""
+    read = service.feedback(uow.session, who, referral_id=referral_id, data=body)
+    uow.commit()
+    return read
