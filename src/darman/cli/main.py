@@ -12,6 +12,7 @@ from darman.cli import (
     claims_policy_cmd,
     db_cmd,
     demo_cmd,
+    referrals_cmd,
     registry_cmd,
     seed_cmd,
     users_cmd,
@@ -28,6 +29,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(claims_cmd.app, name="claims")
 claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
+app.add_typer(referrals_cmd.app, name="referrals")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

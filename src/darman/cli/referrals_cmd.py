@@ -1,0 +1,132 @@
+"""``darman referrals``: rollout by province, indicators, unenrolled people, overdue feedback."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from darman.cli.context import console, unit_of_work
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.jalali import format_jalali
+from darman.common.paging import PageParams
+from darman.common.persian import to_persian_digits
+from darman.common.validators import parse_any_date
+from darman.referrals import service
+from darman.security.principal import SYSTEM
+
+app = typer.Typer(
+    help="Referral system and family physician: rollout, indicators, unenrolled, overdue",
+    no_args_is_help=True,
+)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else to_persian_digits(f"{value:.1f}")
+
+
+@app.command("rollout")
+def rollout(
+    seed: bool = typer.Option(False, help="write the shipped rollout (Tehran, Alborz: phase 1)"),
+    province: str | None = typer.Option(None, help="province code to place in a phase"),
+    phase: int | None = typer.Option(None, help="1 (internal referral) or 2"),
+    active_from: str | None = typer.Option(None, "--from", help="first day, 1405/01/01"),
+) -> None:
+    """Show which provinces are in which phase from which day; optionally set one."""
+    with unit_of_work() as uow:
+        s = uow.session
+        if seed:
+            service.seed_rollout(s, SYSTEM)
+        if province is not None:
+            if phase is None or active_from is None:
+                raise InvalidInput(
+                    "--phase and --from are needed with --province",
+                    [FieldProblem("--phase" if phase is None else "--from", "required")],
+                )
+            try:
+                start = parse_any_date(active_from)
+            except ValueError as exc:
+                raise InvalidInput(
+                    "--from is not a date", [FieldProblem("--from", str(exc))]
+                ) from exc
+            service.set_phase(s, SYSTEM, province_code=province, phase=phase, active_from=start)
+        rows = service.rollout(s)
+        uow.commit()
+    table = Table(title="استقرار نظام ارجاع — referral programme rollout")
+    for col in ("province", "استان", "phase", "from"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r.province_code, r.province_name_fa, to_persian_digits(r.phase), r.active_from_jalali
+        )
+    console.print(table)
+
+
+@app.command("indicators")
+def indicators(
+    year: int = typer.Option(..., help="Jalali year, e.g. 1405"),
+    province: str | None = typer.Option(None, help="province code; every province if omitted"),
+) -> None:
+    """Referral rate, internal share, feedback and bypass rates, average panel size."""
+    with unit_of_work() as uow:
+        report = service.indicators(uow.session, SYSTEM, year=year, province_code=province)
+    table = Table(title=f"شاخص‌های نظام ارجاع {to_persian_digits(year)}")
+    for col in ("month", "province", "referrals", "per 1000 visits", "internal %",
+                "feedback %", "bypass %", "avg panel"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("month", "province") else "right")
+    for r in report.rows:
+        table.add_row(
+            r.month_label,
+            r.province_name_fa,
+            to_persian_digits(r.referrals),
+            _pct(r.referral_rate_per_1000_visits),
+            _pct(r.internal_share_percent),
+            _pct(r.feedback_rate_percent),
+            _pct(r.bypass_rate_percent),
+            _pct(r.average_panel_size),
+        )
+    console.print(table)
+
+
+@app.command("unenrolled")
+def unenrolled(
+    province: str = typer.Option(..., help="province code"),
+    page: int = typer.Option(1, min=1),
+    size: int = typer.Option(50, min=1, max=500),
+) -> None:
+    """Insured people of a province without a family physician."""
+    with unit_of_work() as uow:
+        result = service.unenrolled(
+            uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
+        )
+    table = Table(title=f"بدون پزشک خانواده: {to_persian_digits(result.total)} نفر")
+    for col in ("national ID", "name", "born"):
+        table.add_column(col)
+    for p in result.items:
+        table.add_row(p.national_id, f"{p.first_name} {p.last_name}", p.birth_date_jalali)
+    console.print(table)
+
+
+@app.command("overdue")
+def overdue(
+    province: str | None = typer.Option(None, help="province code; every province if omitted"),
+    page: int = typer.Option(1, min=1),
+    size: int = typer.Option(50, min=1, max=500),
+) -> None:
+    """Referrals whose feedback is later than expected, longest overdue first."""
+    with unit_of_work() as uow:
+        result = service.overdue(
+            uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
+        )
+    table = Table(title=f"پس‌خوراند دیرکرد دار: {to_persian_digits(result.total)}")
+    for col in ("referral", "specialty", "to", "issued", "due", "days late"):
+        table.add_column(col, justify="right" if col == "days late" else "left")
+    for r in result.items:
+        table.add_row(
+            r.ref_number,
+            r.specialty,
+            r.to_facility_code or r.to_facility_name,
+            r.issued_on_jalali,
+            format_jalali(r.feedback_due_on),
+            to_persian_digits(r.days_overdue),
+        )
+    console.print(table)

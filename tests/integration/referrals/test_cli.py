@@ -1,0 +1,67 @@
+"""`darman referrals rollout|indicators|unenrolled|overdue` print Rich tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from darman.cli import context
+from darman.cli.main import app
+from darman.common.jalali import fiscal_year
+from darman.db.uow import UnitOfWork
+from darman.referrals import service
+from darman.settings import get_settings
+from tests.integration.referrals.world import TODAY, referral
+
+
+@pytest.fixture
+def cli(world, engine, monkeypatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+
+
+def test_the_rollout_is_seeded_set_and_shown_with_jalali_dates(cli, world) -> None:
+    seeded = cli.invoke(app, ["referrals", "rollout", "--seed"], env={"COLUMNS": "200"})
+    assert seeded.exit_code == 0, seeded.output
+    assert "البرز" in seeded.output and "تهران" in seeded.output and "۱۴۰۵/۰۱/۰۱" in seeded.output
+    moved = cli.invoke(
+        app, ["referrals", "rollout", "--province", "01", "--phase", "2", "--from", "1406/01/01"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert moved.exit_code == 0, moved.output
+    assert "۱۴۰۶/۰۱/۰۱" in moved.output
+    bad = cli.invoke(
+        app, ["referrals", "rollout", "--province", "01", "--phase", "3", "--from", "1406/01/01"]
+    )
+    assert bad.exit_code == 1  # run() prints the problem; the runner keeps the exception
+    assert [p.field for p in bad.exception.problems] == ["phase"]
+
+
+def test_unenrolled_overdue_and_indicators_print_tables(cli, world, session_factory) -> None:
+    with UnitOfWork(session_factory) as uow:
+        service.enrol(uow.session, world.who["doc"], national_id=world.nids[0])
+        service.issue(
+            uow.session, world.who["doc"], data=referral(world.nids[0], world.hospital),
+            on=TODAY - dt.timedelta(days=30),
+        )  # fmt: skip
+        uow.commit()
+    wide = {"COLUMNS": "200"}
+    listed = cli.invoke(app, ["referrals", "unenrolled", "--province", "08"], env=wide)
+    assert listed.exit_code == 0, listed.output
+    assert world.nids[1] in listed.output and world.nids[0] not in listed.output
+    late = cli.invoke(app, ["referrals", "overdue"], env=wide)
+    assert late.exit_code == 0, late.output
+    assert "RF" in late.output and "۱۶" in late.output
+    year = str(fiscal_year(TODAY))
+    shown = cli.invoke(
+        app, ["referrals", "indicators", "--year", year, "--province", "08"], env=wide
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "تهران" in shown.output
