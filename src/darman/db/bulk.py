@@ -200,20 +200,15 @@ def insert_rows(
         is not None
     ]
     if converters:
-        # A batch repeats few distinct dates and one timestamp: convert each value once.
-        seen: list[dict[object, object]] = [{} for _ in converters]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for (i, proc), memo in zip(converters, seen, strict=True):
-                value = values[i]
-                if value is not None:
-                    out = memo.get(value, memo)
-                    if out is memo:
-                        out = memo[value] = proc(value)
-                    values[i] = out
-            converted.append(tuple(values))
-        rows = converted
+        # Column by column, and each distinct value once: a batch repeats few dates and
+        # one timestamp.
+        by_column: list[Sequence[object]] = list(zip(*rows, strict=True))
+        for i, proc in converters:
+            memo: dict[object, object] = {None: None}
+            by_column[i] = [
+                memo[v] if v in memo else memo.setdefault(v, proc(v)) for v in by_column[i]
+            ]
+        rows = list(zip(*by_column, strict=True))
     cols = ", ".join(columns)
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
