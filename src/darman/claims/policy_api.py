@@ -48,6 +48,9 @@ class RolloutIn(BaseModel):
     province_code: ProvinceCode
     programme: Literal["referral", "eprescription"]
     active_from: AnyDate
+    phase: Annotated[int, Field(ge=1, le=2, strict=True)] | None = Field(
+        None, description="referral programme phase (1: internal referral first); kept if omitted"
+    )
 
 
 class ParameterRead(BaseModel):
@@ -67,6 +70,7 @@ class RolloutRead(BaseModel):
     province_code: str
     programme: str
     active_from: dt.date
+    phase: int
 
 
 class PolicyRead(BaseModel):
@@ -104,6 +108,7 @@ def _rollout(session: Session, r: ProgrammeRollout) -> RolloutRead:
         province_code=_code(session, r.province_id) or "",
         programme=r.programme,
         active_from=r.active_from,
+        phase=r.phase,
     )
 
 
@@ -191,6 +196,7 @@ def set_rollout(body: RolloutIn, who: PrincipalDep, uow: UowDep) -> RolloutRead:
         province_id=registry_service.province_id_for(s, body.province_code),
         programme=body.programme,
         active_from=body.active_from,
+        phase=body.phase,
     )
     read = _rollout(s, row)
     uow.commit()

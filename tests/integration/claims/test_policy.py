@@ -117,13 +117,40 @@ def test_a_referral_rollout_set_through_the_api_gates_specialist_visits_there(
     assert moved.json()["active_from"] == "2027-03-21"
     rollouts = client.get("/api/v1/claims/policy", headers=world["admin"]).json()["rollouts"]
     assert [r for r in rollouts if r["province_code"] == province] == [
-        {"province_code": province, "programme": "referral", "active_from": "2027-03-21"}
+        {
+            "province_code": province,
+            "programme": "referral",
+            "active_from": "2027-03-21",
+            "phase": 1,
+        }
     ]
+    phase_two = client.put(
+        "/api/v1/claims/rollouts",
+        json={
+            "province_code": province,
+            "programme": "referral",
+            "active_from": "1406/01/01",
+            "phase": 2,
+        },
+        headers=world["admin"],
+    )
+    assert phase_two.json()["phase"] == 2
+    bad_phase = client.put(
+        "/api/v1/claims/rollouts",
+        json={
+            "province_code": province,
+            "programme": "referral",
+            "active_from": "1406/01/01",
+            "phase": 3,
+        },
+        headers=world["admin"],
+    )
+    assert bad_phase.status_code == 422 and "phase" in bad_phase.text
     with UnitOfWork(session_factory) as uow:
         actions = uow.session.scalars(
             select(AuditEntry.action).where(AuditEntry.entity == "programme_rollout")
         ).all()
-    assert list(actions) == ["set_rollout", "set_rollout"]
+    assert list(actions) == ["set_rollout", "set_rollout", "set_rollout"]
 
 
 def test_bad_policy_input_names_the_field_and_stores_nothing(
