@@ -230,14 +230,3 @@ def read_batches(stream: IO[bytes], fmt: str, size: int = 1000) -> Iterator[Batc
     if batch is not None:
         yield batch
 
-
-def batches(
-    stream: IO[bytes], fmt: str, size: int = 1000
-) -> Iterator[tuple[list[tuple[int, ClaimIn]], list[FieldProblem], int]]:
-    """(valid claims, problems, records read) per batch of ``size`` records."""
-    count = 0
-    for batch in read_batches(stream, fmt, size):
-        count = batch.last_record
-        yield batch.good, batch.problems, count
-    if count == 0:
-        yield [], [], 0
