@@ -16,18 +16,24 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.location import Location
+from fhir.resources.R4B.medicationdispense import MedicationDispense
+from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhirclient.models.bundle import Bundle as FCBundle
 from fhirclient.models.capabilitystatement import CapabilityStatement as FCCapabilityStatement
 from fhirclient.models.coverage import Coverage as FCCoverage
 from fhirclient.models.location import Location as FCLocation
+from fhirclient.models.medicationdispense import MedicationDispense as FCMedicationDispense
+from fhirclient.models.medicationrequest import MedicationRequest as FCMedicationRequest
 from fhirclient.models.operationoutcome import OperationOutcome as FCOperationOutcome
 from fhirclient.models.organization import Organization as FCOrganization
 from fhirclient.models.patient import Patient as FCPatient
 from fhirclient.models.practitioner import Practitioner as FCPractitioner
+from fhirclient.models.servicerequest import ServiceRequest as FCServiceRequest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,11 +50,15 @@ R4B_MODELS: dict[str, Any] = {
     "Organization": Organization, "Location": Location, "Patient": Patient,
     "Coverage": Coverage, "Practitioner": Practitioner, "Bundle": Bundle,
     "CapabilityStatement": CapabilityStatement, "OperationOutcome": OperationOutcome,
+    "MedicationRequest": MedicationRequest, "MedicationDispense": MedicationDispense,
+    "ServiceRequest": ServiceRequest,
 }  # fmt: skip
 FHIRCLIENT_MODELS: dict[str, Any] = {
     "Organization": FCOrganization, "Location": FCLocation, "Patient": FCPatient,
     "Coverage": FCCoverage, "Practitioner": FCPractitioner, "Bundle": FCBundle,
     "CapabilityStatement": FCCapabilityStatement, "OperationOutcome": FCOperationOutcome,
+    "MedicationRequest": FCMedicationRequest, "MedicationDispense": FCMedicationDispense,
+    "ServiceRequest": FCServiceRequest,
 }  # fmt: skip
 
 # Codes of the HL7 code systems the facade uses (R4 4.0.1 / THO), for an independent check.
@@ -70,6 +80,29 @@ HL7_CODES: dict[str, set[str]] = {
     "http://terminology.hl7.org/CodeSystem/restful-security-service": {
         "OAuth", "SMART-on-FHIR", "NTLM", "Basic", "Kerberos", "Certificates",
     },
+    "http://terminology.hl7.org/CodeSystem/medicationrequest-category": {
+        "inpatient", "outpatient", "community", "discharge",
+    },
+    # SNOMED CT concepts the facade uses: servicerequest-category (R4 example set) + referral
+    "http://snomed.info/sct": {
+        "108252007", "363679005", "409063005", "409073007", "387713003", "3457005",
+    },
+    "http://unitsofmeasure.org": {"d", "wk", "mo", "a", "h", "min", "s"},
+}  # fmt: skip
+MEDICATION_REQUEST_STATUSES = {
+    "active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft",
+    "unknown",
+}  # fmt: skip
+MEDICATION_DISPENSE_STATUSES = {
+    "preparation", "in-progress", "cancelled", "on-hold", "completed", "entered-in-error",
+    "stopped", "declined", "unknown",
+}  # fmt: skip
+REQUEST_STATUSES = {
+    "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown",
+}  # fmt: skip
+REQUEST_INTENTS = {
+    "proposal", "plan", "directive", "order", "original-order", "reflex-order",
+    "filler-order", "instance-order", "option",
 }  # fmt: skip
 GENDERS = {"male", "female", "other", "unknown"}
 COVERAGE_STATUSES = {"active", "cancelled", "draft", "entered-in-error"}

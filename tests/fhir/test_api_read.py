@@ -26,7 +26,10 @@ def test_the_capability_statement_is_public_r4_json_and_lists_what_is_served(
     assert rest["mode"] == "server"
     served = {r["type"]: r for r in rest["resource"]}
     registry_types = {"Organization", "Location", "Patient", "Coverage", "Practitioner"}
-    assert set(served) == registry_types | {"Claim", "ClaimResponse", "ExplanationOfBenefit"}
+    assert set(served) == registry_types | {
+        "Claim", "ClaimResponse", "ExplanationOfBenefit",
+        "MedicationRequest", "MedicationDispense", "ServiceRequest",
+    }  # fmt: skip
     for name in registry_types:
         assert [i["code"] for i in served[name]["interaction"]] == ["read", "search-type"]
     names = {t: {p["name"] for p in r.get("searchParam", [])} for t, r in served.items()}

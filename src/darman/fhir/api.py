@@ -15,7 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from darman.fhir import capability, claims_api, params, service
+from darman.fhir import (
+    capability,
+    claims_api,
+    params,
+    prescriptions_api,
+    referrals_api,
+    service,
+)
 from darman.fhir import mapping as m
 from darman.fhir.errors import UnsupportedResourceType
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
@@ -27,8 +34,11 @@ router = APIRouter(
     route_class=FhirRoute,
     default_response_class=FhirResponse,
 )
-# Claims first: the generic /{resource_type} routes below would otherwise take their paths.
+# Claims, e-prescriptions and referrals first: the generic /{resource_type} routes below would
+# otherwise take their paths.
 router.include_router(claims_api.router)
+router.include_router(prescriptions_api.router)
+router.include_router(referrals_api.router)
 
 _OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {

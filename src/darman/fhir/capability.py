@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from darman import __version__
-from darman.fhir import claims_service, params
+from darman.fhir import claims_service, params, prescriptions_service, referrals_service
 from darman.fhir import mapping as m
 from darman.fhir.service import RESOURCE_TYPES
 
 FHIR_VERSION = "4.0.1"
 # When the served capabilities last changed; bump it with them.
-STATEMENT_DATE = "2026-11-23"
+STATEMENT_DATE = "2026-12-01"
 INTERACTIONS = ("read", "search-type")
 SEARCH_PARAM_TYPES = frozenset(
     {"number", "date", "string", "token", "reference", "composite", "quantity", "uri", "special"}
@@ -87,6 +87,14 @@ def statement(base_url: str) -> dict[str, Any]:
                     + [
                         _resource(t, i, claims_service.documented(t))
                         for t, i in claims_service.INTERACTIONS.items()
+                    ]
+                    + [
+                        _resource(t, i, prescriptions_service.documented(t))
+                        for t, i in prescriptions_service.INTERACTIONS.items()
+                    ]
+                    + [
+                        _resource(t, i, referrals_service.documented(t))
+                        for t, i in referrals_service.INTERACTIONS.items()
                     ],
                 }
             ],

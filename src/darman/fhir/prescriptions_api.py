@@ -1,0 +1,89 @@
+"""E-prescriptions on the FHIR R4 facade: read and search MedicationRequest and
+MedicationDispense.
+
+Issuing stays on the REST API (``POST /api/v1/prescriptions``). Every answer is
+limited to the caller's scope as on the REST API (see ``fhir.prescriptions_service``);
+a dispensing facility gets 403 on read and search. ``fhir.api`` includes this router
+ahead of its generic read and search routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from darman.fhir import mapping as m
+from darman.fhir import params
+from darman.fhir import prescriptions_service as service
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute
+from darman.security.deps import PrincipalDep, UowDep
+
+PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
+router = APIRouter(route_class=FhirRoute, default_response_class=FhirResponse)
+
+_OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad search parameter (OperationOutcome)", **_OUTCOME},
+    401: {"description": "No or bad credentials (OperationOutcome)", **_OUTCOME},
+    403: {"description": "A dispensing facility may not list or read (OperationOutcome)",
+          **_OUTCOME},
+    404: {"description": "No such resource in your scope (OperationOutcome)", **_OUTCOME},
+    406: {"description": "A _format other than JSON (OperationOutcome)", **_OUTCOME},
+}  # fmt: skip
+
+
+def base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+def _search(resource_type: str, request: Request, who: Any, uow: Any) -> FhirResponse:
+    items = request.query_params.multi_items()
+    params.check_format(items)
+    paging = params.paging(items)
+    found = service.search_resources(
+        uow.session, who, resource_type=resource_type, items=items, paging=paging
+    )
+    url = base(request)
+    entries = [(f"{url}/{resource_type}/{r['id']}", r) for r in found.resources]
+    links = params.bundle_links(f"{url}/{resource_type}", items, paging, found.total)
+    return FhirResponse(m.searchset(entries, total=found.total, links=links))
+
+
+def _read(
+    resource_type: str, resource_id: str, request: Request, who: Any, uow: Any
+) -> FhirResponse:
+    params.check_format(request.query_params.multi_items())
+    return FhirResponse(
+        service.read(uow.session, who, resource_type=resource_type, resource_id=resource_id)
+    )
+
+
+@router.get("/MedicationRequest", summary="Search drug lines of e-prescriptions", responses=ERRORS)
+def search_medication_requests(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+    """A searchset Bundle of MedicationRequests (one per drug line) in the caller's scope."""
+    return _search("MedicationRequest", request, who, uow)
+
+
+@router.get("/MedicationRequest/{resource_id}", summary="Read a MedicationRequest",
+            responses=ERRORS)  # fmt: skip
+def read_medication_request(
+    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+) -> FhirResponse:
+    """One drug line of an issued prescription; 404 outside the caller's scope."""
+    return _read("MedicationRequest", resource_id, request, who, uow)
+
+
+@router.get("/MedicationDispense", summary="Search dispensings of drug lines", responses=ERRORS)
+def search_medication_dispenses(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+    """A searchset Bundle of MedicationDispenses (one per dispensing) in the caller's scope."""
+    return _search("MedicationDispense", request, who, uow)
+
+
+@router.get("/MedicationDispense/{resource_id}", summary="Read a MedicationDispense",
+            responses=ERRORS)  # fmt: skip
+def read_medication_dispense(
+    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+) -> FhirResponse:
+    """One dispensing of a drug line; 404 outside the caller's scope."""
+    return _read("MedicationDispense", resource_id, request, who, uow)
