@@ -220,3 +220,18 @@ def test_a_drug_line_needs_a_dispensing_of_at_least_its_quantity() -> None:
     assert engine.run(tables).to_pylist()[0]["reasons"] == ""
     tables["dispensings"] = tables["dispensings"].slice(0, 1)
     assert engine.run(tables).to_pylist()[0]["reasons"] == "R11"
+
+
+def test_duplicates_are_found_for_any_national_id_text_and_ids_that_read_as_one_number_differ() -> (
+    None
+):
+    rows = [
+        _one_line(line_id=1, claim_id=1, national_id="12345", nid_valid=False),
+        _one_line(line_id=2, claim_id=2, national_id="12345", nid_valid=False),
+        _one_line(line_id=3, claim_id=3, national_id="0000012345", nid_valid=False),
+    ]
+    tables = _tables(pa.concat_tables(rows))
+    out = engine.run(tables).to_pylist()
+    assert [r["reasons"] for r in out] == ["R03", "R03;R08", "R03"]
+    reference = ReferenceAdjudicator(tables).decide_all(tables["lines"].to_pylist())
+    assert [r.reasons for r in reference] == ["R03", "R03;R08", "R03"]
