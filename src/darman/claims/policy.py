@@ -12,12 +12,7 @@ claims still sees the policy of their dates.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select
@@ -50,54 +45,6 @@ PROGRAMME_LABELS_FA = {Programme.REFERRAL: "نظام ارجاع", Programme.EPRE
 MAX_DEADLINE_DAYS = 3650
 
 
-# ------------------------------------------------------------------ resolution (pure)
-@dataclass(frozen=True)
-class Dated:
-    """One value of one key over [valid_from, valid_to]; ``rank`` orders entries that start
-    the same day (later set wins; the built-in defaults rank lowest)."""
-
-    key: Any
-    value: int
-    valid_from: dt.date
-    valid_to: dt.date
-    rank: int
-
-
-def resolve(entries: Sequence[Dated]) -> list[Dated]:
-    """Per key, the non-overlapping periods in force: on each day, of the entries covering
-    it, the one with the latest start (then the highest rank) holds. Adjacent days held by
-    the same entry form one period. Keys are kept apart; order is by key, then date."""
-    by_key: dict[Any, list[Dated]] = defaultdict(list)
-    for e in entries:
-        by_key[e.key].append(e)
-    out: list[Dated] = []
-    for key in sorted(by_key, key=repr):
-        group = by_key[key]
-        cuts = sorted({e.valid_from for e in group} | {_next(e.valid_to) for e in group})
-        for start, stop in itertools.pairwise(cuts):
-            covering = [e for e in group if e.valid_from <= start <= e.valid_to]
-            if not covering:
-                continue
-            win = max(covering, key=lambda e: (e.valid_from, e.rank))
-            end = stop - dt.timedelta(days=1)
-            last = out[-1] if out else None
-            if (
-                last is not None
-                and last.key == key
-                and last.rank == win.rank
-                and last.value == win.value
-                and _next(last.valid_to) == start
-            ):
-                out[-1] = Dated(key, win.value, last.valid_from, end, win.rank)
-            else:
-                out.append(Dated(key, win.value, start, end, win.rank))
-    return out
-
-
-def _next(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=1) if day < dt.date.max else day
-
-
 # ------------------------------------------------------------------ effective policy
 def _stored(session: Session, parameter: Parameter) -> list[PolicyParameter]:
     return list(
@@ -110,46 +57,42 @@ def _stored(session: Session, parameter: Parameter) -> list[PolicyParameter]:
 
 
 def effective_copay(session: Session) -> list[rules.CopayRate]:
-    """Copayment periods in force, national and per province, defaults included."""
-    dated = [
-        Dated((None, c.visit_type, c.ownership), c.percent, c.valid_from, c.valid_to, -1)
-        for c in rules.DEFAULT_COPAY
-    ]
-    dated += [
-        Dated((p.province_id, p.visit_type, p.ownership), p.value, p.valid_from, p.valid_to, p.id)
-        for p in _stored(session, Parameter.COPAY_PERCENT)
-    ]
-    return [
-        rules.CopayRate(
-            visit_type=d.key[1],
-            ownership=d.key[2],
-            percent=d.value,
-            valid_from=d.valid_from,
-            valid_to=d.valid_to,
-            province_id=d.key[0],
+    """Copayment periods in force, national and per province, defaults included, ordered
+    by province (national first), visit type, ownership and date."""
+    by_key: dict[tuple[int | None, str, str], list[tuple[dt.date, dt.date, int]]] = {}
+    for c in rules.DEFAULT_COPAY:
+        by_key.setdefault((c.province_id, c.visit_type, c.ownership), []).append(
+            (c.valid_from, c.valid_to, c.percent)
         )
-        for d in resolve(dated)
+    # listed after the defaults and in the order set, so the later one wins a tie
+    for p in _stored(session, Parameter.COPAY_PERCENT):
+        by_key.setdefault((p.province_id, p.visit_type or "", p.ownership or ""), []).append(
+            (p.valid_from, p.valid_to, p.value)
+        )
+    return [
+        rules.CopayRate(visit, ownership, percent, start, end, province_id=province)
+        for (province, visit, ownership) in sorted(by_key, key=_national_first)
+        for start, end, percent in rules.winning_periods(by_key[(province, visit, ownership)])
     ]
 
 
 def effective_deadlines(session: Session) -> list[rules.FilingDeadline]:
     """Filing-deadline periods in force, national and per province, defaults included."""
-    dated = [
-        Dated(d.province_id, d.days, d.valid_from, d.valid_to, -1) for d in rules.DEFAULT_DEADLINES
-    ]
-    dated += [
-        Dated(p.province_id, p.value, p.valid_from, p.valid_to, p.id)
-        for p in _stored(session, Parameter.FILING_DEADLINE_DAYS)
-    ]
+    by_province: dict[int | None, list[tuple[dt.date, dt.date, int]]] = {}
+    for d in rules.DEFAULT_DEADLINES:
+        by_province.setdefault(d.province_id, []).append((d.valid_from, d.valid_to, d.days))
+    for p in _stored(session, Parameter.FILING_DEADLINE_DAYS):
+        by_province.setdefault(p.province_id, []).append((p.valid_from, p.valid_to, p.value))
     return [
-        rules.FilingDeadline(
-            province_id=d.key,
-            valid_from=d.valid_from,
-            valid_to=d.valid_to,
-            days=d.value,
-        )
-        for d in resolve(dated)
+        rules.FilingDeadline(province, start, end, days)
+        for province in sorted(by_province, key=lambda pid: (pid is not None, pid or 0))
+        for start, end, days in rules.winning_periods(by_province[province])
     ]
+
+
+def _national_first(key: tuple[int | None, str, str]) -> tuple[bool, int, str, str]:
+    province, visit, ownership = key
+    return (province is not None, province or 0, visit, ownership)
 
 
 def kernel_tables(session: Session) -> tuple[pa.Table, pa.Table]:

@@ -146,7 +146,7 @@ CALENDAR_FIRST = dt.date(2011, 3, 21)  # 1390/01/01
 CALENDAR_LAST = dt.date(2100, 3, 20)  # 1478/12/30
 
 
-def _winning_periods(
+def winning_periods(
     entries: Sequence[tuple[dt.date, dt.date, int]],
 ) -> list[tuple[dt.date, dt.date, int]]:
     """Non-overlapping (from, to, value) periods where, on every day, the entry in force
@@ -188,7 +188,7 @@ def policy_tables(
     cp_rows = [
         (province, visit, ownership, percent, start, end)
         for (province, visit, ownership), entries in by_key.items()
-        for start, end, percent in _winning_periods(entries)
+        for start, end, percent in winning_periods(entries)
     ]
     copay_rates = pa.table(
         {
@@ -211,7 +211,7 @@ def policy_tables(
     limits: list[int | None] = []
     for province, entries in sorted(by_province.items(), key=lambda e: (e[0] is not None, e[0])):
         limit: list[int | None] = [None] * n
-        for start, end, value in _winning_periods(entries):
+        for start, end, value in winning_periods(entries):
             lo = max(0, (start - CALENDAR_FIRST).days)
             hi = min(n - 1, (end - CALENDAR_FIRST).days)
             limit[lo : hi + 1] = [value] * max(0, hi - lo + 1)
