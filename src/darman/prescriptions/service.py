@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select, update
@@ -285,29 +286,22 @@ def _new_tracking_code(session: Session) -> str:
     raise Conflict("could not draw an unused tracking code; retry")  # pragma: no cover
 
 
-def issue(
-    session: Session,
-    who: Principal,
-    *,
-    data: PrescriptionIn,
-    on: dt.date | None = None,
-    valid_days: int = rules.DEFAULT_VALID_DAYS,
-) -> PrescriptionRead:
-    """Check and issue a prescription written by the calling physician at their facility.
+@dataclass(frozen=True)
+class _Checked:
+    """What the checks of one prescription saw and found (nothing is stored)."""
 
-    The checks are ``rules.check``'s. A warning (moderate or minor interaction) is
-    returned with the issued prescription. Any blocking finding refuses the whole
-    prescription: PrescriptionRefused lists every problem per line (``lines.N.code``,
-    ``lines.N.quantity``, ...) with its Persian reason and code, and the refused
-    prescription with its findings is left in the session for the caller to commit
-    (the savings report counts it). The prescription can be dispensed until
-    ``valid_days`` after ``on`` (default today in Tehran).
+    practitioner_id: int
+    facility: Facility
+    person: Insured
+    drafts: list[rules.LineDraft]
+    drugs: dict[str, rules.DrugFacts]
+    findings: list[rules.Finding]
 
-    Raises PermissionDenied for a caller who is not a physician linked to a
-    practitioner, InvalidInput for a national ID of no insured person.
-    """
+
+def _run_checks(session: Session, who: Principal, *, data: PrescriptionIn, on: dt.date) -> _Checked:
+    """The one code path of ``issue`` and ``check``: resolve the caller, the person and
+    the formulary, then ``rules.check``. Reads only."""
     practitioner_id = _require_physician(who)
-    on = on or tehran_today()
     if who.facility_id is None:
         raise PermissionDenied("a physician prescribes at a facility")
     facility = session.get(Facility, who.facility_id)
@@ -349,6 +343,59 @@ def issue(
             interactions=tables.interactions(),
         )
     )
+    return _Checked(practitioner_id, facility, person, drafts, drugs, findings)
+
+
+def check(
+    session: Session, who: Principal, *, data: PrescriptionIn, on: dt.date | None = None
+) -> list[FindingRead]:
+    """Run every check ``issue`` runs on a draft prescription and return the findings
+    (refusals and warnings, per line field) without storing or auditing anything: the
+    physician's screen calls it as lines are added or changed.
+
+    Raises what ``issue`` raises before checking: PermissionDenied for a caller who is
+    not a linked physician at a facility, InvalidInput for a national ID of no insured.
+    """
+    checked = _run_checks(session, who, data=data, on=on or tehran_today())
+    return [
+        FindingRead(
+            line_no=None if f.index is None else f.index + 1,
+            field=f.field,
+            code=f.code,
+            blocking=f.blocking,
+            reason_fa=f.text_fa,
+            label_en=f.reason.label_en,
+            other_code=f.other_code,
+        )
+        for f in checked.findings
+    ]
+
+
+def issue(
+    session: Session,
+    who: Principal,
+    *,
+    data: PrescriptionIn,
+    on: dt.date | None = None,
+    valid_days: int = rules.DEFAULT_VALID_DAYS,
+) -> PrescriptionRead:
+    """Check and issue a prescription written by the calling physician at their facility.
+
+    The checks are ``rules.check``'s. A warning (moderate or minor interaction) is
+    returned with the issued prescription. Any blocking finding refuses the whole
+    prescription: PrescriptionRefused lists every problem per line (``lines.N.code``,
+    ``lines.N.quantity``, ...) with its Persian reason and code, and the refused
+    prescription with its findings is left in the session for the caller to commit
+    (the savings report counts it). The prescription can be dispensed until
+    ``valid_days`` after ``on`` (default today in Tehran).
+
+    Raises PermissionDenied for a caller who is not a physician linked to a
+    practitioner, InvalidInput for a national ID of no insured person.
+    """
+    on = on or tehran_today()
+    checked = _run_checks(session, who, data=data, on=on)
+    practitioner_id, facility, person = checked.practitioner_id, checked.facility, checked.person
+    drafts, drugs, findings = checked.drafts, checked.drugs, checked.findings
     refused = any(f.blocking for f in findings)
     p = Prescription(
         tracking_code=None if refused else _new_tracking_code(session),

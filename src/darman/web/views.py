@@ -27,7 +27,13 @@ from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
-from darman.web import claims_policy_views, claims_views, registry_views
+from darman.web import (
+    claims_policy_views,
+    claims_views,
+    prescription_views,
+    referral_views,
+    registry_views,
+)
 from darman.web.rendering import (
     STATIC_DIR,
     PagePrincipal,
@@ -71,13 +77,16 @@ _DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims."""
+    """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
+    /prescriptions and /referrals."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
     app.include_router(claims_views.router)
+    app.include_router(prescription_views.router)
+    app.include_router(referral_views.router)
 
 
 # ------------------------------------------------------------------ log-in

@@ -1,0 +1,612 @@
+"""E-prescription pages: the physician writes a prescription with live checks and lists their
+own; a pharmacy, laboratory or imaging desk looks one up by tracking code and national ID and
+dispenses it line by line; staff read what the checks saved.
+
+Every page calls the prescriptions service with the page principal, so a page sees exactly
+what the API would. Input errors and the checks' findings are shown in Persian beside the
+field they concern (``lines.N.code`` is the code cell of row N).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound, PermissionDenied
+from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
+from darman.common.national_id import problem as national_id_problem
+from darman.common.paging import MAX_PAGE, PageParams
+from darman.common.persian import to_ascii_digits, to_persian_digits
+from darman.prescriptions import service
+from darman.prescriptions.enums import LABELS_FA, LineKind
+from darman.prescriptions.exceptions import PrescriptionExpired, PrescriptionRefused
+from darman.prescriptions.schemas import (
+    MAX_LINES,
+    DispenseIn,
+    DispenseLineIn,
+    FindingRead,
+    LineIn,
+    PrescriptionIn,
+)
+from darman.registry import service as registry
+from darman.security.deps import UowDep
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
+from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 25
+LINE_FIELDS = ("kind", "code", "dose", "quantity", "days_supply", "instructions")
+STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+FIELD_ERRORS_FA = {
+    "kind": "نوع ردیف را دارو یا آزمایش/تصویربرداری انتخاب کنید.",
+    "code": "کد دارو یا خدمت را فقط با رقم وارد کنید.",
+    "dose": "مقدار مصرف حداکثر ۱۰۰ نویسه است.",
+    "quantity": "تعداد را عددی صحیح از ۱ تا ۱۰٬۰۰۰ وارد کنید.",
+    "days_supply": "مدت مصرف دارو را به روز وارد کنید (۱ تا ۳۶۵).",
+    "instructions": "دستور مصرف حداکثر ۳۰۰ نویسه است.",
+}
+NO_DAYS_FOR_ORDER_FA = "ردیف آزمایش یا تصویربرداری مدت مصرف ندارد؛ این خانه را خالی بگذارید."
+NATIONAL_ID_FA = "کد ملی باید ده رقم با رقم کنترل درست باشد."
+NO_LINES_FA = "دست‌کم یک ردیف دارو یا آزمایش وارد کنید."
+TOO_MANY_LINES_FA = f"هر نسخه حداکثر {to_persian_digits(MAX_LINES)} ردیف دارد."
+DISPENSE_QTY_FA = "تعداد تحویل را عددی صحیح و مثبت وارد کنید."
+NOTHING_TO_DISPENSE_FA = "برای دست‌کم یک ردیف تعداد تحویل وارد کنید."
+STALE_FORM_FA = "فرم منقضی شده است؛ نسخه را دوباره جست‌وجو کنید."
+
+
+# ----------------------------------------------------------------- helpers
+def _htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass
+class Msg:
+    text: str
+    blocking: bool = True
+    code: str = ""
+
+
+@dataclass
+class Draft:
+    """What the physician typed, row by row, and what is wrong with it, by field."""
+
+    national_id: str
+    rows: list[dict[str, str]]
+    errors: dict[str, list[Msg]] = field(default_factory=dict)
+    # row index of each line sent to the service (blank rows are skipped)
+    row_of_line: list[int] = field(default_factory=list)
+    data: PrescriptionIn | None = None
+
+    def add(self, key: str, msg: Msg) -> None:
+        self.errors.setdefault(key, []).append(msg)
+
+    @property
+    def blocked(self) -> bool:
+        return any(m.blocking for ms in self.errors.values() for m in ms)
+
+
+def _draft(national_id: str, form: dict[str, list[str]]) -> Draft:
+    """Validate the form into a PrescriptionIn, keeping a Persian message per bad field."""
+    count = max((len(v) for v in form.values()), default=0)
+    rows = [
+        {name: (form[name][i] if i < len(form[name]) else "").strip() for name in LINE_FIELDS}
+        for i in range(count)
+    ]
+    draft = Draft(national_id=national_id.strip(), rows=rows)
+    if national_id_problem(draft.national_id) is not None:
+        draft.add("national_id", Msg(NATIONAL_ID_FA))
+    lines: list[LineIn] = []
+    for i, row in enumerate(rows):
+        if not any(row[k] for k in ("code", "quantity", "days_supply", "dose", "instructions")):
+            continue
+        kind = row["kind"] or LineKind.DRUG.value
+        values = {k: row[k] for k in LINE_FIELDS if row[k]}
+        values["kind"] = kind
+        if kind == LineKind.SERVICE.value and row["days_supply"]:
+            draft.add(f"lines.{i}.days_supply", Msg(NO_DAYS_FOR_ORDER_FA))
+            continue
+        try:
+            lines.append(LineIn.model_validate(values))
+            draft.row_of_line.append(i)
+        except ValidationError as exc:
+            for err in exc.errors():
+                name = str(err["loc"][0]) if err["loc"] else "days_supply"
+                name = name if name in FIELD_ERRORS_FA else "code"
+                key = f"lines.{i}.{name}"
+                if key not in draft.errors:
+                    draft.add(key, Msg(FIELD_ERRORS_FA[name]))
+    if not lines and not draft.errors:
+        draft.add("lines", Msg(NO_LINES_FA))
+    if len(lines) > MAX_LINES:
+        draft.add("lines", Msg(TOO_MANY_LINES_FA))
+    if not draft.errors:
+        draft.data = PrescriptionIn(national_id=draft.national_id, lines=lines)
+    return draft
+
+
+def _row_field(draft: Draft, service_field: str) -> str:
+    """``lines.2.quantity`` of the service's lines -> the same field of the form's row."""
+    parts = service_field.split(".")
+    if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit():
+        line = int(parts[1])
+        row = draft.row_of_line[line] if line < len(draft.row_of_line) else line
+        return f"lines.{row}.{parts[2]}"
+    return service_field
+
+
+def _add_findings(draft: Draft, findings: list[FindingRead]) -> None:
+    for f in findings:
+        draft.add(_row_field(draft, f.field), Msg(f.reason_fa, f.blocking, f.code))
+
+
+def _add_problems(draft: Draft, exc: DarmanError) -> None:
+    for p in exc.problems:
+        key = _row_field(draft, p.field or "national_id")
+        code = getattr(p, "code", "")
+        blocking = getattr(p, "blocking", True)
+        text = p.reason
+        if key == "national_id" and not code:
+            text = "بیمه‌شده‌ای با این کد ملی یافت نشد."
+        draft.add(key, Msg(text, blocking, code))
+
+
+def _catalogue(uow: UowDep) -> dict[str, Any]:
+    """The formulary and the lab and imaging services, for the code pickers."""
+    s = uow.session
+    everything = PageParams(page=1, size=500)
+    drugs = registry.list_drugs(s, page=everything).items
+    orders = [
+        svc
+        for category in ("lab", "imaging")
+        for svc in registry.list_services(s, page=everything, category=category).items
+    ]
+    return {
+        "drugs": drugs,
+        "orders": orders,
+        "names": {
+            **{("drug", d.generic_code): d.name_fa for d in drugs},
+            **{("service", o.code): o.name_fa for o in orders},
+        },
+    }
+
+
+def _form_context(draft: Draft, uow: UowDep) -> dict[str, Any]:
+    catalogue = _catalogue(uow)
+    names = catalogue["names"]
+    rows = draft.rows or [dict.fromkeys(LINE_FIELDS, "")]
+    return {
+        "draft": draft,
+        "rows": [
+            {
+                **row,
+                "kind": row["kind"] or LineKind.DRUG.value,
+                "name": names.get(
+                    (row["kind"] or LineKind.DRUG.value, to_ascii_digits(row["code"])), ""
+                ),
+            }
+            for row in rows
+        ],
+        "errors": draft.errors,
+        "drugs": catalogue["drugs"],
+        "orders": catalogue["orders"],
+    }
+
+
+LineForm = Annotated[list[str], Form()]
+
+
+def _form_lists(
+    kind: list[str],
+    code: list[str],
+    dose: list[str],
+    quantity: list[str],
+    days_supply: list[str],
+    instructions: list[str],
+) -> dict[str, list[str]]:
+    return {
+        "kind": kind,
+        "code": code,
+        "dose": dose,
+        "quantity": quantity,
+        "days_supply": days_supply,
+        "instructions": instructions,
+    }
+
+
+# ----------------------------------------------------------------- issuing
+@router.get("/prescriptions/new")
+def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+    """The physician's empty prescription form."""
+    who.require_role(Role.PHYSICIAN)
+    context = page_context(uow.session, who, active="rx-new")
+    context.update(_form_context(Draft(national_id="", rows=[]), uow))
+    context["issued"] = None
+    return render(request, "prescriptions/issue.html", context)
+
+
+@router.post("/prescriptions/check")
+def check_prescription(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    national_id: Annotated[str, Form()] = "",
+    kind: LineForm = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    code: LineForm = [],  # noqa: B006
+    dose: LineForm = [],  # noqa: B006
+    quantity: LineForm = [],  # noqa: B006
+    days_supply: LineForm = [],  # noqa: B006
+    instructions: LineForm = [],  # noqa: B006
+) -> Response:
+    """htmx: run the issuing checks on the draft without issuing; each finding is swapped in
+    beside its field, and the formulary name beside each code."""
+    who.require_role(Role.PHYSICIAN)
+    form = _form_lists(kind, code, dose, quantity, days_supply, instructions)
+    draft = _draft(national_id, form)
+    ran = False
+    if draft.data is not None:
+        try:
+            _add_findings(draft, service.check(uow.session, who, data=draft.data))
+            ran = True
+        except InvalidInput as exc:
+            _add_problems(draft, exc)
+    uow.rollback()  # a check stores nothing
+    context = _form_context(draft, uow)
+    context["ran"] = ran
+    return render(request, "prescriptions/_check.html", context)
+
+
+@router.post("/prescriptions")
+def issue_prescription(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    national_id: Annotated[str, Form()] = "",
+    kind: LineForm = [],  # noqa: B006
+    code: LineForm = [],  # noqa: B006
+    dose: LineForm = [],  # noqa: B006
+    quantity: LineForm = [],  # noqa: B006
+    days_supply: LineForm = [],  # noqa: B006
+    instructions: LineForm = [],  # noqa: B006
+) -> Response:
+    """Issue: the tracking code on success; otherwise the form again with every blocking
+    reason beside its field (the refused attempt is kept for the savings report)."""
+    who.require_role(Role.PHYSICIAN)
+    draft = _draft(national_id, _form_lists(kind, code, dose, quantity, days_supply, instructions))
+    issued = None
+    if draft.data is not None:
+        try:
+            issued = service.issue(uow.session, who, data=draft.data)
+            uow.commit()
+        except PrescriptionRefused as exc:
+            uow.commit()  # the refusal is what the checks saved; it has no tracking code
+            _add_problems(draft, exc)
+        except InvalidInput as exc:
+            uow.rollback()
+            _add_problems(draft, exc)
+    context = page_context(uow.session, who, active="rx-new")
+    if issued is not None:
+        context.update(_form_context(Draft(national_id="", rows=[]), uow))
+        context["issued"] = issued
+    else:
+        context.update(_form_context(draft, uow))
+        context["issued"] = None
+        context["refused"] = True
+    # a refusal is an answer, not a failed request: the page shows it beside each field
+    return render(request, "prescriptions/issue.html", context)
+
+
+# ------------------------------------------------------------ own prescriptions
+@router.get("/prescriptions")
+def prescriptions_page(
+    request: Request, who: PagePrincipal, uow: UowDep, page: str = "1"
+) -> Response:
+    """A physician's own prescriptions (staff: those in their scope), newest first, with
+    what each line has had dispensed. A dispensing desk is refused, as in the API."""
+    number = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
+    found = service.list_prescriptions(
+        uow.session, who, page=PageParams(page=number, size=PAGE_SIZE)
+    )
+    context = page_context(uow.session, who, active="rx-list")
+    context.update(
+        {
+            "found": found,
+            "pages": max(1, -(-found.total // PAGE_SIZE)),
+            "status_fa": LABELS_FA,
+        }
+    )
+    return render(request, "prescriptions/list.html", context)
+
+
+# ------------------------------------------------------------------ dispensing
+def _require_desk(who: Principal) -> None:
+    who.require_role(*service.DISPENSERS)
+    if who.scope_level is not ScopeLevel.FACILITY:
+        raise PermissionDenied("prescriptions are dispensed by a facility's user")
+
+
+def _lookup_error_fa(exc: DarmanError) -> str:
+    if exc.problems and exc.problems[0].reason and not exc.problems[0].reason.isascii():
+        text = exc.problems[0].reason
+        return text if text.endswith(".") else text + "."
+    if isinstance(exc, PrescriptionExpired):
+        return "مهلت پیچیدن این نسخه به پایان رسیده است."
+    if isinstance(exc, NotFound):
+        return "نسخه‌ای با این کد رهگیری برای این کد ملی نیست."
+    return "کد رهگیری یا کد ملی نادرست است."
+
+
+def _dispense_response(
+    request: Request,
+    who: Principal,
+    uow: UowDep,
+    *,
+    tracking_code: str = "",
+    national_id: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    context: dict[str, Any] = {
+        "tracking_code": tracking_code,
+        "national_id": national_id,
+        "rx": None,
+        "errors": {},
+        "result": None,
+        "message": None,
+        "kept": {},
+        # new per render: a repeated post of one form dispenses once
+        "request_key": uuid.uuid4().hex,
+        **extra,
+    }
+    if context["rx"] is None and tracking_code and not context["errors"]:
+        try:
+            context["rx"] = service.lookup(
+                uow.session, who, tracking_code=tracking_code, national_id=national_id
+            )
+        except (InvalidInput, NotFound, PrescriptionExpired) as exc:
+            field_name = exc.problems[0].field if exc.problems else "tracking_code"
+            context["errors"] = {field_name or "tracking_code": _lookup_error_fa(exc)}
+            status = exc.status if status == 200 else status
+    if _htmx(request):
+        # htmx swaps only 2xx answers; the error is in the panel it swaps in
+        return render(request, "prescriptions/_dispense_panel.html", context)
+    context.update(page_context(uow.session, who, active="rx-dispense"))
+    return render(request, "prescriptions/dispense.html", context, status_code=status)
+
+
+@router.get("/prescriptions/dispense")
+def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+    """The desk's look-up form: tracking code plus the patient's national ID."""
+    _require_desk(who)
+    return _dispense_response(request, who, uow)
+
+
+@router.post("/prescriptions/dispense/lookup")
+def dispense_lookup(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    tracking_code: Annotated[str, Form()] = "",
+    national_id: Annotated[str, Form()] = "",
+) -> Response:
+    """The prescription's lines with prescribed, already dispensed and remaining quantities."""
+    _require_desk(who)
+    tracking_code, national_id = tracking_code.strip(), national_id.strip()
+    errors: dict[str, str] = {}
+    if not tracking_code:
+        errors["tracking_code"] = "کد رهگیری نسخه را وارد کنید."
+    if national_id_problem(national_id) is not None:
+        errors["national_id"] = NATIONAL_ID_FA
+    status = 422 if errors else 200
+    return _dispense_response(
+        request,
+        who,
+        uow,
+        tracking_code=tracking_code,
+        national_id=to_ascii_digits(national_id),
+        errors=errors,
+        status=status,
+    )
+
+
+@router.post("/prescriptions/dispense")
+def dispense_submit(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    tracking_code: Annotated[str, Form()] = "",
+    national_id: Annotated[str, Form()] = "",
+    request_key: Annotated[str, Form()] = "",
+    line_no: LineForm = [],  # noqa: B006
+    quantity: LineForm = [],  # noqa: B006
+) -> Response:
+    """Dispense the quantities typed per line (blank or zero: not this time); the form's
+    request key makes a double submit dispense once."""
+    _require_desk(who)
+    kept = dict(zip(line_no, quantity, strict=False))
+    line_errors: dict[str, str] = {}
+    wanted: list[DispenseLineIn] = []
+    for number, text in zip(line_no, quantity, strict=False):
+        text = to_ascii_digits(text.strip())
+        if text in ("", "0"):
+            continue
+        if not text.isdigit() or not number.isdigit():
+            line_errors[number] = DISPENSE_QTY_FA
+            continue
+        try:
+            wanted.append(DispenseLineIn(line_no=int(number), quantity=int(text)))
+        except ValidationError:
+            line_errors[number] = DISPENSE_QTY_FA
+    common: dict[str, Any] = {
+        "tracking_code": tracking_code,
+        "national_id": national_id,
+        "kept": kept,
+    }
+    if not line_errors and not wanted:
+        return _dispense_response(
+            request, who, uow, status=422, message=NOTHING_TO_DISPENSE_FA, **common
+        )
+    if line_errors:
+        return _dispense_response(request, who, uow, status=422, line_errors=line_errors, **common)
+    try:
+        data = DispenseIn(
+            tracking_code=tracking_code,
+            national_id=national_id,
+            request_key=request_key,
+            lines=wanted,
+        )
+    except ValidationError:
+        return _dispense_response(request, who, uow, status=422, message=STALE_FORM_FA, **common)
+    try:
+        try:
+            result = service.dispense(uow.session, who, data=data)
+        except (IntegrityError, OperationalError):
+            # the same form posted twice at once: the other request took the key first
+            uow.rollback()
+            result = service.dispense(uow.session, who, data=data)
+        uow.commit()
+    except (InvalidInput, Conflict) as exc:
+        uow.rollback()
+        errors: dict[str, str] = {}
+        for p in exc.problems:
+            parts = (p.field or "").split(".")
+            if parts[0] == "lines" and len(parts) == 3 and int(parts[1]) < len(wanted):
+                number = str(wanted[int(parts[1])].line_no)
+                if parts[2] == "quantity":
+                    line_errors[number] = _beyond_fa(p.reason)
+                else:
+                    line_errors[number] = "این ردیف در این مرکز تحویل داده نمی‌شود."
+            elif p.field == "tracking_code":
+                errors["tracking_code"] = _lookup_error_fa(exc)
+        message = None if line_errors or errors else STALE_FORM_FA
+        return _dispense_response(
+            request,
+            who,
+            uow,
+            status=exc.status,
+            line_errors=line_errors,
+            errors=errors,
+            message=message,
+            **common,
+        )
+    except (NotFound, PrescriptionExpired) as exc:
+        uow.rollback()
+        return _dispense_response(
+            request,
+            who,
+            uow,
+            status=exc.status,
+            errors={"tracking_code": _lookup_error_fa(exc)},
+            tracking_code=tracking_code,
+            national_id=national_id,
+        )
+    return _dispense_response(
+        request, who, uow, tracking_code=tracking_code, national_id=national_id, result=result
+    )
+
+
+def _beyond_fa(reason: str) -> str:
+    """The service's ``بیش از باقی‌مانده‌ی نسخه (۴); only 4 left`` -> its Persian part."""
+    text = reason.split(";")[0].strip()
+    return f"{text}؛ بیش از این تحویل داده نمی‌شود." if text else "بیش از باقی‌مانده‌ی نسخه است."
+
+
+# ------------------------------------------------------------------ savings
+def month_fa(year: int, month: int) -> str:
+    return f"{MONTHS_FA[month - 1]} {to_persian_digits(year)}"
+
+
+@router.get("/prescriptions/savings")
+def savings_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = "") -> Response:
+    """What the checks prevented and the dispensing rate by Jalali month and province."""
+    who.require_role(*STAFF)
+    this_year = to_jalali(tehran_today()).year
+    text = to_ascii_digits(year.strip())
+    chosen = int(text) if text.isdigit() and 1390 <= int(text) <= 1500 else this_year
+    report = service.savings_report(uow.session, who, year=chosen)
+    months = sorted({(r.year, r.month) for r in report.rows})
+    provinces = sorted({r.province_name_fa for r in report.rows})
+    by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
+    chart = {
+        "labels": [month_fa(y, m) for y, m in months],
+        "series": [
+            {
+                "label": name,
+                "values": [
+                    (by_key[(y, m, name)].prevented_rials + 5) // 10
+                    if (y, m, name) in by_key
+                    else 0
+                    for y, m in months
+                ],
+            }
+            for name in provinces
+        ],
+    }
+    context = page_context(uow.session, who, active="rx-savings")
+    context.update(
+        {
+            "year": chosen,
+            "years": list(range(this_year, this_year - 4, -1)),
+            "rows": [(month_fa(r.year, r.month), r) for r in report.rows],
+            "report": report,
+            "issued": sum(r.issued for r in report.rows),
+            "refused": sum(r.refused for r in report.rows),
+            "chart": json.dumps(chart, ensure_ascii=False),
+        }
+    )
+    return render(request, "prescriptions/savings.html", context)
+
+
+# ------------------------------------------------------------------- nav
+_NAV = (
+    (
+        "/prescriptions/new",
+        "rx-new",
+        "نسخه‌ی الکترونیک",
+        "نوشتن نسخه با بررسی هم‌زمان تداخل و سقف‌ها",
+        (Role.PHYSICIAN,),
+    ),
+    (
+        "/prescriptions",
+        "rx-list",
+        "نسخه‌های من",
+        "نسخه‌های صادرشده، وضعیت و مقدار تحویل‌شده",
+        (Role.PHYSICIAN,),
+    ),
+    (
+        "/prescriptions/dispense",
+        "rx-dispense",
+        "تحویل نسخه",
+        "جست‌وجو با کد رهگیری و کد ملی و تحویل هر ردیف",
+        service.DISPENSERS,
+    ),
+    (
+        "/prescriptions/savings",
+        "rx-savings",
+        "صرفه‌جویی نسخه‌ی الکترونیک",
+        "ارزش اقلام جلوگیری‌شده و نرخ تحویل به تفکیک ماه و استان",
+        STAFF,
+    ),
+)
+
+
+def prescription_nav(who: Principal) -> list[dict[str, str]]:
+    """The e-prescription screens this role may use."""
+    out = []
+    for href, key, label, hint, roles in _NAV:
+        if who.role not in roles:
+            continue
+        if key == "rx-dispense" and who.scope_level is not ScopeLevel.FACILITY:
+            continue
+        out.append({"key": key, "href": href, "label": label, "hint": hint})
+    return out
+
+
+templates.env.globals["prescription_nav"] = prescription_nav
