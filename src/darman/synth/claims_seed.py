@@ -24,6 +24,7 @@ from darman.db import bulk
 from darman.registry.models import Facility
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
+from darman.synth import prescriptions_seed
 
 Progress = Callable[[str], None]
 TEHRAN_OFFSET = dt.timedelta(hours=3, minutes=30)
@@ -40,6 +41,19 @@ def load(
     generated = synthetic.claims(ref, n_lines=lines, seed=seed)
     made = generated.lines
     say(f"generated {made.num_rows:,} claim lines")
+    linked = prescriptions_seed.build(
+        session,
+        lines=made,
+        dispensed=generated.dispensings,
+        referred=generated.referrals,
+        referral_provinces=synthetic.REFERRAL_PROVINCES,
+        seed=seed,
+    )
+    say(
+        f"{linked.counts['prescriptions']:,} prescriptions, "
+        f"{linked.counts['referral_orders']:,} referrals, "
+        f"{linked.counts['panel_enrolments']:,} panel enrolments"
+    )
     province_of = dict(session.execute(select(Facility.id, Facility.province_id)).all())
     cols = {name: made[name].to_pylist() for name in made.column_names}
     claims: dict[int, tuple[object, ...]] = {}
@@ -64,8 +78,8 @@ def load(
                 cols["admission_date"][i],
                 cols["discharge_date"][i],
                 "",
-                cols["referral_ref"][i],
-                cols["prescription_ref"][i],
+                linked.referral_ref.get(cid),
+                linked.prescription_ref.get(cid),
                 "submitted",
                 digest,
                 at,
@@ -107,22 +121,6 @@ def load(
     conn = session.connection()
     bulk.load(conn, "claims", _CLAIM_COLUMNS, [tuple(c) for c in claims.values()])
     bulk.load(conn, "claim_lines", _LINE_COLUMNS, line_rows)
-    referrals = generated.referrals
-    bulk.load(
-        conn,
-        "referrals",
-        tuple(referrals.column_names),
-        list(zip(*(referrals[c].to_pylist() for c in referrals.column_names), strict=True)),
-    )
-    disp = generated.dispensings.rename_columns(
-        ["prescription_ref", "national_id", "drug_code", "quantity", "dispensed_on"]
-    )
-    bulk.load(
-        conn,
-        "dispensings",
-        tuple(disp.column_names),
-        list(zip(*(disp[c].to_pylist() for c in disp.column_names), strict=True)),
-    )
     if not session.scalar(select(func.count()).select_from(ProgrammeRollout)):
         rollouts = ref.rollouts
         bulk.load(
@@ -131,9 +129,7 @@ def load(
             tuple(rollouts.column_names),
             list(zip(*(rollouts[c].to_pylist() for c in rollouts.column_names), strict=True)),
         )
-    bulk.reset_sequences(
-        conn, ["claims", "claim_lines", "referrals", "dispensings", "programme_rollouts"]
-    )
+    bulk.reset_sequences(conn, ["claims", "claim_lines", "programme_rollouts"])
     say(f"loaded {len(claims):,} claims")
     return len(line_rows)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from darman.registry.models import Facility, Province
+from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import User
@@ -37,7 +38,7 @@ _PLAN: tuple[tuple[str, Role, ScopeLevel, str | None, tuple[str, str, str] | Non
         None,
         ("contracted", "hospital", QOM),
     ),
-    ("tehran.doctor", Role.PHYSICIAN, ScopeLevel.FACILITY, None, ("owned", "clinic", TEHRAN)),
+    ("tehran.doctor", Role.PHYSICIAN, ScopeLevel.FACILITY, None, ("owned", "polyclinic", TEHRAN)),
     (
         "tehran.pharmacy",
         Role.PHARMACIST,
@@ -63,9 +64,10 @@ def ensure(session: Session) -> list[DemoUser]:
             province = session.scalar(select(Province).where(Province.code == province_code))
             assert province is not None
             province_id, scope = province.id, province.name_fa
+        council = None
         if facility:
             ownership, kind, code = facility
-            row = session.scalar(
+            query = (
                 select(Facility)
                 .join(Province, Province.id == Facility.province_id)
                 .where(
@@ -74,6 +76,12 @@ def ensure(session: Session) -> list[DemoUser]:
                 .order_by(Facility.id)
                 .limit(1)
             )
+            if role is Role.PHYSICIAN:
+                # the first such centre with a practitioner, whom the user prescribes and
+                # refers as (a general practitioner or family physician when there is one)
+                council, row = _practitioner_at(session, query)
+            else:
+                row = session.scalar(query)
             if row is None:
                 continue
             facility_id, scope = row.id, row.name
@@ -87,6 +95,29 @@ def ensure(session: Session) -> list[DemoUser]:
                 scope_level=level,
                 province_id=province_id,
                 facility_id=facility_id,
+                practitioner_council_number=council,
             )
         out.append(DemoUser(username, password_for(username), role, scope))
     return out
+
+
+def _practitioner_at(
+    session: Session, facilities: Select[Any]
+) -> tuple[str | None, Facility | None]:
+    """The council number of a practitioner at the first of ``facilities`` that has one."""
+    staffed = facilities.join(
+        PractitionerFacility, PractitionerFacility.facility_id == Facility.id
+    ).join(Practitioner, Practitioner.id == PractitionerFacility.practitioner_id)
+    row = session.scalar(staffed)
+    if row is None:
+        return None, session.scalar(facilities)
+    council = session.scalar(
+        select(Practitioner.council_number)
+        .join(PractitionerFacility, PractitionerFacility.practitioner_id == Practitioner.id)
+        .where(PractitionerFacility.facility_id == row.id)
+        .order_by(
+            (Practitioner.specialty.in_(("پزشک عمومی", "پزشک خانواده"))).desc(), Practitioner.id
+        )
+        .limit(1)
+    )
+    return council, row
