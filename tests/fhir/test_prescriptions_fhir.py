@@ -26,6 +26,7 @@ from tests.fhir.support import (
     REQUEST_STATUSES,
     assert_outcome,
     fhir_get,
+    validate,
 )
 from tests.integration.prescriptions.world import World, build, drug, order, rx
 
@@ -225,9 +226,7 @@ def test_a_pharmacist_gets_403_on_search_and_read_and_no_credentials_401(
         assert_outcome(client.get(f"{BASE}/{url}", headers={"Accept": FHIR_JSON}), 401, "login")
 
 
-def test_a_search_pages_with_links_that_repeat_the_parameters(
-    client: TestClient, rxw: Rx
-) -> None:
+def test_a_search_pages_with_links_that_repeat_the_parameters(client: TestClient, rxw: Rx) -> None:
     boss = h(client, "boss")
     first = fhir_get(client, f"{BASE}/MedicationRequest?_count=3&intent=order", boss)
     assert first["total"] == 4 and len(first["entry"]) == 3
@@ -314,3 +313,100 @@ def test_the_capability_statement_offers_the_prescription_resources(client: Test
     assert {"patient", "identifier", "requester", "status", "authoredon"} <= names
     names = {p["name"] for p in served["MedicationDispense"]["searchParam"]}
     assert {"patient", "prescription", "performer", "whenhandedover"} <= names
+
+
+# ------------------------------------------------------------ POST MedicationDispense
+KEY_SYSTEM = "https://darman.example/fhir/sid/dispense-request"
+NID_SYSTEM = "https://darman.example/fhir/sid/national-id"
+
+
+def posted(tracking: str, line_no: int, nid: str, quantity: int, key: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationDispense",
+        "identifier": [{"system": KEY_SYSTEM, "value": key}],
+        "status": "completed",
+        "authorizingPrescription": [
+            {"identifier": {"system": LINE_SYSTEM, "value": f"{tracking}-{line_no}"}}
+        ],
+        "subject": {"identifier": {"system": NID_SYSTEM, "value": nid}},
+        "quantity": {"value": quantity},
+    }
+
+
+def post(client: TestClient, body: Any, headers: dict[str, str]) -> Any:
+    return client.post(
+        f"{BASE}/MedicationDispense",
+        json=body,
+        headers={**headers, "Content-Type": FHIR_JSON},
+    )
+
+
+def expressions(resp: Any, status: int) -> list[str]:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return [e for i in body["issue"] for e in i.get("expression", [])]
+
+
+def test_a_pharmacy_dispenses_by_posting_a_medication_dispense_and_a_retry_is_a_replay(
+    client: TestClient, rxw: Rx
+) -> None:
+    pharm = h(client, "pharm_a")
+    body = posted(rxw.tracking, 1, rxw.world.nid, 8, "fhir-disp-0001")
+    first = post(client, body, pharm)
+    assert first.status_code == 201, first.text
+    made = first.json()
+    validate(made)
+    assert made["status"] == "completed" and made["quantity"] == {"value": 8}
+    assert made["authorizingPrescription"] == [
+        {"reference": f"MedicationRequest/{rxw.lines[(rxw.tracking, 1)]}"}
+    ]
+    assert first.headers["location"].endswith(f"/MedicationDispense/{made['id']}")
+    again = post(client, body, pharm)
+    assert again.status_code == 200 and again.json() == made
+    # the same identifier for another quantity is a conflict, not a second dispensing
+    clash = posted(rxw.tracking, 1, rxw.world.nid, 3, "fhir-disp-0001")
+    assert expressions(post(client, clash, pharm), 409) == [
+        "MedicationDispense.identifier[0].value"
+    ]
+    doc = h(client, "doc")
+    line = fhir_get(client, f"{BASE}/MedicationRequest/{rxw.lines[(rxw.tracking, 1)]}", doc)
+    assert line["status"] == "active"
+    assert fhir_get(client, f"{BASE}/MedicationDispense", doc)["total"] == 1
+    rest = post(client, posted(rxw.tracking, 1, rxw.world.nid, 12, "fhir-disp-0002"), pharm)
+    assert rest.status_code == 201
+    line = fhir_get(client, f"{BASE}/MedicationRequest/{rxw.lines[(rxw.tracking, 1)]}", doc)
+    assert line["status"] == "completed"
+
+
+def test_a_posted_medication_dispense_is_refused_with_the_element_named(
+    client: TestClient, rxw: Rx
+) -> None:
+    pharm = h(client, "pharm_a")
+    nid = rxw.world.nid
+    too_many = posted(rxw.tracking, 2, nid, 11, "fhir-disp-0003")
+    assert expressions(post(client, too_many, pharm), 422) == ["MedicationDispense.quantity.value"]
+    foreign = posted(rxw.tracking, 1, rxw.world.other_nid, 1, "fhir-disp-0004")
+    assert expressions(post(client, foreign, pharm), 404) == [
+        "MedicationDispense.authorizingPrescription[0].identifier.value"
+    ]
+    expired = posted(rxw.old_tracking, 1, nid, 1, "fhir-disp-0005")
+    assert expressions(post(client, expired, pharm), 410)
+    lab_order = posted(rxw.tracking, 3, nid, 1, "fhir-disp-0006")
+    assert expressions(post(client, lab_order, h(client, "lab")), 422) == [
+        "MedicationDispense.authorizingPrescription[0].identifier.value"
+    ]
+    empty = {"resourceType": "MedicationDispense"}
+    assert set(expressions(post(client, empty, pharm), 422)) == {
+        "MedicationDispense.identifier[0].value",
+        "MedicationDispense.authorizingPrescription[0].identifier.value",
+        "MedicationDispense.subject.identifier.value",
+        "MedicationDispense.quantity.value",
+    }
+    assert post(client, {"resourceType": "Claim"}, pharm).status_code == 400
+    assert_outcome(post(client, too_many, h(client, "doc")), 403, "forbidden")
+    as_text = client.post(f"{BASE}/MedicationDispense", content="x",
+                          headers={**pharm, "Content-Type": "text/plain"})  # fmt: skip
+    assert_outcome(as_text, 415, "not-supported")
+    nothing = fhir_get(client, f"{BASE}/MedicationDispense", h(client, "boss"))
+    assert nothing["total"] == 0

@@ -1,7 +1,13 @@
 """E-prescriptions on the FHIR R4 facade: read and search MedicationRequest and
-MedicationDispense.
+MedicationDispense; dispense a drug line by POSTing a MedicationDispense.
 
-Issuing stays on the REST API (``POST /api/v1/prescriptions``). Every answer is
+Issuing stays on the REST API (``POST /api/v1/prescriptions``). POST
+/fhir/r4/MedicationDispense (see ``fhir.dispense_intake`` for what to send) answers
+the stored MedicationDispense: 201 when dispensed now, 200 for a retry with the same
+request identifier (nothing dispensed again); a refusal is an OperationOutcome naming
+the element: 400 not a MedicationDispense, 403 not a dispensing facility's user, 404
+no such tracking code for this national ID, 409 taken meanwhile or the identifier used
+for another line, 410 expired, 415 not JSON, 422 wrong values. Every answer is
 limited to the caller's scope as on the REST API (see ``fhir.prescriptions_service``);
 a dispensing facility gets 403 on read and search. ``fhir.api`` includes this router
 ahead of its generic read and search routes.
@@ -9,14 +15,18 @@ ahead of its generic read and search routes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
+from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput, NotFound
+from darman.fhir import claims_mapping as cm
 from darman.fhir import mapping as m
 from darman.fhir import params
 from darman.fhir import prescriptions_service as service
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute
+from darman.fhir.dispense_intake import DispenseStructureInvalid
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
+from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.security.deps import PrincipalDep, UowDep
 
 PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
@@ -87,3 +97,48 @@ def read_medication_dispense(
 ) -> FhirResponse:
     """One dispensing of a drug line; 404 outside the caller's scope."""
     return _read("MedicationDispense", resource_id, request, who, uow)
+
+
+_POST_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A retry of the same request: the first dispensing", **_OUTCOME},
+    400: {"description": "Not a MedicationDispense in FHIR JSON (OperationOutcome)", **_OUTCOME},
+    401: ERRORS[401],
+    403: {"description": "Not a dispensing facility's user (OperationOutcome)", **_OUTCOME},
+    404: {"description": "No such tracking code for this national ID", **_OUTCOME},
+    409: {"description": "Taken meanwhile, or the identifier names another line", **_OUTCOME},
+    410: {"description": "The prescription has expired (OperationOutcome)", **_OUTCOME},
+    415: {"description": "A body that is not JSON (OperationOutcome)", **_OUTCOME},
+    422: {"description": "Missing or wrong values, each element named", **_OUTCOME},
+}
+_ISSUE = {400: "structure", 404: "not-found", 409: "conflict", 410: "business-rule", 422: "invalid"}
+
+
+def _refused(exc: DarmanError) -> FhirResponse:
+    problems = exc.problems or [FieldProblem(None, exc.detail)]
+    return FhirResponse(
+        cm.element_outcome(_ISSUE.get(exc.status, "invalid"), problems), status_code=exc.status
+    )
+
+
+@router.post("/MedicationDispense", status_code=201, summary="Dispense a drug line",
+             responses=_POST_ERRORS)  # fmt: skip
+def create_medication_dispense(
+    request: Request, body: Annotated[Any, Body()], who: PrincipalDep, uow: UowDep
+) -> FhirResponse:
+    """Dispense part or all of one drug line at the caller's facility (pharmacist)."""
+    params.check_format(request.query_params.multi_items())
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in params.JSON_FORMATS:
+        return outcome_response(
+            415, "not-supported", [f"send the MedicationDispense as {FHIR_JSON}, not '{media}'"]
+        )
+    try:
+        resource, created = service.dispense(uow.session, who, body=body)
+    except (DispenseStructureInvalid, InvalidInput, NotFound, Conflict, PrescriptionExpired) as exc:
+        return _refused(exc)
+    uow.commit()
+    return FhirResponse(
+        resource,
+        status_code=201 if created else 200,
+        headers={"Location": f"{base(request)}/MedicationDispense/{resource['id']}"},
+    )

@@ -19,17 +19,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from darman.common.errors import NotFound
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import tehran_today
 from darman.common.persian import to_ascii_digits
+from darman.fhir import dispense_intake, params, search
 from darman.fhir import mapping as m
-from darman.fhir import params, search
 from darman.fhir import prescriptions_mapping as pm
 from darman.fhir.claims_mapping import PRESCRIPTION_SYSTEM
 from darman.fhir.service import Matches
 from darman.prescriptions import rules as rx_rules
 from darman.prescriptions import service as rx_service
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
+from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.models import Prescription, PrescriptionDispensing, PrescriptionLine
 from darman.registry.models import Drug, Facility, Practitioner, Service
 from darman.security.principal import Principal
@@ -38,7 +39,7 @@ from darman.security.principal import Principal
 # (ServiceRequest: see fhir.referrals_service).
 INTERACTIONS: dict[str, tuple[str, ...]] = {
     "MedicationRequest": ("read", "search-type"),
-    "MedicationDispense": ("read", "search-type"),
+    "MedicationDispense": ("create", "read", "search-type"),
 }
 
 
@@ -371,3 +372,54 @@ def search_resources(
         return Matches([pm.medication_request(f, today) for f in line_facts(session, lines)], total)
     rows = session.execute(page).all()
     return Matches([pm.medication_dispense(f) for f in _dispense_facts(session, rows)], total)
+
+
+# ------------------------------------------------------------ dispensing
+def dispense(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, Any], bool]:
+    """Dispense one drug line through ``prescriptions.service.dispense``: (the stored
+    MedicationDispense, created). The caller commits.
+
+    The same rules as the REST API: a pharmacy's (or a provider's) user, the tracking
+    code plus the patient's national ID, never beyond the prescribed quantity. The
+    request identifier is the idempotency key: a retry with the same line and quantity
+    returns the first dispensing (created False); the same identifier for another line
+    or quantity is a Conflict. Raises what the service raises (PermissionDenied,
+    NotFound, PrescriptionExpired, InvalidInput, Conflict), with the posted element
+    named, and DispenseStructureInvalid for a body that is not a MedicationDispense.
+    """
+    posted = dispense_intake.parse(body)
+    wanted = posted.request.lines[0]
+    try:
+        found = rx_service.lookup(
+            session, who, tracking_code=posted.request.tracking_code,
+            national_id=posted.request.national_id,
+        )  # fmt: skip
+        kinds = {li.line_no: li.kind for li in found.lines}
+        if kinds.get(wanted.line_no, LineKind.DRUG) != LineKind.DRUG:
+            raise InvalidInput(
+                "a MedicationDispense is of a drug line; report lab and imaging orders on "
+                "the REST API",
+                [FieldProblem("lines.0.line_no", "not a drug line")],
+            )
+        result = rx_service.dispense(session, who, data=posted.request)
+    except (InvalidInput, NotFound, Conflict, PrescriptionExpired) as exc:
+        raise type(exc)(exc.detail, [dispense_intake.element(p) for p in exc.problems]) from exc
+    got = [d for d in result.lines if d.line_no == wanted.line_no]
+    if result.replayed and (
+        len(result.lines) != 1 or not got or got[0].quantity != wanted.quantity
+    ):
+        raise Conflict(
+            "this request identifier was used for another dispensing",
+            [FieldProblem(dispense_intake.KEY, "already used for another line or quantity")],
+        )
+    row = session.execute(
+        select(PrescriptionDispensing, PrescriptionLine, Prescription)
+        .join(PrescriptionLine, PrescriptionLine.id == PrescriptionDispensing.line_id)
+        .join(Prescription, Prescription.id == PrescriptionDispensing.prescription_id)
+        .where(
+            PrescriptionDispensing.facility_id == who.facility_id,
+            PrescriptionDispensing.request_key == posted.request.request_key,
+            PrescriptionLine.line_no == wanted.line_no,
+        )
+    ).one()
+    return pm.medication_dispense(_dispense_facts(session, [row])[0]), not result.replayed
