@@ -11,6 +11,7 @@
   }
   var data = JSON.parse(box.getAttribute("data-chart"));
   var unit = box.getAttribute("data-unit") || "";
+  var whole = box.getAttribute("data-whole") === "true"; // counts: no fractional ticks
   var Chart = window.Chart;
   var number = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 1 });
   var COLOURS = ["#0f766e", "#b45309", "#1d4ed8", "#be123c", "#65a30d", "#7c3aed", "#0e7490", "#a16207"];
@@ -50,7 +51,8 @@
         scales: {
           x: { reverse: true, grid: { display: false } },
           y: { position: "right", beginAtZero: true, grid: { color: "#e2e8f0" },
-               ticks: { callback: function (v) { return number.format(v); } } }
+               ticks: { precision: whole ? 0 : undefined,
+                        callback: function (v) { return number.format(v); } } }
         }
       }
     });
