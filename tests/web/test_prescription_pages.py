@@ -17,7 +17,7 @@ from darman.db.uow import UnitOfWork
 from darman.prescriptions import service
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.models import Prescription
-from tests.integration.prescriptions.world import World, build, drug, rx
+from tests.integration.prescriptions.world import World, build, drug, order, rx
 from tests.web.test_claims_pages import login
 
 WARFARIN, ASPIRIN, PARACETAMOL = "10028", "10013", "10001"
@@ -244,3 +244,36 @@ def test_staff_read_the_savings_report_and_each_role_sees_only_its_links(
     home = client.get("/").text
     assert 'data-nav="rx-new"' in home and 'data-nav="rx-list"' in home
     assert 'data-nav="rx-dispense"' not in home
+
+
+def test_a_laboratory_desk_dispenses_the_lab_order_and_not_the_drug_line(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    w = make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        read = service.issue(
+            uow.session, w.who["doc"], data=rx(w.nid, drug(PARACETAMOL), order("200101"))
+        )
+        uow.commit()
+    assert read.tracking_code is not None
+    login(client, "lab")
+    found = client.post(
+        "/prescriptions/dispense/lookup",
+        data={"tracking_code": read.tracking_code, "national_id": w.nid},
+    )
+    key = re.search(r'name="request_key" value="([0-9a-f]+)"', found.text)
+    assert key is not None
+    form = {
+        "tracking_code": read.tracking_code,
+        "national_id": w.nid,
+        "request_key": key.group(1),
+        "line_no": ["1", "2"],
+        "quantity": ["", "1"],
+    }
+    done = client.post("/prescriptions/dispense", data=form)
+    assert 'id="dispense-ok"' in done.text
+    drug_line = client.post(
+        "/prescriptions/dispense", data={**form, "request_key": "k" * 16, "quantity": ["2", ""]}
+    )
+    assert drug_line.status_code == 422
+    assert "این ردیف در این مرکز تحویل داده نمی‌شود." in drug_line.text
