@@ -463,8 +463,18 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             * ibis.ifelse(over_qty, facts.max_qty, facts.quantity),
         ),
     )
-    # Stage 3: the patient's share.
-    shared = decided.mutate(copay=(decided.allowed * decided.percent + 50) // 100)
+    # Stage 3: the patient's share, rounded half up in whole rials. Ibis compiles `//` as
+    # FLOOR over a floating-point division, which can be one off for very large amounts;
+    # the remainder, exact in integers, puts the quotient back where it belongs.
+    scaled = decided.mutate(x=decided.allowed * decided.percent + 50)
+    scaled = scaled.mutate(q=(scaled.x // 100).cast("int64"))
+    shared = scaled.mutate(
+        copay=ibis.cases(
+            (scaled.x - scaled.q * 100 < 0, scaled.q - 1),
+            (scaled.x - scaled.q * 100 >= 100, scaled.q + 1),
+            else_=scaled.q,
+        )
+    ).drop("x", "q")
     y = shared
     codes = (*REJECT_CODES, *DEDUCT_CODES)
     touched = ibis.literal(False)

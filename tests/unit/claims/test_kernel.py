@@ -235,3 +235,34 @@ def test_duplicates_are_found_for_any_national_id_text_and_ids_that_read_as_one_
     assert [r["reasons"] for r in out] == ["R03", "R03;R08", "R03"]
     reference = ReferenceAdjudicator(tables).decide_all(tables["lines"].to_pylist())
     assert [r.reasons for r in reference] == ["R03", "R03;R08", "R03"]
+
+
+def test_the_copayment_of_an_amount_beyond_float_precision_is_exact_to_the_rial() -> None:
+    # A drug without a reference price or quantity limit pays what is asked, so the allowed
+    # amount can exceed 2**53 rials, where a floating-point division would drift.
+    line = _one_line(
+        item_type="drug",
+        code="10005",
+        quantity=9_999,
+        unit_price=999_999_999_000,  # FLOOR over a double gives one rial more here
+        prescription_ref="RX9",
+    )
+    tables = _tables(line)
+    drugs = tables["drugs"].to_pylist()
+    for d in drugs:
+        if d["code"] == "10005":
+            d["price"], d["max_quantity"] = None, None
+    tables["drugs"] = pa.Table.from_pylist(drugs, schema=tables["drugs"].schema)
+    tables["dispensings"] = pa.table(
+        {
+            "prescription_ref": ["RX9"],
+            "national_id": [line["national_id"][0].as_py()],
+            "code": ["10005"],
+            "quantity": pa.array([9_999], pa.int64()),
+        }
+    )
+    out = engine.run(tables).to_pylist()[0]
+    allowed = 9_999 * 999_999_999_000
+    assert out["reasons"] == "" and out["allowed"] == allowed
+    assert out["copay"] == (allowed * 30 + 50) // 100
+    assert out["insurer"] == allowed - out["copay"]
