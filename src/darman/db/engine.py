@@ -15,7 +15,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        # One connection per request thread (the server runs up to 40 at once), so
+        # requests waiting for the write lock do not also exhaust the pool.
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=40, max_overflow=10
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -32,9 +36,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             # work. SQLAlchemy emits BEGIN itself instead.
             dbapi_conn.isolation_level = None
 
+        # IMMEDIATE takes the write lock at the start. A deferred transaction that read
+        # first and then writes is refused at once ("database is locked") when another
+        # writer committed in between, and the busy timeout does not help it; taken up
+        # front, the lock is waited for instead. The price: units of work on one SQLite
+        # file run one at a time (PostgreSQL is the database for concurrent load).
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
