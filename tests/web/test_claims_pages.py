@@ -375,9 +375,15 @@ def test_the_top_bar_and_home_cards_follow_the_role(
     seed_world(session_factory)
     expected = {
         "desk": {"/claims"},
-        "rev": {"/claims/review"},
-        "fin": {"/claims/payments", "/claims/aging"},
-        "boss": {"/claims", "/claims/review", "/claims/payments", "/claims/aging"},
+        "rev": {"/claims/review", "/claims/policy"},
+        "fin": {"/claims/payments", "/claims/aging", "/claims/policy"},
+        "boss": {
+            "/claims",
+            "/claims/review",
+            "/claims/payments",
+            "/claims/aging",
+            "/claims/policy",
+        },
     }
     for username, links in expected.items():
         login(client, username)
