@@ -37,6 +37,7 @@ def test_a_reviewer_reads_national_and_province_rates_with_jalali_dates(
             programme="referral",
             active_from=dt.date(2026, 3, 21),
         )
+        policy.set_referral_bypass(uow.session, SYSTEM, province_id=qom.id, copay_percent=70)
         uow.commit()
         qom_fa = qom.name_fa
     login(client, "rev")
@@ -51,6 +52,7 @@ def test_a_reviewer_reads_national_and_province_rates_with_jalali_dates(
     assert "۱۸۰" in deadlines
     rollouts = text[text.index('id="rollout-table"') :]
     assert "نظام ارجاع" in rollouts and qom_fa in rollouts and "۱۴۰۵/۰۱/۰۱" in rollouts
+    assert "پرداخت با سهم بیمار ۷۰٪ (D03)" in rollouts
     assert 'href="/claims/policy"' in client.get("/").text
 
 

@@ -25,7 +25,9 @@ Inputs (column: type):
                one (province_id, visit_type, ownership) never overlap: rules.policy_tables)
   referrals    ref_number, national_id, issued_on, valid_until
   dispensings  prescription_ref, national_id, code, quantity
-  rollouts     province_id, programme (referral | eprescription), active_from
+  rollouts     province_id, programme (referral | eprescription), active_from,
+               bypass_copay_percent (referral rows: null rejects a missing referral (R10);
+               a percent pays the visit with the patient's share raised to it (D03))
 Output: line_id, asked, allowed, copay, insurer, deducted, reasons, outcome.
 """
 
@@ -51,7 +53,7 @@ REJECT_CODES = (
     "R11",
     "R12",
 )
-DEDUCT_CODES = ("D01", "D02")
+DEDUCT_CODES = ("D01", "D02", "D03")
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,16 @@ def _programme_starts(rollouts: ir.Table) -> ir.Table:
             rollouts.programme == programme, rollouts.active_from, ibis.null("date")
         ).min()
 
+    bypass = ibis.ifelse(
+        rollouts.programme == "referral", rollouts.bypass_copay_percent, ibis.null("int64")
+    ).max()
     return (
         rollouts.group_by("province_id")
-        .aggregate(referral_from=since("referral"), eprescription_from=since("eprescription"))
+        .aggregate(
+            referral_from=since("referral"),
+            eprescription_from=since("eprescription"),
+            referral_bypass=bypass,
+        )
         .rename(r_province="province_id")
     )
 
@@ -176,7 +185,7 @@ def _unreferred_lines(lines: ir.Table, services: ir.Table, t: KernelInputs) -> i
         & (need.f_from <= need.service_date)
         & (need.f_to >= need.service_date)
     )
-    return need.filter(~ibis.coalesce(valid, False)).select("line_id")
+    return need.filter(~ibis.coalesce(valid, False)).select("line_id", "referral_bypass")
 
 
 def _person_number(table: ir.Table) -> ir.Table:
@@ -249,6 +258,8 @@ def _marked_lines(lines: ir.Table, t: KernelInputs) -> ir.Table:
         table.select(
             m_line=table.columns[0],
             **{f"m{c[1:]}": ibis.literal(1 if c == code else 0) for c in MARKED},
+            # the province's referral-bypass copayment, carried with the R10 mark
+            m_bypass=table.referral_bypass if code == "R10" else ibis.null("int64"),
         )
         for code, table in found.items()
     ]
@@ -256,7 +267,8 @@ def _marked_lines(lines: ir.Table, t: KernelInputs) -> ir.Table:
     for part in parts[1:]:
         both = both.union(part)
     return both.group_by("m_line").aggregate(
-        **{f"m{c[1:]}": both[f"m{c[1:]}"].max() == 1 for c in MARKED}
+        **{f"m{c[1:]}": both[f"m{c[1:]}"].max() == 1 for c in MARKED},
+        m_bypass=both.m_bypass.max(),
     )
 
 
@@ -429,7 +441,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             & ((x.service_date < x.admission_date) | (x.service_date > x.discharge_date))
         )
         | (days_late > ibis.coalesce(x.pd_days, x.dl_days)),
-        "R10": x.m10,
+        # where the province pays a bypass at a higher copayment, not a rejection
+        "R10": x.m10 & x.m_bypass.isnull(),
         "R11": x.m11,
         "R12": is_drug & known_code & ~x.d_covered,
     }
@@ -443,6 +456,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         ref_price=ibis.ifelse(is_service, x.t_amount, x.d_price),
         max_qty=x.max_qty,
         percent=ibis.coalesce(x.pp_percent, x.p_percent, 0),
+        bypass=ibis.ifelse(ibis.coalesce(x.m10, False), x.m_bypass, ibis.null("int64")),
         **{code: ibis.coalesce(expr, False) for code, expr in flags.items()},
     )
     rejected = ibis.literal(False)
@@ -455,6 +469,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         rejected=rejected,
         D01=~rejected & over_price,
         D02=~rejected & over_qty,
+        D03=~rejected & facts.bypass.notnull(),
         asked=facts.quantity * facts.unit_price,
         allowed=ibis.ifelse(
             rejected,
@@ -466,7 +481,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # Stage 3: the patient's share, rounded half up in whole rials. Ibis compiles `//` as
     # FLOOR over a floating-point division, which can be one off for very large amounts;
     # the remainder, exact in integers, puts the quotient back where it belongs.
-    scaled = decided.mutate(x=decided.allowed * decided.percent + 50)
+    share = ibis.ifelse(
+        decided.D03 & (decided.bypass > decided.percent), decided.bypass, decided.percent
+    )
+    scaled = decided.mutate(x=decided.allowed * share + 50)
     scaled = scaled.mutate(q=(scaled.x // 100).cast("int64"))
     shared = scaled.mutate(
         copay=ibis.cases(
@@ -489,7 +507,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     )
     outcome = ibis.cases(
         (y.rejected, "rejected"),
-        (y.D01 | y.D02, "partial"),
+        (y.D01 | y.D02 | y.D03, "partial"),
         else_="accepted",
     )
     return y.select(

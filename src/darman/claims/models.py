@@ -172,6 +172,9 @@ class ProgrammeRollout(Base):
     # the referral programme's phase in the province (1: internal referral inside the
     # insurer's own network, Tehran and Alborz first; 2: the provinces that follow)
     phase: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # referral programme: null rejects a specialist visit without a referral (R10); a
+    # percent pays it with the patient's share raised to that percent (D03)
+    bypass_copay_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PolicyParameter(Base):

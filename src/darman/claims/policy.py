@@ -295,3 +295,45 @@ def set_rollout(
         after=audit.snapshot(row),
     )
     return row
+
+
+def set_referral_bypass(
+    session: Session, who: Principal, *, province_id: int, copay_percent: int | None
+) -> ProgrammeRollout:
+    """How the claims rules treat a specialist visit without a valid referral where the
+    referral programme runs in the province: ``None`` rejects it (R10); a percent (0-100)
+    pays it with the patient's share raised to that percent (D03), a bypass penalty.
+    Needs the province's referral rollout. National admins only; audited; the caller
+    commits."""
+    _require_headquarters(who)
+    if copay_percent is not None and (
+        isinstance(copay_percent, bool) or not 0 <= copay_percent <= 100
+    ):
+        raise InvalidInput(
+            "invalid bypass copayment", [FieldProblem("copay_percent", "0 to 100, or empty")]
+        )
+    _province(session, province_id)
+    row = session.scalar(
+        select(ProgrammeRollout).where(
+            ProgrammeRollout.province_id == province_id,
+            ProgrammeRollout.programme == Programme.REFERRAL.value,
+        )
+    )
+    if row is None:
+        raise InvalidInput(
+            "the referral programme does not run in this province",
+            [FieldProblem("province_code", "set its referral rollout first")],
+        )
+    before = audit.snapshot(row)
+    row.bypass_copay_percent = copay_percent
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="set_referral_bypass",
+        entity="programme_rollout",
+        entity_id=row.id,
+        before=before,
+        after=audit.snapshot(row),
+    )
+    return row

@@ -53,6 +53,15 @@ class RolloutIn(BaseModel):
     )
 
 
+class BypassIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province_code: ProvinceCode
+    copay_percent: Annotated[int, Field(ge=0, le=100, strict=True)] | None = Field(
+        description="patient's share for a visit without referral; null rejects it (R10)"
+    )
+
+
 class ParameterRead(BaseModel):
     id: int | None = None
     parameter: str
@@ -71,6 +80,7 @@ class RolloutRead(BaseModel):
     programme: str
     active_from: dt.date
     phase: int
+    bypass_copay_percent: int | None = None
 
 
 class PolicyRead(BaseModel):
@@ -109,6 +119,7 @@ def _rollout(session: Session, r: ProgrammeRollout) -> RolloutRead:
         programme=r.programme,
         active_from=r.active_from,
         phase=r.phase,
+        bypass_copay_percent=r.bypass_copay_percent,
     )
 
 
@@ -197,6 +208,23 @@ def set_rollout(body: RolloutIn, who: PrincipalDep, uow: UowDep) -> RolloutRead:
         programme=body.programme,
         active_from=body.active_from,
         phase=body.phase,
+    )
+    read = _rollout(s, row)
+    uow.commit()
+    return read
+
+
+@router.put("/rollouts/referral-bypass", response_model=RolloutRead)
+def set_referral_bypass(body: BypassIn, who: PrincipalDep, uow: UowDep) -> RolloutRead:
+    """Where the referral programme runs in a province, a specialist visit without a valid
+    referral is rejected (``copay_percent`` null) or paid with the patient's share raised
+    to ``copay_percent`` (national admins)."""
+    s = uow.session
+    row = policy.set_referral_bypass(
+        s,
+        who,
+        province_id=registry_service.province_id_for(s, body.province_code),
+        copay_percent=body.copay_percent,
     )
     read = _rollout(s, row)
     uow.commit()

@@ -66,6 +66,11 @@ class ReferenceAdjudicator:
         self.rollouts = {
             (r["province_id"], r["programme"]): r["active_from"] for r in _rows(tables["rollouts"])
         }
+        self.bypass = {
+            r["province_id"]: r.get("bypass_copay_percent")
+            for r in _rows(tables["rollouts"])
+            if r["programme"] == "referral"
+        }
         # earlier lines per (person, code) and per exact key, fed by history then by the batch
         self.seen_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
@@ -109,6 +114,7 @@ class ReferenceAdjudicator:
             else None
         )
         flags: dict[str, bool] = dict.fromkeys((*REJECT_CODES, *DEDUCT_CODES), False)
+        bypass: int | None = None  # the referral-bypass copayment, where it applies
         flags["R01"] = svc is None and drug is None
         flags["R02"] = svc is not None and tariff is None
         flags["R03"] = not line["nid_valid"] or person is None
@@ -150,11 +156,13 @@ class ReferenceAdjudicator:
 
         if svc is not None and svc["requires_referral"] and in_force("referral"):
             referral = self.referrals.get(line["referral_ref"] or "")
-            flags["R10"] = not (
+            unreferred = not (
                 referral is not None
                 and referral["national_id"] == line["national_id"]
                 and referral["issued_on"] <= day <= referral["valid_until"]
             )
+            bypass = self.bypass.get(line["province_id"]) if unreferred else None
+            flags["R10"] = unreferred and bypass is None
         if line["item_type"] == "drug" and in_force("eprescription"):
             key3 = (line["prescription_ref"], line["national_id"], line["code"])
             used = self.used.get(line["line_id"], line["quantity"])
@@ -171,15 +179,20 @@ class ReferenceAdjudicator:
         over_qty = limit is not None and line["quantity"] > limit
         flags["D01"] = not rejected and over_price
         flags["D02"] = not rejected and over_qty
+        flags["D03"] = not rejected and bypass is not None
         asked = line["quantity"] * line["unit_price"]
         unit: int = ref_price if over_price and ref_price is not None else line["unit_price"]
         qty: int = limit if over_qty and limit is not None else line["quantity"]
         allowed = 0 if rejected else unit * qty
         percent = self._copay_percent(line["province_id"], line["visit_type"], ownership, day)
+        if flags["D03"] and bypass is not None and bypass > percent:
+            percent = bypass
         patient = copay_of(allowed, percent)
         reasons = ";".join(c for c in (*REJECT_CODES, *DEDUCT_CODES) if flags[c])
         outcome = (
-            "rejected" if rejected else ("partial" if flags["D01"] or flags["D02"] else "accepted")
+            "rejected"
+            if rejected
+            else ("partial" if flags["D01"] or flags["D02"] or flags["D03"] else "accepted")
         )
         # remember this line for the lines after it, as the kernel's windows do
         self.seen_dates[(line["national_id"], line["code"])].append(day)

@@ -89,6 +89,12 @@ REASONS: tuple[Reason, ...] = (
         "مازاد تعداد بر سقف مجاز هر نسخه یا پرونده",
         "quantity above the per-claim limit: excess deducted",
     ),
+    Reason(
+        "D03",
+        False,
+        "بدون ارجاع: سهم بیمار به نرخ جریمه‌ی خروج از نظام ارجاع افزایش یافت",
+        "no referral: the patient's share raised to the referral-bypass rate",
+    ),
     Reason("V01", False, "کسر یا رد توسط کارشناس رسیدگی", "cut or rejected in medical review"),
 )
 REASON_BY_CODE = {r.code: r for r in REASONS}

@@ -236,8 +236,16 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
                 ProgrammeRollout.province_id,
                 ProgrammeRollout.programme,
                 ProgrammeRollout.active_from,
+                ProgrammeRollout.bypass_copay_percent,
             ),
-            pa.schema([("province_id", i64), ("programme", s), ("active_from", d)]),
+            pa.schema(
+                [
+                    ("province_id", i64),
+                    ("programme", s),
+                    ("active_from", d),
+                    ("bypass_copay_percent", i64),
+                ]
+            ),
         ),
     }
 

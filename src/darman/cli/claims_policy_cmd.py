@@ -159,3 +159,26 @@ def set_rollout(
         )
         uow.commit()
     console.print(f"{programme} in province {province} from {format_jalali(row.active_from)}")
+
+
+@app.command("bypass")
+def set_bypass(
+    province: str = typer.Option(..., help="province code where the referral programme runs"),
+    percent: int | None = typer.Option(
+        None, help="patient's share for a visit without referral; omit to reject it (R10)"
+    ),
+) -> None:
+    """How a specialist visit without a valid referral is treated in a referral province."""
+    with unit_of_work() as uow:
+        s = uow.session
+        policy.set_referral_bypass(
+            s,
+            SYSTEM,
+            province_id=registry_service.province_id_for(s, province),
+            copay_percent=percent,
+        )
+        uow.commit()
+    if percent is None:
+        console.print(f"province {province}: a visit without referral is rejected (R10)")
+    else:
+        console.print(f"province {province}: a visit without referral pays {percent}% (D03)")

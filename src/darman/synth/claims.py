@@ -28,7 +28,9 @@ YEAR_END = dt.date(2026, 3, 20)  # 29 Esfand 1404
 UNPRICED_CODE = "400110"
 UNKNOWN_CODE = "999999"
 # one injected violation of every kind the kernel knows
-INJECTED = (*REJECT_CODES, *DEDUCT_CODES)
+# D03 (the referral-bypass copayment) needs a province that charges one; the synthetic
+# country's referral provinces reject instead, so it is never injected.
+INJECTED = tuple(c for c in (*REJECT_CODES, *DEDUCT_CODES) if c != "D03")
 # Phase 1 of the referral programme: Tehran and Alborz (province ids of provinces.csv).
 REFERRAL_PROVINCES = (5, 8)
 REFERRAL_FROM = YEAR_START - dt.timedelta(days=1)
@@ -145,6 +147,8 @@ def reference(*, scale: float, seed: int) -> Reference:
             "active_from": pa.array(
                 [REFERRAL_FROM] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31, pa.date32()
             ),
+            # a missing referral is rejected everywhere (no bypass copayment)
+            "bypass_copay_percent": pa.nulls(len(REFERRAL_PROVINCES) + 31, pa.int64()),
         }
     )
     return Reference(facilities, insured, coverage, services, drugs, tariffs, days, copay, rollouts)

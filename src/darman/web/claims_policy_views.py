@@ -58,6 +58,8 @@ def policy_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
                     ),
                     "province": where(r.province_id),
                     "from": r.active_from,
+                    "bypass": r.bypass_copay_percent if r.programme == "referral" else None,
+                    "is_referral": r.programme == "referral",
                 }
                 for r in policy.list_rollouts(s)
             ],

@@ -122,6 +122,7 @@ def test_a_referral_rollout_set_through_the_api_gates_specialist_visits_there(
             "programme": "referral",
             "active_from": "2027-03-21",
             "phase": 1,
+            "bypass_copay_percent": None,
         }
     ]
     phase_two = client.put(
@@ -204,3 +205,56 @@ def test_only_headquarters_sets_policy_but_everyone_signed_in_may_read_it(
     read = client.get("/api/v1/claims/policy", headers=world["desk"])
     assert read.status_code == 200
     assert {c["value"] for c in read.json()["copay"] if c["ownership"] == "owned"} == {0}
+
+
+def test_a_province_charging_a_bypass_copayment_pays_an_unreferred_visit_at_that_share(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    province = _province_code(session_factory, world)
+    refused = client.put(
+        "/api/v1/claims/rollouts/referral-bypass",
+        json={"province_code": province, "copay_percent": 70},
+        headers=world["admin"],
+    )
+    assert refused.status_code == 422 and "province_code" in refused.text  # no rollout yet
+    client.put(
+        "/api/v1/claims/rollouts",
+        json={"province_code": province, "programme": "referral", "active_from": "1405/01/01"},
+        headers=world["admin"],
+    )
+    for bad in (101, -1, "70", True):
+        answer = client.put(
+            "/api/v1/claims/rollouts/referral-bypass",
+            json={"province_code": province, "copay_percent": bad},
+            headers=world["admin"],
+        )
+        assert answer.status_code == 422 and "copay_percent" in answer.text, bad
+    desk = client.put(
+        "/api/v1/claims/rollouts/referral-bypass",
+        json={"province_code": province, "copay_percent": 70},
+        headers=world["desk"],
+    )
+    assert desk.status_code == 403
+    set_ = client.put(
+        "/api/v1/claims/rollouts/referral-bypass",
+        json={"province_code": province, "copay_percent": 70},
+        headers=world["admin"],
+    )
+    assert set_.status_code == 200 and set_.json()["bypass_copay_percent"] == 70
+    assert client.post("/api/v1/claims", json=claim(world, "B1"), headers=world["desk"]).is_success
+    (line,) = _adjudicated_lines(session_factory).values()
+    price = tariff("100102")
+    assert line.reasons.split(";") == ["D03"] and line.outcome == "partial"
+    assert (line.allowed_rials, line.copay_rials) == (price, (price * 70 + 50) // 100)
+    assert line.insurer_rials == price - line.copay_rials
+    back = client.put(
+        "/api/v1/claims/rollouts/referral-bypass",
+        json={"province_code": province, "copay_percent": None},
+        headers=world["admin"],
+    )
+    assert back.json()["bypass_copay_percent"] is None
+    with UnitOfWork(session_factory) as uow:
+        actions = uow.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "set_referral_bypass")
+        ).all()
+    assert len(actions) == 2

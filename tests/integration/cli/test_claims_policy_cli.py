@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from darman.claims import policy
 from darman.claims.models import PolicyParameter
 from darman.cli import context
 from darman.cli.main import app
@@ -72,12 +73,19 @@ def test_a_province_copay_and_deadline_set_from_the_shell_show_in_jalali(
         env=wide,
     )
     assert rollout.exit_code == 0, rollout.output
+    bypass = cli.invoke(
+        app, ["claims", "policy", "bypass", "--province", "19", "--percent", "60"], env=wide
+    )
+    assert bypass.exit_code == 0 and "60%" in bypass.output, bypass.output
     shown = cli.invoke(app, ["claims", "policy", "show"], env=wide)
     assert shown.exit_code == 0, shown.output
     rows = [line for line in shown.output.splitlines() if " 25 " in line]
     assert len(rows) == 1 and "۱۴۰۵/۰۱/۰۱" in rows[0] and "outpatient" in rows[0]
     assert any(" 90 " in line and "۱۴۰۵/۰۷/۰۱" in line for line in shown.output.splitlines())
     assert "نظام ارجاع" in shown.output
+    with UnitOfWork(session_factory) as uow:
+        rollouts = policy.list_rollouts(uow.session)
+        assert [(r.programme, r.bypass_copay_percent) for r in rollouts] == [("referral", 60)]
     with UnitOfWork(session_factory) as uow:
         stored = uow.session.scalars(select(PolicyParameter).order_by(PolicyParameter.id)).all()
         assert [(p.parameter, p.value, p.note) for p in stored] == [

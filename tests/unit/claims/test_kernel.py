@@ -266,3 +266,42 @@ def test_the_copayment_of_an_amount_beyond_float_precision_is_exact_to_the_rial(
     assert out["reasons"] == "" and out["allowed"] == allowed
     assert out["copay"] == (allowed * 30 + 50) // 100
     assert out["insurer"] == allowed - out["copay"]
+
+
+def test_where_a_province_charges_a_bypass_copayment_an_unreferred_visit_is_paid_at_it() -> None:
+    ref = _reference()
+    tehran = ref.facilities.filter(
+        pa.compute.and_(
+            pa.compute.equal(ref.facilities["province_id"], 8),
+            pa.compute.equal(ref.facilities["level"], 2),
+        )
+    )
+    own = tehran["ownership"][0].as_py()
+    price = _tariff("100102", 2, own)
+    line = _one_line(
+        facility_id=tehran["facility_id"][0].as_py(),
+        province_id=8,
+        code="100102",
+        unit_price=price,
+        referral_ref=None,
+    )
+    tables = _tables(line)
+    rollouts = tables["rollouts"].to_pylist()
+    for r in rollouts:
+        if r["province_id"] == 8 and r["programme"] == "referral":
+            r["bypass_copay_percent"] = 70
+    tables["rollouts"] = pa.Table.from_pylist(rollouts, schema=tables["rollouts"].schema)
+    out = engine.run(tables).to_pylist()[0]
+    assert (out["reasons"], out["outcome"]) == ("D03", "partial")
+    assert out["allowed"] == price and out["deducted"] == 0
+    assert out["copay"] == (price * 70 + 50) // 100
+    reference = ReferenceAdjudicator(tables).decide_all(tables["lines"].to_pylist())[0]
+    assert (reference.reasons, reference.copay) == ("D03", out["copay"])
+    # a bypass rate below the ordinary share never lowers it
+    for r in rollouts:
+        if r["province_id"] == 8 and r["programme"] == "referral":
+            r["bypass_copay_percent"] = 0
+    tables["rollouts"] = pa.Table.from_pylist(rollouts, schema=tables["rollouts"].schema)
+    low = engine.run(tables).to_pylist()[0]
+    ordinary = 0 if own == "owned" else (price * 30 + 50) // 100
+    assert (low["reasons"], low["copay"]) == ("D03", ordinary)
