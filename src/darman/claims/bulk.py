@@ -103,6 +103,19 @@ def _clean(value: object) -> str:
     return to_ascii_digits(normalize_text(str(value)))
 
 
+_ABSENT = object()
+
+
+def _claim_cells(cells: dict[str, str]) -> dict[str, Any]:
+    """The claim-level cells of a row that are filled in (diagnoses as a list)."""
+    claim: dict[str, Any] = {c: cells[c] for c in CLAIM_COLUMNS if cells.get(c, "") != ""}
+    if "diagnoses" in claim:
+        claim["diagnoses"] = [
+            d for d in claim["diagnoses"].replace("،", ";").split(";") if d.strip()
+        ]
+    return claim
+
+
 def _grouped(rows: Iterable[Sequence[object]]) -> Iterator[Record]:
     iterator = iter(rows)
     header = [_clean(h).strip().lower() for h in next(iterator, [])]
@@ -122,17 +135,24 @@ def _grouped(rows: Iterable[Sequence[object]]) -> Iterator[Record]:
             continue
         row_key = (cells.get("facility_code", ""), cells.get("document_number", ""))
         line = {c: cells.get(c, "") for c in LINE_COLUMNS}
+        claim = _claim_cells(cells)
         if current is not None and row_key == key and current.raw is not None:
+            # a later row of the document may leave the claim's cells empty, never change them
+            if current.problem is None:
+                differing = next(
+                    (c for c, v in claim.items() if current.raw.get(c, _ABSENT) != v), None
+                )
+                if differing is not None:
+                    current.problem = FieldProblem(
+                        differing,
+                        f"differs from row {current.number} of the same document",
+                        row=number,
+                    )
             current.raw["lines"].append(line)
             current.line_rows.append(number)
             continue
         if current is not None:
             yield current
-        claim: dict[str, Any] = {c: cells[c] for c in CLAIM_COLUMNS if cells.get(c, "") != ""}
-        if "diagnoses" in claim:
-            claim["diagnoses"] = [
-                d for d in claim["diagnoses"].replace("،", ";").split(";") if d.strip()
-            ]
         claim["lines"] = [line]
         current, key = Record(number, claim, [number]), row_key
     if current is not None:
@@ -152,7 +172,13 @@ def _xlsx(stream: IO[bytes]) -> Iterator[Record]:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InvalidInput(f"the file is not a readable Excel workbook: {exc}") from exc
-    yield from _grouped(book.worksheets[0].iter_rows(values_only=True))
+    # read-only sheets are parsed lazily, so a damaged sheet fails while its rows are read
+    try:
+        yield from _grouped(book.worksheets[0].iter_rows(values_only=True))
+    except InvalidInput:
+        raise
+    except Exception as exc:  # zip, XML and openpyxl errors alike
+        raise InvalidInput(f"the Excel sheet cannot be read: {exc}") from exc
 
 
 def records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
@@ -229,4 +255,3 @@ def read_batches(stream: IO[bytes], fmt: str, size: int = 1000) -> Iterator[Batc
             batch = None
     if batch is not None:
         yield batch
-
