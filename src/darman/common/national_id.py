@@ -8,7 +8,7 @@ from darman.common.persian import to_ascii_digits
 
 def check_digit(body: str) -> int:
     """Check digit of the first nine digits: weights 10..2, r = sum % 11, r if r < 2 else 11 - r."""
-    if len(body) != 9 or not body.isdigit():
+    if len(body) != 9 or not (body.isascii() and body.isdigit()):
         raise ValueError("the body of a national ID is exactly nine digits")
     remainder = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
     return remainder if remainder < 2 else 11 - remainder
@@ -17,7 +17,7 @@ def check_digit(body: str) -> int:
 def problem(raw: str) -> str | None:
     """Why ``raw`` is not a valid national ID, or None when it is."""
     value = to_ascii_digits(raw.strip())
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return "a national ID has only digits"
     if len(value) != 10:
         return f"a national ID has 10 digits, this one has {len(value)}"

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from darman.common.errors import AuthenticationFailed, DarmanError
@@ -72,6 +72,18 @@ def install(app: FastAPI) -> None:
             "Conflict",
             "the change conflicts with data saved meanwhile; retry",
             "conflict",
+            request.url.path,
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the validators let through (on PostgreSQL, for
+        # example, a NUL character in a field typed as plain text): nothing was stored.
+        return problem(
+            422,
+            "Invalid input",
+            f"the database refused a value: {str(exc.orig).splitlines()[0]}",
+            "invalid-input",
             request.url.path,
         )
 

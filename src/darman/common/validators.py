@@ -60,12 +60,27 @@ def _national_id(value: Any) -> str:
     return to_ascii_digits(text.strip())
 
 
+# Control characters never belong in text people type: PostgreSQL refuses NUL outright,
+# and SQLite would keep it, so "D9\x00" would pass for a document other than "D9".
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control(text: str, pattern: re.Pattern[str]) -> str:
+    found = pattern.search(text)
+    if found is not None:
+        raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed")
+    return text
+
+
 def _persian_text(value: Any) -> Any:
-    return normalize_text(value) if isinstance(value, str) else value
+    return normalize_text(_no_control(value, _CONTROL)) if isinstance(value, str) else value
 
 
 def _ascii_digits(value: Any) -> Any:
-    return to_ascii_digits(value).strip() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return to_ascii_digits(_no_control(value, _CONTROL_OR_BREAK)).strip()
 
 
 AnyDate = Annotated[dt.date, BeforeValidator(parse_any_date)]
@@ -86,7 +101,7 @@ def rials_from_text(value: object) -> object:
         text = to_ascii_digits(value).strip()
         if _GROUPED.match(text):
             return text.replace(",", "").replace("٬", "")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ValueError(f"'{value}' is not a whole number of rials")
         return text
     return value
