@@ -344,7 +344,7 @@ def _payment_province(session: Session, who: Principal, text: str) -> int | None
     if not text:
         return None
     ids = {p.id for p in registry.list_provinces(session)}
-    if not text.isdigit() or int(text) not in ids:
+    if not (text.isascii() and text.isdigit()) or int(text) not in ids:
         raise InvalidInput("unknown province", [FieldProblem("province_id", text)])
     return int(text)
 

@@ -135,7 +135,7 @@ def _draft(national_id: str, form: dict[str, list[str]]) -> Draft:
 def _row_field(draft: Draft, service_field: str) -> str:
     """``lines.2.quantity`` of the service's lines -> the same field of the form's row."""
     parts = service_field.split(".")
-    if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit():
+    if parts[0] == "lines" and len(parts) == 3 and parts[1].isascii() and parts[1].isdigit():
         line = int(parts[1])
         row = draft.row_of_line[line] if line < len(draft.row_of_line) else line
         return f"lines.{row}.{parts[2]}"
@@ -437,7 +437,7 @@ def dispense_submit(
         text = to_ascii_digits(text.strip())
         if text in ("", "0"):
             continue
-        if not text.isdigit() or not number.isdigit():
+        if not (text.isascii() and text.isdigit() and number.isascii() and number.isdigit()):
             line_errors[number] = DISPENSE_QTY_FA
             continue
         try:
@@ -529,7 +529,9 @@ def savings_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = 
     who.require_role(*STAFF)
     this_year = to_jalali(tehran_today()).year
     text = to_ascii_digits(year.strip())
-    chosen = int(text) if text.isdigit() and 1390 <= int(text) <= 1500 else this_year
+    chosen = (
+        int(text) if text.isascii() and text.isdigit() and 1390 <= int(text) <= 1500 else this_year
+    )
     report = service.savings_report(uow.session, who, year=chosen)
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})

@@ -278,7 +278,10 @@ def give_feedback(
 ) -> Response:
     """The receiving centre's feedback to the referring physician; closes the referral."""
     who.require_role(Role.PHYSICIAN)
-    if not referral_id.isdigit() or not 1 <= int(referral_id) <= 2**31 - 1:
+    if (
+        not (referral_id.isascii() and referral_id.isdigit())
+        or not 1 <= int(referral_id) <= 2**31 - 1
+    ):
         raise NotFound(f"'{referral_id}' is not an id")
     rid = int(referral_id)
     kept = {"text": text, "diagnosis": diagnosis}
@@ -308,7 +311,9 @@ def indicators_page(request: Request, who: PagePrincipal, uow: UowDep, year: str
     who.require_role(*STAFF)
     this_year = to_jalali(tehran_today()).year
     text = to_ascii_digits(year.strip())
-    chosen = int(text) if text.isdigit() and 1390 <= int(text) <= 1500 else this_year
+    chosen = (
+        int(text) if text.isascii() and text.isdigit() and 1390 <= int(text) <= 1500 else this_year
+    )
     report = service.indicators(uow.session, who, year=chosen)
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
