@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
-from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
 from darman.db.base import utcnow
 from darman.registry.models import Facility, Province
@@ -84,6 +84,13 @@ def _start(
         session.execute(text("SELECT pg_advisory_xact_lock(7262002)"))
     existing = session.scalar(select(PaymentRun).where(PaymentRun.run_key == run_key))
     if existing is not None:
+        asked = (kind, budget_rials, province_id)
+        if (existing.kind, existing.budget_rials, existing.province_id) != asked:
+            # a key names one run: reusing it for other terms is a mistake, not a repeat
+            raise Conflict(
+                f"run key '{run_key}' was used for run {existing.id} with other terms",
+                [FieldProblem("run_key", "already used for a different run")],
+            )
         return existing, True
     run = PaymentRun(
         run_key=run_key,

@@ -528,7 +528,12 @@ def lookup(
 
 
 def _replay(
-    session: Session, facility_id: int, request_key: str, p: Prescription, on: dt.date
+    session: Session,
+    facility_id: int,
+    request_key: str,
+    p: Prescription,
+    on: dt.date,
+    wanted: list[tuple[int, int]] | None = None,
 ) -> DispenseResult | None:
     rows = session.execute(
         select(PrescriptionDispensing, PrescriptionLine)
@@ -545,6 +550,13 @@ def _replay(
         raise Conflict(
             "this request key was used for another prescription",
             [FieldProblem("request_key", "already used")],
+        )
+    done = sorted((line.line_no, d.quantity) for d, line in rows)
+    if wanted is not None and sorted(wanted) != done:
+        # a retry repeats the request; other lines or quantities are a new request
+        raise Conflict(
+            "this request key was used for other lines or quantities",
+            [FieldProblem("request_key", "already used for a different dispensing")],
         )
     return DispenseResult(
         tracking_code=p.tracking_code or "",
@@ -587,7 +599,8 @@ def dispense(
     assert who.facility_id is not None and p.tracking_code is not None
     facility = session.get(Facility, who.facility_id)
     assert facility is not None
-    replayed = _replay(session, facility.id, data.request_key, p, on)
+    wanted = [(li.line_no, li.quantity) for li in data.lines]
+    replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
     if replayed is not None:
         return replayed
     lines = {
@@ -649,7 +662,7 @@ def dispense(
                 )
         except IntegrityError:
             # the same request, sent twice at once, was dispensed by the other attempt
-            replayed = _replay(session, facility.id, data.request_key, p, on)
+            replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
             if replayed is not None:
                 return replayed
             raise

@@ -6,11 +6,13 @@ import datetime as dt
 import threading
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from darman.claims import aging, payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
+from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
@@ -57,9 +59,15 @@ def test_a_run_pays_oldest_first_within_budget_and_a_repeated_key_pays_nothing(
         uow.commit()
     assert (first.claims_paid, first.paid_rials) == (3, 3 * each)
     with UnitOfWork(session_factory) as uow:
-        again = payment.pay(uow.session, FINANCE, run_key="run-1", budget_rials=10**12)
+        again = payment.pay(
+            uow.session, FINANCE, run_key="run-1", budget_rials=3 * each + each // 2
+        )
         uow.commit()
     assert again.repeated and again.claims_paid == 3 and again.run_id == first.run_id
+    # the same key with other terms is a mistake, not a repeat: refused, nothing paid
+    with UnitOfWork(session_factory) as uow, pytest.raises(Conflict) as refused:
+        payment.pay(uow.session, FINANCE, run_key="run-1", budget_rials=10**12)
+    assert refused.value.problems[0].field == "run_key"
     with session_factory() as s:
         paid = s.scalars(select(Claim.id).where(Claim.status == "paid").order_by(Claim.id)).all()
         assert paid == ids[:3]

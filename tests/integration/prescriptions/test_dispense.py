@@ -89,6 +89,27 @@ def test_a_retry_with_the_same_request_key_dispenses_nothing_again(session, worl
     assert session.scalar(select(func.count()).select_from(PrescriptionDispensing)) == 1
 
 
+def test_a_request_key_reused_for_another_quantity_is_refused_and_dispenses_nothing(
+    session, world
+) -> None:
+    code = issued(session, world, drug("10005", 20, 7))
+    service.dispense(
+        session, world.who["pharm_a"], data=ask(code, world.nid, "req-reuse-1", (1, 5)), on=DAY
+    )
+    with pytest.raises(Conflict) as refused:
+        service.dispense(
+            session,
+            world.who["pharm_a"],
+            data=ask(code, world.nid, "req-reuse-1", (1, 6)),
+            on=DAY,
+        )
+    assert refused.value.problems[0].field == "request_key"
+    looked = service.lookup(
+        session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
+    )
+    assert [li.dispensed for li in looked.lines] == [5]
+
+
 def test_dispensing_writes_the_row_the_claims_rules_match_and_an_audit_entry(
     session, world
 ) -> None:
