@@ -9,42 +9,44 @@ prescription it is dispensing by tracking code plus the patient's national ID.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims.models import Dispensing
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
-from darman.common.jalali import fiscal_year_bounds, format_jalali, tehran_today, to_jalali
+from darman.common.jalali import tehran_today
 from darman.common.paging import Page, PageParams
-from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.prescriptions import rules, tables
+
+# Dispensing and the savings report live in their own modules; callers reach them here.
+from darman.prescriptions.dispensing import (
+    DISPENSERS as DISPENSERS,
+)
+from darman.prescriptions.dispensing import (
+    dispense as dispense,
+)
+from darman.prescriptions.dispensing import (
+    lookup as lookup,
+)
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
-from darman.prescriptions.exceptions import CheckProblem, PrescriptionExpired, PrescriptionRefused
+from darman.prescriptions.exceptions import CheckProblem, PrescriptionRefused
 from darman.prescriptions.models import (
     Prescription,
-    PrescriptionDispensing,
     PrescriptionFinding,
     PrescriptionLine,
 )
+from darman.prescriptions.reading import read_back
+from darman.prescriptions.savings import (
+    savings_report as savings_report,
+)
 from darman.prescriptions.schemas import (
-    DispensedLine,
-    DispenseIn,
-    DispenseResult,
     FindingRead,
-    LineRead,
     PrescriptionIn,
     PrescriptionRead,
-    ReasonTotal,
-    SavingsReport,
-    SavingsRow,
 )
 from darman.registry.models import (
     CoveragePeriod,
@@ -52,13 +54,11 @@ from darman.registry.models import (
     Facility,
     Insured,
     Practitioner,
-    Province,
     Service,
 )
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 
-DISPENSERS = (Role.PHARMACIST, Role.PROVIDER_USER)
 # The longest days of supply a line can have: earlier lines older than this are never active.
 _MAX_SUPPLY_DAYS = 365
 
@@ -89,95 +89,6 @@ def in_scope(query: Any, who: Principal) -> Any:
 
 
 # ------------------------------------------------------------------ reading
-def _names(session: Session, lines: Sequence[PrescriptionLine]) -> dict[tuple[str, str], str]:
-    drug_codes = {li.code for li in lines if li.kind == LineKind.DRUG}
-    service_codes = {li.code for li in lines if li.kind == LineKind.SERVICE}
-    out: dict[tuple[str, str], str] = {}
-    if drug_codes:
-        for code, name in session.execute(
-            select(Drug.generic_code, Drug.name_fa).where(Drug.generic_code.in_(drug_codes))
-        ):
-            out[(LineKind.DRUG, code)] = name
-    if service_codes:
-        for code, name in session.execute(
-            select(Service.code, Service.name_fa).where(Service.code.in_(service_codes))
-        ):
-            out[(LineKind.SERVICE, code)] = name
-    return out
-
-
-def _finding_read(f: PrescriptionFinding, field: str) -> FindingRead:
-    reason = rules.REASON_BY_CODE[f.code]
-    text = f"{reason.label_fa}: {f.detail_fa}" if f.detail_fa else reason.label_fa
-    return FindingRead(
-        line_no=f.line_no,
-        field=field,
-        code=f.code,
-        blocking=f.blocking,
-        reason_fa=text,
-        label_en=reason.label_en,
-        other_code=f.other_code,
-    )
-
-
-_FIELD_OF = {"P01": None, "P04": "quantity", "P05": "days_supply"}
-
-
-def _field_of(f: PrescriptionFinding) -> str:
-    if f.line_no is None:
-        return "national_id"
-    return f"lines.{f.line_no - 1}.{_FIELD_OF.get(f.code) or 'code'}"
-
-
-def _read(session: Session, p: Prescription) -> PrescriptionRead:
-    lines = session.scalars(
-        select(PrescriptionLine)
-        .where(PrescriptionLine.prescription_id == p.id)
-        .order_by(PrescriptionLine.line_no)
-    ).all()
-    findings = session.scalars(
-        select(PrescriptionFinding)
-        .where(PrescriptionFinding.prescription_id == p.id)
-        .order_by(PrescriptionFinding.id)
-    ).all()
-    names = _names(session, lines)
-    council = session.scalar(
-        select(Practitioner.council_number).where(Practitioner.id == p.practitioner_id)
-    )
-    facility_code = session.scalar(select(Facility.code).where(Facility.id == p.facility_id))
-    return PrescriptionRead(
-        id=p.id,
-        tracking_code=p.tracking_code,
-        tracking_code_display=(
-            rules.display_tracking_code(p.tracking_code) if p.tracking_code else None
-        ),
-        status=p.status,
-        national_id=p.national_id,
-        practitioner_council_number=council or "",
-        facility_code=facility_code or "",
-        issued_on=p.issued_on,
-        issued_on_jalali=format_jalali(p.issued_on),
-        expires_on=p.expires_on,
-        expires_on_jalali=format_jalali(p.expires_on),
-        lines=[
-            LineRead(
-                line_no=li.line_no,
-                kind=li.kind,
-                code=li.code,
-                name_fa=names.get((li.kind, li.code), ""),
-                dose=li.dose,
-                quantity=li.quantity,
-                days_supply=li.days_supply,
-                instructions=li.instructions,
-                dispensed=li.dispensed,
-                remaining=rules.remaining(li.quantity, li.dispensed),
-            )
-            for li in lines
-        ],
-        findings=[_finding_read(f, _field_of(f)) for f in findings],
-    )
-
-
 def get(session: Session, who: Principal, *, prescription_id: int) -> PrescriptionRead:
     """One prescription with its lines, what was dispensed and its findings.
 
@@ -189,7 +100,7 @@ def get(session: Session, who: Principal, *, prescription_id: int) -> Prescripti
     )
     if p is None:
         raise NotFound(f"no prescription {prescription_id} in your scope")
-    return _read(session, p)
+    return read_back(session, p)
 
 
 def list_prescriptions(
@@ -212,7 +123,10 @@ def list_prescriptions(
         query.order_by(Prescription.id.desc()).offset(page.offset).limit(page.size)
     ).all()
     return Page(
-        items=[_read(session, p) for p in rows], total=int(total), page=page.page, size=page.size
+        items=[read_back(session, p) for p in rows],
+        total=int(total),
+        page=page.page,
+        size=page.size,
     )
 
 
@@ -466,442 +380,4 @@ def issue(
         raise PrescriptionRefused(
             "the prescription was refused: " + ", ".join(rules.codes_in(findings)), problems
         )
-    return _read(session, p)
-
-
-# ------------------------------------------------------------------ dispensing
-def _for_dispensing(
-    session: Session, who: Principal, *, tracking_code: str, national_id: str, on: dt.date
-) -> Prescription:
-    who.require_role(*DISPENSERS)
-    if who.scope_level is not ScopeLevel.FACILITY or who.facility_id is None:
-        raise PermissionDenied("prescriptions are dispensed by a facility's user")
-    code = rules.normalize_tracking_code(tracking_code)
-    if code is None:
-        raise InvalidInput(
-            "the tracking code is mistyped: its check character does not match",
-            [FieldProblem("tracking_code", "کد رهگیری نادرست است؛ دوباره وارد کنید")],
-        )
-    p = session.scalar(
-        select(Prescription).where(
-            Prescription.tracking_code == code,
-            Prescription.national_id == national_id,
-            Prescription.status == PrescriptionStatus.ISSUED.value,
-        )
-    )
-    if p is None:
-        raise NotFound(
-            "no prescription has this tracking code for this national ID",
-            [FieldProblem("tracking_code", "نسخه‌ای با این کد رهگیری برای این کد ملی نیست")],
-        )
-    if on > p.expires_on:
-        raise PrescriptionExpired(
-            f"the prescription expired on {format_jalali(p.expires_on, persian_digits=False)}",
-            [
-                FieldProblem(
-                    "tracking_code",
-                    f"مهلت پیچیدن نسخه در {format_jalali(p.expires_on)} به پایان رسیده است",
-                )
-            ],
-        )
-    return p
-
-
-def lookup(
-    session: Session,
-    who: Principal,
-    *,
-    tracking_code: str,
-    national_id: str,
-    on: dt.date | None = None,
-) -> PrescriptionRead:
-    """The prescription a pharmacy, laboratory or imaging centre is about to dispense.
-
-    Raises InvalidInput for a mistyped code (check character), NotFound when no issued
-    prescription has this code for this national ID (a foreign or unknown code),
-    PrescriptionExpired after its expiry date, PermissionDenied for other roles.
-    """
-    p = _for_dispensing(
-        session, who, tracking_code=tracking_code, national_id=national_id, on=on or tehran_today()
-    )
-    return _read(session, p)
-
-
-def _replay(
-    session: Session,
-    facility_id: int,
-    request_key: str,
-    p: Prescription,
-    on: dt.date,
-    wanted: list[tuple[int, int]] | None = None,
-) -> DispenseResult | None:
-    rows = session.execute(
-        select(PrescriptionDispensing, PrescriptionLine)
-        .join(PrescriptionLine, PrescriptionLine.id == PrescriptionDispensing.line_id)
-        .where(
-            PrescriptionDispensing.facility_id == facility_id,
-            PrescriptionDispensing.request_key == request_key,
-        )
-        .order_by(PrescriptionLine.line_no)
-    ).all()
-    if not rows:
-        return None
-    if any(d.prescription_id != p.id for d, _ in rows):
-        raise Conflict(
-            "this request key was used for another prescription",
-            [FieldProblem("request_key", "already used")],
-        )
-    done = sorted((line.line_no, d.quantity) for d, line in rows)
-    if wanted is not None and sorted(wanted) != done:
-        # a retry repeats the request; other lines or quantities are a new request
-        raise Conflict(
-            "this request key was used for other lines or quantities",
-            [FieldProblem("request_key", "already used for a different dispensing")],
-        )
-    return DispenseResult(
-        tracking_code=p.tracking_code or "",
-        dispensed_on=rows[0][0].dispensed_on,
-        lines=[
-            DispensedLine(
-                line_no=line.line_no,
-                code=line.code,
-                quantity=d.quantity,
-                dispensed_total=line.dispensed,
-                remaining=rules.remaining(line.quantity, line.dispensed),
-            )
-            for d, line in rows
-        ],
-        replayed=True,
-    )
-
-
-def dispense(
-    session: Session, who: Principal, *, data: DispenseIn, on: dt.date | None = None
-) -> DispenseResult:
-    """Dispense part or all of some lines of a prescription at the caller's facility.
-
-    A line is never dispensed beyond its prescribed quantity in total, across every
-    pharmacy: the line's counter moves by one conditional UPDATE (``dispensed + q <=
-    quantity``), so of two facilities racing for the last units exactly one succeeds
-    and the other gets Conflict. The request is all or nothing. ``request_key`` makes it
-    idempotent: a retry by the same facility returns the first answer (``replayed``)
-    and dispenses nothing again. Each dispensed drug is written to ``dispensings``, the
-    table the claims rule R11 matches pharmacy claims against, and audited.
-
-    Raises what ``lookup`` raises, InvalidInput for an unknown line, a line this kind
-    of facility does not dispense or a quantity above what is left, Conflict when the
-    quantity was taken meanwhile or the key belongs to another prescription.
-    """
-    on = on or tehran_today()
-    p = _for_dispensing(
-        session, who, tracking_code=data.tracking_code, national_id=data.national_id, on=on
-    )
-    assert who.facility_id is not None and p.tracking_code is not None
-    facility = session.get(Facility, who.facility_id)
-    assert facility is not None
-    wanted = [(li.line_no, li.quantity) for li in data.lines]
-    replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
-    if replayed is not None:
-        return replayed
-    lines = {
-        li.line_no: li
-        for li in session.scalars(
-            select(PrescriptionLine).where(PrescriptionLine.prescription_id == p.id)
-        )
-    }
-    categories = {
-        r.code: r.category
-        for r in session.execute(
-            select(Service.code, Service.category).where(
-                Service.code.in_([li.code for li in lines.values()])
-            )
-        )
-    }
-    problems: list[FieldProblem] = []
-    seen: set[int] = set()
-    for i, want in enumerate(data.lines):
-        line = lines.get(want.line_no)
-        at = f"lines.{i}"
-        if line is None or want.line_no in seen:
-            problems.append(FieldProblem(f"{at}.line_no", "no such line, or named twice"))
-            continue
-        seen.add(want.line_no)
-        what = "drug" if line.kind == LineKind.DRUG else categories.get(line.code, "")
-        if not rules.may_dispense(facility.kind, what):
-            problems.append(
-                FieldProblem(f"{at}.line_no", f"a {facility.kind} does not dispense {what} lines")
-            )
-        left = rules.remaining(line.quantity, line.dispensed)
-        if want.quantity > left:
-            problems.append(
-                FieldProblem(
-                    f"{at}.quantity",
-                    f"بیش از باقی‌مانده‌ی نسخه ({to_persian_digits(left)}); only {left} left",
-                )
-            )
-    if problems:
-        raise InvalidInput("the dispensing request cannot be met", problems)
-
-    now = utcnow()
-    out: list[DispensedLine] = []
-    for i, want in enumerate(data.lines):
-        line = lines[want.line_no]
-        try:
-            with session.begin_nested():
-                session.add(
-                    PrescriptionDispensing(
-                        line_id=line.id,
-                        prescription_id=p.id,
-                        facility_id=facility.id,
-                        request_key=data.request_key,
-                        quantity=want.quantity,
-                        dispensed_on=on,
-                        dispensed_at=now,
-                        dispensed_by=who.username,
-                    )
-                )
-        except IntegrityError:
-            # the same request, sent twice at once, was dispensed by the other attempt
-            replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
-            if replayed is not None:
-                return replayed
-            raise
-        moved = session.execute(
-            update(PrescriptionLine)
-            .where(
-                PrescriptionLine.id == line.id,
-                PrescriptionLine.dispensed + want.quantity <= PrescriptionLine.quantity,
-            )
-            .values(dispensed=PrescriptionLine.dispensed + want.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                f"line {want.line_no} was dispensed elsewhere meanwhile; look it up again",
-                [FieldProblem(f"lines.{i}.quantity", "بیش از باقی‌مانده‌ی نسخه")],
-            )
-        total = int(
-            session.scalar(select(PrescriptionLine.dispensed).where(PrescriptionLine.id == line.id))
-            or 0
-        )
-        if line.kind == LineKind.DRUG:
-            session.add(
-                Dispensing(
-                    prescription_ref=p.tracking_code,
-                    national_id=p.national_id,
-                    drug_code=line.code,
-                    quantity=want.quantity,
-                    dispensed_on=on,
-                )
-            )
-        out.append(
-            DispensedLine(
-                line_no=line.line_no,
-                code=line.code,
-                quantity=want.quantity,
-                dispensed_total=total,
-                remaining=rules.remaining(line.quantity, total),
-            )
-        )
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="dispense",
-        entity="prescription",
-        entity_id=p.id,
-        after={
-            "tracking_code": p.tracking_code,
-            "facility_id": facility.id,
-            "request_key": data.request_key,
-            "lines": {str(d.line_no): d.quantity for d in out},
-        },
-    )
-    session.expire_all()  # line counters moved in the database, not on the loaded objects
-    return DispenseResult(tracking_code=p.tracking_code, dispensed_on=on, lines=out, replayed=False)
-
-
-# ------------------------------------------------------------------ savings
-def _report_scope(session: Session, who: Principal, province_code: str | None) -> int | None:
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("the savings report is for national and provincial staff")
-    province_id = None
-    if province_code:
-        province_id = session.scalar(select(Province.id).where(Province.code == province_code))
-        if province_id is None:
-            raise InvalidInput(
-                "unknown province", [FieldProblem("province_code", f"no province {province_code}")]
-            )
-    if who.scope_level is ScopeLevel.PROVINCE:
-        if province_id is not None and province_id != who.province_id:
-            raise PermissionDenied("that province is outside your scope")
-        province_id = who.province_id
-    return province_id
-
-
-def savings_report(
-    session: Session, who: Principal, *, year: int | None = None, province_code: str | None = None
-) -> SavingsReport:
-    """What the checks prevented and how much of what was prescribed was dispensed, by
-    Jalali month of issue and province of the issuing facility.
-
-    Prevented value is the refused quantity at the drug's reference price recorded at
-    issue time (above-limit quantities count only their excess); a refused line counts
-    once even when several checks refused it, and an uninsured person's prescription
-    once in full. Warnings are counted per reason but prevent nothing. The dispensing
-    rate is dispensed / prescribed drug quantity of issued prescriptions. Provincial
-    staff see their province; facility users are refused.
-    """
-    province_id = _report_scope(session, who, province_code)
-    P = Prescription
-
-    def scoped(query: Any) -> Any:
-        if province_id is not None:
-            query = query.where(P.province_id == province_id)
-        if year is not None:
-            start, end = fiscal_year_bounds(year)
-            query = query.where(P.issued_on >= start, P.issued_on <= end)
-        return query
-
-    Key = tuple[dt.date, int]
-    by_reason: dict[Key, dict[str, list[int]]] = defaultdict(dict)
-    for r in session.execute(
-        scoped(
-            select(
-                P.issued_on,
-                P.province_id,
-                PrescriptionFinding.code,
-                func.count(),
-                func.sum(PrescriptionFinding.quantity),
-                func.sum(PrescriptionFinding.value_rials),
-            )
-            .join(PrescriptionFinding, PrescriptionFinding.prescription_id == P.id)
-            .group_by(P.issued_on, P.province_id, PrescriptionFinding.code)
-        )
-    ):
-        by_reason[(r[0], r[1])][r[2]] = [int(r[3]), int(r[4] or 0), int(r[5] or 0)]
-
-    per_line = (
-        select(
-            PrescriptionFinding.prescription_id.label("pid"),
-            PrescriptionFinding.line_no.label("line_no"),
-            func.max(PrescriptionFinding.value_rials).label("v"),
-        )
-        .where(PrescriptionFinding.blocking.is_(True))
-        .group_by(PrescriptionFinding.prescription_id, PrescriptionFinding.line_no)
-        .subquery()
-    )
-    per_rx = (
-        select(
-            per_line.c.pid,
-            func.sum(case((per_line.c.line_no.is_(None), 0), else_=per_line.c.v)).label("lines_v"),
-            func.max(case((per_line.c.line_no.is_(None), per_line.c.v), else_=0)).label("whole_v"),
-        )
-        .group_by(per_line.c.pid)
-        .subquery()
-    )
-    prevented: dict[Key, int] = defaultdict(int)
-    for r in session.execute(
-        scoped(
-            select(
-                P.issued_on,
-                P.province_id,
-                func.sum(
-                    case(
-                        (per_rx.c.whole_v > per_rx.c.lines_v, per_rx.c.whole_v),
-                        else_=per_rx.c.lines_v,
-                    )
-                ),
-            )
-            .join(per_rx, per_rx.c.pid == P.id)
-            .group_by(P.issued_on, P.province_id)
-        )
-    ):
-        prevented[(r[0], r[1])] += int(r[2] or 0)
-
-    counts: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for r in session.execute(
-        scoped(select(P.issued_on, P.province_id, P.status, func.count())).group_by(
-            P.issued_on, P.province_id, P.status
-        )
-    ):
-        counts[(r[0], r[1])][r[2]] += int(r[3])
-    for r in session.execute(
-        scoped(
-            select(
-                P.issued_on,
-                P.province_id,
-                PrescriptionLine.kind,
-                func.sum(PrescriptionLine.quantity),
-                func.sum(PrescriptionLine.dispensed),
-            )
-            .join(PrescriptionLine, PrescriptionLine.prescription_id == P.id)
-            .where(P.status == PrescriptionStatus.ISSUED.value)
-            .group_by(P.issued_on, P.province_id, PrescriptionLine.kind)
-        )
-    ):
-        counts[(r[0], r[1])][f"{r[2]}_prescribed"] += int(r[3] or 0)
-        counts[(r[0], r[1])][f"{r[2]}_dispensed"] += int(r[4] or 0)
-
-    return _savings_rows(session, by_reason, prevented, counts)
-
-
-def _savings_rows(
-    session: Session,
-    by_reason: dict[tuple[dt.date, int], dict[str, list[int]]],
-    prevented: dict[tuple[dt.date, int], int],
-    counts: dict[tuple[dt.date, int], dict[str, int]],
-) -> SavingsReport:
-    """Fold the per-day figures into Jalali months."""
-    provinces = {r.id: (r.code, r.name_fa) for r in session.execute(select(Province)).scalars()}
-    MonthKey = tuple[int, int, int]
-    months: dict[MonthKey, dict[str, Any]] = {}
-    for day, pid in set(by_reason) | set(prevented) | set(counts):
-        j = to_jalali(day)
-        m = months.setdefault(
-            (j.year, j.month, pid),
-            {"reasons": defaultdict(lambda: [0, 0, 0]), "n": defaultdict(int)},
-        )
-        for code, (n, q, v) in by_reason.get((day, pid), {}).items():
-            acc = m["reasons"][code]
-            acc[0] += n
-            acc[1] += q
-            acc[2] += v
-        m["n"]["prevented"] += prevented.get((day, pid), 0)
-        for k, v in counts.get((day, pid), {}).items():
-            m["n"][k] += v
-    rows = []
-    for (jy, jm, pid), m in sorted(months.items()):
-        n = m["n"]
-        code, name = provinces.get(pid, ("", ""))
-        drug_p, drug_d = n["drug_prescribed"], n["drug_dispensed"]
-        rows.append(
-            SavingsRow(
-                year=jy,
-                month=jm,
-                month_label=to_persian_digits(f"{jy:04d}/{jm:02d}"),
-                province_code=code,
-                province_name_fa=name,
-                issued=n[PrescriptionStatus.ISSUED.value],
-                refused=n[PrescriptionStatus.REFUSED.value],
-                prevented_rials=n["prevented"],
-                by_reason=[
-                    ReasonTotal(
-                        code=c,
-                        label_fa=rules.REASON_BY_CODE[c].label_fa,
-                        label_en=rules.REASON_BY_CODE[c].label_en,
-                        blocking=rules.REASON_BY_CODE[c].blocking,
-                        findings=acc[0],
-                        quantity=acc[1],
-                        value_rials=acc[2],
-                    )
-                    for c, acc in sorted(m["reasons"].items())
-                ],
-                drug_prescribed=drug_p,
-                drug_dispensed=drug_d,
-                order_prescribed=n["service_prescribed"],
-                order_dispensed=n["service_dispensed"],
-                dispensing_rate_percent=round(100 * drug_d / drug_p, 1) if drug_p else None,
-            )
-        )
-    return SavingsReport(rows=rows, prevented_rials=sum(r.prevented_rials for r in rows))
+    return read_back(session, p)

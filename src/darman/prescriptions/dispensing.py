@@ -1,0 +1,292 @@
+"""Dispensing by tracking code plus national ID: in parts, never past the prescribed total,
+idempotent per request key, audited, writing the dispensings the claims rule R11 reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from darman.audit import service as audit
+from darman.claims.models import Dispensing
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from darman.common.jalali import format_jalali, tehran_today
+from darman.common.persian import to_persian_digits
+from darman.db.base import utcnow
+from darman.prescriptions import rules
+from darman.prescriptions.enums import LineKind, PrescriptionStatus
+from darman.prescriptions.exceptions import PrescriptionExpired
+from darman.prescriptions.models import (
+    Prescription,
+    PrescriptionDispensing,
+    PrescriptionLine,
+)
+from darman.prescriptions.reading import read_back
+from darman.prescriptions.schemas import (
+    DispensedLine,
+    DispenseIn,
+    DispenseResult,
+    PrescriptionRead,
+)
+from darman.registry.models import (
+    Facility,
+    Service,
+)
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
+
+DISPENSERS = (Role.PHARMACIST, Role.PROVIDER_USER)
+
+
+# ------------------------------------------------------------------ dispensing
+def _for_dispensing(
+    session: Session, who: Principal, *, tracking_code: str, national_id: str, on: dt.date
+) -> Prescription:
+    who.require_role(*DISPENSERS)
+    if who.scope_level is not ScopeLevel.FACILITY or who.facility_id is None:
+        raise PermissionDenied("prescriptions are dispensed by a facility's user")
+    code = rules.normalize_tracking_code(tracking_code)
+    if code is None:
+        raise InvalidInput(
+            "the tracking code is mistyped: its check character does not match",
+            [FieldProblem("tracking_code", "کد رهگیری نادرست است؛ دوباره وارد کنید")],
+        )
+    p = session.scalar(
+        select(Prescription).where(
+            Prescription.tracking_code == code,
+            Prescription.national_id == national_id,
+            Prescription.status == PrescriptionStatus.ISSUED.value,
+        )
+    )
+    if p is None:
+        raise NotFound(
+            "no prescription has this tracking code for this national ID",
+            [FieldProblem("tracking_code", "نسخه‌ای با این کد رهگیری برای این کد ملی نیست")],
+        )
+    if on > p.expires_on:
+        raise PrescriptionExpired(
+            f"the prescription expired on {format_jalali(p.expires_on, persian_digits=False)}",
+            [
+                FieldProblem(
+                    "tracking_code",
+                    f"مهلت پیچیدن نسخه در {format_jalali(p.expires_on)} به پایان رسیده است",
+                )
+            ],
+        )
+    return p
+
+
+def lookup(
+    session: Session,
+    who: Principal,
+    *,
+    tracking_code: str,
+    national_id: str,
+    on: dt.date | None = None,
+) -> PrescriptionRead:
+    """The prescription a pharmacy, laboratory or imaging centre is about to dispense.
+
+    Raises InvalidInput for a mistyped code (check character), NotFound when no issued
+    prescription has this code for this national ID (a foreign or unknown code),
+    PrescriptionExpired after its expiry date, PermissionDenied for other roles.
+    """
+    p = _for_dispensing(
+        session, who, tracking_code=tracking_code, national_id=national_id, on=on or tehran_today()
+    )
+    return read_back(session, p)
+
+
+def _replay(
+    session: Session,
+    facility_id: int,
+    request_key: str,
+    p: Prescription,
+    on: dt.date,
+    wanted: list[tuple[int, int]] | None = None,
+) -> DispenseResult | None:
+    rows = session.execute(
+        select(PrescriptionDispensing, PrescriptionLine)
+        .join(PrescriptionLine, PrescriptionLine.id == PrescriptionDispensing.line_id)
+        .where(
+            PrescriptionDispensing.facility_id == facility_id,
+            PrescriptionDispensing.request_key == request_key,
+        )
+        .order_by(PrescriptionLine.line_no)
+    ).all()
+    if not rows:
+        return None
+    if any(d.prescription_id != p.id for d, _ in rows):
+        raise Conflict(
+            "this request key was used for another prescription",
+            [FieldProblem("request_key", "already used")],
+        )
+    done = sorted((line.line_no, d.quantity) for d, line in rows)
+    if wanted is not None and sorted(wanted) != done:
+        # a retry repeats the request; other lines or quantities are a new request
+        raise Conflict(
+            "this request key was used for other lines or quantities",
+            [FieldProblem("request_key", "already used for a different dispensing")],
+        )
+    return DispenseResult(
+        tracking_code=p.tracking_code or "",
+        dispensed_on=rows[0][0].dispensed_on,
+        lines=[
+            DispensedLine(
+                line_no=line.line_no,
+                code=line.code,
+                quantity=d.quantity,
+                dispensed_total=line.dispensed,
+                remaining=rules.remaining(line.quantity, line.dispensed),
+            )
+            for d, line in rows
+        ],
+        replayed=True,
+    )
+
+
+def dispense(
+    session: Session, who: Principal, *, data: DispenseIn, on: dt.date | None = None
+) -> DispenseResult:
+    """Dispense part or all of some lines of a prescription at the caller's facility.
+
+    A line is never dispensed beyond its prescribed quantity in total, across every
+    pharmacy: the line's counter moves by one conditional UPDATE (``dispensed + q <=
+    quantity``), so of two facilities racing for the last units exactly one succeeds
+    and the other gets Conflict. The request is all or nothing. ``request_key`` makes it
+    idempotent: a retry by the same facility returns the first answer (``replayed``)
+    and dispenses nothing again. Each dispensed drug is written to ``dispensings``, the
+    table the claims rule R11 matches pharmacy claims against, and audited.
+
+    Raises what ``lookup`` raises, InvalidInput for an unknown line, a line this kind
+    of facility does not dispense or a quantity above what is left, Conflict when the
+    quantity was taken meanwhile or the key belongs to another prescription.
+    """
+    on = on or tehran_today()
+    p = _for_dispensing(
+        session, who, tracking_code=data.tracking_code, national_id=data.national_id, on=on
+    )
+    assert who.facility_id is not None and p.tracking_code is not None
+    facility = session.get(Facility, who.facility_id)
+    assert facility is not None
+    wanted = [(li.line_no, li.quantity) for li in data.lines]
+    replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
+    if replayed is not None:
+        return replayed
+    lines = {
+        li.line_no: li
+        for li in session.scalars(
+            select(PrescriptionLine).where(PrescriptionLine.prescription_id == p.id)
+        )
+    }
+    categories = {
+        r.code: r.category
+        for r in session.execute(
+            select(Service.code, Service.category).where(
+                Service.code.in_([li.code for li in lines.values()])
+            )
+        )
+    }
+    problems: list[FieldProblem] = []
+    seen: set[int] = set()
+    for i, want in enumerate(data.lines):
+        line = lines.get(want.line_no)
+        at = f"lines.{i}"
+        if line is None or want.line_no in seen:
+            problems.append(FieldProblem(f"{at}.line_no", "no such line, or named twice"))
+            continue
+        seen.add(want.line_no)
+        what = "drug" if line.kind == LineKind.DRUG else categories.get(line.code, "")
+        if not rules.may_dispense(facility.kind, what):
+            problems.append(
+                FieldProblem(f"{at}.line_no", f"a {facility.kind} does not dispense {what} lines")
+            )
+        left = rules.remaining(line.quantity, line.dispensed)
+        if want.quantity > left:
+            problems.append(
+                FieldProblem(
+                    f"{at}.quantity",
+                    f"بیش از باقی‌مانده‌ی نسخه ({to_persian_digits(left)}); only {left} left",
+                )
+            )
+    if problems:
+        raise InvalidInput("the dispensing request cannot be met", problems)
+
+    now = utcnow()
+    out: list[DispensedLine] = []
+    for i, want in enumerate(data.lines):
+        line = lines[want.line_no]
+        try:
+            with session.begin_nested():
+                session.add(
+                    PrescriptionDispensing(
+                        line_id=line.id,
+                        prescription_id=p.id,
+                        facility_id=facility.id,
+                        request_key=data.request_key,
+                        quantity=want.quantity,
+                        dispensed_on=on,
+                        dispensed_at=now,
+                        dispensed_by=who.username,
+                    )
+                )
+        except IntegrityError:
+            # the same request, sent twice at once, was dispensed by the other attempt
+            replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
+            if replayed is not None:
+                return replayed
+            raise
+        moved = session.execute(
+            update(PrescriptionLine)
+            .where(
+                PrescriptionLine.id == line.id,
+                PrescriptionLine.dispensed + want.quantity <= PrescriptionLine.quantity,
+            )
+            .values(dispensed=PrescriptionLine.dispensed + want.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                f"line {want.line_no} was dispensed elsewhere meanwhile; look it up again",
+                [FieldProblem(f"lines.{i}.quantity", "بیش از باقی‌مانده‌ی نسخه")],
+            )
+        total = int(
+            session.scalar(select(PrescriptionLine.dispensed).where(PrescriptionLine.id == line.id))
+            or 0
+        )
+        if line.kind == LineKind.DRUG:
+            session.add(
+                Dispensing(
+                    prescription_ref=p.tracking_code,
+                    national_id=p.national_id,
+                    drug_code=line.code,
+                    quantity=want.quantity,
+                    dispensed_on=on,
+                )
+            )
+        out.append(
+            DispensedLine(
+                line_no=line.line_no,
+                code=line.code,
+                quantity=want.quantity,
+                dispensed_total=total,
+                remaining=rules.remaining(line.quantity, total),
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="dispense",
+        entity="prescription",
+        entity_id=p.id,
+        after={
+            "tracking_code": p.tracking_code,
+            "facility_id": facility.id,
+            "request_key": data.request_key,
+            "lines": {str(d.line_no): d.quantity for d in out},
+        },
+    )
+    session.expire_all()  # line counters moved in the database, not on the loaded objects
+    return DispenseResult(tracking_code=p.tracking_code, dispensed_on=on, lines=out, replayed=False)
