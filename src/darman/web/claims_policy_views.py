@@ -63,6 +63,7 @@ def policy_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
                 }
                 for r in policy.list_rollouts(s)
             ],
+            "open_start": rules.FOREVER_FROM,
             "open_end": rules.FOREVER_TO,
         }
     )
