@@ -31,7 +31,7 @@ from darman.registry.models import Facility
 from darman.security.deps import UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render, templates
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -106,10 +106,6 @@ def _page_id(text: str) -> int:
     return int(text)
 
 
-def _htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _facility_names(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(ids)))
     return {int(i): to_persian_digits(name) for i, name in rows}
@@ -164,7 +160,7 @@ def claims_page(
         "names": _facility_names(uow.session, {c.facility_id for c in found.items}),
         "pages": pages,
     }
-    if _htmx(request) and request.headers.get("HX-Target") == "claims-table":
+    if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
         return render(request, "claims/_table.html", context)
     context.update(page_context(uow.session, who, active="claims"))
     return render(request, "claims/list.html", context)
@@ -193,7 +189,7 @@ def _queue_response(
     }
     shown = {(q["claim"].id, v["line"].line_no) for q in context["queue"] for v in q["lines"]}
     context["focus"] = context["focus"] if context["focus"] in shown else None  # else at the top
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "claims/_queue.html", context)
     context.update(page_context(session, who, active="review"))
     return render(request, "claims/review.html", context, status_code=status)
@@ -290,7 +286,7 @@ def _payment_response(
         "recent_runs": payment.list_runs(session, who),
         **extra,
     }
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "claims/_payment_panel.html", context)
     context.update(page_context(session, who, active="payments"))
     return render(request, "claims/payments.html", context, status_code=status)

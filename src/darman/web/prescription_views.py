@@ -10,26 +10,22 @@ field they concern (``lines.N.code`` is the code cell of row N).
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound, PermissionDenied
+from darman.common.errors import DarmanError, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.national_id import problem as national_id_problem
 from darman.common.paging import MAX_PAGE, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.prescriptions import service
 from darman.prescriptions.enums import LABELS_FA, LineKind
-from darman.prescriptions.exceptions import PrescriptionExpired, PrescriptionRefused
+from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import (
     MAX_LINES,
-    DispenseIn,
-    DispenseLineIn,
     FindingRead,
     LineIn,
     PrescriptionIn,
@@ -57,16 +53,9 @@ NO_DAYS_FOR_ORDER_FA = "ردیف آزمایش یا تصویربرداری مدت
 NATIONAL_ID_FA = "کد ملی باید ده رقم با رقم کنترل درست باشد."
 NO_LINES_FA = "دست‌کم یک ردیف دارو یا آزمایش وارد کنید."
 TOO_MANY_LINES_FA = f"هر نسخه حداکثر {to_persian_digits(MAX_LINES)} ردیف دارد."
-DISPENSE_QTY_FA = "تعداد تحویل را عددی صحیح و مثبت وارد کنید."
-NOTHING_TO_DISPENSE_FA = "برای دست‌کم یک ردیف تعداد تحویل وارد کنید."
-STALE_FORM_FA = "فرم منقضی شده است؛ نسخه را دوباره جست‌وجو کنید."
 
 
 # ----------------------------------------------------------------- helpers
-def _htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @dataclass
 class Msg:
     text: str
@@ -323,199 +312,6 @@ def prescriptions_page(
         }
     )
     return render(request, "prescriptions/list.html", context)
-
-
-# ------------------------------------------------------------------ dispensing
-def _require_desk(who: Principal) -> None:
-    who.require_role(*service.DISPENSERS)
-    if who.scope_level is not ScopeLevel.FACILITY:
-        raise PermissionDenied("prescriptions are dispensed by a facility's user")
-
-
-def _lookup_error_fa(exc: DarmanError) -> str:
-    if exc.problems and exc.problems[0].reason and not exc.problems[0].reason.isascii():
-        text = exc.problems[0].reason
-        return text if text.endswith(".") else text + "."
-    if isinstance(exc, PrescriptionExpired):
-        return "مهلت پیچیدن این نسخه به پایان رسیده است."
-    if isinstance(exc, NotFound):
-        return "نسخه‌ای با این کد رهگیری برای این کد ملی نیست."
-    return "کد رهگیری یا کد ملی نادرست است."
-
-
-def _dispense_response(
-    request: Request,
-    who: Principal,
-    uow: UowDep,
-    *,
-    tracking_code: str = "",
-    national_id: str = "",
-    status: int = 200,
-    **extra: Any,
-) -> Response:
-    context: dict[str, Any] = {
-        "tracking_code": tracking_code,
-        "national_id": national_id,
-        "rx": None,
-        "errors": {},
-        "result": None,
-        "message": None,
-        "kept": {},
-        # new per render: a repeated post of one form dispenses once
-        "request_key": uuid.uuid4().hex,
-        **extra,
-    }
-    if context["rx"] is None and tracking_code and not context["errors"]:
-        try:
-            context["rx"] = service.lookup(
-                uow.session, who, tracking_code=tracking_code, national_id=national_id
-            )
-        except (InvalidInput, NotFound, PrescriptionExpired) as exc:
-            field_name = exc.problems[0].field if exc.problems else "tracking_code"
-            context["errors"] = {field_name or "tracking_code": _lookup_error_fa(exc)}
-            status = exc.status if status == 200 else status
-    if _htmx(request):
-        # htmx swaps only 2xx answers; the error is in the panel it swaps in
-        return render(request, "prescriptions/_dispense_panel.html", context)
-    context.update(page_context(uow.session, who, active="rx-dispense"))
-    return render(request, "prescriptions/dispense.html", context, status_code=status)
-
-
-@router.get("/prescriptions/dispense")
-def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
-    """The desk's look-up form: tracking code plus the patient's national ID."""
-    _require_desk(who)
-    return _dispense_response(request, who, uow)
-
-
-@router.post("/prescriptions/dispense/lookup")
-def dispense_lookup(
-    request: Request,
-    who: PagePrincipal,
-    uow: UowDep,
-    tracking_code: Annotated[str, Form()] = "",
-    national_id: Annotated[str, Form()] = "",
-) -> Response:
-    """The prescription's lines with prescribed, already dispensed and remaining quantities."""
-    _require_desk(who)
-    tracking_code, national_id = tracking_code.strip(), national_id.strip()
-    errors: dict[str, str] = {}
-    if not tracking_code:
-        errors["tracking_code"] = "کد رهگیری نسخه را وارد کنید."
-    if national_id_problem(national_id) is not None:
-        errors["national_id"] = NATIONAL_ID_FA
-    status = 422 if errors else 200
-    return _dispense_response(
-        request,
-        who,
-        uow,
-        tracking_code=tracking_code,
-        national_id=to_ascii_digits(national_id),
-        errors=errors,
-        status=status,
-    )
-
-
-@router.post("/prescriptions/dispense")
-def dispense_submit(
-    request: Request,
-    who: PagePrincipal,
-    uow: UowDep,
-    tracking_code: Annotated[str, Form()] = "",
-    national_id: Annotated[str, Form()] = "",
-    request_key: Annotated[str, Form()] = "",
-    line_no: LineForm = [],  # noqa: B006
-    quantity: LineForm = [],  # noqa: B006
-) -> Response:
-    """Dispense the quantities typed per line (blank or zero: not this time); the form's
-    request key makes a double submit dispense once."""
-    _require_desk(who)
-    kept = dict(zip(line_no, quantity, strict=False))
-    line_errors: dict[str, str] = {}
-    wanted: list[DispenseLineIn] = []
-    for number, text in zip(line_no, quantity, strict=False):
-        text = to_ascii_digits(text.strip())
-        if text in ("", "0"):
-            continue
-        if not (text.isascii() and text.isdigit() and number.isascii() and number.isdigit()):
-            line_errors[number] = DISPENSE_QTY_FA
-            continue
-        try:
-            wanted.append(DispenseLineIn(line_no=int(number), quantity=int(text)))
-        except ValidationError:
-            line_errors[number] = DISPENSE_QTY_FA
-    common: dict[str, Any] = {
-        "tracking_code": tracking_code,
-        "national_id": national_id,
-        "kept": kept,
-    }
-    if not line_errors and not wanted:
-        return _dispense_response(
-            request, who, uow, status=422, message=NOTHING_TO_DISPENSE_FA, **common
-        )
-    if line_errors:
-        return _dispense_response(request, who, uow, status=422, line_errors=line_errors, **common)
-    try:
-        data = DispenseIn(
-            tracking_code=tracking_code,
-            national_id=national_id,
-            request_key=request_key,
-            lines=wanted,
-        )
-    except ValidationError:
-        return _dispense_response(request, who, uow, status=422, message=STALE_FORM_FA, **common)
-    try:
-        try:
-            result = service.dispense(uow.session, who, data=data)
-        except (IntegrityError, OperationalError):
-            # the same form posted twice at once: the other request took the key first
-            uow.rollback()
-            result = service.dispense(uow.session, who, data=data)
-        uow.commit()
-    except (InvalidInput, Conflict) as exc:
-        uow.rollback()
-        errors: dict[str, str] = {}
-        for p in exc.problems:
-            parts = (p.field or "").split(".")
-            if parts[0] == "lines" and len(parts) == 3 and int(parts[1]) < len(wanted):
-                number = str(wanted[int(parts[1])].line_no)
-                if parts[2] == "quantity":
-                    line_errors[number] = _beyond_fa(p.reason)
-                else:
-                    line_errors[number] = "این ردیف در این مرکز تحویل داده نمی‌شود."
-            elif p.field == "tracking_code":
-                errors["tracking_code"] = _lookup_error_fa(exc)
-        message = None if line_errors or errors else STALE_FORM_FA
-        return _dispense_response(
-            request,
-            who,
-            uow,
-            status=exc.status,
-            line_errors=line_errors,
-            errors=errors,
-            message=message,
-            **common,
-        )
-    except (NotFound, PrescriptionExpired) as exc:
-        uow.rollback()
-        return _dispense_response(
-            request,
-            who,
-            uow,
-            status=exc.status,
-            errors={"tracking_code": _lookup_error_fa(exc)},
-            tracking_code=tracking_code,
-            national_id=national_id,
-        )
-    return _dispense_response(
-        request, who, uow, tracking_code=tracking_code, national_id=national_id, result=result
-    )
-
-
-def _beyond_fa(reason: str) -> str:
-    """The service's ``بیش از باقی‌مانده‌ی نسخه (۴); only 4 left`` -> its Persian part."""
-    text = reason.split(";")[0].strip()
-    return f"{text}؛ بیش از این تحویل داده نمی‌شود." if text else "بیش از باقی‌مانده‌ی نسخه است."
 
 
 # ------------------------------------------------------------------ savings

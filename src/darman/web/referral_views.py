@@ -49,10 +49,6 @@ CONFLICT_FA = {
 }
 
 
-def _htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _problems_fa(exc: DarmanError) -> dict[str, str]:
     """Field -> Persian message; the service's own Persian reason where it wrote one."""
     out: dict[str, str] = {}

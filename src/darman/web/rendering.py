@@ -84,6 +84,13 @@ def fa_datetime(value: dt.datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+
+def is_htmx(request: Request) -> bool:
+    """The request came from htmx (it swaps a fragment, not a whole page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 templates.env.filters["fa"] = to_persian_digits
 templates.env.filters["fa_number"] = fa_number
 templates.env.filters["fa_decimal"] = fa_decimal

@@ -30,6 +30,7 @@ from darman.settings import Settings
 from darman.web import (
     claims_policy_views,
     claims_views,
+    dispense_views,
     prescription_views,
     referral_views,
     registry_views,
@@ -86,6 +87,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(claims_policy_views.router)
     app.include_router(claims_views.router)
     app.include_router(prescription_views.router)
+    app.include_router(dispense_views.router)
     app.include_router(referral_views.router)
 
 
