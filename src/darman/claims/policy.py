@@ -129,7 +129,34 @@ def _province(session: Session, province_id: int | None) -> None:
         )
 
 
-def _save(session: Session, who: Principal, entry: PolicyParameter) -> PolicyParameter:
+def _save(
+    session: Session,
+    who: Principal,
+    parameter: Parameter,
+    *,
+    value: int,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+    province_id: int | None,
+    note: str,
+    visit_type: str | None = None,
+    ownership: str | None = None,
+) -> PolicyParameter:
+    """Store one dated entry (its period and province checked first) and audit it."""
+    end = _period(valid_from, valid_to)
+    _province(session, province_id)
+    entry = PolicyParameter(
+        parameter=parameter.value,
+        province_id=province_id,
+        visit_type=visit_type,
+        ownership=ownership,
+        value=value,
+        valid_from=valid_from,
+        valid_to=end,
+        note=note,
+        created_by=who.username,
+        created_at=utcnow(),
+    )
     session.add(entry)
     session.flush()
     audit.record(
@@ -169,23 +196,17 @@ def set_copay(
         problems.append(FieldProblem("percent", "a whole number from 0 to 100"))
     if problems:
         raise InvalidInput("invalid copayment rate", problems)
-    end = _period(valid_from, valid_to)
-    _province(session, province_id)
     return _save(
         session,
         who,
-        PolicyParameter(
-            parameter=Parameter.COPAY_PERCENT.value,
-            province_id=province_id,
-            visit_type=visit_type,
-            ownership=ownership,
-            value=percent,
-            valid_from=valid_from,
-            valid_to=end,
-            note=note,
-            created_by=who.username,
-            created_at=utcnow(),
-        ),
+        Parameter.COPAY_PERCENT,
+        value=percent,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        province_id=province_id,
+        note=note,
+        visit_type=visit_type,
+        ownership=ownership,
     )
 
 
@@ -207,23 +228,15 @@ def set_filing_deadline(
         raise InvalidInput(
             "invalid filing deadline", [FieldProblem("days", f"1 to {MAX_DEADLINE_DAYS}")]
         )
-    end = _period(valid_from, valid_to)
-    _province(session, province_id)
     return _save(
         session,
         who,
-        PolicyParameter(
-            parameter=Parameter.FILING_DEADLINE_DAYS.value,
-            province_id=province_id,
-            visit_type=None,
-            ownership=None,
-            value=days,
-            valid_from=valid_from,
-            valid_to=end,
-            note=note,
-            created_by=who.username,
-            created_at=utcnow(),
-        ),
+        Parameter.FILING_DEADLINE_DAYS,
+        value=days,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        province_id=province_id,
+        note=note,
     )
 
 
