@@ -119,7 +119,9 @@ def test_a_claim_from_a_bulk_file_is_stored_as_a_single_submission_stores_it(
         for doc in ("5101", "5102"):
             ids[doc] = s.scalar(select(Claim.id).where(Claim.document_number == doc))
         stamps = s.execute(text("SELECT CAST(submitted_at AS VARCHAR) FROM claims")).scalars()
-        shapes = {re.sub(r"\d", "9", str(v)) for v in stamps}
+        # PostgreSQL prints a fraction without its trailing zeros, so only the digits
+        # before it and the zone are compared
+        shapes = {re.sub(r"\d", "9", re.sub(r"\.\d+", "", str(v))) for v in stamps}
     assert len(shapes) == 1  # the same stored form of the timestamp
     a, b = (
         client.get(f"/api/v1/claims/{ids[d]}", headers=world["desk"]).json()
