@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -167,3 +169,29 @@ def test_refer_on_through_the_api_creates_a_child(client, world, session_factory
             service.get(uow.session, world.who["doc"], referral_id=ref["id"]).children[0].to_level
             == 3
         )
+
+
+def test_headquarters_sets_a_province_validity_and_a_bad_one_names_the_field(client, world) -> None:
+    admin, manager = f.token(client, "boss"), f.token(client, "manager")
+    change = {"kind": "valid_days", "days": 21, "valid_from": "1400/01/01", "province_code": "08"}
+    assert client.post(f"{BASE}/policy/days", json=change, headers=manager).status_code == 403
+    done = client.post(f"{BASE}/policy/days", json=change, headers=admin)
+    assert done.status_code == 201, done.text
+    tehran = [p for p in done.json()["valid_days"] if p["province_code"] == "08"]
+    assert [(p["days"], p["valid_from_jalali"]) for p in tehran] == [(21, "۱۴۰۰/۰۱/۰۱")]
+    shown = client.get(f"{BASE}/policy", headers=manager).json()
+    assert shown["default_feedback_days"] == 14 and shown["valid_days"] == done.json()["valid_days"]
+    bad = client.post(f"{BASE}/policy/days", json={**change, "days": 400}, headers=admin)
+    assert bad.status_code == 422 and "days" in problem_fields(bad)
+    unknown = client.post(
+        f"{BASE}/policy/days", json={**change, "province_code": "99"}, headers=admin
+    )
+    assert unknown.status_code == 422 and "province_code" in problem_fields(unknown)
+    doc = f.token(client, "doc")
+    nid = world.nids[0]
+    client.post(f"{BASE}/panels/enrol", json={"national_id": nid}, headers=doc)
+    issued = client.post(BASE, json=body(nid, world.hospital), headers=doc).json()
+    days = (
+        dt.date.fromisoformat(issued["valid_until"]) - dt.date.fromisoformat(issued["issued_on"])
+    ).days
+    assert days == 20  # valid on the issue day and the 20 after

@@ -38,6 +38,14 @@ def test_a_reviewer_reads_national_and_province_rates_with_jalali_dates(
             active_from=dt.date(2026, 3, 21),
         )
         policy.set_referral_bypass(uow.session, SYSTEM, province_id=qom.id, copay_percent=70)
+        policy.set_days(
+            uow.session,
+            SYSTEM,
+            parameter=policy.Parameter.REFERRAL_VALID_DAYS,
+            days=45,
+            valid_from=dt.date(2027, 3, 21),
+            province_id=qom.id,
+        )
         uow.commit()
         qom_fa = qom.name_fa
     login(client, "rev")
@@ -54,6 +62,9 @@ def test_a_reviewer_reads_national_and_province_rates_with_jalali_dates(
     rollouts = text[text.index('id="rollout-table"') :]
     assert "نظام ارجاع" in rollouts and qom_fa in rollouts and "۱۴۰۵/۰۱/۰۱" in rollouts
     assert "پرداخت با سهم بیمار ۷۰٪ (D03)" in rollouts
+    periods = text[text.index('id="referral-periods-table"') :]
+    assert "مدت اعتبار ارجاع" in periods and "۳۰" in periods and "مهلت پس‌خوراند" in periods
+    assert qom_fa in periods and "۴۵" in periods
     assert 'href="/claims/policy"' in client.get("/").text
 
 

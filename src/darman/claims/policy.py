@@ -12,6 +12,7 @@ claims still sees the policy of their dates.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 
 import pyarrow as pa
@@ -33,6 +34,13 @@ from darman.security.principal import Principal
 class Parameter(StrEnum):
     COPAY_PERCENT = "copay_percent"
     FILING_DEADLINE_DAYS = "filing_deadline_days"
+    # the referral programme's periods, set by headquarters like the adjudication ones
+    REFERRAL_VALID_DAYS = "referral_valid_days"
+    REFERRAL_FEEDBACK_DAYS = "referral_feedback_days"
+
+
+# Day-count parameters other than the filing deadline: parameter -> largest allowed value.
+DAY_PARAMETERS = {Parameter.REFERRAL_VALID_DAYS: 365, Parameter.REFERRAL_FEEDBACK_DAYS: 365}
 
 
 class Programme(StrEnum):
@@ -88,6 +96,50 @@ def effective_deadlines(session: Session) -> list[rules.FilingDeadline]:
         for province in sorted(by_province, key=lambda pid: (pid is not None, pid or 0))
         for start, end, days in rules.winning_periods(by_province[province])
     ]
+
+
+@dataclass(frozen=True)
+class DayPeriod:
+    """A day-count parameter in force from valid_from to valid_to; province None is national."""
+
+    province_id: int | None
+    valid_from: dt.date
+    valid_to: dt.date
+    days: int
+
+
+def effective_days(session: Session, parameter: Parameter, default: int) -> list[DayPeriod]:
+    """The periods in force of a day-count parameter, national (with the caller's built-in
+    ``default`` under it) first, then per province."""
+    by_province: dict[int | None, list[tuple[dt.date, dt.date, int]]] = {
+        None: [(rules.FOREVER_FROM, rules.FOREVER_TO, default)]
+    }
+    for p in _stored(session, parameter):
+        by_province.setdefault(p.province_id, []).append((p.valid_from, p.valid_to, p.value))
+    return [
+        DayPeriod(province, start, end, days)
+        for province in sorted(by_province, key=lambda pid: (pid is not None, pid or 0))
+        for start, end, days in rules.winning_periods(by_province[province])
+    ]
+
+
+def days_on(
+    session: Session, parameter: Parameter, *, province_id: int | None, on: dt.date
+) -> int | None:
+    """The value in force on ``on`` for the province: its own entry beats the national one,
+    the latest start wins, and among equal starts the one set last. None when headquarters
+    set nothing that covers the day (the caller's default applies)."""
+    rows = session.scalars(
+        select(PolicyParameter).where(
+            PolicyParameter.parameter == parameter.value,
+            PolicyParameter.valid_from <= on,
+            PolicyParameter.valid_to >= on,
+        )
+    ).all()
+    found = [r for r in rows if r.province_id is None or r.province_id == province_id]
+    if not found:
+        return None
+    return max(found, key=lambda r: (r.province_id is not None, r.valid_from, r.id)).value
 
 
 def _national_first(key: tuple[int | None, str, str]) -> tuple[bool, int, str, str]:
@@ -232,6 +284,42 @@ def set_filing_deadline(
         session,
         who,
         Parameter.FILING_DEADLINE_DAYS,
+        value=days,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        province_id=province_id,
+        note=note,
+    )
+
+
+def set_days(
+    session: Session,
+    who: Principal,
+    *,
+    parameter: Parameter,
+    days: int,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    province_id: int | None = None,
+    note: str = "",
+) -> PolicyParameter:
+    """Set a programme's day-count parameter (``DAY_PARAMETERS``: how long a referral is
+    valid, when its feedback is due) from ``valid_from`` on, nationally or for one
+    province. National admins only; audited; the caller commits. Raises InvalidInput
+    naming ``parameter`` or ``days``."""
+    _require_headquarters(who)
+    if parameter not in DAY_PARAMETERS:
+        raise InvalidInput(
+            "not a day-count parameter",
+            [FieldProblem("parameter", ", ".join(p.value for p in DAY_PARAMETERS))],
+        )
+    top = DAY_PARAMETERS[parameter]
+    if isinstance(days, bool) or not 1 <= days <= top:
+        raise InvalidInput(f"invalid {parameter.value}", [FieldProblem("days", f"1 to {top}")])
+    return _save(
+        session,
+        who,
+        parameter,
         value=days,
         valid_from=valid_from,
         valid_to=valid_to,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 from rich.table import Table
 
@@ -59,6 +61,65 @@ def rollout(
             r.province_code, r.province_name_fa, to_persian_digits(r.phase), r.active_from_jalali
         )
     console.print(table)
+
+
+@app.command("periods")
+def periods(
+    kind: str | None = typer.Option(
+        None, help="valid_days (how long a referral is valid) or feedback_days (when due)"
+    ),
+    days: int | None = typer.Option(None, help="the number of days, 1 to 365"),
+    active_from: str | None = typer.Option(None, "--from", help="first day, 1405/01/01"),
+    until: str | None = typer.Option(None, "--to", help="last day; open if omitted"),
+    province: str | None = typer.Option(None, help="province code; national if omitted"),
+) -> None:
+    """Show the validity and feedback periods in force; with --kind, --days and --from set
+    one for referrals written from that day on."""
+    with unit_of_work() as uow:
+        s = uow.session
+        if kind is not None:
+            if kind not in {k.value for k in service.DayKind}:
+                raise InvalidInput(
+                    "unknown --kind", [FieldProblem("--kind", "valid_days or feedback_days")]
+                )
+            if days is None or active_from is None:
+                raise InvalidInput(
+                    "--days and --from are needed with --kind",
+                    [FieldProblem("--days" if days is None else "--from", "required")],
+                )
+            service.set_days(
+                s,
+                SYSTEM,
+                kind=service.DayKind(kind),
+                days=days,
+                valid_from=_day(active_from, "--from"),
+                valid_to=_day(until, "--to") if until else None,
+                province_code=province,
+            )
+        read = service.referral_policy(s)
+        uow.commit()
+    for title, rows in (
+        ("مدت اعتبار ارجاع (روز) — referral validity in days", read.valid_days),
+        ("مهلت پس‌خوراند (روز) — feedback due after days", read.feedback_days),
+    ):
+        table = Table(title=title)
+        for col in ("province", "days", "from", "to"):
+            table.add_column(col, justify="right" if col == "days" else "left")
+        for r in rows:
+            table.add_row(
+                r.province_code or "کشوری",
+                to_persian_digits(r.days),
+                r.valid_from_jalali,
+                r.valid_to_jalali,
+            )
+        console.print(table)
+
+
+def _day(text: str, option: str) -> dt.date:
+    try:
+        return parse_any_date(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{option} is not a date", [FieldProblem(option, str(exc))]) from exc
 
 
 @app.command("indicators")

@@ -19,8 +19,10 @@ from darman.referrals.schemas import (
     IndicatorReport,
     NationalIdIn,
     PanelRead,
+    ReferralDaysIn,
     ReferralIn,
     ReferralOnIn,
+    ReferralPolicyRead,
     ReferralRead,
     RolloutRead,
     SuggestionRead,
@@ -127,6 +129,32 @@ def set_capacity(
 def rollout(who: PrincipalDep, uow: UowDep) -> list[RolloutRead]:
     """Which provinces are in which phase of the programme, from which day."""
     return service.rollout(uow.session)
+
+
+@router.get("/policy", response_model=ReferralPolicyRead)
+def referral_policy(who: PrincipalDep, uow: UowDep) -> ReferralPolicyRead:
+    """How long a referral stays valid and when its feedback is due, by province and date
+    (empty province: national; the built-in default applies where nothing is set)."""
+    return service.referral_policy(uow.session)
+
+
+@router.post("/policy/days", response_model=ReferralPolicyRead, status_code=201)
+def set_referral_days(body: ReferralDaysIn, who: PrincipalDep, uow: UowDep) -> ReferralPolicyRead:
+    """Set the validity (``valid_days``) or feedback period (``feedback_days``) of referrals
+    written from ``valid_from`` on, nationally or for one province (national admins).
+    Referrals already written keep their dates."""
+    read = service.set_days(
+        uow.session,
+        who,
+        kind=service.DayKind(body.kind),
+        days=body.days,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        province_code=body.province_code,
+        note=body.note,
+    )
+    uow.commit()
+    return read
 
 
 @router.get("/suggestions", response_model=list[SuggestionRead])

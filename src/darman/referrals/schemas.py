@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from darman.common.validators import Digits, NationalId, PersianText, int_from_text
+from darman.common.validators import (
+    AnyDate,
+    Digits,
+    NationalId,
+    OptionalAnyDate,
+    PersianText,
+    int_from_text,
+)
 
 ICD10 = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
 
@@ -171,6 +178,33 @@ class RolloutRead(BaseModel):
     phase: int
     active_from: dt.date
     active_from_jalali: str
+
+
+class DayPeriodRead(BaseModel):
+    province_code: str | None = Field(description="empty: national")
+    days: int
+    valid_from: dt.date
+    valid_to: dt.date
+    valid_from_jalali: str
+    valid_to_jalali: str
+
+
+class ReferralPolicyRead(BaseModel):
+    """The referral programme's periods in force, resolved per province and date."""
+
+    valid_days: list[DayPeriodRead] = Field(description="days a referral stays valid")
+    feedback_days: list[DayPeriodRead] = Field(description="days until feedback is due")
+    default_valid_days: int
+    default_feedback_days: int
+
+
+class ReferralDaysIn(Strict):
+    kind: Literal["valid_days", "feedback_days"]
+    days: Annotated[int, Field(ge=1, le=365, strict=True)]
+    valid_from: AnyDate
+    valid_to: OptionalAnyDate = None
+    province_code: Annotated[Digits, Field(min_length=2, max_length=2)] | None = None
+    note: PersianText = Field("", max_length=200)
 
 
 class IndicatorRow(BaseModel):

@@ -1,12 +1,9 @@
 """Family-physician panels and the referral chain: enrol, transfer, suggest, issue, refer
-on, feedback, overdue feedback, and the programme's rollout by province.
+on, feedback, overdue feedback, and the programme's rollout and periods by province.
 
-Who sees what: a physician sees their own panel, the referrals they wrote (with the
-feedback and any referral on that followed) and the referrals addressed to their
-facility; national staff see everything and provincial staff their province (the
-referring facility's province for referrals, the physician's for panels). Facility
-desks (provider users, pharmacists) never list people or referrals. Reading a row
-outside the caller's scope answers NotFound, never the row.
+Writing the chain lives here; reading (``reading``), panels (``panels``), rollout,
+periods (``policy``), suggestions and indicators live in their own modules, and callers
+reach all of them through this one.
 
 Every issued referral is written, with the same number and validity, into the claims
 register (``claims.models.Referral``) that the adjudication kernel joins for rule R10.
@@ -15,285 +12,66 @@ register (``claims.models.Referral``) that the adjudication kernel joins for rul
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
 from darman.claims.models import Referral as ClaimsReferral
-from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
-from darman.common.jalali import (
-    format_jalali,
-    tehran_today,
-    to_jalali,
-)
-from darman.common.paging import Page, PageParams
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
+from darman.common.jalali import tehran_today, to_jalali
 from darman.db.base import utcnow
+from darman.referrals import policy as programme_policy
 from darman.referrals import rules
-from darman.referrals.callers import (
-    _covered,
-    _linked_physician,
-    _person,
-    _staff_province,
-)
-from darman.referrals.enums import LABELS_FA, ReferralStatus
-from darman.referrals.exceptions import (
-    FeedbackAlreadyGiven,
-    ReferralStillOpen,
-)
-from darman.referrals.indicators import (
-    PAYABLE as PAYABLE,
-)
-from darman.referrals.indicators import (
-    indicators as indicators,
-)
+from darman.referrals.callers import _covered, _linked_physician, _person
+from darman.referrals.enums import ReferralStatus
+from darman.referrals.exceptions import FeedbackAlreadyGiven, ReferralStillOpen
+from darman.referrals.indicators import PAYABLE, indicators
 from darman.referrals.models import ReferralOrder
-from darman.referrals.panels import _open_enrolment
 from darman.referrals.panels import (
-    enrol as enrol,
+    _open_enrolment,
+    enrol,
+    history,
+    panel,
+    set_capacity,
+    transfer,
+    unenrolled,
 )
-from darman.referrals.panels import (
-    history as history,
-)
-from darman.referrals.panels import (
-    panel as panel,
-)
-from darman.referrals.panels import (
-    set_capacity as set_capacity,
-)
-from darman.referrals.panels import (
-    transfer as transfer,
-)
-from darman.referrals.panels import (
-    unenrolled as unenrolled,
-)
-
-# Panels, rollout, suggestions and indicators live in their own modules; callers reach
-# them through here.
-from darman.referrals.rollout import (
-    phase_on as phase_on,
-)
-from darman.referrals.rollout import (
-    rollout as rollout,
-)
-from darman.referrals.rollout import (
-    seed_rollout as seed_rollout,
-)
-from darman.referrals.rollout import (
-    set_phase as set_phase,
-)
-from darman.referrals.rollout import (
-    shipped_rollout as shipped_rollout,
-)
-from darman.referrals.schemas import (
-    FeedbackIn,
-    FeedbackRead,
-    ReferralIn,
-    ReferralOnIn,
-    ReferralRead,
-)
-from darman.referrals.suggestions import (
-    suggest as suggest,
-)
+from darman.referrals.policy import DayKind, referral_policy, set_days
+from darman.referrals.reading import _reads, _scoped_row, get, in_scope, list_referrals, overdue
+from darman.referrals.rollout import phase_on, rollout, seed_rollout, set_phase, shipped_rollout
+from darman.referrals.schemas import FeedbackIn, ReferralIn, ReferralOnIn, ReferralRead
+from darman.referrals.suggestions import suggest
 from darman.registry.enums import Ownership
-from darman.registry.models import (
-    Facility,
-    Practitioner,
-    PractitionerFacility,
-)
-from darman.security.enums import Role, ScopeLevel
+from darman.registry.models import Facility, Practitioner, PractitionerFacility
 from darman.security.principal import Principal
 
-
-# ------------------------------------------------------------------ referrals: reading
-def in_scope(query: Any, who: Principal) -> Any:
-    """Restrict a referrals query to what the caller may list and read."""
-    if who.role is Role.PHYSICIAN:
-        if who.practitioner_id is None:
-            raise PermissionDenied("your user is not linked to a practitioner record")
-        return query.where(
-            or_(
-                ReferralOrder.from_practitioner_id == who.practitioner_id,
-                ReferralOrder.to_facility_id == who.facility_id,
-            )
-        )
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("a facility desk does not list referrals")
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(ReferralOrder.province_id == who.province_id)
-    return query
-
-
-def _reads(
-    session: Session, rows: Sequence[ReferralOrder], on: dt.date, *, children: bool = True
-) -> list[ReferralRead]:
-    if not rows:
-        return []
-    practitioner_ids = {r.from_practitioner_id for r in rows} | {
-        r.feedback_practitioner_id for r in rows if r.feedback_practitioner_id
-    }
-    councils = dict(
-        session.execute(
-            select(Practitioner.id, Practitioner.council_number).where(
-                Practitioner.id.in_(practitioner_ids)
-            )
-        ).all()
-    )
-    facility_ids = {r.from_facility_id for r in rows} | {
-        r.to_facility_id for r in rows if r.to_facility_id
-    }
-    facilities = {
-        f.id: (f.code, f.name)
-        for f in session.execute(
-            select(Facility.id, Facility.code, Facility.name).where(Facility.id.in_(facility_ids))
-        ).all()
-    }
-    parent_ids = {r.parent_id for r in rows if r.parent_id}
-    parents = dict(
-        session.execute(
-            select(ReferralOrder.id, ReferralOrder.ref_number).where(
-                ReferralOrder.id.in_(parent_ids)
-            )
-        ).all()
-        if parent_ids
-        else []
-    )
-    kids: dict[int, list[ReferralRead]] = {}
-    if children:
-        child_rows = session.scalars(
-            select(ReferralOrder)
-            .where(ReferralOrder.parent_id.in_([r.id for r in rows]))
-            .order_by(ReferralOrder.id)
-        ).all()
-        for child, read in zip(
-            child_rows, _reads(session, child_rows, on, children=False), strict=True
-        ):
-            assert child.parent_id is not None
-            kids.setdefault(child.parent_id, []).append(read)
-    out = []
-    for r in rows:
-        state = rules.state(r.status, r.valid_until, r.feedback_due_on, on)
-        to_code, to_name = facilities.get(r.to_facility_id or 0, (None, r.outside_facility))
-        out.append(
-            ReferralRead(
-                id=r.id,
-                ref_number=r.ref_number,
-                parent_ref_number=parents.get(r.parent_id) if r.parent_id else None,
-                status=r.status,
-                state=state.value,
-                state_fa=LABELS_FA[state],
-                national_id=r.national_id,
-                specialty=r.specialty,
-                reason=r.reason,
-                diagnosis=r.diagnosis,
-                from_council_number=councils.get(r.from_practitioner_id, ""),
-                from_facility_code=facilities.get(r.from_facility_id, ("", ""))[0] or "",
-                from_level=r.from_level,
-                to_level=r.to_level,
-                to_facility_code=to_code,
-                to_facility_name=to_name or "",
-                internal=r.internal,
-                choice_reason=r.choice_reason,
-                issued_on=r.issued_on,
-                issued_on_jalali=format_jalali(r.issued_on),
-                valid_until=r.valid_until,
-                valid_until_jalali=format_jalali(r.valid_until),
-                feedback_due_on=r.feedback_due_on,
-                feedback_due_on_jalali=format_jalali(r.feedback_due_on),
-                days_overdue=(
-                    rules.days_overdue(r.feedback_due_on, on)
-                    if rules.is_overdue(r.status, r.feedback_due_on, on)
-                    else 0
-                ),
-                feedback=(
-                    FeedbackRead(
-                        on=r.feedback_on,
-                        on_jalali=format_jalali(r.feedback_on),
-                        text=r.feedback_text,
-                        diagnosis=r.feedback_diagnosis,
-                        council_number=councils.get(r.feedback_practitioner_id or 0, ""),
-                    )
-                    if r.feedback_on is not None
-                    else None
-                ),
-                children=kids.get(r.id, []),
-            )
-        )
-    return out
-
-
-def _scoped_row(session: Session, who: Principal, referral_id: int) -> ReferralOrder:
-    row = session.scalar(
-        in_scope(select(ReferralOrder).where(ReferralOrder.id == referral_id), who)
-    )
-    if row is None:
-        raise NotFound(f"no referral {referral_id} in your scope")
-    return row
-
-
-def get(
-    session: Session, who: Principal, *, referral_id: int, on: dt.date | None = None
-) -> ReferralRead:
-    """One referral with its feedback and the referrals on that continue it. NotFound
-    outside the caller's scope; PermissionDenied for a facility desk."""
-    return _reads(session, [_scoped_row(session, who, referral_id)], on or tehran_today())[0]
-
-
-def list_referrals(
-    session: Session,
-    who: Principal,
-    *,
-    page: PageParams,
-    national_id: str | None = None,
-    status: ReferralStatus | None = None,
-    on: dt.date | None = None,
-) -> Page[ReferralRead]:
-    """Newest first, within scope (see the module docstring)."""
-    query = in_scope(select(ReferralOrder), who)
-    if national_id:
-        query = query.where(ReferralOrder.national_id == national_id)
-    if status:
-        query = query.where(ReferralOrder.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=_reads(session, rows, on or tehran_today()),
-        total=int(total),
-        page=page.page,
-        size=page.size,
-    )
-
-
-def overdue(
-    session: Session,
-    who: Principal,
-    *,
-    page: PageParams,
-    province_code: str | None = None,
-    on: dt.date | None = None,
-) -> Page[ReferralRead]:
-    """Referrals whose feedback is later than expected on ``on`` (default today), longest
-    overdue first, within scope; staff may narrow to one province."""
-    on = on or tehran_today()
-    query = in_scope(select(ReferralOrder), who).where(
-        ReferralOrder.status == ReferralStatus.ISSUED.value, ReferralOrder.feedback_due_on < on
-    )
-    if who.role is not Role.PHYSICIAN:
-        pid = _staff_province(session, who, province_code, required=False)
-        if pid is not None:
-            query = query.where(ReferralOrder.province_id == pid)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.feedback_due_on, ReferralOrder.id)
-        .offset(page.offset)
-        .limit(page.size)
-    ).all()
-    return Page(items=_reads(session, rows, on), total=int(total), page=page.page, size=page.size)
-
+__all__ = [
+    "PAYABLE",
+    "DayKind",
+    "enrol",
+    "feedback",
+    "get",
+    "history",
+    "in_scope",
+    "indicators",
+    "issue",
+    "list_referrals",
+    "overdue",
+    "panel",
+    "phase_on",
+    "refer_on",
+    "referral_policy",
+    "rollout",
+    "seed_rollout",
+    "set_capacity",
+    "set_days",
+    "set_phase",
+    "shipped_rollout",
+    "suggest",
+    "transfer",
+    "unenrolled",
+]
 
 # ------------------------------------------------------------------ referrals: writing
 def _destination(
@@ -370,10 +148,14 @@ def _create(
     from_level: int,
     parent: ReferralOrder | None,
     on: dt.date,
-    valid_days: int,
-    feedback_days: int,
+    valid_days: int | None,
+    feedback_days: int | None,
 ) -> ReferralOrder:
     to_level = rules.next_level(from_level)
+    if valid_days is None or feedback_days is None:
+        in_force = programme_policy.periods_on(session, facility.province_id, on)
+        valid_days = in_force.valid_days if valid_days is None else valid_days
+        feedback_days = in_force.feedback_days if feedback_days is None else feedback_days
     if to_level is None:
         raise InvalidInput(
             "level 3 is the highest level",
@@ -440,8 +222,8 @@ def issue(
     *,
     data: ReferralIn,
     on: dt.date | None = None,
-    valid_days: int = rules.DEFAULT_VALID_DAYS,
-    feedback_days: int = rules.DEFAULT_FEEDBACK_DAYS,
+    valid_days: int | None = None,
+    feedback_days: int | None = None,
 ) -> ReferralRead:
     """A family physician refers a person on their panel to level 2 for a specialty.
 
@@ -449,8 +231,9 @@ def issue(
     level 2 or above, or is named outside the network. In a province in phase 1 on that
     day, a centre other than the insurer's own needs ``choice_reason``. One open referral
     per person and specialty. Valid ``valid_days`` days from ``on`` (default today) for one
-    episode; feedback is due ``feedback_days`` after. Written to the claims register too;
-    audited; the caller commits.
+    episode; feedback is due ``feedback_days`` after; both default to the periods
+    headquarters set for the province on that day (``referrals.policy``). Written to the
+    claims register too; audited; the caller commits.
 
     Raises PermissionDenied for a caller who is not a linked family physician,
     InvalidInput naming the field (``national_id``, ``facility_code``, ``choice_reason``),
@@ -506,8 +289,8 @@ def refer_on(
     referral_id: int,
     data: ReferralOnIn,
     on: dt.date | None = None,
-    valid_days: int = rules.DEFAULT_VALID_DAYS,
-    feedback_days: int = rules.DEFAULT_FEEDBACK_DAYS,
+    valid_days: int | None = None,
+    feedback_days: int | None = None,
 ) -> ReferralRead:
     """A physician of the level-2 centre a referral is addressed to refers the patient on to
     level 3, as a child of that referral, while it is still usable. The same destination

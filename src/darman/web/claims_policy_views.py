@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from darman.claims import policy, rules
+from darman.referrals import policy as referral_periods
 from darman.registry import service as registry
 from darman.security.deps import UowDep
 from darman.web.claims_views import POLICY_READERS
@@ -62,6 +63,21 @@ def policy_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
                     "is_referral": r.programme == "referral",
                 }
                 for r in policy.list_rollouts(s)
+            ],
+            "referral_periods": [
+                {
+                    "label": referral_periods.LABELS_FA[kind],
+                    "province": where(p.province_id),
+                    "days": p.days,
+                    "from": p.valid_from,
+                    "to": p.valid_to,
+                }
+                for kind in referral_periods.DayKind
+                for p in policy.effective_days(
+                    s,
+                    referral_periods.PARAMETER[kind],
+                    referral_periods.DEFAULT[kind],
+                )
             ],
             "open_start": rules.FOREVER_FROM,
             "open_end": rules.FOREVER_TO,

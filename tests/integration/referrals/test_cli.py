@@ -65,3 +65,16 @@ def test_unenrolled_overdue_and_indicators_print_tables(cli, world, session_fact
     )
     assert shown.exit_code == 0, shown.output
     assert "تهران" in shown.output
+
+
+def test_the_referral_periods_are_set_and_shown(cli, world) -> None:
+    wide = {"COLUMNS": "200"}
+    args = ["referrals", "periods", "--kind", "valid_days", "--days", "45", "--from", "1405/01/01"]
+    done = cli.invoke(app, args, env=wide)
+    assert done.exit_code == 0, done.output
+    assert "۴۵" in done.output and "۱۴۰۵/۰۱/۰۱" in done.output and "۱۴" in done.output
+    shown = cli.invoke(app, ["referrals", "periods"], env=wide)
+    assert "۴۵" in shown.output
+    bad = cli.invoke(app, ["referrals", "periods", "--kind", "weeks", "--days", "3"])
+    assert bad.exit_code == 1
+    assert [p.field for p in bad.exception.problems] == ["--kind"]

@@ -1,0 +1,215 @@
+"""Reading referrals within the caller's scope: one, a page, and the overdue feedback.
+
+A physician sees the referrals they wrote (with the feedback and any referral on that
+followed) and those addressed to their facility; national staff see everything and
+provincial staff the referring facility's province. Facility desks never list referrals.
+Reading a row outside the caller's scope answers NotFound, never the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from darman.common.errors import NotFound, PermissionDenied
+from darman.common.jalali import format_jalali, tehran_today
+from darman.common.paging import Page, PageParams
+from darman.referrals import rules
+from darman.referrals.callers import _staff_province
+from darman.referrals.enums import LABELS_FA, ReferralStatus
+from darman.referrals.models import ReferralOrder
+from darman.referrals.schemas import FeedbackRead, ReferralRead
+from darman.registry.models import Facility, Practitioner
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
+
+
+def in_scope(query: Any, who: Principal) -> Any:
+    """Restrict a referrals query to what the caller may list and read."""
+    if who.role is Role.PHYSICIAN:
+        if who.practitioner_id is None:
+            raise PermissionDenied("your user is not linked to a practitioner record")
+        return query.where(
+            or_(
+                ReferralOrder.from_practitioner_id == who.practitioner_id,
+                ReferralOrder.to_facility_id == who.facility_id,
+            )
+        )
+    if who.scope_level is ScopeLevel.FACILITY:
+        raise PermissionDenied("a facility desk does not list referrals")
+    if who.scope_level is ScopeLevel.PROVINCE:
+        return query.where(ReferralOrder.province_id == who.province_id)
+    return query
+
+
+def _reads(
+    session: Session, rows: Sequence[ReferralOrder], on: dt.date, *, children: bool = True
+) -> list[ReferralRead]:
+    if not rows:
+        return []
+    practitioner_ids = {r.from_practitioner_id for r in rows} | {
+        r.feedback_practitioner_id for r in rows if r.feedback_practitioner_id
+    }
+    councils = dict(
+        session.execute(
+            select(Practitioner.id, Practitioner.council_number).where(
+                Practitioner.id.in_(practitioner_ids)
+            )
+        ).all()
+    )
+    facility_ids = {r.from_facility_id for r in rows} | {
+        r.to_facility_id for r in rows if r.to_facility_id
+    }
+    facilities = {
+        f.id: (f.code, f.name)
+        for f in session.execute(
+            select(Facility.id, Facility.code, Facility.name).where(Facility.id.in_(facility_ids))
+        ).all()
+    }
+    parent_ids = {r.parent_id for r in rows if r.parent_id}
+    parents = dict(
+        session.execute(
+            select(ReferralOrder.id, ReferralOrder.ref_number).where(
+                ReferralOrder.id.in_(parent_ids)
+            )
+        ).all()
+        if parent_ids
+        else []
+    )
+    kids: dict[int, list[ReferralRead]] = {}
+    if children:
+        child_rows = session.scalars(
+            select(ReferralOrder)
+            .where(ReferralOrder.parent_id.in_([r.id for r in rows]))
+            .order_by(ReferralOrder.id)
+        ).all()
+        for child, read in zip(
+            child_rows, _reads(session, child_rows, on, children=False), strict=True
+        ):
+            assert child.parent_id is not None
+            kids.setdefault(child.parent_id, []).append(read)
+    out = []
+    for r in rows:
+        state = rules.state(r.status, r.valid_until, r.feedback_due_on, on)
+        to_code, to_name = facilities.get(r.to_facility_id or 0, (None, r.outside_facility))
+        out.append(
+            ReferralRead(
+                id=r.id,
+                ref_number=r.ref_number,
+                parent_ref_number=parents.get(r.parent_id) if r.parent_id else None,
+                status=r.status,
+                state=state.value,
+                state_fa=LABELS_FA[state],
+                national_id=r.national_id,
+                specialty=r.specialty,
+                reason=r.reason,
+                diagnosis=r.diagnosis,
+                from_council_number=councils.get(r.from_practitioner_id, ""),
+                from_facility_code=facilities.get(r.from_facility_id, ("", ""))[0] or "",
+                from_level=r.from_level,
+                to_level=r.to_level,
+                to_facility_code=to_code,
+                to_facility_name=to_name or "",
+                internal=r.internal,
+                choice_reason=r.choice_reason,
+                issued_on=r.issued_on,
+                issued_on_jalali=format_jalali(r.issued_on),
+                valid_until=r.valid_until,
+                valid_until_jalali=format_jalali(r.valid_until),
+                feedback_due_on=r.feedback_due_on,
+                feedback_due_on_jalali=format_jalali(r.feedback_due_on),
+                days_overdue=(
+                    rules.days_overdue(r.feedback_due_on, on)
+                    if rules.is_overdue(r.status, r.feedback_due_on, on)
+                    else 0
+                ),
+                feedback=(
+                    FeedbackRead(
+                        on=r.feedback_on,
+                        on_jalali=format_jalali(r.feedback_on),
+                        text=r.feedback_text,
+                        diagnosis=r.feedback_diagnosis,
+                        council_number=councils.get(r.feedback_practitioner_id or 0, ""),
+                    )
+                    if r.feedback_on is not None
+                    else None
+                ),
+                children=kids.get(r.id, []),
+            )
+        )
+    return out
+
+
+def _scoped_row(session: Session, who: Principal, referral_id: int) -> ReferralOrder:
+    row = session.scalar(
+        in_scope(select(ReferralOrder).where(ReferralOrder.id == referral_id), who)
+    )
+    if row is None:
+        raise NotFound(f"no referral {referral_id} in your scope")
+    return row
+
+
+def get(
+    session: Session, who: Principal, *, referral_id: int, on: dt.date | None = None
+) -> ReferralRead:
+    """One referral with its feedback and the referrals on that continue it. NotFound
+    outside the caller's scope; PermissionDenied for a facility desk."""
+    return _reads(session, [_scoped_row(session, who, referral_id)], on or tehran_today())[0]
+
+
+def list_referrals(
+    session: Session,
+    who: Principal,
+    *,
+    page: PageParams,
+    national_id: str | None = None,
+    status: ReferralStatus | None = None,
+    on: dt.date | None = None,
+) -> Page[ReferralRead]:
+    """Newest first, within scope (see the module docstring)."""
+    query = in_scope(select(ReferralOrder), who)
+    if national_id:
+        query = query.where(ReferralOrder.national_id == national_id)
+    if status:
+        query = query.where(ReferralOrder.status == status.value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ReferralOrder.id.desc()).offset(page.offset).limit(page.size)
+    ).all()
+    return Page(
+        items=_reads(session, rows, on or tehran_today()),
+        total=int(total),
+        page=page.page,
+        size=page.size,
+    )
+
+
+def overdue(
+    session: Session,
+    who: Principal,
+    *,
+    page: PageParams,
+    province_code: str | None = None,
+    on: dt.date | None = None,
+) -> Page[ReferralRead]:
+    """Referrals whose feedback is later than expected on ``on`` (default today), longest
+    overdue first, within scope; staff may narrow to one province."""
+    on = on or tehran_today()
+    query = in_scope(select(ReferralOrder), who).where(
+        ReferralOrder.status == ReferralStatus.ISSUED.value, ReferralOrder.feedback_due_on < on
+    )
+    if who.role is not Role.PHYSICIAN:
+        pid = _staff_province(session, who, province_code, required=False)
+        if pid is not None:
+            query = query.where(ReferralOrder.province_id == pid)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ReferralOrder.feedback_due_on, ReferralOrder.id)
+        .offset(page.offset)
+        .limit(page.size)
+    ).all()
+    return Page(items=_reads(session, rows, on), total=int(total), page=page.page, size=page.size)
