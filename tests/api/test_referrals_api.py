@@ -195,3 +195,33 @@ def test_headquarters_sets_a_province_validity_and_a_bad_one_names_the_field(cli
         dt.date.fromisoformat(issued["valid_until"]) - dt.date.fromisoformat(issued["issued_on"])
     ).days
     assert days == 20  # valid on the issue day and the 20 after
+
+
+def test_reception_looks_a_referral_up_only_at_the_centre_it_is_addressed_to(
+    client, world
+) -> None:
+    doc = f.token(client, "doc")
+    nid = world.nids[0]
+    client.post(f"{BASE}/panels/enrol", json={"national_id": nid}, headers=doc)
+    ref = client.post(BASE, json=body(nid, world.hospital), headers=doc).json()
+    query = {"ref_number": ref["ref_number"], "national_id": nid}
+    desk = client.get(f"{BASE}/lookup", params=query, headers=f.token(client, "desk"))
+    assert desk.status_code == 200, desk.text
+    assert desk.json()["usable"] is True and desk.json()["referral"]["id"] == ref["id"]
+    assert desk.json()["reason_fa"].startswith("معتبر تا")
+    elsewhere = client.get(f"{BASE}/lookup", params=query, headers=f.token(client, "suburb_spec"))
+    assert elsewhere.status_code == 403
+    wrong = client.get(
+        f"{BASE}/lookup",
+        params={**query, "national_id": world.nids[1]},
+        headers=f.token(client, "desk"),
+    )
+    assert wrong.status_code == 404
+    bad = client.get(
+        f"{BASE}/lookup", params={**query, "national_id": "12"}, headers=f.token(client, "desk")
+    )
+    assert bad.status_code == 422 and "national_id" in problem_fields(bad)
+    far = client.get(f"{BASE}/lookup", params=query, headers=f.token(client, "far_manager"))
+    assert far.status_code == 404  # outside the manager's province
+    mine = client.get(f"{BASE}/lookup", params=query, headers=f.token(client, "manager"))
+    assert mine.status_code == 200

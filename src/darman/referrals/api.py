@@ -19,6 +19,7 @@ from darman.referrals.schemas import (
     IndicatorReport,
     NationalIdIn,
     PanelRead,
+    ReferralAtDeskRead,
     ReferralDaysIn,
     ReferralIn,
     ReferralOnIn,
@@ -226,6 +227,19 @@ def list_referrals(
         national_id=national_id,
         status=status,
     )
+
+
+@router.get("/lookup", response_model=ReferralAtDeskRead)
+def lookup(
+    who: PrincipalDep,
+    uow: UowDep,
+    ref_number: Annotated[str, Query(min_length=6, max_length=24)],
+    national_id: Annotated[NationalId, Query()],
+) -> ReferralAtDeskRead:
+    """The referral a patient brings to reception, by its number and the patient's national
+    ID together, and whether a visit today may use it. 404 when they do not match one
+    referral; 403 when it is addressed to another centre."""
+    return service.lookup(uow.session, who, ref_number=ref_number, national_id=national_id)
 
 
 @router.get("/{referral_id}", response_model=ReferralRead)

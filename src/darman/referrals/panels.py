@@ -19,6 +19,7 @@ from darman.common.jalali import (
     tehran_today,
 )
 from darman.common.paging import Page, PageParams
+from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.referrals import rules
 from darman.referrals.callers import (
@@ -402,7 +403,12 @@ def set_capacity(
     if capacity < members:
         raise InvalidInput(
             "the capacity is below the panel's current members",
-            [FieldProblem("capacity", f"at least {members}")],
+            [
+                FieldProblem(
+                    "capacity",
+                    f"کمتر از افراد کنونی فهرست، {to_persian_digits(members)} نفر، نمی‌شود",
+                )
+            ],
         )
     before = audit.snapshot(row)
     row.capacity = capacity

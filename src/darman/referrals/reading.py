@@ -22,7 +22,7 @@ from darman.referrals import rules
 from darman.referrals.callers import _staff_province
 from darman.referrals.enums import LABELS_FA, ReferralStatus
 from darman.referrals.models import ReferralOrder
-from darman.referrals.schemas import FeedbackRead, ReferralRead
+from darman.referrals.schemas import FeedbackRead, ReferralAtDeskRead, ReferralRead
 from darman.registry.models import Facility, Practitioner
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
@@ -213,3 +213,51 @@ def overdue(
         .limit(page.size)
     ).all()
     return Page(items=_reads(session, rows, on), total=int(total), page=page.page, size=page.size)
+
+
+DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
+
+
+def lookup(
+    session: Session,
+    who: Principal,
+    *,
+    ref_number: str,
+    national_id: str,
+    on: dt.date | None = None,
+) -> ReferralAtDeskRead:
+    """The referral a patient brings to a level-2 or level-3 centre's reception, found by its
+    number and the patient's national ID together, with whether a visit today may use it.
+
+    A centre's desk or physician reads it when it is addressed to their centre or names a
+    centre outside the network; staff read it within their scope. Raises NotFound when the
+    number and national ID do not match one referral (a mistyped or foreign number),
+    PermissionDenied when it is addressed to another centre or for other roles.
+    """
+    on = on or tehran_today()
+    number = ref_number.strip().upper()
+    query = select(ReferralOrder).where(
+        ReferralOrder.ref_number == number, ReferralOrder.national_id == national_id
+    )
+    if who.scope_level is ScopeLevel.FACILITY:
+        who.require_role(*DESK_ROLES)
+        row = session.scalar(query)
+        if row is None:
+            raise NotFound(f"no referral {number} for this national ID")
+        if row.to_facility_id is not None and row.to_facility_id != who.facility_id:
+            raise PermissionDenied("this referral is addressed to another centre")
+    else:
+        row = session.scalar(in_scope(query, who))
+        if row is None:
+            raise NotFound(f"no referral {number} for this national ID in your scope")
+    read = _reads(session, [row], on)[0]
+    usable = rules.is_usable(row.status, row.issued_on, row.valid_until, on)
+    if usable:
+        why = f"معتبر تا {read.valid_until_jalali}"
+    elif row.status == ReferralStatus.ANSWERED:
+        why = f"بسته شده با پس‌خوراند {read.feedback.on_jalali if read.feedback else ''}".strip()
+    elif on < row.issued_on:
+        why = f"از {read.issued_on_jalali} معتبر است"
+    else:
+        why = f"منقضی شده در {read.valid_until_jalali}"
+    return ReferralAtDeskRead(usable=usable, reason_fa=why, referral=read)

@@ -161,6 +161,14 @@ class ReferralRead(BaseModel):
     children: list[ReferralRead] = Field(default_factory=list)
 
 
+class ReferralAtDeskRead(BaseModel):
+    """A referral as a receiving centre's reception sees it."""
+
+    usable: bool = Field(description="a visit today may use it: issued, unanswered, in its days")
+    reason_fa: str = Field(description="why, in Persian: valid until, expired on, or answered")
+    referral: ReferralRead
+
+
 class SuggestionRead(BaseModel):
     facility_code: str
     name: str

@@ -38,7 +38,15 @@ from darman.referrals.panels import (
     unenrolled,
 )
 from darman.referrals.policy import DayKind, referral_policy, set_days
-from darman.referrals.reading import _reads, _scoped_row, get, in_scope, list_referrals, overdue
+from darman.referrals.reading import (
+    _reads,
+    _scoped_row,
+    get,
+    in_scope,
+    list_referrals,
+    lookup,
+    overdue,
+)
 from darman.referrals.rollout import phase_on, rollout, seed_rollout, set_phase, shipped_rollout
 from darman.referrals.schemas import FeedbackIn, ReferralIn, ReferralOnIn, ReferralRead
 from darman.referrals.suggestions import suggest
@@ -57,6 +65,7 @@ __all__ = [
     "indicators",
     "issue",
     "list_referrals",
+    "lookup",
     "overdue",
     "panel",
     "phase_on",

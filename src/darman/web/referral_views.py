@@ -43,13 +43,13 @@ FIELDS_FA = {
 }
 CONFLICT_FA = {
     "already-enrolled": "این بیمه‌شده در فهرست یک پزشک خانواده است.",
-    "panel-full": "ظرفیت فهرست شما تکمیل است.",
+    "panel-full": "ظرفیت فهرست این پزشک تکمیل است.",
     "referral-still-open": "برای این بیمه‌شده ارجاع باز دیگری با همین تخصص هست.",
     "feedback-already-given": "پس‌خوراند این ارجاع قبلاً ثبت شده است.",
 }
 
 
-def _problems_fa(exc: DarmanError) -> dict[str, str]:
+def problems_fa(exc: DarmanError) -> dict[str, str]:
     """Field -> Persian message; the service's own Persian reason where it wrote one."""
     out: dict[str, str] = {}
     slug = getattr(exc, "slug", "")
@@ -65,7 +65,7 @@ def _problems_fa(exc: DarmanError) -> dict[str, str]:
     return out
 
 
-def _validation_fa(exc: ValidationError) -> dict[str, str]:
+def validation_fa(exc: ValidationError) -> dict[str, str]:
     out: dict[str, str] = {}
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "facility_code"
@@ -90,6 +90,9 @@ def _panel_response(
             "errors": {},
             "national_id": "",
             "message": None,
+            "transfer_errors": {},
+            "transfer_national_id": "",
+            "transfer_message": None,
             **extra,
         }
     )
@@ -115,7 +118,7 @@ def panel_enrol(
         uow.commit()
     except (InvalidInput, Conflict, NotFound) as exc:
         uow.rollback()
-        errors = _problems_fa(exc)
+        errors = problems_fa(exc)
         if "form" in errors and "national_id" not in errors:
             errors["national_id"] = errors.pop("form")
         return _panel_response(
@@ -124,6 +127,41 @@ def panel_enrol(
     who_fa = to_persian_digits(read.national_id)
     message = f"بیمه‌شده‌ی {who_fa} از {read.enrolled_on_jalali} در فهرست شما ثبت شد."
     return _panel_response(request, who, uow, message=message)
+
+
+@router.post("/referrals/panel/transfer")
+def panel_transfer_in(
+    request: Request, who: PagePrincipal, uow: UowDep, national_id: Annotated[str, Form()] = ""
+) -> Response:
+    """A person on another family physician's panel moves to the caller's panel (the person
+    came to them); the old enrolment ends today and stays in the history."""
+    who.require_role(Role.PHYSICIAN)
+    national_id = to_ascii_digits(national_id.strip())
+    own = service.panel(uow.session, who, page=PageParams(page=1, size=1)).council_number
+    try:
+        read = service.transfer(uow.session, who, national_id=national_id, council_number=own)
+        uow.commit()
+    except (InvalidInput, Conflict, NotFound) as exc:
+        uow.rollback()
+        errors = problems_fa(exc)
+        text = errors.pop("form", "") or errors.pop("council_number", "")
+        if text and "national_id" not in errors:
+            errors["national_id"] = text
+        return _panel_response(
+            request,
+            who,
+            uow,
+            status=exc.status,
+            transfer_errors=errors,
+            transfer_national_id=national_id,
+        )
+    who_fa = to_persian_digits(read.national_id)
+    came_from = to_persian_digits(read.transferred_from_council_number or "")
+    message = (
+        f"بیمه‌شده‌ی {who_fa} از فهرست پزشک {came_from} به فهرست شما منتقل شد "
+        f"(از {read.enrolled_on_jalali})."
+    )
+    return _panel_response(request, who, uow, transfer_message=message)
 
 
 # ------------------------------------------------------------------ refer
@@ -142,12 +180,26 @@ def new_referral(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 
 
 @router.get("/referrals/suggestions")
-def suggestions(request: Request, who: PagePrincipal, uow: UowDep, specialty: str = "") -> Response:
-    """htmx: the insurer's own centres offering the specialty, in the service's order."""
+def suggestions(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    specialty: str = "",
+    level: str = "2",
+    prefix: str = "",
+) -> Response:
+    """htmx: the insurer's own centres offering the specialty at level 2 (or 3 for a referral
+    on), in the service's order. ``prefix`` keeps the radio ids of several forms apart."""
     who.require_role(Role.PHYSICIAN)
     specialty = specialty.strip()
-    found = service.suggest(uow.session, who, specialty=specialty) if len(specialty) >= 2 else []
-    context = {"suggestions": found, "specialty": specialty, "kept": {}}
+    to_level = 3 if level.strip() == "3" else 2
+    prefix = prefix if prefix.isascii() and prefix.replace("-", "").isalnum() else ""
+    found = (
+        service.suggest(uow.session, who, specialty=specialty, level=to_level)
+        if len(specialty) >= 2
+        else []
+    )
+    context = {"suggestions": found, "specialty": specialty, "kept": {}, "prefix": prefix}
     return render(request, "referrals/_suggestions.html", context)
 
 
@@ -201,7 +253,7 @@ def issue_referral(
     try:
         data = ReferralIn.model_validate(body)
     except ValidationError as exc:
-        errors = _validation_fa(exc)
+        errors = validation_fa(exc)
         return _refer_response(
             request, who, uow, 422, errors=errors, kept=kept, suggestions=suggested
         )
@@ -215,7 +267,7 @@ def issue_referral(
             who,
             uow,
             exc.status,
-            errors=_problems_fa(exc),
+            errors=problems_fa(exc),
             kept=kept,
             suggestions=suggested,
         )
@@ -223,7 +275,7 @@ def issue_referral(
 
 
 # ------------------------------------------------------------------ lists
-def _referrals_response(
+def referrals_response(
     request: Request, who: Principal, uow: UowDep, status: int = 200, **extra: Any
 ) -> Response:
     """Referrals the physician wrote (with feedback, overdue flagged) and those addressed
@@ -241,6 +293,9 @@ def _referrals_response(
             "errors": {},
             "focus": None,
             "kept": {},
+            "errors_on": {},
+            "focus_on": None,
+            "kept_on": {},
             "message": None,
             **extra,
         }
@@ -253,7 +308,7 @@ def referrals_page(request: Request, who: PagePrincipal, uow: UowDep) -> Respons
     who.require_role(Role.PHYSICIAN, *STAFF)
     if who.role is not Role.PHYSICIAN:
         return _overdue_page(request, who, uow)
-    return _referrals_response(request, who, uow)
+    return referrals_response(request, who, uow)
 
 
 def _overdue_page(request: Request, who: Principal, uow: UowDep) -> Response:
@@ -284,19 +339,19 @@ def give_feedback(
     try:
         data = FeedbackIn.model_validate({"text": text, "diagnosis": diagnosis.strip() or None})
     except ValidationError as exc:
-        return _referrals_response(
-            request, who, uow, 422, errors=_validation_fa(exc), focus=rid, kept=kept
+        return referrals_response(
+            request, who, uow, 422, errors=validation_fa(exc), focus=rid, kept=kept
         )
     try:
         read = service.feedback(uow.session, who, referral_id=rid, data=data)
         uow.commit()
     except (InvalidInput, Conflict) as exc:
         uow.rollback()
-        return _referrals_response(
-            request, who, uow, exc.status, errors=_problems_fa(exc), focus=rid, kept=kept
+        return referrals_response(
+            request, who, uow, exc.status, errors=problems_fa(exc), focus=rid, kept=kept
         )
     message = f"پس‌خوراند ارجاع {to_persian_digits(read.ref_number)} ثبت شد."
-    return _referrals_response(request, who, uow, message=message)
+    return referrals_response(request, who, uow, message=message)
 
 
 # ------------------------------------------------------------------ indicators
@@ -363,6 +418,20 @@ _NAV: tuple[tuple[str, str, str, str, tuple[Role, ...]], ...] = (
         "ارجاع‌ها و پس‌خوراند",
         "ارجاع‌های نوشته‌شده و رسیده، پس‌خوراند و دیرکرد",
         (Role.PHYSICIAN, *STAFF),
+    ),
+    (
+        "/referrals/desk",
+        "ref-desk",
+        "پذیرش ارجاع",
+        "بررسی اعتبار ارجاع بیمار با شماره‌ی ارجاع و کد ملی",
+        (Role.PROVIDER_USER, Role.PHYSICIAN),
+    ),
+    (
+        "/referrals/panels",
+        "ref-panels",
+        "فهرست‌های پزشکان خانواده",
+        "ظرفیت، انتقال و بیمه‌شدگان بدون پزشک خانواده",
+        STAFF,
     ),
     (
         "/referrals/indicators",

@@ -31,7 +31,9 @@ from darman.web import (
     claims_policy_views,
     claims_views,
     dispense_views,
+    panel_views,
     prescription_views,
+    referral_desk_views,
     referral_views,
     registry_views,
 )
@@ -88,6 +90,8 @@ def mount(app: FastAPI) -> None:
     app.include_router(claims_views.router)
     app.include_router(prescription_views.router)
     app.include_router(dispense_views.router)
+    app.include_router(referral_desk_views.router)
+    app.include_router(panel_views.router)
     app.include_router(referral_views.router)
 
 
