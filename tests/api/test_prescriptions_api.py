@@ -137,3 +137,37 @@ def test_the_savings_report_and_reasons_are_served(client, world) -> None:
     assert client.get(f"{BASE}/savings", headers=auth(client, "pharm_a")).status_code == 403
     codes = [r["code"] for r in client.get(f"{BASE}/reasons", headers=boss).json()]
     assert codes[0] == "P01" and "P12" in codes
+
+
+def test_a_keyed_issue_sent_again_answers_200_with_the_same_prescription(client, world) -> None:
+    doc = auth(client, "doc")
+    body = {"national_id": world.nid, "lines": [drug("10005", 20, 7)], "request_key": "emr-1-abc"}
+    first = client.post(BASE, json=body, headers=doc)
+    again = client.post(BASE, json=body, headers=doc)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json() == first.json()
+    other = client.post(BASE, json={**body, "lines": [drug("10005", 21, 7)]}, headers=doc)
+    assert other.status_code == 409
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in other.json()["errors"]] == ["request_key"]
+    assert client.get(BASE, headers=doc).json()["total"] == 1
+    bad_key = client.post(BASE, json={**body, "request_key": "short"}, headers=doc)
+    assert bad_key.status_code == 422
+
+
+def test_the_check_endpoint_answers_every_finding_and_stores_nothing(client, world) -> None:
+    doc = auth(client, "doc")
+    lines = [drug("10010", 30, 30), drug("10006", 45, 5)]
+    resp = client.post(
+        f"{BASE}/check", json={"national_id": world.nid, "lines": lines}, headers=doc
+    )
+    assert resp.status_code == 200, resp.text
+    found = {(f["field"], f["code"], f["blocking"]) for f in resp.json()}
+    assert found == {("lines.1.quantity", "P04", True), ("lines.1.code", "P09", False)}
+    assert client.get(BASE, headers=doc).json()["total"] == 0
+    pharm = client.post(
+        f"{BASE}/check",
+        json={"national_id": world.nid, "lines": lines},
+        headers=auth(client, "pharm_a"),
+    )
+    assert pharm.status_code == 403

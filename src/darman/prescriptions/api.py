@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.validators import NationalId
@@ -14,6 +14,7 @@ from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import (
     DispenseIn,
     DispenseResult,
+    FindingRead,
     LookupIn,
     PrescriptionIn,
     PrescriptionRead,
@@ -25,18 +26,38 @@ router = APIRouter(prefix="/api/v1/prescriptions", tags=["prescriptions"])
 PrescriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@router.post("", response_model=PrescriptionRead, status_code=201)
-def issue(body: PrescriptionIn, who: PrincipalDep, uow: UowDep) -> PrescriptionRead:
+@router.post(
+    "",
+    response_model=PrescriptionRead,
+    status_code=201,
+    responses={200: {"model": PrescriptionRead, "description": "a replayed request key"}},
+)
+def issue(
+    body: PrescriptionIn, who: PrincipalDep, uow: UowDep, response: Response
+) -> PrescriptionRead:
     """Issue a prescription (physician linked to a practitioner). A refusal answers 422
     with every problem per line (`lines.N.code`, its Persian reason and code); the
-    refused attempt is kept for the savings report."""
+    refused attempt is kept for the savings report. With `request_key`, a retry of the
+    same prescription answers the first result again (200 instead of 201 when it was
+    issued, the same 422 when it was refused) and stores nothing; the key with another
+    prescription is a 409."""
     try:
-        read = service.issue(uow.session, who, data=body)
+        issued = service.issue_keyed(uow.session, who, data=body)
     except PrescriptionRefused:
         uow.commit()  # the refused prescription and its findings are what the checks saved
         raise
     uow.commit()
-    return read
+    if issued.replayed:
+        response.status_code = 200
+    return issued.prescription
+
+
+@router.post("/check", response_model=list[FindingRead])
+def check(body: PrescriptionIn, who: PrincipalDep, uow: UowDep) -> list[FindingRead]:
+    """Every check of issuing on a draft (refusals and warnings per line field), without
+    storing or auditing anything: the prescribing screen calls it as lines change. 200
+    even when a finding blocks; the `request_key` is ignored."""
+    return service.check(uow.session, who, data=body)
 
 
 @router.get("", response_model=Page[PrescriptionRead])

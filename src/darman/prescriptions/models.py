@@ -23,13 +23,17 @@ class Prescription(Base):
     """One prescription by a physician for an insured person.
 
     A refused prescription is kept too (without a tracking code) so that what the
-    checks prevented can be reported; only an issued one can be dispensed.
+    checks prevented can be reported; only an issued one can be dispensed. With a
+    ``request_key`` the same request sent again by the same physician finds this row
+    and is answered as the first time.
     """
 
     __tablename__ = "prescriptions"
     __table_args__ = (
         Index("ix_prescriptions_province_issued", "province_id", "issued_on"),
         Index("ix_prescriptions_national_id", "national_id", "status"),
+        # a physician's issuing system keys its own requests; NULL keys never collide
+        UniqueConstraint("practitioner_id", "request_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +49,9 @@ class Prescription(Base):
     expires_on: Mapped[dt.date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # idempotency: the caller's key and the digest of the request it came with
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PrescriptionLine(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from darman.common.jalali import format_jalali
 from darman.prescriptions import rules
 from darman.prescriptions.enums import LineKind
+from darman.prescriptions.exceptions import CheckProblem
 from darman.prescriptions.models import (
     Prescription,
     PrescriptionFinding,
@@ -45,12 +46,12 @@ def _names(session: Session, lines: Sequence[PrescriptionLine]) -> dict[tuple[st
     return out
 
 
-def _finding_read(f: PrescriptionFinding, field: str) -> FindingRead:
+def finding_read(f: PrescriptionFinding) -> FindingRead:
     reason = rules.REASON_BY_CODE[f.code]
     text = f"{reason.label_fa}: {f.detail_fa}" if f.detail_fa else reason.label_fa
     return FindingRead(
         line_no=f.line_no,
-        field=field,
+        field=_field_of(f),
         code=f.code,
         blocking=f.blocking,
         reason_fa=text,
@@ -84,6 +85,19 @@ def read_back(session: Session, p: Prescription) -> PrescriptionRead:
         select(Practitioner.council_number).where(Practitioner.id == p.practitioner_id)
     )
     facility_code = session.scalar(select(Facility.code).where(Facility.id == p.facility_id))
+    return answer(p, lines, findings, names, council or "", facility_code or "")
+
+
+def answer(
+    p: Prescription,
+    lines: Sequence[PrescriptionLine],
+    findings: Sequence[PrescriptionFinding],
+    names: dict[tuple[str, str], str],
+    council: str,
+    facility_code: str,
+) -> PrescriptionRead:
+    """The answer from rows already in hand: ``read_back`` after reading them, and issuing
+    from what it has just written (so the two answers cannot differ)."""
     return PrescriptionRead(
         id=p.id,
         tracking_code=p.tracking_code,
@@ -92,8 +106,8 @@ def read_back(session: Session, p: Prescription) -> PrescriptionRead:
         ),
         status=p.status,
         national_id=p.national_id,
-        practitioner_council_number=council or "",
-        facility_code=facility_code or "",
+        practitioner_council_number=council,
+        facility_code=facility_code,
         issued_on=p.issued_on,
         issued_on_jalali=format_jalali(p.issued_on),
         expires_on=p.expires_on,
@@ -113,5 +127,19 @@ def read_back(session: Session, p: Prescription) -> PrescriptionRead:
             )
             for li in lines
         ],
-        findings=[_finding_read(f, _field_of(f)) for f in findings],
+        findings=[finding_read(f) for f in findings],
     )
+
+
+def refusal_problems(findings: Sequence[PrescriptionFinding]) -> list[CheckProblem]:
+    """A refused prescription's stored findings as the problems its refusal answered."""
+    out = []
+    for f in findings:
+        read = finding_read(f)
+        out.append(
+            CheckProblem(
+                read.field, read.reason_fa, code=f.code, label_en=read.label_en,
+                blocking=f.blocking,
+            )
+        )  # fmt: skip
+    return out

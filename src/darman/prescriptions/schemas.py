@@ -38,9 +38,26 @@ class LineIn(Strict):
         return self
 
 
+RequestKey = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:\-]+$",
+        description="idempotency key chosen by the calling system; a retry sends the same",
+    ),
+]
+
+
 class PrescriptionIn(Strict):
     national_id: NationalId
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    request_key: RequestKey | None = Field(
+        default=None,
+        description="optional idempotency key of the prescribing system: the same key with "
+        "the same prescription answers the first result again (issued or refused) and "
+        "stores nothing; with another prescription it is a 409",
+    )
 
 
 class FindingRead(BaseModel):
@@ -95,12 +112,7 @@ class DispenseLineIn(Strict):
 class DispenseIn(Strict):
     tracking_code: str = Field(min_length=1, max_length=32)
     national_id: NationalId
-    request_key: str = Field(
-        min_length=8,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.:\-]+$",
-        description="idempotency key chosen by the dispensing system; a retry sends the same",
-    )
+    request_key: RequestKey
     lines: list[DispenseLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
