@@ -1,0 +1,132 @@
+"""Planning use cases: the province facts, equity of a resource, the deprivation ranking,
+budget allocation with its sensitivity, and service levelling.
+
+Everything here is about provinces as wholes (no person's or provider's own data), so
+national and provincial staff read all provinces: equity only means something against
+the whole country. Facility desks and clinicians are refused. Running an allocation reads
+and computes; it changes nothing stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.planning import allocation, deprivation, equity, facts, levelling, sensitivity
+from darman.planning.enums import Population, Resource
+from darman.planning.scenario import Scenario
+from darman.registry.enums import Ownership
+from darman.security.enums import Role
+from darman.security.principal import Principal
+
+READERS = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+
+
+def province_facts(
+    session: Session, who: Principal, *, on: dt.date | None = None
+) -> list[facts.ProvinceFacts]:
+    """Every province's facts (see ``facts``). National and provincial staff."""
+    who.require_role(*READERS)
+    return facts.gather(session, on=on)
+
+
+def _ownership(ownership: str | None) -> str | None:
+    if ownership in (None, "", "all"):
+        return None
+    if ownership not in {o.value for o in Ownership}:
+        raise InvalidInput("unknown ownership", [FieldProblem("ownership", "owned or contracted")])
+    return ownership
+
+
+def equity_report(
+    session: Session,
+    who: Principal,
+    *,
+    resource: Resource,
+    population: Population = Population.TOTAL,
+    ownership: str | None = None,
+    need_weighted: bool = False,
+    norm_per_10k: float | None = None,
+    on: dt.date | None = None,
+) -> equity.EquityReport:
+    """Equity of a resource per head of a population across provinces, with and without
+    Tehran. Raises InvalidInput naming ``population`` when it is empty everywhere (the
+    insured before any are registered), or ``norm_per_10k`` when negative."""
+    if norm_per_10k is not None and norm_per_10k < 0:
+        raise InvalidInput("a negative norm", [FieldProblem("norm_per_10k", "0 or more")])
+    rows = province_facts(session, who, on=on)
+    try:
+        return equity.report(
+            rows,
+            resource=resource,
+            population=population,
+            ownership=_ownership(ownership),
+            need_weighted=need_weighted,
+            norm_per_10k=norm_per_10k,
+        )
+    except ValueError as exc:
+        raise InvalidInput(str(exc), [FieldProblem("population", str(exc))]) from exc
+
+
+def deprivation_ranking(
+    session: Session,
+    who: Principal,
+    *,
+    components: tuple[deprivation.Component, ...] = deprivation.DEFAULT_COMPONENTS,
+    on: dt.date | None = None,
+) -> list[deprivation.DeprivationRow]:
+    """Provinces from the most deprived down, each component's contribution shown."""
+    rows = province_facts(session, who, on=on)
+    try:
+        return deprivation.rank(rows, components)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), [FieldProblem("weights", str(exc))]) from exc
+
+
+def allocate(
+    session: Session,
+    who: Principal,
+    *,
+    scenario: Scenario,
+    on: dt.date | None = None,
+) -> tuple[allocation.Problem, allocation.Solution, list[allocation.LineResult]]:
+    """Solve the scenario on today's facts: units per line and province, each explained.
+    Raises InvalidInput naming the line whose bounds cannot all be met."""
+    rows = province_facts(session, who, on=on)
+    problem = allocation.prepare(scenario, rows)
+    solution = allocation.solve(problem)
+    return problem, solution, allocation.explain(problem, solution.units)
+
+
+def stability(
+    session: Session,
+    who: Principal,
+    *,
+    scenario: Scenario,
+    runs: int = 10,
+    spread: float = 0.2,
+    seed: int = 1404,
+    on: dt.date | None = None,
+) -> list[sensitivity.Stability]:
+    """Which allocations hold when the policy weights move by up to ``spread``."""
+    rows = province_facts(session, who, on=on)
+    try:
+        return sensitivity.analyse(scenario, rows, runs=runs, spread=spread, seed=seed)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), [FieldProblem("runs", str(exc))]) from exc
+
+
+def service_levelling(
+    session: Session,
+    who: Principal,
+    *,
+    province_code: str | None = None,
+    costs: levelling.Costs | None = None,
+    on: dt.date | None = None,
+) -> list[levelling.ProvinceLevelling]:
+    """Level-2 and level-3 services available, missing and travelled for, per province,
+    with a proposal (expand or build) for every gap."""
+    who.require_role(*READERS)
+    return levelling.assess(session, province_code=province_code, costs=costs, on=on)
