@@ -40,6 +40,11 @@ def facility(session: Session, **overrides: Any) -> Any:
             "city": "",
             "beds_general": 50,
             "beds_icu": 5,
+            **dict.fromkeys(
+                ("beds_ccu", "beds_nicu", "ct_scanners", "mri_scanners", "angiography_units",
+                 "dialysis_machines", "ambulances", "physicians", "nurses", "other_staff"),
+                0,
+            ),
         },
         overrides,
         "facility",
