@@ -14,6 +14,7 @@ from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
+from darman.planning.api import router as planning_router
 from darman.prescriptions.api import router as prescriptions_router
 from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
@@ -52,6 +53,7 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(prescriptions_router)
     app.include_router(referrals_router)
+    app.include_router(planning_router)
     # before the claims router, whose /{claim_id} would otherwise take /policy
     app.include_router(claims_policy_router)
     app.include_router(claims_router)
