@@ -12,6 +12,7 @@ from darman.cli import (
     claims_policy_cmd,
     db_cmd,
     demo_cmd,
+    plan_cmd,
     referrals_cmd,
     registry_cmd,
     seed_cmd,
@@ -30,6 +31,7 @@ app.add_typer(registry_cmd.app, name="registry")
 app.add_typer(claims_cmd.app, name="claims")
 claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.add_typer(referrals_cmd.app, name="referrals")
+app.add_typer(plan_cmd.app, name="plan")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

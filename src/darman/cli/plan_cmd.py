@@ -1,0 +1,176 @@
+"""``darman plan``: province facts, equity, deprivation, budget allocation, service levelling.
+
+Every command prints a readable table and, with ``--out FILE.xlsx`` (or ``.csv``), writes
+the whole result to a file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from darman.cli.context import console, unit_of_work
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import to_persian_digits
+from darman.common.tabular import TableFormat, write_table
+from darman.planning import allocation, scenario, service, tables
+from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
+from darman.security.principal import SYSTEM
+
+app = typer.Typer(
+    help="Fair distribution of beds and equipment: equity, allocation, service levelling",
+    no_args_is_help=True,
+)
+OUT_HELP = "also write the whole result to this .xlsx or .csv file"
+
+
+def _fa(value: object, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return to_persian_digits(f"{value:,.{digits}f}")
+    if isinstance(value, int):
+        return to_persian_digits(f"{value:,}")
+    return str(value)
+
+
+def _write(table: tables.Table, out: Path | None) -> None:
+    if out is None:
+        return
+    try:
+        fmt = TableFormat.from_filename(out.name)
+    except ValueError as exc:
+        problem = FieldProblem("--out", str(exc))
+        raise InvalidInput("--out must end in .xlsx or .csv", [problem]) from exc
+    out.write_bytes(write_table(table[0], table[1], fmt))
+    console.print(f"written: {out}")
+
+
+def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = Table(title=title)
+    for h in header:
+        table.add_column(h)
+    for row in rows:
+        table.add_row(*(_fa(v) for v in row))
+    console.print(table)
+
+
+@app.command("facts")
+def facts(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None:
+    """Per province: census population and beds, insured, spending, registered centres."""
+    with unit_of_work() as uow:
+        rows = service.province_facts(uow.session, SYSTEM)
+    table = tables.facts_table(rows)
+    _show("واقعیت‌های استان‌ها — province facts", table[0][:11], [r[:11] for r in table[1]])
+    _write(table, out)
+
+
+@app.command("equity")
+def equity(
+    resource: Resource = typer.Option(Resource.ICU_BEDS_1396, help="what is distributed"),
+    population: Population = typer.Option(Population.TOTAL, help="population or insured"),
+    ownership: str = typer.Option("all", help="all, owned or contracted centres"),
+    need_weighted: bool = typer.Option(False, help="count people over 60 three times"),
+    norm: float | None = typer.Option(None, help="units per 10,000; national ratio if omitted"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Gini, Theil and each province's ratio and shortfall, with and without Tehran."""
+    with unit_of_work() as uow:
+        report = service.equity_report(
+            uow.session, SYSTEM, resource=resource, population=population,
+            ownership=ownership, need_weighted=need_weighted, norm_per_10k=norm,
+        )  # fmt: skip
+    title = f"{RESOURCE_LABELS_FA[resource]} / {POPULATION_LABELS_FA[population]}"
+    table = tables.equity_table(report)
+    _show(title, table[0], table[1])
+    console.print(
+        f"هنجار: {_fa(report.norm_per_10k)} در ۱۰٬۰۰۰ نفر"
+        + (" (میانگین کشور)" if report.norm_is_national else "")
+    )
+    _write(table, out)
+
+
+@app.command("deprivation")
+def deprivation(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None:
+    """Provinces from the most deprived down, with each component's contribution."""
+    with unit_of_work() as uow:
+        rows = service.deprivation_ranking(uow.session, SYSTEM)
+    table = tables.deprivation_table(rows)
+    _show("رتبه‌ی محرومیت — deprivation ranking", table[0], table[1])
+    _write(table, out)
+
+
+@app.command("allocate")
+def allocate(
+    scenario_file: Path | None = typer.Argument(
+        None, help="a scenario TOML file; the seeds' 1404 example when omitted"
+    ),
+    sensitivity: int = typer.Option(0, help="re-solve this many times with perturbed weights"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Whole units per budget line and province, within the budgets, explained."""
+    chosen = scenario.shipped() if scenario_file is None else scenario.load(scenario_file)
+    with unit_of_work() as uow:
+        problem, solution, lines = service.allocate(uow.session, SYSTEM, scenario=chosen)
+        stable = (
+            service.stability(uow.session, SYSTEM, scenario=chosen, runs=sensitivity)
+            if sensitivity
+            else None
+        )
+    greedy = allocation.objective_of(problem, allocation.greedy(problem))
+    console.print(
+        f"{chosen.name}: {solution.status}; {_fa(solution.seconds, 3)} ثانیه؛ "
+        f"فاصله‌ی بهینگی {_fa(solution.mip_gap, 6)}؛ هدف {_fa(solution.objective, 4)} "
+        f"(حریصانه {_fa(greedy, 4)})"
+    )
+    for line in lines:
+        rows = [
+            [p.code, p.name_fa, p.need, p.given, p.after, tables.BINDING_FA[p.binding]]
+            for p in line.provinces
+            if p.given or p.need
+        ]
+        _show(
+            f"{line.label_fa}: {_fa(line.units_given)} از {_fa(line.cap)} واحد؛ "
+            f"جینی {_fa(line.gini_before, 4)} ← {_fa(line.gini_after, 4)}",
+            ["کد", "استان", "کمبود پیش", "تخصیص", "کمبود پس", "دلیل"],
+            rows,
+        )
+    if stable is not None:
+        labels = {line.key: line.label_fa for line in chosen.lines}
+        table = tables.stability_table(stable, labels)
+        _show("پایداری تخصیص — stability under perturbed weights", table[0], table[1])
+    _write(tables.allocation_table(lines), out)
+
+
+@app.command("levelling")
+def levelling(
+    province: str | None = typer.Option(None, help="province code; every province if omitted"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Missing level-2 and level-3 services per province, with expand-or-build proposals."""
+    with unit_of_work() as uow:
+        rows = service.service_levelling(uow.session, SYSTEM, province_code=province)
+    summary = [
+        [
+            r.province_code,
+            r.province_name_fa,
+            r.available[2],
+            r.needed[2],
+            r.available[3],
+            r.needed[3],
+            len(r.gaps),
+        ]
+        for r in rows
+    ]
+    _show(
+        "سطح‌بندی خدمات — service levelling",
+        ["کد", "استان", "سطح ۲ موجود", "سطح ۲ لازم", "سطح ۳ موجود", "سطح ۳ لازم", "کمبود"],
+        summary,
+    )
+    table = tables.levelling_table(rows)
+    _show("کمبودها — gaps", [table[0][i] for i in (1, 3, 4, 6, 8)], [
+        [r[i] for i in (1, 3, 4, 6, 8)] for r in table[1]
+    ])  # fmt: skip
+    _write(table, out)
