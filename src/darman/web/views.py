@@ -32,6 +32,7 @@ from darman.web import (
     claims_views,
     dispense_views,
     panel_views,
+    planning_views,
     prescription_views,
     referral_desk_views,
     referral_views,
@@ -93,6 +94,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(referral_desk_views.router)
     app.include_router(panel_views.router)
     app.include_router(referral_views.router)
+    app.include_router(planning_views.router)
 
 
 # ------------------------------------------------------------------ log-in

@@ -1,0 +1,211 @@
+"""Planning pages for national and provincial staff: equity of a resource with the Lorenz
+curve and a province table sortable by any index (and the deprivation ranking), the budget
+allocation of a scenario with its explanations, and the service-levelling gap list. Each
+result downloads as Excel. Pages call the planning service with the page principal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+
+from darman.common.errors import InvalidInput
+from darman.common.persian import to_ascii_digits
+from darman.common.tabular import TableFormat, write_table
+from darman.planning import allocation, scenario, service, tables
+from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
+from darman.security.deps import UowDep
+from darman.security.principal import Principal
+from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OWNERSHIP_FA = {"all": "همه‌ی مراکز", "owned": "ملکی", "contracted": "طرف قرارداد"}
+
+
+def _choice(value: str, allowed: type[Resource] | type[Population], default: Any) -> Any:
+    try:
+        return allowed(value)
+    except ValueError:
+        return default
+
+
+def _norm(text: str) -> float | None:
+    cleaned = to_ascii_digits(text.strip()).replace("٫", ".")
+    try:
+        value = float(cleaned) if cleaned else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 <= value <= 100_000 else None
+
+
+def _xlsx(table: tables.Table, name: str) -> Response:
+    content = write_table(table[0], table[1], TableFormat.XLSX)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+# ------------------------------------------------------------------ equity
+@router.get("/planning")
+@router.get("/planning/equity")
+def equity_page(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    resource: str = Resource.ICU_BEDS_1396.value,
+    population: str = Population.TOTAL.value,
+    ownership: str = "all",
+    need: str = "",
+    norm: str = "",
+    download: str = "",
+) -> Response:
+    """A resource per head across provinces: indices with and without Tehran, the Lorenz
+    curve, the province table, and the deprivation ranking."""
+    who.require_role(*service.READERS)
+    chosen = _choice(resource, Resource, Resource.ICU_BEDS_1396)
+    people = _choice(population, Population, Population.TOTAL)
+    ownership = ownership if ownership in OWNERSHIP_FA else "all"
+    norm_value = _norm(norm)
+    s = uow.session
+    report = service.equity_report(
+        s, who, resource=chosen, population=people, ownership=ownership,
+        need_weighted=need == "1", norm_per_10k=norm_value,
+    )  # fmt: skip
+    if download == "xlsx":
+        return _xlsx(tables.equity_table(report), f"equity-{chosen.value}")
+    ranking = service.deprivation_ranking(s, who)
+    names = {r.code: r.name_fa for r in report.rows}
+    curve = report.all_provinces.lorenz
+    chart = {
+        "all": {"x": curve.population_share, "y": curve.resource_share},
+        "without": {
+            "x": report.without_tehran.lorenz.population_share,
+            "y": report.without_tehran.lorenz.resource_share,
+        },
+        "labels": ["", *(report.rows[i].name_fa for i in curve.order)],
+    }
+    context = page_context(s, who, active="planning")
+    context.update(
+        {
+            "report": report,
+            "rows": sorted(report.rows, key=lambda r: r.rank),
+            "ranking": ranking,
+            "names": names,
+            "chart": chart,
+            "resources": RESOURCE_LABELS_FA,
+            "populations": POPULATION_LABELS_FA,
+            "ownerships": OWNERSHIP_FA,
+            "chosen": {
+                "resource": chosen.value,
+                "population": people.value,
+                "ownership": ownership,
+                "need": need == "1",
+                "norm": norm if norm_value is not None else "",
+            },
+            "tab": "equity",
+        }
+    )
+    return render(request, "planning/equity.html", context)
+
+
+# ------------------------------------------------------------------ allocation
+def _allocation_response(
+    request: Request,
+    who: Principal,
+    uow: UowDep,
+    *,
+    text: str,
+    runs: int = 0,
+    status: int = 200,
+) -> Response:
+    s = uow.session
+    context = page_context(s, who, active="planning")
+    context.update({"text": text, "tab": "allocation", "errors": [], "result": None, "runs": runs})
+    try:
+        chosen = scenario.loads(text)
+        problem, solution, lines = service.allocate(s, who, scenario=chosen)
+        stable = service.stability(s, who, scenario=chosen, runs=runs) if runs else None
+    except InvalidInput as exc:
+        context["errors"] = [(p.field or "", p.reason) for p in exc.problems]
+        return render(request, "planning/allocation.html", context, status_code=422)
+    context["result"] = {
+        "scenario": chosen,
+        "solution": solution,
+        "greedy": allocation.objective_of(problem, allocation.greedy(problem)),
+        "lines": lines,
+        "stability": ({(r.key, r.code): r for r in stable} if stable is not None else None),
+        "binding_fa": tables.BINDING_FA,
+    }
+    return render(request, "planning/allocation.html", context, status_code=status)
+
+
+@router.get("/planning/allocation")
+def allocation_page(
+    request: Request, who: PagePrincipal, uow: UowDep, download: str = ""
+) -> Response:
+    """The seeds' example scenario solved, with the scenario text to edit and re-run."""
+    who.require_role(*service.READERS)
+    if download == "xlsx":
+        _, _, lines = service.allocate(uow.session, who, scenario=scenario.shipped())
+        return _xlsx(tables.allocation_table(lines), "allocation")
+    return _allocation_response(request, who, uow, text=scenario.shipped_text())
+
+
+@router.post("/planning/allocation")
+def allocation_run(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    scenario_text: Annotated[str, Form()] = "",
+    sensitivity: Annotated[str, Form()] = "",
+) -> Response:
+    """Solve the edited scenario; errors name the field or the line of the text."""
+    who.require_role(*service.READERS)
+    runs = 5 if sensitivity == "1" else 0
+    return _allocation_response(request, who, uow, text=scenario_text[:100_000], runs=runs)
+
+
+# ------------------------------------------------------------------ levelling
+@router.get("/planning/levelling")
+def levelling_page(
+    request: Request, who: PagePrincipal, uow: UowDep, province: str = "", download: str = ""
+) -> Response:
+    """Available and missing level-2 and level-3 services per province, with proposals."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    rows = service.service_levelling(s, who)
+    if download == "xlsx":
+        return _xlsx(tables.levelling_table(rows), "levelling")
+    chosen = province if province in {r.province_code for r in rows} else ""
+    context = page_context(s, who, active="planning")
+    context.update(
+        {
+            "rows": rows,
+            "chosen": chosen,
+            "gaps": [
+                (r, g) for r in rows for g in r.gaps if not chosen or r.province_code == chosen
+            ],
+            "actions": tables.ACTION_FA,
+            "tab": "levelling",
+        }
+    )
+    return render(request, "planning/levelling.html", context)
+
+
+def planning_nav(who: Principal) -> list[dict[str, str]]:
+    if who.role not in service.READERS:
+        return []
+    return [
+        {
+            "key": "planning",
+            "href": "/planning/equity",
+            "label": "توزیع عادلانه‌ی امکانات",
+            "hint": "ضریب جینی و منحنی لورنز، تخصیص بودجه‌ی تخت و تجهیزات، سطح‌بندی خدمات",
+        }
+    ]
+
+
+templates.env.globals["planning_nav"] = planning_nav

@@ -1,0 +1,90 @@
+/* Planning pages: the Lorenz curve of the equity page (from the data-chart attribute the
+ * server writes; nothing is fetched) and click-to-sort province tables. */
+(function () {
+  "use strict";
+
+  function lorenz() {
+    var box = document.getElementById("lorenz-box");
+    if (!box || typeof window.Chart === "undefined") {
+      return;
+    }
+    var data = JSON.parse(box.getAttribute("data-chart"));
+    var Chart = window.Chart;
+    var number = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 2 });
+    function points(curve) {
+      return curve.x.map(function (x, i) { return { x: x, y: curve.y[i] }; });
+    }
+    Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
+    new Chart(document.getElementById("lorenz-chart"), {
+      type: "line",
+      data: {
+        datasets: [
+          { label: "همه‌ی استان‌ها", data: points(data.all), borderColor: "#0f766e",
+            backgroundColor: "#0f766e", pointRadius: 2, tension: 0 },
+          { label: "بدون تهران", data: points(data.without), borderColor: "#ca8a04",
+            backgroundColor: "#ca8a04", pointRadius: 0, borderDash: [5, 4], tension: 0 },
+          { label: "برابری کامل", data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], borderColor: "#94a3b8",
+            pointRadius: 0, borderWidth: 1 }
+        ]
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false, locale: "fa-IR", animation: false,
+        parsing: false,
+        scales: {
+          x: { type: "linear", min: 0, max: 1, reverse: true,
+               title: { display: true, text: "سهم تجمعی جمعیت" },
+               ticks: { callback: function (v) { return number.format(v * 100) + "٪"; } } },
+          y: { type: "linear", min: 0, max: 1,
+               title: { display: true, text: "سهم تجمعی منبع" },
+               ticks: { callback: function (v) { return number.format(v * 100) + "٪"; } } }
+        },
+        plugins: {
+          legend: { position: "top", align: "start", rtl: true, textDirection: "rtl" },
+          tooltip: {
+            rtl: true, textDirection: "rtl",
+            callbacks: {
+              title: function (items) {
+                var it = items[0];
+                return it.datasetIndex === 0 ? (data.labels[it.dataIndex] || "") : "";
+              },
+              label: function (ctx) {
+                return number.format(ctx.parsed.x * 100) + "٪ جمعیت، " +
+                  number.format(ctx.parsed.y * 100) + "٪ منبع";
+              }
+            }
+          }
+        }
+      }
+    });
+    box.setAttribute("data-drawn", "yes");
+  }
+
+  function sortable(table) {
+    var heads = table.querySelectorAll("th[data-sort]");
+    heads.forEach(function (th, col) {
+      th.setAttribute("tabindex", "0");
+      function go() {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var numeric = th.getAttribute("data-sort") === "num";
+        rows.sort(function (a, b) {
+          var x = a.cells[col].getAttribute("data-value");
+          var y = b.cells[col].getAttribute("data-value");
+          var c = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y, "fa");
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    lorenz();
+    document.querySelectorAll("table.sortable").forEach(sortable);
+  });
+})();
