@@ -94,8 +94,17 @@ def test_levelling_facts_and_deprivation_and_the_desk_is_refused(client, world) 
     assert qom["insured"] == 6 and qom["owned"]["beds_icu"] == 2
     ranking = client.get(f"{BASE}/deprivation", headers=hq).json()
     assert ranking[0]["rank"] == 1 and len(ranking[0]["components"]) == 5
+    icu_only = {"icu_beds": 1, "beds": 0, "spending": 0, "physicians": 0, "nurses": 0}
+    by_icu = client.get(f"{BASE}/deprivation", params=icu_only, headers=hq).json()
+    assert by_icu[0]["code"] == "19"
+    none = client.get(f"{BASE}/deprivation", params={**icu_only, "icu_beds": 0}, headers=hq)
+    assert none.status_code == 422 and "weights" in problem_fields_of(none)
     csv = client.get(f"{BASE}/levelling", params={"format": "csv"}, headers=hq)
     assert csv.status_code == 200 and "قم" in csv.content.decode("utf-8-sig")
     desk = f.token(client, "desk")
     assert client.get(f"{BASE}/facts", headers=desk).status_code == 403
     assert client.post(f"{BASE}/allocations", headers=desk).status_code == 403
+
+
+def problem_fields_of(resp) -> set[str]:
+    return {e.get("field") or "" for e in resp.json().get("errors", [])}

@@ -16,6 +16,7 @@ from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import to_persian_digits
 from darman.common.tabular import TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
+from darman.planning.deprivation import components_with
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
 from darman.security.principal import SYSTEM
 
@@ -93,10 +94,20 @@ def equity(
 
 
 @app.command("deprivation")
-def deprivation(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None:
+def deprivation(
+    icu_beds: float = typer.Option(0.30, help="weight of intensive-care beds per 10,000"),
+    beds: float = typer.Option(0.20, help="weight of active beds per 10,000"),
+    spending: float = typer.Option(0.20, help="weight of treatment spending per insured"),
+    physicians: float = typer.Option(0.15, help="weight of physicians per 10,000 insured"),
+    nurses: float = typer.Option(0.15, help="weight of nurses per 10,000 insured"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
     """Provinces from the most deprived down, with each component's contribution."""
+    components = components_with(
+        icu_beds=icu_beds, beds=beds, spending=spending, physicians=physicians, nurses=nurses
+    )
     with unit_of_work() as uow:
-        rows = service.deprivation_ranking(uow.session, SYSTEM)
+        rows = service.deprivation_ranking(uow.session, SYSTEM, components=components)
     table = tables.deprivation_table(rows)
     _show("رتبه‌ی محرومیت — deprivation ranking", table[0], table[1])
     _write(table, out)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from darman.common.tabular import TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
-from darman.planning.deprivation import DeprivationRow
+from darman.planning.deprivation import DeprivationRow, components_with
 from darman.planning.enums import Population, Resource
 from darman.planning.equity import EquityReport
 from darman.planning.levelling import ProvinceLevelling
@@ -67,11 +67,26 @@ def equity(
     return report
 
 
+Weight = Annotated[float, Query(ge=0, le=100)]
+
+
 @router.get("/deprivation", response_model=list[DeprivationRow])
-def deprivation(who: PrincipalDep, uow: UowDep, format: Format = "json") -> object:
-    """Provinces from the most deprived down, with each component's contribution (the
-    default weights are documented in ``planning.deprivation``)."""
-    rows = service.deprivation_ranking(uow.session, who)
+def deprivation(
+    who: PrincipalDep,
+    uow: UowDep,
+    icu_beds: Weight = 0.30,
+    beds: Weight = 0.20,
+    spending: Weight = 0.20,
+    physicians: Weight = 0.15,
+    nurses: Weight = 0.15,
+    format: Format = "json",
+) -> object:
+    """Provinces from the most deprived down, with each component's contribution. The
+    weights default to those documented in ``planning.deprivation``."""
+    components = components_with(
+        icu_beds=icu_beds, beds=beds, spending=spending, physicians=physicians, nurses=nurses
+    )
+    rows = service.deprivation_ranking(uow.session, who, components=components)
     if format != "json":
         return _download(tables.deprivation_table(rows), format, "deprivation")
     return rows

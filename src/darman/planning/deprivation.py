@@ -42,6 +42,22 @@ DEFAULT_COMPONENTS = (
 )
 
 
+def components_with(
+    *,
+    icu_beds: float = 0.30,
+    beds: float = 0.20,
+    spending: float = 0.20,
+    physicians: float = 0.15,
+    nurses: float = 0.15,
+) -> tuple[Component, ...]:
+    """The default components with other weights (they need not sum to one)."""
+    weights = (icu_beds, beds, spending, physicians, nurses)
+    return tuple(
+        Component(c.resource, c.population, w)
+        for c, w in zip(DEFAULT_COMPONENTS, weights, strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class Contribution:
     resource: Resource

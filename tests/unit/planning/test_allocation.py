@@ -124,3 +124,20 @@ def test_a_bad_scenario_names_the_field_and_a_broken_file_its_line() -> None:
     with pytest.raises(InvalidInput) as caught:
         scenario.loads('name = "x"\nyear = 1404\n[[lines]\n')
     assert "line 3" in caught.value.problems[0].reason
+
+
+def test_deprivation_weights_change_the_ranking_and_contributions_add_up() -> None:
+    from darman.planning import deprivation
+
+    facts = nation(3)
+    ranked = deprivation.rank(facts)
+    for row in ranked:
+        assert sum(c.contribution for c in row.components) == pytest.approx(row.score)
+        assert all(0 <= c.shortfall <= 1 for c in row.components)
+    assert [r.rank for r in ranked] == list(range(1, 32))
+    icu_only = deprivation.rank(facts, deprivation.components_with(
+        icu_beds=1, beds=0, spending=0, physicians=0, nurses=0))  # fmt: skip
+    assert icu_only[0].code == "19"  # Qom has the fewest intensive-care beds per person
+    with pytest.raises(ValueError):
+        deprivation.rank(facts, deprivation.components_with(
+            icu_beds=0, beds=0, spending=0, physicians=0, nurses=0))  # fmt: skip
