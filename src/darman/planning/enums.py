@@ -20,7 +20,7 @@ class Resource(StrEnum):
     # national statistics of every province, the whole population's context
     BEDS_1396 = "beds_1396"
     ICU_BEDS_1396 = "icu_beds_1396"
-    # the insurer's treatment spending over the last twelve months (rials)
+    # the insurer's treatment spending in the last complete fiscal year (rials)
     SPENDING = "spending_rials"
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.claims import spending as claims_spending
-from darman.common.jalali import tehran_today, to_jalali
+from darman.common.jalali import fiscal_year, fiscal_year_bounds, tehran_today
 from darman.planning.enums import FACILITY_RESOURCES
 from darman.registry.enums import Ownership
 from darman.registry.models import CoveragePeriod, Facility, Insured, Province
@@ -40,7 +40,7 @@ class ProvinceFacts:
     contracted: dict[str, int] = field(default_factory=dict)
     owned_centres: int = 0
     contracted_centres: int = 0
-    spending_rials: int = 0  # insurer's share of adjudicated claims in the year
+    spending_rials: int = 0  # insurer's share of adjudicated claims, last fiscal year
     claim_patients: int = 0
 
     @property
@@ -60,9 +60,10 @@ class ProvinceFacts:
         return self.owned.get(resource, 0) + self.contracted.get(resource, 0)
 
 
-def _year_bounds(on: dt.date) -> tuple[dt.date, dt.date]:
-    """The twelve months up to ``on``: the latest complete picture of spending."""
-    return on - dt.timedelta(days=364), on
+def year_bounds(on: dt.date) -> tuple[dt.date, dt.date]:
+    """The last complete Jalali fiscal year before ``on``: the latest whole year of claims,
+    so a province's spending is not cut by how far the current year has run."""
+    return fiscal_year_bounds(fiscal_year(on) - 1)
 
 
 def gather(session: Session, *, on: dt.date | None = None) -> list[ProvinceFacts]:
@@ -112,7 +113,7 @@ def gather(session: Session, *, on: dt.date | None = None) -> list[ProvinceFacts
         .group_by(Insured.province_id)
     ):
         out[pid].insured, out[pid].insured_over_60 = int(people), int(old)
-    start, end = _year_bounds(on)
+    start, end = year_bounds(on)
     for pid, spent in claims_spending.spending_by_province(session, start=start, end=end).items():
         if pid in out:
             out[pid].spending_rials = spent["insurer_rials"]
@@ -127,6 +128,6 @@ def _years_before(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year - years, day=28)
 
 
-def spending_year_label(on: dt.date) -> str:
-    start, end = _year_bounds(on)
-    return f"{to_jalali(start)} – {to_jalali(end)}"
+def spending_year(on: dt.date) -> int:
+    """The Jalali fiscal year whose claims the facts read."""
+    return fiscal_year(on) - 1

@@ -8,7 +8,7 @@ and for every gap whether to expand an owned centre or build a new one.
   ``planning/data/catchment.csv``. A province needs a service when its census population
   reaches the catchment.
 * A service is available in a province when centres there (owned or contracted) billed it
-  in accepted claim lines over the last twelve months: the claims are the evidence of
+  in accepted claim lines of the last complete fiscal year: the claims are the evidence of
   what is really offered.
 * Travel: insured people of the province whose accepted lines for the service were at a
   centre of another province, by destination.
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from darman.claims.models import ClaimLine
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import tehran_today
+from darman.planning.facts import year_bounds
 from darman.registry.enums import Ownership
 from darman.registry.models import Facility, Insured, Province, Service
 
@@ -107,7 +108,7 @@ def assess(
     """The levelling of every province (or one), in province-code order."""
     on = on or tehran_today()
     costs = costs or Costs()
-    since = on - dt.timedelta(days=364)
+    since, until = year_bounds(on)
     provinces = list(session.scalars(select(Province).order_by(Province.code)))
     if province_code is not None and province_code not in {p.code for p in provinces}:
         raise InvalidInput(
@@ -127,7 +128,7 @@ def assess(
             ClaimLine.item_type == "service",
             ClaimLine.outcome.in_(ACCEPTED),
             ClaimLine.service_date >= since,
-            ClaimLine.service_date <= on,
+            ClaimLine.service_date <= until,
         )
         .distinct()
     ):
@@ -141,7 +142,7 @@ def assess(
             ClaimLine.item_type == "service",
             ClaimLine.outcome.in_(ACCEPTED),
             ClaimLine.service_date >= since,
-            ClaimLine.service_date <= on,
+            ClaimLine.service_date <= until,
             Insured.province_id != line_province,
         )
         .group_by(Insured.province_id, line_province, ClaimLine.code)

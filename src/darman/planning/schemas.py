@@ -22,7 +22,7 @@ class ProvinceFactsRead(BaseModel):
     contracted: dict[str, int]
     owned_centres: int
     contracted_centres: int
-    spending_rials: int = Field(description="insurer's share of adjudicated claims, 12 months")
+    spending_rials: int = Field(description="insurer's share of claims, last fiscal year")
     spending_per_insured_rials: int | None
 
     @classmethod

@@ -50,13 +50,18 @@ def equity_report(
     need_weighted: bool = False,
     norm_per_10k: float | None = None,
     on: dt.date | None = None,
+    rows: list[facts.ProvinceFacts] | None = None,
 ) -> equity.EquityReport:
     """Equity of a resource per head of a population across provinces, with and without
     Tehran. Raises InvalidInput naming ``population`` when it is empty everywhere (the
-    insured before any are registered), or ``norm_per_10k`` when negative."""
+    insured before any are registered), or ``norm_per_10k`` when negative. ``rows``: facts
+    already gathered for the caller (one page shows several results of the same facts)."""
     if norm_per_10k is not None and norm_per_10k < 0:
         raise InvalidInput("a negative norm", [FieldProblem("norm_per_10k", "0 or more")])
-    rows = province_facts(session, who, on=on)
+    if rows is None:
+        rows = province_facts(session, who, on=on)
+    else:
+        who.require_role(*READERS)
     try:
         return equity.report(
             rows,
@@ -76,9 +81,13 @@ def deprivation_ranking(
     *,
     components: tuple[deprivation.Component, ...] = deprivation.DEFAULT_COMPONENTS,
     on: dt.date | None = None,
+    rows: list[facts.ProvinceFacts] | None = None,
 ) -> list[deprivation.DeprivationRow]:
     """Provinces from the most deprived down, each component's contribution shown."""
-    rows = province_facts(session, who, on=on)
+    if rows is None:
+        rows = province_facts(session, who, on=on)
+    else:
+        who.require_role(*READERS)
     try:
         return deprivation.rank(rows, components)
     except ValueError as exc:

@@ -70,13 +70,14 @@ def equity_page(
     ownership = ownership if ownership in OWNERSHIP_FA else "all"
     norm_value = _norm(norm)
     s = uow.session
+    gathered = service.province_facts(s, who)
     report = service.equity_report(
         s, who, resource=chosen, population=people, ownership=ownership,
-        need_weighted=need == "1", norm_per_10k=norm_value,
+        need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
     )  # fmt: skip
     if download == "xlsx":
         return _xlsx(tables.equity_table(report), f"equity-{chosen.value}")
-    ranking = service.deprivation_ranking(s, who)
+    ranking = service.deprivation_ranking(s, who, rows=gathered)
     names = {r.code: r.name_fa for r in report.rows}
     curve = report.all_provinces.lorenz
     chart = {

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from darman.claims.models import Claim, ClaimLine
-from darman.common.jalali import tehran_today
+from darman.common.jalali import fiscal_year, fiscal_year_bounds, tehran_today
 from darman.db.base import utcnow
 from darman.registry.models import Service
 from tests import factories as f
 
 TODAY = tehran_today()
+# inside the last complete fiscal year, the one planning reads
+SERVICE_DAY = fiscal_year_bounds(fiscal_year(TODAY) - 1)[0] + dt.timedelta(days=100)
 MRI = "300106"  # level 3
 CT = "300104"  # level 2
 KNEE = "400109"  # level 3, catchment 1,000,000
@@ -57,7 +59,7 @@ def _claim(session: Session, facility: Any, nid: str, code: str, insurer: int, n
     session.add(
         ClaimLine(
             claim_id=claim.id, line_no=1, national_id=nid, facility_id=facility.id,
-            item_type="service", code=code, service_date=TODAY - dt.timedelta(days=10),
+            item_type="service", code=code, service_date=SERVICE_DAY,
             quantity=1, unit_price_rials=insurer, outcome="accepted", asked_rials=insurer,
             allowed_rials=insurer, insurer_rials=insurer,
         )
