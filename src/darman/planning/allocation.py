@@ -15,10 +15,10 @@ deprivation score`` gives deprived provinces first call. The small ``eps`` term 
 money unspent once every need is met rather than buying units nobody lacks.
 
 Absorption: a line with ``staff_per_unit`` adds beds that must be staffed. A province's
-staff are those of its registered centres, scaled to the line's stock by its beds (so a
-province staffed above the national rate has spare staff), grown by the scenario's
-``staff_growth``, plus staff the scenario plans for it; its existing beds keep the national
-staff-per-bed rate. What is left is ``spare[k,p]``, shared by all the bed lines.
+staff are those of its registered centres, scaled to the census beds by its registered
+beds. Staff for new beds are those above what the national staff-per-bed rate needs for
+today's beds, plus the year's hiring (``staff_growth`` of today's staff), plus staff the
+scenario plans for the province: ``spare[k,p]``, shared by all the bed lines.
 """
 
 from __future__ import annotations
@@ -86,9 +86,11 @@ def _spare_staff(facts: list[ProvinceFacts], scenario: Scenario) -> dict[str, li
         out = []
         for f, s, b_reg, base in zip(facts, staff, beds_reg, basis, strict=True):
             scaled = s * base / b_reg if b_reg > 0 else 0.0
-            have = scaled * (1 + scenario.staff_growth) - national_rate * base
+            # staff above what the national rate needs for today's beds, plus the year's
+            # hiring (a share of today's staff), plus staff planned for this province
+            above = max(0.0, scaled - national_rate * base)
             extra = getattr(planned[f.code], kind) if f.code in planned else 0
-            out.append(max(0.0, have) + extra)
+            out.append(above + scenario.staff_growth * scaled + extra)
         spare[kind] = out
     return spare
 
