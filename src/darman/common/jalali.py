@@ -84,3 +84,27 @@ def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     start = jdatetime.date(year, 1, 1).togregorian()
     end = jdatetime.date(year + 1, 1, 1).togregorian() - dt.timedelta(days=1)
     return start, end
+
+
+def jalali_month_days(year: int, month: int) -> int:
+    """Days in a Jalali month: 31 in the first six, 30 in the next five, 29 or 30 in Esfand."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"no Jalali month {month}")
+    if month <= 6:
+        return 31
+    if month <= 11:
+        return 30
+    return 30 if jdatetime.date(year, 1, 1).isleap() else 29
+
+
+def jalali_month(day: dt.date) -> int:
+    """``140401`` for a day of Farvardin 1404."""
+    j = to_jalali(day)
+    return int(j.year) * 100 + int(j.month)
+
+
+def jalali_month_bounds(month: int) -> tuple[dt.date, dt.date]:
+    """First and last Gregorian day of the Jalali month ``yyyymm``."""
+    year, m = divmod(month, 100)
+    start = jdatetime.date(year, m, 1).togregorian()
+    return start, start + dt.timedelta(days=jalali_month_days(year, m) - 1)

@@ -11,6 +11,7 @@ from darman.audit import models as _audit_models  # noqa: F401
 from darman.claims import models as _claims_models  # noqa: F401
 from darman.db.base import Base
 from darman.prescriptions import models as _prescriptions_models  # noqa: F401
+from darman.procurement import models as _procurement_models  # noqa: F401
 from darman.referrals import models as _referrals_models  # noqa: F401
 from darman.registry import models as _registry_models  # noqa: F401
 from darman.security import models as _security_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Strategic purchasing of medical consumables and equipment."""

@@ -1,0 +1,368 @@
+"""Scoring bids and splitting each item's demand across suppliers: a mixed-integer
+programme on HiGHS (SciPy), with the baselines it is judged against. Pure: no I/O.
+
+Bid score, 0-100, with the tender's published weights (whole percents summing to 100):
+``price weight x lowest eligible price / price + quality weight x quality / 100 +
+delivery weight x reliability / 100``, reliability being the supplier's performance
+score from its own deliveries; it ranks the bids for the evaluators. The programme buys at
+the score-adjusted unit cost ``price x (1 + quality weight x (1 - quality / 100) +
+delivery weight x (1 - reliability / 100))`` (weights as fractions): a bid pays for every
+point of quality or reliability it lacks, and with the price weight at 100 % the adjusted
+cost is the price. An intermediary's bid is raised by the intermediary penalty when a
+manufacturer or importer also bid for the item.
+
+For every eligible bid b (lead time within the days to the need date) of item i:
+
+    minimise   sum adjusted[b] q[b] + BIG x sum short[i]
+    subject to sum_b q[b] + short[i] = demand[i]
+               q[b] <= min(capacity[b], share[i] x demand[i]) y[b]      y binary
+               q[b] >= min lot x demand[i] y[b]    (a supplier chosen supplies something)
+               sum_b y[b] >= 2 for a vital item with two or more eligible bids
+
+``share[i]`` is the maximum share per supplier, or 1 when only one bid is eligible (one
+bidder cannot be held to a share). Quantities come out whole: the programme's quantities
+are floored and the units left are handed to the item's cheapest chosen bids with room.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+PRODUCERS = ("manufacturer", "importer")
+INTERMEDIARY = "intermediary"
+
+
+@dataclass(frozen=True)
+class BidIn:
+    bid_id: int
+    item_id: int
+    supplier_id: int
+    kind: str  # manufacturer | importer | distributor | intermediary
+    unit_price_rials: int
+    lead_time_days: int
+    capacity: int
+    quality: int  # 0-100
+    reliability: float  # 0-100, from the supplier's deliveries
+
+
+@dataclass(frozen=True)
+class Rules:
+    weight_price: int = 60
+    weight_quality: int = 25
+    weight_delivery: int = 15
+    max_share: float = 0.7
+    min_lot: float = 0.1
+    intermediary_penalty: float = 0.15
+    days_to_need: int = 90
+
+    def check(self) -> None:
+        weights = (self.weight_price, self.weight_quality, self.weight_delivery)
+        if any(w < 0 for w in weights) or sum(weights) != 100:
+            raise ValueError("the three weights are whole percents summing to 100")
+        if not 0 < self.max_share <= 1 or not 0 <= self.min_lot <= self.max_share:
+            raise ValueError("0 < max share <= 1 and 0 <= min lot <= max share")
+        if self.intermediary_penalty < 0 or self.days_to_need < 0:
+            raise ValueError("the penalty and the days to the need date are not negative")
+
+
+@dataclass(frozen=True)
+class Scored:
+    bid: BidIn
+    eligible: bool
+    score: float
+    adjusted: float  # score-adjusted unit cost, with the intermediary penalty
+
+
+@dataclass
+class AwardLine:
+    item_id: int
+    supplier_id: int
+    bid_id: int
+    quantity: int
+    unit_price_rials: int
+
+    @property
+    def cost_rials(self) -> int:
+        return self.quantity * self.unit_price_rials
+
+
+@dataclass
+class Result:
+    lines: list[AwardLine]
+    short: dict[int, int]  # item -> demand nobody could supply
+    scored: list[Scored]
+    objective: float
+    mip_gap: float
+    seconds: float
+    status: str
+    cost_rials: int = 0
+    intermediary_rials: int = 0
+    single_source_rials: int | None = None  # items that one supplier can cover alone
+    single_source_items: set[int] = field(default_factory=set)
+    award_on_single_source_items_rials: int = 0
+    intermediaries_only_rials: int | None = None
+    intermediaries_only_items: set[int] = field(default_factory=set)
+    award_on_intermediary_items_rials: int = 0
+
+
+def score(bids: list[BidIn], rules: Rules) -> list[Scored]:
+    """Each bid's score and adjusted cost; bids too slow for the need date are ineligible."""
+    rules.check()
+    fast = [b for b in bids if b.lead_time_days <= rules.days_to_need and b.capacity > 0]
+    lowest: dict[int, int] = {}
+    producers: set[int] = set()
+    for b in fast:
+        lowest[b.item_id] = min(lowest.get(b.item_id, b.unit_price_rials), b.unit_price_rials)
+        if b.kind in PRODUCERS:
+            producers.add(b.item_id)
+    out = []
+    for b in bids:
+        eligible = b in fast and b.unit_price_rials > 0
+        if not eligible:
+            out.append(Scored(b, False, 0.0, math.inf))
+            continue
+        s = (
+            rules.weight_price * lowest[b.item_id] / b.unit_price_rials
+            + rules.weight_quality * b.quality / 100
+            + rules.weight_delivery * b.reliability / 100
+        )
+        lacking = (
+            rules.weight_quality / 100 * (1 - b.quality / 100)
+            + rules.weight_delivery / 100 * (1 - b.reliability / 100)
+        )
+        adjusted = b.unit_price_rials * (1 + lacking)
+        if b.kind == INTERMEDIARY and b.item_id in producers:
+            adjusted *= 1 + rules.intermediary_penalty
+        out.append(Scored(b, True, s, adjusted))
+    return out
+
+
+def min_lot(rules: Rules, demand: int) -> int:
+    """The fewest units a chosen supplier of an item supplies."""
+    return math.ceil(rules.min_lot * demand - 1e-9)
+
+
+def share_cap(rules: Rules, options: int) -> float:
+    """The most one supplier may take of an item with ``options`` eligible bids."""
+    return rules.max_share if options >= 2 else 1.0
+
+
+def _round(
+    demand: dict[int, int],
+    chosen: list[tuple[Scored, float]],
+    rules: Rules,
+    options: dict[int, int],
+) -> list[AwardLine]:
+    by_item: dict[int, list[tuple[Scored, float]]] = {}
+    for sc, q in chosen:
+        by_item.setdefault(sc.bid.item_id, []).append((sc, q))
+    lines = []
+    for item, rows in by_item.items():
+        rows.sort(key=lambda r: (r[0].adjusted, r[0].bid.bid_id))
+        whole = [math.floor(q + 1e-6) for _, q in rows]
+        target = min(round(sum(q for _, q in rows)), demand[item])
+        left = target - sum(whole)
+        for n, (sc, _) in enumerate(rows):
+            share = share_cap(rules, options[item])
+            room = min(sc.bid.capacity, math.floor(share * demand[item])) - whole[n]
+            take = max(0, min(left, room))
+            whole[n] += take
+            left -= take
+        for (sc, _), q in zip(rows, whole, strict=True):
+            if q > 0:
+                b = sc.bid
+                lines.append(AwardLine(item, b.supplier_id, b.bid_id, q, b.unit_price_rials))
+    return sorted(lines, key=lambda a: (a.item_id, a.supplier_id))
+
+
+def solve(
+    demand: dict[int, int],
+    vital: set[int],
+    bids: list[BidIn],
+    rules: Rules,
+    *,
+    time_limit: float = 120.0,
+) -> Result:
+    """The award for ``demand`` (item -> units) from ``bids``. Raises ValueError for rules
+    out of range."""
+    scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
+    items = sorted(demand)
+    index = {item: n for n, item in enumerate(items)}
+    nb, ni = len(scored), len(items)
+    # variables: q[0..nb) continuous, y[nb..2nb) binary, short[2nb..2nb+ni) continuous
+    n = 2 * nb + ni
+    big = 10 * max((s.adjusted for s in scored), default=1.0)
+    c = np.concatenate([np.array([s.adjusted for s in scored]), np.zeros(nb), np.full(ni, big)])
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def row(entries: list[tuple[int, float]], low: float, high: float) -> None:
+        r = len(lo)
+        for col, v in entries:
+            rows.append(r)
+            cols.append(col)
+            vals.append(v)
+        lo.append(low)
+        hi.append(high)
+
+    per_item: dict[int, list[int]] = {item: [] for item in items}
+    for k, s in enumerate(scored):
+        per_item[s.bid.item_id].append(k)
+    for item in items:
+        d = float(demand[item])
+        row([(k, 1.0) for k in per_item[item]] + [(2 * nb + index[item], 1.0)], d, d)
+        for k in per_item[item]:
+            share = share_cap(rules, len(per_item[item]))
+            top = min(float(scored[k].bid.capacity), math.floor(share * d))
+            row([(k, 1.0), (nb + k, -top)], -np.inf, 0.0)
+            row([(k, 1.0), (nb + k, -float(min_lot(rules, demand[item])))], 0.0, np.inf)
+        if item in vital and len(per_item[item]) >= 2:
+            row([(nb + k, 1.0) for k in per_item[item]], 2.0, np.inf)
+    integrality = np.concatenate([np.zeros(nb), np.ones(nb), np.zeros(ni)])
+    upper = np.concatenate(
+        [np.array([float(s.bid.capacity) for s in scored]), np.ones(nb),
+         np.array([float(demand[i]) for i in items])]
+    )  # fmt: skip
+    started = time.perf_counter()
+    if lo:
+        a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
+        res = milp(
+            c,
+            constraints=LinearConstraint(a, np.array(lo), np.array(hi)),
+            integrality=integrality,
+            bounds=Bounds(np.zeros(n), upper),
+            options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+        )
+        x = res.x
+        status, gap = str(res.message), float(getattr(res, "mip_gap", 0.0) or 0.0)
+    else:
+        x, status, gap = np.zeros(n), "nothing to award", 0.0
+    seconds = time.perf_counter() - started
+    if x is None:
+        raise ValueError(f"the award has no solution: {status}")
+    chosen = [(scored[k], float(x[k])) for k in range(nb) if x[k] > 1e-6]
+    lines = _round(demand, chosen, rules, {i: len(per_item[i]) for i in items})
+    got: dict[int, int] = {}
+    for line in lines:
+        got[line.item_id] = got.get(line.item_id, 0) + line.quantity
+    short = {i: demand[i] - got.get(i, 0) for i in items if demand[i] - got.get(i, 0) > 0}
+    objective = sum(
+        line.quantity * next(s.adjusted for s in scored if s.bid.bid_id == line.bid_id)
+        for line in lines
+    ) + big * sum(short.values())
+    result = Result(lines, short, score(bids, rules), objective, gap, seconds, status)
+    _baselines(result, demand, scored)
+    return result
+
+
+def _baselines(result: Result, demand: dict[int, int], scored: list[Scored]) -> None:
+    kinds = {s.bid.bid_id: s.bid.kind for s in scored}
+    result.cost_rials = sum(line.cost_rials for line in result.lines)
+    result.intermediary_rials = sum(
+        line.cost_rials for line in result.lines if kinds.get(line.bid_id) == INTERMEDIARY
+    )
+    award_by_item: dict[int, int] = {}
+    for line in result.lines:
+        award_by_item[line.item_id] = award_by_item.get(line.item_id, 0) + line.cost_rials
+    single, inter = 0, 0
+    for item, d in demand.items():
+        whole = [s.bid for s in scored if s.bid.item_id == item and s.bid.capacity >= d]
+        if whole:
+            single += d * min(b.unit_price_rials for b in whole)
+            result.single_source_items.add(item)
+            result.award_on_single_source_items_rials += award_by_item.get(item, 0)
+        middle = sorted(
+            (s.bid for s in scored if s.bid.item_id == item and s.bid.kind == INTERMEDIARY),
+            key=lambda b: b.unit_price_rials,
+        )
+        if middle and sum(b.capacity for b in middle) >= d:
+            left, cost = d, 0
+            for b in middle:
+                take = min(left, b.capacity)
+                cost += take * b.unit_price_rials
+                left -= take
+            inter += cost
+            result.intermediaries_only_items.add(item)
+            result.award_on_intermediary_items_rials += award_by_item.get(item, 0)
+    result.single_source_rials = single if result.single_source_items else None
+    result.intermediaries_only_rials = inter if result.intermediaries_only_items else None
+
+
+def greedy(
+    demand: dict[int, int], vital: set[int], bids: list[BidIn], rules: Rules
+) -> list[AwardLine]:
+    """A rule-keeping baseline: each item from its cheapest adjusted bids in turn, each up to
+    its capacity and the maximum share, a vital item's first supplier leaving the second
+    at least the minimum lot."""
+    scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
+    lines = []
+    for item, d in sorted(demand.items()):
+        options = sorted(
+            (s for s in scored if s.bid.item_id == item), key=lambda s: (s.adjusted, s.bid.bid_id)
+        )
+        left = d
+        lot = min_lot(rules, d)
+        taken: list[AwardLine] = []
+        for n, s in enumerate(options):
+            if left <= 0:
+                break
+            cap = min(s.bid.capacity, math.floor(share_cap(rules, len(options)) * d))
+            top = min(cap, left)
+            if n == 0 and item in vital and len(options) >= 2:
+                top = min(top, d - lot)
+            if top < lot:
+                continue
+            b = s.bid
+            taken.append(AwardLine(item, b.supplier_id, b.bid_id, top, b.unit_price_rials))
+            left -= top
+        lines.extend(taken)
+    return lines
+
+
+def adjusted_cost(lines: list[AwardLine], bids: list[BidIn], rules: Rules) -> float:
+    by_bid = {s.bid.bid_id: s.adjusted for s in score(bids, rules)}
+    return sum(line.quantity * by_bid[line.bid_id] for line in lines)
+
+
+def problems(
+    lines: list[AwardLine], demand: dict[int, int], vital: set[int], bids: list[BidIn],
+    rules: Rules,
+) -> list[str]:  # fmt: skip
+    """Every rule an award breaks (empty when it keeps all)."""
+    by_bid = {b.bid_id: b for b in bids}
+    eligible = {s.bid.bid_id for s in score(bids, rules) if s.eligible}
+    found = []
+    per_item: dict[int, list[AwardLine]] = {}
+    for line in lines:
+        per_item.setdefault(line.item_id, []).append(line)
+        b = by_bid[line.bid_id]
+        d = demand[line.item_id]
+        if line.bid_id not in eligible:
+            found.append(f"bid {line.bid_id} is not eligible")
+        if line.quantity > b.capacity:
+            found.append(f"bid {line.bid_id}: {line.quantity} > capacity {b.capacity}")
+        n_options = sum(1 for x in bids if x.item_id == line.item_id and x.bid_id in eligible)
+        if line.quantity > math.floor(share_cap(rules, n_options) * d) + 1e-9:
+            found.append(f"bid {line.bid_id}: above the maximum share")
+        if line.unit_price_rials != b.unit_price_rials:
+            found.append(f"bid {line.bid_id}: price changed")
+        if line.quantity < min_lot(rules, d):
+            found.append(f"bid {line.bid_id}: below the minimum lot")
+    for item, d in demand.items():
+        got = sum(line.quantity for line in per_item.get(item, []))
+        if got > d:
+            found.append(f"item {item}: {got} > demand {d}")
+        options = {b.supplier_id for b in bids if b.item_id == item and b.bid_id in eligible}
+        used = {line.supplier_id for line in per_item.get(item, [])}
+        if item in vital and len(options) >= 2 and len(used) < 2:
+            found.append(f"vital item {item}: one supplier")
+    return found
