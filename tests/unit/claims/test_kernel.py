@@ -305,3 +305,67 @@ def test_where_a_province_charges_a_bypass_copayment_an_unreferred_visit_is_paid
     low = engine.run(tables).to_pylist()[0]
     ordinary = 0 if own == "owned" else (price * 30 + 50) // 100
     assert (low["reasons"], low["copay"]) == ("D03", ordinary)
+
+
+def _with_coverage(tables: dict[str, pa.Table], person: str, periods: list[tuple]) -> None:
+    """Replace ``person``'s coverage periods by ``periods`` (start, end or None)."""
+    keep = pa.compute.not_equal(tables["coverage"]["national_id"], person)
+    others = tables["coverage"].filter(keep)
+    mine = pa.table(
+        {
+            "national_id": [person] * len(periods),
+            "start_date": pa.array([p[0] for p in periods], pa.date32()),
+            "end_date": pa.array([p[1] for p in periods], pa.date32()),
+        }
+    )
+    tables["coverage"] = pa.concat_tables([others, mine.cast(others.schema)])
+
+
+def test_a_person_with_three_coverage_periods_is_covered_inside_any_and_not_between() -> None:
+    days = {
+        dt.date(2025, 4, 15): "",  # first period
+        dt.date(2025, 5, 5): "R04",  # between the first and the second
+        dt.date(2025, 5, 20): "",  # the middle period
+        dt.date(2025, 6, 1): "R04",  # between the second and the open one
+        dt.date(2025, 6, 15): "",  # the open last period
+    }
+    rows = [
+        _one_line(line_id=i, claim_id=i, service_date=d, submitted_date=d + dt.timedelta(days=5))
+        for i, d in enumerate(days, start=1)
+    ]
+    tables = _tables(pa.concat_tables(rows))
+    person = rows[0]["national_id"][0].as_py()
+    periods = [
+        (dt.date(2025, 6, 10), None),
+        (dt.date(2025, 3, 21), dt.date(2025, 4, 30)),
+        (dt.date(2025, 5, 10), dt.date(2025, 5, 25)),
+    ]
+    _with_coverage(tables, person, periods)
+    out = engine.run(tables).to_pylist()
+    assert [r["reasons"] for r in out] == list(days.values())
+    reference = ReferenceAdjudicator(tables).decide_all(tables["lines"].to_pylist())
+    assert [r.reasons for r in reference] == list(days.values())
+    # with two periods the person row alone decides: the same answers
+    _with_coverage(tables, person, periods[1:])
+    two = [r["reasons"] for r in engine.run(tables).to_pylist()]
+    assert two == ["", "R04", "", "R04", "R04"]
+
+
+def test_every_repeat_of_a_line_after_the_first_is_a_duplicate_and_all_repeat_history() -> None:
+    rows = [_one_line(line_id=i, claim_id=i) for i in (4, 2, 7, 9)]
+    tables = _tables(pa.concat_tables(rows))
+    out = {r["line_id"]: r["reasons"] for r in engine.run(tables).to_pylist()}
+    assert out == {2: "", 4: "R08", 7: "R08", 9: "R08"}
+    line = rows[0]
+    history = pa.table(
+        {
+            "national_id": [line["national_id"][0].as_py()],
+            "facility_id": pa.array([line["facility_id"][0].as_py()], pa.int64()),
+            "code": [line["code"][0].as_py()],
+            "service_date": pa.array([line["service_date"][0].as_py()], pa.date32()),
+        }
+    )
+    two = _tables(pa.concat_tables(rows[:2]), history)
+    assert [r["reasons"] for r in engine.run(two).to_pylist()] == ["R08", "R08"]
+    reference = ReferenceAdjudicator(two).decide_all(two["lines"].to_pylist())
+    assert [r.reasons for r in reference] == ["R08", "R08"]
