@@ -84,6 +84,10 @@ def test_the_allocation_page_solves_the_example_and_an_edited_scenario(
     assert bad.status_code == 422 and "year" in bad.text and 'id="scenario-errors"' in bad.text
     sheet = client.get("/planning/allocation", params={"download": "xlsx"})
     assert sheet.content[:2] == b"PK"
+    edited = client.post("/planning/allocation", data={"scenario_text": text, "download": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(edited.content)).active.iter_rows(values_only=True))
+    icu_rows = [r for r in rows if r[0] == "تخت مراقبت ویژه" and r[1]]
+    assert sum(r[4] for r in icu_rows) == 4  # the edited scenario's four beds, not the example's
 
 
 def test_the_levelling_page_lists_qoms_gaps_and_the_desk_is_refused(

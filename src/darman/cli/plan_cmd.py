@@ -18,6 +18,7 @@ from darman.common.tabular import TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
 from darman.planning.deprivation import components_with
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
+from darman.planning.levelling import Costs
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -138,7 +139,7 @@ def allocate(
     )
     for line in lines:
         rows = [
-            [p.code, p.name_fa, p.need, p.given, p.after, tables.BINDING_FA[p.binding]]
+            [p.code, p.name_fa, p.need, p.given, p.after, tables.binding_fa(p.binding)]
             for p in line.provinces
             if p.given or p.need
         ]
@@ -152,17 +153,22 @@ def allocate(
         labels = {line.key: line.label_fa for line in chosen.lines}
         table = tables.stability_table(stable, labels)
         _show("پایداری تخصیص — stability under perturbed weights", table[0], table[1])
-    _write(tables.allocation_table(lines), out)
+    _write(tables.allocation_table(lines, stable), out)
 
 
 @app.command("levelling")
 def levelling(
     province: str | None = typer.Option(None, help="province code; every province if omitted"),
+    scenario_file: Path | None = typer.Option(
+        None, "--scenario", help="take the expand and build costs from this scenario"
+    ),
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Missing level-2 and level-3 services per province, with expand-or-build proposals."""
+    chosen = scenario.shipped() if scenario_file is None else scenario.load(scenario_file)
+    costs = Costs.of(chosen.levelling)
     with unit_of_work() as uow:
-        rows = service.service_levelling(uow.session, SYSTEM, province_code=province)
+        rows = service.service_levelling(uow.session, SYSTEM, province_code=province, costs=costs)
     summary = [
         [
             r.province_code,

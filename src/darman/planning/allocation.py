@@ -33,7 +33,7 @@ from scipy.sparse import lil_matrix
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.planning import deprivation, indices
 from darman.planning.enums import Population, Resource
-from darman.planning.equity import population_of, resource_of
+from darman.planning.equity import populations, resource_of
 from darman.planning.facts import ProvinceFacts
 from darman.planning.scenario import BudgetLine, Scenario
 
@@ -98,12 +98,19 @@ def _spare_staff(facts: list[ProvinceFacts], scenario: Scenario) -> dict[str, li
 def prepare(scenario: Scenario, facts: list[ProvinceFacts]) -> Problem:
     """The programme's data for the scenario on these province facts. Raises InvalidInput
     naming the line whose bounds cannot all be met."""
+    known = {f.code for f in facts}
+    for n, planned in enumerate(scenario.planned_staff):
+        if planned.province_code not in known:
+            raise InvalidInput(
+                "planned staff for an unknown province",
+                [FieldProblem(f"planned_staff.{n}.province_code", planned.province_code)],
+            )
     ranking = deprivation.rank(facts, priority_components(scenario))
     score = {r.code: r.score for r in ranking}
     lines = []
     for n, line in enumerate(scenario.lines):
         stock = [resource_of(f, line.resource) for f in facts]
-        ppl = [population_of(f, line.population, need_weighted=line.need_weighted) for f in facts]
+        ppl = populations(facts, line.population, need_weighted=line.need_weighted)
         if sum(ppl) <= 0:
             raise InvalidInput(
                 "no population to measure the line against",
@@ -132,13 +139,31 @@ def prepare(scenario: Scenario, facts: list[ProvinceFacts]) -> Problem:
                 max_per_province=top,
             )
         )
+    spare = _spare_staff(facts, scenario)
+    for kind in STAFF:
+        for p, f in enumerate(facts):
+            floor = sum(li.line.min_per_province * _staff(li, kind) for li in lines)
+            if floor > spare[kind][p] + 1e-9:
+                keys = [
+                    n for n, li in enumerate(lines) if li.line.min_per_province and _staff(li, kind)
+                ]
+                raise InvalidInput(
+                    "the minimums per province need more staff than a province has",
+                    [
+                        FieldProblem(
+                            f"lines.{keys[0]}.min_per_province",
+                            f"{f.name_en} ({f.code}) has {spare[kind][p]:.0f} {kind} for new "
+                            f"beds; the minimums need {floor:.0f}",
+                        )
+                    ],
+                )
     return Problem(
         codes=[f.code for f in facts],
         names_fa=[f.name_fa for f in facts],
         weight=[1 + scenario.weights.priority * score[f.code] for f in facts],
         deprivation_score=[score[f.code] for f in facts],
         lines=lines,
-        spare=_spare_staff(facts, scenario),
+        spare=spare,
         staff_growth=scenario.staff_growth,
     )
 
@@ -212,7 +237,7 @@ def solve(problem: Problem, *, time_limit: float = 60.0) -> Solution:
         constraints=LinearConstraint(a.tocsr(), lo, hi),
         integrality=integrality,
         bounds=Bounds(lower, upper),
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-9},
     )
     seconds = time.perf_counter() - started
     if res.x is None:
@@ -223,7 +248,12 @@ def solve(problem: Problem, *, time_limit: float = 60.0) -> Solution:
     x = np.rint(res.x[:nx]).astype(np.int64).reshape(n_l, n_p)
     units = [[int(v) for v in row] for row in x]
     gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    return Solution(units, objective_of(problem, units), gap, seconds, str(res.message))
+    status = str(res.message)
+    # a programme stopped by its time limit may be beaten by the greedy split: keep the better
+    fallback = greedy(problem)
+    if objective_of(problem, fallback) < objective_of(problem, units) - 1e-12:
+        units, status = fallback, f"greedy kept: better than the stopped programme ({status})"
+    return Solution(units, objective_of(problem, units), gap, seconds, status)
 
 
 def greedy(problem: Problem) -> list[list[int]]:
@@ -266,7 +296,9 @@ class ProvinceLine:
     need: int
     given: int
     after: int
-    binding: str  # "" | budget | max_per_province | absorption
+    # why it got less than its need, every limit that holds, comma-separated: budget (the
+    # line's units or money are spent), max_per_province, absorption (no staff for more)
+    binding: str
 
 
 @dataclass
@@ -297,19 +329,29 @@ def explain(problem: Problem, units: list[list[int]]) -> list[LineResult]:
                 used[kind][p] += _staff(li, kind) * x
     for li, xs in zip(problem.lines, units, strict=True):
         after_stock = [s + x for s, x in zip(li.stock, xs, strict=True)]
+        # provinces without people have no ratio to compare
+        peopled = [i for i, n in enumerate(li.population) if n > 0]
+        ppl = [li.population[i] for i in peopled]
+        before = [li.stock[i] for i in peopled]
+        after = [after_stock[i] for i in peopled]
         rows = []
+        spent_all = sum(xs) >= li.cap or (
+            li.line.budget_rials is not None
+            and (sum(xs) + 1) * li.line.unit_cost_rials > li.line.budget_rials
+        )
         for p, x in enumerate(xs):
-            binding = ""
+            reasons = []
             if x < li.need[p]:
+                if spent_all:
+                    reasons.append("budget")
                 if x >= li.max_per_province:
-                    binding = "max_per_province"
-                elif any(
+                    reasons.append("max_per_province")
+                if any(
                     _staff(li, k) > 0 and used[k][p] + _staff(li, k) > problem.spare[k][p] + 1e-9
                     for k in STAFF
                 ):
-                    binding = "absorption"
-                else:
-                    binding = "budget"
+                    reasons.append("absorption")
+            binding = ",".join(reasons)
             rows.append(
                 ProvinceLine(
                     problem.codes[p],
@@ -330,10 +372,10 @@ def explain(problem: Problem, units: list[list[int]]) -> list[LineResult]:
                 units_given=sum(xs),
                 spent_rials=sum(xs) * li.line.unit_cost_rials,
                 budget_rials=li.line.budget_rials,
-                gini_before=indices.gini(li.stock, li.population),
-                gini_after=indices.gini(after_stock, li.population),
-                theil_before=indices.theil_t(li.stock, li.population),
-                theil_after=indices.theil_t(after_stock, li.population),
+                gini_before=indices.gini(before, ppl),
+                gini_after=indices.gini(after, ppl),
+                theil_before=indices.theil_t(before, ppl),
+                theil_after=indices.theil_t(after, ppl),
                 provinces=rows,
             )
         )

@@ -104,7 +104,7 @@ def allocate(
     who: PrincipalDep,
     uow: UowDep,
     body: Annotated[dict[str, object] | None, Body()] = None,
-    sensitivity_runs: Annotated[int, Query(ge=0, le=50)] = 0,
+    sensitivity_runs: Annotated[int, Query(ge=0, le=20)] = 0,
     format: Format = "json",
 ) -> object:
     """Solve a scenario (the body; the seeds' example when empty): whole units per budget
@@ -113,13 +113,13 @@ def allocate(
     perturbed weights and marks which allocations hold. Nothing is stored."""
     chosen = scenario.shipped() if not body else scenario.parse(body)
     problem, solution, lines = service.allocate(uow.session, who, scenario=chosen)
-    if format != "json":
-        return _download(tables.allocation_table(lines), format, "allocation")
     stable = (
         service.stability(uow.session, who, scenario=chosen, runs=sensitivity_runs)
         if sensitivity_runs
         else None
     )
+    if format != "json":
+        return _download(tables.allocation_table(lines, stable), format, "allocation")
     return AllocationRead(
         scenario=chosen.name,
         year=chosen.year,

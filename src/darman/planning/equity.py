@@ -5,7 +5,8 @@ Theil L with the Lorenz curve, each with and without Tehran. Pure: facts in, rep
 Need weighting counts every insured person over 60 ``NEED_WEIGHT_OVER_60`` times (default
 3: older people use hospital beds several times as much as the rest), with each
 province's share over 60 read from its insured people (the census figure carries no age),
-so a province with an older population needs more for the same head count.
+rescaled so the national total stays the same: a province with an older population needs
+more for the same head count, a younger one less.
 """
 
 from __future__ import annotations
@@ -31,17 +32,35 @@ def resource_of(f: ProvinceFacts, resource: Resource, ownership: str | None = No
     return float(f.units(resource.value, ownership))
 
 
-def population_of(
-    f: ProvinceFacts,
+def population_of(f: ProvinceFacts, population: Population) -> float:
+    return float(f.population if population is Population.TOTAL else f.insured)
+
+
+def populations(
+    facts: list[ProvinceFacts],
     population: Population,
     *,
     need_weighted: bool = False,
     weight_over_60: float = NEED_WEIGHT_OVER_60,
-) -> float:
-    people = float(f.population if population is Population.TOTAL else f.insured)
-    if need_weighted and f.share_over_60 is not None:
-        people *= 1 + (weight_over_60 - 1) * f.share_over_60
-    return people
+) -> list[float]:
+    """Each province's population, need-weighted when asked: a province's head count times
+    ``1 + (weight - 1) x share over 60``, rescaled so the national total is unchanged (an
+    older province counts for more, a younger one for less, and a norm per 10,000 people
+    keeps its meaning). A province with no insured takes the national share over 60."""
+    people = [population_of(f, population) for f in facts]
+    if not need_weighted:
+        return people
+    insured = sum(f.insured for f in facts)
+    national_share = sum(f.insured_over_60 for f in facts) / insured if insured else 0.0
+    factors = [
+        1
+        + (weight_over_60 - 1)
+        * (f.share_over_60 if f.share_over_60 is not None else national_share)
+        for f in facts
+    ]
+    total = sum(people)
+    mean = sum(p * k for p, k in zip(people, factors, strict=True)) / total if total else 1.0
+    return [p * k / mean for p, k in zip(people, factors, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -110,10 +129,7 @@ def report(
     the population is empty."""
     have = [f for f in facts if population_of(f, population) > 0]
     res = [resource_of(f, resource, ownership) for f in have]
-    ppl = [
-        population_of(f, population, need_weighted=need_weighted, weight_over_60=weight_over_60)
-        for f in have
-    ]
+    ppl = populations(have, population, need_weighted=need_weighted, weight_over_60=weight_over_60)
     national = indices.national_ratio(res, ppl)
     norm = national if norm_per_10k is None else norm_per_10k
     ratios = indices.ratio_to_mean(res, ppl)

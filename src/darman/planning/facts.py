@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.claims import spending as claims_spending
+from darman.claims.models import Claim
 from darman.common.jalali import fiscal_year, fiscal_year_bounds, tehran_today
 from darman.planning.enums import FACILITY_RESOURCES
 from darman.registry.enums import Ownership
@@ -60,10 +61,23 @@ class ProvinceFacts:
         return self.owned.get(resource, 0) + self.contracted.get(resource, 0)
 
 
-def year_bounds(on: dt.date) -> tuple[dt.date, dt.date]:
-    """The last complete Jalali fiscal year before ``on``: the latest whole year of claims,
-    so a province's spending is not cut by how far the current year has run."""
-    return fiscal_year_bounds(fiscal_year(on) - 1)
+def claims_year(session: Session, on: dt.date) -> int:
+    """The fiscal year whose claims planning reads: the last complete one before ``on``
+    (a province's spending is not cut by how far the current year has run), or, when it
+    has no claims, the latest earlier year that has."""
+    year = fiscal_year(on) - 1
+    start, end = fiscal_year_bounds(year)
+    found = session.scalar(
+        select(Claim.id).where(Claim.submitted_on >= start, Claim.submitted_on <= end).limit(1)
+    )
+    if found is not None:
+        return year
+    latest = session.scalar(select(func.max(Claim.submitted_on)).where(Claim.submitted_on < start))
+    return fiscal_year(latest) if latest is not None else year
+
+
+def year_bounds(session: Session, on: dt.date) -> tuple[dt.date, dt.date]:
+    return fiscal_year_bounds(claims_year(session, on))
 
 
 def gather(session: Session, *, on: dt.date | None = None) -> list[ProvinceFacts]:
@@ -113,7 +127,7 @@ def gather(session: Session, *, on: dt.date | None = None) -> list[ProvinceFacts
         .group_by(Insured.province_id)
     ):
         out[pid].insured, out[pid].insured_over_60 = int(people), int(old)
-    start, end = year_bounds(on)
+    start, end = year_bounds(session, on)
     for pid, spent in claims_spending.spending_by_province(session, start=start, end=end).items():
         if pid in out:
             out[pid].spending_rials = spent["insurer_rials"]
@@ -126,8 +140,3 @@ def _years_before(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February
         return on.replace(year=on.year - years, day=28)
-
-
-def spending_year(on: dt.date) -> int:
-    """The Jalali fiscal year whose claims the facts read."""
-    return fiscal_year(on) - 1

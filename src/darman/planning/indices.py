@@ -45,6 +45,8 @@ def _arrays(resource: Sequence[float], population: Sequence[float]) -> tuple[Flo
         raise ValueError("resource and population must be finite and not negative")
     if p.sum() <= 0:
         raise ValueError("the population is empty")
+    if ((p == 0) & (r > 0)).any():
+        raise ValueError("a province holds some of the resource but has no population")
     return r, p
 
 

@@ -14,7 +14,8 @@ and for every gap whether to expand an owned centre or build a new one.
   centre of another province, by destination.
 * A gap is proposed as an expansion of the owned centre of at least the service's level
   with the most staff per bed when that is at or above the national rate of owned centres
-  (it has headroom), and as a new centre otherwise, at the costs in ``Costs``.
+  (it has headroom), and as a new centre otherwise, at the scenario's unit costs (its
+  ``[levelling]`` table; the seeds' scenario when none is given).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from darman.claims.models import ClaimLine
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import tehran_today
 from darman.planning.facts import year_bounds
+from darman.planning.scenario import LevellingCosts, shipped
 from darman.registry.enums import Ownership
 from darman.registry.models import Facility, Insured, Province, Service
 
@@ -42,14 +44,18 @@ ACCEPTED = ("accepted", "partial")
 
 @dataclass(frozen=True)
 class Costs:
-    """Rials to add a service by expanding an owned centre, or by building one, by level."""
+    """Rials to add a service by expanding an owned centre, or by building one, by level;
+    from a scenario's ``[levelling]`` table (``Costs.of``)."""
 
-    expand_rials: dict[int, int] = field(
-        default_factory=lambda: {2: 50_000_000_000, 3: 250_000_000_000}
-    )
-    build_rials: dict[int, int] = field(
-        default_factory=lambda: {2: 1_500_000_000_000, 3: 6_000_000_000_000}
-    )
+    expand_rials: dict[int, int]
+    build_rials: dict[int, int]
+
+    @classmethod
+    def of(cls, costs: LevellingCosts) -> Costs:
+        return cls(
+            {2: costs.expand_level_2_rials, 3: costs.expand_level_3_rials},
+            {2: costs.build_level_2_rials, 3: costs.build_level_3_rials},
+        )
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,8 @@ def assess(
 ) -> list[ProvinceLevelling]:
     """The levelling of every province (or one), in province-code order."""
     on = on or tehran_today()
-    costs = costs or Costs()
-    since, until = year_bounds(on)
+    costs = costs or Costs.of(shipped().levelling)
+    since, until = year_bounds(session, on)
     provinces = list(session.scalars(select(Province).order_by(Province.code)))
     if province_code is not None and province_code not in {p.code for p in provinces}:
         raise InvalidInput(

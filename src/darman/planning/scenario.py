@@ -25,7 +25,8 @@ from darman.common.errors import FieldProblem, InvalidInput
 from darman.planning.enums import Population, Resource
 
 SHIPPED = "scenario_1404.toml"
-Rials = Annotated[int, Field(ge=0, strict=True)]
+Rials = Annotated[int, Field(ge=0, le=10**18, strict=True)]
+Units = Annotated[int, Field(ge=0, le=10**9, strict=True)]
 
 
 class Strict(BaseModel):
@@ -43,12 +44,12 @@ class BudgetLine(Strict):
     resource: Resource
     population: Population = Population.TOTAL
     need_weighted: bool = False
-    unit_cost_rials: Annotated[int, Field(gt=0, strict=True)]
+    unit_cost_rials: Annotated[int, Field(gt=0, le=10**15, strict=True)]
     budget_rials: Rials | None = None
-    units: Annotated[int, Field(ge=0, strict=True)] | None = None
-    min_per_province: Annotated[int, Field(ge=0, strict=True)] = 0
-    max_per_province: Annotated[int, Field(ge=0, strict=True)] | None = None
-    norm_per_10k: Annotated[float, Field(ge=0)] | None = None
+    units: Units | None = None
+    min_per_province: Units = 0
+    max_per_province: Units | None = None
+    norm_per_10k: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
     staff_per_unit: StaffPerUnit | None = None
 
     @model_validator(mode="after")
@@ -72,17 +73,33 @@ class Weights(Strict):
     a province nowhere below the mean (its weight is 1 + priority x deprivation score)."""
 
     priority: Annotated[float, Field(ge=0, le=100)] = 2.0
-    icu_beds: Annotated[float, Field(ge=0)] = 0.30
-    beds: Annotated[float, Field(ge=0)] = 0.20
-    spending: Annotated[float, Field(ge=0)] = 0.20
-    physicians: Annotated[float, Field(ge=0)] = 0.15
-    nurses: Annotated[float, Field(ge=0)] = 0.15
+    icu_beds: Annotated[float, Field(ge=0, le=100)] = 0.30
+    beds: Annotated[float, Field(ge=0, le=100)] = 0.20
+    spending: Annotated[float, Field(ge=0, le=100)] = 0.20
+    physicians: Annotated[float, Field(ge=0, le=100)] = 0.15
+    nurses: Annotated[float, Field(ge=0, le=100)] = 0.15
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if self.icu_beds + self.beds + self.spending + self.physicians + self.nurses <= 0:
+            raise ValueError("at least one deprivation weight must be above zero")
+        return self
 
 
 class PlannedStaff(Strict):
     province_code: Annotated[str, Field(pattern=r"^\d{2}$")]
-    nurses: Annotated[int, Field(ge=0, strict=True)] = 0
-    physicians: Annotated[int, Field(ge=0, strict=True)] = 0
+    nurses: Annotated[int, Field(ge=0, le=10**7, strict=True)] = 0
+    physicians: Annotated[int, Field(ge=0, le=10**7, strict=True)] = 0
+
+
+class LevellingCosts(Strict):
+    """What adding a level-2 or level-3 service costs: by expanding an owned centre, or by
+    building a new one (rials)."""
+
+    expand_level_2_rials: Rials = 50_000_000_000
+    expand_level_3_rials: Rials = 250_000_000_000
+    build_level_2_rials: Rials = 1_500_000_000_000
+    build_level_3_rials: Rials = 6_000_000_000_000
 
 
 class Scenario(Strict):
@@ -92,6 +109,7 @@ class Scenario(Strict):
     # staff expected to join in the year, as a share of today's staff of each province
     staff_growth: Annotated[float, Field(ge=0, le=1)] = 0.05
     planned_staff: list[PlannedStaff] = []
+    levelling: LevellingCosts = LevellingCosts()
     lines: Annotated[list[BudgetLine], Field(min_length=1, max_length=100)]
 
     @model_validator(mode="after")

@@ -2,8 +2,8 @@
 provinces' units move. Reproducible for a seed.
 
 Each run multiplies every deprivation weight and the priority weight by a factor drawn
-uniformly from [1 - spread, 1 + spread]. An allocation (line, province) is stable when its
-units stay within one unit of the base solution in every run.
+uniformly from [1 - spread, 1 + spread] (kept within the weights' own range). An
+allocation (line, province) is stable when its units are the same in every run.
 """
 
 from __future__ import annotations
@@ -27,16 +27,14 @@ class Stability:
     base: int
     low: int
     high: int
-
-    @property
-    def stable(self) -> bool:
-        return self.high - self.base <= 1 and self.base - self.low <= 1
+    stable: bool
 
 
 def perturbed(scenario: Scenario, rng: np.random.Generator, spread: float) -> Scenario:
     w = scenario.weights.model_dump()
     for name in WEIGHT_FIELDS:
-        w[name] = float(w[name]) * float(rng.uniform(1 - spread, 1 + spread))
+        moved = float(w[name]) * float(rng.uniform(1 - spread, 1 + spread))
+        w[name] = min(moved, 100.0) if name == "priority" else moved
     return scenario.model_copy(update={"weights": Weights(**w)})
 
 
@@ -71,6 +69,7 @@ def analyse(
             base[li][p],
             low[li][p],
             high[li][p],
+            low[li][p] == high[li][p],
         )
         for li, line in enumerate(scenario.lines)
         for p in range(len(base_problem.codes))

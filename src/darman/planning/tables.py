@@ -20,6 +20,13 @@ BINDING_FA = {
     "max_per_province": "سقف هر استان",
     "absorption": "ظرفیت جذب (پرستار و پزشک)",
 }
+
+
+def binding_fa(binding: str) -> str:
+    """``budget,absorption`` in Persian."""
+    return "؛ ".join(BINDING_FA[part] for part in binding.split(",") if part)
+
+
 ACTION_FA = {"expand": "توسعه‌ی مرکز ملکی موجود", "build": "ساخت مرکز تازه"}
 
 
@@ -94,19 +101,26 @@ def deprivation_table(rows: list[DeprivationRow]) -> Table:
     return header, body
 
 
-def allocation_table(lines: list[LineResult]) -> Table:
+def allocation_table(lines: list[LineResult], stability: list[Stability] | None = None) -> Table:
     header = [
         "ردیف بودجه", "کد استان", "استان", "کمبود پیش از تخصیص", "واحد تخصیص‌یافته",
         "کمبود پس از تخصیص", "دلیل کمتر از نیاز", "هزینه (ریال)",
     ]  # fmt: skip
+    ranges = {(r.key, r.code): r for r in stability or []}
+    if stability is not None:
+        header += ["کمینه در تحلیل حساسیت", "بیشینه در تحلیل حساسیت", "پایدار"]
     body: list[Sequence[object]] = []
     for line in lines:
         cost = line.spent_rials // line.units_given if line.units_given else 0
         for p in line.provinces:
-            body.append([
+            row: list[object] = [
                 line.label_fa, p.code, p.name_fa, p.need, p.given, p.after,
-                BINDING_FA[p.binding], p.given * cost,
-            ])  # fmt: skip
+                binding_fa(p.binding), p.given * cost,
+            ]  # fmt: skip
+            if stability is not None:
+                r = ranges[(line.key, p.code)]
+                row += [r.low, r.high, "بله" if r.stable else "خیر"]
+            body.append(row)
         body.append([
             line.label_fa, "", "جمع", sum(p.need for p in line.provinces), line.units_given,
             sum(p.after for p in line.provinces),

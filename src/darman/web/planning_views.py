@@ -138,7 +138,7 @@ def _allocation_response(
         "greedy": allocation.objective_of(problem, allocation.greedy(problem)),
         "lines": lines,
         "stability": ({(r.key, r.code): r for r in stable} if stable is not None else None),
-        "binding_fa": tables.BINDING_FA,
+        "binding_fa": tables.binding_fa,
     }
     return render(request, "planning/allocation.html", context, status_code=status)
 
@@ -162,11 +162,24 @@ def allocation_run(
     uow: UowDep,
     scenario_text: Annotated[str, Form()] = "",
     sensitivity: Annotated[str, Form()] = "",
+    download: Annotated[str, Form()] = "",
 ) -> Response:
-    """Solve the edited scenario; errors name the field or the line of the text."""
+    """Solve the edited scenario (or download its allocation as Excel); errors name the
+    field or the line of the text."""
     who.require_role(*service.READERS)
     runs = 5 if sensitivity == "1" else 0
-    return _allocation_response(request, who, uow, text=scenario_text[:100_000], runs=runs)
+    text = scenario_text[:100_000]
+    if download == "xlsx":
+        try:
+            chosen = scenario.loads(text)
+            _, _, lines = service.allocate(uow.session, who, scenario=chosen)
+            stable = (
+                service.stability(uow.session, who, scenario=chosen, runs=runs) if runs else None
+            )
+        except InvalidInput:
+            return _allocation_response(request, who, uow, text=text, runs=runs)
+        return _xlsx(tables.allocation_table(lines, stable), "allocation")
+    return _allocation_response(request, who, uow, text=text, runs=runs)
 
 
 # ------------------------------------------------------------------ levelling

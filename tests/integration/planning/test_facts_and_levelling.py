@@ -70,8 +70,10 @@ def test_need_weighting_counts_qoms_older_people_more(session, world) -> None:
         session, SYSTEM, resource=Resource.BEDS_GENERAL, population=Population.INSURED,
         need_weighted=True,
     )  # fmt: skip
-    assert _by_code(weighted.rows)["19"].population == pytest.approx(6 * (1 + 2 * 0.5))
-    assert _by_code(weighted.rows)["08"].population == pytest.approx(4)
+    # factors 2 (half over 60) and 1, rescaled by their mean 1.6 so the total stays 10
+    assert _by_code(weighted.rows)["19"].population == pytest.approx(6 * 2 / 1.6)
+    assert _by_code(weighted.rows)["08"].population == pytest.approx(4 / 1.6)
+    assert sum(r.population for r in weighted.rows) == pytest.approx(10)
     assert _by_code(weighted.rows)["19"].per_10k < _by_code(plain.rows)["19"].per_10k
 
 
@@ -109,3 +111,24 @@ def test_planning_is_for_staff_only(session, world) -> None:
         service.province_facts(session, who)
     with pytest.raises(PermissionDenied):
         service.service_levelling(session, who)
+
+
+def test_planning_reads_the_latest_fiscal_year_that_has_claims(session) -> None:
+    from darman.claims.models import Claim
+    from darman.common.jalali import fiscal_year, fiscal_year_bounds
+    from darman.db.base import utcnow
+    from darman.planning.facts import claims_year
+
+    this_year = fiscal_year(TODAY)
+    assert claims_year(session, TODAY) == this_year - 1  # no claims at all: last year
+    old = fiscal_year_bounds(this_year - 3)[0]
+    hospital = f.facility(session, province_code="19")
+    session.add(
+        Claim(
+            facility_id=hospital.id, province_id=hospital.province_id, document_number="OLD1",
+            national_id="0000000000", nid_valid=False, visit_type="outpatient", status="paid",
+            content_hash="x", submitted_at=utcnow(), submitted_on=old,
+        )
+    )  # fmt: skip
+    session.flush()
+    assert claims_year(session, TODAY) == this_year - 3  # the last year has none: the latest

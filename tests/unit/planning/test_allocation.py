@@ -141,3 +141,38 @@ def test_deprivation_weights_change_the_ranking_and_contributions_add_up() -> No
     with pytest.raises(ValueError):
         deprivation.rank(facts, deprivation.components_with(
             icu_beds=0, beds=0, spending=0, physicians=0, nurses=0))  # fmt: skip
+
+
+def test_need_weighting_keeps_the_national_total_and_a_norm_its_meaning() -> None:
+    from darman.planning.enums import Population
+    from darman.planning.equity import populations
+
+    old = province("01", insured=1_000, over_60=500)
+    young = province("02", insured=1_000, over_60=0)
+    average = province("03", insured=1_000, over_60=250)
+    weighted = populations([old, young, average], Population.TOTAL, need_weighted=True)
+    assert sum(weighted) == pytest.approx(3_000_000)
+    assert weighted[2] == pytest.approx(1_000_000)  # the national age structure: unchanged
+    assert weighted[0] > 1_000_000 > weighted[1]
+
+
+def test_scenario_limits_are_named_before_solving() -> None:
+    facts = [province("01", icu=0, nurses=0), province("02", icu=0)]
+    base = _scenario(budget_rials=1_000, staff_per_unit={"nurses": 1.0}, min_per_province=2)
+    with pytest.raises(InvalidInput) as caught:
+        allocation.prepare(base.model_copy(update={"staff_growth": 0.0}), facts)
+    assert caught.value.problems[0].field == "lines.0.min_per_province"
+    assert "(01)" in caught.value.problems[0].reason
+    for bad in ({"norm_per_10k": float("inf")}, {"unit_cost_rials": 10**40}):
+        with pytest.raises(InvalidInput) as caught:
+            _scenario(**bad)
+        assert caught.value.problems[0].field.startswith("lines.0.")
+    with pytest.raises(InvalidInput) as caught:
+        scenario.parse({"name": "x", "year": 1404, "weights": {"icu_beds": 0, "beds": 0,
+                        "spending": 0, "physicians": 0, "nurses": 0},
+                        "lines": [_scenario().lines[0].model_dump(mode="json")]})  # fmt: skip
+    assert caught.value.problems[0].field == "weights"
+    planned = {**_scenario().model_dump(mode="json"), "planned_staff": [{"province_code": "99"}]}
+    with pytest.raises(InvalidInput) as caught:
+        allocation.prepare(scenario.parse(planned), facts)
+    assert caught.value.problems[0].field == "planned_staff.0.province_code"
