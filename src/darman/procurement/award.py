@@ -132,10 +132,9 @@ def score(bids: list[BidIn], rules: Rules) -> list[Scored]:
             + rules.weight_quality * b.quality / 100
             + rules.weight_delivery * b.reliability / 100
         )
-        lacking = (
-            rules.weight_quality / 100 * (1 - b.quality / 100)
-            + rules.weight_delivery / 100 * (1 - b.reliability / 100)
-        )
+        lacking = rules.weight_quality / 100 * (
+            1 - b.quality / 100
+        ) + rules.weight_delivery / 100 * (1 - b.reliability / 100)
         adjusted = b.unit_price_rials * (1 + lacking)
         if b.kind == INTERMEDIARY and b.item_id in producers:
             adjusted *= 1 + rules.intermediary_penalty
@@ -229,9 +228,12 @@ def solve(
             row([(nb + k, 1.0) for k in per_item[item]], 2.0, np.inf)
     integrality = np.concatenate([np.zeros(nb), np.ones(nb), np.zeros(ni)])
     upper = np.concatenate(
-        [np.array([float(s.bid.capacity) for s in scored]), np.ones(nb),
-         np.array([float(demand[i]) for i in items])]
-    )  # fmt: skip
+        [
+            np.array([float(s.bid.capacity) for s in scored]),
+            np.ones(nb),
+            np.array([float(demand[i]) for i in items]),
+        ]
+    )
     started = time.perf_counter()
     if lo:
         a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
@@ -334,9 +336,12 @@ def adjusted_cost(lines: list[AwardLine], bids: list[BidIn], rules: Rules) -> fl
 
 
 def problems(
-    lines: list[AwardLine], demand: dict[int, int], vital: set[int], bids: list[BidIn],
+    lines: list[AwardLine],
+    demand: dict[int, int],
+    vital: set[int],
+    bids: list[BidIn],
     rules: Rules,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Every rule an award breaks (empty when it keeps all)."""
     by_bid = {b.bid_id: b for b in bids}
     eligible = {s.bid.bid_id for s in score(bids, rules) if s.eligible}
