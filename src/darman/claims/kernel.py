@@ -80,6 +80,7 @@ def _items(services: ir.Table, drugs: ir.Table) -> ir.Table:
     svc = services.select(
         s_type=ibis.literal("service"),
         s_code="code",
+        s_service=ibis.literal(True),
         min_level="min_level",
         sex_limit="sex_limit",
         min_age="min_age",
@@ -93,6 +94,7 @@ def _items(services: ir.Table, drugs: ir.Table) -> ir.Table:
     drg = drugs.select(
         s_type=ibis.literal("drug"),
         s_code="code",
+        s_service=ibis.literal(False),
         min_level=null_int,
         sex_limit=ibis.null("string"),
         min_age=null_int,
@@ -208,8 +210,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         province_days,
         [x.province_id == province_days.pd_province, x.submitted_date == province_days.pd_day],
     )
-    is_service = x.item_type == "service"
-    known_code = x.s_code.notnull()
+    # s_service is null for a code the catalogue does not know, so it answers "a known
+    # service" without comparing the item type's text again on every line; a line of an
+    # unknown code is rejected (R01), so what its tariff would have been never counts.
+    known_service = ibis.coalesce(x.s_service, False)
     days_late = x.submitted_date.delta(x.service_date, unit="day")
     x = x.select(
         "line_id",
@@ -228,13 +232,14 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "sex_limit",
         "min_age",
         "max_age",
-        is_service=is_service,
-        svc_key=ibis.ifelse(is_service, x.code, ibis.null("string")),
-        R01=ibis.coalesce(~known_code, False),
-        known_service=ibis.coalesce(is_service & known_code, False),
-        R05=ibis.coalesce(is_service & (x.min_level > x.f_level), False),
+        known_service=known_service,
+        svc_key=ibis.ifelse(known_service, x.code, ibis.null("string")),
+        R01=x.s_code.isnull(),
+        # only services have a minimum level, an age or sex limit, and an uncovered flag
+        # only drugs
+        R05=ibis.coalesce(x.min_level > x.f_level, False),
         R09=ibis.coalesce(x.r09_own | (days_late > ibis.coalesce(x.pd_days, x.dl_days)), False),
-        R12=ibis.coalesce((x.item_type == "drug") & known_code & ~x.d_covered, False),
+        R12=ibis.coalesce(~x.d_covered, False),
     ).view()
     # Stage 2: tariff, person and coverage. Lookup keys are null where they do not
     # apply, so every join is a plain equi-join (a condition on one side only would turn
@@ -288,18 +293,18 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "unit_price",
         "f_ownership",
         "max_qty",
-        "is_service",
+        "known_service",
         "R01",
         "R05",
         "R09",
         "R12",
-        ref_price=ibis.ifelse(x.is_service, x.t_amount, x.d_price),
+        # a tariff is found for services only, a drug price only on drugs
+        ref_price=ibis.coalesce(x.t_amount, x.d_price),
         R02=x.known_service & x.t_amount.isnull(),
         R03=ibis.coalesce(~x.nid_valid | x.i_nid.isnull(), False),
         R04=x.i_nid.notnull() & ~ibis.coalesce(covered, False),
         R06=ibis.coalesce(
-            x.is_service
-            & x.i_nid.notnull()
+            x.i_nid.notnull()
             & (
                 (x.sex_limit.notnull() & (x.sex_limit != x.i_sex))
                 | ibis.ifelse(
@@ -366,11 +371,12 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "R04": x.R04,
         "R05": x.R05,
         "R06": x.R06,
-        "R07": x.is_service & x.m07,
-        "R08": x.m08,
+        # a line without a mark found no row in the marks' join
+        "R07": ibis.coalesce(x.known_service & x.m07, False),
+        "R08": ibis.coalesce(x.m08, False),
         "R09": x.R09,
-        "R10": x.m10 & x.m_bypass.isnull(),
-        "R11": x.m11,
+        "R10": ibis.coalesce(x.m10 & x.m_bypass.isnull(), False),
+        "R11": ibis.coalesce(x.m11, False),
         "R12": x.R12,
     }
     # Every fact the amounts need, as plain columns. Each later step reads
@@ -384,7 +390,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         max_qty=x.max_qty,
         percent=ibis.coalesce(x.pp_percent, x.p_percent, 0),
         bypass=ibis.ifelse(ibis.coalesce(x.m10, False), x.m_bypass, ibis.null("int64")),
-        **{code: ibis.coalesce(expr, False) for code, expr in flags.items()},
+        **flags,
     )
     rejected = ibis.literal(False)
     for code in REJECT_CODES:

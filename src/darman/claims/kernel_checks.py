@@ -13,15 +13,37 @@ import ibis.expr.types as ir
 from ibis import _
 
 
-def too_soon_lines(lines: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
-    """line_id of lines of frequency-limited services that come sooner than the service's
-    limit after the same person's previous line of it (earlier accepted lines first, then
-    this batch in date and line order). Only those lines are returned, so the join back
-    builds a small table."""
+def special_lines(lines: ir.Table, services: ir.Table) -> ir.Table:
+    """The lines of services with a frequency limit or a referral requirement, with both
+    facts: one pass over all the lines serves the frequency and the referral checks."""
+    special = services.filter(
+        services.frequency_days.notnull() | services.requires_referral
+    ).select(
+        s_code="code",
+        l_days="frequency_days",
+        needs_referral=ibis.coalesce(services.requires_referral, False),
+    )
+    return lines.join(special, lines.code == special.s_code).select(
+        "line_id",
+        "national_id",
+        "code",
+        "item_type",
+        "service_date",
+        "province_id",
+        "referral_ref",
+        "l_days",
+        "needs_referral",
+    )
+
+
+def too_soon_lines(special: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
+    """line_id of lines of frequency-limited services (among ``special_lines``) that come
+    sooner than the service's limit after the same person's previous line of it (earlier
+    accepted lines first, then this batch in date and line order)."""
     limited = services.filter(services.frequency_days.notnull()).select(
         l_code="code", l_days="frequency_days"
     )
-    batch = lines.join(limited, lines.code == limited.l_code).select(
+    batch = special.filter(special.l_days.notnull()).select(
         "national_id", "code", "service_date", "l_days", line_id=_.line_id, src=ibis.literal(1)
     )
     past = history.join(limited, history.code == limited.l_code).select(
@@ -102,18 +124,11 @@ def undispensed_lines(lines: ir.Table, dispensings: ir.Table, starts: ir.Table) 
     return gated.filter(gated.eprescription_from <= gated.service_date).select(u_line="line_id")
 
 
-def unreferred_lines(
-    lines: ir.Table, services: ir.Table, referrals: ir.Table, starts: ir.Table
-) -> ir.Table:
-    """line_id of service lines that need a referral, where the referral programme is in
-    force in the line's province on its service date, and name no referral issued to the
-    same person and valid on that date. Lines of other services drop out at the first
-    join, so the rest of the work is on a few lines."""
-    gated = services.filter(services.requires_referral).select(n_code="code")
-    need = lines.filter(lines.item_type == "service").select(
-        "line_id", "code", "national_id", "service_date", "province_id", "referral_ref"
-    )
-    need = need.join(gated, need.code == gated.n_code)
+def unreferred_lines(special: ir.Table, referrals: ir.Table, starts: ir.Table) -> ir.Table:
+    """line_id of service lines (among ``special_lines``) that need a referral, where the
+    referral programme is in force in the line's province on its service date, and name no
+    referral issued to the same person and valid on that date."""
+    need = special.filter(special.needs_referral & (special.item_type == "service"))
     need = need.join(starts, need.province_id == starts.r_province)
     need = need.filter(need.referral_from <= need.service_date)
     # referral numbers are unique: a plain lookup, checked against person and dates
@@ -179,10 +194,11 @@ def marked_lines(
     after the same service (R07), a duplicate (R08), a missing referral (R10), or no
     dispensing (R11). One small table, so the main chain needs one join for all four."""
     starts = programme_starts(rollouts)
+    special = special_lines(lines, services)
     found = {
-        "R07": too_soon_lines(lines, services, history).select(m_line="q_line"),
+        "R07": too_soon_lines(special, services, history).select(m_line="q_line"),
         "R08": duplicate_lines(lines, history).select(m_line="line_id"),
-        "R10": unreferred_lines(lines, services, referrals, starts),
+        "R10": unreferred_lines(special, referrals, starts),
         "R11": undispensed_lines(lines, dispensings, starts).select(m_line="u_line"),
     }
     parts = [
