@@ -16,6 +16,7 @@ from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.planning.api import router as planning_router
 from darman.prescriptions.api import router as prescriptions_router
+from darman.procurement.api import router as procurement_router
 from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
 from darman.security.api import router as security_router
@@ -54,6 +55,7 @@ def create_app(
     app.include_router(prescriptions_router)
     app.include_router(referrals_router)
     app.include_router(planning_router)
+    app.include_router(procurement_router)
     # before the claims router, whose /{claim_id} would otherwise take /policy
     app.include_router(claims_policy_router)
     app.include_router(claims_router)
