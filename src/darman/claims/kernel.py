@@ -119,19 +119,25 @@ def _periods(coverage: ir.Table) -> ir.Table:
     )
 
 
-def _people(insured: ir.Table, coverage: ir.Table) -> ir.Table:
-    """One row per insured person with their earliest and latest coverage period and how
-    many periods they have. Nearly everyone has one or two, so a line finds its person and
-    its coverage in one lookup instead of two joins on the national ID; periods of one
-    person never overlap (the registry refuses it), so at most one covers a date."""
+def _coverage_summary(coverage: ir.Table) -> ir.Table:
+    """Per person: how many periods, and the first and last of them. Periods of one person
+    never overlap (the registry refuses it), so the earliest start and the earliest end
+    belong to the same period, and so do the latest start and the latest end."""
     periods = _periods(coverage)
-    summary = periods.group_by(c_nid=periods.national_id).aggregate(
+    return periods.group_by(c_nid=periods.national_id).aggregate(
         i_periods=periods.count(),
         i_from1=periods.start_date.min(),
-        i_to1=periods.end_date.argmin(periods.start_date),
+        i_to1=periods.end_date.min(),
         i_from2=periods.start_date.max(),
-        i_to2=periods.end_date.argmax(periods.start_date),
+        i_to2=periods.end_date.max(),
     )
+
+
+def _people(insured: ir.Table, summary: ir.Table) -> ir.Table:
+    """One row per insured person with their first and last coverage period and how many
+    they have. Nearly everyone has one or two, so a line finds its person and its
+    coverage in one lookup instead of two joins on the national ID; at most one period
+    covers a date."""
     ins = insured.select(i_nid="national_id", i_sex="sex", i_birth="birth_date")
     joined = ins.left_join(summary, ins.i_nid == summary.c_nid)
     return joined.select(
@@ -146,15 +152,11 @@ def _people(insured: ir.Table, coverage: ir.Table) -> ir.Table:
     )
 
 
-def _middle_periods(coverage: ir.Table) -> ir.Table:
+def _middle_periods(coverage: ir.Table, summary: ir.Table) -> ir.Table:
     """Every period of the people with more than two, whose middle periods the person
     row does not hold."""
     periods = _periods(coverage)
-    many = (
-        periods.group_by(m_nid=periods.national_id)
-        .aggregate(m_n=periods.count())
-        .filter(lambda t: t.m_n > 2)
-    )
+    many = summary.filter(summary.i_periods > 2).select(m_nid="c_nid")
     rows = periods.join(many, periods.national_id == many.m_nid)
     return rows.select(e_nid="national_id", e_from="start_date", e_to="end_date")
 
@@ -253,10 +255,11 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             x.f_ownership == tar.t_ownership,
         ],
     )
-    people = _people(t.insured, t.coverage)
+    summary = _coverage_summary(t.coverage)
+    people = _people(t.insured, summary)
     x = x.left_join(people, x.national_id == people.i_nid)
     # only people with more than two periods look further; everyone else's key is null
-    extra = _middle_periods(t.coverage)
+    extra = _middle_periods(t.coverage, summary)
     x = x.mutate(many_key=ibis.ifelse(x.i_periods > 2, x.national_id, ibis.null("string"))).view()
     x = x.left_join(
         extra,
