@@ -13,6 +13,7 @@ from darman.cli import (
     db_cmd,
     demo_cmd,
     plan_cmd,
+    procure_cmd,
     referrals_cmd,
     registry_cmd,
     seed_cmd,
@@ -32,6 +33,7 @@ app.add_typer(claims_cmd.app, name="claims")
 claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.add_typer(referrals_cmd.app, name="referrals")
 app.add_typer(plan_cmd.app, name="plan")
+app.add_typer(procure_cmd.app, name="procure")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

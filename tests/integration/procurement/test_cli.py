@@ -1,0 +1,60 @@
+"""`darman procure quantify|award|stockouts|suppliers|plan` print tables and write files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from darman.cli import context
+from darman.cli.main import app
+from darman.db.uow import UnitOfWork
+from darman.settings import get_settings
+from tests.integration.procurement.world import build
+
+WIDE = {"COLUMNS": "220"}
+
+
+@pytest.fixture
+def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
+    with UnitOfWork(session_factory) as uow:
+        build(uow.session)
+        uow.commit()
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+
+
+def test_quantify_prints_and_writes_excel(cli, tmp_path) -> None:
+    out = tmp_path / "q.xlsx"
+    done = cli.invoke(
+        app, ["procure", "quantify", "--level", "facility", "--out", str(out)], env=WIDE
+    )
+    assert done.exit_code == 0, done.output
+    assert "کالای X001" in done.output and "ناموجود" in done.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "کد مرکز" and len(rows) == 1 + 8
+
+
+def test_award_evaluates_then_stores_once(cli) -> None:
+    shown = cli.invoke(app, ["procure", "award", "NT-T1"], env=WIDE)
+    assert shown.exit_code == 0, shown.output
+    assert "Optimal" in shown.output and "صرفه" in shown.output
+    stored = cli.invoke(app, ["procure", "award", "NT-T1", "--store"], env=WIDE)
+    assert stored.exit_code == 0 and "stored" in stored.output
+    again = cli.invoke(app, ["procure", "award", "NT-T1", "--store"], env=WIDE)
+    assert again.exit_code == 1
+
+
+def test_stockouts_suppliers_and_plan(cli) -> None:
+    out = cli.invoke(app, ["procure", "stockouts"], env=WIDE)
+    assert out.exit_code == 0 and "قم" in out.output
+    sup = cli.invoke(app, ["procure", "suppliers"], env=WIDE)
+    assert sup.exit_code == 0 and "واسطه" in sup.output
+    plan = cli.invoke(app, ["procure", "plan"], env=WIDE)
+    assert plan.exit_code == 0 and "T11" in plan.output and "SP-T" in plan.output
