@@ -15,9 +15,11 @@ For every eligible bid b (lead time within the days to the need date) of item i:
 
     minimise   sum adjusted[b] q[b] + BIG x sum short[i]
     subject to sum_b q[b] + short[i] = demand[i]
-               q[b] <= min(capacity[b], share[i] x demand[i]) y[b]      y binary
-               q[b] >= min lot x demand[i] y[b]    (a supplier chosen supplies something)
-               sum_b y[b] >= 2 for a vital item with two or more eligible bids
+               q[b] <= min(capacity[b], share[i] x demand[i])
+    and for a vital item with two or more eligible bids, y binary:
+               q[b] <= min(capacity[b], share[i] x demand[i]) y[b]
+               q[b] >= min lot x demand[i] y[b]    (a supplier chosen supplies a lot)
+               sum_b y[b] >= 2
 
 ``share[i]`` is the maximum share per supplier, or 1 when only one bid is eligible (one
 bidder cannot be held to a share). Quantities come out whole: the programme's quantities
@@ -193,11 +195,24 @@ def solve(
     scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
     items = sorted(demand)
     index = {item: n for n, item in enumerate(items)}
-    nb, ni = len(scored), len(items)
-    # variables: q[0..nb) continuous, y[nb..2nb) binary, short[2nb..2nb+ni) continuous
-    n = 2 * nb + ni
+    per_item: dict[int, list[int]] = {item: [] for item in items}
+    for k, s in enumerate(scored):
+        per_item[s.bid.item_id].append(k)
+    # only a vital item's bids need the chosen-or-not binary (two suppliers, each a lot)
+    binary = [k for k, s in enumerate(scored) if s.bid.item_id in vital]
+    y_of = {k: n for n, k in enumerate(binary)}
+    nb, ny, ni = len(scored), len(binary), len(items)
+    # variables: q[0..nb) continuous, y[nb..nb+ny) binary, short[nb+ny..) continuous
+    n = nb + ny + ni
     big = 10 * max((s.adjusted for s in scored), default=1.0)
-    c = np.concatenate([np.array([s.adjusted for s in scored]), np.zeros(nb), np.full(ni, big)])
+    c = np.concatenate([np.array([s.adjusted for s in scored]), np.zeros(ny), np.full(ni, big)])
+    upper = np.empty(n)
+    for item in items:
+        share = share_cap(rules, len(per_item[item]))
+        for k in per_item[item]:
+            upper[k] = min(float(scored[k].bid.capacity), math.floor(share * demand[item]))
+    upper[nb : nb + ny] = 1.0
+    upper[nb + ny :] = [float(demand[i]) for i in items]
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -213,27 +228,19 @@ def solve(
         lo.append(low)
         hi.append(high)
 
-    per_item: dict[int, list[int]] = {item: [] for item in items}
-    for k, s in enumerate(scored):
-        per_item[s.bid.item_id].append(k)
     for item in items:
         d = float(demand[item])
-        row([(k, 1.0) for k in per_item[item]] + [(2 * nb + index[item], 1.0)], d, d)
+        row([(k, 1.0) for k in per_item[item]] + [(nb + ny + index[item], 1.0)], d, d)
+        if item not in vital:
+            continue
+        lot = float(min_lot(rules, demand[item]))
         for k in per_item[item]:
-            share = share_cap(rules, len(per_item[item]))
-            top = min(float(scored[k].bid.capacity), math.floor(share * d))
-            row([(k, 1.0), (nb + k, -top)], -np.inf, 0.0)
-            row([(k, 1.0), (nb + k, -float(min_lot(rules, demand[item])))], 0.0, np.inf)
-        if item in vital and len(per_item[item]) >= 2:
-            row([(nb + k, 1.0) for k in per_item[item]], 2.0, np.inf)
-    integrality = np.concatenate([np.zeros(nb), np.ones(nb), np.zeros(ni)])
-    upper = np.concatenate(
-        [
-            np.array([float(s.bid.capacity) for s in scored]),
-            np.ones(nb),
-            np.array([float(demand[i]) for i in items]),
-        ]
-    )
+            y = nb + y_of[k]
+            row([(k, 1.0), (y, -upper[k])], -np.inf, 0.0)
+            row([(k, 1.0), (y, -lot)], 0.0, np.inf)
+        if len(per_item[item]) >= 2:
+            row([(nb + y_of[k], 1.0) for k in per_item[item]], 2.0, np.inf)
+    integrality = np.concatenate([np.zeros(nb), np.ones(ny), np.zeros(ni)])
     started = time.perf_counter()
     if lo:
         a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
@@ -257,10 +264,9 @@ def solve(
     for line in lines:
         got[line.item_id] = got.get(line.item_id, 0) + line.quantity
     short = {i: demand[i] - got.get(i, 0) for i in items if demand[i] - got.get(i, 0) > 0}
-    objective = sum(
-        line.quantity * next(s.adjusted for s in scored if s.bid.bid_id == line.bid_id)
-        for line in lines
-    ) + big * sum(short.values())
+    adjusted = {s.bid.bid_id: s.adjusted for s in scored}
+    objective = sum(line.quantity * adjusted[line.bid_id] for line in lines)
+    objective += big * sum(short.values())
     result = Result(lines, short, score(bids, rules), objective, gap, seconds, status)
     _baselines(result, demand, scored)
     return result
@@ -276,14 +282,17 @@ def _baselines(result: Result, demand: dict[int, int], scored: list[Scored]) -> 
     for line in result.lines:
         award_by_item[line.item_id] = award_by_item.get(line.item_id, 0) + line.cost_rials
     single, inter = 0, 0
+    by_item: dict[int, list[BidIn]] = {}
+    for sc in scored:
+        by_item.setdefault(sc.bid.item_id, []).append(sc.bid)
     for item, d in demand.items():
-        whole = [s.bid for s in scored if s.bid.item_id == item and s.bid.capacity >= d]
+        whole = [b for b in by_item.get(item, []) if b.capacity >= d]
         if whole:
             single += d * min(b.unit_price_rials for b in whole)
             result.single_source_items.add(item)
             result.award_on_single_source_items_rials += award_by_item.get(item, 0)
         middle = sorted(
-            (s.bid for s in scored if s.bid.item_id == item and s.bid.kind == INTERMEDIARY),
+            (b for b in by_item.get(item, []) if b.kind == INTERMEDIARY),
             key=lambda b: b.unit_price_rials,
         )
         if middle and sum(b.capacity for b in middle) >= d:
@@ -305,14 +314,15 @@ def greedy(
     """A rule-keeping baseline: each item from its cheapest adjusted bids in turn, each up to
     its capacity and the maximum share, a vital item's first supplier leaving the second
     at least the minimum lot."""
-    scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
+    grouped: dict[int, list[Scored]] = {}
+    for sc in score(bids, rules):
+        if sc.eligible and sc.bid.item_id in demand:
+            grouped.setdefault(sc.bid.item_id, []).append(sc)
     lines = []
     for item, d in sorted(demand.items()):
-        options = sorted(
-            (s for s in scored if s.bid.item_id == item), key=lambda s: (s.adjusted, s.bid.bid_id)
-        )
+        options = sorted(grouped.get(item, []), key=lambda s: (s.adjusted, s.bid.bid_id))
         left = d
-        lot = min_lot(rules, d)
+        lot = min_lot(rules, d) if item in vital else 1
         taken: list[AwardLine] = []
         for n, s in enumerate(options):
             if left <= 0:
@@ -345,6 +355,10 @@ def problems(
     """Every rule an award breaks (empty when it keeps all)."""
     by_bid = {b.bid_id: b for b in bids}
     eligible = {s.bid.bid_id for s in score(bids, rules) if s.eligible}
+    options_of: dict[int, set[int]] = {}
+    for b in bids:
+        if b.bid_id in eligible:
+            options_of.setdefault(b.item_id, set()).add(b.supplier_id)
     found = []
     per_item: dict[int, list[AwardLine]] = {}
     for line in lines:
@@ -355,18 +369,18 @@ def problems(
             found.append(f"bid {line.bid_id} is not eligible")
         if line.quantity > b.capacity:
             found.append(f"bid {line.bid_id}: {line.quantity} > capacity {b.capacity}")
-        n_options = sum(1 for x in bids if x.item_id == line.item_id and x.bid_id in eligible)
+        n_options = len(options_of.get(line.item_id, ()))
         if line.quantity > math.floor(share_cap(rules, n_options) * d) + 1e-9:
             found.append(f"bid {line.bid_id}: above the maximum share")
         if line.unit_price_rials != b.unit_price_rials:
             found.append(f"bid {line.bid_id}: price changed")
-        if line.quantity < min_lot(rules, d):
+        if line.item_id in vital and line.quantity < min_lot(rules, d):
             found.append(f"bid {line.bid_id}: below the minimum lot")
     for item, d in demand.items():
         got = sum(line.quantity for line in per_item.get(item, []))
         if got > d:
             found.append(f"item {item}: {got} > demand {d}")
-        options = {b.supplier_id for b in bids if b.item_id == item and b.bid_id in eligible}
+        options = options_of.get(item, set())
         used = {line.supplier_id for line in per_item.get(item, [])}
         if item in vital and len(options) >= 2 and len(used) < 2:
             found.append(f"vital item {item}: one supplier")
