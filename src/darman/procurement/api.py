@@ -133,6 +133,12 @@ def suppliers(who: PrincipalDep, uow: UowDep) -> object:
     ]
 
 
+@router.get("/suppliers/{code}")
+def supplier(code: Code, who: PrincipalDep, uow: UowDep) -> object:
+    """One supplier with its items, yearly capacities and price history."""
+    return service.supplier_detail(uow.session, who, code=code)
+
+
 @router.get("/tenders")
 def list_tenders(who: PrincipalDep, uow: UowDep) -> object:
     """National tenders and, for provincial staff, their own province's."""

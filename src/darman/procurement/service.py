@@ -22,6 +22,7 @@ from darman.procurement.tenders import (
     get_tender,
     list_tenders,
     order,
+    supplier_detail,
     supplier_performance,
     suppliers,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "quantification",
     "seed_plan",
     "stockouts",
+    "supplier_detail",
     "supplier_performance",
     "suppliers",
     "update_task",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
-from darman.common.jalali import tehran_today
+from darman.common.jalali import format_jalali, tehran_today
 from darman.db.base import utcnow
 from darman.procurement import award, performance
 from darman.procurement.models import (
@@ -29,6 +29,8 @@ from darman.procurement.models import (
     Delivery,
     PurchaseOrder,
     Supplier,
+    SupplierItem,
+    SupplierPrice,
     Tender,
     TenderItem,
 )
@@ -63,6 +65,50 @@ def suppliers(session: Session, who: Principal) -> list[tuple[Supplier, float]]:
     who.require_role(*STAFF)
     scores = supplier_performance(session)
     return [(s, scores[s.id]) for s in session.scalars(select(Supplier).order_by(Supplier.code))]
+
+
+def supplier_detail(session: Session, who: Principal, *, code: str) -> dict[str, Any]:
+    """One supplier: kind, affiliation, lead time, score, the items it offers with their
+    yearly capacity and price history (oldest first)."""
+    who.require_role(*STAFF)
+    supplier = session.scalar(select(Supplier).where(Supplier.code == code))
+    if supplier is None:
+        raise NotFound(f"no supplier {code}")
+    items = {c.id: c for c in session.scalars(select(Consumable))}
+    prices: dict[int, list[dict[str, Any]]] = {}
+    for p in session.scalars(
+        select(SupplierPrice)
+        .where(SupplierPrice.supplier_id == supplier.id)
+        .order_by(SupplierPrice.valid_from)
+    ):
+        prices.setdefault(p.item_id, []).append(
+            {
+                "from": p.valid_from.isoformat(),
+                "from_jalali": format_jalali(p.valid_from),
+                "unit_price_rials": p.unit_price_rials,
+                "source": p.source,
+            }
+        )
+    offered = session.scalars(
+        select(SupplierItem).where(SupplierItem.supplier_id == supplier.id)
+    ).all()
+    return {
+        "code": supplier.code,
+        "name_fa": supplier.name_fa,
+        "kind": supplier.kind,
+        "affiliated": supplier.affiliated,
+        "lead_time_days": supplier.lead_time_days,
+        "score": round(supplier_performance(session)[supplier.id], 2),
+        "items": [
+            {
+                "item_code": items[o.item_id].code,
+                "name_fa": items[o.item_id].name_fa,
+                "capacity_per_year": o.capacity_per_year,
+                "prices": prices.get(o.item_id, []),
+            }
+            for o in sorted(offered, key=lambda o: items[o.item_id].code)
+        ],
+    }
 
 
 # ------------------------------------------------------------------ tenders
