@@ -123,9 +123,10 @@ def score(bids: list[BidIn], rules: Rules) -> list[Scored]:
         lowest[b.item_id] = min(lowest.get(b.item_id, b.unit_price_rials), b.unit_price_rials)
         if b.kind in PRODUCERS:
             producers.add(b.item_id)
+    quick = {id(b) for b in fast}
     out = []
     for b in bids:
-        eligible = b in fast and b.unit_price_rials > 0
+        eligible = id(b) in quick and b.unit_price_rials > 0
         if not eligible:
             out.append(Scored(b, False, 0.0, math.inf))
             continue
