@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import os
+import socket
+from typing import Annotated
 
 import typer
 import uvicorn
 from rich.table import Table
+from uvicorn.supervisors import Multiprocess
 
-from darman.cli.context import console, settings, unit_of_work
+from darman.cli.context import console, engine, settings, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
 from darman.synth import claims_seed, demo_users
@@ -17,11 +20,42 @@ DEMO_SEED = 1405
 DEMO_CLAIM_LINES = 150_000
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="server processes; SQLite's WAL lets them share the file"),
+    ] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+) -> None:
     """Serve the REST API (/api/v1, /docs), the FHIR facade (/fhir/r4) and the web pages (/)."""
     from darman.app import create_app
 
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+    if workers == 1:
+        app = create_app(settings())
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+        return
+    # Each worker process builds its own app (engine, pool) from the same DARMAN_*
+    # settings; the schema is brought up to date once here, before any worker starts,
+    # so the workers never run migrations side by side.
+    engine()
+    config = _TcpConfig(
+        "darman.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info", access_log=access_log,
+    )  # fmt: skip
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+class _TcpConfig(uvicorn.Config):
+    """uvicorn's shared listening socket for its workers says protocol 0, so asyncio does
+    not set TCP_NODELAY on the connections it accepts, and every answer written in two
+    parts waited ~40 ms for the client's delayed ACK (a bare app answered in 44 ms with
+    two workers, 1 ms with one). The same socket, labelled TCP, gets it."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
 
 
 def demo(

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from darman.db import sqlite_lock
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Build the engine; for a SQLite file, create its folder and turn on WAL and foreign keys."""
@@ -41,12 +43,62 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # writer committed in between, and the busy timeout does not help it; taken up
         # front, the lock is waited for instead. The price: units of work on one SQLite
         # file run one at a time (PostgreSQL is the database for concurrent load).
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Before BEGIN IMMEDIATE, writers queue in arrival order on this file's lock
+        # (sqlite_lock.py) instead of sleeping in SQLite's busy handler; the lock is let
+        # go once COMMIT or ROLLBACK has run (the dialect's own calls, since the engine
+        # events fire before them).
+        if path and path != ":memory:":
+            _queue_writers(engine, sqlite_lock.for_file(path))
+        else:
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _raw(connection: Any) -> Any:
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _queue_writers(engine: Engine, lock: sqlite_lock.FileWriteLock) -> None:
+    dialect = engine.dialect
+    commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        raw = _raw(conn.connection)
+        lock.acquire(raw)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release(raw)
+            raise
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            lock.release(_raw(dbapi_connection))
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            lock.release(_raw(dbapi_connection))
+
+    def do_close(dbapi_connection: Any) -> None:
+        try:
+            close(dbapi_connection)
+        finally:
+            lock.release(_raw(dbapi_connection))
+
+    # on this engine's dialect instance only
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_close = do_close  # type: ignore[method-assign]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

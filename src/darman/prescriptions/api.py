@@ -57,7 +57,9 @@ def check(body: PrescriptionIn, who: PrincipalDep, uow: UowDep) -> list[FindingR
     """Every check of issuing on a draft (refusals and warnings per line field), without
     storing or auditing anything: the prescribing screen calls it as lines change. 200
     even when a finding blocks; the `request_key` is ignored."""
-    return service.check(uow.session, who, data=body)
+    findings = service.check(uow.session, who, data=body)
+    uow.rollback()  # read only: end the transaction (on SQLite, the write lock) before answering
+    return findings
 
 
 @router.get("", response_model=Page[PrescriptionRead])

@@ -2,39 +2,33 @@
 person and the drugs, then the prescription, its lines and findings written in a few
 set-based statements and the answer built from what was written.
 
-This runs on every prescription a physician writes, so it reads each fact once: one
-query for the caller (specialty, council number, facility), one for the person (their
-coverage and the drug lines of their recent issued prescriptions), one for the drugs
-and one for ordered services, and answers without reading back what it wrote.
+This runs on every prescription a physician writes, so it reads each fact once
+(``facts.py``), writes with prepared Core statements and answers without reading back
+what it wrote.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
+from darman.common.errors import Conflict, FieldProblem, PermissionDenied
 from darman.common.jalali import tehran_today
-from darman.db.base import utcnow
-from darman.prescriptions import issue_keys, rules, tables
+from darman.db.base import Base, utcnow
+from darman.prescriptions import facts, issue_keys, rules, tables
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
 from darman.prescriptions.exceptions import CheckProblem, PrescriptionRefused
 from darman.prescriptions.models import Prescription, PrescriptionFinding, PrescriptionLine
 from darman.prescriptions.reading import answer
 from darman.prescriptions.schemas import FindingRead, PrescriptionIn, PrescriptionRead
-from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Practitioner, Service
 from darman.security.enums import Role
 from darman.security.principal import Principal
-
-# The longest days of supply a line can have: earlier lines older than this are never active.
-_MAX_SUPPLY_DAYS = 365
 
 
 def require_physician(who: Principal) -> int:
@@ -47,140 +41,12 @@ def require_physician(who: Principal) -> int:
     return who.practitioner_id
 
 
-# ------------------------------------------------------------------ facts
-@dataclass(frozen=True)
-class _Caller:
-    practitioner_id: int
-    specialty: str
-    council_number: str
-    facility_id: int
-    facility_code: str
-    province_id: int
-
-
-def _caller(session: Session, who: Principal) -> _Caller:
-    practitioner_id = require_physician(who)
-    if who.facility_id is None:
-        raise PermissionDenied("a physician prescribes at a facility")
-    row = session.execute(
-        select(
-            Practitioner.specialty, Practitioner.council_number, Facility.code,
-            Facility.province_id,
-        )
-        .select_from(Practitioner)
-        .join(Facility, Facility.id == who.facility_id)  # two rows by key, no relation
-        .where(Practitioner.id == practitioner_id)
-    ).first()  # fmt: skip
-    if row is None:
-        raise PermissionDenied("your facility or practitioner record no longer exists")
-    return _Caller(practitioner_id, row[0], row[1], who.facility_id, row[2], row[3])
-
-
-def _active(rows: Sequence[Any], on: dt.date) -> list[rules.ActiveDrug]:
-    """Rows (code, days_supply, dispensed, issued_on, expires_on, tracking_code) of issued
-    drug lines -> those still active on ``on``. A line never dispensed stops counting
-    once its prescription has expired."""
-    return [
-        rules.ActiveDrug(
-            r.code, rules.active_until(r.issued_on, r.days_supply), r.tracking_code or ""
-        )
-        for r in rows
-        if r.code is not None
-        and rules.is_active(r.issued_on, r.days_supply, on)
-        and (r.dispensed > 0 or r.expires_on >= on)
-    ]
-
-
-def _recent_drug_lines_on(on: dt.date) -> Any:
-    """Join condition: a person's issued prescriptions that may still be active on ``on``."""
-    return and_(
-        Prescription.national_id == Insured.national_id,
-        Prescription.status == PrescriptionStatus.ISSUED.value,
-        Prescription.issued_on <= on,
-        Prescription.issued_on > on - dt.timedelta(days=_MAX_SUPPLY_DAYS),
-    )
-
-
-@dataclass(frozen=True)
-class _Person:
-    insured_id: int
-    national_id: str
-    covered: bool
-    active: list[rules.ActiveDrug]
-
-
-def _person(session: Session, national_id: str, on: dt.date) -> _Person:
-    covered = exists().where(
-        CoveragePeriod.insured_id == Insured.id,
-        CoveragePeriod.start_date <= on,
-        (CoveragePeriod.end_date.is_(None)) | (CoveragePeriod.end_date >= on),
-    )
-    # one row per drug line of a recent prescription (or one row of NULLs without any)
-    rows = session.execute(
-        select(
-            Insured.id, covered.label("covered"), PrescriptionLine.code,
-            PrescriptionLine.days_supply, PrescriptionLine.dispensed, Prescription.issued_on,
-            Prescription.expires_on, Prescription.tracking_code,
-        )
-        .select_from(Insured)
-        .outerjoin(Prescription, _recent_drug_lines_on(on))
-        .outerjoin(
-            PrescriptionLine,
-            and_(
-                PrescriptionLine.prescription_id == Prescription.id,
-                PrescriptionLine.kind == LineKind.DRUG.value,
-            ),
-        )
-        .where(Insured.national_id == national_id)
-        .order_by(Prescription.issued_on.desc())
-    ).all()  # fmt: skip
-    if not rows:
-        raise InvalidInput(
-            "no insured person has this national ID",
-            [FieldProblem("national_id", "بیمه‌شده‌ای با این کد ملی نیست (unknown insured)")],
-        )
-    return _Person(rows[0][0], national_id, bool(rows[0][1]), _active(rows, on))
-
-
-def active_drugs(session: Session, *, national_id: str, on: dt.date) -> list[rules.ActiveDrug]:
-    """Drugs of the person's issued prescriptions whose days of supply have not passed on
-    ``on`` (none for an unknown national ID)."""
-    try:
-        return _person(session, national_id, on).active
-    except InvalidInput:
-        return []
-
-
-def _drug_facts(session: Session, codes: set[str]) -> dict[str, rules.DrugFacts]:
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(
-            Drug.generic_code, Drug.name_fa, Drug.covered, Drug.max_quantity,
-            Drug.max_days_supply, Drug.specialist_only, Drug.price_rials,
-        ).where(Drug.generic_code.in_(codes))
-    )  # fmt: skip
-    return {r[0]: rules.DrugFacts(*r) for r in rows}
-
-
-def _order_services(session: Session, codes: set[str]) -> dict[str, str]:
-    """Lab and imaging codes among ``codes`` -> their Persian names."""
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(Service.code, Service.name_fa).where(
-            Service.code.in_(codes), Service.category.in_(rules.ORDER_CATEGORIES)
-        )
-    )
-    return {r[0]: r[1] for r in rows}
-
-
 @dataclass(frozen=True)
 class _Checked:
     """What the checks of one prescription saw and found (nothing is stored)."""
 
-    caller: _Caller
-    person: _Person
+    caller: facts.Caller
+    person: facts.Person
     drafts: list[rules.LineDraft]
     drugs: dict[str, rules.DrugFacts]
     orders: dict[str, str]
@@ -189,14 +55,15 @@ class _Checked:
 
 def _run_checks(session: Session, who: Principal, *, data: PrescriptionIn, on: dt.date) -> _Checked:
     """The one code path of ``issue`` and ``check``. Reads only."""
-    caller = _caller(session, who)
-    person = _person(session, data.national_id, on)
+    session.flush()  # the facts are read on the connection, past the ORM's autoflush
+    caller = facts.caller(session, who, require_physician(who))
+    person = facts.person(session, data.national_id, on)
     drafts = [
         rules.LineDraft(i, line.kind, line.code, line.quantity, line.days_supply)
         for i, line in enumerate(data.lines)
     ]
-    drugs = _drug_facts(session, {d.code for d in drafts if d.kind is LineKind.DRUG})
-    orders = _order_services(session, {d.code for d in drafts if d.kind is LineKind.SERVICE})
+    drugs = facts.drugs(session, {d.code for d in drafts if d.kind is LineKind.DRUG})
+    orders = facts.order_services(session, {d.code for d in drafts if d.kind is LineKind.SERVICE})
     findings = rules.check(
         rules.CheckInput(
             lines=drafts,
@@ -241,8 +108,7 @@ def check(
 def _new_tracking_code(session: Session) -> str:
     for _ in range(5):
         code = rules.new_tracking_code()
-        taken = session.scalar(select(Prescription.id).where(Prescription.tracking_code == code))
-        if taken is None:
+        if not facts.tracking_code_taken(session, code):
             return code
     raise Conflict("could not draw an unused tracking code; retry")  # pragma: no cover
 
@@ -370,9 +236,20 @@ _PRESCRIPTION_COLUMNS = (
 )  # fmt: skip
 
 
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_INSERT_PRESCRIPTION = insert(_table(Prescription)).returning(_table(Prescription).c.id)
+_INSERT_LINES = insert(_table(PrescriptionLine))
+_INSERT_FINDINGS = insert(_table(PrescriptionFinding))
+
+
 def _insert_prescription(session: Session, p: Prescription) -> int:
     values = {c: getattr(p, c) for c in _PRESCRIPTION_COLUMNS}
-    return int(session.scalars(insert(Prescription).returning(Prescription.id), [values]).one())
+    return int(session.connection().execute(_INSERT_PRESCRIPTION, values).scalar_one())
 
 
 def _write_lines_and_findings(
@@ -399,9 +276,10 @@ def _write_lines_and_findings(
         )
         for f in checked.findings
     ]  # fmt: skip
-    session.execute(insert(PrescriptionLine), [_columns(li) for li in lines])
+    conn = session.connection()
+    conn.execute(_INSERT_LINES, [_columns(li) for li in lines])
     if found:
-        session.execute(insert(PrescriptionFinding), [_columns(f) for f in found])
+        conn.execute(_INSERT_FINDINGS, [_columns(f) for f in found])
     return lines, found
 
 

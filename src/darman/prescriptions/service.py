@@ -22,8 +22,8 @@ from darman.prescriptions.dispensing import DISPENSERS as DISPENSERS
 from darman.prescriptions.dispensing import dispense as dispense
 from darman.prescriptions.dispensing import lookup as lookup
 from darman.prescriptions.enums import PrescriptionStatus
+from darman.prescriptions.facts import active_drugs as active_drugs
 from darman.prescriptions.issuing import Issued as Issued
-from darman.prescriptions.issuing import active_drugs as active_drugs
 from darman.prescriptions.issuing import check as check
 from darman.prescriptions.issuing import issue as issue
 from darman.prescriptions.issuing import issue_keyed as issue_keyed
