@@ -12,7 +12,7 @@ from uvicorn.supervisors import Multiprocess
 from darman.cli.context import console, engine, settings, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
-from darman.synth import claims_seed, demo_users
+from darman.synth import claims_seed, demo_users, procurement_seed
 from darman.synth import service as synth
 
 DEMO_SCALE = 0.01
@@ -66,13 +66,15 @@ def demo(
     """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve."""
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
     with unit_of_work() as uow:
-        previous = synth.existing_seed(uow.session)
+        found = synth.existing_seed(uow.session)
+        # read inside the unit of work: the row is detached once it closes
+        previous = None if found is None else (found.scale, found.seed)
     if previous is None:
         console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
         run_seed(DEMO_SCALE, DEMO_SEED)
     else:
         console.print(
-            f"reusing the dataset already seeded (scale {previous.scale}, seed {previous.seed})"
+            f"reusing the dataset already seeded (scale {previous[0]}, seed {previous[1]})"
         )
     with unit_of_work() as uow, console.status("claims…") as status:
         loaded = claims_seed.load(
@@ -86,6 +88,14 @@ def demo(
             console.print(f"loading a year of demo claims ({loaded:,} lines)…")
             claims_seed.process(uow.session, progress=console.print)
         uow.commit()
+    with unit_of_work() as uow, console.status("purchasing: stock, suppliers, tenders…"):
+        bought = procurement_seed.load(uow.session, seed=DEMO_SEED)
+        uow.commit()
+    if bought.stock_rows:
+        console.print(
+            f"loaded two years of stock ({bought.stock_rows:,} facility-item months), "
+            f"{bought.suppliers} suppliers and an open tender with {bought.bids} bids"
+        )
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()
