@@ -34,6 +34,7 @@ from darman.web import (
     panel_views,
     planning_views,
     prescription_views,
+    procurement_views,
     referral_desk_views,
     referral_views,
     registry_views,
@@ -82,7 +83,7 @@ _DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_
 
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
-    /prescriptions and /referrals."""
+    /prescriptions, /referrals, /planning and /procurement."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
@@ -95,6 +96,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(panel_views.router)
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
+    app.include_router(procurement_views.router)
 
 
 # ------------------------------------------------------------------ log-in
