@@ -162,9 +162,12 @@ def update_task(
             )
     before = audit.snapshot(task)
     task.status = status
-    task.progress_percent = (
-        100.0 if status == "done" else (progress_percent or task.progress_percent)
-    )
+    if status == "done":
+        task.progress_percent = 100.0
+    elif progress_percent is not None:
+        task.progress_percent = progress_percent
+    elif status == "planned":
+        task.progress_percent = 0.0
     task.done_on = on if status == "done" else None
     session.flush()
     audit.record(

@@ -71,7 +71,7 @@ def quantification_table(session: Session, q: Any, level: str) -> Table:
     source: pa.Table = q.provinces if level == "province" else q.nation
     provinces = {p.id: (p.code, p.name_fa) for p in session.scalars(select(Province))}
     lead = ["کد استان", "استان"] if level == "province" else []
-    header = [*lead, *head_item, *numbers, "مراکز ناموجود", "مراکز زیر حداقل", "مراکز"]
+    header = [*lead, *head_item, *numbers, "مراکز ناموجود", "مراکز ناموجود یا زیر حداقل", "مراکز"]
     body = []
     for r in source.to_pylist():
         c = items[r["item_id"]]
@@ -198,7 +198,8 @@ def award_table(ev: Evaluation) -> Table:
             ]
         )
     r = ev.result
-    body.append(["", "جمع", "", "", "", "", sum(a.quantity for a in r.lines), "", r.cost_rials])
+    # quantities of different items do not add up; the money does
+    body.append(["", "جمع", "", "", "", "", "", "", r.cost_rials])
     if r.single_source_rials is not None:
         body.append(
             [

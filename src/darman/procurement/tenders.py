@@ -356,6 +356,8 @@ def award_tender(
     awarded (an award is made once), PermissionDenied for anyone but its runner."""
     tender = get_tender(session, who, code=code)
     _require_runner(who, tender)
+    # two awards at once: the second waits for the first's row lock, then sees it awarded
+    session.refresh(tender, with_for_update=True)
     if tender.status != "open":
         raise Conflict(f"tender {code} is {tender.status}", [FieldProblem("code", tender.status)])
     evaluation = evaluate(session, who, code=code, on=on)

@@ -214,3 +214,36 @@ def test_the_action_plan_flags_overdue_tasks_to_their_role(session, world) -> No
     service.update_task(session, analyst, plan_code="SP-T", task_code="T03", status="done")
     with pytest.raises(PermissionDenied):
         service.update_task(session, analyst, plan_code="SP-T", task_code="T01", status="done")
+
+
+def test_two_awards_at_once_store_one(session_factory, engine) -> None:
+    import threading
+
+    from darman.db.uow import UnitOfWork
+    from darman.procurement.models import Award
+
+    with UnitOfWork(session_factory) as uow:
+        build(uow.session)
+        uow.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        with UnitOfWork(session_factory) as uow:
+            barrier.wait()
+            try:
+                service.award_tender(uow.session, SYSTEM, code="NT-T1")
+                uow.commit()
+                outcomes.append("awarded")
+            except Conflict:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["awarded", "conflict"]
+    with UnitOfWork(session_factory) as uow:
+        pairs = [(a.item_id, a.supplier_id) for a in uow.session.scalars(select(Award))]
+    assert len(set(pairs)) == len(pairs) > 0
