@@ -163,3 +163,9 @@ def test_suppliers_history_stockouts_and_the_plan(client, world):
     assert "T02" in {t["task_code"] for t in mine}
     done = client.put(f"{BASE}/plans/SP-T/tasks/T02", json={"status": "done"}, headers=hq)
     assert done.status_code == 200
+
+
+def test_a_month_that_does_not_exist_is_named(client, world):
+    hq = f.token(client, "hq")
+    bad = client.get(f"{BASE}/quantification", params={"last_month": 140413}, headers=hq)
+    assert bad.status_code == 422 and "last_month" in fields(bad)

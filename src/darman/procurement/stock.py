@@ -145,6 +145,12 @@ def quantification(
         policy.check()
     except ValueError as exc:
         raise InvalidInput(str(exc), [FieldProblem("policy", str(exc))]) from exc
+    if last_month is not None and not (
+        1390 <= last_month // 100 <= 1500 and 1 <= last_month % 100 <= 12
+    ):
+        raise InvalidInput(
+            "not a Jalali month", [FieldProblem("last_month", "yyyymm, e.g. 140506")]
+        )
     facilities = facilities_in_scope(session, who, province_code)
     last = last_month or latest_month(session)
     if last is None:

@@ -20,7 +20,13 @@ from darman.referrals import service
 from darman.referrals.schemas import ReferralOnIn
 from darman.security.deps import UowDep
 from darman.security.enums import Role
-from darman.web.referral_views import problems_fa, referrals_response, validation_fa
+from darman.web.referral_views import (
+    destination_fields,
+    problems_fa,
+    referral_id_of,
+    referrals_response,
+    validation_fa,
+)
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -83,12 +89,7 @@ def refer_on(
     """A physician of the level-2 centre a referral is addressed to refers the patient on to
     level 3; the new referral is a child of the first and shows in both physicians' lists."""
     who.require_role(Role.PHYSICIAN)
-    if (
-        not (referral_id.isascii() and referral_id.isdigit())
-        or not 1 <= int(referral_id) <= 2**31 - 1
-    ):
-        raise NotFound(f"'{referral_id}' is not an id")
-    rid = int(referral_id)
+    rid = referral_id_of(referral_id)
     kept = {
         "specialty": specialty,
         "reason": reason,
@@ -104,13 +105,7 @@ def refer_on(
         "diagnosis": diagnosis,
         "choice_reason": choice_reason,
     }
-    if destination == "other" or not destination:
-        if other_code.strip():
-            body["facility_code"] = other_code.strip()
-        elif outside_facility.strip():
-            body["outside_facility"] = outside_facility
-    else:
-        body["facility_code"] = destination
+    body.update(destination_fields(destination, other_code, outside_facility))
     onward = {"focus_on": rid, "kept_on": kept}
     try:
         data = ReferralOnIn.model_validate(body)

@@ -73,6 +73,25 @@ def validation_fa(exc: ValidationError) -> dict[str, str]:
     return out
 
 
+def referral_id_of(text: str) -> int:
+    """A referral id from the page's path; NotFound for anything else."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
+        raise NotFound(f"'{text}' is not an id")
+    return int(text)
+
+
+def destination_fields(destination: str, other_code: str, outside_facility: str) -> dict[str, str]:
+    """The form's choice of centre as the schema's fields: a suggested centre's code, another
+    registered centre by code, or a centre outside the network by name."""
+    if destination and destination != "other":
+        return {"facility_code": destination}
+    if other_code.strip():
+        return {"facility_code": other_code.strip()}
+    if outside_facility.strip() or destination == "other":
+        return {"outside_facility": outside_facility}
+    return {}
+
+
 def _my_facility_code(uow: UowDep, who: Principal) -> str:
     if who.facility_id is None:
         return ""
@@ -237,13 +256,7 @@ def issue_referral(
         "diagnosis": diagnosis,
         "choice_reason": choice_reason,
     }
-    if destination == "other":
-        if other_code.strip():
-            body["facility_code"] = other_code.strip()
-        else:
-            body["outside_facility"] = outside_facility
-    elif destination:
-        body["facility_code"] = destination
+    body.update(destination_fields(destination, other_code, outside_facility))
     suggested = []
     if len(specialty.strip()) >= 2:
         try:
@@ -329,12 +342,7 @@ def give_feedback(
 ) -> Response:
     """The receiving centre's feedback to the referring physician; closes the referral."""
     who.require_role(Role.PHYSICIAN)
-    if (
-        not (referral_id.isascii() and referral_id.isdigit())
-        or not 1 <= int(referral_id) <= 2**31 - 1
-    ):
-        raise NotFound(f"'{referral_id}' is not an id")
-    rid = int(referral_id)
+    rid = referral_id_of(referral_id)
     kept = {"text": text, "diagnosis": diagnosis}
     try:
         data = FeedbackIn.model_validate({"text": text, "diagnosis": diagnosis.strip() or None})
