@@ -1,5 +1,5 @@
 /* Planning pages: the Lorenz curve of the equity page (from the data-chart attribute the
- * server writes; nothing is fetched) and click-to-sort province tables. */
+ * server writes; nothing is fetched). Sorting lives in sortable-tables.js. */
 (function () {
   "use strict";
 
@@ -59,32 +59,7 @@
     box.setAttribute("data-drawn", "yes");
   }
 
-  function sortable(table) {
-    var heads = table.querySelectorAll("th[data-sort]");
-    heads.forEach(function (th, col) {
-      th.setAttribute("tabindex", "0");
-      function go() {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
-        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        var numeric = th.getAttribute("data-sort") === "num";
-        rows.sort(function (a, b) {
-          var x = a.cells[col].getAttribute("data-value");
-          var y = b.cells[col].getAttribute("data-value");
-          var c = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y, "fa");
-          return asc ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      }
-      th.addEventListener("click", go);
-      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     lorenz();
-    document.querySelectorAll("table.sortable").forEach(sortable);
   });
 })();

@@ -1,7 +1,6 @@
 /* Strategic purchasing pages: the per-province bar chart of the stock-out dashboard (from
- * the data-chart attribute the server writes; nothing is fetched), click-to-sort tables,
- * and a confirmation before a form that cannot be undone (the award). Inline handlers are
- * not allowed by the page's CSP, hence listeners here. */
+ * the data-chart attribute the server writes; nothing is fetched) and a confirmation before a form that cannot be undone (the award). Inline handlers are
+ * not allowed by the page's CSP, hence listeners here. Sorting lives in sortable-tables.js. */
 (function () {
   "use strict";
 
@@ -54,32 +53,6 @@
     box.setAttribute("data-drawn", "yes");
   }
 
-  function sortable(table) {
-    var heads = table.querySelectorAll("th[data-sort]");
-    heads.forEach(function (th, col) {
-      th.setAttribute("tabindex", "0");
-      function go() {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
-        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows).filter(function (r) {
-          return r.cells.length > col && r.cells[col].hasAttribute("data-value");
-        });
-        var numeric = th.getAttribute("data-sort") === "num";
-        rows.sort(function (a, b) {
-          var x = a.cells[col].getAttribute("data-value");
-          var y = b.cells[col].getAttribute("data-value");
-          var c = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y, "fa");
-          return asc ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      }
-      th.addEventListener("click", go);
-      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
-    });
-  }
-
   function confirmations() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (e) {
@@ -92,7 +65,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     stockoutChart();
-    document.querySelectorAll("table.sortable").forEach(sortable);
     confirmations();
   });
 })();
