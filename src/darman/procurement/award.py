@@ -205,7 +205,7 @@ def solve(
     nb, ny, ni = len(scored), len(binary), len(items)
     # variables: q[0..nb) continuous, y[nb..nb+ny) binary, short[nb+ny..) continuous
     n = nb + ny + ni
-    big = 10 * max((s.adjusted for s in scored), default=1.0)
+    big = _short_penalty(scored)
     c = np.concatenate([np.array([s.adjusted for s in scored]), np.zeros(ny), np.full(ni, big)])
     upper = np.empty(n)
     for item in items:
@@ -339,6 +339,24 @@ def greedy(
             left -= top
         lines.extend(taken)
     return lines
+
+
+def _short_penalty(scored: list[Scored]) -> float:
+    """What a unit left unsupplied costs in the objective: more than any bid."""
+    return 10 * max((s.adjusted for s in scored), default=1.0)
+
+
+def objective_of(
+    lines: list[AwardLine], demand: dict[int, int], bids: list[BidIn], rules: Rules
+) -> float:
+    """The programme's objective for any award (to compare it with a baseline): the
+    score-adjusted cost plus the penalty for every unit of demand left unsupplied."""
+    scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
+    got: dict[int, int] = {}
+    for line in lines:
+        got[line.item_id] = got.get(line.item_id, 0) + line.quantity
+    short = sum(max(0, d - got.get(i, 0)) for i, d in demand.items())
+    return adjusted_cost(lines, bids, rules) + _short_penalty(scored) * short
 
 
 def adjusted_cost(lines: list[AwardLine], bids: list[BidIn], rules: Rules) -> float:
