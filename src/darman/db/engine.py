@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db import sqlite_lock
 
+# The execution option of a read-only engine (``read_only``). On SQLite its transactions
+# begin DEFERRED without the write lock, so readers run beside the writer (WAL); on
+# both databases a write inside one is refused.
+READ_ONLY = "darman_read_only"
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Build the engine; for a SQLite file, create its folder and turn on WAL and foreign keys."""
@@ -53,10 +58,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn: Any) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if not _begin(conn):
+                    _begin_immediate(conn)
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for units of work that only read: on SQLite they take
+    no write lock and do not wait for the writer; a write in one fails loudly (SQLite's
+    ``query_only``, PostgreSQL's READ ONLY transaction) instead of racing the writers."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _begin(conn: Any) -> bool:
+    """BEGIN on a SQLite connection: DEFERRED and ``PRAGMA query_only`` for a read-only
+    one, else IMMEDIATE (the pragma is set or cleared before BEGIN, where it takes
+    effect, and on every BEGIN, so no path back to the pool leaves a writer refused).
+    True when the transaction is read-only."""
+    wanted = bool(conn.get_execution_options().get(READ_ONLY))
+    if conn.info.get("query_only", False) != wanted:
+        conn.exec_driver_sql(f"PRAGMA query_only = {'ON' if wanted else 'OFF'}")
+        conn.info["query_only"] = wanted
+    if wanted:
+        conn.exec_driver_sql("BEGIN")
+    return wanted
+
+
+def _begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _raw(connection: Any) -> Any:
@@ -69,10 +102,12 @@ def _queue_writers(engine: Engine, lock: sqlite_lock.FileWriteLock) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
+        if _begin(conn):
+            return
         raw = _raw(conn.connection)
         lock.acquire(raw)
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(conn)
         except BaseException:
             lock.release(raw)
             raise
@@ -101,5 +136,7 @@ def _queue_writers(engine: Engine, lock: sqlite_lock.FileWriteLock) -> None:
     dialect.do_close = do_close  # type: ignore[method-assign]
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, reads_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``reads_only``, on its ``read_only`` twin."""
+    bind = read_only(engine) if reads_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)

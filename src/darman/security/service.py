@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -246,10 +247,15 @@ def issue_token(user: User, *, secret: str, minutes: int) -> str:
 def principal_from_token(session: Session, *, token: str, secret: str) -> Principal:
     """The caller behind a bearer token; the user is re-read so a disabled user is refused."""
     claims = tokens.decode(token, secret=secret)
-    user = session.get(User, claims.get("uid"))
-    if user is None or user.username != claims.get("sub") or not user.is_active:
+    uid = claims.get("uid")
+    row = (
+        session.connection().execute(_TOKEN_HOLDER, {"user_id": uid}).first()
+        if isinstance(uid, int)
+        else None
+    )
+    if row is None or row.username != claims.get("sub") or not row.is_active:
         raise AuthenticationFailed("the token's user no longer exists or is disabled")
-    return principal_of(user)
+    return _principal_of_row(row)
 
 
 def _digest(key: str) -> str:
@@ -281,12 +287,60 @@ def create_api_key(session: Session, *, actor: str, username: str, name: str) ->
     return NewApiKey(key=key, record=record)
 
 
-def principal_from_api_key(session: Session, *, key: str) -> Principal:
-    record = session.scalar(select(ApiKey).where(ApiKey.digest == _digest(key)))
-    if record is None or not record.is_active:
+# ``last_used_at`` tells when a key was last used to the minute: writing it on every
+# request would turn every API call, reads included, into a write.
+LAST_USED_GRAIN = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    principal: Principal
+    key_id: int
+    stale: bool  # last_used_at is unset or older than LAST_USED_GRAIN: touch_api_key
+
+
+# Built once: finding the caller runs on every API request.
+_USER_COLUMNS = (
+    User.id, User.username, User.role, User.scope_level, User.province_id, User.facility_id,
+    User.practitioner_id, User.is_active,
+)  # fmt: skip
+_KEY_HOLDER = (
+    select(
+        ApiKey.id.label("key_id"),
+        ApiKey.is_active.label("key_active"),
+        ApiKey.last_used_at,
+        *_USER_COLUMNS,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .where(ApiKey.digest == bindparam("digest"))
+)
+_TOKEN_HOLDER = select(*_USER_COLUMNS).where(User.id == bindparam("user_id"))
+
+
+def _principal_of_row(row: Any) -> Principal:
+    return Principal(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        scope_level=ScopeLevel(row.scope_level),
+        province_id=row.province_id,
+        facility_id=row.facility_id,
+        practitioner_id=row.practitioner_id,
+    )
+
+
+def principal_from_api_key(session: Session, *, key: str, now: dt.datetime | None = None) -> KeyUse:
+    """The caller of a key, read only; whether its ``last_used_at`` wants writing."""
+    row = session.connection().execute(_KEY_HOLDER, {"digest": _digest(key)}).first()
+    if row is None or not row.key_active:
         raise AuthenticationFailed("the API key is not valid")
-    user = session.get(User, record.user_id)
-    if user is None or not user.is_active:
+    if not row.is_active:
         raise AuthenticationFailed("the API key's user is disabled")
-    record.last_used_at = utcnow()
-    return principal_of(user)
+    last = row.last_used_at
+    stale = last is None or (now or utcnow()) - last >= LAST_USED_GRAIN
+    return KeyUse(_principal_of_row(row), row.key_id, stale)
+
+
+def touch_api_key(session: Session, *, key_id: int, now: dt.datetime | None = None) -> None:
+    """Set a key's ``last_used_at`` (the caller commits)."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now or utcnow()))

@@ -32,7 +32,7 @@ from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehr
 from darman.common.persian import format_number, to_persian_digits
 from darman.registry import service as registry
 from darman.security import service as security
-from darman.security.deps import TOKEN_COOKIE, UowDep
+from darman.security.deps import TOKEN_COOKIE, ReadUowDep
 from darman.security.enums import ROLE_LABELS_FA, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
@@ -105,7 +105,7 @@ def render(
 
 
 # ------------------------------------------------------------- page auth
-def page_principal(request: Request, uow: UowDep) -> Principal:
+async def page_principal(request: Request, uow: ReadUowDep) -> Principal:
     """The signed-in user of a page, from the HttpOnly cookie only.
 
     Raises AuthenticationFailed (turned into a redirect to /login by PageRoute)
