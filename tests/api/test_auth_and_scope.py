@@ -147,6 +147,41 @@ def test_an_api_key_acts_as_its_user_and_stops_when_the_user_is_disabled(
     assert client.get("/api/v1/facilities", headers=key).status_code == 401
 
 
+def test_an_api_key_records_its_last_use_to_the_minute_without_a_write_per_request(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    from sqlalchemy import select, update
+
+    from darman.security.models import ApiKey
+
+    _setup_two_facilities(uow)
+    f.user(uow.session, username="root2")
+    uow.commit()
+    made = client.post(
+        "/api/v1/api-keys",
+        json={"username": "hisa", "name": "HIS"},
+        headers=f.token(client, "root2"),
+    )
+    key = {"X-API-Key": made.json()["key"]}
+
+    def last_used() -> dt.datetime | None:
+        with UnitOfWork(uow.factory) as u:
+            return u.session.scalar(select(ApiKey.last_used_at))
+
+    assert last_used() is None
+    assert client.get("/api/v1/facilities", headers=key).status_code == 200
+    first = last_used()
+    assert first is not None  # the first use is recorded
+    assert client.get("/api/v1/facilities", headers=key).status_code == 200
+    assert last_used() == first  # within the minute: not written again
+    earlier = first - dt.timedelta(minutes=2)
+    with UnitOfWork(uow.factory) as u:
+        u.session.execute(update(ApiKey).values(last_used_at=earlier))
+        u.commit()
+    assert client.get("/api/v1/facilities", headers=key).status_code == 200
+    assert last_used() > earlier  # a stale record is brought up to date
+
+
 def test_the_demo_secret_is_refused_outside_demo_mode(settings) -> None:
     import pytest
 

@@ -9,7 +9,7 @@ import uvicorn
 from rich.table import Table
 from uvicorn.supervisors import Multiprocess
 
-from darman.cli.context import console, engine, settings, unit_of_work
+from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
 from darman.synth import claims_seed, demo_users, procurement_seed
@@ -30,10 +30,10 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
 ) -> None:
     """Serve the REST API (/api/v1, /docs), the FHIR facade (/fhir/r4) and the web pages (/)."""
-    from darman.app import create_app
+    from darman.app import create_served_app
 
     if workers == 1:
-        app = create_app(settings())
+        app = create_served_app()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
         return
     # Each worker process builds its own app (engine, pool) from the same DARMAN_*
@@ -41,7 +41,7 @@ def serve(
     # so the workers never run migrations side by side.
     engine()
     config = _TcpConfig(
-        "darman.app:create_app", factory=True, host=host, port=port, workers=workers,
+        "darman.app:create_served_app", factory=True, host=host, port=port, workers=workers,
         log_level="info", access_log=access_log,
     )  # fmt: skip
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -78,18 +78,22 @@ def _begin(conn: Any) -> bool:
     """BEGIN on a SQLite connection: DEFERRED and ``PRAGMA query_only`` for a read-only
     one, else IMMEDIATE (the pragma is set or cleared before BEGIN, where it takes
     effect, and on every BEGIN, so no path back to the pool leaves a writer refused).
-    True when the transaction is read-only."""
+    True when the transaction is read-only.
+
+    These run on the driver's connection, not through SQLAlchemy's execution (events,
+    result handling), which cost more than SQLite's BEGIN on every unit of work."""
     wanted = bool(conn.get_execution_options().get(READ_ONLY))
+    raw = _raw(conn.connection)
     if conn.info.get("query_only", False) != wanted:
-        conn.exec_driver_sql(f"PRAGMA query_only = {'ON' if wanted else 'OFF'}")
+        raw.execute(f"PRAGMA query_only = {'ON' if wanted else 'OFF'}")
         conn.info["query_only"] = wanted
     if wanted:
-        conn.exec_driver_sql("BEGIN")
+        raw.execute("BEGIN")
     return wanted
 
 
 def _begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    _raw(conn.connection).execute("BEGIN IMMEDIATE")
 
 
 def _raw(connection: Any) -> Any:

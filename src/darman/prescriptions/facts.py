@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
+from darman.db.date_sql import days_before
+from darman.db.prepared import Prepared
 from darman.prescriptions import rules
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
 from darman.prescriptions.models import Prescription, PrescriptionLine
@@ -42,7 +45,7 @@ class Caller:
     province_id: int
 
 
-_CALLER = (
+_CALLER = Prepared(
     select(Practitioner.specialty, Practitioner.council_number, Facility.code, Facility.province_id)
     .select_from(Practitioner)
     .join(Facility, Facility.id == bindparam("facility_id"))  # two rows by key, no relation
@@ -55,10 +58,8 @@ def caller(session: Session, who: Principal, practitioner_id: int) -> Caller:
     or when either record is gone."""
     if who.facility_id is None:
         raise PermissionDenied("a physician prescribes at a facility")
-    row = (
-        session.connection()
-        .execute(_CALLER, {"facility_id": who.facility_id, "practitioner_id": practitioner_id})
-        .first()
+    row = _CALLER.first(
+        session, {"facility_id": who.facility_id, "practitioner_id": practitioner_id}
     )
     if row is None:
         raise PermissionDenied("your facility or practitioner record no longer exists")
@@ -79,9 +80,12 @@ _COVERED = exists().where(
     CoveragePeriod.start_date <= _ON,
     (CoveragePeriod.end_date.is_(None)) | (CoveragePeriod.end_date >= _ON),
 )
-# One row per drug line of the person's issued prescriptions that may still be active
-# (or one row of NULLs without any), with the person's id and coverage on each.
-_PERSON = (
+# One row per drug line of the person's issued prescriptions still active on the day
+# (or one row of NULLs without any), with the person's id and coverage on each. A line
+# lasts from its issue day for its days of supply (rules.is_active), and one never
+# dispensed stops counting once its prescription has expired; both are decided here so
+# that only the lines that count are fetched.
+_PERSON = Prepared(
     select(
         Insured.id.label("insured_id"), _COVERED.label("covered"), PrescriptionLine.code,
         PrescriptionLine.days_supply, PrescriptionLine.dispensed, Prescription.issued_on,
@@ -102,24 +106,27 @@ _PERSON = (
         and_(
             PrescriptionLine.prescription_id == Prescription.id,
             PrescriptionLine.kind == LineKind.DRUG.value,
+            PrescriptionLine.days_supply.is_not(None),
+            Prescription.issued_on > days_before(_ON, PrescriptionLine.days_supply),
+            (PrescriptionLine.dispensed > 0) | (Prescription.expires_on >= _ON),
         ),
     )
     .where(Insured.national_id == bindparam("national_id"))
     .order_by(Prescription.issued_on.desc())
 )  # fmt: skip
+# the columns of a _PERSON row
+_INSURED_ID, _COVERED_ON, _CODE, _DAYS, _DISPENSED, _ISSUED, _EXPIRES, _TRACKING = range(8)
 
 
 def _active(rows: Sequence[Any], on: dt.date) -> list[rules.ActiveDrug]:
     """Drug lines still active on ``on``, newest prescription first. A line never
     dispensed stops counting once its prescription has expired."""
     return [
-        rules.ActiveDrug(
-            r.code, rules.active_until(r.issued_on, r.days_supply), r.tracking_code or ""
-        )
+        rules.ActiveDrug(r[_CODE], rules.active_until(r[_ISSUED], r[_DAYS]), r[_TRACKING] or "")
         for r in rows
-        if r.code is not None
-        and rules.is_active(r.issued_on, r.days_supply, on)
-        and (r.dispensed > 0 or r.expires_on >= on)
+        if r[_CODE] is not None
+        and rules.is_active(r[_ISSUED], r[_DAYS], on)
+        and (r[_DISPENSED] > 0 or r[_EXPIRES] >= on)
     ]
 
 
@@ -127,17 +134,14 @@ def person(session: Session, national_id: str, on: dt.date) -> Person:
     """The insured person with this national ID as the checks see them on ``on``;
     InvalidInput (on ``national_id``) when there is none."""
     since = on - dt.timedelta(days=MAX_SUPPLY_DAYS)
-    rows = (
-        session.connection()
-        .execute(_PERSON, {"national_id": national_id, "on": on, "since": since})
-        .all()
-    )
+    rows = _PERSON.rows(session, {"national_id": national_id, "on": on, "since": since})
     if not rows:
         raise InvalidInput(
             "no insured person has this national ID",
             [FieldProblem("national_id", "بیمه‌شده‌ای با این کد ملی نیست (unknown insured)")],
         )
-    return Person(rows[0].insured_id, national_id, bool(rows[0].covered), _active(rows, on))
+    first = rows[0]
+    return Person(first[_INSURED_ID], national_id, bool(first[_COVERED_ON]), _active(rows, on))
 
 
 def active_drugs(session: Session, *, national_id: str, on: dt.date) -> list[rules.ActiveDrug]:
@@ -150,22 +154,48 @@ def active_drugs(session: Session, *, national_id: str, on: dt.date) -> list[rul
 
 
 # ------------------------------------------------------------------ the formulary
-_DRUGS = select(
+_DRUG_COLUMNS = (
     Drug.generic_code, Drug.name_fa, Drug.covered, Drug.max_quantity, Drug.max_days_supply,
     Drug.specialist_only, Drug.price_rials,
-).where(Drug.generic_code.in_(bindparam("codes", expanding=True)))  # fmt: skip
-_ORDERS = select(Service.code, Service.name_fa).where(
-    Service.code.in_(bindparam("codes", expanding=True)),
-    Service.category.in_(sorted(rules.ORDER_CATEGORIES)),
+)  # fmt: skip
+# one bound value each (a list would be an expanding IN, which Prepared does not take)
+_ORDER_CATEGORIES = [
+    bindparam(f"category{i}", value=c) for i, c in enumerate(sorted(rules.ORDER_CATEGORIES))
+]
+_TRACKING_CODE = Prepared(
+    select(Prescription.id).where(Prescription.tracking_code == bindparam("code"))
 )
-_TRACKING_CODE = select(Prescription.id).where(Prescription.tracking_code == bindparam("code"))
+
+
+def _codes(n: int) -> list[Any]:
+    return [bindparam(f"c{i}") for i in range(n)]
+
+
+@cache
+def _drugs_of(n: int) -> Prepared:
+    """The formulary look-up of ``n`` codes (one prepared statement per count of codes:
+    a prescription has a few lines, so there are a few of them)."""
+    return Prepared(select(*_DRUG_COLUMNS).where(Drug.generic_code.in_(_codes(n))))
+
+
+@cache
+def _orders_of(n: int) -> Prepared:
+    return Prepared(
+        select(Service.code, Service.name_fa).where(
+            Service.code.in_(_codes(n)), Service.category.in_(_ORDER_CATEGORIES)
+        )
+    )
+
+
+def _by_position(codes: set[str]) -> dict[str, str]:
+    return {f"c{i}": code for i, code in enumerate(sorted(codes))}
 
 
 def drugs(session: Session, codes: set[str]) -> dict[str, rules.DrugFacts]:
     """Formulary facts of the generics among ``codes`` that are in the formulary."""
     if not codes:
         return {}
-    rows = session.connection().execute(_DRUGS, {"codes": sorted(codes)})
+    rows = _drugs_of(len(codes)).rows(session, _by_position(codes))
     return {r[0]: rules.DrugFacts(*r) for r in rows}
 
 
@@ -173,9 +203,9 @@ def order_services(session: Session, codes: set[str]) -> dict[str, str]:
     """Lab and imaging codes among ``codes`` -> their Persian names."""
     if not codes:
         return {}
-    rows = session.connection().execute(_ORDERS, {"codes": sorted(codes)})
+    rows = _orders_of(len(codes)).rows(session, _by_position(codes))
     return {r[0]: r[1] for r in rows}
 
 
 def tracking_code_taken(session: Session, code: str) -> bool:
-    return session.connection().execute(_TRACKING_CODE, {"code": code}).first() is not None
+    return _TRACKING_CODE.first(session, {"code": code}) is not None

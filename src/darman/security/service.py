@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -21,6 +21,7 @@ from darman.common.errors import (
     NotFound,
 )
 from darman.db.base import utcnow
+from darman.db.prepared import Prepared
 from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
@@ -244,16 +245,12 @@ def issue_token(user: User, *, secret: str, minutes: int) -> str:
     return tokens.issue(username=user.username, user_id=user.id, secret=secret, minutes=minutes)
 
 
-def principal_from_token(session: Session, *, token: str, secret: str) -> Principal:
+def principal_from_token(session: Session | Connection, *, token: str, secret: str) -> Principal:
     """The caller behind a bearer token; the user is re-read so a disabled user is refused."""
     claims = tokens.decode(token, secret=secret)
     uid = claims.get("uid")
-    row = (
-        session.connection().execute(_TOKEN_HOLDER, {"user_id": uid}).first()
-        if isinstance(uid, int)
-        else None
-    )
-    if row is None or row.username != claims.get("sub") or not row.is_active:
+    row = _TOKEN_HOLDER.first(session, {"user_id": uid}) if isinstance(uid, int) else None
+    if row is None or row[1] != claims.get("sub") or not row[-1]:
         raise AuthenticationFailed("the token's user no longer exists or is disabled")
     return _principal_of_row(row)
 
@@ -299,46 +296,45 @@ class KeyUse:
     stale: bool  # last_used_at is unset or older than LAST_USED_GRAIN: touch_api_key
 
 
-# Built once: finding the caller runs on every API request.
+# Built once and run on the driver's cursor: finding the caller runs on every API request.
 _USER_COLUMNS = (
     User.id, User.username, User.role, User.scope_level, User.province_id, User.facility_id,
     User.practitioner_id, User.is_active,
 )  # fmt: skip
-_KEY_HOLDER = (
-    select(
-        ApiKey.id.label("key_id"),
-        ApiKey.is_active.label("key_active"),
-        ApiKey.last_used_at,
-        *_USER_COLUMNS,
-    )
+_KEY_HOLDER = Prepared(
+    select(ApiKey.id, ApiKey.is_active, ApiKey.last_used_at, *_USER_COLUMNS)
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.digest == bindparam("digest"))
 )
-_TOKEN_HOLDER = select(*_USER_COLUMNS).where(User.id == bindparam("user_id"))
+_TOKEN_HOLDER = Prepared(select(*_USER_COLUMNS).where(User.id == bindparam("user_id")))
 
 
-def _principal_of_row(row: Any) -> Principal:
+def _principal_of_row(user: tuple[Any, ...]) -> Principal:
+    """``user``: the values of _USER_COLUMNS."""
+    uid, username, role, scope_level, province_id, facility_id, practitioner_id, _ = user
     return Principal(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        scope_level=ScopeLevel(row.scope_level),
-        province_id=row.province_id,
-        facility_id=row.facility_id,
-        practitioner_id=row.practitioner_id,
+        user_id=uid,
+        username=username,
+        role=Role(role),
+        scope_level=ScopeLevel(scope_level),
+        province_id=province_id,
+        facility_id=facility_id,
+        practitioner_id=practitioner_id,
     )
 
 
-def principal_from_api_key(session: Session, *, key: str, now: dt.datetime | None = None) -> KeyUse:
+def principal_from_api_key(
+    session: Session | Connection, *, key: str, now: dt.datetime | None = None
+) -> KeyUse:
     """The caller of a key, read only; whether its ``last_used_at`` wants writing."""
-    row = session.connection().execute(_KEY_HOLDER, {"digest": _digest(key)}).first()
-    if row is None or not row.key_active:
+    row = _KEY_HOLDER.first(session, {"digest": _digest(key)})
+    if row is None or not row[1]:
         raise AuthenticationFailed("the API key is not valid")
-    if not row.is_active:
+    key_id, _, last, *user = row
+    if not user[-1]:
         raise AuthenticationFailed("the API key's user is disabled")
-    last = row.last_used_at
     stale = last is None or (now or utcnow()) - last >= LAST_USED_GRAIN
-    return KeyUse(_principal_of_row(row), row.key_id, stale)
+    return KeyUse(_principal_of_row(tuple(user)), key_id, stale)
 
 
 def touch_api_key(session: Session, *, key_id: int, now: dt.datetime | None = None) -> None:
