@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.table import Table
-from uvicorn.supervisors import Multiprocess
 
+from darman.cli import serve_workers
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
@@ -40,22 +39,7 @@ def serve(
     # settings; the schema is brought up to date once here, before any worker starts,
     # so the workers never run migrations side by side.
     engine()
-    config = _TcpConfig(
-        "darman.app:create_served_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=access_log,
-    )  # fmt: skip
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
-
-
-class _TcpConfig(uvicorn.Config):
-    """uvicorn's shared listening socket for its workers says protocol 0, so asyncio does
-    not set TCP_NODELAY on the connections it accepts, and every answer written in two
-    parts waited ~40 ms for the client's delayed ACK (a bare app answered in 44 ms with
-    two workers, 1 ms with one). The same socket, labelled TCP, gets it."""
-
-    def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    serve_workers.run(host, port, workers, access_log=access_log)
 
 
 def demo(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, exists, select
+from sqlalchemy import Connection, Date, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
@@ -53,7 +53,7 @@ _CALLER = Prepared(
 )
 
 
-def caller(session: Session, who: Principal, practitioner_id: int) -> Caller:
+def caller(session: Session | Connection, who: Principal, practitioner_id: int) -> Caller:
     """The prescribing physician at their facility; PermissionDenied without a facility
     or when either record is gone."""
     if who.facility_id is None:
@@ -130,7 +130,7 @@ def _active(rows: Sequence[Any], on: dt.date) -> list[rules.ActiveDrug]:
     ]
 
 
-def person(session: Session, national_id: str, on: dt.date) -> Person:
+def person(session: Session | Connection, national_id: str, on: dt.date) -> Person:
     """The insured person with this national ID as the checks see them on ``on``;
     InvalidInput (on ``national_id``) when there is none."""
     since = on - dt.timedelta(days=MAX_SUPPLY_DAYS)
@@ -191,7 +191,7 @@ def _by_position(codes: set[str]) -> dict[str, str]:
     return {f"c{i}": code for i, code in enumerate(sorted(codes))}
 
 
-def drugs(session: Session, codes: set[str]) -> dict[str, rules.DrugFacts]:
+def drugs(session: Session | Connection, codes: set[str]) -> dict[str, rules.DrugFacts]:
     """Formulary facts of the generics among ``codes`` that are in the formulary."""
     if not codes:
         return {}
@@ -199,7 +199,7 @@ def drugs(session: Session, codes: set[str]) -> dict[str, rules.DrugFacts]:
     return {r[0]: rules.DrugFacts(*r) for r in rows}
 
 
-def order_services(session: Session, codes: set[str]) -> dict[str, str]:
+def order_services(session: Session | Connection, codes: set[str]) -> dict[str, str]:
     """Lab and imaging codes among ``codes`` -> their Persian names."""
     if not codes:
         return {}

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,9 +53,12 @@ class _Checked:
     findings: list[rules.Finding]
 
 
-def _run_checks(session: Session, who: Principal, *, data: PrescriptionIn, on: dt.date) -> _Checked:
+def _run_checks(
+    session: Session | Connection, who: Principal, *, data: PrescriptionIn, on: dt.date
+) -> _Checked:
     """The one code path of ``issue`` and ``check``. Reads only."""
-    session.flush()  # the facts are read on the connection, past the ORM's autoflush
+    if isinstance(session, Session):
+        session.flush()  # the facts are read on the connection, past the ORM's autoflush
     caller = facts.caller(session, who, require_physician(who))
     person = facts.person(session, data.national_id, on)
     drafts = [
@@ -80,7 +83,11 @@ def _run_checks(session: Session, who: Principal, *, data: PrescriptionIn, on: d
 
 
 def check(
-    session: Session, who: Principal, *, data: PrescriptionIn, on: dt.date | None = None
+    session: Session | Connection,
+    who: Principal,
+    *,
+    data: PrescriptionIn,
+    on: dt.date | None = None,
 ) -> list[FindingRead]:
     """Run every check ``issue`` runs on a draft prescription and return the findings
     (refusals and warnings, per line field) without storing or auditing anything: the

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -44,16 +45,28 @@ async def get_read_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
+async def get_read_connection(request: Request) -> AsyncIterator[Connection]:
+    """A read-only connection (no ORM session): for reads on the path of every request."""
+    with request.app.state.read_engine.connect() as conn:
+        yield conn
+
+
+ReadConnDep = Annotated[Connection, Depends(get_read_connection)]
+
+
 async def current_principal(
     request: Request,
+    conn: ReadConnDep,
     token: Annotated[str | None, Depends(oauth2)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
-    """Bearer token first, then API key, then the web page's cookie. Read on a read-only
-    connection of its own (cheaper than a session, and it never takes the write lock);
-    an API key's ``last_used_at`` is written at most once a minute, in a unit of its own."""
+    """Bearer token first, then API key, then the web page's cookie. Read on the
+    request's read-only connection (cheaper than a session, never the write lock), whose
+    transaction is ended straight after, so an endpoint that runs long (an upload) holds
+    no snapshot open; an endpoint that reads on the same connection starts a new one. An
+    API key's ``last_used_at`` is written at most once a minute, in a unit of its own."""
     settings: Settings = request.app.state.settings
-    with request.app.state.read_engine.connect() as conn:
+    try:
         if token:
             return service.principal_from_token(conn, token=token, secret=settings.secret_key)
         if api_key:
@@ -65,6 +78,8 @@ async def current_principal(
                     "sign in first: send a bearer token or an X-API-Key header"
                 )
             return service.principal_from_token(conn, token=cookie, secret=settings.secret_key)
+    finally:
+        conn.rollback()
     if use.stale:  # a write may wait for the SQLite write lock: not on the event loop
         await run_in_threadpool(_touch, request.app.state.session_factory, use.key_id)
     return use.principal
