@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.types import Message
 
 from darman import __version__
 from darman.audit.api import router as audit_router
@@ -113,10 +114,10 @@ def _warm_up(app: FastAPI) -> None:
             "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0), "state": {},
         }  # fmt: skip
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(_message: dict[str, Any]) -> None:
+        async def send(_message: Message) -> None:
             return None
 
         await app(scope, receive, send)

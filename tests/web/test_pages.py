@@ -51,6 +51,18 @@ def test_a_right_password_sets_an_httponly_lax_cookie_and_redirects_home(
     assert "سراسری" in home.text
 
 
+def test_the_login_form_shows_to_a_visitor_and_sends_a_signed_in_user_on(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    f.user(uow.session, username="already-in")
+    uow.commit()
+    form = client.get("/login?next=/claims", follow_redirects=False)
+    assert form.status_code == 200 and 'name="password"' in form.text
+    _login(client, "already-in")
+    again = client.get("/login?next=/claims", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/claims"
+
+
 def test_the_page_cookie_also_authenticates_the_api(client: TestClient, uow: UnitOfWork) -> None:
     f.user(uow.session, username="api-by-cookie")
     uow.commit()

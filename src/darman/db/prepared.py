@@ -36,7 +36,7 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, bindparam, exists, select
+from sqlalchemy import BindParameter, Connection, Date, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
@@ -159,7 +159,7 @@ _DRUG_COLUMNS = (
     Drug.specialist_only, Drug.price_rials,
 )  # fmt: skip
 # one bound value each (a list would be an expanding IN, which Prepared does not take)
-_ORDER_CATEGORIES = [
+_ORDER_CATEGORIES: list[BindParameter[str]] = [
     bindparam(f"category{i}", value=c) for i, c in enumerate(sorted(rules.ORDER_CATEGORIES))
 ]
 _TRACKING_CODE = Prepared(

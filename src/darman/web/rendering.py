@@ -106,6 +106,11 @@ def render(
 
 # ------------------------------------------------------------- page auth
 async def page_principal(request: Request, uow: ReadUowDep) -> Principal:
+    """The signed-in user of a page (``signed_in``), as a dependency."""
+    return signed_in(request, uow.session)
+
+
+def signed_in(request: Request, session: Session) -> Principal:
     """The signed-in user of a page, from the HttpOnly cookie only.
 
     Raises AuthenticationFailed (turned into a redirect to /login by PageRoute)
@@ -115,7 +120,7 @@ async def page_principal(request: Request, uow: ReadUowDep) -> Principal:
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise AuthenticationFailed("sign in first")
-    return security.principal_from_token(uow.session, token=token, secret=settings.secret_key)
+    return security.principal_from_token(session, token=token, secret=settings.secret_key)
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]

@@ -44,9 +44,9 @@ from darman.web.rendering import (
     PagePrincipal,
     PageRoute,
     page_context,
-    page_principal,
     render,
     safe_next,
+    signed_in,
     tehran_now,
 )
 
@@ -103,7 +103,7 @@ def mount(app: FastAPI) -> None:
 @router.get("/login")
 def login_form(request: Request, uow: UowDep, next: str | None = None) -> Response:
     try:
-        page_principal(request, uow)
+        signed_in(request, uow.session)
     except AuthenticationFailed:
         return render(request, "login.html", {"next": safe_next(next), "username": ""})
     return RedirectResponse(safe_next(next), status_code=303)
