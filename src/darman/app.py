@@ -53,7 +53,9 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.read_session_factory = make_session_factory(engine, reads_only=True)
-    app.state.read_engine = probe = read_only(engine)
+    # The event loop's reads (security/deps.py) have a pool of their own, so they never
+    # wait for a connection held by a request on a worker thread.
+    app.state.loop_read_engine = probe = read_only(_loop_engine(engine))
     problems.install(app)
 
     # First of the routes (each request is matched against the routes in order) and a
@@ -83,6 +85,25 @@ def create_app(
     _mount_optional(app)
 
     return app
+
+
+_LOOP_ENGINES: dict[str, Engine] = {}
+_LOOP_ENGINES_LOCK = threading.Lock()
+
+
+def _loop_engine(engine: Engine) -> Engine:
+    """A second engine on the same database, with a small pool (the loop uses one
+    connection at a time), one per database in the process however many apps are
+    built; an in-memory SQLite database has no second connection to it, so there the
+    engine is shared."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return engine
+    key = url.render_as_string(hide_password=False)
+    with _LOOP_ENGINES_LOCK:
+        if key not in _LOOP_ENGINES:
+            _LOOP_ENGINES[key] = make_engine(key, pool_size=2)
+        return _LOOP_ENGINES[key]
 
 
 def create_served_app() -> FastAPI:

@@ -147,6 +147,37 @@ def test_an_api_key_acts_as_its_user_and_stops_when_the_user_is_disabled(
     assert client.get("/api/v1/facilities", headers=key).status_code == 401
 
 
+def test_a_disabled_users_token_an_inactive_key_and_a_forged_subject_are_refused(
+    client: TestClient, uow: UnitOfWork, settings
+) -> None:
+    from sqlalchemy import select, update
+
+    from darman.security import tokens
+    from darman.security.models import ApiKey
+
+    _setup_two_facilities(uow)
+    f.user(uow.session, username="root3")
+    uow.commit()
+    admin = f.token(client, "root3")
+    made = client.post("/api/v1/api-keys", json={"username": "hisa", "name": "k"}, headers=admin)
+    key = {"X-API-Key": made.json()["key"]}
+    assert client.get("/api/v1/facilities", headers=key).status_code == 200
+    with UnitOfWork(uow.factory) as u:
+        u.session.execute(update(ApiKey).values(is_active=False))
+        u.commit()
+    assert client.get("/api/v1/facilities", headers=key).status_code == 401
+
+    user_token = f.token(client, "hisa")
+    assert client.get("/api/v1/me", headers=user_token).status_code == 200
+    with UnitOfWork(uow.factory) as u:
+        uid = u.session.scalar(select(User.id).where(User.username == "hisa"))
+    forged = tokens.issue(username="root3", user_id=uid, secret=settings.secret_key, minutes=5)
+    bad = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert bad.status_code == 401  # the subject is not the user with that id
+    assert client.post("/api/v1/users/hisa/disable", headers=admin).status_code == 200
+    assert client.get("/api/v1/me", headers=user_token).status_code == 401
+
+
 def test_an_api_key_records_its_last_use_to_the_minute_without_a_write_per_request(
     client: TestClient, uow: UnitOfWork
 ) -> None:

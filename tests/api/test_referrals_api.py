@@ -197,9 +197,7 @@ def test_headquarters_sets_a_province_validity_and_a_bad_one_names_the_field(cli
     assert days == 20  # valid on the issue day and the 20 after
 
 
-def test_reception_looks_a_referral_up_only_at_the_centre_it_is_addressed_to(
-    client, world
-) -> None:
+def test_reception_looks_a_referral_up_only_at_the_centre_it_is_addressed_to(client, world) -> None:
     doc = f.token(client, "doc")
     nid = world.nids[0]
     client.post(f"{BASE}/panels/enrol", json={"national_id": nid}, headers=doc)

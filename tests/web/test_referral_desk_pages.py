@@ -170,8 +170,11 @@ def test_a_provincial_manager_sets_a_capacity_moves_a_person_and_lists_the_unenr
     read_only = client.get("/referrals/panels", params={"council": "80001", "province": "08"})
     assert 'id="staff-panel"' in read_only.text and 'id="capacity-form"' not in read_only.text
     assert 'id="unenrolled-table"' in read_only.text
-    assert client.post(
-        "/referrals/panels/capacity", data={"council": "80001", "capacity": "9"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/referrals/panels/capacity", data={"council": "80001", "capacity": "9"}
+        ).status_code
+        == 403
+    )
     login(client, "doc")
     assert client.get("/referrals/panels").status_code == 403

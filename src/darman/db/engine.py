@@ -16,7 +16,7 @@ from darman.db import sqlite_lock
 READ_ONLY = "darman_read_only"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """Build the engine; for a SQLite file, create its folder and turn on WAL and foreign keys."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -25,8 +25,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # One connection per request thread (the server runs up to 40 at once), so
         # requests waiting for the write lock do not also exhaust the pool.
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": 30}, pool_size=40, max_overflow=10
-        )
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size or 40,
+            max_overflow=10,
+        )  # fmt: skip
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -62,7 +63,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                     _begin_immediate(conn)
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    sized = {} if pool_size is None else {"pool_size": pool_size}
+    return create_engine(url, echo=echo, pool_pre_ping=True, **sized)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -31,6 +31,7 @@ class _Compiled:
     names: tuple[str, ...]  # bind names, in order for a positional driver
     positional: bool
     defaults: dict[str, Any]  # values the statement carries itself (literals)
+    required: frozenset[str]  # binds without a value of their own: the caller gives them
     binds: dict[str, Processor]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, conversion)
 
@@ -38,7 +39,7 @@ class _Compiled:
 class Prepared:
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
     def _compile(self, conn: Connection) -> _Compiled:
         dialect = conn.dialect
@@ -61,13 +62,17 @@ class Prepared:
             defaults={n: v for n, v in compiled.params.items() if v is not None},
             binds=binds,
             results=tuple(results),
+            required=frozenset(n for n, b in compiled.binds.items() if b.required),
         )
-        self._by_dialect[dialect.name] = made
+        self._by_dialect[(dialect.name, dialect.driver)] = made
         return made
 
     def rows(self, on: Connection | Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         conn = on.connection() if isinstance(on, Session) else on
-        c = self._by_dialect.get(conn.dialect.name) or self._compile(conn)
+        c = self._by_dialect.get((conn.dialect.name, conn.dialect.driver)) or self._compile(conn)
+        missing = c.required.difference(params)
+        if missing:
+            raise KeyError(f"no value for bind parameter(s) {', '.join(sorted(missing))}")
         if not conn.in_transaction():
             conn.begin()
         values: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.validators import NationalId
@@ -20,7 +20,7 @@ from darman.prescriptions.schemas import (
     PrescriptionRead,
     SavingsReport,
 )
-from darman.security.deps import PrincipalDep, ReadConnDep, ReadUowDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep, loop_reads
 
 router = APIRouter(prefix="/api/v1/prescriptions", tags=["prescriptions"])
 PrescriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -53,13 +53,14 @@ def issue(
 
 
 @router.post("/check", response_model=list[FindingRead])
-async def check(body: PrescriptionIn, who: PrincipalDep, conn: ReadConnDep) -> list[FindingRead]:
+async def check(body: PrescriptionIn, who: PrincipalDep, request: Request) -> list[FindingRead]:
     """Every check of issuing on a draft (refusals and warnings per line field), without
     storing or auditing anything: the prescribing screen calls it as lines change. 200
     even when a finding blocks; the `request_key` is ignored."""
-    # On the event loop, on the connection the caller was found on: a handful of indexed
-    # reads that never wait for a lock cost less than a hand-off to a worker thread.
-    return service.check(conn, who, data=body)
+    # On the event loop (a handful of indexed reads cost less than a hand-off to a worker
+    # thread), on its own engine, the connection given back before anything is awaited.
+    with loop_reads(request).connect() as conn:
+        return service.check(conn, who, data=body)
 
 
 @router.get("", response_model=Page[PrescriptionRead])

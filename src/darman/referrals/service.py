@@ -82,6 +82,7 @@ __all__ = [
     "unenrolled",
 ]
 
+
 # ------------------------------------------------------------------ referrals: writing
 def _destination(
     session: Session, data: ReferralOnIn, to_level: int

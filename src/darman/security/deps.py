@@ -1,19 +1,24 @@
 """FastAPI dependencies: a unit of work per request and the calling principal.
 
-They are coroutines on purpose: a plain function dependency is run on a worker thread,
-and a request paid three such hand-offs (opening its unit of work, finding the caller,
-closing the unit) before its endpoint ran. Each does a few short statements, which cost
-less on the event loop than the hand-off does; the endpoints that write still run on a
-worker thread, where waiting for the SQLite write lock does not hold up the loop."""
+The units of work are plain generator dependencies: they open, and are closed, on a
+worker thread, so a request waiting for a database connection or the SQLite write lock
+never holds up the event loop, and a connection is always given back without it.
+
+Finding the caller is a coroutine on purpose: as a plain function it cost a hand-off to
+a worker thread and back on every request, more than its one read. It reads on the
+event loop's own engine (``loop_reads``), which nothing else uses: its connection is
+taken and given back with no ``await`` in between, so the loop needs one connection at
+a time and can never wait for a connection held by a request in a thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -34,39 +39,34 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
     with UnitOfWork(request.app.state.session_factory) as uow:
         yield uow
 
 
-async def get_read_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+def get_read_uow(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work that only reads: on SQLite it does not queue for the write lock."""
     with UnitOfWork(request.app.state.read_session_factory) as uow:
         yield uow
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[Connection]:
-    """A read-only connection (no ORM session): for reads on the path of every request."""
-    with request.app.state.read_engine.connect() as conn:
-        yield conn
-
-
-ReadConnDep = Annotated[Connection, Depends(get_read_connection)]
+def loop_reads(request: Request) -> Engine:
+    """The read-only engine for reads done on the event loop (see the module's note):
+    use as ``with loop_reads(request).connect() as conn:`` with no ``await`` inside."""
+    engine: Engine = request.app.state.loop_read_engine
+    return engine
 
 
 async def current_principal(
     request: Request,
-    conn: ReadConnDep,
     token: Annotated[str | None, Depends(oauth2)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
-    """Bearer token first, then API key, then the web page's cookie. Read on the
-    request's read-only connection (cheaper than a session, never the write lock), whose
-    transaction is ended straight after, so an endpoint that runs long (an upload) holds
-    no snapshot open; an endpoint that reads on the same connection starts a new one. An
-    API key's ``last_used_at`` is written at most once a minute, in a unit of its own."""
+    """Bearer token first, then API key, then the web page's cookie, read on the event
+    loop's read-only engine (never the write lock). An API key's ``last_used_at`` is
+    written at most once a minute, on a worker thread in a unit of its own."""
     settings: Settings = request.app.state.settings
-    try:
+    with loop_reads(request).connect() as conn:
         if token:
             return service.principal_from_token(conn, token=token, secret=settings.secret_key)
         if api_key:
@@ -78,9 +78,7 @@ async def current_principal(
                     "sign in first: send a bearer token or an X-API-Key header"
                 )
             return service.principal_from_token(conn, token=cookie, secret=settings.secret_key)
-    finally:
-        conn.rollback()
-    if use.stale:  # a write may wait for the SQLite write lock: not on the event loop
+    if use.stale and service.claim_key_touch(use):
         await run_in_threadpool(_touch, request.app.state.session_factory, use.key_id)
     return use.principal
 

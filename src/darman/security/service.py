@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,7 +295,32 @@ LAST_USED_GRAIN = dt.timedelta(minutes=1)
 class KeyUse:
     principal: Principal
     key_id: int
+    digest: str
+    last_used_at: dt.datetime | None
     stale: bool  # last_used_at is unset or older than LAST_USED_GRAIN: touch_api_key
+
+
+# key digest -> (the stale last_used_at a request of this process set out to replace,
+# when it did); a claim lapses after LAST_USED_GRAIN, so a write that failed is retried
+_TOUCHING: dict[str, tuple[dt.datetime | None, float]] = {}
+_TOUCHING_LOCK = threading.Lock()
+
+
+def claim_key_touch(use: KeyUse) -> bool:
+    """Whether this request is the one of this process to write a stale key's
+    ``last_used_at``: requests arriving together all read the same stale value, and
+    only the first of them writes it (the others would queue for the write lock)."""
+    now = time.monotonic()
+    with _TOUCHING_LOCK:
+        claimed = _TOUCHING.get(use.digest)
+        if (
+            claimed is not None
+            and claimed[0] == use.last_used_at
+            and now - claimed[1] < LAST_USED_GRAIN.total_seconds()
+        ):
+            return False
+        _TOUCHING[use.digest] = (use.last_used_at, now)
+        return True
 
 
 # Built once and run on the driver's cursor: finding the caller runs on every API request.
@@ -327,16 +354,26 @@ def principal_from_api_key(
     session: Session | Connection, *, key: str, now: dt.datetime | None = None
 ) -> KeyUse:
     """The caller of a key, read only; whether its ``last_used_at`` wants writing."""
-    row = _KEY_HOLDER.first(session, {"digest": _digest(key)})
+    digest = _digest(key)
+    row = _KEY_HOLDER.first(session, {"digest": digest})
     if row is None or not row[1]:
         raise AuthenticationFailed("the API key is not valid")
     key_id, _, last, *user = row
     if not user[-1]:
         raise AuthenticationFailed("the API key's user is disabled")
     stale = last is None or (now or utcnow()) - last >= LAST_USED_GRAIN
-    return KeyUse(_principal_of_row(tuple(user)), key_id, stale)
+    return KeyUse(_principal_of_row(tuple(user)), key_id, digest, last, stale)
 
 
 def touch_api_key(session: Session, *, key_id: int, now: dt.datetime | None = None) -> None:
-    """Set a key's ``last_used_at`` (the caller commits)."""
-    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now or utcnow()))
+    """Set a key's ``last_used_at`` unless another process did within LAST_USED_GRAIN
+    (the caller commits)."""
+    now = now or utcnow()
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            ApiKey.last_used_at.is_(None) | (ApiKey.last_used_at <= now - LAST_USED_GRAIN),
+        )
+        .values(last_used_at=now)
+    )

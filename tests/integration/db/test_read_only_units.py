@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from darman.db.engine import make_session_factory
+from darman.db.engine import make_session_factory, read_only
 from darman.db.uow import UnitOfWork
 from darman.registry.models import Province
 
@@ -57,6 +57,20 @@ def test_a_write_in_a_read_only_unit_is_refused_and_changes_nothing(
     assert "read" in str(caught.value).lower()  # readonly / read-only transaction
     with UnitOfWork(make_session_factory(engine)) as uow:
         assert uow.session.scalar(select(Province.name_en).where(Province.id == 1)) == before
-        # the same pooled connections write again once out of read-only use
-        uow.session.execute(text("UPDATE provinces SET name_en = name_en WHERE id = 1"))
-        uow.commit()
+
+
+def test_one_pooled_connection_reads_only_then_writes_again(
+    engine: Engine, session_factory: object
+) -> None:
+    ro = read_only(engine)
+    with engine.connect() as conn:
+        driver = conn.connection.dbapi_connection
+        conn.execution_options(**ro.get_execution_options())
+        with pytest.raises(DBAPIError):
+            conn.execute(text("UPDATE provinces SET name_en = name_en WHERE id = 1"))
+        conn.rollback()
+        plain = {k: False for k in ro.get_execution_options()}
+        conn.execution_options(**plain)
+        assert conn.connection.dbapi_connection is driver  # the very same connection
+        conn.execute(text("UPDATE provinces SET name_en = name_en WHERE id = 1"))
+        conn.commit()

@@ -23,9 +23,7 @@ def _by_code(rows):
     return {r.code: r for r in rows}
 
 
-def test_facts_split_owned_and_contracted_and_count_covered_insured_by_age(
-    session, world
-) -> None:
+def test_facts_split_owned_and_contracted_and_count_covered_insured_by_age(session, world) -> None:
     facts = _by_code(service.province_facts(session, SYSTEM, on=TODAY))
     assert len(facts) == 31
     qom, tehran = facts["19"], facts["08"]

@@ -49,9 +49,7 @@ days = st.integers(min_value=0, max_value=60)
 
 
 @given(
-    st.lists(
-        st.tuples(days, days, st.integers(min_value=0, max_value=100)), min_size=1, max_size=6
-    )
+    st.lists(st.tuples(days, days, st.integers(min_value=0, max_value=100)), min_size=1, max_size=6)
 )
 def test_every_day_gets_the_value_of_the_latest_started_entry_covering_it(
     spans: list[tuple[int, int, int]],

@@ -7,6 +7,7 @@ from darman.synth.province_facts import nation
 
 __all__ = ["nation", "province"]
 
+
 def province(
     code: str,
     *,

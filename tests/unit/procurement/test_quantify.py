@@ -65,9 +65,7 @@ def test_enough_on_order_means_no_order_and_idle_stock_is_over_max() -> None:
     got = quantify.quantify(
         _stock(rows), _items((7, "non_essential", 30), (8, "vital", 30)), last_month=140412
     )
-    idle, covered = (
-        {c: got[c][i].as_py() for c in got.column_names} for i in range(2)
-    )
+    idle, covered = ({c: got[c][i].as_py() for c in got.column_names} for i in range(2))
     assert idle["status"] == "over_max" and idle["order_qty"] == 0  # 10 months of stock
     assert covered["order_qty"] == 0  # 50 in hand + 900 on order beat the reorder level
 
