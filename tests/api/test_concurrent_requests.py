@@ -12,9 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from darman.db.uow import UnitOfWork
 from tests import factories as f
-from tests.integration.prescriptions.world import World, build, drug
+from tests.integration.prescriptions.world import World, committed, drug
 
 BASE = "/api/v1/prescriptions"
 CLIENTS = 48  # more than PostgreSQL's pool (5 + 10) and the SQLite pool's 40 + 10 overflow
@@ -23,10 +22,7 @@ DEADLINE_S = 120
 
 @pytest.fixture
 def world(session_factory, client: TestClient) -> World:
-    with UnitOfWork(session_factory) as uow:
-        w = build(uow.session)
-        uow.commit()
-    return w
+    return committed(session_factory)
 
 
 async def _all_at_once(app: FastAPI, headers: dict[str, str], nid: str) -> list[int]:

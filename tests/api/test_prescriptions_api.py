@@ -11,17 +11,14 @@ from darman.common.jalali import tehran_today
 from darman.db.uow import UnitOfWork
 from darman.prescriptions import service
 from tests import factories as f
-from tests.integration.prescriptions.world import World, build, drug, rx
+from tests.integration.prescriptions.world import World, committed, drug, rx
 
 BASE = "/api/v1/prescriptions"
 
 
 @pytest.fixture
 def world(session_factory, client: TestClient) -> World:
-    with UnitOfWork(session_factory) as uow:
-        w = build(uow.session)
-        uow.commit()
-    return w
+    return committed(session_factory)
 
 
 def auth(client: TestClient, name: str) -> dict[str, str]:

@@ -73,6 +73,16 @@ def test_expanding_in_is_refused_with_the_name() -> None:
         Prepared(stmt)._compile(_FakeConn())  # type: ignore[arg-type]
 
 
+def test_a_missing_parameter_is_refused_with_its_name(
+    engine: Engine, session_factory: object
+) -> None:
+    stmt = select(Province.id).where(Province.id == bindparam("wanted"))
+    with UnitOfWork(make_session_factory(engine, reads_only=True)) as uow:
+        with pytest.raises(KeyError, match="wanted"):
+            Prepared(stmt).rows(uow.session, {})
+        assert Prepared(stmt).rows(uow.session, {"wanted": None}) == []  # given, as NULL
+
+
 class _FakeConn:
     from sqlalchemy.dialects import sqlite as _sqlite
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db import bulk
+from darman.db.uow import UnitOfWork
 from darman.prescriptions import schemas
 from darman.registry import service as registry
 from darman.registry.schemas import PractitionerCreate
@@ -157,3 +158,11 @@ def drug(code: str, quantity: int = 10, days: int = 10, **kw: Any) -> dict[str, 
 
 def order(code: str, quantity: int = 1) -> dict[str, Any]:
     return {"kind": "service", "code": code, "quantity": quantity}
+
+
+def committed(factory: sessionmaker[Session]) -> World:
+    """``build`` in a unit of work of its own, committed: for tests that go through the API."""
+    with UnitOfWork(factory) as uow:
+        w = build(uow.session)
+        uow.commit()
+    return w
