@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -65,22 +65,42 @@ async def current_principal(
     """Bearer token first, then API key, then the web page's cookie, read on the event
     loop's read-only engine (never the write lock). An API key's ``last_used_at`` is
     written at most once a minute, on a worker thread in a unit of its own."""
-    settings: Settings = request.app.state.settings
     with loop_reads(request).connect() as conn:
-        if token:
-            return service.principal_from_token(conn, token=token, secret=settings.secret_key)
-        if api_key:
-            use = service.principal_from_api_key(conn, key=api_key)
-        else:
-            cookie = request.cookies.get(TOKEN_COOKIE)
-            if not cookie:
-                raise AuthenticationFailed(
-                    "sign in first: send a bearer token or an X-API-Key header"
-                )
-            return service.principal_from_token(conn, token=cookie, secret=settings.secret_key)
-    if use.stale and service.claim_key_touch(use):
+        who, use = read_caller(request, conn, token=token, api_key=api_key)
+    await note_key_use(request, use)
+    return who
+
+
+def credentials(request: Request) -> tuple[str | None, str | None]:
+    """The bearer token and the API key a request carries, read from its headers as the
+    ``oauth2`` and ``api_key_header`` dependencies read them, for a route that solves no
+    dependencies (``/api/v1/prescriptions/check``)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token if scheme.lower() == "bearer" and token else None
+    return bearer, request.headers.get(api_key_header.model.name) or None
+
+
+def read_caller(
+    request: Request, conn: Connection, *, token: str | None, api_key: str | None
+) -> tuple[Principal, service.KeyUse | None]:
+    """Who is calling, on ``conn`` (no ``await`` needed, none done); with the API key's
+    use for ``note_key_use`` once the connection is given back."""
+    settings: Settings = request.app.state.settings
+    if token:
+        return service.principal_from_token(conn, token=token, secret=settings.secret_key), None
+    if api_key:
+        use = service.principal_from_api_key(conn, key=api_key)
+        return use.principal, use
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    if not cookie:
+        raise AuthenticationFailed("sign in first: send a bearer token or an X-API-Key header")
+    return service.principal_from_token(conn, token=cookie, secret=settings.secret_key), None
+
+
+async def note_key_use(request: Request, use: service.KeyUse | None) -> None:
+    """Write a stale API key's ``last_used_at`` (one request per process does)."""
+    if use is not None and use.stale and service.claim_key_touch(use):
         await run_in_threadpool(_touch, request.app.state.session_factory, use.key_id)
-    return use.principal
 
 
 def _touch(factory: sessionmaker[Session], key_id: int) -> None:
