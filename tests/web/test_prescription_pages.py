@@ -108,6 +108,40 @@ def test_issuing_a_blocked_prescription_refuses_it_in_persian_and_a_clean_one_sh
     assert count(session_factory, "issued") == 1
 
 
+def _form_key(page: str) -> str:
+    found = re.search(r'name="request_key" value="([0-9a-f]{32})"', page)
+    assert found is not None, "the issue form carries no request key"
+    return found.group(1)
+
+
+def test_a_form_sent_twice_issues_once_and_each_new_form_has_a_new_key(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    w = make_world(session_factory)
+    login(client, "cardio")
+    key = _form_key(client.get("/prescriptions/new").text)
+    form = {**lines_form(w.nid, row(WARFARIN)), "request_key": key}
+    first = client.post("/prescriptions", data=form)
+    again = client.post("/prescriptions", data=form)  # a double click, a reload
+    codes = [re.search(r'id="tracking-code" dir="ltr">([^<]+)<', r.text) for r in (first, again)]
+    assert codes[0] is not None and codes[1] is not None
+    assert codes[0].group(1) == codes[1].group(1)
+    assert 'id="rx-replayed"' in again.text and 'id="rx-replayed"' not in first.text
+    assert count(session_factory, "issued") == 1
+    # the form shown after issuing is for the next prescription: a key of its own
+    assert _form_key(first.text) not in {key, _form_key(again.text)}
+
+    # the old form's key sent with other lines (back button, edited): refused, nothing issued
+    edited = client.post("/prescriptions", data={**form, **lines_form(w.nid, row(PARACETAMOL))})
+    assert "پیش‌تر با نسخهٔ دیگری فرستاده شده" in edited.text
+    assert count(session_factory, "issued") == 1
+    # a refusal is kept once however often the same form is sent
+    blocked = {**lines_form(w.nid, row(WARFARIN), row(ASPIRIN)), "request_key": "b" * 32}
+    client.post("/prescriptions", data=blocked)
+    client.post("/prescriptions", data=blocked)
+    assert count(session_factory, "refused") == 1
+
+
 def test_form_errors_are_shown_in_persian_beside_the_field_they_concern(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:

@@ -10,13 +10,14 @@ field they concern (``lines.N.code`` is the code cell of row N).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from darman.common.errors import DarmanError, InvalidInput
+from darman.common.errors import Conflict, DarmanError, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.national_id import problem as national_id_problem
 from darman.common.paging import MAX_PAGE, PageParams
@@ -29,6 +30,7 @@ from darman.prescriptions.schemas import (
     FindingRead,
     LineIn,
     PrescriptionIn,
+    RequestKey,
 )
 from darman.registry import service as registry
 from darman.security.deps import UowDep
@@ -53,6 +55,14 @@ NO_DAYS_FOR_ORDER_FA = "ردیف آزمایش یا تصویربرداری مدت
 NATIONAL_ID_FA = "کد ملی باید ده رقم با رقم کنترل درست باشد."
 NO_LINES_FA = "دست‌کم یک ردیف دارو یا آزمایش وارد کنید."
 TOO_MANY_LINES_FA = f"هر نسخه حداکثر {to_persian_digits(MAX_LINES)} ردیف دارد."
+_REQUEST_KEY: TypeAdapter[str] = TypeAdapter(RequestKey)
+RESENT_FA = "این فرم پیش‌تر با نسخهٔ دیگری فرستاده شده است؛ ردیف‌ها را بازبینی و دوباره صادر کنید."
+
+
+def new_request_key() -> str:
+    """The idempotency key of one rendering of the issue form: a double click or a
+    resent form issues the prescription once (service.issue_keyed)."""
+    return uuid.uuid4().hex
 
 
 # ----------------------------------------------------------------- helpers
@@ -218,6 +228,7 @@ def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Respo
     context = page_context(uow.session, who, active="rx-new")
     context.update(_form_context(Draft(national_id="", rows=[]), uow))
     context["issued"] = None
+    context["request_key"] = new_request_key()
     return render(request, "prescriptions/issue.html", context)
 
 
@@ -252,12 +263,23 @@ def check_prescription(
     return render(request, "prescriptions/_check.html", context)
 
 
+def _keyed(data: PrescriptionIn, request_key: str) -> PrescriptionIn:
+    """``data`` with the form's key; without one when the form sent none or a mangled
+    one (issued unkeyed, as for an API caller that sends no key)."""
+    try:
+        key = _REQUEST_KEY.validate_python(request_key)
+    except ValidationError:
+        return data
+    return data.model_copy(update={"request_key": key})
+
+
 @router.post("/prescriptions")
 def issue_prescription(
     request: Request,
     who: PagePrincipal,
     uow: UowDep,
     national_id: Annotated[str, Form()] = "",
+    request_key: Annotated[str, Form()] = "",
     kind: LineForm = [],  # noqa: B006
     code: LineForm = [],  # noqa: B006
     dose: LineForm = [],  # noqa: B006
@@ -266,13 +288,15 @@ def issue_prescription(
     instructions: LineForm = [],  # noqa: B006
 ) -> Response:
     """Issue: the tracking code on success; otherwise the form again with every blocking
-    reason beside its field (the refused attempt is kept for the savings report)."""
+    reason beside its field (the refused attempt is kept for the savings report). The
+    form's ``request_key`` makes a second sending of the same form (a double click, a
+    reload) answer the first result instead of issuing again."""
     who.require_role(Role.PHYSICIAN)
     draft = _draft(national_id, _form_lists(kind, code, dose, quantity, days_supply, instructions))
     issued = None
     if draft.data is not None:
         try:
-            issued = service.issue(uow.session, who, data=draft.data)
+            issued = service.issue_keyed(uow.session, who, data=_keyed(draft.data, request_key))
             uow.commit()
         except PrescriptionRefused as exc:
             uow.commit()  # the refusal is what the checks saved; it has no tracking code
@@ -280,10 +304,16 @@ def issue_prescription(
         except InvalidInput as exc:
             uow.rollback()
             _add_problems(draft, exc)
+        except Conflict:
+            uow.rollback()
+            draft.add("lines", Msg(RESENT_FA))
     context = page_context(uow.session, who, active="rx-new")
+    # each rendering of the form is a new prescription to write, so it gets a new key
+    context["request_key"] = new_request_key()
     if issued is not None:
         context.update(_form_context(Draft(national_id="", rows=[]), uow))
-        context["issued"] = issued
+        context["issued"] = issued.prescription
+        context["replayed"] = issued.replayed
     else:
         context.update(_form_context(draft, uow))
         context["issued"] = None
