@@ -236,7 +236,7 @@ def _write_tables(
 # ------------------------------------------------------------------ requests
 def payloads(world: World, n: int, seed: int) -> list[dict[str, object]]:
     rng = np.random.default_rng([SEED, seed])
-    out = []
+    out: list[dict[str, object]] = []
     for _ in range(n):
         picks = rng.choice(len(world.drugs), size=int(rng.integers(1, 5)), replace=False)
         lines = []
@@ -305,13 +305,11 @@ def row(o: Outcome) -> str:
 # ------------------------------------------------------------------ profile
 def profile(world: World, n: int) -> None:
     """cProfile of service.issue in this process over the benchmark's database."""
-    os.environ["DARMAN_PRESCRIPTION_TABLES"] = str(world.tables_dir)
     from darman.prescriptions import service, tables
     from darman.prescriptions.exceptions import PrescriptionRefused
     from darman.prescriptions.schemas import PrescriptionIn
 
-    tables.interactions.cache_clear()
-    tables.permitted_specialties.cache_clear()
+    tables.use(world.tables_dir)
     engine = make_engine(world.url)
     factory = make_session_factory(engine)
     with UnitOfWork(factory) as uow:

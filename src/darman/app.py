@@ -19,6 +19,7 @@ from darman.common import problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.planning.api import router as planning_router
+from darman.prescriptions import tables as prescription_tables
 from darman.prescriptions.api import router as prescriptions_router
 from darman.procurement.api import router as procurement_router
 from darman.referrals.api import router as referrals_router
@@ -57,6 +58,7 @@ def create_app(
     # wait for a connection held by a request on a worker thread.
     app.state.loop_read_engine = probe = read_only(_loop_engine(engine))
     problems.install(app)
+    prescription_tables.use(settings.prescription_tables)
 
     # First of the routes (each request is matched against the routes in order) and a
     # single read: load balancers and monitors call it all the time.

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     sql_echo: bool = False
+    # a directory with the insurer's own interactions.csv and specialist_drugs.csv, in
+    # place of the shipped tables (prescriptions/tables.py)
+    prescription_tables: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
