@@ -19,7 +19,6 @@ import pytest
 
 from darman.cli import serve_workers
 from darman.common.errors import ConfigurationError
-
 from tests.conftest import TEST_SECRET
 
 START_TIMEOUT_S = 90
