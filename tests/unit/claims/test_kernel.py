@@ -81,6 +81,16 @@ def test_rerunning_the_kernel_on_the_same_input_gives_the_same_result() -> None:
     )
 
 
+def test_unordered_results_hold_the_same_rows_as_the_ordered_ones() -> None:
+    made = synthetic.claims(_reference(), n_lines=5_000, seed=24)
+    ordered = engine.run(_tables(made.lines, made=made))
+    unordered = engine.run(_tables(made.lines, made=made), ordered=False)
+    assert ordered["line_id"].to_pylist() == sorted(ordered["line_id"].to_pylist())
+    assert unordered.num_rows == ordered.num_rows == made.lines.num_rows
+    assert unordered.schema == ordered.schema
+    assert unordered.sort_by("line_id").equals(ordered)
+
+
 def _one_line(**overrides: object) -> pa.Table:
     ref = _reference()
     covered = ref.coverage.filter(pa.compute.is_null(ref.coverage["end_date"]))
