@@ -46,7 +46,17 @@ def too_soon_lines(special: ir.Table, services: ir.Table, history: ir.Table) -> 
     batch = special.filter(special.l_days.notnull()).select(
         "national_id", "code", "service_date", "l_days", line_id=_.line_id, src=ibis.literal(1)
     )
-    past = history.join(limited, history.code == limited.l_code).select(
+    # Only history that can come right before a batch line and be close enough to it
+    # counts: none after the batch's last date (it sorts after every batch line) and none
+    # more than the longest limit before its first (too far to be too soon; it can only
+    # precede the first row kept). Earlier accepted lines pile up run after run, so the
+    # window sorts what this batch can reach, not all of them.
+    past = history.join(limited, history.code == limited.l_code)
+    longest = ibis.greatest(limited.l_days.max(), 0)
+    past = past.filter(
+        (past.service_date <= batch.service_date.max())
+        & (batch.service_date.min().delta(past.service_date, unit="day") <= longest)
+    ).select(
         "national_id",
         "code",
         "service_date",
@@ -156,7 +166,12 @@ def duplicate_lines(lines: ir.Table, history: ir.Table) -> ir.Table:
     # a null facility, code or date never makes a duplicate; a null person is one person
     present = (_.facility_id.notnull()) & (_.code.notnull()) & (_.service_date.notnull())
     batch = lines.select(*keys, "line_id").filter(present)
-    past = history.select(*keys, line_id=ibis.literal(-1, type="int64")).filter(present)
+    # an earlier line can only repeat a key on a date the batch has
+    on_batch_dates = history.service_date.between(
+        lines.service_date.min(), lines.service_date.max()
+    )
+    past = history.filter(on_batch_dates).select(*keys, line_id=ibis.literal(-1, type="int64"))
+    past = past.filter(present)
     counted = (
         past.union(batch)
         .group_by(keys)

@@ -165,6 +165,50 @@ def test_a_frequency_limit_counts_claims_accepted_earlier() -> None:
     assert engine.run(_tables(line, far)).to_pylist()[0]["reasons"] == ""
 
 
+def test_history_outside_what_the_batch_can_reach_changes_nothing_and_history_inside_does() -> None:
+    # two lines of a 90-day test on 20 May and 10 June, with accepted lines of it long
+    # before, on the batch's dates and after it: only history a batch line can reach counts
+    days = (dt.date(2025, 5, 20), dt.date(2025, 6, 10))
+    price = _tariff("200103", 1, "contracted")
+    rows = [
+        _one_line(
+            line_id=i,
+            claim_id=i,
+            code="200103",
+            unit_price=price,
+            service_date=day,
+            submitted_date=day + dt.timedelta(days=5),
+        )
+        for i, day in enumerate(days, start=1)
+    ]
+    lines = pa.concat_tables(rows)
+    person = rows[0]["national_id"][0].as_py()
+    facility = rows[0]["facility_id"][0].as_py()
+
+    def history(*days: dt.date) -> pa.Table:
+        return pa.table(
+            {
+                "national_id": [person] * len(days),
+                "facility_id": pa.array([facility] * len(days), pa.int64()),
+                "code": ["200103"] * len(days),
+                "service_date": pa.array(list(days), pa.date32()),
+            }
+        )
+
+    def reasons(past: pa.Table) -> list[str]:
+        tables = _tables(lines, past)
+        kernel = [r["reasons"] for r in engine.run(tables).to_pylist()]
+        reference = ReferenceAdjudicator(tables).decide_all(lines.to_pylist())
+        assert kernel == [r.reasons for r in reference]
+        return kernel
+
+    alone = reasons(engine.empty_history())
+    assert alone == ["", "R07"]
+    assert reasons(history(dt.date(2023, 1, 1), dt.date(2025, 6, 11), dt.date(2026, 1, 1))) == alone
+    assert reasons(history(dt.date(2025, 4, 1))) == ["R07", "R07"]
+    assert reasons(history(dt.date(2025, 6, 10))) == ["", "R07;R08"]
+
+
 @pytest.mark.parametrize(
     ("submitted", "code"),
     [(dt.date(2025, 5, 1), "R09"), (dt.date(2025, 12, 31), "R09"), (dt.date(2025, 6, 1), "")],
