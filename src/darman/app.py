@@ -37,6 +37,8 @@ def create_app(
     """Build the app; refuses the public demo secret outside demo mode."""
     settings = settings or get_settings()
     settings.check_secret()
+    # before the database is touched: a bad table stops the app naming its file and line
+    prescription_tables.use(settings.prescription_tables)
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
     if run_migrations:
         migrate.upgrade(engine)
@@ -58,7 +60,6 @@ def create_app(
     # wait for a connection held by a request on a worker thread.
     app.state.loop_read_engine = probe = read_only(_loop_engine(engine))
     problems.install(app)
-    prescription_tables.use(settings.prescription_tables)
 
     # First of the routes (each request is matched against the routes in order) and a
     # single read: load balancers and monitors call it all the time.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from darman.common.errors import ConfigurationError
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
     # a directory with the insurer's own interactions.csv and specialist_drugs.csv, in
     # place of the shipped tables (prescriptions/tables.py)
     prescription_tables: Path | None = None
+
+    @field_validator("prescription_tables", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # DARMAN_PRESCRIPTION_TABLES= (set but empty) means the shipped tables, not "."
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def is_sqlite(self) -> bool:

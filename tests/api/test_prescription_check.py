@@ -5,6 +5,8 @@ key's use, judge nobody's body before knowing the caller, and be documented as b
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -139,3 +141,33 @@ def test_the_openapi_document_still_describes_the_check(client) -> None:
     assert answer["items"]["$ref"] == "#/components/schemas/FindingRead"
     assert op["security"] == [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
     assert set(doc["components"]["securitySchemes"]) >= {"OAuth2PasswordBearer", "APIKeyHeader"}
+
+
+def test_the_body_is_judged_as_a_declared_body_would_be(client, world) -> None:
+    """JSON only under a JSON content type, an empty body is a missing one, a byte-order
+    mark is allowed, bytes that are not text are a 400: as on the issue route."""
+    doc = f.token(client, "doc")
+    body = json.dumps({"national_id": world.nid, "lines": [drug("10006", 45, 5)]}).encode()
+
+    def post(content: bytes, content_type: str | None, path: str = CHECK) -> Any:
+        headers = {**doc, **({"content-type": content_type} if content_type else {})}
+        return client.post(path, content=content, headers=headers)
+
+    for path in (CHECK, "/api/v1/prescriptions"):
+        plain = post(body, "text/plain", path)
+        assert plain.status_code == 422, path
+        assert plain.json()["errors"][0]["in"] == "body"
+        assert post(b"", "application/json", path).json()["errors"][0]["reason"] == (
+            "Field required"
+        )
+        assert post(b'{"national_id": "\xff"}', "application/json", path).status_code == 400
+    assert post(body, "application/json; charset=utf-8").status_code == 200
+    assert post(body, "application/fhir+json").status_code == 200
+    assert post(b"\xef\xbb\xbf" + body, "application/json").status_code == 200
+    broken = post(b'{"national_id": ', "application/json")
+    assert broken.json()["errors"][0]["reason"] == "JSON decode error"
+    spaced = {"Authorization": doc["Authorization"].replace("Bearer ", "Bearer  ")}
+    spaced_answer = client.post(
+        CHECK, content=body, headers={**spaced, "content-type": "application/json"}
+    )
+    assert spaced_answer.status_code == 200

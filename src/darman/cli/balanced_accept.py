@@ -17,6 +17,7 @@ event loop busy, say) cannot hold up new connections, one waiting longer than
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import select
@@ -33,6 +34,7 @@ ABSENT = -1  # the count of a worker slot with no worker serving in it
 GATE_RECHECK_S = 0.002  # how soon a worker that left a connection to another looks again
 GATE_LIMIT_S = 0.05  # a connection waiting this long is taken by any worker
 ACCEPT_BATCH = 16  # connections taken in one wake-up at most, turn permitting
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
 class Acceptor:
@@ -77,12 +79,15 @@ class Acceptor:
 
     def stop(self) -> None:
         """No more connections; the slot is marked absent, so the others never wait
-        for this worker to take its share."""
+        for this worker to take its share, and this worker's copy of the listening
+        socket is closed (once every process has closed theirs, new clients are
+        refused instead of waiting on a server that is going away)."""
         self._stopped = True
         self._disarm()
         if self._recheck is not None:
             self._recheck.cancel()
         self._counts[self._slot] = ABSENT
+        self._sock.close()
 
     def _arm(self) -> None:
         self._recheck = None
@@ -115,7 +120,12 @@ class Acceptor:
             except (BlockingIOError, InterruptedError):
                 self._gated_since = None  # another worker took it
                 return
-            except OSError as exc:  # out of file descriptors, say: back off, keep serving
+            except ConnectionError:  # the client gave up while it waited: the next one
+                continue
+            except OSError as exc:
+                if exc.errno not in _OUT_OF_RESOURCES:
+                    continue  # a failure of that one connection (EPROTO, say)
+                # out of file descriptors or memory: back off, keep serving the others
                 log.warning("accept failed: %s", exc)
                 self._disarm()
                 self._recheck = self._loop.call_later(0.1, self._arm)
@@ -138,7 +148,8 @@ class Acceptor:
     async def _connect(self, conn: socket.socket) -> None:
         try:
             await self._serve(conn)
-        except OSError:  # the client went away before its connection was set up
+        except Exception as exc:  # the protocol never took it (the client went away, say)
+            log.debug("connection not set up: %s", exc)
             conn.close()
             self.closed()
 

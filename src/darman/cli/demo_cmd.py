@@ -10,7 +10,9 @@ from rich.table import Table
 from darman.cli import serve_workers
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
+from darman.prescriptions import tables as prescription_tables
 from darman.security.enums import ROLE_LABELS_FA
+from darman.settings import get_settings
 from darman.synth import claims_seed, demo_users, procurement_seed
 from darman.synth import service as synth
 
@@ -36,8 +38,10 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
         return
     # Each worker process builds its own app (engine, pool) from the same DARMAN_*
-    # settings; the schema is brought up to date once here, before any worker starts,
-    # so the workers never run migrations side by side.
+    # settings; the tables are checked and the schema brought up to date once here,
+    # before any worker starts, so a bad setting stops the command with its reason and
+    # the workers never run migrations side by side.
+    prescription_tables.use(get_settings().prescription_tables)
     engine()
     serve_workers.run(host, port, workers, access_log=access_log)
 

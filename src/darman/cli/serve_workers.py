@@ -11,9 +11,12 @@ worker serves wait in the socket's backlog for the restarted one.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import MutableSequence
 from types import FrameType
@@ -25,6 +28,8 @@ from darman.common.errors import ConfigurationError
 
 RESTART_PAUSE_S = 1.0
 BACKLOG = 2048
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+MAX_FAILED_STARTS = 5  # a worker that dies this often before serving: give up
 
 
 def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[object, ...]]:
@@ -44,11 +49,30 @@ def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
-def _worker(sock: socket.socket, counts: MutableSequence[int], slot: int, access_log: bool) -> None:
+def _worker(
+    sock: socket.socket, counts: MutableSequence[int], slot: int, access_log: bool, parent: int
+) -> None:
+    _exit_with_parent(parent)
     config = uvicorn.Config(
-        "darman.app:create_served_app", factory=True, log_level="info", access_log=access_log
+        "darman.app:create_served_app",
+        factory=True,
+        log_level="info",
+        access_log=access_log,
+        # a WebSocket upgrade would swap the protocol that counts the connection
+        ws="none",
     )
     BalancedServer(config, sock, counts, slot).run()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Have the kernel send SIGTERM to this worker when the supervisor dies (killed,
+    say), so no worker lives on serving alone (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run(host: str, port: int, workers: int, *, access_log: bool) -> None:
@@ -71,25 +95,40 @@ def run(host: str, port: int, workers: int, *, access_log: bool) -> None:
 
     def start(slot: int) -> multiprocessing.process.BaseProcess:
         counts[slot] = ABSENT  # until the worker's app is built and it takes connections
-        p = spawn.Process(target=_worker, args=(sock, counts, slot, access_log), daemon=False)
+        p = spawn.Process(
+            target=_worker, args=(sock, counts, slot, access_log, os.getpid()), daemon=False
+        )
         p.start()
         return p
 
     procs: list[multiprocessing.process.BaseProcess] = []
+    served = [False] * workers  # whether the worker in each slot got as far as serving
+    failed = [0] * workers  # its starts in a row that died before serving
     try:
         procs.extend(start(slot) for slot in range(workers))
         while not stopping:
             time.sleep(0.2)
             for i, p in enumerate(procs):
+                served[i] = served[i] or counts[i] != ABSENT
                 if p.is_alive() or stopping:
                     continue
                 counts[i] = ABSENT  # its connections died with it
+                failed[i] = 0 if served[i] else failed[i] + 1
+                if failed[i] >= MAX_FAILED_STARTS:
+                    raise ConfigurationError(
+                        f"a server worker exited {failed[i]} times in a row before serving "
+                        f"(exit code {p.exitcode}); its log above says why"
+                    )
                 # a pause before each restart, so a worker that cannot start (a broken
                 # database URL, say) is retried once a second rather than in a spin
                 time.sleep(RESTART_PAUSE_S)
                 if not stopping:
+                    served[i] = False
                     procs[i] = start(i)
     finally:
+        # no new connections from here (each worker closes its copy as it stops): new
+        # clients are refused and can go elsewhere instead of waiting on a closing server
+        sock.close()
         for p in procs:
             if p.is_alive():
                 p.terminate()  # uvicorn finishes the requests in flight on SIGTERM
@@ -97,4 +136,3 @@ def run(host: str, port: int, workers: int, *, access_log: bool) -> None:
             p.join(30)
             if p.is_alive():
                 p.kill()
-        sock.close()

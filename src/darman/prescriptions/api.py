@@ -90,7 +90,8 @@ async def check(request: Request) -> Response:
         with loop_reads(request).connect() as conn:
             # the caller first: a body is not judged for someone not signed in
             who, use = read_caller(request, conn, token=token, api_key=api_key)
-            findings = service.check(conn, who, data=validated(PrescriptionIn, raw))
+            data = validated(PrescriptionIn, raw, request.headers.get("content-type"))
+            findings = service.check(conn, who, data=data)
     finally:
         await note_key_use(request, use)
     return Response(_FINDINGS.dump_json(findings), media_type="application/json")

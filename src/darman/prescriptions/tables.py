@@ -26,11 +26,12 @@ _UNSET = object()
 _directory: object = _UNSET  # what ``use`` chose; until then, the process's settings
 
 
-def use(directory: Path | None) -> None:
+def use(directory: Path | str | None) -> None:
     """Read the tables from ``directory`` (None: the shipped ones) from now on, and read
     them now, so that a bad table stops the caller (the app, as it starts) with the
     file and line at fault rather than failing the first prescription checked."""
     global _directory
+    directory = Path(directory) if directory is not None else None
     if directory != _directory:
         _directory = directory
         interactions.cache_clear()
@@ -42,7 +43,7 @@ def use(directory: Path | None) -> None:
 def _own_directory() -> Path | None:
     if _directory is _UNSET:
         return get_settings().prescription_tables
-    return _directory if isinstance(_directory, Path) else None
+    return _directory if isinstance(_directory, Path) else None  # use(None): the shipped
 
 
 COLUMNS = {

@@ -76,6 +76,7 @@ def credentials(request: Request) -> tuple[str | None, str | None]:
     ``oauth2`` and ``api_key_header`` dependencies read them, for a route that solves no
     dependencies (``/api/v1/prescriptions/check``)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
     bearer = token if scheme.lower() == "bearer" and token else None
     return bearer, request.headers.get(api_key_header.model.name) or None
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from darman.common.errors import Conflict, DarmanError, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
@@ -56,6 +57,7 @@ NATIONAL_ID_FA = "کد ملی باید ده رقم با رقم کنترل درس
 NO_LINES_FA = "دست‌کم یک ردیف دارو یا آزمایش وارد کنید."
 TOO_MANY_LINES_FA = f"هر نسخه حداکثر {to_persian_digits(MAX_LINES)} ردیف دارد."
 _REQUEST_KEY: TypeAdapter[str] = TypeAdapter(RequestKey)
+RETRY_FA = "نسخه هم‌زمان با درخواست دیگری ثبت نشد؛ دوباره «صدور نسخه» را بزنید."
 RESENT_FA = "این فرم پیش‌تر با نسخهٔ دیگری فرستاده شده است؛ ردیف‌ها را بازبینی و دوباره صادر کنید."
 
 
@@ -304,9 +306,13 @@ def issue_prescription(
         except InvalidInput as exc:
             uow.rollback()
             _add_problems(draft, exc)
-        except Conflict:
+        except Conflict as exc:
             uow.rollback()
-            draft.add("lines", Msg(RESENT_FA))
+            resent = any(p.field == "request_key" for p in exc.problems)
+            draft.add("lines", Msg(RESENT_FA if resent else RETRY_FA))
+        except IntegrityError:  # a tracking code drawn at the same moment elsewhere
+            uow.rollback()
+            draft.add("lines", Msg(RETRY_FA))
     context = page_context(uow.session, who, active="rx-new")
     # each rendering of the form is a new prescription to write, so it gets a new key
     context["request_key"] = new_request_key()

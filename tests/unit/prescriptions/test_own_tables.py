@@ -71,3 +71,14 @@ def test_the_app_does_not_start_on_a_directory_without_the_tables(tmp_path: Path
     )
     with pytest.raises(ConfigurationError, match=r"cannot read .*nowhere/interactions\.csv"):
         create_app(settings, run_migrations=False)
+
+
+def test_an_empty_setting_means_the_shipped_tables_and_a_path_may_be_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DARMAN_PRESCRIPTION_TABLES", "")
+    assert Settings().prescription_tables is None
+    monkeypatch.setenv("DARMAN_PRESCRIPTION_TABLES", str(tmp_path))
+    assert Settings().prescription_tables == tmp_path
+    tables.use(str(_write(tmp_path, INTERACTIONS + "A1,B2,minor,x,y\n")))
+    assert list(tables.interactions()) == [frozenset({"A1", "B2"})]
