@@ -425,15 +425,11 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         decided.D03 & (decided.bypass > decided.percent), decided.bypass, decided.percent
     )
     scaled = decided.mutate(x=decided.allowed * share + 50)
-    scaled = scaled.mutate(q=(scaled.x // 100).cast("int64"))
-    shared = scaled.mutate(
-        copay=ibis.cases(
-            (scaled.x - scaled.q * 100 < 0, scaled.q - 1),
-            (scaled.x - scaled.q * 100 >= 100, scaled.q + 1),
-            else_=scaled.q,
-        )
-    ).drop("x", "q")
-    y = shared
+    y = scaled.mutate(q=(scaled.x // 100).cast("int64"))
+    # the copayment is read twice below (copay and insurer); DuckDB computes a repeated
+    # expression of one projection once, so it needs no projection of its own
+    rest = y.x - y.q * 100
+    copay = ibis.cases((rest < 0, y.q - 1), (rest >= 100, y.q + 1), else_=y.q)
     codes = (*REJECT_CODES, *DEDUCT_CODES)
     # the reject codes are already folded into `rejected`: four terms instead of fifteen
     touched = y.rejected | y.D01 | y.D02 | y.D03
@@ -453,8 +449,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         line_id=y.line_id,
         asked=y.asked.cast("int64"),
         allowed=y.allowed.cast("int64"),
-        copay=y.copay.cast("int64"),
-        insurer=(y.allowed - y.copay).cast("int64"),
+        copay=copay.cast("int64"),
+        insurer=(y.allowed - copay).cast("int64"),
         deducted=(y.asked - y.allowed).cast("int64"),
         reasons=reasons,
         outcome=outcome,
