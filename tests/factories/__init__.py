@@ -15,6 +15,7 @@ from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import User
 from darman.security.principal import SYSTEM
+from darman.synth.generator import FACILITY_COLUMNS
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-42"
@@ -25,6 +26,11 @@ def _merge(defaults: dict[str, Any], overrides: dict[str, Any], what: str) -> di
     if unknown:
         raise TypeError(f"{what} factory does not know {sorted(unknown)}")
     return {**defaults, **overrides}
+
+
+_COUNTS_AFTER_ICU = FACILITY_COLUMNS[
+    FACILITY_COLUMNS.index("beds_ccu") : FACILITY_COLUMNS.index("other_staff") + 1
+]
 
 
 def facility(session: Session, **overrides: Any) -> Any:
@@ -40,21 +46,8 @@ def facility(session: Session, **overrides: Any) -> Any:
             "city": "",
             "beds_general": 50,
             "beds_icu": 5,
-            **dict.fromkeys(
-                (
-                    "beds_ccu",
-                    "beds_nicu",
-                    "ct_scanners",
-                    "mri_scanners",
-                    "angiography_units",
-                    "dialysis_machines",
-                    "ambulances",
-                    "physicians",
-                    "nurses",
-                    "other_staff",
-                ),
-                0,
-            ),
+            # every other bed, equipment and staff count of the seed's facility rows: none
+            **dict.fromkeys(_COUNTS_AFTER_ICU, 0),
         },
         overrides,
         "facility",
