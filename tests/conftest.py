@@ -18,12 +18,17 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.app import create_app
+from darman.common import jalali
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.metadata import target_metadata
 from darman.db.uow import UnitOfWork
 from darman.registry import provinces
 from darman.settings import Settings
+
+# The whole session reads one business day: a run that crosses Tehran's midnight
+# must not see the day the product stamps differ from the day a test expects.
+jalali.pin_today(jalali.tehran_today())
 
 PG_ADMIN_URL = os.environ.get("DARMAN_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

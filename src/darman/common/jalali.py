@@ -21,8 +21,19 @@ def tehran_now() -> dt.datetime:
     return dt.datetime.now(TEHRAN)
 
 
+# One business day for a whole run when set: a test session or a replayed day
+# must not see "today" change at Tehran's midnight halfway through.
+_pinned_today: dt.date | None = None
+
+
+def pin_today(day: dt.date | None) -> None:
+    """Make `tehran_today` answer `day` until unpinned with None."""
+    global _pinned_today
+    _pinned_today = day
+
+
 def tehran_today() -> dt.date:
-    return tehran_now().date()
+    return _pinned_today or tehran_now().date()
 
 
 MONTHS_FA = (

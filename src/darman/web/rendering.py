@@ -29,7 +29,7 @@ from darman.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehran_now
+from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehran_today
 from darman.common.persian import format_number, to_persian_digits
 from darman.registry import service as registry
 from darman.security import service as security
@@ -231,6 +231,6 @@ def page_context(session: Session, who: Principal, *, active: str) -> dict[str, 
         "display_name": user.full_name or user.username,
         "role_label": ROLE_LABELS_FA[who.role],
         "scope_label": scope_label(session, who),
-        "today_fa": format_jalali_long(tehran_now().date()),
+        "today_fa": format_jalali_long(tehran_today()),
         "active": active,
     }

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from darman.audit import service as audit
 from darman.common import national_id as nid
 from darman.common.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
-from darman.common.jalali import format_jalali
+from darman.common.jalali import format_jalali, tehran_today
 from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.db.uow import UnitOfWork
@@ -47,7 +47,6 @@ from darman.web.rendering import (
     render,
     safe_next,
     signed_in,
-    tehran_now,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -241,7 +240,7 @@ def eligibility(
 ) -> Response:
     """htmx fragment: is this national ID covered today, within the caller's scope?"""
     context: dict[str, Any] = {"national_id": national_id.strip(), "result": None, "error": None}
-    today = tehran_now().date()  # the desk's day, not the server's
+    today = tehran_today()  # the desk's day, not the server's
     try:
         code = nid.normalize(national_id.strip())
         context["result"] = registry.eligibility(uow.session, who, national_id=code, on=today)

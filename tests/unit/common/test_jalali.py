@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from darman.common import jalali
 from darman.common.errors import InvalidInput
 from darman.common.jalali import (
     fiscal_year,
@@ -44,3 +45,14 @@ def test_parsing_accepts_any_digit_script_and_round_trips() -> None:
 def test_esfand_30_of_a_common_year_is_refused() -> None:
     with pytest.raises(InvalidInput, match="not a real Jalali date"):
         parse_jalali("1404/12/30")
+
+
+def test_a_pinned_day_holds_until_unpinned() -> None:
+    session_day = jalali.tehran_today()
+    try:
+        jalali.pin_today(dt.date(2025, 3, 20))
+        assert jalali.tehran_today() == dt.date(2025, 3, 20)
+        jalali.pin_today(None)
+        assert jalali.tehran_today() == jalali.tehran_now().date()
+    finally:
+        jalali.pin_today(session_day)
