@@ -6,6 +6,7 @@ loudly instead of skipping, so a green run always means both were exercised.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -28,7 +29,9 @@ from darman.settings import Settings
 
 # The whole session reads one business day: a run that crosses Tehran's midnight
 # must not see the day the product stamps differ from the day a test expects.
-jalali.pin_today(jalali.tehran_today())
+# DARMAN_TEST_TODAY (ISO date) runs the suite as of another day, e.g. a month's first.
+_test_today = os.environ.get("DARMAN_TEST_TODAY")
+jalali.pin_today(dt.date.fromisoformat(_test_today) if _test_today else jalali.tehran_today())
 
 PG_ADMIN_URL = os.environ.get("DARMAN_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
