@@ -108,7 +108,9 @@ DRUG_MAX_DAYS = {
 # Reference price per unit (rials, 1404) of each drug, from its generic code.
 DRUG_PRICES = {code: 40_000 + (int(code) % 97) * 9_000 for code, *_ in DRUGS}
 
-TARIFF_YEARS = (1402, 1403, 1404, 1405)
+# The schedule is published years ahead so that a claim dated today keeps finding its
+# tariff after Nowruz: the dataset's bytes stay fixed while the calendar moves on.
+TARIFF_YEARS = tuple(range(1402, 1411))
 BASE_YEAR = 1403
 YEARLY_RISE_PERCENT = 30
 # Contracted private centres are priced above the public (owned) schedule.

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from darman.claims import aging, payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import Conflict
+from darman.common.jalali import format_jalali, tehran_today
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
@@ -275,10 +276,12 @@ def test_a_reviewed_samples_deduction_rate_is_applied_once_to_the_facilitys_othe
         json={"action": "cut", "allowed_rials": allowed // 4, "reason": "نمونه"},
     )
     client.post(f"/api/v1/claims/{sampled.id}/review/finish", headers=h)
+    # the claims were submitted today: a window of the days around it
+    around = [tehran_today() + dt.timedelta(days=d) for d in (-1, 1)]
     window = {
         "facility_id": world["hospital_id"],
-        "submitted_from": "1405/01/01",
-        "submitted_to": "1405/12/29",
+        "submitted_from": format_jalali(around[0], persian_digits=False),
+        "submitted_to": format_jalali(around[1], persian_digits=False),
     }
     first = client.post("/api/v1/claims/review/extrapolate", headers=h, json=window).json()
     cut_share = allowed - allowed // 4
