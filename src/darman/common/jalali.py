@@ -21,7 +21,7 @@ def tehran_now() -> dt.datetime:
     return dt.datetime.now(TEHRAN)
 
 
-# One business day for a whole run when set: a test session or a replayed day
+# One business day for a whole run when set: a test session, for one,
 # must not see "today" change at Tehran's midnight halfway through.
 _pinned_today: dt.date | None = None
 
