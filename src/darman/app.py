@@ -15,12 +15,12 @@ from darman import __version__
 from darman.audit.api import router as audit_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
-from darman.common import problems
+from darman.common import direct_routes, problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.planning.api import router as planning_router
+from darman.prescriptions import api as prescriptions_api
 from darman.prescriptions import tables as prescription_tables
-from darman.prescriptions.api import router as prescriptions_router
 from darman.procurement.api import router as procurement_router
 from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
@@ -75,7 +75,7 @@ def create_app(
         }
 
     # the e-prescription routes are matched first: every prescription written calls them
-    app.include_router(prescriptions_router)
+    app.include_router(prescriptions_api.router)
     app.include_router(security_router)
     app.include_router(registry_router)
     app.include_router(audit_router)
@@ -86,6 +86,8 @@ def create_app(
     app.include_router(claims_policy_router)
     app.include_router(claims_router)
     _mount_optional(app)
+    # the dry-run check is called as the physician types: past FastAPI's routing
+    direct_routes.install(app, prescriptions_api.router, prescriptions_api.check)
 
     return app
 

@@ -80,7 +80,8 @@ async def check(request: Request) -> Response:
     even when a finding blocks; the `request_key` is ignored. The body is a
     `PrescriptionIn`, as for issuing."""
     # Called as the physician types, so it skips FastAPI's dependency solving and answer
-    # validation (common/json_body.py) and runs on the event loop: the caller and the
+    # validation (common/json_body.py), is answered ahead of FastAPI's routing
+    # (common/direct_routes.py) and runs on the event loop: the caller and the
     # facts are a handful of indexed reads on one connection of the loop's own engine,
     # given back before anything is awaited.
     raw = await request.body()
