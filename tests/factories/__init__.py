@@ -8,7 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from darman.claims import policy
 from darman.common import national_id
+from darman.common.jalali import parse_jalali
 from darman.registry import service as registry
 from darman.registry.schemas import CoverageCreate, FacilityCreate, InsuredCreate
 from darman.security import service as security
@@ -108,3 +110,18 @@ def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     resp = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def lasting_filing_deadline(session: Session) -> None:
+    """A national filing deadline of ten years for documents filed from 1405 on.
+
+    The claims worlds date their services in 1405 (the tariff year the tests price at)
+    and file them on the session's day: under the default 180-day deadline they would
+    all be late (R09) from Nowruz 1406 on. A province deadline a test sets still wins."""
+    policy.set_filing_deadline(
+        session,
+        SYSTEM,
+        days=policy.MAX_DEADLINE_DAYS,
+        valid_from=parse_jalali("1405/01/01"),
+        note="test worlds: services of 1405 filed on any later day",
+    )

@@ -124,6 +124,7 @@ def country(session_factory: Any, client: TestClient) -> dict[str, Any]:
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         synth.seed(s, scale=0.0002, seed=9)
+        f.lasting_filing_deadline(s)
         hospital = s.scalar(
             select(Facility)
             .where(Facility.ownership == "contracted", Facility.kind == "hospital",

@@ -21,6 +21,7 @@ def world(session_factory, client: TestClient) -> dict[str, Any]:
     """A tiny seeded country, an admin, and a provider user of one contracted level-2 hospital."""
     with UnitOfWork(session_factory) as uow:
         synth.seed(uow.session, scale=0.0002, seed=9)
+        f.lasting_filing_deadline(uow.session)
         s = uow.session
         hospital = s.scalar(
             select(Facility)

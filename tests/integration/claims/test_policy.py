@@ -76,7 +76,8 @@ def test_a_province_copay_from_a_date_applies_to_services_from_that_day_only(
         and (c["visit_type"], c["ownership"]) == ("outpatient", "contracted")
     ]
     assert [c["value"] for c in national] == [30]
-    assert [e["note"] for e in shown["entries"]] == ["بخشنامه‌ی آزمایشی"]
+    copays = [e for e in shown["entries"] if e["parameter"] == "copay_percent"]
+    assert [e["note"] for e in copays] == ["بخشنامه‌ی آزمایشی"]
 
 
 def test_a_shorter_province_filing_deadline_rejects_a_late_document(
@@ -157,6 +158,11 @@ def test_a_referral_rollout_set_through_the_api_gates_specialist_visits_there(
 def test_bad_policy_input_names_the_field_and_stores_nothing(
     client: TestClient, world: dict[str, Any], session_factory
 ) -> None:
+    def stored() -> int:
+        with UnitOfWork(session_factory) as uow:
+            return int(uow.session.scalar(select(func.count()).select_from(PolicyParameter)) or 0)
+
+    before = stored()  # the world's own filing deadline
     good = {
         "visit_type": "outpatient",
         "ownership": "contracted",
@@ -184,8 +190,7 @@ def test_bad_policy_input_names_the_field_and_stores_nothing(
         headers=world["admin"],
     )
     assert deadline.status_code == 422
-    with UnitOfWork(session_factory) as uow:
-        assert uow.session.scalar(select(func.count()).select_from(PolicyParameter)) == 0
+    assert stored() == before == 1
 
 
 def test_only_headquarters_sets_policy_but_everyone_signed_in_may_read_it(
