@@ -37,6 +37,7 @@ def seed_world(session_factory: sessionmaker[Session]) -> dict[str, Any]:
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         synth.seed(s, scale=0.0002, seed=9)
+        f.lasting_filing_deadline(s)
         hospital = s.scalar(
             select(Facility)
             .where(
