@@ -27,11 +27,23 @@ from darman.db.uow import UnitOfWork
 from darman.registry import provinces
 from darman.settings import Settings
 
+
 # The whole session reads one business day: a run that crosses Tehran's midnight
 # must not see the day the product stamps differ from the day a test expects.
 # DARMAN_TEST_TODAY (ISO date) runs the suite as of another day, e.g. a month's first.
-_test_today = os.environ.get("DARMAN_TEST_TODAY")
-jalali.pin_today(dt.date.fromisoformat(_test_today) if _test_today else jalali.tehran_today())
+def _session_day() -> dt.date:
+    given = os.environ.get("DARMAN_TEST_TODAY")
+    if not given:
+        return jalali.tehran_today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise pytest.UsageError(
+            f"DARMAN_TEST_TODAY={given!r} is not a date: give it as YYYY-MM-DD, e.g. 2027-03-21"
+        ) from None
+
+
+jalali.pin_today(_session_day())
 
 PG_ADMIN_URL = os.environ.get("DARMAN_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
