@@ -14,13 +14,25 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import Table, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit.models import AuditEntry
 from darman.db.base import utcnow
+from darman.db.prepared import Prepared
 
 GENESIS = "0" * 64
+
+# Every change that moves money or a record writes one entry, often on a request's
+# path while the SQLite write lock is held: the chain's tail is read by a statement
+# compiled once and the entry is written as one Core insert, not through the ORM's
+# unit of work (which cost more than the rest of issuing a prescription).
+_ENTRIES = AuditEntry.__table__
+assert isinstance(_ENTRIES, Table)
+_LAST_ENTRY = Prepared(
+    select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+)
+_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
 
 
 def snapshot(obj: Any, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -92,11 +104,11 @@ def record(
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    # the caller's pending changes first, as they would have been with the entry
+    session.flush()
+    last = _LAST_ENTRY.first(session, {})
     fields: dict[str, Any] = {
-        "seq": (last.seq + 1) if last else 1,
+        "seq": (last[0] + 1) if last else 1,
         "at": utcnow(),
         "actor": actor,
         "action": action,
@@ -104,12 +116,11 @@ def record(
         "entity_id": str(entity_id),
         "before": {k: _json_safe(v) for k, v in before.items()} if before is not None else None,
         "after": {k: _json_safe(v) for k, v in after.items()} if after is not None else None,
-        "prev_hash": last.hash if last else GENESIS,
+        "prev_hash": last[1] if last else GENESIS,
     }
-    entry = AuditEntry(**fields, hash=_digest(**fields))
-    session.add(entry)
-    session.flush()
-    return entry
+    digest = _digest(**fields)
+    new_id = session.connection().execute(_INSERT_ENTRY, {**fields, "hash": digest}).scalar_one()
+    return AuditEntry(id=new_id, **fields, hash=digest)
 
 
 @dataclass(frozen=True)
