@@ -7,6 +7,7 @@ from darman.audit import service as audit
 from darman.audit.models import AuditEntry
 from darman.db.uow import UnitOfWork
 from darman.registry import service as registry
+from darman.registry.models import Facility
 from darman.registry.schemas import FacilityUpdate
 from darman.security.principal import SYSTEM
 from tests import factories as f
@@ -86,3 +87,47 @@ def test_a_rolled_back_change_leaves_no_audit_entry(session_factory) -> None:
         # leaving the block without commit rolls back the facility and its entry together
     with session_factory() as s:
         assert audit.list_entries(s)[1] == 0
+
+
+def test_the_returned_entry_is_the_stored_one_and_pending_changes_land_first(
+    session_factory,
+) -> None:
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        fac = f.facility(s)
+        before_count = audit.list_entries(s)[1]
+        row = s.get(Facility, fac.id)
+        assert row is not None
+        row.beds_icu = 7  # pending in the session when the entry is written
+        first = audit.record(
+            s,
+            actor="کاربر",
+            action="update",
+            entity="facility",
+            entity_id=fac.id,
+            before={"beds_icu": 4},
+            after={"beds_icu": 7, "نام": "بیمارستان"},
+        )
+        second = audit.record(s, actor="system", action="note", entity="facility", entity_id=1)
+        # the caller's change was written with the entry, inside the same transaction (read
+        # on the connection, which does not flush the session as Session.execute would)
+        beds = (
+            s.connection()
+            .execute(text("SELECT beds_icu FROM facilities WHERE id = :id"), {"id": fac.id})
+            .scalar_one()
+        )
+        assert beds == 7
+        uow.commit()
+    assert second.seq == first.seq + 1 == before_count + 2
+    assert second.prev_hash == first.hash
+    with session_factory() as s:
+        stored = s.scalar(select(AuditEntry).where(AuditEntry.id == first.id))
+        assert stored is not None
+        assert (stored.seq, stored.hash, stored.prev_hash) == (
+            first.seq,
+            first.hash,
+            first.prev_hash,
+        )
+        assert stored.actor == "کاربر" and stored.after == {"beds_icu": 7, "نام": "بیمارستان"}
+        assert stored.entity_id == str(fac.id)
+        assert audit.verify(s).ok
