@@ -97,6 +97,8 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it lands or vanishes with the change).
+    The session's pending changes are flushed first; the entry returned holds what was
+    stored (id, seq, hash) but is not attached to the session.
 
     On PostgreSQL a transaction-scoped advisory lock serialises writers so two
     transactions cannot both extend the chain from the same last entry; on
