@@ -157,22 +157,26 @@ def build(work: Path, clients: int) -> World:
                 pid = len(rx_rows) + 1
                 doc, _, facility_id = doctors[int(rng.integers(0, len(doctors)))]
                 issued = today - dt.timedelta(days=int(rng.integers(1, 366)))
-                rx_rows.append(
-                    (pid, _tracking_code(10_000_000 + pid), "issued", insured_id, nid, doc,
-                     facility_id, province_of[doc], issued, rules.expiry(issued), "history", now)
-                )  # fmt: skip
+                days: list[int | None] = []
                 for n in range(int(rng.integers(1, 4))):
                     code, max_q, max_days = drugs[int(rng.integers(0, len(drugs)))]
                     q = int(rng.integers(1, max_q + 1))
+                    days.append(int(rng.integers(1, max_days + 1)))
                     line_rows.append(
-                        (len(line_rows) + 1, pid, n + 1, "drug", code, "", q,
-                         int(rng.integers(1, max_days + 1)), "", 10_000, q)
+                        (len(line_rows) + 1, pid, n + 1, "drug", code, "", q, days[-1], "",
+                         10_000, q)
                     )  # fmt: skip
+                rx_rows.append(
+                    (pid, _tracking_code(10_000_000 + pid), "issued", insured_id, nid, doc,
+                     facility_id, province_of[doc], issued, rules.expiry(issued),
+                     rules.prescription_active_until(issued, days), "history", now)
+                )  # fmt: skip
         bulk.load(
             conn,
             "prescriptions",
             ("id", "tracking_code", "status", "insured_id", "national_id", "practitioner_id",
-             "facility_id", "province_id", "issued_on", "expires_on", "issued_by", "created_at"),
+             "facility_id", "province_id", "issued_on", "expires_on", "active_until",
+             "issued_by", "created_at"),
             rx_rows,
         )  # fmt: skip
         bulk.load(

@@ -27,11 +27,7 @@ from darman.prescriptions.models import Prescription, PrescriptionLine
 from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Practitioner, Service
 from darman.security.principal import Principal
 
-# The longest days of supply a line can have: earlier lines older than this are never active.
-MAX_SUPPLY_DAYS = 365
-
 _ON = bindparam("on", type_=Date)
-_SINCE = bindparam("since", type_=Date)
 
 
 # ------------------------------------------------------------------ the caller
@@ -81,10 +77,12 @@ _COVERED = exists().where(
     (CoveragePeriod.end_date.is_(None)) | (CoveragePeriod.end_date >= _ON),
 )
 # One row per drug line of the person's issued prescriptions still active on the day
-# (or one row of NULLs without any), with the person's id and coverage on each. A line
-# lasts from its issue day for its days of supply (rules.is_active), and one never
-# dispensed stops counting once its prescription has expired; both are decided here so
-# that only the lines that count are fetched.
+# (or one row of NULLs without any), with the person's id and coverage on each. Only
+# prescriptions whose longest line lasts to the day are read (by index, on
+# ``active_until``), so a long history costs nothing. A line lasts from its issue day for
+# its days of supply (rules.is_active), and one never dispensed stops counting once its
+# prescription has expired; both are decided here so that only the lines that count are
+# fetched.
 _PERSON = Prepared(
     select(
         Insured.id.label("insured_id"), _COVERED.label("covered"), PrescriptionLine.code,
@@ -98,7 +96,7 @@ _PERSON = Prepared(
             Prescription.national_id == Insured.national_id,
             Prescription.status == PrescriptionStatus.ISSUED.value,
             Prescription.issued_on <= _ON,
-            Prescription.issued_on > _SINCE,
+            Prescription.active_until >= _ON,
         ),
     )
     .outerjoin(
@@ -133,8 +131,7 @@ def _active(rows: Sequence[Any], on: dt.date) -> list[rules.ActiveDrug]:
 def person(session: Session | Connection, national_id: str, on: dt.date) -> Person:
     """The insured person with this national ID as the checks see them on ``on``;
     InvalidInput (on ``national_id``) when there is none."""
-    since = on - dt.timedelta(days=MAX_SUPPLY_DAYS)
-    rows = _PERSON.rows(session, {"national_id": national_id, "on": on, "since": since})
+    rows = _PERSON.rows(session, {"national_id": national_id, "on": on})
     if not rows:
         raise InvalidInput(
             "no insured person has this national ID",

@@ -185,6 +185,9 @@ def issue_keyed(
         province_id=caller.province_id,
         issued_on=on,
         expires_on=rules.expiry(on, valid_days),
+        active_until=rules.prescription_active_until(
+            on, (d.days_supply for d in checked.drafts if d.kind is LineKind.DRUG)
+        ),
         issued_by=who.username,
         created_at=utcnow(),
         request_key=data.request_key,
@@ -238,8 +241,8 @@ def issue_keyed(
 
 _PRESCRIPTION_COLUMNS = (
     "tracking_code", "status", "insured_id", "national_id", "practitioner_id", "facility_id",
-    "province_id", "issued_on", "expires_on", "issued_by", "created_at", "request_key",
-    "request_digest",
+    "province_id", "issued_on", "expires_on", "active_until", "issued_by", "created_at",
+    "request_key", "request_digest",
 )  # fmt: skip
 
 

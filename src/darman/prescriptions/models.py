@@ -31,7 +31,9 @@ class Prescription(Base):
     __tablename__ = "prescriptions"
     __table_args__ = (
         Index("ix_prescriptions_province_issued", "province_id", "issued_on"),
-        Index("ix_prescriptions_national_id", "national_id", "status"),
+        # a person's prescriptions whose drugs may still be active: the duplicate-therapy
+        # and interaction checks read only these, however long the person's history
+        Index("ix_prescriptions_person_active", "national_id", "status", "active_until"),
         # a physician's issuing system keys its own requests; NULL keys never collide
         UniqueConstraint("practitioner_id", "request_key"),
     )
@@ -47,6 +49,9 @@ class Prescription(Base):
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date] = mapped_column(Date)
+    # the last day any of its drug lines' supply lasts (rules.prescription_active_until);
+    # null without a drug line with days of supply. Lines never change it after issue.
+    active_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     issued_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     # idempotency: the caller's key and the digest of the request it came with

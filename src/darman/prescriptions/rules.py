@@ -345,6 +345,16 @@ def active_until(issued_on: dt.date, days_supply: int) -> dt.date:
     return issued_on + dt.timedelta(days=days_supply - 1)
 
 
+def prescription_active_until(
+    issued_on: dt.date, days_supply: Iterable[int | None]
+) -> dt.date | None:
+    """Last day any of a prescription's drug lines lasts, from the lines' days of supply
+    (None without one): stored on the prescription so that the checks find a person's
+    possibly active prescriptions by index."""
+    longest = max((d for d in days_supply if d is not None), default=None)
+    return None if longest is None else active_until(issued_on, longest)
+
+
 def is_active(issued_on: dt.date, days_supply: int | None, on: dt.date) -> bool:
     return days_supply is not None and active_until(issued_on, days_supply) >= on
 

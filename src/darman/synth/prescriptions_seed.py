@@ -212,7 +212,8 @@ def build(
         links.prescription_ref[cid] = code_rx
         rx_rows.append(
             (pid, code_rx, "issued", people[nid][0], nid, doc_id, doc_facility,
-             fac[doc_facility].province_id, on, rules.expiry(on), ACTOR, now)
+             fac[doc_facility].province_id, on, rules.expiry(on),
+             rules.prescription_active_until(on, (d.days_supply for d in drafts)), ACTOR, now)
         )  # fmt: skip
         expires = rules.expiry(on)
         dispenser = claim_facility
@@ -243,8 +244,8 @@ def build(
         active[nid] = mine
     bulk.load(conn, "prescriptions",
               ("id", "tracking_code", "status", "insured_id", "national_id", "practitioner_id",
-               "facility_id", "province_id", "issued_on", "expires_on", "issued_by",
-               "created_at"), rx_rows)  # fmt: skip
+               "facility_id", "province_id", "issued_on", "expires_on", "active_until",
+               "issued_by", "created_at"), rx_rows)  # fmt: skip
     bulk.load(conn, "prescription_lines",
               ("id", "prescription_id", "line_no", "kind", "code", "dose", "quantity",
                "days_supply", "instructions", "unit_price_rials", "dispensed"),
