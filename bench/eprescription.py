@@ -201,9 +201,13 @@ def build(work: Path, clients: int) -> World:
             world.users.append(name)
         uow.commit()
     engine.dispose()
+    # what the checks' person read finds by its index: the stored last day of each
+    # prescription, counted as the server will read it
+    active = sum(1 for r in rx_rows if isinstance(r[10], dt.date) and r[10] >= today)
     print(
         f"database: {N_DRUGS + 30:,} drugs, {len(rx_rows):,} prescriptions of history "
-        f"({len(line_rows):,} lines) for {len(covered):,} patients, {clients} physicians",
+        f"({len(line_rows):,} lines, {active:,} prescriptions still active today) for "
+        f"{len(covered):,} patients, {clients} physicians",
         flush=True,
     )
     return world

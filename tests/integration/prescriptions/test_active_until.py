@@ -9,12 +9,13 @@ import uuid
 from collections import defaultdict
 
 from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import rules, service
-from darman.prescriptions.models import Prescription
+from darman.prescriptions import facts, rules, service
+from darman.prescriptions.models import Prescription, PrescriptionLine
 from darman.synth import claims_seed
 from darman.synth import service as synth
 from tests.conftest import _drop_pg, _pg_database
@@ -55,6 +56,29 @@ def _stored(engine: Engine) -> dict[int, dt.date | None]:
         return {r[0]: r[1] for r in s.execute(select(Prescription.id, Prescription.active_until))}
 
 
+def _add_like(
+    s: Session, like: Prescription, status: str, lines: list[tuple[str, int | None]]
+) -> None:
+    """A prescription of ``like``'s person and physician, as a writer without the column."""
+    p = Prescription(
+        tracking_code=None if status == "refused" else rules.new_tracking_code(),
+        status=status, insured_id=like.insured_id, national_id=like.national_id,
+        practitioner_id=like.practitioner_id, facility_id=like.facility_id,
+        province_id=like.province_id, issued_on=like.issued_on, expires_on=like.expires_on,
+        issued_by="test", created_at=like.created_at,
+    )  # fmt: skip
+    s.add(p)
+    s.flush()
+    for n, (kind, days) in enumerate(lines, start=1):
+        s.add(
+            PrescriptionLine(
+                prescription_id=p.id, line_no=n, kind=kind, code="10005", quantity=1,
+                days_supply=days,
+            )
+        )  # fmt: skip
+    s.flush()
+
+
 def test_the_demo_and_the_migration_give_every_prescription_its_longest_line(
     backend: str, tmp_path
 ) -> None:
@@ -72,10 +96,33 @@ def test_the_demo_and_the_migration_give_every_prescription_its_longest_line(
         expected = _expected(engine)
         assert len(expected) > 50 and any(v is not None for v in expected.values())
         assert _stored(engine) == expected  # as the demo loader wrote them
+        # rows the demo has none of, written without the column: a refused prescription,
+        # an orders-only one and a drug line without days
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            like = uow.session.scalars(select(Prescription).limit(1)).one()
+            _add_like(uow.session, like, "refused", [("drug", 30)])
+            _add_like(uow.session, like, "issued", [("service", None)])
+            _add_like(uow.session, like, "issued", [("drug", None), ("drug", 7)])
+            uow.commit()
+        expected = _expected(engine)
         # the column dropped and brought back: the migration fills it from the lines
         migrate.downgrade(engine, "0011")
         migrate.upgrade(engine)
         assert _stored(engine) == expected
+        assert sorted(expected.values(), key=str)[-4:] != [None] * 4
+        # and the checks see a backfilled prescription's drugs on its last day
+        with make_session_factory(engine)() as s:
+            last = s.scalars(
+                select(Prescription)
+                .where(Prescription.status == "issued", Prescription.active_until.is_not(None))
+                .order_by(Prescription.active_until.desc(), Prescription.id)
+                .limit(1)
+            ).one()
+            assert last.active_until is not None
+            person = facts.person(s, last.national_id, last.active_until)
+            assert last.tracking_code in {a.tracking_code for a in person.active}
+            after = facts.person(s, last.national_id, last.active_until + dt.timedelta(days=1))
+            assert last.tracking_code not in {a.tracking_code for a in after.active}
     finally:
         engine.dispose()
         if cleanup:

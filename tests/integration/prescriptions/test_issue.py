@@ -105,6 +105,18 @@ def test_the_same_drug_still_active_from_an_earlier_prescription_is_duplicate_th
     assert again.status == "issued"
 
 
+def test_a_drug_counts_as_active_through_the_last_day_of_its_supply(session, world) -> None:
+    service.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 10, 10)), on=DAY)
+    last = DAY + dt.timedelta(days=9)  # the issue day is the supply's first
+    err = refusal(session, world, "doc2", rx(world.nid, drug("10007", 10, 10)), on=last)
+    assert problems(err)["lines.0.code"][0] == "P07"
+    after = service.issue(
+        session, world.who["doc2"], data=rx(world.nid, drug("10007", 10, 10)),
+        on=last + dt.timedelta(days=1),
+    )  # fmt: skip
+    assert after.status == "issued"
+
+
 def test_a_never_dispensed_expired_prescription_is_not_active(session, world) -> None:
     service.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 90, 90)), on=DAY)
     later = DAY + dt.timedelta(days=rules.DEFAULT_VALID_DAYS + 1)
