@@ -81,7 +81,7 @@ def bench_quantify(args: argparse.Namespace) -> tuple[float, float]:
     con.register("s", table)
     first = quantify.month_before(LAST, 11)
     started = time.perf_counter()
-    con.execute(
+    con.sql(
         "SELECT facility_id, item_id, sum(issues), sum(stockout_days), max(closing) FROM s "
         f"WHERE month BETWEEN {first} AND {LAST} GROUP BY facility_id, item_id"
     ).to_arrow_table()

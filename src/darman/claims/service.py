@@ -357,10 +357,10 @@ def _claim_totals(lines: pa.Table, decided: pa.Table) -> pa.Table:
         con.register("decided", decided.select(["line_id", *_AMOUNTS]))
         con.register("owners", lines.select(["line_id", "claim_id"]))
         sums = ", ".join(f"CAST(SUM(d.{a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
-        return con.execute(
+        return con.sql(
             f"SELECT o.claim_id, {sums} FROM decided d JOIN owners o USING (line_id)"
             " GROUP BY o.claim_id ORDER BY o.claim_id"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.close()
 

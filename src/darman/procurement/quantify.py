@@ -162,7 +162,7 @@ def quantify(
             "max_e": policy.max_months["essential"],
             "max_n": policy.max_months["non_essential"],
         }
-        return db.execute(KERNEL, params).to_arrow_table()
+        return db.sql(KERNEL, params=params).to_arrow_table()
     finally:
         if con is None:
             db.close()
@@ -197,6 +197,6 @@ def aggregate(result: pa.Table, facilities: pa.Table | None = None) -> pa.Table:
         else:
             db.register("f", facilities)
             sql = AGGREGATE.format(key="f.province_id", join="JOIN f USING (facility_id)")
-        return db.execute(sql).to_arrow_table()
+        return db.sql(sql).to_arrow_table()
     finally:
         db.close()
