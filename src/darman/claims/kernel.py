@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from darman.claims.kernel_checks import marked_lines
+from darman.claims.kernel_checks import marked_lines, programme_starts, repeated_keys
 
 REJECT_CODES = (
     "R01",
@@ -212,6 +212,16 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         province_days,
         [x.province_id == province_days.pd_province, x.submitted_date == province_days.pd_day],
     )
+    repeated = repeated_keys(lines, t.history)
+    x = x.left_join(
+        repeated,
+        [
+            x.national_id.identical_to(repeated.k_nid),
+            x.facility_id == repeated.k_fac,
+            x.code == repeated.k_code,
+            x.service_date == repeated.k_date,
+        ],
+    )
     # s_service is null for a code the catalogue does not know, so it answers "a known
     # service" without comparing the item type's text again on every line; a line of an
     # unknown code is rejected (R01), so what its tariff would have been never counts.
@@ -235,12 +245,14 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "min_age",
         "max_age",
         known_service=known_service,
-        svc_key=ibis.ifelse(known_service, x.code, ibis.null("string")),
+        svc_key=ibis.ifelse(known_service, x.code, ibis.null(x.code.type())),
         # every catalogue row has s_service, so it is null only for an unknown code
         R01=x.s_service.isnull(),
         # only services have a minimum level, an age or sex limit, and an uncovered flag
         # only drugs
         R05=ibis.coalesce(x.min_level > x.f_level, False),
+        # a repeated key's first line is the original; every other line of it repeats it
+        R08=ibis.coalesce(x.k_first != x.line_id, False),
         R09=ibis.coalesce(x.r09_own | (days_late > ibis.coalesce(x.pd_days, x.dl_days)), False),
         R12=ibis.coalesce(x.uncovered, False),
     ).view()
@@ -261,7 +273,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     x = x.left_join(people, x.national_id == people.i_nid)
     # only people with more than two periods look further; everyone else's key is null
     extra = _middle_periods(t.coverage, summary)
-    x = x.mutate(many_key=ibis.ifelse(x.i_periods > 2, x.national_id, ibis.null("string"))).view()
+    no_key = ibis.null(x.national_id.type())
+    x = x.mutate(many_key=ibis.ifelse(x.i_periods > 2, x.national_id, no_key)).view()
     x = x.left_join(
         extra,
         [
@@ -303,6 +316,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "known_service",
         "R01",
         "R05",
+        "R08",
         "R09",
         "R12",
         # a tariff is found for services only, a drug price only on drugs
@@ -334,6 +348,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         rollouts=t.rollouts,
     )
     x = x.left_join(marked, x.line_id == marked.m_line)
+    # R11 applies where the e-prescription programme is in force in the line's province
+    # on its service date: judged here, where every line has both
+    starts = programme_starts(t.rollouts).select("r_province", "eprescription_from")
+    x = x.left_join(starts, x.province_id == starts.r_province)
     # Copayment: a rate for the line's province in force on the service date wins over
     # the national one. policy_tables leaves no overlapping periods for one key, so each
     # join matches at most one rate.
@@ -380,10 +398,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "R06": x.R06,
         # a line without a mark found no row in the marks' join
         "R07": ibis.coalesce(x.known_service & x.m07, False),
-        "R08": ibis.coalesce(x.m08, False),
+        "R08": x.R08,
         "R09": x.R09,
         "R10": ibis.coalesce(x.m10 & x.m_bypass.isnull(), False),
-        "R11": ibis.coalesce(x.m11, False),
+        "R11": ibis.coalesce(x.m11 & (x.eprescription_from <= x.service_date), False),
         "R12": x.R12,
     }
     # Every fact the amounts need, as plain columns. Each later step reads

@@ -1,7 +1,8 @@
 """The adjudication rules that look past the line itself: at the person's other lines
 (frequency R07, duplicates R08), at referrals (R10) and at dispensed e-prescriptions
-(R11). Each check returns only the line ids that fail it, so what the kernel joins back
-to every line is one small table (``marked_lines``).
+(R11). R07, R10 and R11 return only the line ids that fail them, so what the kernel joins
+back to every line is one small table (``marked_lines``); R08 returns the few repeated
+keys (``repeated_keys``), which the kernel joins to the lines by key.
 
 Pure Ibis over the kernel's input tables (column lists in ``kernel``).
 """
@@ -98,40 +99,57 @@ def programme_starts(rollouts: ir.Table) -> ir.Table:
     )
 
 
-def undispensed_lines(lines: ir.Table, dispensings: ir.Table, starts: ir.Table) -> ir.Table:
-    """line_id of drug lines, where the e-prescription programme is in force in the line's
-    province on its service date, not covered by what was dispensed on the claim's
-    prescription to the same person: lines of one drug use the dispensed quantity up in
-    line order. Only those lines are returned, so the join back builds a small table."""
-    disp = (
-        dispensings.group_by(["prescription_ref", "national_id", "code"])
-        .aggregate(g_qty=_.quantity.sum())
-        .rename(g_ref="prescription_ref", g_nid="national_id", g_code="code")
-    )
+def short_drug_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
+    """line_id of drug lines not covered by what was dispensed on the claim's prescription
+    to the same person: lines of one drug use the dispensed quantity up in line order.
+    Whether the e-prescription programme was in force for the line is the kernel's to
+    judge, where it has the line's province and date.
+
+    One aggregate over the drug lines and the dispensings together gives, per
+    (prescription, person, drug), what the lines ask and what was given. Nearly every
+    such group has one line, which is short exactly when its group is; only the few short
+    groups of several lines are joined back to their lines to use the quantity up in
+    order.
+    """
+    key = ["prescription_ref", "national_id", "code"]
+    none = ibis.null("int64")
     drug = lines.filter(lines.item_type == "drug")
-    so_far = ibis.cumulative_window(
-        group_by=[drug.prescription_ref, drug.national_id, drug.code], order_by=drug.line_id
+    asked = drug.select(*key, "line_id", q_line=drug.quantity, q_given=none)
+    # a dispensing with a missing key matches no line, as in an equi-join
+    given = dispensings.filter(
+        dispensings.prescription_ref.notnull()
+        & dispensings.national_id.notnull()
+        & dispensings.code.notnull()
+    ).select(*key, line_id=none, q_line=none, q_given="quantity")
+    both = asked.union(given)
+    per = both.group_by(key).aggregate(
+        first=both.line_id.min(),
+        last=both.line_id.max(),
+        used=both.q_line.sum(),
+        # null where nothing was dispensed: then every line of the group is short
+        g_qty=both.q_given.sum(),
     )
-    drug = drug.select(
-        "line_id",
-        "prescription_ref",
-        "national_id",
-        "code",
-        "province_id",
-        "service_date",
-        used=drug.quantity.sum().over(so_far),
+    short = per.filter(per.g_qty.isnull() | (per.g_qty < per.used))
+    single = short.filter(short.first == short.last).select(u_line="last")
+    many = short.filter(short.first < short.last).select(
+        m_ref="prescription_ref", m_nid="national_id", m_code="code", m_qty="g_qty"
     )
-    looked_up = drug.left_join(
-        disp,
+    # the lines are read afresh, not through `drug`: a relation read twice is materialised
+    again = lines.filter(lines.item_type == "drug").select("line_id", "quantity", *key)
+    hit = again.join(
+        many,
         [
-            drug.prescription_ref == disp.g_ref,
-            drug.national_id == disp.g_nid,
-            drug.code == disp.g_code,
+            again.prescription_ref.identical_to(many.m_ref),
+            again.national_id.identical_to(many.m_nid),
+            again.code.identical_to(many.m_code),
         ],
     )
-    short = looked_up.filter(looked_up.g_qty.isnull() | (looked_up.g_qty < looked_up.used))
-    gated = short.join(starts, short.province_id == starts.r_province)
-    return gated.filter(gated.eprescription_from <= gated.service_date).select(u_line="line_id")
+    so_far = ibis.cumulative_window(
+        group_by=[hit.m_ref, hit.m_nid, hit.m_code], order_by=hit.line_id
+    )
+    hit = hit.select("line_id", "m_qty", used=hit.quantity.sum().over(so_far))
+    in_order = hit.filter(hit.m_qty.isnull() | (hit.m_qty < hit.used)).select(u_line="line_id")
+    return single.union(in_order)
 
 
 def unreferred_lines(special: ir.Table, referrals: ir.Table, starts: ir.Table) -> ir.Table:
@@ -154,46 +172,35 @@ def unreferred_lines(special: ir.Table, referrals: ir.Table, starts: ir.Table) -
     return need.filter(~ibis.coalesce(valid, False)).select("line_id", "referral_bypass")
 
 
-def duplicate_lines(lines: ir.Table, history: ir.Table) -> ir.Table:
-    """line_id of every line whose (person, facility, code, date) was accepted before or
-    appears on a line with a smaller id in this batch.
-
-    Most repeated keys appear twice, and then the line that repeats is the key's largest
-    line id, known from the aggregate itself; only keys seen three times or more are
-    joined back to the lines to find the rest.
+def repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
+    """The (person, facility, code, date) keys that appear more than once among the
+    earlier accepted lines and this batch, each with the smallest line id that has it
+    (-1 where an earlier accepted line has it). Every line of such a key other than that
+    first one is a duplicate; the kernel finds them by joining these keys to the lines,
+    so nothing but the few repeated keys is carried out of the aggregate.
     """
     keys = ["national_id", "facility_id", "code", "service_date"]
     # a null facility, code or date never makes a duplicate; a null person is one person
     present = (_.facility_id.notnull()) & (_.code.notnull()) & (_.service_date.notnull())
-    batch = lines.select(*keys, "line_id").filter(present)
+    batch = lines.filter(present).select(*keys, "line_id")
     # an earlier line can only repeat a key on a date the batch has
     on_batch_dates = history.service_date.between(
         lines.service_date.min(), lines.service_date.max()
     )
     past = history.filter(on_batch_dates).select(*keys, line_id=ibis.literal(-1, type="int64"))
     past = past.filter(present)
-    counted = (
-        past.union(batch)
-        .group_by(keys)
-        .aggregate(first_line=_.line_id.min(), last_line=_.line_id.max(), n=_.count())
+    both = past.union(batch)
+    counted = both.group_by(keys).aggregate(k_first=both.line_id.min(), n=both.count())
+    return counted.filter(counted.n > 1).select(
+        "k_first",
+        k_nid="national_id",
+        k_fac="facility_id",
+        k_code="code",
+        k_date="service_date",
     )
-    pairs = counted.filter(counted.n == 2).select(line_id="last_line")
-    crowded = counted.filter(counted.n > 2).rename(
-        k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
-    )
-    hit = batch.join(
-        crowded,
-        [
-            batch.national_id.identical_to(crowded.k_nid),
-            batch.facility_id == crowded.k_fac,
-            batch.code == crowded.k_code,
-            batch.service_date == crowded.k_date,
-        ],
-    )
-    return pairs.union(hit.filter(hit.line_id != hit.first_line).select("line_id"))
 
 
-MARKED = ("R07", "R08", "R10", "R11")
+MARKED = ("R07", "R10", "R11")
 
 
 def marked_lines(
@@ -206,15 +213,14 @@ def marked_lines(
     rollouts: ir.Table,
 ) -> ir.Table:
     """The few lines that break a rule needing other lines or programme data: too soon
-    after the same service (R07), a duplicate (R08), a missing referral (R10), or no
-    dispensing (R11). One small table, so the main chain needs one join for all four."""
+    after the same service (R07), a missing referral (R10), or no dispensing (R11). One
+    small table, so the main chain needs one join for all three."""
     starts = programme_starts(rollouts)
     special = special_lines(lines, services)
     found = {
         "R07": too_soon_lines(special, services, history).select(m_line="q_line"),
-        "R08": duplicate_lines(lines, history).select(m_line="line_id"),
         "R10": unreferred_lines(special, referrals, starts),
-        "R11": undispensed_lines(lines, dispensings, starts).select(m_line="u_line"),
+        "R11": short_drug_lines(lines, dispensings).select(m_line="u_line"),
     }
     parts = [
         table.select(
