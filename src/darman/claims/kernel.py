@@ -8,7 +8,8 @@ partitioning the lines by national ID partitions the work.
 Inputs (column: type):
   lines        line_id, claim_id, facility_id, province_id, national_id, nid_valid,
                visit_type, admission_date, discharge_date, submitted_date, item_type, code,
-               service_date, quantity, unit_price, referral_ref, prescription_ref
+               service_date, quantity (never negative), unit_price, referral_ref,
+               prescription_ref
   facilities   facility_id, level, ownership
   insured      national_id, sex, birth_date
   coverage     national_id, start_date, end_date (null = open)
@@ -181,7 +182,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
     # would otherwise fold the next join into the previous chain and refuse the
     # projection's columns in its predicates.)
-    # Stage 1: the line itself, its facility, catalogue entry and calendar days.
+    # Stage 1: the line itself, its facility, catalogue entry, calendar days and whether
+    # its (person, facility, code, date) repeats an earlier line's.
     x = lines.select(
         "line_id",
         "facility_id",
@@ -338,7 +340,8 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             False,
         ),
     ).view()
-    # Stage 3: the cross-line marks and the copayment rate.
+    # Stage 3: the cross-line marks, the programme starts in the line's province and the
+    # copayment rate.
     marked = marked_lines(
         lines,
         services=t.services,

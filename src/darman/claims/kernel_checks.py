@@ -1,8 +1,10 @@
 """The adjudication rules that look past the line itself: at the person's other lines
 (frequency R07, duplicates R08), at referrals (R10) and at dispensed e-prescriptions
-(R11). R07, R10 and R11 return only the line ids that fail them, so what the kernel joins
-back to every line is one small table (``marked_lines``); R08 returns the few repeated
-keys (``repeated_keys``), which the kernel joins to the lines by key.
+(R11). R07 and R10 return the line ids that fail them and R11 the drug lines that are
+short of their dispensing (whether the programme was in force is judged on the main chain),
+so what the kernel joins back to every line is one small table (``marked_lines``); R08
+returns the few repeated keys (``repeated_keys``), which the kernel joins to the lines by
+key.
 
 Pure Ibis over the kernel's input tables (column lists in ``kernel``).
 """
@@ -109,7 +111,9 @@ def short_drug_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
     (prescription, person, drug), what the lines ask and what was given. Nearly every
     such group has one line, which is short exactly when its group is; only the few short
     groups of several lines are joined back to their lines to use the quantity up in
-    order.
+    order. A group that is not short has no short line because quantities are never
+    negative (submission refuses a quantity below 1), so every running sum is at most the
+    group's total.
     """
     key = ["prescription_ref", "national_id", "code"]
     none = ibis.null("int64")
@@ -213,7 +217,8 @@ def marked_lines(
     rollouts: ir.Table,
 ) -> ir.Table:
     """The few lines that break a rule needing other lines or programme data: too soon
-    after the same service (R07), a missing referral (R10), or no dispensing (R11). One
+    after the same service (R07), a missing referral (R10), or short of what was
+    dispensed (R11, which counts only where the kernel finds the programme in force). One
     small table, so the main chain needs one join for all three."""
     starts = programme_starts(rollouts)
     special = special_lines(lines, services)
