@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from darman.claims.kernel import KernelInputs, adjudicate
 
@@ -53,10 +54,19 @@ def run(
 ) -> pa.Table:
     """Adjudicate ``tables['lines']`` against the reference tables; one row per line, by
     line_id. ``ordered=False`` leaves the rows in whatever order DuckDB produces them: a
-    caller that joins the decisions back by line_id need not pay for the sort."""
+    caller that joins the decisions back by line_id need not pay for the sort.
+
+    Raises ValueError for a missing table or a line whose quantity is negative: the
+    kernel's dispensing rule (R11) relies on quantities never being negative, which
+    submission guarantees (a quantity is at least 1)."""
     missing = [name for name in TABLES if name not in tables]
     if missing:
         raise ValueError(f"the kernel needs tables {', '.join(missing)}")
+    lines = tables["lines"]
+    negative = pc.less(lines["quantity"], 0)
+    if pc.any(negative).as_py():
+        first = lines.filter(negative)["line_id"][0].as_py()
+        raise ValueError(f"line {first}: quantity is negative; the kernel needs 0 or more")
     con = ibis.duckdb.connect()
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")

@@ -342,19 +342,20 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     ).view()
     # Stage 3: the cross-line marks, the programme starts in the line's province and the
     # copayment rate.
+    starts = programme_starts(t.rollouts)
     marked = marked_lines(
         lines,
         services=t.services,
         history=t.history,
         referrals=t.referrals,
         dispensings=t.dispensings,
-        rollouts=t.rollouts,
+        starts=starts,
     )
     x = x.left_join(marked, x.line_id == marked.m_line)
     # R11 applies where the e-prescription programme is in force in the line's province
     # on its service date: judged here, where every line has both
-    starts = programme_starts(t.rollouts).select("r_province", "eprescription_from")
-    x = x.left_join(starts, x.province_id == starts.r_province)
+    e_starts = starts.select("r_province", "eprescription_from")
+    x = x.left_join(e_starts, x.province_id == e_starts.r_province)
     # Copayment: a rate for the line's province in force on the service date wins over
     # the national one. policy_tables leaves no overlapping periods for one key, so each
     # join matches at most one rate.

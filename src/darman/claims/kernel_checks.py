@@ -214,13 +214,13 @@ def marked_lines(
     history: ir.Table,
     referrals: ir.Table,
     dispensings: ir.Table,
-    rollouts: ir.Table,
+    starts: ir.Table,
 ) -> ir.Table:
     """The few lines that break a rule needing other lines or programme data: too soon
     after the same service (R07), a missing referral (R10), or short of what was
     dispensed (R11, which counts only where the kernel finds the programme in force). One
-    small table, so the main chain needs one join for all three."""
-    starts = programme_starts(rollouts)
+    small table, so the main chain needs one join for all three. ``starts`` is
+    ``programme_starts`` of the rollouts, which the kernel also reads for R11."""
     special = special_lines(lines, services)
     found = {
         "R07": too_soon_lines(special, services, history).select(m_line="q_line"),

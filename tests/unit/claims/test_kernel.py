@@ -337,6 +337,15 @@ def test_lines_of_one_drug_use_the_dispensed_quantity_up_in_line_order() -> None
     assert set(decided().values()) == {""}
 
 
+def test_a_negative_quantity_is_refused_naming_its_line_before_anything_is_decided() -> None:
+    rows = [
+        _one_line(line_id=4),
+        _one_line(line_id=6, quantity=-2, service_date=dt.date(2025, 5, 2)),
+    ]
+    with pytest.raises(ValueError, match="line 6: quantity is negative"):
+        engine.run(_tables(pa.concat_tables(rows)))
+
+
 def test_duplicates_are_found_for_any_national_id_text_and_ids_that_read_as_one_number_differ() -> (
     None
 ):
