@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import threading
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
-from starlette.types import Message
 
 from darman import __version__
 from darman.audit.api import router as audit_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
-from darman.common import direct_routes, problems
+from darman.common import problems
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.planning.api import router as planning_router
@@ -56,16 +53,14 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.read_session_factory = make_session_factory(engine, reads_only=True)
-    # The event loop's reads (security/deps.py) have a pool of their own, so they never
-    # wait for a connection held by a request on a worker thread.
-    app.state.loop_read_engine = probe = read_only(_loop_engine(engine))
+    app.state.read_engine = reads = read_only(engine)
     problems.install(app)
 
     # First of the routes (each request is matched against the routes in order) and a
     # single read: load balancers and monitors call it all the time.
     @app.get("/health", tags=["ops"])
-    async def health() -> dict[str, Any]:
-        with probe.connect() as conn:
+    def health() -> dict[str, Any]:
+        with reads.connect() as conn:
             current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         return {
             "status": "ok",
@@ -86,71 +81,21 @@ def create_app(
     app.include_router(claims_policy_router)
     app.include_router(claims_router)
     _mount_optional(app)
-    # the dry-run check is called as the physician types: past FastAPI's routing
-    direct_routes.install(app, prescriptions_api.router, prescriptions_api.check)
-
     return app
-
-
-_LOOP_ENGINES: dict[str, Engine] = {}
-_LOOP_ENGINES_LOCK = threading.Lock()
-
-
-def _loop_engine(engine: Engine) -> Engine:
-    """A second engine on the same database, with a small pool (the loop uses one
-    connection at a time), one per database in the process however many apps are
-    built; an in-memory SQLite database has no second connection to it, so there the
-    engine is shared."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return engine
-    key = url.render_as_string(hide_password=False)
-    with _LOOP_ENGINES_LOCK:
-        if key not in _LOOP_ENGINES:
-            _LOOP_ENGINES[key] = make_engine(key, pool_size=2)
-        return _LOOP_ENGINES[key]
 
 
 def create_served_app() -> FastAPI:
-    """The app of ``darman serve`` (each worker process builds its own): ``create_app``
-    from the DARMAN_* settings, then what was built so far is set aside from the cyclic
-    garbage collector. The app, its routes, models and schemas are a quarter of a
-    million long-lived objects; a full collection walked them all (about 150 ms here,
-    with every request waiting) and found nothing to free."""
-    app = create_app()
-    _warm_up(app)
+    """The app of ``darman serve``, which each server process builds for itself from the
+    DARMAN_* settings; the command has brought the schema up to date before any starts.
+
+    What was built is then set aside from the cyclic garbage collector (``gc.freeze``):
+    the app, its routes, models and schemas are a quarter of a million long-lived
+    objects, which every full collection walked (about 150 ms, with every request
+    waiting) and found nothing to free."""
+    app = create_app(run_migrations=False)
     gc.collect()
     gc.freeze()
     return app
-
-
-def _warm_up(app: FastAPI) -> None:
-    """Send one request that matches no route through the app before it takes traffic.
-
-    FastAPI builds each route's matching and validation state on the first request
-    that passes it; for all the routes here that took about half a second, which the
-    first callers of every new worker process waited for. Run on a thread of its own:
-    uvicorn may build the app inside its running event loop."""
-
-    async def unmatched() -> None:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": "/-warm-up-", "raw_path": b"/-warm-up-",
-            "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
-            "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0), "state": {},
-        }  # fmt: skip
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(_message: Message) -> None:
-            return None
-
-        await app(scope, receive, send)
-
-    worker = threading.Thread(target=asyncio.run, args=(unmatched(),), name="warm-up")
-    worker.start()
-    worker.join()
 
 
 def _mount_optional(app: FastAPI) -> None:

@@ -1,6 +1,6 @@
-"""The dry-run check reads its body and caller itself (no FastAPI dependencies): it must
-still refuse bad bodies field by field, know every way of signing in, record an API
-key's use, judge nobody's body before knowing the caller, and be documented as before."""
+"""The dry-run check, an ordinary route with a declared body: it refuses bad bodies field
+by field, knows every way of signing in, records an API key's use, judges nobody's body
+before knowing the caller, and is documented."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from darman.common.direct_routes import DirectRoutes
 from darman.db.uow import UnitOfWork
 from darman.security.deps import TOKEN_COOKIE
 from darman.security.models import ApiKey
@@ -172,9 +171,3 @@ def test_the_body_is_judged_as_a_declared_body_would_be(client, world) -> None:
         CHECK, content=body, headers={**spaced, "content-type": "application/json"}
     )
     assert spaced_answer.status_code == 200
-
-
-def test_the_app_answers_the_check_ahead_of_fastapis_routing(app) -> None:
-    direct = [m for m in app.user_middleware if m.cls is DirectRoutes]
-    assert len(direct) == 1
-    assert set(direct[0].kwargs["routes"]) == {("POST", CHECK)}

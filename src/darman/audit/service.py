@@ -19,19 +19,16 @@ from sqlalchemy.orm import Session
 
 from darman.audit.models import AuditEntry
 from darman.db.base import utcnow
-from darman.db.prepared import Prepared
 
 GENESIS = "0" * 64
 
 # Every change that moves money or a record writes one entry, often on a request's
-# path while the SQLite write lock is held: the chain's tail is read by a statement
-# compiled once and the entry is written as one Core insert, not through the ORM's
-# unit of work (which cost more than the rest of issuing a prescription).
+# path while the SQLite write lock is held: the chain's tail is read and the entry
+# written as Core statements (SQLAlchemy caches their compiled form), not through the
+# ORM's unit of work (which cost more than the rest of issuing a prescription).
 _ENTRIES = AuditEntry.__table__
 assert isinstance(_ENTRIES, Table)
-_LAST_ENTRY = Prepared(
-    select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-)
+_LAST_ENTRY = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 _INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
 
 
@@ -108,7 +105,7 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
     # the caller's pending changes first, as they would have been with the entry
     session.flush()
-    last = _LAST_ENTRY.first(session, {})
+    last = session.execute(_LAST_ENTRY).first()
     fields: dict[str, Any] = {
         "seq": (last[0] + 1) if last else 1,
         "at": utcnow(),

@@ -7,7 +7,6 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from darman.cli import serve_workers
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.prescriptions import tables as prescription_tables
@@ -26,24 +25,26 @@ def serve(
     port: int = 8000,
     workers: Annotated[
         int,
-        typer.Option(min=1, max=64, help="server processes; SQLite's WAL lets them share the file"),
+        typer.Option(
+            min=1,
+            max=64,
+            help="server processes (uvicorn's own worker mode); one per core is a good start",
+        ),
     ] = 1,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
 ) -> None:
     """Serve the REST API (/api/v1, /docs), the FHIR facade (/fhir/r4) and the web pages (/)."""
-    from darman.app import create_served_app
-
-    if workers == 1:
-        app = create_served_app()
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
-        return
-    # Each worker process builds its own app (engine, pool) from the same DARMAN_*
-    # settings; the tables are checked and the schema brought up to date once here,
-    # before any worker starts, so a bad setting stops the command with its reason and
-    # the workers never run migrations side by side.
+    # Checked once here, before any server process starts: a bad setting or table stops
+    # the command with its reason, and the processes never run migrations side by side.
     prescription_tables.use(get_settings().prescription_tables)
     engine()
-    serve_workers.run(host, port, workers, access_log=access_log)
+    # uvicorn's supervisor binds the socket, starts the processes, restarts one that dies
+    # and stops them all on SIGINT or SIGTERM; spreading load across machines is a
+    # reverse proxy's job (docs/deploy.md).
+    uvicorn.run(
+        "darman.app:create_served_app", factory=True, host=host, port=port,
+        workers=workers if workers > 1 else None, log_level="info", access_log=access_log,
+    )  # fmt: skip
 
 
 def demo(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from fastapi import APIRouter, Path, Query, Response
 
-from darman.common.json_body import documented, validated
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.validators import NationalId
 from darman.prescriptions import rules, service
@@ -22,15 +20,7 @@ from darman.prescriptions.schemas import (
     PrescriptionRead,
     SavingsReport,
 )
-from darman.security.deps import (
-    PrincipalDep,
-    ReadUowDep,
-    UowDep,
-    credentials,
-    loop_reads,
-    note_key_use,
-    read_caller,
-)
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/prescriptions", tags=["prescriptions"])
 PrescriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -62,40 +52,12 @@ def issue(
     return issued.prescription
 
 
-_FINDINGS = TypeAdapter(list[FindingRead])
-
-
-@router.post(
-    "/check",
-    response_model=list[FindingRead],
-    openapi_extra=documented(PrescriptionIn, security=["OAuth2PasswordBearer", "APIKeyHeader"]),
-    responses={
-        401: {"description": "no valid bearer token, API key or sign-in cookie"},
-        422: {"description": "invalid body, as problem+json naming each field"},
-    },
-)
-async def check(request: Request) -> Response:
+@router.post("/check", response_model=list[FindingRead])
+def check(body: PrescriptionIn, who: PrincipalDep, uow: ReadUowDep) -> list[FindingRead]:
     """Every check of issuing on a draft (refusals and warnings per line field), without
     storing or auditing anything: the prescribing screen calls it as lines change. 200
-    even when a finding blocks; the `request_key` is ignored. The body is a
-    `PrescriptionIn`, as for issuing."""
-    # Called as the physician types, so it skips FastAPI's dependency solving and answer
-    # validation (common/json_body.py), is answered ahead of FastAPI's routing
-    # (common/direct_routes.py) and runs on the event loop: the caller and the
-    # facts are a handful of indexed reads on one connection of the loop's own engine,
-    # given back before anything is awaited.
-    raw = await request.body()
-    token, api_key = credentials(request)
-    use = None
-    try:
-        with loop_reads(request).connect() as conn:
-            # the caller first: a body is not judged for someone not signed in
-            who, use = read_caller(request, conn, token=token, api_key=api_key)
-            data = validated(PrescriptionIn, raw, request.headers.get("content-type"))
-            findings = service.check(conn, who, data=data)
-    finally:
-        await note_key_use(request, use)
-    return Response(_FINDINGS.dump_json(findings), media_type="application/json")
+    even when a finding blocks; the `request_key` is ignored."""
+    return service.check(uow.session, who, data=body)
 
 
 @router.get("", response_model=Page[PrescriptionRead])

@@ -2,9 +2,9 @@
 caller (specialty, council number, facility), the person (coverage on the day and the
 drug lines of their recent issued prescriptions), the drugs and the ordered services.
 
-The statements are built once, at import, with bound parameters, and run on the
-session's connection as Core statements: on the path of every prescription written,
-building an ORM ``select()`` anew cost more than running it.
+The statements are built once, at import, with bound parameters, and run as Core
+statements (SQLAlchemy's compiled cache keeps their SQL): on the path of every
+prescription written, building an ORM ``select()`` anew cost more than running it.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Date, and_, bindparam, exists, select
+from sqlalchemy import Connection, Date, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.db.date_sql import days_before
-from darman.db.prepared import Prepared
 from darman.prescriptions import rules
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
 from darman.prescriptions.models import Prescription, PrescriptionLine
@@ -41,7 +39,7 @@ class Caller:
     province_id: int
 
 
-_CALLER = Prepared(
+_CALLER = (
     select(Practitioner.specialty, Practitioner.council_number, Facility.code, Facility.province_id)
     .select_from(Practitioner)
     .join(Facility, Facility.id == bindparam("facility_id"))  # two rows by key, no relation
@@ -54,9 +52,9 @@ def caller(session: Session | Connection, who: Principal, practitioner_id: int) 
     or when either record is gone."""
     if who.facility_id is None:
         raise PermissionDenied("a physician prescribes at a facility")
-    row = _CALLER.first(
-        session, {"facility_id": who.facility_id, "practitioner_id": practitioner_id}
-    )
+    row = session.execute(
+        _CALLER, {"facility_id": who.facility_id, "practitioner_id": practitioner_id}
+    ).first()
     if row is None:
         raise PermissionDenied("your facility or practitioner record no longer exists")
     return Caller(practitioner_id, row[0], row[1], who.facility_id, row[2], row[3])
@@ -83,7 +81,7 @@ _COVERED = exists().where(
 # its days of supply (rules.is_active), and one never dispensed stops counting once its
 # prescription has expired; both are decided here so that only the lines that count are
 # fetched.
-_PERSON = Prepared(
+_PERSON = (
     select(
         Insured.id.label("insured_id"), _COVERED.label("covered"), PrescriptionLine.code,
         PrescriptionLine.days_supply, PrescriptionLine.dispensed, Prescription.issued_on,
@@ -131,14 +129,14 @@ def _active(rows: Sequence[Any], on: dt.date) -> list[rules.ActiveDrug]:
 def person(session: Session | Connection, national_id: str, on: dt.date) -> Person:
     """The insured person with this national ID as the checks see them on ``on``;
     InvalidInput (on ``national_id``) when there is none."""
-    rows = _PERSON.rows(session, {"national_id": national_id, "on": on})
+    rows = session.execute(_PERSON, {"national_id": national_id, "on": on}).all()
     if not rows:
         raise InvalidInput(
             "no insured person has this national ID",
             [FieldProblem("national_id", "بیمه‌شده‌ای با این کد ملی نیست (unknown insured)")],
         )
-    first = rows[0]
-    return Person(first[_INSURED_ID], national_id, bool(first[_COVERED_ON]), _active(rows, on))
+    insured_id: int = rows[0][_INSURED_ID]  # type: ignore[assignment]  # a key, never NULL
+    return Person(insured_id, national_id, bool(rows[0][_COVERED_ON]), _active(rows, on))
 
 
 def active_drugs(session: Session, *, national_id: str, on: dt.date) -> list[rules.ActiveDrug]:
@@ -155,44 +153,19 @@ _DRUG_COLUMNS = (
     Drug.generic_code, Drug.name_fa, Drug.covered, Drug.max_quantity, Drug.max_days_supply,
     Drug.specialist_only, Drug.price_rials,
 )  # fmt: skip
-# one bound value each (a list would be an expanding IN, which Prepared does not take)
-_ORDER_CATEGORIES: list[BindParameter[str]] = [
-    bindparam(f"category{i}", value=c) for i, c in enumerate(sorted(rules.ORDER_CATEGORIES))
-]
-_TRACKING_CODE = Prepared(
-    select(Prescription.id).where(Prescription.tracking_code == bindparam("code"))
+_TRACKING_CODE = select(Prescription.id).where(Prescription.tracking_code == bindparam("code"))
+_DRUGS = select(*_DRUG_COLUMNS).where(Drug.generic_code.in_(bindparam("codes", expanding=True)))
+_ORDERS = select(Service.code, Service.name_fa).where(
+    Service.code.in_(bindparam("codes", expanding=True)),
+    Service.category.in_(sorted(rules.ORDER_CATEGORIES)),
 )
-
-
-def _codes(n: int) -> list[Any]:
-    return [bindparam(f"c{i}") for i in range(n)]
-
-
-@cache
-def _drugs_of(n: int) -> Prepared:
-    """The formulary look-up of ``n`` codes (one prepared statement per count of codes:
-    a prescription has a few lines, so there are a few of them)."""
-    return Prepared(select(*_DRUG_COLUMNS).where(Drug.generic_code.in_(_codes(n))))
-
-
-@cache
-def _orders_of(n: int) -> Prepared:
-    return Prepared(
-        select(Service.code, Service.name_fa).where(
-            Service.code.in_(_codes(n)), Service.category.in_(_ORDER_CATEGORIES)
-        )
-    )
-
-
-def _by_position(codes: set[str]) -> dict[str, str]:
-    return {f"c{i}": code for i, code in enumerate(sorted(codes))}
 
 
 def drugs(session: Session | Connection, codes: set[str]) -> dict[str, rules.DrugFacts]:
     """Formulary facts of the generics among ``codes`` that are in the formulary."""
     if not codes:
         return {}
-    rows = _drugs_of(len(codes)).rows(session, _by_position(codes))
+    rows = session.execute(_DRUGS, {"codes": sorted(codes)}).all()
     return {r[0]: rules.DrugFacts(*r) for r in rows}
 
 
@@ -200,9 +173,9 @@ def order_services(session: Session | Connection, codes: set[str]) -> dict[str, 
     """Lab and imaging codes among ``codes`` -> their Persian names."""
     if not codes:
         return {}
-    rows = _orders_of(len(codes)).rows(session, _by_position(codes))
+    rows = session.execute(_ORDERS, {"codes": sorted(codes)}).all()
     return {r[0]: r[1] for r in rows}
 
 
 def tracking_code_taken(session: Session, code: str) -> bool:
-    return _TRACKING_CODE.first(session, {"code": code}) is not None
+    return session.execute(_TRACKING_CODE, {"code": code}).first() is not None

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +21,6 @@ from darman.common.errors import (
     NotFound,
 )
 from darman.db.base import utcnow
-from darman.db.prepared import Prepared
 from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
@@ -251,10 +248,10 @@ def principal_from_token(session: Session | Connection, *, token: str, secret: s
     """The caller behind a bearer token; the user is re-read so a disabled user is refused."""
     claims = tokens.decode(token, secret=secret)
     uid = claims.get("uid")
-    row = _TOKEN_HOLDER.first(session, {"user_id": uid}) if isinstance(uid, int) else None
+    row = session.execute(_TOKEN_HOLDER, {"user_id": uid}).first() if isinstance(uid, int) else None
     if row is None or row[1] != claims.get("sub") or not row[-1]:
         raise AuthenticationFailed("the token's user no longer exists or is disabled")
-    return _principal_of_row(row)
+    return _principal_of_row(tuple(row))
 
 
 def _digest(key: str) -> str:
@@ -300,40 +297,16 @@ class KeyUse:
     stale: bool  # last_used_at is unset or older than LAST_USED_GRAIN: touch_api_key
 
 
-# key digest -> (the stale last_used_at a request of this process set out to replace,
-# when it did); a claim lapses after LAST_USED_GRAIN, so a write that failed is retried
-_TOUCHING: dict[str, tuple[dt.datetime | None, float]] = {}
-_TOUCHING_LOCK = threading.Lock()
-
-
-def claim_key_touch(use: KeyUse) -> bool:
-    """Whether this request is the one of this process to write a stale key's
-    ``last_used_at``: requests arriving together all read the same stale value, and
-    only the first of them writes it (the others would queue for the write lock)."""
-    now = time.monotonic()
-    with _TOUCHING_LOCK:
-        claimed = _TOUCHING.get(use.digest)
-        if (
-            claimed is not None
-            and claimed[0] == use.last_used_at
-            and now - claimed[1] < LAST_USED_GRAIN.total_seconds()
-        ):
-            return False
-        _TOUCHING[use.digest] = (use.last_used_at, now)
-        return True
-
-
-# Built once and run on the driver's cursor: finding the caller runs on every API request.
 _USER_COLUMNS = (
     User.id, User.username, User.role, User.scope_level, User.province_id, User.facility_id,
     User.practitioner_id, User.is_active,
 )  # fmt: skip
-_KEY_HOLDER = Prepared(
+_KEY_HOLDER = (
     select(ApiKey.id, ApiKey.is_active, ApiKey.last_used_at, *_USER_COLUMNS)
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.digest == bindparam("digest"))
 )
-_TOKEN_HOLDER = Prepared(select(*_USER_COLUMNS).where(User.id == bindparam("user_id")))
+_TOKEN_HOLDER = select(*_USER_COLUMNS).where(User.id == bindparam("user_id"))
 
 
 def _principal_of_row(user: tuple[Any, ...]) -> Principal:
@@ -355,7 +328,7 @@ def principal_from_api_key(
 ) -> KeyUse:
     """The caller of a key, read only; whether its ``last_used_at`` wants writing."""
     digest = _digest(key)
-    row = _KEY_HOLDER.first(session, {"digest": digest})
+    row = session.execute(_KEY_HOLDER, {"digest": digest}).first()
     if row is None or not row[1]:
         raise AuthenticationFailed("the API key is not valid")
     key_id, _, last, *user = row
@@ -366,7 +339,7 @@ def principal_from_api_key(
 
 
 def touch_api_key(session: Session, *, key_id: int, now: dt.datetime | None = None) -> None:
-    """Set a key's ``last_used_at`` unless another process did within LAST_USED_GRAIN
+    """Set a key's ``last_used_at`` unless another request did within LAST_USED_GRAIN
     (the caller commits)."""
     now = now or utcnow()
     session.execute(

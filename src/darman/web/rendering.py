@@ -19,7 +19,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from darman.common.errors import (
@@ -33,7 +33,7 @@ from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehr
 from darman.common.persian import format_number, to_persian_digits
 from darman.registry import service as registry
 from darman.security import service as security
-from darman.security.deps import TOKEN_COOKIE, loop_reads
+from darman.security.deps import TOKEN_COOKIE
 from darman.security.enums import ROLE_LABELS_FA, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
@@ -106,10 +106,11 @@ def render(
 
 
 # ------------------------------------------------------------- page auth
-async def page_principal(request: Request) -> Principal:
-    """The signed-in user of a page (``signed_in``), as a dependency: on the event
-    loop's read-only engine, like the API's caller (security/deps.py)."""
-    with loop_reads(request).connect() as conn:
+def page_principal(request: Request) -> Principal:
+    """The signed-in user of a page (``signed_in``), as a dependency, read in a read-only
+    unit like the API's caller (security/deps.py)."""
+    engine: Engine = request.app.state.read_engine
+    with engine.connect() as conn:
         return signed_in(request, conn)
 
 
