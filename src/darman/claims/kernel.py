@@ -164,6 +164,21 @@ def _middle_periods(coverage: ir.Table, summary: ir.Table) -> ir.Table:
 
 def adjudicate(t: KernelInputs) -> ir.Table:
     """Decide every line: amounts in integer rials and every reason code that applies."""
+    # The chain works in stages, each ending in a projection that turns the columns just
+    # joined into the flags they decide and drops them: every later join then carries a
+    # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
+    # would otherwise fold the next join into the previous chain and refuse the
+    # projection's columns in its predicates.)
+    x = _line_stage(t)
+    x = _person_stage(t, x)
+    x = _cross_line_stage(t, x)
+    return _decide(_facts(x))
+
+
+def _line_stage(t: KernelInputs) -> ir.Table:
+    """Stage 1: the line itself, its facility, catalogue entry, calendar days and whether
+    its (person, facility, code, date) repeats an earlier line's; decides R01, R05, R08,
+    R09 and R12."""
     lines = t.lines
     fac = t.facilities.select(f_id="facility_id", f_level="level", f_ownership="ownership")
     items = _items(t.services, t.drugs)
@@ -174,16 +189,6 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     province_days = t.calendar.filter(t.calendar.province_id.notnull()).select(
         pd_province="province_id", pd_day="day", pd_days="filing_deadline_days"
     )
-    tar = t.tariffs.select(
-        t_code="code", t_year="year", t_level="level", t_ownership="ownership", t_amount="amount"
-    )
-    # The chain works in stages, each ending in a projection that turns the columns just
-    # joined into the flags they decide and drops them: every later join then carries a
-    # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
-    # would otherwise fold the next join into the previous chain and refuse the
-    # projection's columns in its predicates.)
-    # Stage 1: the line itself, its facility, catalogue entry, calendar days and whether
-    # its (person, facility, code, date) repeats an earlier line's.
     x = lines.select(
         "line_id",
         "facility_id",
@@ -229,7 +234,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # unknown code is rejected (R01), so what its tariff would have been never counts.
     known_service = ibis.coalesce(x.s_service, False)
     days_late = x.submitted_date.delta(x.service_date, unit="day")
-    x = x.select(
+    return x.select(
         "line_id",
         "national_id",
         "nid_valid",
@@ -258,9 +263,15 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         R09=ibis.coalesce(x.r09_own | (days_late > ibis.coalesce(x.pd_days, x.dl_days)), False),
         R12=ibis.coalesce(x.uncovered, False),
     ).view()
-    # Stage 2: tariff, person and coverage. Lookup keys are null where they do not
-    # apply, so every join is a plain equi-join (a condition on one side only would turn
-    # a hash join into a nested loop).
+
+
+def _person_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
+    """Stage 2: tariff, person and coverage; decides R02, R03, R04 and R06. Lookup keys
+    are null where they do not apply, so every join is a plain equi-join (a condition on
+    one side only would turn a hash join into a nested loop)."""
+    tar = t.tariffs.select(
+        t_code="code", t_year="year", t_level="level", t_ownership="ownership", t_amount="amount"
+    )
     x = x.left_join(
         tar,
         [
@@ -306,7 +317,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             0,
         )
     )
-    x = x.select(
+    return x.select(
         "line_id",
         "service_date",
         "province_id",
@@ -340,8 +351,12 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             False,
         ),
     ).view()
-    # Stage 3: the cross-line marks, the programme starts in the line's province and the
-    # copayment rate.
+
+
+def _cross_line_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
+    """Stage 3: the cross-line marks (R07, R10, R11), the programme starts in the line's
+    province and the copayment rate."""
+    lines = t.lines
     starts = programme_starts(t.rollouts)
     marked = marked_lines(
         lines,
@@ -393,6 +408,11 @@ def adjudicate(t: KernelInputs) -> ir.Table:
             province_cp.pp_to >= x.service_date,
         ],
     )
+    return x
+
+
+def _facts(x: ir.Table) -> ir.Table:
+    """Every reject flag and every fact the amounts need, one column each."""
     flags = {
         "R01": x.R01,
         "R02": x.R02,
@@ -411,7 +431,7 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # Every fact the amounts need, as plain columns. Each later step reads
     # columns, so the compiled SQL computes a flag once instead of inlining it into
     # every amount that depends on it.
-    facts = x.select(
+    return x.select(
         line_id=x.line_id,
         quantity=x.quantity,
         unit_price=x.unit_price,
@@ -421,6 +441,10 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         bypass=ibis.ifelse(ibis.coalesce(x.m10, False), x.m_bypass, ibis.null("int64")),
         **flags,
     )
+
+
+def _decide(facts: ir.Table) -> ir.Table:
+    """The decision, the allowed amount, the patient's share and the reasons."""
     rejected = ibis.literal(False)
     for code in REJECT_CODES:
         rejected = rejected | facts[code]

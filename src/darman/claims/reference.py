@@ -114,7 +114,6 @@ class ReferenceAdjudicator:
             else None
         )
         flags: dict[str, bool] = dict.fromkeys((*REJECT_CODES, *DEDUCT_CODES), False)
-        bypass: int | None = None  # the referral-bypass copayment, where it applies
         flags["R01"] = svc is None and drug is None
         flags["R02"] = svc is not None and tariff is None
         flags["R03"] = not line["nid_valid"] or person is None
@@ -123,25 +122,55 @@ class ReferenceAdjudicator:
             for c in self.coverage.get(line["national_id"], [])
         )
         if svc is not None:
-            flags["R05"] = level is not None and svc["min_level"] > level
-            if person is not None:
-                age = _age(person["birth_date"], day)
-                flags["R06"] = bool(
-                    (svc["sex_limit"] is not None and svc["sex_limit"] != person["sex"])
-                    or (svc["min_age"] is not None and age < svc["min_age"])
-                    or (svc["max_age"] is not None and age > svc["max_age"])
-                )
-            earlier = [d for d in self.seen_dates[(line["national_id"], line["code"])] if d <= day]
-            if svc["frequency_days"] is not None and earlier:
-                flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
+            self._service_limits(flags, line, svc, person, level)
         key = (line["national_id"], line["facility_id"], line["code"], day)
         flags["R08"] = key in self.seen_keys
-        # a deadline of the line's province in force on the submission date wins
+        flags["R09"] = self._filed_late(line)
+        bypass = self._programmes(flags, line, svc)
+        flags["R12"] = drug is not None and not drug["covered"]
+        ref_price = tariff if is_service else (drug["price"] if drug else None)
+        limit = (
+            (svc["max_per_claim"] if svc else None)
+            if is_service
+            else (drug["max_quantity"] if drug else None)
+        )
+        decision = self._settle(line, flags, ref_price, limit, bypass, ownership)
+        # remember this line for the lines after it, as the kernel's windows do
+        self.seen_dates[(line["national_id"], line["code"])].append(day)
+        self.seen_keys.add(key)
+        return decision
+
+    def _service_limits(
+        self,
+        flags: dict[str, bool],
+        line: dict[str, Any],
+        svc: dict[str, Any],
+        person: dict[str, Any] | None,
+        level: int | None,
+    ) -> None:
+        """R05 (level), R06 (sex and age) and R07 (frequency) of a known service."""
+        day: dt.date = line["service_date"]
+        flags["R05"] = level is not None and svc["min_level"] > level
+        if person is not None:
+            age = _age(person["birth_date"], day)
+            flags["R06"] = bool(
+                (svc["sex_limit"] is not None and svc["sex_limit"] != person["sex"])
+                or (svc["min_age"] is not None and age < svc["min_age"])
+                or (svc["max_age"] is not None and age > svc["max_age"])
+            )
+        earlier = [d for d in self.seen_dates[(line["national_id"], line["code"])] if d <= day]
+        if svc["frequency_days"] is not None and earlier:
+            flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
+
+    def _filed_late(self, line: dict[str, Any]) -> bool:
+        """R09: served after submission, outside the stay, or past the filing deadline;
+        a deadline of the line's province in force on the submission date wins."""
+        day: dt.date = line["service_date"]
         deadline = self.province_deadlines.get(
             (line["province_id"], line["submitted_date"]),
             self.days.get(line["submitted_date"], {}).get("filing_deadline_days"),
         )
-        flags["R09"] = (
+        return bool(
             day > line["submitted_date"]
             or (
                 line["visit_type"] == "inpatient"
@@ -150,10 +179,19 @@ class ReferenceAdjudicator:
             or (deadline is not None and (line["submitted_date"] - day).days > deadline)
         )
 
+    def _programmes(
+        self, flags: dict[str, bool], line: dict[str, Any], svc: dict[str, Any] | None
+    ) -> int | None:
+        """R10 (referral) and R11 (dispensing) where their programme is in force in the
+        line's province on its date; answers the referral-bypass copayment, where it
+        applies instead of R10."""
+        day: dt.date = line["service_date"]
+
         def in_force(programme: str) -> bool:
             since = self.rollouts.get((line["province_id"], programme))
             return since is not None and since <= day
 
+        bypass: int | None = None
         if svc is not None and svc["requires_referral"] and in_force("referral"):
             referral = self.referrals.get(line["referral_ref"] or "")
             unreferred = not (
@@ -167,14 +205,20 @@ class ReferenceAdjudicator:
             key3 = (line["prescription_ref"], line["national_id"], line["code"])
             used = self.used.get(line["line_id"], line["quantity"])
             flags["R11"] = self.dispensed.get(key3, 0) < used
-        flags["R12"] = drug is not None and not drug["covered"]
+        return bypass
+
+    def _settle(
+        self,
+        line: dict[str, Any],
+        flags: dict[str, bool],
+        ref_price: int | None,
+        limit: int | None,
+        bypass: int | None,
+        ownership: str | None,
+    ) -> Decision:
+        """Deductions, the allowed amount and the patient's share, once the reject flags
+        are known."""
         rejected = any(flags[c] for c in REJECT_CODES)
-        ref_price = tariff if is_service else (drug["price"] if drug else None)
-        limit = (
-            (svc["max_per_claim"] if svc else None)
-            if is_service
-            else (drug["max_quantity"] if drug else None)
-        )
         over_price = ref_price is not None and line["unit_price"] > ref_price
         over_qty = limit is not None and line["quantity"] > limit
         flags["D01"] = not rejected and over_price
@@ -184,7 +228,9 @@ class ReferenceAdjudicator:
         unit: int = ref_price if over_price and ref_price is not None else line["unit_price"]
         qty: int = limit if over_qty and limit is not None else line["quantity"]
         allowed = 0 if rejected else unit * qty
-        percent = self._copay_percent(line["province_id"], line["visit_type"], ownership, day)
+        percent = self._copay_percent(
+            line["province_id"], line["visit_type"], ownership, line["service_date"]
+        )
         if flags["D03"] and bypass is not None and bypass > percent:
             percent = bypass
         patient = copay_of(allowed, percent)
@@ -194,9 +240,6 @@ class ReferenceAdjudicator:
             if rejected
             else ("partial" if flags["D01"] or flags["D02"] or flags["D03"] else "accepted")
         )
-        # remember this line for the lines after it, as the kernel's windows do
-        self.seen_dates[(line["national_id"], line["code"])].append(day)
-        self.seen_keys.add(key)
         return Decision(
             line["line_id"],
             asked,
