@@ -198,38 +198,8 @@ def solve(problem: Problem, *, time_limit: float = 60.0) -> Solution:
     limits cannot all be met (say, a minimum per province above a province's staff)."""
     n_l, n_p = len(problem.lines), len(problem.codes)
     nx = n_l * n_p
-    c = np.zeros(2 * nx)
-    lower = np.zeros(2 * nx)
-    upper = np.full(2 * nx, np.inf)
-    for li_n, li in enumerate(problem.lines):
-        scale = max(1, sum(li.need))
-        for p in range(n_p):
-            i = li_n * n_p + p
-            c[i] = EPS / max(1, li.cap)
-            c[nx + i] = problem.weight[p] / scale
-            lower[i], upper[i] = li.line.min_per_province, li.max_per_province
-    rows: list[tuple[dict[int, float], float, float]] = []
-    for li_n, li in enumerate(problem.lines):
-        for p in range(n_p):
-            i = li_n * n_p + p
-            rows.append(({i: 1.0, nx + i: 1.0}, float(li.need[p]), np.inf))
-        span = range(li_n * n_p, (li_n + 1) * n_p)
-        rows.append(({i: 1.0 for i in span}, -np.inf, float(li.cap)))
-        if li.line.budget_rials is not None:
-            cost = float(li.line.unit_cost_rials)
-            rows.append(({i: cost for i in span}, -np.inf, float(li.line.budget_rials)))
-    for kind in STAFF:
-        users = [(n, _staff(li, kind)) for n, li in enumerate(problem.lines) if _staff(li, kind)]
-        if not users:
-            continue
-        for p in range(n_p):
-            rows.append(({n * n_p + p: per for n, per in users}, -np.inf, problem.spare[kind][p]))
-    a = lil_matrix((len(rows), 2 * nx))
-    lo, hi = np.empty(len(rows)), np.empty(len(rows))
-    for r, (coefs, low, high) in enumerate(rows):
-        for col, v in coefs.items():
-            a[r, col] = v
-        lo[r], hi[r] = low, high
+    c, lower, upper = _costs_and_bounds(problem)
+    a, lo, hi = _matrix(_constraint_rows(problem), 2 * nx)
     integrality = np.concatenate([np.ones(nx), np.zeros(nx)])
     started = time.perf_counter()
     res = milp(
@@ -256,6 +226,63 @@ def solve(problem: Problem, *, time_limit: float = 60.0) -> Solution:
     return Solution(units, objective_of(problem, units), gap, seconds, status)
 
 
+# A constraint row: coefficients by column, lower and upper bound.
+_Row = tuple[dict[int, float], float, float]
+
+
+def _costs_and_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The objective's costs and the columns' bounds: units x[l,p] first (within the
+    line's per-province bounds), then shortfalls s[l,p], as in the module docstring."""
+    n_p = len(problem.codes)
+    nx = len(problem.lines) * n_p
+    c = np.zeros(2 * nx)
+    lower = np.zeros(2 * nx)
+    upper = np.full(2 * nx, np.inf)
+    for li_n, li in enumerate(problem.lines):
+        scale = max(1, sum(li.need))
+        for p in range(n_p):
+            i = li_n * n_p + p
+            c[i] = EPS / max(1, li.cap)
+            c[nx + i] = problem.weight[p] / scale
+            lower[i], upper[i] = li.line.min_per_province, li.max_per_province
+    return c, lower, upper
+
+
+def _constraint_rows(problem: Problem) -> list[_Row]:
+    """Per line: units plus shortfall cover each province's need, at most the line's
+    cap, within its budget; per kind of staff and province: the new units' staff fit
+    in what is spare."""
+    n_p = len(problem.codes)
+    nx = len(problem.lines) * n_p
+    rows: list[_Row] = []
+    for li_n, li in enumerate(problem.lines):
+        for p in range(n_p):
+            i = li_n * n_p + p
+            rows.append(({i: 1.0, nx + i: 1.0}, float(li.need[p]), np.inf))
+        span = range(li_n * n_p, (li_n + 1) * n_p)
+        rows.append(({i: 1.0 for i in span}, -np.inf, float(li.cap)))
+        if li.line.budget_rials is not None:
+            cost = float(li.line.unit_cost_rials)
+            rows.append(({i: cost for i in span}, -np.inf, float(li.line.budget_rials)))
+    for kind in STAFF:
+        users = [(n, _staff(li, kind)) for n, li in enumerate(problem.lines) if _staff(li, kind)]
+        if not users:
+            continue
+        for p in range(n_p):
+            rows.append(({n * n_p + p: per for n, per in users}, -np.inf, problem.spare[kind][p]))
+    return rows
+
+
+def _matrix(rows: list[_Row], n_cols: int) -> tuple[lil_matrix, np.ndarray, np.ndarray]:
+    a = lil_matrix((len(rows), n_cols))
+    lo, hi = np.empty(len(rows)), np.empty(len(rows))
+    for r, (coefs, low, high) in enumerate(rows):
+        for col, v in coefs.items():
+            a[r, col] = v
+        lo[r], hi[r] = low, high
+    return a, lo, hi
+
+
 def greedy(problem: Problem) -> list[list[int]]:
     """One unit at a time to the largest weighted shortfall reduction still allowed: the
     baseline the programme must never do worse than."""
@@ -266,27 +293,35 @@ def greedy(problem: Problem) -> list[list[int]]:
         for p in range(n_p):
             for kind in STAFF:
                 spare[kind][p] -= _staff(li, kind) * units[li_n][p]
-    while True:
-        best: tuple[float, int, int] | None = None
-        for li_n, li in enumerate(problem.lines):
-            if sum(units[li_n]) >= li.cap:
-                continue
-            scale = max(1, sum(li.need))
-            for p in range(n_p):
-                x = units[li_n][p]
-                if x >= li.max_per_province or x >= li.need[p]:
-                    continue
-                if any(_staff(li, k) > spare[k][p] + 1e-9 for k in STAFF):
-                    continue
-                gain = problem.weight[p] / scale
-                if best is None or gain > best[0]:
-                    best = (gain, li_n, p)
-        if best is None:
-            return units
-        _, li_n, p = best
+    while (best := _best_next_unit(problem, units, spare)) is not None:
+        li_n, p = best
         units[li_n][p] += 1
         for kind in STAFF:
             spare[kind][p] -= _staff(problem.lines[li_n], kind)
+    return units
+
+
+def _best_next_unit(
+    problem: Problem, units: list[list[int]], spare: dict[str, list[float]]
+) -> tuple[int, int] | None:
+    """The (line, province) where one more unit cuts the weighted shortfall most, within
+    the line's cap, the province's bound and need, and the staff spare; ties go to the
+    first found. None when no unit is allowed anywhere."""
+    best: tuple[float, int, int] | None = None
+    for li_n, li in enumerate(problem.lines):
+        if sum(units[li_n]) >= li.cap:
+            continue
+        scale = max(1, sum(li.need))
+        for p in range(len(problem.codes)):
+            x = units[li_n][p]
+            if x >= li.max_per_province or x >= li.need[p]:
+                continue
+            if any(_staff(li, k) > spare[k][p] + 1e-9 for k in STAFF):
+                continue
+            gain = problem.weight[p] / scale
+            if best is None or gain > best[0]:
+                best = (gain, li_n, p)
+    return None if best is None else (best[1], best[2])
 
 
 @dataclass(frozen=True)
