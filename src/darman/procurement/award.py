@@ -195,13 +195,11 @@ def solve(
     out of range."""
     scored = [s for s in score(bids, rules) if s.eligible and s.bid.item_id in demand]
     items = sorted(demand)
-    index = {item: n for n, item in enumerate(items)}
     per_item: dict[int, list[int]] = {item: [] for item in items}
     for k, s in enumerate(scored):
         per_item[s.bid.item_id].append(k)
     # only a vital item's bids need the chosen-or-not binary (two suppliers, each a lot)
     binary = [k for k, s in enumerate(scored) if s.bid.item_id in vital]
-    y_of = {k: n for n, k in enumerate(binary)}
     nb, ny, ni = len(scored), len(binary), len(items)
     # variables: q[0..nb) continuous, y[nb..nb+ny) binary, short[nb+ny..) continuous
     n = nb + ny + ni
@@ -214,48 +212,10 @@ def solve(
             upper[k] = min(float(scored[k].bid.capacity), math.floor(share * demand[item]))
     upper[nb : nb + ny] = 1.0
     upper[nb + ny :] = [float(demand[i]) for i in items]
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-
-    def row(entries: list[tuple[int, float]], low: float, high: float) -> None:
-        r = len(lo)
-        for col, v in entries:
-            rows.append(r)
-            cols.append(col)
-            vals.append(v)
-        lo.append(low)
-        hi.append(high)
-
-    for item in items:
-        d = float(demand[item])
-        row([(k, 1.0) for k in per_item[item]] + [(nb + ny + index[item], 1.0)], d, d)
-        if item not in vital:
-            continue
-        lot = float(min_lot(rules, demand[item]))
-        for k in per_item[item]:
-            y = nb + y_of[k]
-            row([(k, 1.0), (y, -upper[k])], -np.inf, 0.0)
-            row([(k, 1.0), (y, -lot)], 0.0, np.inf)
-        if len(per_item[item]) >= 2:
-            row([(nb + y_of[k], 1.0) for k in per_item[item]], 2.0, np.inf)
+    constraints = _award_rows(demand, vital, rules, per_item, binary, nb, upper)
     integrality = np.concatenate([np.zeros(nb), np.ones(ny), np.zeros(ni)])
     started = time.perf_counter()
-    if lo:
-        a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
-        res = milp(
-            c,
-            constraints=LinearConstraint(a, np.array(lo), np.array(hi)),
-            integrality=integrality,
-            bounds=Bounds(np.zeros(n), upper),
-            options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
-        )
-        x = res.x
-        status, gap = str(res.message), float(getattr(res, "mip_gap", 0.0) or 0.0)
-    else:
-        x, status, gap = np.zeros(n), "nothing to award", 0.0
+    x, status, gap = _run(c, constraints, integrality, upper, time_limit)
     seconds = time.perf_counter() - started
     if x is None:
         raise ValueError(f"the award has no solution: {status}")
@@ -271,6 +231,80 @@ def solve(
     result = Result(lines, short, score(bids, rules), objective, gap, seconds, status)
     _baselines(result, demand, scored)
     return result
+
+
+@dataclass
+class _Rows:
+    """A sparse constraint matrix built a row at a time, with each row's bounds."""
+
+    rows: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    vals: list[float] = field(default_factory=list)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+
+    def add(self, entries: list[tuple[int, float]], low: float, high: float) -> None:
+        r = len(self.lo)
+        for col, v in entries:
+            self.rows.append(r)
+            self.cols.append(col)
+            self.vals.append(v)
+        self.lo.append(low)
+        self.hi.append(high)
+
+
+def _award_rows(
+    demand: dict[int, int],
+    vital: set[int],
+    rules: Rules,
+    per_item: dict[int, list[int]],
+    binary: list[int],
+    nb: int,
+    upper: np.ndarray,
+) -> _Rows:
+    """The constraints of the module docstring, item by item (``per_item``: the item's
+    bid columns, in item order)."""
+    y_of = {k: n for n, k in enumerate(binary)}
+    first_short = nb + len(binary)
+    out = _Rows()
+    for n_item, (item, ks) in enumerate(per_item.items()):
+        d = float(demand[item])
+        out.add([(k, 1.0) for k in ks] + [(first_short + n_item, 1.0)], d, d)
+        if item not in vital:
+            continue
+        lot = float(min_lot(rules, demand[item]))
+        for k in ks:
+            y = nb + y_of[k]
+            out.add([(k, 1.0), (y, -upper[k])], -np.inf, 0.0)
+            out.add([(k, 1.0), (y, -lot)], 0.0, np.inf)
+        if len(ks) >= 2:
+            out.add([(nb + y_of[k], 1.0) for k in ks], 2.0, np.inf)
+    return out
+
+
+def _run(
+    c: np.ndarray,
+    constraints: _Rows,
+    integrality: np.ndarray,
+    upper: np.ndarray,
+    time_limit: float,
+) -> tuple[np.ndarray | None, str, float]:
+    """The programme's solution (None if it has none), status and gap; with no
+    constraint rows (no demand) there is nothing to award."""
+    n = len(c)
+    if not constraints.lo:
+        return np.zeros(n), "nothing to award", 0.0
+    a = coo_matrix(
+        (constraints.vals, (constraints.rows, constraints.cols)), shape=(len(constraints.lo), n)
+    ).tocsr()
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, np.array(constraints.lo), np.array(constraints.hi)),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n), upper),
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+    )
+    return res.x, str(res.message), float(getattr(res, "mip_gap", 0.0) or 0.0)
 
 
 def _baselines(result: Result, demand: dict[int, int], scored: list[Scored]) -> None:
