@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound, PermissionDenied
 from darman.common.national_id import problem as national_id_problem
 from darman.common.persian import to_ascii_digits
+from darman.db.uow import UnitOfWork
 from darman.prescriptions import service
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.schemas import (
     DispenseIn,
     DispenseLineIn,
+    DispenseResult,
 )
 from darman.security.deps import UowDep
 from darman.security.enums import ScopeLevel
@@ -138,19 +140,7 @@ def dispense_submit(
     request key makes a double submit dispense once."""
     _require_desk(who)
     kept = dict(zip(line_no, quantity, strict=False))
-    line_errors: dict[str, str] = {}
-    wanted: list[DispenseLineIn] = []
-    for number, text in zip(line_no, quantity, strict=False):
-        text = to_ascii_digits(text.strip())
-        if text in ("", "0"):
-            continue
-        if not (text.isascii() and text.isdigit() and number.isascii() and number.isdigit()):
-            line_errors[number] = DISPENSE_QTY_FA
-            continue
-        try:
-            wanted.append(DispenseLineIn(line_no=int(number), quantity=int(text)))
-        except ValidationError:
-            line_errors[number] = DISPENSE_QTY_FA
+    wanted, line_errors = _typed_lines(line_no, quantity)
     common: dict[str, Any] = {
         "tracking_code": tracking_code,
         "national_id": national_id,
@@ -172,26 +162,10 @@ def dispense_submit(
     except ValidationError:
         return _dispense_response(request, who, uow, status=422, message=STALE_FORM_FA, **common)
     try:
-        try:
-            result = service.dispense(uow.session, who, data=data)
-        except (IntegrityError, OperationalError):
-            # the same form posted twice at once: the other request took the key first
-            uow.rollback()
-            result = service.dispense(uow.session, who, data=data)
-        uow.commit()
+        result = _dispense_once(uow, who, data)
     except (InvalidInput, Conflict) as exc:
         uow.rollback()
-        errors: dict[str, str] = {}
-        for p in exc.problems:
-            parts = (p.field or "").split(".")
-            if parts[0] == "lines" and len(parts) == 3 and int(parts[1]) < len(wanted):
-                number = str(wanted[int(parts[1])].line_no)
-                if parts[2] == "quantity":
-                    line_errors[number] = _beyond_fa(p.reason)
-                else:
-                    line_errors[number] = "این ردیف در این مرکز تحویل داده نمی‌شود."
-            elif p.field == "tracking_code":
-                errors["tracking_code"] = _lookup_error_fa(exc)
+        line_errors, errors = _refusal_errors(exc, wanted)
         message = None if line_errors or errors else STALE_FORM_FA
         return _dispense_response(
             request,
@@ -217,6 +191,58 @@ def dispense_submit(
     return _dispense_response(
         request, who, uow, tracking_code=tracking_code, national_id=national_id, result=result
     )
+
+
+def _typed_lines(
+    line_no: list[str], quantity: list[str]
+) -> tuple[list[DispenseLineIn], dict[str, str]]:
+    """The lines to dispense and, by line number, the quantities that are not whole
+    numbers; a blank or zero quantity is not this time."""
+    line_errors: dict[str, str] = {}
+    wanted: list[DispenseLineIn] = []
+    for number, text in zip(line_no, quantity, strict=False):
+        text = to_ascii_digits(text.strip())
+        if text in ("", "0"):
+            continue
+        if not (text.isascii() and text.isdigit() and number.isascii() and number.isdigit()):
+            line_errors[number] = DISPENSE_QTY_FA
+            continue
+        try:
+            wanted.append(DispenseLineIn(line_no=int(number), quantity=int(text)))
+        except ValidationError:
+            line_errors[number] = DISPENSE_QTY_FA
+    return wanted, line_errors
+
+
+def _dispense_once(uow: UnitOfWork, who: Principal, data: DispenseIn) -> DispenseResult:
+    try:
+        result = service.dispense(uow.session, who, data=data)
+    except (IntegrityError, OperationalError):
+        # the same form posted twice at once: the other request took the key first
+        uow.rollback()
+        result = service.dispense(uow.session, who, data=data)
+    uow.commit()
+    return result
+
+
+def _refusal_errors(
+    exc: InvalidInput | Conflict, wanted: list[DispenseLineIn]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The service's problems as the form's: a line's by its line number (the service's
+    ``lines.<n>`` is the n-th line sent), then the tracking code's."""
+    line_errors: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for p in exc.problems:
+        parts = (p.field or "").split(".")
+        if parts[0] == "lines" and len(parts) == 3 and int(parts[1]) < len(wanted):
+            number = str(wanted[int(parts[1])].line_no)
+            if parts[2] == "quantity":
+                line_errors[number] = _beyond_fa(p.reason)
+            else:
+                line_errors[number] = "این ردیف در این مرکز تحویل داده نمی‌شود."
+        elif p.field == "tracking_code":
+            errors["tracking_code"] = _lookup_error_fa(exc)
+    return line_errors, errors
 
 
 def _beyond_fa(reason: str) -> str:
