@@ -45,12 +45,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
+from sqlalchemy.orm import Session
 
 from darman.common.jalali import tehran_today
 from darman.db import bulk, migrate
@@ -90,6 +92,8 @@ def _tracking_code(n: int) -> str:
 
 
 def build(work: Path, clients: int) -> World:
+    # One generator feeds the formulary, the interaction table and the history in this
+    # order: the same seed gives the same database.
     rng = np.random.default_rng(SEED)
     url = f"sqlite:///{work / 'darman.db'}"
     engine = make_engine(url)
@@ -101,117 +105,152 @@ def build(work: Path, clients: int) -> World:
     with UnitOfWork(factory) as uow:
         s = uow.session
         synth.seed(s, scale=0.001, seed=SEED)
-        conn = s.connection()
-        # a national-size formulary: synthetic generics after the shipped ones
-        drug_rows: list[tuple[object, ...]] = []
-        drugs: list[tuple[str, int, int]] = []
-        specialist: list[str] = []
-        first_id = 1000
-        for k in range(N_DRUGS):
-            code = str(600_000 + k)
-            max_q = int(rng.choice([10, 20, 30, 60, 90, 120, 180]))
-            max_days = int(rng.choice([10, 30, 60, 90]))
-            special = bool(rng.random() < 0.05)
-            drug_rows.append(
-                (first_id + k, code, f"داروی آزمایشی {k}", "tablet", "10 mg", True, max_q,
-                 special, int(rng.integers(5, 500)) * 1_000, max_days)
-            )  # fmt: skip
-            if special:
-                specialist.append(code)
-            else:
-                drugs.append((code, max_q, max_days))
-        bulk.load(
-            conn,
-            "drugs",
-            ("id", "generic_code", "name_fa", "form", "strength", "covered", "max_quantity",
-             "specialist_only", "price_rials", "max_days_supply"),
-            drug_rows,
-        )  # fmt: skip
-        bulk.reset_sequences(conn, ["drugs"])
-        _write_tables(tables_dir, rng, [str(r[1]) for r in drug_rows], specialist)
-
-        # patients covered today, and a year of their prescriptions
-        covered = s.execute(
-            select(Insured.id, Insured.national_id)
-            .join(CoveragePeriod, CoveragePeriod.insured_id == Insured.id)
-            .where(CoveragePeriod.start_date <= today - dt.timedelta(days=400))
-            .where(CoveragePeriod.end_date.is_(None))
-            .order_by(Insured.id)
-            .limit(N_PATIENTS)
-        ).all()
-        doctors = s.execute(
-            select(Practitioner.id, Practitioner.council_number, PractitionerFacility.facility_id)
-            .join(PractitionerFacility, PractitionerFacility.practitioner_id == Practitioner.id)
-            .where(Practitioner.specialty.in_(("پزشک عمومی", "پزشک خانواده", "داخلی")))
-            .order_by(Practitioner.id)
-            .limit(clients)
-        ).all()
-        if len(doctors) < clients:
-            raise SystemExit(f"only {len(doctors)} physicians in the seed for {clients} clients")
-        province_of = dict(s.execute(select(Practitioner.id, Practitioner.province_id)).all())
-        rx_rows: list[tuple[object, ...]] = []
-        line_rows: list[tuple[object, ...]] = []
-        now = dt.datetime.now(dt.UTC)
-        active = 0  # history prescriptions the checks' person read will find today
-        for insured_id, nid in covered:
-            for _ in range(HISTORY_PER_PATIENT):
-                pid = len(rx_rows) + 1
-                doc, _, facility_id = doctors[int(rng.integers(0, len(doctors)))]
-                issued = today - dt.timedelta(days=int(rng.integers(1, 366)))
-                days: list[int | None] = []
-                for n in range(int(rng.integers(1, 4))):
-                    code, max_q, max_days = drugs[int(rng.integers(0, len(drugs)))]
-                    q = int(rng.integers(1, max_q + 1))
-                    days.append(int(rng.integers(1, max_days + 1)))
-                    line_rows.append(
-                        (len(line_rows) + 1, pid, n + 1, "drug", code, "", q, days[-1], "",
-                         10_000, q)
-                    )  # fmt: skip
-                until = rules.prescription_active_until(issued, days)
-                if until is not None and until >= today:
-                    active += 1
-                rx_rows.append(
-                    (pid, _tracking_code(10_000_000 + pid), "issued", insured_id, nid, doc,
-                     facility_id, province_of[doc], issued, rules.expiry(issued), until,
-                     "history", now)
-                )  # fmt: skip
-        bulk.load(
-            conn,
-            "prescriptions",
-            ("id", "tracking_code", "status", "insured_id", "national_id", "practitioner_id",
-             "facility_id", "province_id", "issued_on", "expires_on", "active_until",
-             "issued_by", "created_at"),
-            rx_rows,
-        )  # fmt: skip
-        bulk.load(
-            conn,
-            "prescription_lines",
-            ("id", "prescription_id", "line_no", "kind", "code", "dose", "quantity",
-             "days_supply", "instructions", "unit_price_rials", "dispensed"),
-            line_rows,
-        )  # fmt: skip
-        bulk.reset_sequences(conn, ["prescriptions", "prescription_lines"])
+        drugs = _formulary(s.connection(), rng, tables_dir)
+        covered, doctors = _patients_and_doctors(s, clients, today)
+        history = _history(s, rng, today, drugs, covered, doctors)
         world = World(url, tables_dir, drugs, [nid for _, nid in covered])
-        for i, (_, council, facility_id) in enumerate(doctors):
-            name = f"bench.doctor{i:02d}"
-            security.create_user(
-                s, actor="bench", username=name, password="bench-password-1405",
-                role=Role.PHYSICIAN, scope_level=ScopeLevel.FACILITY, facility_id=facility_id,
-                practitioner_council_number=council,
-            )  # fmt: skip
-            world.keys.append(
-                security.create_api_key(s, actor="bench", username=name, name="b").key
-            )
-            world.users.append(name)
+        _physician_users(s, doctors, world)
         uow.commit()
     engine.dispose()
     print(
-        f"database: {N_DRUGS + 30:,} drugs, {len(rx_rows):,} prescriptions of history "
-        f"({len(line_rows):,} lines, {active:,} prescriptions still active today) for "
+        f"database: {N_DRUGS + 30:,} drugs, {history[0]:,} prescriptions of history "
+        f"({history[1]:,} lines, {history[2]:,} prescriptions still active today) for "
         f"{len(covered):,} patients, {clients} physicians",
         flush=True,
     )
     return world
+
+
+def _formulary(
+    conn: Connection, rng: np.random.Generator, tables_dir: Path
+) -> list[tuple[str, int, int]]:
+    """A national-size formulary: synthetic generics after the shipped ones, and the
+    tables that go with them. Answers the generics anyone may prescribe."""
+    drug_rows: list[tuple[object, ...]] = []
+    drugs: list[tuple[str, int, int]] = []
+    specialist: list[str] = []
+    first_id = 1000
+    for k in range(N_DRUGS):
+        code = str(600_000 + k)
+        max_q = int(rng.choice([10, 20, 30, 60, 90, 120, 180]))
+        max_days = int(rng.choice([10, 30, 60, 90]))
+        special = bool(rng.random() < 0.05)
+        drug_rows.append(
+            (first_id + k, code, f"داروی آزمایشی {k}", "tablet", "10 mg", True, max_q,
+             special, int(rng.integers(5, 500)) * 1_000, max_days)
+        )  # fmt: skip
+        if special:
+            specialist.append(code)
+        else:
+            drugs.append((code, max_q, max_days))
+    bulk.load(
+        conn,
+        "drugs",
+        ("id", "generic_code", "name_fa", "form", "strength", "covered", "max_quantity",
+         "specialist_only", "price_rials", "max_days_supply"),
+        drug_rows,
+    )  # fmt: skip
+    bulk.reset_sequences(conn, ["drugs"])
+    _write_tables(tables_dir, rng, [str(r[1]) for r in drug_rows], specialist)
+    return drugs
+
+
+Patient = Row[tuple[int, str]]  # insured id, national ID
+Doctor = Row[tuple[int, str, int]]  # practitioner id, council number, facility id
+
+
+def _patients_and_doctors(
+    s: Session, clients: int, today: dt.date
+) -> tuple[Sequence[Patient], Sequence[Doctor]]:
+    """Patients covered for over a year and still today, and a physician per client."""
+    covered = s.execute(
+        select(Insured.id, Insured.national_id)
+        .join(CoveragePeriod, CoveragePeriod.insured_id == Insured.id)
+        .where(CoveragePeriod.start_date <= today - dt.timedelta(days=400))
+        .where(CoveragePeriod.end_date.is_(None))
+        .order_by(Insured.id)
+        .limit(N_PATIENTS)
+    ).all()
+    doctors = s.execute(
+        select(Practitioner.id, Practitioner.council_number, PractitionerFacility.facility_id)
+        .join(PractitionerFacility, PractitionerFacility.practitioner_id == Practitioner.id)
+        .where(Practitioner.specialty.in_(("پزشک عمومی", "پزشک خانواده", "داخلی")))
+        .order_by(Practitioner.id)
+        .limit(clients)
+    ).all()
+    if len(doctors) < clients:
+        raise SystemExit(f"only {len(doctors)} physicians in the seed for {clients} clients")
+    return covered, doctors
+
+
+def _history(
+    s: Session,
+    rng: np.random.Generator,
+    today: dt.date,
+    drugs: list[tuple[str, int, int]],
+    covered: Sequence[Patient],
+    doctors: Sequence[Doctor],
+) -> tuple[int, int, int]:
+    """A year of prescriptions for every patient, from the clients' physicians. Answers
+    how many prescriptions, lines, and prescriptions still active today."""
+    conn = s.connection()
+    province_of = dict(s.execute(select(Practitioner.id, Practitioner.province_id)).all())
+    rx_rows: list[tuple[object, ...]] = []
+    line_rows: list[tuple[object, ...]] = []
+    now = dt.datetime.now(dt.UTC)
+    active = 0  # history prescriptions the checks' person read will find today
+    for insured_id, nid in covered:
+        for _ in range(HISTORY_PER_PATIENT):
+            pid = len(rx_rows) + 1
+            doc, _, facility_id = doctors[int(rng.integers(0, len(doctors)))]
+            issued = today - dt.timedelta(days=int(rng.integers(1, 366)))
+            days: list[int | None] = []
+            for n in range(int(rng.integers(1, 4))):
+                code, max_q, max_days = drugs[int(rng.integers(0, len(drugs)))]
+                q = int(rng.integers(1, max_q + 1))
+                days.append(int(rng.integers(1, max_days + 1)))
+                line_rows.append(
+                    (len(line_rows) + 1, pid, n + 1, "drug", code, "", q, days[-1], "",
+                     10_000, q)
+                )  # fmt: skip
+            until = rules.prescription_active_until(issued, days)
+            if until is not None and until >= today:
+                active += 1
+            rx_rows.append(
+                (pid, _tracking_code(10_000_000 + pid), "issued", insured_id, nid, doc,
+                 facility_id, province_of[doc], issued, rules.expiry(issued), until,
+                 "history", now)
+            )  # fmt: skip
+    bulk.load(
+        conn,
+        "prescriptions",
+        ("id", "tracking_code", "status", "insured_id", "national_id", "practitioner_id",
+         "facility_id", "province_id", "issued_on", "expires_on", "active_until",
+         "issued_by", "created_at"),
+        rx_rows,
+    )  # fmt: skip
+    bulk.load(
+        conn,
+        "prescription_lines",
+        ("id", "prescription_id", "line_no", "kind", "code", "dose", "quantity",
+         "days_supply", "instructions", "unit_price_rials", "dispensed"),
+        line_rows,
+    )  # fmt: skip
+    bulk.reset_sequences(conn, ["prescriptions", "prescription_lines"])
+    return len(rx_rows), len(line_rows), active
+
+
+def _physician_users(s: Session, doctors: Sequence[Doctor], world: World) -> None:
+    """A physician user with an API key per client, linked to its practitioner."""
+    for i, (_, council, facility_id) in enumerate(doctors):
+        name = f"bench.doctor{i:02d}"
+        security.create_user(
+            s, actor="bench", username=name, password="bench-password-1405",
+            role=Role.PHYSICIAN, scope_level=ScopeLevel.FACILITY, facility_id=facility_id,
+            practitioner_council_number=council,
+        )  # fmt: skip
+        world.keys.append(security.create_api_key(s, actor="bench", username=name, name="b").key)
+        world.users.append(name)
 
 
 def _write_tables(
@@ -346,6 +385,41 @@ def profile(world: World, n: int) -> None:
 
 
 def main() -> None:
+    args = _arguments()
+    OUT.mkdir(exist_ok=True)
+    work = OUT / f"eprx-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    proc = None
+    try:
+        t0 = time.perf_counter()
+        world = build(work, args.clients)
+        print(f"built in {time.perf_counter() - t0:.1f} s", flush=True)
+        if args.profile:
+            profile(world, 300)
+            return
+        proc, base = start_server(world, work, args.workers)
+        phases = _phases(args, world, base)
+        print(
+            f"{'phase':<26} {'clients':>7} {'requests':>8} {'refused':>8} {'failed':>6} "
+            f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        )
+        for o in phases[1:]:
+            print(row(o))
+        _failures(phases, work)
+        _verdicts(phases, args.clients)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+        if OUT.exists() and not any(OUT.iterdir()):
+            OUT.rmdir()
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=1280, help="concurrent phase, in all")
@@ -362,89 +436,76 @@ def main() -> None:
     parser.add_argument(
         "--phases", default="issue,check", help="which of issue,check to run, in this order"
     )
-    args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    work = OUT / f"eprx-{uuid.uuid4().hex[:8]}"
-    work.mkdir()
-    proc = None
-    try:
-        t0 = time.perf_counter()
-        world = build(work, args.clients)
-        print(f"built in {time.perf_counter() - t0:.1f} s", flush=True)
-        if args.profile:
-            profile(world, 300)
-            return
-        proc, base = start_server(world, work, args.workers)
-        run = CLIENTS[args.client]
-        issue, check = "/api/v1/prescriptions", "/api/v1/prescriptions/check"
-        n, per = args.clients, args.requests // args.clients
-        # every client once, so that each server worker has answered before the clock runs
-        warm = run(
-            base, "warm-up", world.keys, [payloads(world, 3, 1000 + i) for i in range(n)],
-            args.seconds, issue,
-        )  # fmt: skip
-        phases: list[Outcome] = [warm]
-        wanted = args.phases.split(",")
-        for label, path in (("issue", issue), ("check", check)):
-            if label not in wanted:
-                continue
-            phases.append(
-                run(base, f"{label}, 1 client", world.keys[:1],
-                    [payloads(world, args.sequential, 2)], args.seconds, path)
-            )  # fmt: skip
-            phases.append(
-                run(base, f"{label}, {n} clients", world.keys,
-                    [payloads(world, per, 100 + i) for i in range(n)], args.seconds, path)
-            )  # fmt: skip
+    return parser.parse_args()
+
+
+def _phases(args: argparse.Namespace, world: World, base: str) -> list[Outcome]:
+    """The warm-up, then each chosen phase from one client and from all of them (in that
+    order: the verdicts pair them), then /health under the same concurrency."""
+    run = CLIENTS[args.client]
+    issue, check = "/api/v1/prescriptions", "/api/v1/prescriptions/check"
+    n, per = args.clients, args.requests // args.clients
+    # every client once, so that each server worker has answered before the clock runs
+    warm = run(
+        base, "warm-up", world.keys, [payloads(world, 3, 1000 + i) for i in range(n)],
+        args.seconds, issue,
+    )  # fmt: skip
+    phases: list[Outcome] = [warm]
+    wanted = args.phases.split(",")
+    for label, path in (("issue", issue), ("check", check)):
+        if label not in wanted:
+            continue
         phases.append(
-            run(base, f"GET /health, {n} cl.", world.keys, [None] * n, args.seconds, "/health")
+            run(base, f"{label}, 1 client", world.keys[:1],
+                [payloads(world, args.sequential, 2)], args.seconds, path)
+        )  # fmt: skip
+        phases.append(
+            run(base, f"{label}, {n} clients", world.keys,
+                [payloads(world, per, 100 + i) for i in range(n)], args.seconds, path)
+        )  # fmt: skip
+    phases.append(
+        run(base, f"GET /health, {n} cl.", world.keys, [None] * n, args.seconds, "/health")
+    )
+    return phases
+
+
+def _failures(phases: list[Outcome], work: Path) -> None:
+    """Failed requests, a few of each phase's errors, and the server log's errors by kind."""
+    failed = sum(o.failed for o in phases)
+    print(f"failed requests: {failed}")
+    for o in phases:
+        for e in o.errors[:3]:
+            print(f"  {o.label}: {e}")
+    if not failed:
+        return
+    text = (work / "server.log").read_text(errors="replace").splitlines()
+    errors = [ln for ln in text if ln.split(":")[0].endswith(("Error", "Exception"))]
+    kinds: dict[str, int] = {}
+    for ln in errors:
+        kinds[ln[:160]] = kinds.get(ln[:160], 0) + 1
+    print("server log, errors by kind:")
+    for k, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:6]:
+        print(f"  {count:>5} x {k}")
+
+
+def _verdicts(phases: list[Outcome], clients: int) -> None:
+    """Each all-clients phase against the aim and against its 1-client phase."""
+    pairs = [(phases[i + 1], phases[i]) for i in range(1, len(phases) - 1, 2)]
+    needed = clients / (AIM_P99_MS / 1000)
+    for o, base_o in pairs:
+        p99 = float(np.percentile(np.array(o.latencies) * 1000, 99)) if o.latencies else 0
+        rate = len(o.latencies) / o.seconds if o.seconds else 0
+        verdict = (
+            f"aim p99 < {AIM_P99_MS:.0f} ms {'met' if p99 < AIM_P99_MS else 'not met'}"
+            if o.label.startswith("check")
+            else "a write each, one writer at a time, no aim"
         )
-        pairs = [(phases[i + 1], phases[i]) for i in range(1, len(phases) - 1, 2)]
         print(
-            f"{'phase':<26} {'clients':>7} {'requests':>8} {'refused':>8} {'failed':>6} "
-            f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+            f"{o.label}: {verdict} ({p99:.1f} ms); "
+            f"p50 {np.percentile(o.latencies, 50) / np.percentile(base_o.latencies, 50):.1f}x "
+            f"the 1-client p50; a closed loop of {clients} needs >= {needed:,.0f} req/s for it, "
+            f"measured {rate:,.0f} (mean wait >= {1000 * clients / rate if rate else 0:.0f} ms)"
         )
-        for o in phases[1:]:
-            print(row(o))
-        failed = sum(o.failed for o in phases)
-        print(f"failed requests: {failed}")
-        for o in phases:
-            for e in o.errors[:3]:
-                print(f"  {o.label}: {e}")
-        if failed:
-            text = (work / "server.log").read_text(errors="replace").splitlines()
-            errors = [ln for ln in text if ln.split(":")[0].endswith(("Error", "Exception"))]
-            kinds: dict[str, int] = {}
-            for ln in errors:
-                kinds[ln[:160]] = kinds.get(ln[:160], 0) + 1
-            print("server log, errors by kind:")
-            for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:6]:
-                print(f"  {n:>5} x {k}")
-        needed = n / (AIM_P99_MS / 1000)
-        for o, base_o in pairs:
-            p99 = float(np.percentile(np.array(o.latencies) * 1000, 99)) if o.latencies else 0
-            rate = len(o.latencies) / o.seconds if o.seconds else 0
-            verdict = (
-                f"aim p99 < {AIM_P99_MS:.0f} ms {'met' if p99 < AIM_P99_MS else 'not met'}"
-                if o.label.startswith("check")
-                else "a write each, one writer at a time, no aim"
-            )
-            print(
-                f"{o.label}: {verdict} ({p99:.1f} ms); "
-                f"p50 {np.percentile(o.latencies, 50) / np.percentile(base_o.latencies, 50):.1f}x "
-                f"the 1-client p50; a closed loop of {n} needs >= {needed:,.0f} req/s for it, "
-                f"measured {rate:,.0f} (mean wait >= {1000 * n / rate if rate else 0:.0f} ms)"
-            )
-    finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
-        if OUT.exists() and not any(OUT.iterdir()):
-            OUT.rmdir()
 
 
 if __name__ == "__main__":
