@@ -1,71 +1,9 @@
+"""The audit log's HTTP routes are served by ``darman.security.audit_api``, within
+security's router: reading the log needs the caller's identity, and security sits above
+the log. The application still includes this router, which has no routes of its own."""
+
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
-
-from darman.audit import service
-from darman.common.errors import PermissionDenied
-from darman.common.paging import MAX_PAGE, Page, PageParams
-from darman.security.deps import PrincipalDep, UowDep
-from darman.security.enums import Role
-from darman.security.principal import Principal
-
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-
-def _require_national_reader(who: Principal) -> None:
-    """Entries hold before/after snapshots of people from every province: national eyes only."""
-    who.require_role(Role.ADMIN, Role.AUDITOR)
-    if not who.is_national:
-        raise PermissionDenied("the audit log is open to national administrators and auditors only")
-
-
-class AuditEntryRead(BaseModel):
-    seq: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    hash: str
-
-
-class VerifyRead(BaseModel):
-    ok: bool
-    entries_checked: int
-    first_bad_seq: int | None
-    reason: str | None
-
-
-@router.get("", response_model=Page[AuditEntryRead])
-def list_entries(
-    who: PrincipalDep,
-    uow: UowDep,
-    entity: str | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
-) -> Page[AuditEntryRead]:
-    _require_national_reader(who)
-    params = PageParams(page=page, size=size)
-    rows, total = service.list_entries(
-        uow.session, entity=entity, offset=params.offset, limit=params.size
-    )
-    items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows]
-    return Page(items=items, total=total, page=page, size=size)
-
-
-@router.get("/verify", response_model=VerifyRead)
-def verify(who: PrincipalDep, uow: UowDep) -> VerifyRead:
-    _require_national_reader(who)
-    report = service.verify(uow.session)
-    return VerifyRead(
-        ok=report.ok,
-        entries_checked=report.entries,
-        first_bad_seq=report.problem.seq if report.problem else None,
-        reason=report.problem.reason if report.problem else None,
-    )
+router = APIRouter()
