@@ -59,6 +59,7 @@ from darman.db import bulk, migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
 from darman.prescriptions import rules
+from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Insured, Practitioner, PractitionerFacility
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -245,7 +246,8 @@ def _physician_users(s: Session, doctors: Sequence[Doctor], world: World) -> Non
     for i, (_, council, facility_id) in enumerate(doctors):
         name = f"bench.doctor{i:02d}"
         security.create_user(
-            s, actor="bench", username=name, password="bench-password-1405",
+            s, places=registry.UserPlaces(s), actor="bench", username=name,
+            password="bench-password-1405",
             role=Role.PHYSICIAN, scope_level=ScopeLevel.FACILITY, facility_id=facility_id,
             practitioner_council_number=council,
         )  # fmt: skip

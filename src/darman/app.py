@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from darman import __version__
-from darman.audit.api import router as audit_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
@@ -73,7 +72,6 @@ def create_app(
     app.include_router(prescriptions_api.router)
     app.include_router(security_router)
     app.include_router(registry_router)
-    app.include_router(audit_router)
     app.include_router(referrals_router)
     app.include_router(planning_router)
     app.include_router(procurement_router)

@@ -3,10 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from darman.audit.models import AuditEntry
 from darman.db import migrate
 from darman.db.uow import UnitOfWork
+from darman.registry.models import Province
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import User
 from tests import factories as f
@@ -230,3 +233,60 @@ def test_health_answers_with_the_schema_revision(client: TestClient) -> None:
 
 
 _ = Session
+
+
+def test_a_facility_user_created_over_the_api_takes_the_province_of_its_facility(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    qom = uow.session.scalar(select(Province.id).where(Province.code == "19"))
+    clinic = f.facility(uow.session, code="QOM9", province_code="19")
+    f.user(uow.session, username="root2")
+    f.user(uow.session, username="boss2", role=Role.PROVINCE_MANAGER,
+           scope_level=ScopeLevel.PROVINCE, province_id=qom)  # fmt: skip
+    uow.commit()
+    admin = f.token(client, "root2")
+    body = {"username": "desk9", "password": "long-enough-1", "role": "provider_user",
+            "scope_level": "facility", "facility_id": clinic.id}  # fmt: skip
+    made = client.post("/api/v1/users", headers=admin, json=body)
+    assert made.status_code == 201, made.text
+    assert (made.json()["facility_id"], made.json()["province_id"]) == (clinic.id, qom)
+    assert qom != 1  # not the default province of the factories
+    refused = client.post("/api/v1/users", headers=f.token(client, "boss2"), json=body)
+    assert refused.status_code == 403
+    nowhere = client.post(
+        "/api/v1/users", headers=admin, json={**body, "username": "desk10", "facility_id": 999_999}
+    )
+    assert nowhere.status_code == 422
+    assert nowhere.json()["errors"][0]["field"] == "facility_id"
+    no_province = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "boss3", "password": "long-enough-1", "role": "province_manager",
+              "scope_level": "province", "province_id": 999_999},
+    )  # fmt: skip
+    assert no_province.status_code == 422
+    assert no_province.json()["errors"][0]["field"] == "province_id"
+    users = {u["username"] for u in client.get("/api/v1/users", headers=admin).json()["items"]}
+    assert users == {"root2", "boss2", "desk9"}
+
+
+def test_the_audit_log_is_listed_and_verified_for_a_national_auditor_only(
+    client: TestClient, uow: UnitOfWork, session_factory
+) -> None:
+    f.user(uow.session, username="root3")
+    f.user(uow.session, username="aud1", role=Role.AUDITOR)
+    f.user(uow.session, username="aud2", role=Role.AUDITOR,
+           scope_level=ScopeLevel.PROVINCE, province_id=1)  # fmt: skip
+    uow.commit()
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 3  # a "create" a user
+    national = f.token(client, "aud1")
+    listed = client.get("/api/v1/audit", params={"entity": "user"}, headers=national).json()
+    assert listed["total"] == 3
+    assert [e["action"] for e in listed["items"]] == ["create"] * 3
+    assert {e["after"]["username"] for e in listed["items"]} == {"root3", "aud1", "aud2"}
+    verified = client.get("/api/v1/audit/verify", headers=national).json()
+    assert verified == {"ok": True, "entries_checked": 3, "first_bad_seq": None, "reason": None}
+    provincial = f.token(client, "aud2")
+    assert client.get("/api/v1/audit", headers=provincial).status_code == 403
+    assert client.get("/api/v1/audit/verify", headers=provincial).status_code == 403

@@ -102,7 +102,7 @@ def user(session: Session, **overrides: Any) -> User:
         overrides,
         "user",
     )
-    return security.create_user(session, actor="test", **data)
+    return security.create_user(session, places=registry.UserPlaces(session), actor="test", **data)
 
 
 def token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -5,6 +5,7 @@ from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
 from darman.common.jalali import format_jalali
+from darman.registry import service as registry_service
 from darman.security import service
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 
@@ -28,6 +29,7 @@ def create(
     with unit_of_work() as uow:
         user = service.create_user(
             uow.session,
+            places=registry_service.UserPlaces(uow.session),
             actor="cli",
             username=username,
             password=password,

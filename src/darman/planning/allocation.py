@@ -34,7 +34,7 @@ from darman.common.errors import FieldProblem, InvalidInput
 from darman.planning import deprivation, indices
 from darman.planning.enums import Population, Resource
 from darman.planning.equity import populations, resource_of
-from darman.planning.facts import ProvinceFacts
+from darman.planning.province_facts import ProvinceFacts
 from darman.planning.scenario import BudgetLine, Scenario
 
 STAFF = ("nurses", "physicians")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from darman.planning import indices
 from darman.planning.enums import Population, Resource
 from darman.planning.equity import population_of, resource_of
-from darman.planning.facts import ProvinceFacts
+from darman.planning.province_facts import ProvinceFacts
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from darman.planning import indices
 from darman.planning.enums import Population, Resource
-from darman.planning.facts import ProvinceFacts
+from darman.planning.province_facts import ProvinceFacts
 
 TEHRAN = "08"
 NEED_WEIGHT_OVER_60 = 3.0

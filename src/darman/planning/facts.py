@@ -11,7 +11,6 @@ Excel/CSV import), which audits every change; this module only reads.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,45 +19,11 @@ from darman.claims import spending as claims_spending
 from darman.claims.models import Claim
 from darman.common.jalali import fiscal_year, fiscal_year_bounds, tehran_today
 from darman.planning.enums import FACILITY_RESOURCES
+from darman.planning.province_facts import ProvinceFacts
 from darman.registry.enums import Ownership
 from darman.registry.models import CoveragePeriod, Facility, Insured, Province
 
 OLD_AGE = 60
-
-
-@dataclass
-class ProvinceFacts:
-    province_id: int
-    code: str
-    name_fa: str
-    name_en: str
-    population: int  # 2016 census
-    beds_1396: int  # active beds, national statistics
-    icu_beds_1396: int
-    insured: int = 0  # covered on the day
-    insured_over_60: int = 0
-    owned: dict[str, int] = field(default_factory=dict)  # resource -> units
-    contracted: dict[str, int] = field(default_factory=dict)
-    owned_centres: int = 0
-    contracted_centres: int = 0
-    spending_rials: int = 0  # insurer's share of adjudicated claims, last fiscal year
-    claim_patients: int = 0
-
-    @property
-    def share_over_60(self) -> float | None:
-        return None if self.insured == 0 else self.insured_over_60 / self.insured
-
-    @property
-    def spending_per_insured(self) -> float | None:
-        return None if self.insured == 0 else self.spending_rials / self.insured
-
-    def units(self, resource: str, ownership: str | None = None) -> int:
-        """Units of a facility resource, owned, contracted or (None) both."""
-        if ownership == Ownership.OWNED:
-            return self.owned.get(resource, 0)
-        if ownership == Ownership.CONTRACTED:
-            return self.contracted.get(resource, 0)
-        return self.owned.get(resource, 0) + self.contracted.get(resource, 0)
 
 
 def claims_year(session: Session, on: dt.date) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from darman.planning import allocation
-from darman.planning.facts import ProvinceFacts
+from darman.planning.province_facts import ProvinceFacts
 from darman.planning.scenario import Scenario, Weights
 
 WEIGHT_FIELDS = ("priority", "icu_beds", "beds", "spending", "physicians", "nurses")

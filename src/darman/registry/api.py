@@ -32,8 +32,11 @@ from darman.registry.schemas import (
     TariffCreate,
     TariffRead,
 )
+from darman.security import service as security_service
 from darman.security.deps import PrincipalDep, UowDep
 from darman.security.enums import Role
+from darman.security.rules import require_user_admin
+from darman.security.schemas import UserCreate, UserRead
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -313,3 +316,18 @@ def export_table(
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="{table}.{format.value}"'},
     )
+
+
+# Served here rather than with the other user routes: a user is placed at a province or
+# facility of the registry, and security, below the registry, cannot look them up.
+@router.post("/users", response_model=UserRead, status_code=201, tags=["security"])
+def create_user(body: UserCreate, who: PrincipalDep, uow: UowDep) -> UserRead:
+    require_user_admin(who)
+    user = security_service.create_user(
+        uow.session,
+        places=service.UserPlaces(uow.session),
+        actor=who.username,
+        **body.model_dump(),
+    )
+    uow.commit()
+    return UserRead.model_validate(user)

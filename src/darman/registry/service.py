@@ -35,6 +35,7 @@ from darman.registry.models import (
     PractitionerFacility,
     Province,
 )
+from darman.registry.places import UserPlaces  # noqa: F401  (for creating users)
 from darman.registry.schemas import (
     CoverageCreate,
     CoverageRead,

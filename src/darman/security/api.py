@@ -5,29 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from darman.common.errors import AuthenticationFailed, PermissionDenied
+from darman.common.errors import AuthenticationFailed
 from darman.common.paging import Page
-from darman.security import service
+from darman.security import audit_api, service
 from darman.security.deps import PrincipalDep, SettingsDep, UowDep
-from darman.security.enums import Role
-from darman.security.principal import Principal
+from darman.security.rules import require_user_admin
 from darman.security.schemas import (
     ApiKeyCreate,
     ApiKeyRead,
     MeRead,
     TokenRead,
-    UserCreate,
     UserRead,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["security"])
-
-
-def _require_national_admin(who: Principal) -> None:
-    """Users and keys grant access anywhere, so only a national admin may manage them."""
-    who.require_role(Role.ADMIN)
-    if not who.is_national:
-        raise PermissionDenied("only a national administrator manages users and API keys")
 
 
 @router.post("/auth/token", response_model=TokenRead)
@@ -66,24 +57,16 @@ def me(who: PrincipalDep) -> MeRead:
 
 @router.get("/users", response_model=Page[UserRead])
 def list_users(who: PrincipalDep, uow: UowDep) -> Page[UserRead]:
-    _require_national_admin(who)
+    require_user_admin(who)
     users, total = service.list_users(uow.session)
     return Page(
         items=[UserRead.model_validate(u) for u in users], total=total, page=1, size=len(users)
     )
 
 
-@router.post("/users", response_model=UserRead, status_code=201)
-def create_user(body: UserCreate, who: PrincipalDep, uow: UowDep) -> UserRead:
-    _require_national_admin(who)
-    user = service.create_user(uow.session, actor=who.username, **body.model_dump())
-    uow.commit()
-    return UserRead.model_validate(user)
-
-
 @router.post("/users/{username}/disable", response_model=UserRead)
 def disable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
-    _require_national_admin(who)
+    require_user_admin(who)
     user = service.set_active(uow.session, actor=who.username, username=username, active=False)
     uow.commit()
     return UserRead.model_validate(user)
@@ -91,9 +74,12 @@ def disable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
 
 @router.post("/api-keys", response_model=ApiKeyRead, status_code=201)
 def create_api_key(body: ApiKeyCreate, who: PrincipalDep, uow: UowDep) -> ApiKeyRead:
-    _require_national_admin(who)
+    require_user_admin(who)
     new = service.create_api_key(
         uow.session, actor=who.username, username=body.username, name=body.name
     )
     uow.commit()
     return ApiKeyRead(id=new.record.id, name=new.record.name, prefix=new.record.prefix, key=new.key)
+
+
+router.include_router(audit_api.router)

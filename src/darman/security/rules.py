@@ -1,8 +1,10 @@
-"""Which scopes each role may hold: pure rules, no I/O."""
+"""Which scopes each role may hold, and who manages users: pure rules, no I/O."""
 
 from __future__ import annotations
 
+from darman.common.errors import PermissionDenied
 from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import Principal
 
 # Headquarters roles act for the whole country; desk roles act for one
 # facility; provincial staff for one province. Finance, review and audit
@@ -27,3 +29,11 @@ def scope_problem(role: Role, scope: ScopeLevel) -> str | None:
         return None
     names = " or ".join(sorted(s.value for s in allowed))
     return f"a {role.value} works at {names} scope, not {scope.value}"
+
+
+def require_user_admin(who: Principal) -> None:
+    """Users and keys grant access anywhere, so only a national admin may manage them.
+    Raises PermissionDenied for anyone else."""
+    who.require_role(Role.ADMIN)
+    if not who.is_national:
+        raise PermissionDenied("only a national administrator manages users and API keys")

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +21,6 @@ from darman.common.errors import (
     NotFound,
 )
 from darman.db.base import utcnow
-from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
@@ -45,9 +44,28 @@ def principal_of(user: User) -> Principal:
     )
 
 
+class Places(Protocol):
+    """What creating a user needs to know of provinces, facilities and practitioners.
+
+    The registry knows them, and it sits above security (it filters every read by the
+    caller's principal), so the caller passes its answers in:
+    ``registry.service.UserPlaces(session)``.
+    """
+
+    def has_province(self, province_id: int) -> bool: ...
+
+    # None when there is no such facility
+    def province_of_facility(self, facility_id: int) -> int | None: ...
+
+    def practitioner_id(self, council_number: str) -> int | None: ...
+
+    def works_at(self, practitioner_id: int, facility_id: int) -> bool: ...
+
+
 def create_user(
     session: Session,
     *,
+    places: Places,
     actor: str,
     username: str,
     password: str,
@@ -63,8 +81,9 @@ def create_user(
     A province scope needs ``province_id``; a facility scope needs ``facility_id``
     and takes its province from the facility. A physician may be linked to their
     practitioner record by council number (what they prescribe is then theirs); the
-    practitioner must work at the user's facility. Raises InvalidInput for a short
-    password, inconsistent scope or a bad practitioner link, Conflict for a taken username.
+    practitioner must work at the user's facility. ``places`` answers for the registry.
+    Raises InvalidInput for a short password, inconsistent scope or a bad practitioner
+    link, Conflict for a taken username.
     """
     problems: list[FieldProblem] = []
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -82,22 +101,20 @@ def create_user(
         province_id = facility_id = None
     elif scope_level is ScopeLevel.PROVINCE:
         facility_id = None
-        if province_id is None or session.get(Province, province_id) is None:
+        if province_id is None or not places.has_province(province_id):
             problems.append(
                 FieldProblem("province_id", "a province scope needs an existing province")
             )
     else:
-        facility = session.get(Facility, facility_id) if facility_id is not None else None
-        if facility is None:
+        province_id = places.province_of_facility(facility_id) if facility_id is not None else None
+        if province_id is None:
             problems.append(
                 FieldProblem("facility_id", "a facility scope needs an existing facility")
             )
-        else:
-            province_id = facility.province_id
     practitioner_id = None
     if practitioner_council_number is not None:
         practitioner_id = _practitioner_link(
-            session, problems, role, facility_id, practitioner_council_number
+            places, problems, role, facility_id, practitioner_council_number
         )
     if problems:
         raise InvalidInput("the user cannot be created", problems)
@@ -129,7 +146,7 @@ def create_user(
 
 
 def _practitioner_link(
-    session: Session,
+    places: Places,
     problems: list[FieldProblem],
     role: Role,
     facility_id: int | None,
@@ -140,21 +157,13 @@ def _practitioner_link(
     if role is not Role.PHYSICIAN:
         problems.append(FieldProblem(field, "only a physician is linked to a practitioner"))
         return None
-    practitioner_id = session.scalar(
-        select(Practitioner.id).where(Practitioner.council_number == council_number.strip())
-    )
+    practitioner_id = places.practitioner_id(council_number.strip())
     if practitioner_id is None:
         problems.append(
             FieldProblem(field, f"no practitioner with council number {council_number}")
         )
         return None
-    works_here = session.scalar(
-        select(PractitionerFacility.id).where(
-            PractitionerFacility.practitioner_id == practitioner_id,
-            PractitionerFacility.facility_id == facility_id,
-        )
-    )
-    if facility_id is not None and works_here is None:
+    if facility_id is not None and not places.works_at(practitioner_id, facility_id):
         problems.append(FieldProblem(field, "the practitioner does not work at this facility"))
         return None
     return int(practitioner_id)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from darman.registry import service as registry_service
 from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -88,6 +89,7 @@ def ensure(session: Session) -> list[DemoUser]:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             security.create_user(
                 session,
+                places=registry_service.UserPlaces(session),
                 actor="system",
                 username=username,
                 password=password_for(username),

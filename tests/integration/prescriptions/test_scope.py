@@ -7,6 +7,7 @@ import pytest
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
 from darman.prescriptions import service
+from darman.registry.service import UserPlaces
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from tests.integration.prescriptions.world import DAY, drug, rx
@@ -69,20 +70,23 @@ def test_a_practitioner_link_is_refused_for_other_roles_and_other_facilities(
 ) -> None:
     with pytest.raises(InvalidInput, match="practitioner"):
         security.create_user(
-            session, actor="test", username="x1", password="long-enough-1", role=Role.PHARMACIST,
+            session, places=UserPlaces(session), actor="test",
+            username="x1", password="long-enough-1", role=Role.PHARMACIST,
             scope_level=ScopeLevel.FACILITY, facility_id=world.pharmacy_a_id,
             practitioner_council_number="90001",
         )  # fmt: skip
     with pytest.raises(InvalidInput) as caught:
         security.create_user(
-            session, actor="test", username="x2", password="long-enough-1", role=Role.PHYSICIAN,
+            session, places=UserPlaces(session), actor="test",
+            username="x2", password="long-enough-1", role=Role.PHYSICIAN,
             scope_level=ScopeLevel.FACILITY, facility_id=world.pharmacy_a_id,
             practitioner_council_number="90001",
         )  # fmt: skip
     assert "does not work at this facility" in str(caught.value)
     with pytest.raises(InvalidInput, match="no practitioner"):
         security.create_user(
-            session, actor="test", username="x3", password="long-enough-1", role=Role.PHYSICIAN,
+            session, places=UserPlaces(session), actor="test",
+            username="x3", password="long-enough-1", role=Role.PHYSICIAN,
             scope_level=ScopeLevel.FACILITY, facility_id=world.clinic_id,
             practitioner_council_number="123",
         )  # fmt: skip

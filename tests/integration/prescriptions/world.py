@@ -138,7 +138,12 @@ def _build(session: Session) -> World:
         if "practitioner_council_number" in extra:
             # the shared user factory knows no practitioner link; create_user does
             user = security.create_user(
-                session, actor="test", username=name, password=f.PASSWORD, **extra
+                session,
+                places=registry.UserPlaces(session),
+                actor="test",
+                username=name,
+                password=f.PASSWORD,
+                **extra,
             )
         else:
             user = f.user(session, username=name, **extra)

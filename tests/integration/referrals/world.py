@@ -163,7 +163,12 @@ def _build(session: Session, catalogue: bool) -> World:
     for name, extra in users:
         if "practitioner_council_number" in extra:
             user = security.create_user(
-                session, actor="test", username=name, password=f.PASSWORD, **extra
+                session,
+                places=registry.UserPlaces(session),
+                actor="test",
+                username=name,
+                password=f.PASSWORD,
+                **extra,
             )
         else:
             user = f.user(session, username=name, **extra)

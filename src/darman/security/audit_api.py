@@ -1,3 +1,9 @@
+"""Reading and verifying the audit log over HTTP: national administrators and auditors.
+
+Served with security's routes: the log itself sits below security (logging in and
+managing users write to it), and reading it needs the caller's identity.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +19,7 @@ from darman.security.deps import PrincipalDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 def _require_national_reader(who: Principal) -> None:
