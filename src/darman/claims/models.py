@@ -131,33 +131,6 @@ class LedgerEntry(Base):
     credit_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class Referral(Base):
-    """A family physician's referral to a higher level, as the claims rules read it until the
-    referral domain supplies its own register."""
-
-    __tablename__ = "referrals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ref_number: Mapped[str] = mapped_column(String(32), unique=True)
-    national_id: Mapped[str] = mapped_column(String(10), index=True)
-    issued_on: Mapped[dt.date] = mapped_column(Date)
-    valid_until: Mapped[dt.date] = mapped_column(Date)
-
-
-class Dispensing(Base):
-    """A drug dispensed against an e-prescription (what a pharmacy's claim line must match)."""
-
-    __tablename__ = "dispensings"
-    __table_args__ = (Index("ix_dispensings_ref", "prescription_ref", "national_id", "drug_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    prescription_ref: Mapped[str] = mapped_column(String(32))
-    national_id: Mapped[str] = mapped_column(String(10))
-    drug_code: Mapped[str] = mapped_column(String(16))
-    quantity: Mapped[int] = mapped_column(Integer)
-    dispensed_on: Mapped[dt.date] = mapped_column(Date)
-
-
 class ProgrammeRollout(Base):
     """From when a programme's rule applies in a province (referral: phase 1 Tehran and
     Alborz; e-prescription: nationwide)."""

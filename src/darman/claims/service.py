@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.claims import engine, policy, rules
 from darman.claims.enums import ClaimStatus
-from darman.claims.models import Claim, ClaimLine, Dispensing, ProgrammeRollout, Referral
+from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
 from darman.common.paging import Page, PageParams
 from darman.db import bulk
 from darman.db.base import utcnow
+from darman.prescriptions import service as prescriptions_service
+from darman.referrals import service as referrals_service
 from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Service, Tariff
 from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
@@ -209,23 +211,17 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
         ),
         "calendar": calendar,
         "copay_rates": copay,
+        # the referral and e-prescription registers themselves, read through their domains
         "referrals": _table(
             session,
-            select(
-                Referral.ref_number, Referral.national_id, Referral.issued_on, Referral.valid_until
-            ),
+            referrals_service.claims_register(),
             pa.schema(
                 [("ref_number", s), ("national_id", s), ("issued_on", d), ("valid_until", d)]
             ),
         ),
         "dispensings": _table(
             session,
-            select(
-                Dispensing.prescription_ref,
-                Dispensing.national_id,
-                Dispensing.drug_code,
-                Dispensing.quantity,
-            ),
+            prescriptions_service.dispensed_for_claims(),
             pa.schema(
                 [("prescription_ref", s), ("national_id", s), ("code", s), ("quantity", i64)]
             ),

@@ -1,16 +1,16 @@
 """Dispensing by tracking code plus national ID: in parts, never past the prescribed total,
-idempotent per request key, audited, writing the dispensings the claims rule R11 reads."""
+idempotent per request key, audited; the dispensings are what the claims rule R11 reads
+(``dispensed_for_claims``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims.models import Dispensing
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import format_jalali, tehran_today
 from darman.common.persian import to_persian_digits
@@ -156,8 +156,9 @@ def dispense(
     quantity``), so of two facilities racing for the last units exactly one succeeds
     and the other gets Conflict. The request is all or nothing. ``request_key`` makes it
     idempotent: a retry by the same facility returns the first answer (``replayed``)
-    and dispenses nothing again. Each dispensed drug is written to ``dispensings``, the
-    table the claims rule R11 matches pharmacy claims against, and audited.
+    and dispenses nothing again. Each part dispensed is a ``PrescriptionDispensing`` row,
+    what the claims rule R11 matches pharmacy claims against (``dispensed_for_claims``),
+    and the request is audited.
 
     Raises what ``lookup`` raises, InvalidInput for an unknown line, a line this kind
     of facility does not dispense or a quantity above what is left, Conflict when the
@@ -255,16 +256,6 @@ def dispense(
             session.scalar(select(PrescriptionLine.dispensed).where(PrescriptionLine.id == line.id))
             or 0
         )
-        if line.kind == LineKind.DRUG:
-            session.add(
-                Dispensing(
-                    prescription_ref=p.tracking_code,
-                    national_id=p.national_id,
-                    drug_code=line.code,
-                    quantity=want.quantity,
-                    dispensed_on=on,
-                )
-            )
         out.append(
             DispensedLine(
                 line_no=line.line_no,
@@ -290,3 +281,23 @@ def dispense(
     )
     session.expire_all()  # line counters moved in the database, not on the loaded objects
     return DispenseResult(tracking_code=p.tracking_code, dispensed_on=on, lines=out, replayed=False)
+
+
+def dispensed_for_claims() -> Select[tuple[str | None, str, str, int]]:
+    """Every drug dispensed, as the claims rule R11 matches a pharmacy's claim lines
+    against it: the prescription's tracking code, its person's national ID, the drug and
+    the quantity of one dispensing (a line dispensed in parts has a row per part).
+    Laboratory and imaging orders are left out: R11 concerns drugs. Unscoped: it is for
+    the adjudication batch, which reads every claim's prescription, never a caller.
+    """
+    return (
+        select(
+            Prescription.tracking_code.label("prescription_ref"),
+            Prescription.national_id,
+            PrescriptionLine.code,
+            PrescriptionDispensing.quantity,
+        )
+        .join(PrescriptionLine, PrescriptionLine.id == PrescriptionDispensing.line_id)
+        .join(Prescription, Prescription.id == PrescriptionDispensing.prescription_id)
+        .where(PrescriptionLine.kind == LineKind.DRUG.value)
+    )

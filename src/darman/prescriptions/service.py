@@ -20,6 +20,7 @@ from darman.common.paging import Page, PageParams
 # them here.
 from darman.prescriptions.dispensing import DISPENSERS as DISPENSERS
 from darman.prescriptions.dispensing import dispense as dispense
+from darman.prescriptions.dispensing import dispensed_for_claims as dispensed_for_claims
 from darman.prescriptions.dispensing import lookup as lookup
 from darman.prescriptions.enums import PrescriptionStatus
 from darman.prescriptions.facts import active_drugs as active_drugs

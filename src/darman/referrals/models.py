@@ -56,8 +56,9 @@ class PanelEnrolment(Base):
 class ReferralOrder(Base):
     """One referral (ارجاع) to a higher level: from a family physician to level 2, or from
     level 2 on to level 3 (``parent_id`` names the referral it continues). Its number is
-    what the receiving centre's claim cites; the claims register (``referrals``) gets the
-    same number and validity when it is issued."""
+    what the receiving centre's claim cites, and claims rule R10 reads these rows
+    (``reading.claims_register``): valid from the issue day to ``valid_until`` or the
+    feedback day, whichever comes first."""
 
     __tablename__ = "referral_orders"
     __table_args__ = (

@@ -3,7 +3,8 @@
 A physician sees the referrals they wrote (with the feedback and any referral on that
 followed) and those addressed to their facility; national staff see everything and
 provincial staff the referring facility's province. Facility desks never list referrals.
-Reading a row outside the caller's scope answers NotFound, never the row.
+Reading a row outside the caller's scope answers NotFound, never the row. The claims
+adjudication reads every referral, unscoped, through ``claims_register``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import NotFound, PermissionDenied
@@ -261,3 +262,22 @@ def lookup(
     else:
         why = f"منقضی شده در {read.valid_until_jalali}"
     return ReferralAtDeskRead(usable=usable, reason_fa=why, referral=read)
+
+
+def claims_register() -> Select[tuple[str, str, dt.date, dt.date]]:
+    """Every referral as the claims rule R10 matches a specialist visit against it: number,
+    the person's national ID, the issue day and the last day a visit may cite it.
+
+    That last day is the referral's validity, ended early on the day the receiving
+    centre's feedback closed the episode (a later visit needs a new referral). Unscoped:
+    it is for the adjudication batch, which reads every claim's referral, never a caller.
+    """
+    closed_early = ReferralOrder.feedback_on < ReferralOrder.valid_until
+    return select(
+        ReferralOrder.ref_number,
+        ReferralOrder.national_id,
+        ReferralOrder.issued_on,
+        case((closed_early, ReferralOrder.feedback_on), else_=ReferralOrder.valid_until).label(
+            "valid_until"
+        ),
+    )

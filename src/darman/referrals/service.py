@@ -5,8 +5,8 @@ Writing the chain lives here; reading (``reading``), panels (``panels``), rollou
 periods (``policy``), suggestions and indicators live in their own modules, and callers
 reach all of them through this one.
 
-Every issued referral is written, with the same number and validity, into the claims
-register (``claims.models.Referral``) that the adjudication kernel joins for rule R10.
+The claims adjudication reads the referrals for rule R10 from this register itself
+(``claims_register``), never from a copy of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims.models import Referral as ClaimsReferral
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today, to_jalali
 from darman.db.base import utcnow
@@ -41,6 +40,7 @@ from darman.referrals.policy import DayKind, referral_policy, set_days
 from darman.referrals.reading import (
     _reads,
     _scoped_row,
+    claims_register,
     get,
     in_scope,
     list_referrals,
@@ -57,6 +57,7 @@ from darman.security.principal import Principal
 __all__ = [
     "PAYABLE",
     "DayKind",
+    "claims_register",
     "enrol",
     "feedback",
     "get",
@@ -138,9 +139,7 @@ def _new_ref_number(session: Session, on: dt.date) -> str:
     year = to_jalali(on).year
     for _ in range(5):
         code = rules.new_ref_number(year)
-        taken = session.scalar(
-            select(ClaimsReferral.id).where(ClaimsReferral.ref_number == code)
-        ) or session.scalar(select(ReferralOrder.id).where(ReferralOrder.ref_number == code))
+        taken = session.scalar(select(ReferralOrder.id).where(ReferralOrder.ref_number == code))
         if taken is None:
             return code
     raise Conflict("could not draw an unused referral number; retry")  # pragma: no cover
@@ -208,12 +207,6 @@ def _create(
         created_at=utcnow(),
     )
     session.add(row)
-    # the claims kernel's register: what R10 matches a specialist visit's claim against
-    session.add(
-        ClaimsReferral(
-            ref_number=row.ref_number, national_id=national_id, issued_on=on, valid_until=until
-        )
-    )
     session.flush()
     audit.record(
         session,
@@ -242,8 +235,8 @@ def issue(
     day, a centre other than the insurer's own needs ``choice_reason``. One open referral
     per person and specialty. Valid ``valid_days`` days from ``on`` (default today) for one
     episode; feedback is due ``feedback_days`` after; both default to the periods
-    headquarters set for the province on that day (``referrals.policy``). Written to the
-    claims register too; audited; the caller commits.
+    headquarters set for the province on that day (``referrals.policy``). Claims cite it by
+    its number (``claims_register``); audited; the caller commits.
 
     Raises PermissionDenied for a caller who is not a linked family physician,
     InvalidInput naming the field (``national_id``, ``facility_code``, ``choice_reason``),
@@ -343,8 +336,8 @@ def feedback(
     """The receiving centre's back-referral (پس‌خوراند) to the referring physician, once.
 
     Only a physician at the facility the referral is addressed to may give it. It closes
-    the episode: the claims register's validity ends on the feedback day, so a later
-    visit needs a new referral. Audited. Raises NotFound outside scope, PermissionDenied
+    the episode: for claims its validity ends on the feedback day (``claims_register``),
+    so a later visit needs a new referral. Audited. Raises NotFound outside scope, PermissionDenied
     for another facility's physician, FeedbackAlreadyGiven the second time.
     """
     on = on or tehran_today()
@@ -362,11 +355,6 @@ def feedback(
     row.feedback_text = data.text
     row.feedback_diagnosis = data.diagnosis or ""
     row.feedback_practitioner_id = practitioner.id
-    register = session.scalar(
-        select(ClaimsReferral).where(ClaimsReferral.ref_number == row.ref_number)
-    )
-    if register is not None and register.valid_until > on:
-        register.valid_until = on
     session.flush()
     audit.record(
         session,

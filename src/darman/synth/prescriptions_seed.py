@@ -7,14 +7,15 @@ prescription passes ``prescriptions.rules.check`` against the person's earlier d
 prescriptions (lines a blocking check would refuse are left off, so the claim line then
 has no dispensing, as in real life); moderate and minor interaction warnings are kept
 as findings. What the claim says was dispensed is dispensed at the claim's facility
-(or a pharmacy of its province), never beyond the prescribed quantity, and written to
-the claims register ``dispensings`` as ``prescriptions.service.dispense`` does.
+(or a pharmacy of its province), never beyond the prescribed quantity, as
+``prescriptions.service.dispense`` records it.
 
 Family physicians of every province get a panel of insured people of their province;
 claims of the referral provinces that name a referral cite one issued by the person's
-own family physician to the claim's facility, registered in the claims ``referrals``
-table as ``referrals.service.issue`` does. Rows are bulk-built and deterministic for a
-seed; the caller commits.
+own family physician to the claim's facility, as ``referrals.service.issue`` writes it;
+an answered one is answered after the claim's last day, since the feedback closes the
+referral for later claims. Rows are bulk-built and deterministic for a seed; the caller
+commits.
 """
 
 from __future__ import annotations
@@ -103,13 +104,12 @@ def build(
     claim_facility = dict(
         zip(lines["claim_id"].to_pylist(), lines["facility_id"].to_pylist(), strict=True)
     )
-    ref_rows, claims_refs = _refer(rng, world, panel_of, claim_facility, referred, now, links)
-    _load_referrals(conn, ref_rows, claims_refs)
+    ref_rows = _refer(rng, world, panel_of, claim_facility, _last_days(lines), referred, now, links)
+    _load_referrals(conn, ref_rows)
     bulk.reset_sequences(
         conn,
         ["prescriptions", "prescription_lines", "prescription_findings",
-         "prescription_dispensings", "dispensings", "panels", "panel_enrolments",
-         "referral_orders", "referrals"],
+         "prescription_dispensings", "panels", "panel_enrolments", "referral_orders"],
     )  # fmt: skip
     links.counts = {
         "prescriptions": len(rx.prescriptions), "prescription_lines": len(rx.lines),
@@ -249,8 +249,6 @@ class _PrescriptionRows:
     lines: list[tuple[object, ...]] = field(default_factory=list)
     findings: list[tuple[object, ...]] = field(default_factory=list)
     dispensings: list[tuple[object, ...]] = field(default_factory=list)
-    # the claims register's copy, which R11 matches
-    claims_dispensings: list[tuple[object, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -386,7 +384,6 @@ def _write_prescription(
                 (len(rows.dispensings) + 1, lid, pid, dispenser, f"demo-{rx.cid}", q, when,
                  now, ACTOR)
             )  # fmt: skip
-            rows.claims_dispensings.append((rx.tracking_code, rx.nid, d.code, q, when))
     for w in rx.findings:
         rows.findings.append(
             (len(rows.findings) + 1, pid, None if w.index is None else w.index + 1, w.code,
@@ -417,9 +414,6 @@ def _load_prescriptions(conn: Connection, rx: _PrescriptionRows) -> None:
     bulk.load(conn, "prescription_dispensings",
               ("id", "line_id", "prescription_id", "facility_id", "request_key", "quantity",
                "dispensed_on", "dispensed_at", "dispensed_by"), rx.dispensings)  # fmt: skip
-    bulk.load(conn, "dispensings",
-              ("prescription_ref", "national_id", "drug_code", "quantity", "dispensed_on"),
-              rx.claims_dispensings)  # fmt: skip
 
 
 # ---------------------------------------------------------------- panels
@@ -495,23 +489,34 @@ def _load_panels(
 # ---------------------------------------------------------------- referrals
 
 
+def _last_days(lines: pa.Table) -> dict[int, dt.date]:
+    """Each claim's last service day."""
+    last: dict[int, dt.date] = {}
+    for cid, day in zip(
+        lines["claim_id"].to_pylist(), lines["service_date"].to_pylist(), strict=True
+    ):
+        last[cid] = max(day, last.get(cid, day))
+    return last
+
+
 def _refer(
     rng: np.random.Generator,
     world: _World,
     panel_of: dict[str, tuple[int, int]],
     claim_facility: dict[int, int],
+    last_day: dict[int, dt.date],
     referred: pa.Table,
     now: dt.datetime,
     links: Links,
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+) -> list[tuple[object, ...]]:
     """For each claim that names a referral, one from the person's family physician to
-    the claim's facility, if the person is on a panel; most are answered.
+    the claim's facility, if the person is on a panel; most are answered, after the
+    claim's last day.
 
-    Answers the referral orders and the claims register's copies.
+    Answers the referral orders.
     """
     taken: set[str] = set()
     ref_rows: list[tuple[object, ...]] = []
-    claims_refs: list[tuple[object, ...]] = []
     tokens = rng.integers(0, len(rules.ALPHABET), (referred.num_rows, 8))
     answered = rng.random(referred.num_rows) < ANSWERED_SHARE
     for k, (rf, nid, issued, until) in enumerate(
@@ -528,11 +533,11 @@ def _refer(
         taken.add(number)
         ref_rows.append(
             _referral_row(world, len(ref_rows) + 1, number, nid, panel_of[nid],
-                          world.fac[claim_facility[cid]], issued, until, bool(answered[k]), now)
+                          world.fac[claim_facility[cid]], issued, until, last_day[cid],
+                          bool(answered[k]), now)
         )  # fmt: skip
-        claims_refs.append((number, nid, issued, until))
         links.referral_ref[cid] = number
-    return ref_rows, claims_refs
+    return ref_rows
 
 
 def _referral_row(
@@ -544,13 +549,15 @@ def _referral_row(
     to: Any,
     issued: dt.date,
     until: dt.date,
+    last_visit: dt.date,
     answered: bool,
     now: dt.datetime,
 ) -> tuple[object, ...]:
-    """A level-1 referral for a specialist visit three days after issue; an answered
-    one has the specialist's feedback two days after the visit."""
+    """A level-1 referral for a specialist visit; an answered one has the specialist's
+    feedback two days after the claim's last day (within the validity), since feedback
+    closes a referral for the claims that cite it later."""
     doc, from_facility = panel
-    visit = issued + dt.timedelta(days=3)
+    answered_on = min(until, last_visit + dt.timedelta(days=2))
     internal = to.ownership == "owned"
     return (
         row_id, number, None,
@@ -559,15 +566,13 @@ def _referral_row(
         max(2, int(to.level)), to.id, "", internal, "داخلی",
         "ارجاع برای ویزیت پزشک متخصص", "R69",
         "" if internal else "نوبت نزدیک‌تر در مرکز طرف قرارداد", issued, until,
-        referral_rules.feedback_due(issued), visit + dt.timedelta(days=2) if answered
+        referral_rules.feedback_due(issued), answered_on if answered
         else None, "ویزیت انجام شد؛ ادامه‌ی درمان نزد پزشک خانواده" if answered else "",
         "R69" if answered else "", None, ACTOR, now,
     )  # fmt: skip
 
 
-def _load_referrals(
-    conn: Connection, ref_rows: list[tuple[object, ...]], claims_refs: list[tuple[object, ...]]
-) -> None:
+def _load_referrals(conn: Connection, ref_rows: list[tuple[object, ...]]) -> None:
     bulk.load(conn, "referral_orders",
               ("id", "ref_number", "parent_id", "status", "insured_id", "national_id",
                "province_id", "from_practitioner_id", "from_facility_id", "from_level",
@@ -575,5 +580,3 @@ def _load_referrals(
                "reason", "diagnosis", "choice_reason", "issued_on", "valid_until",
                "feedback_due_on", "feedback_on", "feedback_text", "feedback_diagnosis",
                "feedback_practitioner_id", "issued_by", "created_at"), ref_rows)  # fmt: skip
-    bulk.load(conn, "referrals", ("ref_number", "national_id", "issued_on", "valid_until"),
-              claims_refs)  # fmt: skip
