@@ -9,7 +9,6 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from darman.claims.models import Dispensing
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.db.uow import UnitOfWork
 from darman.prescriptions import rules, service
@@ -85,7 +84,7 @@ def test_a_retry_with_the_same_request_key_dispenses_nothing_again(session, worl
     again = service.dispense(session, world.who["pharm_a"], data=body, on=DAY)
     assert not first.replayed and again.replayed
     assert again.lines[0].dispensed_total == 10
-    assert session.scalar(select(func.count()).select_from(Dispensing)) == 1
+    assert len(session.execute(service.dispensed_for_claims()).all()) == 1
     assert session.scalar(select(func.count()).select_from(PrescriptionDispensing)) == 1
 
 
@@ -110,16 +109,18 @@ def test_a_request_key_reused_for_another_quantity_is_refused_and_dispenses_noth
     assert [li.dispensed for li in looked.lines] == [5]
 
 
-def test_dispensing_writes_the_row_the_claims_rules_match_and_an_audit_entry(
+def test_the_claims_rules_read_each_dispensed_part_of_a_drug_and_an_audit_entry_is_written(
     session, world
 ) -> None:
     code = issued(session, world, drug("10005", 20, 7), order("200101"))
     service.dispense(
-        session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 20)), on=DAY
+        session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 12)), on=DAY
     )
-    row = session.scalar(select(Dispensing))
-    got = (row.prescription_ref, row.national_id, row.drug_code, row.quantity, row.dispensed_on)
-    assert got == (code, world.nid, "10005", 20, DAY)
+    service.dispense(
+        session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 8)), on=DAY
+    )
+    got = sorted(tuple(r) for r in session.execute(service.dispensed_for_claims()))
+    assert got == [(code, world.nid, "10005", 8), (code, world.nid, "10005", 12)]
     from darman.audit.models import AuditEntry
 
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "dispense")) is not None
@@ -137,7 +138,7 @@ def test_a_pharmacy_dispenses_drugs_and_a_laboratory_lab_orders(session, world) 
     )
     assert done.lines[0].remaining == 0
     # an order is not a drug: nothing for the drug rule of claims
-    assert session.scalar(select(func.count()).select_from(Dispensing)) == 0
+    assert session.execute(service.dispensed_for_claims()).all() == []
 
 
 def test_an_expired_prescription_is_refused_with_a_clear_error(session, world) -> None:
@@ -239,7 +240,8 @@ def test_two_pharmacies_racing_for_the_same_line_exactly_one_succeeds(
             uow.session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
         )
         assert looked.lines[0].dispensed == 6
-        assert uow.session.scalar(select(func.sum(Dispensing.quantity))) == 6
+        given = uow.session.execute(service.dispensed_for_claims()).all()
+        assert sum(r.quantity for r in given) == 6
 
 
 def test_the_same_request_sent_twice_at_once_dispenses_once(
@@ -278,7 +280,8 @@ def test_the_same_request_sent_twice_at_once_dispenses_once(
         t.join(30)
     assert sorted(results) == [False, True]  # type: ignore[type-var]
     with UnitOfWork(session_factory) as uow:
-        assert uow.session.scalar(select(func.sum(Dispensing.quantity))) == 4
+        given = uow.session.execute(service.dispensed_for_claims()).all()
+        assert [r.quantity for r in given] == [4]
 
 
 def test_a_request_key_reused_for_another_prescription_is_a_conflict(session, world) -> None:

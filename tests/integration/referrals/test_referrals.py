@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
-from darman.claims.models import Referral as ClaimsReferral
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
 from darman.referrals import rules, service
@@ -25,13 +23,37 @@ def enrolled(session, world) -> str:
     return nid
 
 
-def test_an_issued_referral_is_written_to_the_claims_register(session, world, enrolled) -> None:
+def _claims_view(session, ref_number: str) -> tuple[object, ...]:
+    """The referral as the claims rule R10 reads it."""
+    rows = {r.ref_number: tuple(r) for r in session.execute(service.claims_register())}
+    return rows[ref_number]
+
+
+def test_an_issued_referral_is_read_by_the_claims_rules_with_its_validity(
+    session, world, enrolled
+) -> None:
     read = service.issue(session, world.who["doc"], data=referral(enrolled, world.hospital))
     assert read.from_level == 1 and read.to_level == 2 and read.internal
     assert read.valid_until == rules.valid_until(TODAY)
     assert read.state == "open" and read.to_facility_code == world.hospital
-    row = session.scalar(select(ClaimsReferral).where(ClaimsReferral.ref_number == read.ref_number))
-    assert (row.national_id, row.issued_on, row.valid_until) == (enrolled, TODAY, read.valid_until)
+    assert _claims_view(session, read.ref_number) == (
+        read.ref_number,
+        enrolled,
+        TODAY,
+        TODAY + dt.timedelta(days=rules.DEFAULT_VALID_DAYS - 1),
+    )
+
+
+def test_feedback_after_the_validity_leaves_the_claims_validity_as_issued(
+    session, world, enrolled
+) -> None:
+    read = service.issue(
+        session, world.who["doc"], data=referral(enrolled, world.hospital), valid_days=7
+    )
+    answer = FeedbackIn(text="ویزیت انجام شد", diagnosis="i10")
+    late = TODAY + dt.timedelta(days=9)
+    service.feedback(session, world.who["spec"], referral_id=read.id, data=answer, on=late)
+    assert _claims_view(session, read.ref_number)[3] == TODAY + dt.timedelta(days=6)
 
 
 def test_the_validity_days_are_a_parameter(session, world, enrolled) -> None:
@@ -134,8 +156,11 @@ def test_the_specialists_feedback_reaches_the_family_physician_and_closes_the_ep
     assert seen.state == "answered"
     assert seen.feedback is not None and seen.feedback.council_number == "80003"
     assert seen.feedback.diagnosis == "I10" and seen.feedback.text.startswith("آملودیپین")
-    row = session.scalar(select(ClaimsReferral).where(ClaimsReferral.ref_number == read.ref_number))
-    assert row.valid_until == later
+    # the episode is closed for claims on the feedback day, long before its validity ends
+    assert _claims_view(session, read.ref_number)[3] == later
+    assert service.get(session, world.who["doc"], referral_id=read.id).valid_until == (
+        read.valid_until
+    )
     with pytest.raises(FeedbackAlreadyGiven):
         service.feedback(session, world.who["spec"], referral_id=read.id, data=answer, on=later)
     # the episode is closed: a new referral for the specialty may be issued

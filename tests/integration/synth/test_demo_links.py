@@ -9,6 +9,7 @@ from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
 from darman.prescriptions import rules
+from darman.prescriptions import service as prescriptions_service
 from darman.synth import claims_seed, demo_users
 from darman.synth import service as synth
 
@@ -62,18 +63,8 @@ def test_every_dispensing_belongs_to_an_issued_prescription_and_never_exceeds_it
             )
             == 0
         )
-        # the claims register holds the same dispensings, by tracking code
-        assert (
-            _count(
-                s,
-                """SELECT count(*) FROM dispensings d WHERE NOT EXISTS (
-            SELECT 1 FROM prescriptions p JOIN prescription_lines l ON l.prescription_id = p.id
-            WHERE p.tracking_code = d.prescription_ref AND p.national_id = d.national_id
-              AND l.code = d.drug_code)""",
-            )
-            == 0
-        )
-        assert _count(s, "SELECT count(*) FROM dispensings") == _count(
+        # the claims rules read every one of them (each demo line is a drug)
+        assert len(s.execute(prescriptions_service.dispensed_for_claims()).all()) == _count(
             s, "SELECT count(*) FROM prescription_dispensings"
         )
         codes = [r[0] for r in s.execute(text("SELECT tracking_code FROM prescriptions"))]
@@ -101,8 +92,7 @@ def test_every_reference_a_claim_cites_exists(session_factory) -> None:
             _count(
                 s,
                 """SELECT count(*) FROM claims c WHERE c.referral_ref IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM referral_orders o JOIN referrals r
-                              ON r.ref_number = o.ref_number
+            AND NOT EXISTS (SELECT 1 FROM referral_orders o
                             WHERE o.ref_number = c.referral_ref
                               AND o.national_id = c.national_id)""",
             )
@@ -124,6 +114,24 @@ def test_every_reference_a_claim_cites_exists(session_factory) -> None:
                 """SELECT count(*) FROM panels p WHERE p.capacity < (
             SELECT count(*) FROM panel_enrolments e
             WHERE e.practitioner_id = p.practitioner_id)""",
+            )
+            == 0
+        )
+
+
+def test_an_answered_demo_referral_still_covers_every_line_of_the_claim_citing_it(
+    session_factory,
+) -> None:
+    _demo(session_factory)
+    with session_factory() as s:
+        assert _count(s, "SELECT count(*) FROM referral_orders WHERE status = 'answered'") > 0
+        # the feedback closes a referral for claims: the claim's own lines come before it
+        assert (
+            _count(
+                s,
+                """SELECT count(*) FROM claim_lines l JOIN claims c ON c.id = l.claim_id
+            JOIN referral_orders o ON o.ref_number = c.referral_ref
+            WHERE o.status = 'answered' AND l.service_date > o.feedback_on""",
             )
             == 0
         )
@@ -154,7 +162,7 @@ def _digest(factory: sessionmaker[Session]) -> list[object]:
         return [
             s.execute(text(f"SELECT * FROM {t} ORDER BY id")).all()
             for t in ("prescriptions", "prescription_lines", "prescription_dispensings",
-                      "panel_enrolments", "referral_orders", "referrals", "dispensings")
+                      "panel_enrolments", "referral_orders")
         ]  # fmt: skip
 
 
