@@ -283,7 +283,7 @@ def dispense(
     return DispenseResult(tracking_code=p.tracking_code, dispensed_on=on, lines=out, replayed=False)
 
 
-def dispensed_for_claims() -> Select[tuple[str | None, str, str, int]]:
+def dispensed_for_claims() -> Select[str | None, str, str, int]:
     """Every drug dispensed, as the claims rule R11 matches a pharmacy's claim lines
     against it: the prescription's tracking code, its person's national ID, the drug and
     the quantity of one dispensing (a line dispensed in parts has a row per part).

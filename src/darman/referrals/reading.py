@@ -264,7 +264,7 @@ def lookup(
     return ReferralAtDeskRead(usable=usable, reason_fa=why, referral=read)
 
 
-def claims_register() -> Select[tuple[str, str, dt.date, dt.date]]:
+def claims_register() -> Select[str, str, dt.date, dt.date]:
     """Every referral as the claims rule R10 matches a specialist visit against it: number,
     the person's national ID, the issue day and the last day a visit may cite it.
 
