@@ -4,8 +4,8 @@ Parameters (defaults here, overridable per call by the service's keyword argumen
 
 * ``DEFAULT_VALID_DAYS`` (30): a referral can be used for a visit on the day it is
   issued and the 29 days after (``valid_until`` is the last day). It covers one
-  episode: once the receiving centre gives its feedback, the claims register's
-  validity ends on the feedback day, so a later visit needs a new referral.
+  episode: once the receiving centre gives its feedback, its validity for claims ends
+  on the feedback day, so a later visit needs a new referral.
 * ``DEFAULT_FEEDBACK_DAYS`` (14): the receiving specialist is expected to send the
   back-referral (پس‌خوراند) within 14 days of issue; later it is overdue.
 * ``DEFAULT_PANEL_CAPACITY`` (2,500): insured people on one family physician's panel
