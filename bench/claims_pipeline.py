@@ -36,6 +36,7 @@ from darman.db import bulk as db_bulk
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.registry.models import Facility, Insured
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
@@ -159,7 +160,9 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
         kernel_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         with UnitOfWork(factory) as uow:
-            run = claims_service.adjudicate_pending(uow.session, actor="bench")
+            run = claims_service.adjudicate_pending(
+                uow.session, referrals=claims_register(), actor="bench"
+            )
             uow.commit()
         e2e_s = time.perf_counter() - t0
         with UnitOfWork(factory) as uow:

@@ -18,6 +18,7 @@ from darman.planning.api import router as planning_router
 from darman.prescriptions import api as prescriptions_api
 from darman.prescriptions import tables as prescription_tables
 from darman.procurement.api import router as procurement_router
+from darman.referrals import reading as referral_reading
 from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
 from darman.security.api import router as security_router
@@ -53,6 +54,8 @@ def create_app(
     app.state.session_factory = make_session_factory(engine)
     app.state.read_session_factory = make_session_factory(engine, reads_only=True)
     app.state.read_engine = reads = read_only(engine)
+    # what adjudication reads of the referral domain, which sits above claims
+    app.state.referral_register = referral_reading.claims_register
     problems.install(app)
 
     # First of the routes (each request is matched against the routes in order) and a

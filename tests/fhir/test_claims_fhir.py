@@ -28,6 +28,7 @@ from sqlalchemy import select
 from darman.claims import payment, review, rules
 from darman.claims import service as claims
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.registry.models import Facility, Insured
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM
@@ -236,7 +237,7 @@ def test_after_adjudication_and_payment_the_response_and_eob_show_amounts_and_re
     body = fhir_claim(country, "1003", item=[item(price + 50_000), item(price, code="999999")])
     cid = answer(post(client, body, country["desk"]), 201)["id"]
     with UnitOfWork(session_factory) as uow:
-        claims.adjudicate_pending(uow.session, actor="test")
+        claims.adjudicate_pending(uow.session, referrals=claims_register(), actor="test")
         uow.commit()
     cr = answer(client.get(f"{BASE}/ClaimResponse/{cid}", headers=country["desk"]), 200)
     assert cr["outcome"] == "complete"

@@ -20,6 +20,7 @@ from darman.common.errors import InvalidInput
 from darman.common.money import format_toman
 from darman.common.persian import format_number, to_persian_digits
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.registry.models import Facility, Insured, Province
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -122,7 +123,7 @@ def two_line_claim(world: dict[str, Any], doc: str, day: str = "1405/07/01") -> 
 def adjudicate(session_factory: sessionmaker[Session], *, review_percent: int) -> None:
     """Adjudicate what is pending, then send ``review_percent`` of it to review."""
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="test")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="test")
         policy = review.ReviewPolicy(sample_percent=review_percent)
         review.select_for_review(uow.session, actor="test", policy=policy)
         uow.commit()

@@ -212,10 +212,13 @@ def reasons(who: PrincipalDep) -> list[dict[str, Any]]:
 
 
 @router.post("/adjudicate")
-def adjudicate(who: PrincipalDep, uow: UowDep) -> dict[str, int]:
+def adjudicate(request: Request, who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Adjudicate every submitted claim now (national staff)."""
     who.require_role(Role.ADMIN, Role.HQ_ANALYST)
-    run = service.adjudicate_pending(uow.session, actor=who.username)
+    # the referral register comes from the referral domain, which sits above claims; the
+    # app hands its reader over at start-up (app.py)
+    referrals = request.app.state.referral_register()
+    run = service.adjudicate_pending(uow.session, actor=who.username, referrals=referrals)
     uow.commit()
     return vars(run)
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -24,7 +24,6 @@ from darman.common.paging import Page, PageParams
 from darman.db import bulk
 from darman.db.base import utcnow
 from darman.prescriptions import service as prescriptions_service
-from darman.referrals import service as referrals_service
 from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Service, Tariff
 from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
@@ -131,7 +130,9 @@ def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
     return bulk.read_arrow(session.connection(), query, schema)
 
 
-def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
+def _reference_tables(
+    session: Session, since: dt.date, referrals: Select[str, str, dt.date, dt.date]
+) -> dict[str, pa.Table]:
     s, i64, d = pa.string(), pa.int64(), pa.date32()
     copay, calendar = policy.kernel_tables(session)
     return {
@@ -214,7 +215,7 @@ def _reference_tables(session: Session, since: dt.date) -> dict[str, pa.Table]:
         # the referral and e-prescription registers themselves, read through their domains
         "referrals": _table(
             session,
-            referrals_service.claims_register(),
+            referrals,
             pa.schema(
                 [("ref_number", s), ("national_id", s), ("issued_on", d), ("valid_until", d)]
             ),
@@ -280,9 +281,18 @@ class AdjudicationRun:
 
 
 def adjudicate_pending(
-    session: Session, *, actor: str, progress: Callable[[str], None] | None = None
+    session: Session,
+    *,
+    actor: str,
+    referrals: Select[str, str, dt.date, dt.date],
+    progress: Callable[[str], None] | None = None,
 ) -> AdjudicationRun:
     """Decide every line of every submitted claim with the kernel and write the results back.
+
+    ``referrals`` is the referral register as rule R10 reads it (number, national ID,
+    issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
+    caller passes it in because the referral domain sits above claims (it reads claims'
+    policy, rollouts and lines).
 
     Earlier accepted lines count for frequency and duplicate checks. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
@@ -319,7 +329,8 @@ def adjudicate_pending(
         return AdjudicationRun(0, 0, 0, 0, 0)
     say(f"read {lines.num_rows:,} pending lines")
     first_day = pc.min(lines["service_date"]).as_py()
-    tables = _reference_tables(session, first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS))
+    since = first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
+    tables = _reference_tables(session, since, referrals)
     tables["lines"] = lines
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")

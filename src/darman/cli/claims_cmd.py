@@ -18,6 +18,7 @@ from darman.common.jalali import tehran_today
 from darman.common.money import format_toman
 from darman.common.persian import to_persian_digits
 from darman.db.engine import make_session_factory
+from darman.referrals.reading import claims_register
 from darman.registry import service as registry_service
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
@@ -68,7 +69,9 @@ def submit(
 def adjudicate() -> None:
     """Adjudicate every submitted claim with the batch kernel."""
     with unit_of_work() as uow, console.status("adjudicating…") as status:
-        run = service.adjudicate_pending(uow.session, actor="cli", progress=status.update)
+        run = service.adjudicate_pending(
+            uow.session, referrals=claims_register(), actor="cli", progress=status.update
+        )
         uow.commit()
     table = Table(title=f"adjudicated {run.claims:,} claims")
     for col in ("lines", "accepted", "partial", "rejected"):

@@ -21,6 +21,7 @@ from darman.claims import service as claims_service
 from darman.claims.models import Claim, ProgrammeRollout
 from darman.common.jalali import tehran_today
 from darman.db import bulk
+from darman.referrals.reading import claims_register
 from darman.registry.models import Facility
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
@@ -188,7 +189,9 @@ def process(session: Session, *, progress: Progress | None = None) -> None:
     """Adjudicate, route to review, and replay a year of monthly payment runs whose
     delay shrinks from about six months to about two."""
     say = progress or (lambda _m: None)
-    run = claims_service.adjudicate_pending(session, actor="system", progress=say)
+    run = claims_service.adjudicate_pending(
+        session, referrals=claims_register(), actor="system", progress=say
+    )
     say(f"adjudicated {run.lines:,} lines: {run.rejected:,} rejected, {run.partial:,} cut")
     picked = review.select_for_review(session, actor="system")
     say(f"{picked.selected:,} claims sent to medical review, {picked.approved:,} approved")

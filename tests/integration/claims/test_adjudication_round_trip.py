@@ -16,6 +16,7 @@ from darman.claims.schemas import ClaimIn
 from darman.db import bulk
 from darman.db.base import utcnow
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.registry.models import CoveragePeriod, Insured
 from darman.security.principal import SYSTEM
 from tests.integration.claims.conftest import claim, tariff
@@ -158,7 +159,7 @@ def test_adjudication_decides_the_callers_uncommitted_claims_and_vanishes_with_i
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         stored = service.submit(s, SYSTEM, claim=ClaimIn.model_validate(body))
-        run = service.adjudicate_pending(s, actor="tester")
+        run = service.adjudicate_pending(s, referrals=claims_register(), actor="tester")
         assert (run.claims, run.lines, run.accepted, run.partial, run.rejected) == (1, 3, 1, 1, 1)
         lines = s.execute(
             select(ClaimLine.outcome, ClaimLine.reasons, ClaimLine.allowed_rials)
@@ -204,11 +205,11 @@ def test_adjudicating_twice_in_one_transaction_decides_only_the_new_claims(
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         service.submit(s, SYSTEM, claim=ClaimIn.model_validate(claim(world, "7801")))
-        first = service.adjudicate_pending(s, actor="tester")
+        first = service.adjudicate_pending(s, referrals=claims_register(), actor="tester")
         second_claim = claim(world, "7802")
         second_claim["lines"][0]["service_date"] = "1405/07/09"
         service.submit(s, SYSTEM, claim=ClaimIn.model_validate(second_claim))
-        second = service.adjudicate_pending(s, actor="tester")
+        second = service.adjudicate_pending(s, referrals=claims_register(), actor="tester")
         uow.commit()
     assert (first.lines, second.lines, second.accepted) == (1, 1, 1)
     with session_factory() as s:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from darman.claims import payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 from tests.integration.claims.conftest import claim, tariff
@@ -37,7 +38,7 @@ def test_an_advance_larger_than_the_final_amount_is_posted_as_receivable_and_cos
             share_percent=90,
             min_wait_days=60,
         )
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         review.select_for_review(
             uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
         )
@@ -86,7 +87,7 @@ def test_a_claim_that_does_not_fit_stops_the_run_and_no_younger_claim_jumps_the_
         ]
         client.post("/api/v1/claims", json=body, headers=world["desk"])
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         review.select_for_review(
             uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
         )

@@ -11,6 +11,7 @@ from darman.audit.models import AuditEntry
 from darman.claims import service
 from darman.claims.models import ClaimLine, PolicyParameter
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.registry import service as registry_service
 from darman.registry.models import Facility
 from tests.integration.claims.conftest import claim, tariff
@@ -24,7 +25,7 @@ def _province_code(session_factory, world: dict[str, Any]) -> str:
 
 def _adjudicated_lines(session_factory) -> dict[str, ClaimLine]:
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         uow.commit()
         rows = uow.session.execute(
             select(ClaimLine.service_date, ClaimLine).order_by(ClaimLine.id)

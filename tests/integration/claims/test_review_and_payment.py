@@ -15,6 +15,7 @@ from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import Conflict
 from darman.common.jalali import format_jalali, tehran_today
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
 from tests import factories as f
@@ -32,7 +33,7 @@ def _approved(client: TestClient, world: dict[str, Any], session_factory, n: int
         body["lines"][0]["service_date"] = f"1405/07/{i + 1:02d}"  # distinct days: no duplicates
         client.post("/api/v1/claims", json=body, headers=world["desk"])
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         review.select_for_review(
             uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
         )
@@ -127,7 +128,7 @@ def test_an_advance_is_settled_against_the_final_amount(
         uow.commit()
     assert adv.claims_paid == 1 and adv.paid_rials == asked * 40 // 100
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         review.select_for_review(
             uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
         )
@@ -170,7 +171,7 @@ def test_a_reviewer_cuts_a_line_in_its_own_province_and_the_cut_is_audited(
 ) -> None:
     client.post("/api/v1/claims", json=claim(world, "7001"), headers=world["desk"])
     with UnitOfWork(session_factory) as u:
-        service.adjudicate_pending(u.session, actor="t")
+        service.adjudicate_pending(u.session, referrals=claims_register(), actor="t")
         review.select_for_review(
             u.session, actor="t", policy=review.ReviewPolicy(sample_percent=100)
         )
@@ -252,7 +253,7 @@ def test_a_reviewed_samples_deduction_rate_is_applied_once_to_the_facilitys_othe
         body["lines"][0]["service_date"] = f"1405/07/{i + 1:02d}"
         client.post("/api/v1/claims", json=body, headers=world["desk"])
     with UnitOfWork(session_factory) as u:
-        service.adjudicate_pending(u.session, actor="t")
+        service.adjudicate_pending(u.session, referrals=claims_register(), actor="t")
         review.select_for_review(u.session, actor="t", policy=review.ReviewPolicy(sample_percent=0))
         sampled = u.session.scalar(select(Claim).where(Claim.document_number == "7101"))
         sampled.status, sampled.review_reason = "in_review", "random"

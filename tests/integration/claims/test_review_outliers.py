@@ -10,6 +10,7 @@ from sqlalchemy import select
 from darman.claims import review, service
 from darman.claims.models import Claim
 from darman.db.uow import UnitOfWork
+from darman.referrals.reading import claims_register
 from tests import factories as f
 from tests.integration.claims.conftest import tariff
 
@@ -56,7 +57,7 @@ def _peer_claims(
 
 def _routed(session_factory, policy: review.ReviewPolicy) -> dict[int, tuple[str, str]]:
     with UnitOfWork(session_factory) as uow:
-        service.adjudicate_pending(uow.session, actor="t")
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
         review.select_for_review(uow.session, actor="t", policy=policy)
         uow.commit()
         rows = uow.session.execute(select(Claim.id, Claim.status, Claim.review_reason)).all()

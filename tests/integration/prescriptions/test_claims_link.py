@@ -12,6 +12,7 @@ from darman.claims.schemas import ClaimIn
 from darman.common.jalali import tehran_today
 from darman.prescriptions import service
 from darman.prescriptions.schemas import DispenseIn
+from darman.referrals.reading import claims_register
 from darman.synth import catalogue
 from tests.integration.prescriptions.world import drug, rx
 
@@ -70,7 +71,7 @@ def test_a_pharmacy_claim_citing_the_dispensed_tracking_code_passes_r11(session,
         session, boss, claim=pharmacy_claim(world, "7002", "NOSUCHCODE1", 20, today)
     )
     beyond = claims.submit(session, boss, claim=pharmacy_claim(world, "7003", code, 25, today))
-    claims.adjudicate_pending(session, actor="test")
+    claims.adjudicate_pending(session, referrals=claims_register(), actor="test")
     assert "R11" not in reasons_of(session, cited.claim_id)
     assert "R11" in reasons_of(session, uncited.claim_id)
     assert "R11" in reasons_of(session, beyond.claim_id)

@@ -11,6 +11,7 @@ from darman.claims.schemas import ClaimIn
 from darman.common.jalali import fiscal_year
 from darman.db.uow import UnitOfWork
 from darman.referrals import service
+from darman.referrals.reading import claims_register
 from darman.synth import catalogue
 from tests.integration.referrals.world import TODAY, World, build, phase_1, referral
 
@@ -63,7 +64,7 @@ def test_a_specialist_visit_citing_an_issued_referral_passes_r10_and_one_without
     cited = claims.submit(session, boss, claim=visit_claim(world, "9001", nid, read.ref_number))
     uncited = claims.submit(session, boss, claim=visit_claim(world, "9002", other, None))
     foreign = claims.submit(session, boss, claim=visit_claim(world, "9003", other, read.ref_number))
-    claims.adjudicate_pending(session, actor="test")
+    claims.adjudicate_pending(session, referrals=claims_register(), actor="test")
     assert "R10" not in reasons_of(session, cited.claim_id)
     assert "R10" in reasons_of(session, uncited.claim_id)
     assert "R10" in reasons_of(session, foreign.claim_id)  # another person's referral

@@ -11,6 +11,7 @@ from darman.common.errors import PermissionDenied
 from darman.common.jalali import fiscal_year, to_jalali
 from darman.db.uow import UnitOfWork
 from darman.referrals import service
+from darman.referrals.reading import claims_register
 from darman.referrals.schemas import FeedbackIn
 from darman.synth import catalogue
 from tests.integration.referrals.world import TODAY, World, build, phase_1, referral
@@ -60,7 +61,7 @@ def test_indicators_count_referrals_visits_feedback_bypass_and_panels(session, w
         session, boss, claim=visit(world, world.hospital, 2, "100102", "S1", a, internal.ref_number)
     )
     claims.submit(session, boss, claim=visit(world, world.hospital, 2, "100102", "S2", c))
-    claims.adjudicate_pending(session, actor="test")
+    claims.adjudicate_pending(session, referrals=claims_register(), actor="test")
 
     report = service.indicators(session, world.who["manager"], year=fiscal_year(TODAY))
     (row,) = [r for r in report.rows if r.month == to_jalali(TODAY).month]
