@@ -101,9 +101,11 @@ def create_served_app() -> FastAPI:
 
 def _mount_optional(app: FastAPI) -> None:
     """FHIR facade and web pages live in their own packages and register themselves here."""
+    from darman.fhir import outcome
     from darman.fhir.api import router as fhir_router
     from darman.web import docs, views
 
     app.include_router(fhir_router)
+    problems.answer_errors_under(app, outcome.is_fhir, outcome.answer_error)
     views.mount(app)
     docs.mount(app)

@@ -25,13 +25,12 @@ from darman.fhir import (
 )
 from darman.fhir import mapping as m
 from darman.fhir.errors import UnsupportedResourceType
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
 from darman.security.deps import PrincipalDep, UowDep
 
 router = APIRouter(
     prefix="/fhir/r4",
     tags=["fhir"],
-    route_class=FhirRoute,
     default_response_class=FhirResponse,
 )
 # Claims, e-prescriptions and referrals first: the generic /{resource_type} routes below would

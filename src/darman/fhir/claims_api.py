@@ -23,12 +23,12 @@ from darman.fhir import claims_mapping as cm
 from darman.fhir import claims_service, params
 from darman.fhir import mapping as m
 from darman.fhir.claims_intake import ClaimStructureInvalid
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
 from darman.security.deps import PrincipalDep, UowDep
 from darman.security.principal import Principal
 
 PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
-router = APIRouter(route_class=FhirRoute, default_response_class=FhirResponse)
+router = APIRouter(default_response_class=FhirResponse)
 
 _OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -1,30 +1,27 @@
 """FHIR answers on the wire: the media type, and every error as an OperationOutcome.
 
-Rule: nothing under /fhir/r4 answers problem+json. The app's global handler
-would turn a DarmanError into problem+json, so the facade's routes catch
-errors first, in the route handler itself, which also runs the dependencies:
-a missing or bad credential (raised while resolving the principal) becomes a
-401 OperationOutcome the same way a missing row becomes a 404 one.
+Rule: nothing under /fhir/r4 answers problem+json. The facade registers
+``answer_error`` with the app's error handlers for its paths
+(``problems.answer_errors_under``): a missing or bad credential (raised while
+resolving the principal) becomes a 401 OperationOutcome the same way a missing row
+becomes a 404 one.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from darman.common.errors import AuthenticationFailed, DarmanError
 from darman.fhir import mapping as m
 from darman.fhir.errors import FormatNotSupported, UnsupportedResourceType
 
-log = logging.getLogger("darman.fhir")
 FHIR_JSON = "application/fhir+json"
+FHIR_PREFIX = "/fhir/"
 
 # HTTP status -> R4 IssueType, for errors that do not pick their own.
 _ISSUE_BY_STATUS = {
@@ -68,31 +65,23 @@ def from_error(exc: DarmanError) -> FhirResponse:
     return outcome_response(exc.status, issue, lines, headers)
 
 
-class FhirRoute(APIRoute):
-    """An APIRoute whose errors, dependency errors included, answer as OperationOutcome."""
+def is_fhir(path: str) -> bool:
+    return path.startswith(FHIR_PREFIX)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
 
-        async def fhir_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except DarmanError as exc:
-                return from_error(exc)
-            except RequestValidationError as exc:
-                lines = [
-                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
-                    for e in exc.errors()
-                ]
-                return outcome_response(400, "invalid", lines)
-            except StarletteHTTPException as exc:
-                issue = _ISSUE_BY_STATUS.get(exc.status_code, "processing")
-                return outcome_response(exc.status_code, issue, [str(exc.detail)], exc.headers)
-            except Exception:
-                # Logged here because the app's catch-all handler never sees it.
-                log.exception("unhandled error on %s", request.url.path)
-                return outcome_response(
-                    500, "exception", ["an unexpected error occurred; it has been logged"]
-                )
-
-        return fhir_handler
+def answer_error(request: Request, exc: Exception) -> Response:
+    """Any error raised under /fhir/r4, credentials' included (they are found while the
+    route's dependencies are solved), as an OperationOutcome."""
+    if isinstance(exc, DarmanError):
+        return from_error(exc)
+    if isinstance(exc, RequestValidationError):
+        lines = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        ]
+        return outcome_response(400, "invalid", lines)
+    if isinstance(exc, StarletteHTTPException):
+        issue = _ISSUE_BY_STATUS.get(exc.status_code, "processing")
+        return outcome_response(exc.status_code, issue, [str(exc.detail)], exc.headers)
+    # the app's handler has logged it
+    return outcome_response(500, "exception", ["an unexpected error occurred; it has been logged"])

@@ -25,12 +25,12 @@ from darman.fhir import mapping as m
 from darman.fhir import params
 from darman.fhir import prescriptions_service as service
 from darman.fhir.dispense_intake import DispenseStructureInvalid
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, FhirRoute, outcome_response
+from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.security.deps import PrincipalDep, UowDep
 
 PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
-router = APIRouter(route_class=FhirRoute, default_response_class=FhirResponse)
+router = APIRouter(default_response_class=FhirResponse)
 
 _OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from darman.fhir import mapping as m
 from darman.fhir import params
 from darman.fhir import referrals_service as service
-from darman.fhir.outcome import FhirResponse, FhirRoute
+from darman.fhir.outcome import FhirResponse
 from darman.fhir.prescriptions_api import ERRORS, base
 from darman.security.deps import PrincipalDep, UowDep
 
-router = APIRouter(route_class=FhirRoute, default_response_class=FhirResponse)
+router = APIRouter(default_response_class=FhirResponse)
 
 
 @router.get("/ServiceRequest", summary="Search referrals and lab/imaging orders",

@@ -10,9 +10,9 @@ from darman.referrals import policy as referral_periods
 from darman.registry import service as registry
 from darman.security.deps import UowDep
 from darman.web.claims_views import POLICY_READERS
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
+from darman.web.rendering import PagePrincipal, page_context, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 VISIT_FA = {"outpatient": "سرپایی", "inpatient": "بستری", "emergency": "اورژانس"}
 OWNERSHIP_FA = {"owned": "ملکی", "contracted": "طرف قرارداد"}

@@ -31,9 +31,9 @@ from darman.registry.models import Facility
 from darman.security.deps import UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render, templates
+from darman.web.rendering import PagePrincipal, is_htmx, page_context, render, templates
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 QUEUE_LIMIT = 50

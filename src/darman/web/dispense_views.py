@@ -26,9 +26,9 @@ from darman.security.deps import UowDep
 from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 from darman.web.prescription_views import NATIONAL_ID_FA, LineForm
-from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render
+from darman.web.rendering import PagePrincipal, is_htmx, page_context, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 DISPENSE_QTY_FA = "تعداد تحویل را عددی صحیح و مثبت وارد کنید."
 NOTHING_TO_DISPENSE_FA = "برای دست‌کم یک ردیف تعداد تحویل وارد کنید."

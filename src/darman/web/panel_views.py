@@ -22,9 +22,9 @@ from darman.security.deps import UowDep
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.web.referral_views import STAFF, problems_fa
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
+from darman.web.rendering import PagePrincipal, page_context, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 MANAGERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
 UNENROLLED_PAGE = 50

@@ -16,9 +16,9 @@ from darman.planning import allocation, scenario, service, tables
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
 from darman.security.deps import UowDep
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+from darman.web.rendering import PagePrincipal, page_context, render, templates
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OWNERSHIP_FA = {"all": "همه‌ی مراکز", "owned": "ملکی", "contracted": "طرف قرارداد"}
 

@@ -37,9 +37,9 @@ from darman.registry import service as registry
 from darman.security.deps import UowDep
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+from darman.web.rendering import PagePrincipal, page_context, render, templates
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 LINE_FIELDS = ("kind", "code", "dose", "quantity", "days_supply", "instructions")

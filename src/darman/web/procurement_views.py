@@ -30,9 +30,9 @@ from darman.registry import service as registry
 from darman.security.deps import UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+from darman.web.rendering import PagePrincipal, page_context, render, templates
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CRITICALITY_ORDER = {"vital": 0, "essential": 1, "non_essential": 2}
 TENDER_STATUS_FA = {"open": "باز", "awarded": "واگذارشده", "cancelled": "لغوشده"}

@@ -27,9 +27,9 @@ from darman.web.referral_views import (
     referrals_response,
     validation_fa,
 )
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
+from darman.web.rendering import PagePrincipal, page_context, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
 NOT_FOUND_FA = "ارجاعی با این شماره برای این کد ملی نیست؛ شماره و کد ملی را بررسی کنید."

@@ -24,9 +24,9 @@ from darman.registry import service as registry
 from darman.security.deps import UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
+from darman.web.rendering import PagePrincipal, page_context, render, templates
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
 LIST_SIZE = 50

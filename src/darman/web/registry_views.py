@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request, Response
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import service as registry
 from darman.security.deps import UowDep
-from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
+from darman.web.rendering import PagePrincipal, page_context, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 # Persian alphabetical order; Unicode puts پ چ ژ گ after the Arabic letters.
 _ALPHABET = "آاأإبپتثجچحخدذرزژسشصضطظعغفقکكگلمنوؤهةیيئ"

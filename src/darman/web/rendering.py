@@ -2,25 +2,27 @@
 
 Pages answer HTML, never problem+json: a page route that meets an expired or
 missing log-in redirects to /login, and any other DarmanError is shown as a
-Persian error page with the same status code. API routes keep their own
-problem+json handler; this only applies to routes built with ``PageRoute``.
+Persian error page with the same status code (``answer_error``, registered with the
+app's error handlers for every path that is a page). API routes keep problem+json.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from darman.common.errors import (
     AuthenticationFailed,
@@ -117,7 +119,7 @@ def page_principal(request: Request) -> Principal:
 def signed_in(request: Request, session: Session | Connection) -> Principal:
     """The signed-in user of a page, from the HttpOnly cookie only.
 
-    Raises AuthenticationFailed (turned into a redirect to /login by PageRoute)
+    Raises AuthenticationFailed (turned into a redirect to /login by ``answer_error``)
     when the cookie is missing, expired, forged or its user disabled.
     """
     settings: Settings = request.app.state.settings
@@ -178,37 +180,58 @@ def error_page(request: Request, exc: DarmanError) -> Response:
     return render(request, "error.html", context, status_code=exc.status)
 
 
-class PageRoute(APIRoute):
-    """A route that answers HTML errors and carries the page security headers."""
+# Paths that are not pages: the API, the FHIR facade, the API docs, assets, probes.
+NOT_PAGES = ("/api/", "/fhir/", "/docs", "/openapi.json", "/static/", "/health")
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
 
-        async def page_handler(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except AuthenticationFailed:
-                response = login_redirect(request)
-            except DarmanError as exc:
-                response = error_page(request, exc)
-            except Exception:
-                log.exception("unhandled error on page %s", request.url.path)
-                response = render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "خطای سامانه",
-                        "message": "خطای پیش‌بینی‌نشده‌ای رخ داد و ثبت شد.",
-                        "detail": "",
-                        "status": 500,
-                    },
-                    status_code=500,
-                )
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            return response
+def is_page(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
 
-        return page_handler
+
+def answer_error(request: Request, exc: Exception) -> Response | None:
+    """A page's answer to an error raised on it (its dependencies' included): sign in
+    again, a Persian error page, or for anything unexpected (which the app's handler has
+    logged) a Persian 500 page. Malformed requests and unknown paths are left to the
+    app's problem+json (None)."""
+    if isinstance(exc, StarletteHTTPException | RequestValidationError):
+        return None
+    if isinstance(exc, AuthenticationFailed):
+        response = login_redirect(request)
+    elif isinstance(exc, DarmanError):
+        response = error_page(request, exc)
+    else:
+        context = {
+            "title": "خطای سامانه",
+            "message": "خطای پیش‌بینی‌نشده‌ای رخ داد و ثبت شد.",
+            "detail": "",
+            "status": 500,
+        }
+        response = render(request, "error.html", context, status_code=500)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+class PageHeaders:
+    """ASGI middleware: the security headers on every page's answer (a page may set its
+    own; those are kept)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_page(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 # ------------------------------------------------------- common page context

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from darman.audit import service as audit
 from darman.common import national_id as nid
+from darman.common import problems
 from darman.common.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
 from darman.common.jalali import format_jalali, tehran_today
 from darman.common.persian import to_persian_digits
@@ -41,15 +42,17 @@ from darman.web import (
 )
 from darman.web.rendering import (
     STATIC_DIR,
+    PageHeaders,
     PagePrincipal,
-    PageRoute,
+    answer_error,
+    is_page,
     page_context,
     render,
     safe_next,
     signed_in,
 )
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 WRONG_CREDENTIALS_FA = "نام کاربری یا گذرواژه نادرست است."
 LOCKED_FA = (
@@ -83,6 +86,8 @@ _DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
     /prescriptions, /referrals, /planning and /procurement."""
+    problems.answer_errors_under(app, is_page, answer_error)
+    app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
