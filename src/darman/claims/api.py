@@ -26,7 +26,7 @@ from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.enums import Role
 
 log = logging.getLogger("darman")
@@ -195,7 +195,7 @@ def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep, request: Reque
 @router.get("", response_model=Page[ClaimRead])
 def list_claims(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     status: str | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     size: int = Query(50, ge=1, le=500),

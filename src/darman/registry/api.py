@@ -33,7 +33,7 @@ from darman.registry.schemas import (
     TariffRead,
 )
 from darman.security import service as security_service
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.rules import require_user_admin
 from darman.security.schemas import UserCreate, UserRead
@@ -60,7 +60,7 @@ def province_overview(who: PrincipalDep, uow: UowDep) -> list[dict[str, Any]]:
 @router.get("/facilities", response_model=Page[FacilityRead])
 def list_facilities(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: str | None = None,
     ownership: Ownership | None = None,
     kind: FacilityKind | None = None,
@@ -136,7 +136,7 @@ def create_insured(body: InsuredCreate, who: PrincipalDep, uow: UowDep) -> Insur
 
 @router.get("/eligibility/{national_id}", response_model=Eligibility)
 def eligibility(
-    national_id: str, who: PrincipalDep, uow: UowDep, on: str | None = None
+    national_id: str, who: PrincipalDep, uow: ReadUowDep, on: str | None = None
 ) -> Eligibility:
     """Is this person covered on ``on`` (Jalali 1403/01/01 or ISO date; today by default)?"""
     code = nid.normalize(national_id)
