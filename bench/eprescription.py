@@ -1,59 +1,54 @@
-"""E-prescription issue-time checks under concurrent physicians, over loopback.
+"""Open-loop benchmark of the e-prescription check over loopback, with ``GET /health``
+at the same offered rate as the floor of the server stack.
 
-A real ``darman serve`` (uvicorn subprocess on 127.0.0.1, a free port, ``--workers``
-processes) on its own SQLite file, with a national-size formulary: the shipped
-catalogue plus a few thousand synthetic generics (codes, quantity and days limits,
-some specialist-only) and a proportionate interaction table handed to the server
-through ``DARMAN_PRESCRIPTION_TABLES``, and a year of prescription history for every
-patient the clients prescribe for, so duplicate-therapy and interaction checks read
-real history. Each client is a physician user linked to a practitioner, with its own
-API key and keep-alive connection, sending its next request as soon as it has the
-answer (a closed loop, no think time).
+A real ``darman serve --workers N`` (uvicorn's own worker mode, on 127.0.0.1) serves a
+seeded database: a throwaway PostgreSQL database on 127.0.0.1:5432 (dropped afterwards)
+by default, or a SQLite file. The world: a national-size formulary (the shipped
+catalogue plus 4,000 synthetic generics with quantity and days limits, some
+specialist-only) and a proportionate interaction table handed to the server through
+``DARMAN_PRESCRIPTION_TABLES``; a year of prescription history for 2,000 patients, so the
+duplicate-therapy and interaction checks read real history; 32 physician users, each
+linked to a practitioner, with an API key.
 
-Phases, each from one client (sequential) and then from all clients at once: the full
-issue (``POST /api/v1/prescriptions``: checks, prescription written, audited) and the
-dry run (``POST /api/v1/prescriptions/check``: the same checks, nothing stored); then
-``GET /health`` under the same concurrency as a floor for the server stack. A 201 or
-200 and a 422 (refused by the checks, kept for the savings report) are answers; any
-other status or a transport error counts as a failure. The default client is one
-asyncio loop speaking raw HTTP/1.1 (``--client threads`` is the first client: a thread
-per client with httpx, which took a core from the server on a 2-core machine).
+The load is OFFERED at ``--rate`` checks a second (``POST /api/v1/prescriptions/check``,
+the dry run the prescribing screen calls as lines change) at arrival times fixed before
+the clock starts (``--arrivals poisson``, the default, for many independent physicians;
+or ``uniform``), over a pool of keep-alive connections large enough for half a second of
+sends. A send never waits for an answer, and latency runs from each request's scheduled
+time, so queueing counts (``loadgen.py``). Errors: any non-2xx answer, a broken
+connection, no answer within 5 s, and a send that found no free connection. Then the same
+rate, the same way, on ``GET /health`` (one read, no validation).
 
-The aim, p99 under 25 ms with 32 clients, is held against the checks themselves (the
-dry run the prescribing screen calls as lines change). A full issue adds its own write
-transaction, and SQLite takes one writer at a time, so its figures are printed with the
-same arithmetic but no verdict. In a closed loop, N clients at X answers/s wait N / X s on
-average (Little's law), so a p99 under 25 ms for 32 clients needs at least 1,280
-answers/s; the summary prints both. The server runs one worker per core unless told.
+``--rates 100,200,...`` runs several rates; ``--sweep`` runs a ladder of rates for 20 s
+each (stopping once the server falls behind) and prints the highest rate at which p99
+stays under 50 ms with no error. ``--closed-loop --clients 32`` runs the former measure:
+32 clients each sending its next check as soon as it has the answer, then ``GET /health``
+the same way.
 
-    .venv/bin/python bench/eprescription.py [--clients 32] [--requests 1280] [--workers 2]
-    .venv/bin/python bench/eprescription.py --profile   # cProfile service.issue in process
+    .venv/bin/python bench/eprescription.py --rate 300 --seconds 60
+    .venv/bin/python bench/eprescription.py --sweep [--database sqlite] [--workers 2]
+    .venv/bin/python bench/eprescription.py --closed-loop --clients 32 --seconds 20
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import cProfile
 import csv
 import datetime as dt
+import json
 import os
-import pstats
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import numpy as np
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
+import loadgen
 from darman.common.jalali import tehran_today
 from darman.db import bulk, migrate
 from darman.db.engine import make_engine, make_session_factory
@@ -64,7 +59,8 @@ from darman.registry.models import CoveragePeriod, Insured, Practitioner, Practi
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import service as synth
-from eprescription_load import CLIENTS, Outcome
+from loadgen import CpuMeter, Phase
+from serving import Server, database_pids, throwaway_database
 
 OUT = Path(__file__).parent / "out"
 SHIPPED = Path(__file__).parents[1] / "src" / "darman" / "prescriptions" / "data"
@@ -72,8 +68,12 @@ N_DRUGS = 4_000
 INTERACTIONS_PER_DRUG = 3  # about 12,000 pairs: the order of a national interaction table
 N_PATIENTS = 2_000
 HISTORY_PER_PATIENT = 12  # about one prescription a month for a year
+N_PHYSICIANS = 32
+N_BODIES = 4_000  # distinct check requests, sent in turn
 SEED = 1405
-AIM_P99_MS = 25.0
+AIM_P99_MS = 50.0
+SWEEP = (100, 200, 300, 400, 600, 800, 1000, 1200, 1500, 1800, 2200, 2600, 3000, 3500, 4000)
+CHECK = "/api/v1/prescriptions/check"
 
 
 @dataclass
@@ -83,7 +83,6 @@ class World:
     drugs: list[tuple[str, int, int]]  # code, max quantity, max days
     patients: list[str]
     keys: list[str] = field(default_factory=list)
-    users: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ the database
@@ -92,11 +91,10 @@ def _tracking_code(n: int) -> str:
     return body + rules.check_character(body)
 
 
-def build(work: Path, clients: int) -> World:
+def build(url: str, work: Path) -> World:
     # One generator feeds the formulary, the interaction table and the history in this
     # order: the same seed gives the same database.
     rng = np.random.default_rng(SEED)
-    url = f"sqlite:///{work / 'darman.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
@@ -107,7 +105,7 @@ def build(work: Path, clients: int) -> World:
         s = uow.session
         synth.seed(s, scale=0.001, seed=SEED)
         drugs = _formulary(s.connection(), rng, tables_dir)
-        covered, doctors = _patients_and_doctors(s, clients, today)
+        covered, doctors = _patients_and_doctors(s, N_PHYSICIANS, today)
         history = _history(s, rng, today, drugs, covered, doctors)
         world = World(url, tables_dir, drugs, [nid for _, nid in covered])
         _physician_users(s, doctors, world)
@@ -116,7 +114,7 @@ def build(work: Path, clients: int) -> World:
     print(
         f"database: {N_DRUGS + 30:,} drugs, {history[0]:,} prescriptions of history "
         f"({history[1]:,} lines, {history[2]:,} prescriptions still active today) for "
-        f"{len(covered):,} patients, {clients} physicians",
+        f"{len(covered):,} patients, {N_PHYSICIANS} physicians",
         flush=True,
     )
     return world
@@ -161,9 +159,9 @@ Doctor = Row[tuple[int, str, int]]  # practitioner id, council number, facility 
 
 
 def _patients_and_doctors(
-    s: Session, clients: int, today: dt.date
+    s: Session, physicians: int, today: dt.date
 ) -> tuple[Sequence[Patient], Sequence[Doctor]]:
-    """Patients covered for over a year and still today, and a physician per client."""
+    """Patients covered for over a year and still today, and ``physicians`` physicians."""
     covered = s.execute(
         select(Insured.id, Insured.national_id)
         .join(CoveragePeriod, CoveragePeriod.insured_id == Insured.id)
@@ -177,10 +175,10 @@ def _patients_and_doctors(
         .join(PractitionerFacility, PractitionerFacility.practitioner_id == Practitioner.id)
         .where(Practitioner.specialty.in_(("پزشک عمومی", "پزشک خانواده", "داخلی")))
         .order_by(Practitioner.id)
-        .limit(clients)
+        .limit(physicians)
     ).all()
-    if len(doctors) < clients:
-        raise SystemExit(f"only {len(doctors)} physicians in the seed for {clients} clients")
+    if len(doctors) < physicians:
+        raise SystemExit(f"only {len(doctors)} physicians in the seed, {physicians} wanted")
     return covered, doctors
 
 
@@ -192,7 +190,7 @@ def _history(
     covered: Sequence[Patient],
     doctors: Sequence[Doctor],
 ) -> tuple[int, int, int]:
-    """A year of prescriptions for every patient, from the clients' physicians. Answers
+    """A year of prescriptions for every patient, from the benchmark's physicians. Answers
     how many prescriptions, lines, and prescriptions still active today."""
     conn = s.connection()
     province_of = dict(s.execute(select(Practitioner.id, Practitioner.province_id)).all())
@@ -242,7 +240,7 @@ def _history(
 
 
 def _physician_users(s: Session, doctors: Sequence[Doctor], world: World) -> None:
-    """A physician user with an API key per client, linked to its practitioner."""
+    """A physician user with an API key for each physician, linked to its practitioner."""
     for i, (_, council, facility_id) in enumerate(doctors):
         name = f"bench.doctor{i:02d}"
         security.create_user(
@@ -252,7 +250,6 @@ def _physician_users(s: Session, doctors: Sequence[Doctor], world: World) -> Non
             practitioner_council_number=council,
         )  # fmt: skip
         world.keys.append(security.create_api_key(s, actor="bench", username=name, name="b").key)
-        world.users.append(name)
 
 
 def _write_tables(
@@ -309,205 +306,173 @@ def payloads(world: World, n: int, seed: int) -> list[dict[str, object]]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def check_requests(world: World, base: str, n: int, seed: int) -> list[bytes]:
+    """``n`` check requests encoded once, physicians' keys in turn."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    return [
+        loadgen.post_json(
+            host,
+            int(port),
+            CHECK,
+            json.dumps(body, ensure_ascii=False).encode(),
+            {"X-API-Key": world.keys[i % len(world.keys)], "Accept": "application/json"},
+        )
+        for i, body in enumerate(payloads(world, n, seed))
+    ]
 
 
-def start_server(world: World, work: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DARMAN_DATABASE_URL": world.url,
-        "DARMAN_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-        "DARMAN_DEMO_MODE": "0",
-        "DARMAN_PRESCRIPTION_TABLES": str(world.tables_dir),
-    }
-    darman = Path(sys.executable).with_name("darman")
-    log = (work / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(darman), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit((work / "server.log").read_text()[-2000:])
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("the server did not answer /health within 30 s")
+def health_requests(world: World, base: str) -> list[bytes]:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    return [loadgen.get(host, int(port), "/health", {"X-API-Key": k}) for k in world.keys]
 
 
-def row(o: Outcome) -> str:
-    lat = np.array(o.latencies) * 1000 if o.latencies else np.array([float("nan")])
-    done = len(o.latencies)
-    refused = o.statuses.get(422, 0)
-    return (
-        f"{o.label:<26} {o.clients:>7} {done:>8} {refused:>8} {o.failed:>6} "
-        f"{done / o.seconds if o.seconds else 0:>9.1f} {np.percentile(lat, 50):>8.1f} "
-        f"{np.percentile(lat, 99):>8.1f}"
+# ------------------------------------------------------------------ report
+def passes(p: Phase) -> bool:
+    return p.errors == 0 and p.ms(99) < AIM_P99_MS
+
+
+def cells(p: Phase) -> str:
+    return f"{p.rate:>9,.1f} {p.ms(50):>7.1f} {p.ms(99):>7.1f} {p.max_ms():>8.1f} {p.errors:>6}"
+
+
+def table(pairs: list[tuple[Phase, Phase]], closed: bool) -> None:
+    what = "clients" if closed else "offered/s"
+    print(
+        f"\n{what:>9} | {'check: answers/s':>16} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} "
+        f"{'errors':>6} | {'GET /health: /s':>15} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} "
+        f"{'errors':>6} | {'aim' if not closed else ''}"
     )
+    for check, health in pairs:
+        first = f"{check.clients:>9}" if closed else f"{check.offered:>9,.0f}"
+        verdict = "" if closed else ("met" if passes(check) else "not met")
+        print(f"{first} | {' ' * 7}{cells(check)} | {' ' * 6}{cells(health)} | {verdict}")
 
 
-# ------------------------------------------------------------------ profile
-def profile(world: World, n: int) -> None:
-    """cProfile of service.issue in this process over the benchmark's database."""
-    from darman.prescriptions import service, tables
-    from darman.prescriptions.exceptions import PrescriptionRefused
-    from darman.prescriptions.schemas import PrescriptionIn
-
-    tables.use(world.tables_dir)
-    engine = make_engine(world.url)
-    factory = make_session_factory(engine)
-    with UnitOfWork(factory) as uow:
-        who = security.principal_of(security.get_user(uow.session, username=world.users[0]))
-    bodies = [PrescriptionIn.model_validate(b) for b in payloads(world, n, 99)]
-
-    def go() -> None:
-        for body in bodies:
-            with UnitOfWork(factory) as uow:
-                with contextlib.suppress(PrescriptionRefused):
-                    service.issue(uow.session, who, data=body)
-                uow.commit()
-
-    prof = cProfile.Profile()
-    t0 = time.perf_counter()
-    prof.runcall(go)
-    took = time.perf_counter() - t0
-    print(f"service.issue in process: {n} calls, {1000 * took / n:.2f} ms each")
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
-    engine.dispose()
+def describe(p: Phase) -> None:
+    print(p.summary())
+    if p.cpu:
+        print("  " + loadgen.cpu_text(p.cpu))
+    for e in p.examples[:3]:
+        print(f"  e.g. {e}")
 
 
+# ------------------------------------------------------------------ main
 def main() -> None:
-    args = _arguments()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, help="checks offered a second")
+    parser.add_argument("--rates", help="several rates, e.g. 100,200,400")
+    parser.add_argument("--sweep", action="store_true", help=f"rates {SWEEP[0]} to {SWEEP[-1]}")
+    parser.add_argument("--seconds", type=float, help="per phase (60; 20 with several rates)")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--workers", type=int, default=2, help="darman serve --workers")
+    parser.add_argument("--arrivals", choices=("poisson", "uniform"), default="poisson")
+    parser.add_argument("--connections", type=int, help="open-loop pool (half a second's sends)")
+    parser.add_argument("--closed-loop", action="store_true", help="the former closed loop")
+    parser.add_argument("--clients", type=int, default=32, help="closed loop: clients")
+    args = parser.parse_args()
+    rates: list[float] = []
+    if args.rate:
+        rates.append(args.rate)
+    if args.rates:
+        rates += [float(r) for r in args.rates.split(",")]
+    if args.sweep:
+        rates += [float(r) for r in SWEEP]
+    if not rates and not args.closed_loop:
+        parser.error("give --rate, --rates, --sweep or --closed-loop")
+    seconds = args.seconds or (60.0 if len(rates) <= 1 else 20.0)
+
     OUT.mkdir(exist_ok=True)
     work = OUT / f"eprx-{uuid.uuid4().hex[:8]}"
     work.mkdir()
-    proc = None
     try:
-        t0 = time.perf_counter()
-        world = build(work, args.clients)
-        print(f"built in {time.perf_counter() - t0:.1f} s", flush=True)
-        if args.profile:
-            profile(world, 300)
-            return
-        proc, base = start_server(world, work, args.workers)
-        phases = _phases(args, world, base)
-        print(
-            f"{'phase':<26} {'clients':>7} {'requests':>8} {'refused':>8} {'failed':>6} "
-            f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-        )
-        for o in phases[1:]:
-            print(row(o))
-        _failures(phases, work)
-        _verdicts(phases, args.clients)
+        with throwaway_database(args.database, work) as url:
+            t0 = time.perf_counter()
+            world = build(url, work)
+            print(f"built on {args.database} in {time.perf_counter() - t0:.1f} s", flush=True)
+            with Server(
+                url, work, args.workers, DARMAN_PRESCRIPTION_TABLES=str(world.tables_dir)
+            ) as server:
+                run(world, server, url, args, rates, seconds)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         shutil.rmtree(work, ignore_errors=True)
         if OUT.exists() and not any(OUT.iterdir()):
             OUT.rmdir()
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=1280, help="concurrent phase, in all")
-    parser.add_argument("--sequential", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=90, help="time bound per phase")
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--client", choices=sorted(CLIENTS), default="async",
-        help="async: raw HTTP/1.1 on one asyncio loop; threads: a thread per client with httpx",
-    )  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="darman serve --workers"
+def run(
+    world: World, server: Server, url: str, args: argparse.Namespace, rates: list[float],
+    seconds: float,
+) -> None:  # fmt: skip
+    base = server.base
+    checks = check_requests(world, base, N_BODIES, 1)
+    health = health_requests(world, base)
+    meter = CpuMeter(server.pid, database_pids(url))
+    print(
+        f"darman serve --workers {args.workers} on {args.database} at {base}; "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
-    parser.add_argument(
-        "--phases", default="issue,check", help="which of issue,check to run, in this order"
-    )
-    return parser.parse_args()
 
+    def spread() -> None:
+        by_pid = loadgen.connections_per_process(server.port)
+        print(f"  connections per server process: {sorted(by_pid.values(), reverse=True)}")
 
-def _phases(args: argparse.Namespace, world: World, base: str) -> list[Outcome]:
-    """The warm-up, then each chosen phase from one client and from all of them (in that
-    order: the verdicts pair them), then /health under the same concurrency."""
-    run = CLIENTS[args.client]
-    issue, check = "/api/v1/prescriptions", "/api/v1/prescriptions/check"
-    n, per = args.clients, args.requests // args.clients
-    # every client once, so that each server worker has answered before the clock runs
-    warm = run(
-        base, "warm-up", world.keys, [payloads(world, 3, 1000 + i) for i in range(n)],
-        args.seconds, issue,
-    )  # fmt: skip
-    phases: list[Outcome] = [warm]
-    wanted = args.phases.split(",")
-    for label, path in (("issue", issue), ("check", check)):
-        if label not in wanted:
-            continue
-        phases.append(
-            run(base, f"{label}, 1 client", world.keys[:1],
-                [payloads(world, args.sequential, 2)], args.seconds, path)
+    # every worker answers some of each before the clock runs (route state, caches)
+    for reqs in (checks, health):
+        loadgen.open_loop(base, "warm-up", reqs, rate=100, seconds=3, say=None)
+
+    if args.closed_loop:
+        n = args.clients
+        print(f"\nclosed loop, {n} clients, {seconds:.0f} s each", flush=True)
+        per = [[(0, checks[(c + k * n) % len(checks)]) for k in range(200)] for c in range(n)]
+        closed_check = loadgen.closed_loop(base, "check", per, seconds=seconds, meter=meter)
+        describe(closed_check)
+        closed_health = loadgen.closed_loop(
+            base, "GET /health", [[(0, health[c % len(health)])] for c in range(n)],
+            seconds=seconds, meter=meter,
         )  # fmt: skip
-        phases.append(
-            run(base, f"{label}, {n} clients", world.keys,
-                [payloads(world, per, 100 + i) for i in range(n)], args.seconds, path)
-        )  # fmt: skip
-    phases.append(
-        run(base, f"GET /health, {n} cl.", world.keys, [None] * n, args.seconds, "/health")
-    )
-    return phases
+        describe(closed_health)
+        table([(closed_check, closed_health)], closed=True)
 
-
-def _failures(phases: list[Outcome], work: Path) -> None:
-    """Failed requests, a few of each phase's errors, and the server log's errors by kind."""
-    failed = sum(o.failed for o in phases)
-    print(f"failed requests: {failed}")
-    for o in phases:
-        for e in o.errors[:3]:
-            print(f"  {o.label}: {e}")
-    if not failed:
-        return
-    text = (work / "server.log").read_text(errors="replace").splitlines()
-    errors = [ln for ln in text if ln.split(":")[0].endswith(("Error", "Exception"))]
-    kinds: dict[str, int] = {}
-    for ln in errors:
-        kinds[ln[:160]] = kinds.get(ln[:160], 0) + 1
-    print("server log, errors by kind:")
-    for k, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:6]:
-        print(f"  {count:>5} x {k}")
-
-
-def _verdicts(phases: list[Outcome], clients: int) -> None:
-    """Each all-clients phase against the aim and against its 1-client phase."""
-    pairs = [(phases[i + 1], phases[i]) for i in range(1, len(phases) - 1, 2)]
-    needed = clients / (AIM_P99_MS / 1000)
-    for o, base_o in pairs:
-        p99 = float(np.percentile(np.array(o.latencies) * 1000, 99)) if o.latencies else 0
-        rate = len(o.latencies) / o.seconds if o.seconds else 0
-        verdict = (
-            f"aim p99 < {AIM_P99_MS:.0f} ms {'met' if p99 < AIM_P99_MS else 'not met'}"
-            if o.label.startswith("check")
-            else "a write each, one writer at a time, no aim"
-        )
+    pairs: list[tuple[Phase, Phase]] = []
+    for rate in rates:
+        pool = args.connections or loadgen.pool_size(rate)
         print(
-            f"{o.label}: {verdict} ({p99:.1f} ms); "
-            f"p50 {np.percentile(o.latencies, 50) / np.percentile(base_o.latencies, 50):.1f}x "
-            f"the 1-client p50; a closed loop of {clients} needs >= {needed:,.0f} req/s for it, "
-            f"measured {rate:,.0f} (mean wait >= {1000 * clients / rate if rate else 0:.0f} ms)"
+            f"\noffered {rate:,.0f}/s for {seconds:.0f} s ({args.arrivals} arrivals, "
+            f"{pool} connections)",
+            flush=True,
         )
+        check = loadgen.open_loop(
+            base, f"check at {rate:,.0f}/s", checks, rate=rate, seconds=seconds,
+            arrivals=args.arrivals, seed=int(rate), connections=pool, meter=meter,
+            on_open=spread,
+        )  # fmt: skip
+        describe(check)
+        time.sleep(1)
+        floor = loadgen.open_loop(
+            base, f"GET /health at {rate:,.0f}/s", health, rate=rate, seconds=seconds,
+            arrivals=args.arrivals, seed=int(rate), connections=pool, meter=meter,
+        )  # fmt: skip
+        describe(floor)
+        pairs.append((check, floor))
+        time.sleep(1)
+        if args.sweep and check.rate < 0.9 * rate:
+            print(f"the server answered {check.rate:,.0f} of {rate:,.0f} offered: stopping")
+            break
+    if pairs:
+        table(pairs, closed=False)
+        good = [c.offered for c, _ in pairs if passes(c) and c.offered]
+        if len(pairs) > 1:
+            best = max(good) if good else None
+            print(
+                f"highest offered rate with check p99 < {AIM_P99_MS:.0f} ms and 0 errors: "
+                + (f"{best:,.0f}/s" if best else "none of those run")
+            )
+    failed = server.errors_in_log()
+    if failed:
+        print("server log, errors by kind:")
+        for line in failed:
+            print("  " + line)
 
 
 if __name__ == "__main__":
