@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _server(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     env = {
         **os.environ,
