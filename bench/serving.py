@@ -112,7 +112,10 @@ class Server:
                 return self
             time.sleep(0.2)
         self.__exit__()
-        raise SystemExit(f"the server did not start within {START_TIMEOUT_S} s")
+        raise SystemExit(
+            f"the server did not start within {START_TIMEOUT_S} s:\n"
+            + self.log_path.read_text(errors="replace")[-3000:]
+        )
 
     def worker_pids(self) -> list[int]:
         text_ = self.log_path.read_text(errors="replace")
