@@ -18,6 +18,7 @@ from darman.synth import service as synth
 DEMO_SCALE = 0.01
 DEMO_SEED = 1405
 DEMO_CLAIM_LINES = 150_000
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 
 def serve(
@@ -40,10 +41,15 @@ def serve(
     engine()
     # uvicorn's supervisor binds the socket, starts the processes, restarts one that dies
     # and stops them all on SIGINT or SIGTERM; spreading load across machines is a
-    # reverse proxy's job (docs/deploy.md).
+    # reverse proxy's job (docs/deploy.md). It also kills a worker that does not answer
+    # its ping in time, and a new worker answers only once it has imported the command's
+    # modules: 11 to 15 s on a busy 2-core machine, against uvicorn's default of 5 s, so
+    # workers were killed while starting, over and over. A process that has exited is
+    # still replaced at once.
     uvicorn.run(
         "darman.app:create_served_app", factory=True, host=host, port=port,
         workers=workers if workers > 1 else None, log_level="info", access_log=access_log,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
     )  # fmt: skip
 
 
