@@ -35,6 +35,7 @@ import loadgen
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
+from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Insured
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -58,8 +59,8 @@ def build(url: str) -> tuple[str, list[str]]:
         synth.seed(s, scale=SCALE, seed=SEED)
         claims_seed.load(s, scale=SCALE, seed=SEED, lines=CLAIM_LINES)
         security.create_user(
-            s, actor="bench", username="bench.admin", password="bench-password-1405",
-            role=Role.ADMIN, scope_level=ScopeLevel.NATIONAL,
+            s, places=registry.UserPlaces(s), actor="bench", username="bench.admin",
+            password="bench-password-1405", role=Role.ADMIN, scope_level=ScopeLevel.NATIONAL,
         )  # fmt: skip
         key = security.create_api_key(s, actor="bench", username="bench.admin", name="b").key
         nids = s.scalars(
