@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from darman.audit import service
 from darman.common.errors import PermissionDenied
 from darman.common.paging import MAX_PAGE, Page, PageParams
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 
@@ -45,7 +45,7 @@ class VerifyRead(BaseModel):
 @router.get("", response_model=Page[AuditEntryRead])
 def list_entries(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     entity: str | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     size: int = Query(50, ge=1, le=500),
@@ -60,7 +60,7 @@ def list_entries(
 
 
 @router.get("/verify", response_model=VerifyRead)
-def verify(who: PrincipalDep, uow: UowDep) -> VerifyRead:
+def verify(who: PrincipalDep, uow: ReadUowDep) -> VerifyRead:
     _require_national_reader(who)
     report = service.verify(uow.session)
     return VerifyRead(

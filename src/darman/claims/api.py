@@ -26,7 +26,7 @@ from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.enums import Role
 
 log = logging.getLogger("darman")
@@ -195,7 +195,7 @@ def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep, request: Reque
 @router.get("", response_model=Page[ClaimRead])
 def list_claims(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     status: str | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     size: int = Query(50, ge=1, le=500),
@@ -263,7 +263,7 @@ def extrapolate_sample(body: ExtrapolateIn, who: PrincipalDep, uow: UowDep) -> d
 
 @router.get("/review/queue", response_model=list[ClaimRead])
 def review_queue(
-    who: PrincipalDep, uow: UowDep, limit: int = Query(100, ge=1, le=500)
+    who: PrincipalDep, uow: ReadUowDep, limit: int = Query(100, ge=1, le=500)
 ) -> list[ClaimRead]:
     """Claims waiting for medical review in the reviewer's province, oldest first."""
     rows = review.queue(uow.session, who, limit=limit)
@@ -346,7 +346,7 @@ def pay_advances(body: AdvanceRunIn, who: PrincipalDep, uow: UowDep) -> dict[str
 def remittance(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     format: TableFormat = TableFormat.CSV,
 ) -> Response:
     header, rows = payment.remittance(uow.session, who, run_id=run_id)
@@ -367,7 +367,7 @@ def remittance(
 
 @router.get("/aging")
 def claims_aging(
-    who: PrincipalDep, uow: UowDep, by: Literal["province", "facility"] = "province"
+    who: PrincipalDep, uow: ReadUowDep, by: Literal["province", "facility"] = "province"
 ) -> dict[str, Any]:
     """Unpaid amounts by age bucket, and the payment delay of paid claims by Jalali month."""
     rows = aging.aging(uow.session, who, as_of=tehran_today(), by=by)
@@ -381,5 +381,5 @@ def claims_aging(
 
 # Declared last: its one-segment path would otherwise shadow /aging and the like.
 @router.get("/{claim_id}", response_model=ClaimRead)
-def get_claim(claim_id: ClaimId, who: PrincipalDep, uow: UowDep) -> ClaimRead:
+def get_claim(claim_id: ClaimId, who: PrincipalDep, uow: ReadUowDep) -> ClaimRead:
     return service.get_claim(uow.session, who, claim_id=claim_id)

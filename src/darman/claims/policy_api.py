@@ -13,7 +13,7 @@ from darman.claims import policy
 from darman.claims.models import PolicyParameter, ProgrammeRollout
 from darman.common.validators import AnyDate, Digits, OptionalAnyDate
 from darman.registry import service as registry_service
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims policy"])
 ProvinceCode = Annotated[Digits, Field(min_length=2, max_length=2)]
@@ -124,7 +124,7 @@ def _rollout(session: Session, r: ProgrammeRollout) -> RolloutRead:
 
 
 @router.get("/policy", response_model=PolicyRead)
-def read_policy(who: PrincipalDep, uow: UowDep) -> PolicyRead:
+def read_policy(who: PrincipalDep, uow: ReadUowDep) -> PolicyRead:
     """The adjudication policy in force: copayment and filing-deadline periods by province
     (empty province = national), what headquarters set, and where each programme runs."""
     s = uow.session

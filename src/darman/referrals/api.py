@@ -30,7 +30,7 @@ from darman.referrals.schemas import (
     TransferIn,
     UnenrolledRead,
 )
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -71,7 +71,7 @@ def transfer(body: TransferIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
 
 
 @router.get("/panels/mine", response_model=PanelRead)
-def my_panel(who: PrincipalDep, uow: UowDep, page: PageNo = 1, size: Size = 50) -> PanelRead:
+def my_panel(who: PrincipalDep, uow: ReadUowDep, page: PageNo = 1, size: Size = 50) -> PanelRead:
     """The calling family physician's panel."""
     return service.panel(uow.session, who, page=PageParams(page=page, size=size))
 
@@ -79,7 +79,7 @@ def my_panel(who: PrincipalDep, uow: UowDep, page: PageNo = 1, size: Size = 50) 
 @router.get("/panels/unenrolled", response_model=Page[UnenrolledRead])
 def unenrolled(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: ProvinceCode = None,
     page: PageNo = 1,
     size: Size = 50,
@@ -91,7 +91,7 @@ def unenrolled(
 
 
 @router.post("/panels/history", response_model=list[EnrolmentRead])
-def history(body: NationalIdIn, who: PrincipalDep, uow: UowDep) -> list[EnrolmentRead]:
+def history(body: NationalIdIn, who: PrincipalDep, uow: ReadUowDep) -> list[EnrolmentRead]:
     """A person's enrolments, transfers included (POST keeps the national ID out of URLs)."""
     return service.history(uow.session, who, national_id=body.national_id)
 
@@ -100,7 +100,7 @@ def history(body: NationalIdIn, who: PrincipalDep, uow: UowDep) -> list[Enrolmen
 def get_panel(
     council_number: Annotated[CouncilNumber, Path()],
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     page: PageNo = 1,
     size: Size = 50,
 ) -> PanelRead:
@@ -127,13 +127,13 @@ def set_capacity(
 
 # ------------------------------------------------------------------ programme
 @router.get("/rollout", response_model=list[RolloutRead])
-def rollout(who: PrincipalDep, uow: UowDep) -> list[RolloutRead]:
+def rollout(who: PrincipalDep, uow: ReadUowDep) -> list[RolloutRead]:
     """Which provinces are in which phase of the programme, from which day."""
     return service.rollout(uow.session)
 
 
 @router.get("/policy", response_model=ReferralPolicyRead)
-def referral_policy(who: PrincipalDep, uow: UowDep) -> ReferralPolicyRead:
+def referral_policy(who: PrincipalDep, uow: ReadUowDep) -> ReferralPolicyRead:
     """How long a referral stays valid and when its feedback is due, by province and date
     (empty province: national; the built-in default applies where nothing is set)."""
     return service.referral_policy(uow.session)
@@ -161,7 +161,7 @@ def set_referral_days(body: ReferralDaysIn, who: PrincipalDep, uow: UowDep) -> R
 @router.get("/suggestions", response_model=list[SuggestionRead])
 def suggestions(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     specialty: Annotated[str, Query(min_length=2, max_length=64)],
     level: Annotated[int, Query(ge=2, le=3)] = 2,
     province_code: ProvinceCode = None,
@@ -177,7 +177,7 @@ def suggestions(
 @router.get("/indicators", response_model=IndicatorReport)
 def indicators(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     year: Annotated[int, Query(ge=1390, le=1500, description="Jalali year")],
     province_code: ProvinceCode = None,
 ) -> IndicatorReport:
@@ -189,7 +189,7 @@ def indicators(
 @router.get("/overdue", response_model=Page[ReferralRead])
 def overdue(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: ProvinceCode = None,
     page: PageNo = 1,
     size: Size = 50,
@@ -213,7 +213,7 @@ def issue(body: ReferralIn, who: PrincipalDep, uow: UowDep) -> ReferralRead:
 @router.get("", response_model=Page[ReferralRead])
 def list_referrals(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     national_id: Annotated[NationalId | None, Query()] = None,
     status: ReferralStatus | None = None,
     page: PageNo = 1,
@@ -232,7 +232,7 @@ def list_referrals(
 @router.get("/lookup", response_model=ReferralAtDeskRead)
 def lookup(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     ref_number: Annotated[str, Query(min_length=6, max_length=24)],
     national_id: Annotated[NationalId, Query()],
 ) -> ReferralAtDeskRead:
@@ -243,7 +243,7 @@ def lookup(
 
 
 @router.get("/{referral_id}", response_model=ReferralRead)
-def get(referral_id: ReferralId, who: PrincipalDep, uow: UowDep) -> ReferralRead:
+def get(referral_id: ReferralId, who: PrincipalDep, uow: ReadUowDep) -> ReferralRead:
     return service.get(uow.session, who, referral_id=referral_id)
 
 

@@ -32,7 +32,7 @@ from darman.registry.schemas import (
     TariffCreate,
     TariffRead,
 )
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.enums import Role
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -44,12 +44,12 @@ PageSize = Query(50, ge=1, le=500)
 
 
 @router.get("/provinces", response_model=list[ProvinceRead])
-def list_provinces(who: PrincipalDep, uow: UowDep) -> list[ProvinceRead]:
+def list_provinces(who: PrincipalDep, uow: ReadUowDep) -> list[ProvinceRead]:
     return [ProvinceRead.model_validate(p) for p in service.list_provinces(uow.session)]
 
 
 @router.get("/provinces/overview")
-def province_overview(who: PrincipalDep, uow: UowDep) -> list[dict[str, Any]]:
+def province_overview(who: PrincipalDep, uow: ReadUowDep) -> list[dict[str, Any]]:
     """Insured, owned and contracted facilities and beds per province in the caller's scope."""
     return service.province_overview(uow.session, who)
 
@@ -57,7 +57,7 @@ def province_overview(who: PrincipalDep, uow: UowDep) -> list[dict[str, Any]]:
 @router.get("/facilities", response_model=Page[FacilityRead])
 def list_facilities(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: str | None = None,
     ownership: Ownership | None = None,
     kind: FacilityKind | None = None,
@@ -79,7 +79,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityRead)
-def get_facility(facility_id: RowId, who: PrincipalDep, uow: UowDep) -> FacilityRead:
+def get_facility(facility_id: RowId, who: PrincipalDep, uow: ReadUowDep) -> FacilityRead:
     return service.get_facility(uow.session, who, facility_id=facility_id)
 
 
@@ -102,7 +102,7 @@ def update_facility(
 @router.get("/insured", response_model=Page[InsuredRead])
 def list_insured(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: str | None = None,
     national_id: str | None = None,
     q: str | None = None,
@@ -120,7 +120,7 @@ def list_insured(
 
 
 @router.get("/insured/{insured_id}", response_model=InsuredRead)
-def get_insured(insured_id: RowId, who: PrincipalDep, uow: UowDep) -> InsuredRead:
+def get_insured(insured_id: RowId, who: PrincipalDep, uow: ReadUowDep) -> InsuredRead:
     return service.get_insured(uow.session, who, insured_id=insured_id)
 
 
@@ -133,7 +133,7 @@ def create_insured(body: InsuredCreate, who: PrincipalDep, uow: UowDep) -> Insur
 
 @router.get("/eligibility/{national_id}", response_model=Eligibility)
 def eligibility(
-    national_id: str, who: PrincipalDep, uow: UowDep, on: str | None = None
+    national_id: str, who: PrincipalDep, uow: ReadUowDep, on: str | None = None
 ) -> Eligibility:
     """Is this person covered on ``on`` (Jalali 1403/01/01 or ISO date; today by default)?"""
     code = nid.normalize(national_id)
@@ -149,7 +149,7 @@ def eligibility(
 @router.get("/coverage", response_model=Page[CoverageRead])
 def list_coverage(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     national_id: str | None = None,
     page: int = PageNo,
     size: int = PageSize,
@@ -169,7 +169,7 @@ def create_coverage(body: CoverageCreate, who: PrincipalDep, uow: UowDep) -> Cov
 @router.get("/practitioners", response_model=Page[PractitionerRead])
 def list_practitioners(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     specialty: str | None = None,
     province_code: str | None = None,
     page: int = PageNo,
@@ -185,7 +185,9 @@ def list_practitioners(
 
 
 @router.get("/practitioners/{practitioner_id}", response_model=PractitionerRead)
-def get_practitioner(practitioner_id: RowId, who: PrincipalDep, uow: UowDep) -> PractitionerRead:
+def get_practitioner(
+    practitioner_id: RowId, who: PrincipalDep, uow: ReadUowDep
+) -> PractitionerRead:
     return service.get_practitioner(uow.session, who, practitioner_id=practitioner_id)
 
 
@@ -201,7 +203,7 @@ def create_practitioner(
 @router.get("/services", response_model=Page[ServiceRead])
 def list_services(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     category: str | None = None,
     q: str | None = None,
     page: int = PageNo,
@@ -222,7 +224,7 @@ def create_service(body: ServiceCreate, who: PrincipalDep, uow: UowDep) -> Servi
 @router.get("/drugs", response_model=Page[DrugRead])
 def list_drugs(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     covered: bool | None = None,
     q: str | None = None,
     page: int = PageNo,
@@ -243,7 +245,7 @@ def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
 @router.get("/tariffs", response_model=Page[TariffRead])
 def list_tariffs(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     year: int | None = Query(None, ge=1390, le=1500),
     service_code: str | None = None,
     page: int = PageNo,
@@ -305,7 +307,7 @@ _MEDIA = {
 
 @router.get("/registry/{table}/export")
 def export_table(
-    table: str, who: PrincipalDep, uow: UowDep, format: TableFormat = TableFormat.CSV
+    table: str, who: PrincipalDep, uow: ReadUowDep, format: TableFormat = TableFormat.CSV
 ) -> Response:
     content = transfer.export_table(uow.session, who, table=table, fmt=format)
     return Response(

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from darman.common.errors import AuthenticationFailed, PermissionDenied
 from darman.common.paging import Page
 from darman.security import service
-from darman.security.deps import PrincipalDep, SettingsDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, SettingsDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.schemas import (
@@ -65,7 +65,7 @@ def me(who: PrincipalDep) -> MeRead:
 
 
 @router.get("/users", response_model=Page[UserRead])
-def list_users(who: PrincipalDep, uow: UowDep) -> Page[UserRead]:
+def list_users(who: PrincipalDep, uow: ReadUowDep) -> Page[UserRead]:
     _require_national_admin(who)
     users, total = service.list_users(uow.session)
     return Page(

@@ -28,7 +28,7 @@ from darman.common.paging import MAX_ID, MAX_PAGE, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.registry import service as registry
 from darman.registry.models import Facility
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render, templates
@@ -144,7 +144,7 @@ def _claim_view(session: Session, who: Principal, claim_id: int) -> dict[str, An
 # --------------------------------------------------------- claims and one claim
 @router.get("/claims")
 def claims_page(
-    request: Request, who: PagePrincipal, uow: UowDep, status: str = "", page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, status: str = "", page: str = "1"
 ) -> Response:
     """The claims in the caller's scope, newest first, optionally of one status."""
     status = status if status in STATUSES else ""
@@ -211,7 +211,7 @@ def review_error_fa(exc: DarmanError) -> str:
 
 
 @router.get("/claims/review")
-def review_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def review_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """Claims waiting for medical review in the reviewer's province (admins: nationally)."""
     return _queue_response(request, who, uow)
 
@@ -293,7 +293,7 @@ def _payment_response(
 
 
 @router.get("/claims/payments")
-def payments_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def payments_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(*payment.PAYERS)
     return _payment_response(request, who, uow)
 
@@ -363,7 +363,7 @@ def _toman(rials: int) -> int:
 
 
 @router.get("/claims/aging")
-def aging_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """Unpaid amounts by months waited: per province nationally, per facility otherwise."""
     by = "province" if who.is_national else "facility"
     rows = aging.aging(uow.session, who, as_of=tehran_today(), by=by)
@@ -399,7 +399,7 @@ def aging_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 
 # ---------------------------------------------------------------- one claim
 @router.get("/claims/{claim_id}")
-def claim_page(request: Request, who: PagePrincipal, uow: UowDep, claim_id: str) -> Response:
+def claim_page(request: Request, who: PagePrincipal, uow: ReadUowDep, claim_id: str) -> Response:
     """One claim: each line's outcome and every deduction with its Persian reason."""
     cid = _page_id(claim_id)
     context = page_context(uow.session, who, active="claims")

@@ -20,7 +20,7 @@ from darman.prescriptions.schemas import (
     DispenseIn,
     DispenseLineIn,
 )
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 from darman.web.prescription_views import NATIONAL_ID_FA, LineForm
@@ -89,7 +89,7 @@ def _dispense_response(
 
 
 @router.get("/prescriptions/dispense")
-def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def dispense_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The desk's look-up form: tracking code plus the patient's national ID."""
     _require_desk(who)
     return _dispense_response(request, who, uow)
@@ -99,7 +99,7 @@ def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response
 def dispense_lookup(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     tracking_code: Annotated[str, Form()] = "",
     national_id: Annotated[str, Form()] = "",
 ) -> Response:

@@ -18,7 +18,7 @@ from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.referrals import service
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.web.referral_views import STAFF, problems_fa
@@ -87,7 +87,7 @@ def _response(
 
 @router.get("/referrals/panels")
 def panels_page(
-    request: Request, who: PagePrincipal, uow: UowDep, council: str = "", province: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, council: str = "", province: str = ""
 ) -> Response:
     """A family physician's panel by council number, and a province's unenrolled people."""
     who.require_role(*STAFF)

@@ -34,7 +34,7 @@ from darman.prescriptions.schemas import (
     RequestKey,
 )
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
@@ -224,7 +224,7 @@ def _form_lists(
 
 # ----------------------------------------------------------------- issuing
 @router.get("/prescriptions/new")
-def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def new_prescription(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The physician's empty prescription form."""
     who.require_role(Role.PHYSICIAN)
     context = page_context(uow.session, who, active="rx-new")
@@ -238,7 +238,7 @@ def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Respo
 def check_prescription(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     national_id: Annotated[str, Form()] = "",
     kind: LineForm = [],  # noqa: B006 - FastAPI reads the default, never mutates it
     code: LineForm = [],  # noqa: B006
@@ -331,7 +331,7 @@ def issue_prescription(
 # ------------------------------------------------------------ own prescriptions
 @router.get("/prescriptions")
 def prescriptions_page(
-    request: Request, who: PagePrincipal, uow: UowDep, page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, page: str = "1"
 ) -> Response:
     """A physician's own prescriptions (staff: those in their scope), newest first, with
     what each line has had dispensed. A dispensing desk is refused, as in the API."""
@@ -356,7 +356,7 @@ def month_fa(year: int, month: int) -> str:
 
 
 @router.get("/prescriptions/savings")
-def savings_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = "") -> Response:
+def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = "") -> Response:
     """What the checks prevented and the dispensing rate by Jalali month and province."""
     who.require_role(*STAFF)
     this_year = to_jalali(tehran_today()).year

@@ -18,7 +18,7 @@ from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.referrals import service
 from darman.referrals.schemas import ReferralOnIn
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.web.referral_views import (
     destination_fields,
@@ -40,7 +40,7 @@ ELSEWHERE_FA = "این ارجاع به مرکز دیگری نوشته شده ا�
 def desk_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     ref_number: str = "",
     national_id: str = "",
 ) -> Response:

@@ -21,7 +21,7 @@ from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.referrals import service
 from darman.referrals.schemas import FeedbackIn, ReferralIn
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
@@ -119,7 +119,7 @@ def _panel_response(
 
 
 @router.get("/referrals/panel")
-def panel_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def panel_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The family physician's panel: who is enrolled, how full it is, and enrolment."""
     who.require_role(Role.PHYSICIAN)
     return _panel_response(request, who, uow)
@@ -193,7 +193,7 @@ def _refer_response(
 
 
 @router.get("/referrals/new")
-def new_referral(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def new_referral(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(Role.PHYSICIAN)
     return _refer_response(request, who, uow)
 
@@ -202,7 +202,7 @@ def new_referral(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 def suggestions(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     specialty: str = "",
     level: str = "2",
     prefix: str = "",
@@ -317,7 +317,7 @@ def referrals_response(
 
 
 @router.get("/referrals")
-def referrals_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def referrals_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(Role.PHYSICIAN, *STAFF)
     if who.role is not Role.PHYSICIAN:
         return _overdue_page(request, who, uow)
@@ -364,7 +364,9 @@ def give_feedback(
 
 # ------------------------------------------------------------------ indicators
 @router.get("/referrals/indicators")
-def indicators_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = "") -> Response:
+def indicators_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = ""
+) -> Response:
     """Referral rate, internal share, feedback and bypass rates, panel size: by province
     and Jalali month, for national and provincial staff."""
     who.require_role(*STAFF)

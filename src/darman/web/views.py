@@ -23,7 +23,7 @@ from darman.db.uow import UnitOfWork
 from darman.registry import service as registry
 from darman.registry.enums import LABELS_FA
 from darman.security import service as security
-from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
+from darman.security.deps import TOKEN_COOKIE, ReadUowDep, SettingsDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.settings import Settings
@@ -100,7 +100,7 @@ def mount(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------ log-in
 @router.get("/login")
-def login_form(request: Request, uow: UowDep, next: str | None = None) -> Response:
+def login_form(request: Request, uow: ReadUowDep, next: str | None = None) -> Response:
     try:
         signed_in(request, uow.session)
     except AuthenticationFailed:
@@ -173,7 +173,7 @@ def logout() -> Response:
 
 # -------------------------------------------------------------------- home
 @router.get("/")
-def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The dashboard: who you are, what you may see, and the cards your role uses."""
     session = uow.session
     context = page_context(session, who, active="home")
@@ -236,7 +236,7 @@ def _exports(who: Principal) -> list[dict[str, str]]:
 # ------------------------------------------------------------ eligibility
 @router.get("/eligibility")
 def eligibility(
-    request: Request, who: PagePrincipal, uow: UowDep, national_id: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, national_id: str = ""
 ) -> Response:
     """htmx fragment: is this national ID covered today, within the caller's scope?"""
     context: dict[str, Any] = {"national_id": national_id.strip(), "result": None, "error": None}
