@@ -23,8 +23,8 @@ from darman.common.errors import Conflict, InvalidInput, NotFound
 from darman.common.paging import Page, PageParams
 from darman.db import bulk
 from darman.db.base import utcnow
+from darman.registry import scope
 from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Service, Tariff
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 
@@ -39,11 +39,7 @@ def submit(session: Session, who: Principal, *, claim: ClaimIn) -> Stored:
 
 def in_scope(query: Any, who: Principal) -> Any:
     """Restrict a claims query to the caller: its facility, its province, or everything."""
-    if who.scope_level is ScopeLevel.FACILITY:
-        return query.where(Claim.facility_id == who.facility_id)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(Claim.province_id == who.province_id)
-    return query
+    return scope.restrict(query, who, province=Claim.province_id, facility=Claim.facility_id)
 
 
 def _line_read(line: ClaimLine) -> LineRead:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from darman.common.errors import NotFound, PermissionDenied
+from darman.common.errors import NotFound
 from darman.common.paging import Page, PageParams
 
 # Issuing, dispensing and the savings report live in their own modules; callers reach
@@ -32,7 +32,8 @@ from darman.prescriptions.models import Prescription
 from darman.prescriptions.reading import read_back
 from darman.prescriptions.savings import savings_report as savings_report
 from darman.prescriptions.schemas import PrescriptionRead
-from darman.security.enums import Role, ScopeLevel
+from darman.registry import scope
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 
@@ -41,14 +42,13 @@ def in_scope(query: Any, who: Principal) -> Any:
     """Restrict a prescriptions query to what the caller may list and read."""
     if who.role is Role.PHYSICIAN:
         return query.where(Prescription.practitioner_id == require_physician(who))
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied(
-            "a dispensing facility cannot list or search prescriptions; "
-            "look one up by tracking code and the patient's national ID"
-        )
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(Prescription.province_id == who.province_id)
-    return query
+    return scope.restrict(
+        query,
+        who,
+        province=Prescription.province_id,
+        facility_refused="a dispensing facility cannot list or search prescriptions; "
+        "look one up by tracking code and the patient's national ID",
+    )
 
 
 # ------------------------------------------------------------------ reading

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.procurement import quantify
 from darman.procurement.models import Consumable, StockMonth, Supplier, SupplierItem
+from darman.registry import scope
 from darman.registry.models import Facility, Province
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR, Role.FINANCE_OFFICER)
@@ -48,13 +49,9 @@ def facilities_in_scope(session: Session, who: Principal, province_code: str | N
     """facility_id, province_id of the owned and contracted facilities the caller may see,
     narrowed to one province when asked."""
     who.require_role(*READERS)
-    query = select(Facility.id, Facility.province_id)
-    if who.scope_level is ScopeLevel.FACILITY:
-        if who.facility_id is None:
-            raise PermissionDenied("your user is not linked to a facility")
-        query = query.where(Facility.id == who.facility_id)
-    elif who.scope_level is ScopeLevel.PROVINCE:
-        query = query.where(Facility.province_id == who.province_id)
+    if scope.at_facility(who) and who.facility_id is None:
+        raise PermissionDenied("your user is not linked to a facility")
+    query = scope.facilities(select(Facility.id, Facility.province_id), who)
     if province_code is not None:
         pid = session.scalar(select(Province.id).where(Province.code == province_code))
         if pid is None:

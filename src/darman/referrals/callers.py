@@ -17,7 +17,7 @@ from darman.registry.models import (
     Insured,
     Practitioner,
 )
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 PROGRAMME = policy.Programme.REFERRAL.value
@@ -41,7 +41,7 @@ def _linked_physician(session: Session, who: Principal) -> tuple[Practitioner, F
 
 
 def _require_staff(who: Principal, what: str) -> None:
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         raise PermissionDenied(f"{what} is for national and provincial staff")
 
 
@@ -51,10 +51,7 @@ def _staff_province(
     """The province a staff report or list is about: a provincial user's own; for national
     staff the one named (or every province when not required)."""
     pid = registry_service.province_id_for(session, province_code) if province_code else None
-    if who.scope_level is ScopeLevel.PROVINCE:
-        if pid is not None and pid != who.province_id:
-            raise PermissionDenied("that province is outside your scope")
-        return who.province_id
+    pid = scope.report_province(who, pid, refused="this is for national and provincial staff")
     if pid is None and required:
         raise InvalidInput(
             "name the province", [FieldProblem("province_code", "required for national staff")]

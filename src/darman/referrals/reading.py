@@ -23,8 +23,9 @@ from darman.referrals.callers import _staff_province
 from darman.referrals.enums import LABELS_FA, ReferralStatus
 from darman.referrals.models import ReferralOrder
 from darman.referrals.schemas import FeedbackRead, ReferralAtDeskRead, ReferralRead
+from darman.registry import scope
 from darman.registry.models import Facility, Practitioner
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 
@@ -39,11 +40,12 @@ def in_scope(query: Any, who: Principal) -> Any:
                 ReferralOrder.to_facility_id == who.facility_id,
             )
         )
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("a facility desk does not list referrals")
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(ReferralOrder.province_id == who.province_id)
-    return query
+    return scope.restrict(
+        query,
+        who,
+        province=ReferralOrder.province_id,
+        facility_refused="a facility desk does not list referrals",
+    )
 
 
 def _reads(
@@ -239,7 +241,7 @@ def lookup(
     query = select(ReferralOrder).where(
         ReferralOrder.ref_number == number, ReferralOrder.national_id == national_id
     )
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         who.require_role(*DESK_ROLES)
         row = session.scalar(query)
         if row is None:

@@ -56,7 +56,6 @@ from darman.registry.service_support import (
     province_id_for,
     require_unique,
 )
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 
@@ -226,7 +225,7 @@ def list_insured(
     query = scope.insured(select(Insured), who)
     if province_code:
         query = query.where(Insured.province_id == province_id_for(session, province_code))
-    if who.scope_level is ScopeLevel.FACILITY and not national_id:
+    if scope.at_facility(who) and not national_id:
         raise PermissionDenied(
             "at a facility, look up one insured person by national_id; listing is not allowed"
         )

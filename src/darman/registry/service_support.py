@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.paging import Page, PageParams
+from darman.registry import scope
 from darman.registry.models import Province
 from darman.registry.scope import AnySelect
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
@@ -63,7 +64,7 @@ def check_writer(who: Principal, roles: Sequence[Role], province_id: int | None 
     who.require_role(*roles)
     if province_id is not None and not who.may_see_province(province_id):
         raise PermissionDenied("this row belongs to a province outside your scope")
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         raise PermissionDenied("facility users cannot change the registry")
 
 

@@ -42,7 +42,6 @@ from darman.registry.schemas import (
     TariffCreate,
 )
 from darman.registry.scope import AnySelect
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 _PEOPLE_TABLES = frozenset({"insured", "coverage"})
@@ -279,6 +278,6 @@ def _practitioner_links(session: Session, who: Principal) -> Iterator[tuple[int,
 def export_table(session: Session, who: Principal, *, table: str, fmt: TableFormat) -> bytes:
     """The rows the caller may see, in the columns the import takes, in a stable order."""
     spec = spec_for(table)
-    if table in _PEOPLE_TABLES and who.scope_level is ScopeLevel.FACILITY:
+    if table in _PEOPLE_TABLES and scope.at_facility(who):
         raise PermissionDenied(f"a facility cannot export the {table} of its province")
     return write_table(spec.columns, _rows(session, table, who), fmt)

@@ -20,8 +20,8 @@ from darman.prescriptions.schemas import (
     DispenseIn,
     DispenseLineIn,
 )
+from darman.registry import scope
 from darman.security.deps import ReadUowDep, UowDep
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 from darman.web.prescription_views import NATIONAL_ID_FA, LineForm
 from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render
@@ -35,7 +35,7 @@ STALE_FORM_FA = "فرم منقضی شده است؛ نسخه را دوباره ج
 
 def _require_desk(who: Principal) -> None:
     who.require_role(*service.DISPENSERS)
-    if who.scope_level is not ScopeLevel.FACILITY:
+    if not scope.at_facility(who):
         raise PermissionDenied("prescriptions are dispensed by a facility's user")
 
 

@@ -17,9 +17,10 @@ from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.referrals import service
+from darman.registry import scope
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.web.referral_views import STAFF, problems_fa
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
@@ -47,7 +48,7 @@ def _response(
 ) -> Response:
     s = uow.session
     provinces = registry.list_provinces(s)
-    if who.scope_level is ScopeLevel.PROVINCE:
+    if scope.provincial(who):
         province = registry.province_code_of(s, who.province_id or 0)
     context = page_context(s, who, active="ref-panels")
     panel = None
@@ -71,7 +72,7 @@ def _response(
             "council": council,
             "province": province,
             "provinces": provinces,
-            "national_scope": who.scope_level is ScopeLevel.NATIONAL,
+            "national_scope": who.is_national,
             "may_change": who.role in MANAGERS,
             "panel": panel,
             "lookup_error": lookup_error,

@@ -33,9 +33,10 @@ from darman.prescriptions.schemas import (
     PrescriptionIn,
     RequestKey,
 )
+from darman.registry import scope
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
 
@@ -437,7 +438,7 @@ def prescription_nav(who: Principal) -> list[dict[str, str]]:
     for href, key, label, hint, roles in _NAV:
         if who.role not in roles:
             continue
-        if key == "rx-dispense" and who.scope_level is not ScopeLevel.FACILITY:
+        if key == "rx-dispense" and not scope.at_facility(who):
             continue
         out.append({"key": key, "href": href, "label": label, "hint": hint})
     return out

@@ -20,11 +20,12 @@ from darman.common.jalali import format_jalali, tehran_today
 from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.db.uow import UnitOfWork
+from darman.registry import scope
 from darman.registry import service as registry
 from darman.registry.enums import LABELS_FA
 from darman.security import service as security
 from darman.security.deps import TOKEN_COOKIE, ReadUowDep, SettingsDep, UowDep
-from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
+from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
 from darman.settings import Settings
 from darman.web import (
@@ -181,7 +182,7 @@ def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     context["totals"] = registry_views.totals(rows)
     context["province_count"] = len(rows)
     context["facility"] = None
-    if who.scope_level is ScopeLevel.FACILITY and who.facility_id is not None:
+    if scope.at_facility(who) and who.facility_id is not None:
         facility = registry.get_facility(session, who, facility_id=who.facility_id)
         context["facility"] = facility
         context["facility_kind"] = LABELS_FA.get(facility.kind, facility.kind)
@@ -221,7 +222,7 @@ def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
 def _exports(who: Principal) -> list[dict[str, str]]:
     """Registry downloads the caller may take; the API filters each by the caller's scope."""
     tables = [("facilities", "مراکز درمانی"), ("practitioners", "پزشکان")]
-    if who.scope_level is not ScopeLevel.FACILITY:
+    if not scope.at_facility(who):
         tables.insert(1, ("insured", "بیمه‌شدگان"))
     return [
         {
