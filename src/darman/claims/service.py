@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -20,7 +20,7 @@ from darman.claims.models import Claim, ClaimLine, Dispensing, ProgrammeRollout,
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.db import bulk
 from darman.db.base import utcnow
 from darman.registry import scope
@@ -107,15 +107,8 @@ def list_claims(
         query = query.where(Claim.status == status)
     if facility_id:
         query = query.where(Claim.facility_id == facility_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Claim.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=[_claim_read(session, c, with_lines=False) for c in rows],
-        total=int(total),
-        page=page.page,
-        size=page.size,
+    return page_of(
+        session, query, page, Claim.id.desc(), lambda c: _claim_read(session, c, with_lines=False)
     )
 
 

@@ -1,10 +1,14 @@
-"""Paging parameters and the page envelope every list endpoint returns."""
+"""Paging parameters, the page envelope every list endpoint returns, and ``page_of``,
+the one way a service reads a page of rows."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 ItemT = TypeVar("ItemT")
 
@@ -28,3 +32,28 @@ class Page(BaseModel, Generic[ItemT]):
     total: int
     page: int
     size: int
+
+
+def page_of(
+    session: Session,
+    query: Select[Any],
+    page: PageParams,
+    order_by: Any,
+    to_read: Callable[[Any], ItemT] | None = None,
+    *,
+    to_reads: Callable[[Sequence[Any]], list[ItemT]] | None = None,
+) -> Page[ItemT]:
+    """The ``page`` of ``query``'s rows in ``order_by`` order (one column or a tuple), each
+    made an item by ``to_read``, or all of the page's rows at once by ``to_reads`` (for
+    items that read related rows in one query), with the count of every row of ``query``.
+    """
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    keys = order_by if isinstance(order_by, tuple) else (order_by,)
+    rows = session.scalars(query.order_by(*keys).offset(page.offset).limit(page.size)).all()
+    if to_reads is not None:
+        items = to_reads(rows)
+    elif to_read is not None:
+        items = [to_read(r) for r in rows]
+    else:
+        raise TypeError("page_of needs to_read or to_reads")
+    return Page(items=items, total=int(total or 0), page=page.page, size=page.size)

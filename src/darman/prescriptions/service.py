@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import NotFound
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 
 # Issuing, dispensing and the savings report live in their own modules; callers reach
 # them here.
@@ -81,13 +81,4 @@ def list_prescriptions(
         query = query.where(Prescription.national_id == national_id)
     if status:
         query = query.where(Prescription.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Prescription.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=[read_back(session, p) for p in rows],
-        total=int(total),
-        page=page.page,
-        size=page.size,
-    )
+    return page_of(session, query, page, Prescription.id.desc(), lambda p: read_back(session, p))

@@ -12,12 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import NotFound, PermissionDenied
 from darman.common.jalali import format_jalali, tehran_today
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.referrals import rules
 from darman.referrals.callers import _staff_province
 from darman.referrals.enums import LABELS_FA, ReferralStatus
@@ -178,15 +178,13 @@ def list_referrals(
         query = query.where(ReferralOrder.national_id == national_id)
     if status:
         query = query.where(ReferralOrder.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=_reads(session, rows, on or tehran_today()),
-        total=int(total),
-        page=page.page,
-        size=page.size,
+    on = on or tehran_today()
+    return page_of(
+        session,
+        query,
+        page,
+        ReferralOrder.id.desc(),
+        to_reads=lambda rows: _reads(session, rows, on),
     )
 
 
@@ -208,13 +206,13 @@ def overdue(
         pid = _staff_province(session, who, province_code, required=False)
         if pid is not None:
             query = query.where(ReferralOrder.province_id == pid)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.feedback_due_on, ReferralOrder.id)
-        .offset(page.offset)
-        .limit(page.size)
-    ).all()
-    return Page(items=_reads(session, rows, on), total=int(total), page=page.page, size=page.size)
+    return page_of(
+        session,
+        query,
+        page,
+        (ReferralOrder.feedback_due_on, ReferralOrder.id),
+        to_reads=lambda rows: _reads(session, rows, on),
+    )
 
 
 DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)

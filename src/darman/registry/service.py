@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import format_jalali
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import scope
 from darman.registry.catalogues import (  # noqa: F401  (one entry point for other domains)
@@ -51,7 +51,6 @@ from darman.registry.service_support import (
     PEOPLE_WRITERS,
     add_audited,
     check_writer,
-    page_of,
     province_code_of,
     province_id_for,
     require_unique,
