@@ -28,8 +28,9 @@ from darman.db.base import utcnow
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-PAYERS = (Role.FINANCE_OFFICER, Role.ADMIN)
+PAYERS = roles_that(Act.PAY_CLAIMS)
 FINAL, ADVANCE = "final", "advance"
 _UNPAID_BEFORE_REVIEW = (
     ClaimStatus.SUBMITTED,

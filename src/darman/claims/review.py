@@ -25,10 +25,10 @@ from darman.claims.rules import copay as copay_of
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from darman.registry import scope
 from darman.registry.models import Facility
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-REVIEWERS = (Role.CLAIMS_REVIEWER, Role.ADMIN)
+REVIEWERS = roles_that(Act.REVIEW_CLAIMS)
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from darman.registry.models import (
     Facility,
     Service,
 )
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-DISPENSERS = (Role.PHARMACIST, Role.PROVIDER_USER)
+DISPENSERS = roles_that(Act.DISPENSE)
 
 
 # ------------------------------------------------------------------ dispensing

@@ -20,11 +20,11 @@ from darman.procurement import quantify
 from darman.procurement.models import Consumable, StockMonth, Supplier, SupplierItem
 from darman.registry import scope
 from darman.registry.models import Facility, Province
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR, Role.FINANCE_OFFICER)
-READERS = (*STAFF, Role.PROVIDER_USER)
+STAFF = roles_that(Act.READ_PROCUREMENT)
+READERS = roles_that(Act.READ_STOCK)
 
 
 def ensure_catalogue(session: Session) -> int:

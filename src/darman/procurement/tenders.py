@@ -39,8 +39,9 @@ from darman.registry import scope
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-HEADQUARTERS = (Role.ADMIN, Role.HQ_ANALYST)
+HEADQUARTERS = roles_that(Act.RUN_TENDERS)
 
 
 # ------------------------------------------------------------------ suppliers

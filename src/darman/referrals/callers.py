@@ -19,10 +19,11 @@ from darman.registry.models import (
 )
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 PROGRAMME = policy.Programme.REFERRAL.value
 # Staff who manage panels and set capacities; every national or provincial user may read.
-PANEL_MANAGERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
+PANEL_MANAGERS = roles_that(Act.MANAGE_PANELS)
 
 
 # ------------------------------------------------------------------ callers

@@ -27,6 +27,7 @@ from darman.registry import scope
 from darman.registry.models import Facility, Practitioner
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 
 def in_scope(query: Any, who: Principal) -> Any:
@@ -215,7 +216,7 @@ def overdue(
     )
 
 
-DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
+DESK_ROLES = roles_that(Act.RECEIVE_REFERRALS)
 
 
 def lookup(

@@ -15,13 +15,14 @@ from darman.registry import scope
 from darman.registry.models import Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 
 # Who may change which registry table. Province managers may write people and
 # providers of their own province; catalogues and tariffs are national.
-PEOPLE_WRITERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
-CATALOGUE_WRITERS = (Role.ADMIN, Role.HQ_ANALYST)
+PEOPLE_WRITERS = roles_that(Act.WRITE_PEOPLE)
+CATALOGUE_WRITERS = roles_that(Act.WRITE_CATALOGUES)
 
 
 def province_maps(session: Session) -> tuple[dict[str, int], dict[int, str]]:

@@ -31,6 +31,7 @@ from darman.registry.models import Facility
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, PageRoute, is_htmx, page_context, render, templates
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -54,15 +55,8 @@ PAYMENT_ERRORS_FA = {
 }
 # Fallback label of the reviewer's code for a rules.REASONS that does not list it.
 EXTRA_REASONS_FA = {"V01": "کسر یا رد در بررسی کارشناس رسیدگی"}
-_ANALYSTS = {Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER}
-POLICY_READERS = (
-    Role.ADMIN,
-    Role.HQ_ANALYST,
-    Role.PROVINCE_MANAGER,
-    Role.CLAIMS_REVIEWER,
-    Role.FINANCE_OFFICER,
-    Role.AUDITOR,
-)
+_ANALYSTS = roles_that(Act.ANALYSE_CLAIMS)
+POLICY_READERS = roles_that(Act.READ_CLAIMS_POLICY)
 # A screen is linked for a role only where its service lets that role act.
 _NAV = (
     ("", "اسناد درمانی", "فهرست اسناد، وضعیت و کسورات هر ردیف با دلیل", _ANALYSTS),

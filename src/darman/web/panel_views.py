@@ -20,14 +20,14 @@ from darman.referrals import service
 from darman.registry import scope
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.referral_views import STAFF, problems_fa
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-MANAGERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
+MANAGERS = roles_that(Act.MANAGE_PANELS)
 UNENROLLED_PAGE = 50
 MEMBERS_PAGE = 200
 

@@ -38,13 +38,14 @@ from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
 LINE_FIELDS = ("kind", "code", "dose", "quantity", "days_supply", "instructions")
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+STAFF = roles_that(Act.READ_PRESCRIPTION_REPORTS)
 FIELD_ERRORS_FA = {
     "kind": "نوع ردیف را دارو یا آزمایش/تصویربرداری انتخاب کنید.",
     "code": "کد دارو یا خدمت را فقط با رقم وارد کنید.",

@@ -20,6 +20,7 @@ from darman.referrals import service
 from darman.referrals.schemas import ReferralOnIn
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
+from darman.security.rules import Act, roles_that
 from darman.web.referral_views import (
     destination_fields,
     problems_fa,
@@ -31,7 +32,7 @@ from darman.web.rendering import PagePrincipal, PageRoute, page_context, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
+DESK_ROLES = roles_that(Act.RECEIVE_REFERRALS)
 NOT_FOUND_FA = "ارجاعی با این شماره برای این کد ملی نیست؛ شماره و کد ملی را بررسی کنید."
 ELSEWHERE_FA = "این ارجاع به مرکز دیگری نوشته شده است؛ بیمار را به همان مرکز راهنمایی کنید."
 

@@ -24,11 +24,12 @@ from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, PageRoute, page_context, render, templates
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+STAFF = roles_that(Act.READ_REFERRAL_REPORTS)
 LIST_SIZE = 50
 FIELDS_FA = {
     "national_id": "کد ملی باید ده رقم با رقم کنترل درست باشد.",

@@ -27,6 +27,7 @@ from darman.security import service as security
 from darman.security.deps import TOKEN_COOKIE, ReadUowDep, SettingsDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
     claims_policy_views,
@@ -77,8 +78,8 @@ AUDIT_ENTITIES_FA = {
     "tariff": "تعرفه",
     "dataset": "مجموعه‌داده",
 }
-_AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
-_DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_REVIEWER)
+_AUDIT_ROLES = roles_that(Act.READ_AUDIT)
+_DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 
 def mount(app: FastAPI) -> None:
