@@ -56,7 +56,7 @@ from darman.common.jalali import tehran_today
 from darman.db import bulk, migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import rules
+from darman.prescriptions import issuing, rules
 from darman.registry.models import CoveragePeriod, Insured, Practitioner, PractitionerFacility
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -317,8 +317,8 @@ def row(o: Outcome) -> str:
 
 # ------------------------------------------------------------------ profile
 def profile(world: World, n: int) -> None:
-    """cProfile of service.issue in this process over the benchmark's database."""
-    from darman.prescriptions import service, tables
+    """cProfile of issuing.issue in this process over the benchmark's database."""
+    from darman.prescriptions import tables
     from darman.prescriptions.exceptions import PrescriptionRefused
     from darman.prescriptions.schemas import PrescriptionIn
 
@@ -333,7 +333,7 @@ def profile(world: World, n: int) -> None:
         for body in bodies:
             with UnitOfWork(factory) as uow:
                 with contextlib.suppress(PrescriptionRefused):
-                    service.issue(uow.session, who, data=body)
+                    issuing.issue(uow.session, who, data=body)
                 uow.commit()
 
     prof = cProfile.Profile()

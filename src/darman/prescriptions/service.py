@@ -1,4 +1,4 @@
-"""E-prescription use cases: issue with checks, read within scope, dispense, savings report.
+"""Reading e-prescriptions within scope: one by id, or a page of them.
 
 Who sees what: a physician sees only the prescriptions they wrote; national staff
 see every prescription and provincial staff those issued in their province; a
@@ -15,22 +15,14 @@ from sqlalchemy.orm import Session
 
 from darman.common.errors import NotFound
 from darman.common.paging import Page, PageParams, page_of
-
-# Issuing, dispensing and the savings report live in their own modules; callers reach
-# them here.
-from darman.prescriptions.dispensing import DISPENSERS as DISPENSERS
-from darman.prescriptions.dispensing import dispense as dispense
-from darman.prescriptions.dispensing import lookup as lookup
 from darman.prescriptions.enums import PrescriptionStatus
-from darman.prescriptions.facts import active_drugs as active_drugs
-from darman.prescriptions.issuing import Issued as Issued
+
+# The dry-run check endpoint (POST /api/v1/prescriptions/check) calls ``service.check``;
+# every other caller takes it from ``issuing``, where it lives.
 from darman.prescriptions.issuing import check as check
-from darman.prescriptions.issuing import issue as issue
-from darman.prescriptions.issuing import issue_keyed as issue_keyed
 from darman.prescriptions.issuing import require_physician
 from darman.prescriptions.models import Prescription
 from darman.prescriptions.reading import read_back
-from darman.prescriptions.savings import savings_report as savings_report
 from darman.prescriptions.schemas import PrescriptionRead
 from darman.registry import scope
 from darman.security.enums import Role

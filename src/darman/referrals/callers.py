@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from darman.claims import policy
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.registry import scope
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import (
     CoveragePeriod,
     Facility,
@@ -51,7 +51,9 @@ def _staff_province(
 ) -> int | None:
     """The province a staff report or list is about: a provincial user's own; for national
     staff the one named (or every province when not required)."""
-    pid = registry_service.province_id_for(session, province_code) if province_code else None
+    pid = (
+        registry_service_support.province_id_for(session, province_code) if province_code else None
+    )
     pid = scope.report_province(who, pid, refused="this is for national and provincial staff")
     if pid is None and required:
         raise InvalidInput(

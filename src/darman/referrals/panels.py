@@ -43,7 +43,7 @@ from darman.referrals.schemas import (
     UnenrolledRead,
 )
 from darman.registry import scope
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import (
     Insured,
     Practitioner,
@@ -368,7 +368,7 @@ def panel(
     return PanelRead(
         council_number=practitioner.council_number,
         physician_name=_name(practitioner),
-        province_code=registry_service.province_code_of(session, practitioner.province_id),
+        province_code=registry_service_support.province_code_of(session, practitioner.province_id),
         capacity=capacity or rules.DEFAULT_PANEL_CAPACITY,
         members=_members(session, practitioner.id),
         page=page.page,

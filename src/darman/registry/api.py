@@ -11,7 +11,7 @@ from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
 from darman.common.tabular import TableFormat
 from darman.common.validators import parse_any_date
-from darman.registry import service, transfer
+from darman.registry import catalogues, service, transfer
 from darman.registry.enums import FacilityKind, Ownership
 from darman.registry.schemas import (
     CoverageCreate,
@@ -209,14 +209,14 @@ def list_services(
     page: int = PageNo,
     size: int = PageSize,
 ) -> Page[ServiceRead]:
-    return service.list_services(
+    return catalogues.list_services(
         uow.session, page=PageParams(page=page, size=size), category=category, q=q
     )
 
 
 @router.post("/services", response_model=ServiceRead, status_code=201)
 def create_service(body: ServiceCreate, who: PrincipalDep, uow: UowDep) -> ServiceRead:
-    out = service.create_service(uow.session, who, data=body)
+    out = catalogues.create_service(uow.session, who, data=body)
     uow.commit()
     return out
 
@@ -230,14 +230,14 @@ def list_drugs(
     page: int = PageNo,
     size: int = PageSize,
 ) -> Page[DrugRead]:
-    return service.list_drugs(
+    return catalogues.list_drugs(
         uow.session, page=PageParams(page=page, size=size), covered=covered, q=q
     )
 
 
 @router.post("/drugs", response_model=DrugRead, status_code=201)
 def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
-    out = service.create_drug(uow.session, who, data=body)
+    out = catalogues.create_drug(uow.session, who, data=body)
     uow.commit()
     return out
 
@@ -251,14 +251,14 @@ def list_tariffs(
     page: int = PageNo,
     size: int = PageSize,
 ) -> Page[TariffRead]:
-    return service.list_tariffs(
+    return catalogues.list_tariffs(
         uow.session, page=PageParams(page=page, size=size), year=year, service_code=service_code
     )
 
 
 @router.post("/tariffs", response_model=TariffRead, status_code=201)
 def create_tariff(body: TariffCreate, who: PrincipalDep, uow: UowDep) -> TariffRead:
-    out = service.create_tariff(uow.session, who, data=body)
+    out = catalogues.create_tariff(uow.session, who, data=body)
     uow.commit()
     return out
 

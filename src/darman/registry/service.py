@@ -18,14 +18,6 @@ from darman.common.jalali import format_jalali
 from darman.common.paging import Page, PageParams, page_of
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import scope
-from darman.registry.catalogues import (  # noqa: F401  (one entry point for other domains)
-    create_drug,
-    create_service,
-    create_tariff,
-    list_drugs,
-    list_services,
-    list_tariffs,
-)
 from darman.registry.enums import Relation, Sex
 from darman.registry.models import (
     CoveragePeriod,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from darman.common.errors import DarmanError, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
-from darman.registry import scope
+from darman.registry import catalogues, scope
 from darman.registry import service as svc
 from darman.registry.models import (
     CoveragePeriod,
@@ -117,21 +117,21 @@ TABLES: dict[str, TableSpec] = {
     "practitioners": TableSpec(PractitionerCreate, svc.create_practitioner, _practitioner_export),
     "services": TableSpec(
         ServiceCreate,
-        svc.create_service,
+        catalogues.create_service,
         lambda who: select(*[getattr(Service, c) for c in ServiceCreate.model_fields]).order_by(
             Service.code
         ),
     ),
     "drugs": TableSpec(
         DrugCreate,
-        svc.create_drug,
+        catalogues.create_drug,
         lambda who: select(*[getattr(Drug, c) for c in DrugCreate.model_fields]).order_by(
             Drug.generic_code
         ),
     ),
     "tariffs": TableSpec(
         TariffCreate,
-        svc.create_tariff,
+        catalogues.create_tariff,
         lambda who: (
             select(Service.code, Tariff.year, Tariff.level, Tariff.ownership, Tariff.amount_rials)
             .join(Service, Service.id == Tariff.service_id)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound, PermissionDenied
 from darman.common.national_id import problem as national_id_problem
 from darman.common.persian import to_ascii_digits
-from darman.prescriptions import service
+from darman.prescriptions import dispensing
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.schemas import (
     DispenseIn,
@@ -34,7 +34,7 @@ STALE_FORM_FA = "فرم منقضی شده است؛ نسخه را دوباره ج
 
 
 def _require_desk(who: Principal) -> None:
-    who.require_role(*service.DISPENSERS)
+    who.require_role(*dispensing.DISPENSERS)
     if not scope.at_facility(who):
         raise PermissionDenied("prescriptions are dispensed by a facility's user")
 
@@ -74,7 +74,7 @@ def _dispense_response(
     }
     if context["rx"] is None and tracking_code and not context["errors"]:
         try:
-            context["rx"] = service.lookup(
+            context["rx"] = dispensing.lookup(
                 uow.session, who, tracking_code=tracking_code, national_id=national_id
             )
         except (InvalidInput, NotFound, PrescriptionExpired) as exc:
@@ -173,11 +173,11 @@ def dispense_submit(
         return _dispense_response(request, who, uow, status=422, message=STALE_FORM_FA, **common)
     try:
         try:
-            result = service.dispense(uow.session, who, data=data)
+            result = dispensing.dispense(uow.session, who, data=data)
         except (IntegrityError, OperationalError):
             # the same form posted twice at once: the other request took the key first
             uow.rollback()
-            result = service.dispense(uow.session, who, data=data)
+            result = dispensing.dispense(uow.session, who, data=data)
         uow.commit()
     except (InvalidInput, Conflict) as exc:
         uow.rollback()

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Form, Request, Response
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.referrals import service
-from darman.registry import scope
+from darman.referrals import panels
+from darman.registry import scope, service_support
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
@@ -49,13 +49,13 @@ def _response(
     s = uow.session
     provinces = registry.list_provinces(s)
     if scope.provincial(who):
-        province = registry.province_code_of(s, who.province_id or 0)
+        province = service_support.province_code_of(s, who.province_id or 0)
     context = page_context(s, who, active="ref-panels")
     panel = None
     lookup_error = ""
     if council:
         try:
-            panel = service.panel(
+            panel = panels.panel(
                 s, who, council_number=council, page=PageParams(page=1, size=MEMBERS_PAGE)
             )
         except (InvalidInput, NotFound) as exc:
@@ -64,7 +64,7 @@ def _response(
             )
     unenrolled = None
     if province:
-        unenrolled = service.unenrolled(
+        unenrolled = panels.unenrolled(
             s, who, province_code=province, page=PageParams(page=1, size=UNENROLLED_PAGE)
         )
     context.update(
@@ -114,7 +114,7 @@ def set_capacity(
         errors = {"capacity": "ظرفیت را عددی از ۱ تا ۵٬۰۰۰ وارد کنید."}
         return _response(request, who, uow, council=council, status=422, errors=errors, kept=kept)
     try:
-        read = service.set_capacity(uow.session, who, council_number=council, capacity=int(text))
+        read = panels.set_capacity(uow.session, who, council_number=council, capacity=int(text))
         uow.commit()
     except (InvalidInput, Conflict, NotFound) as exc:
         uow.rollback()
@@ -142,7 +142,7 @@ def transfer(
     council, nid, target = _clean(council), _clean(national_id), _clean(to_council)
     kept = {"national_id": nid, "to_council": target}
     try:
-        read = service.transfer(uow.session, who, national_id=nid, council_number=target)
+        read = panels.transfer(uow.session, who, national_id=nid, council_number=target)
         uow.commit()
     except (InvalidInput, Conflict, NotFound, PermissionDenied) as exc:
         uow.rollback()

@@ -23,7 +23,7 @@ from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.national_id import problem as national_id_problem
 from darman.common.paging import MAX_PAGE, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.prescriptions import service
+from darman.prescriptions import dispensing, issuing, savings, service
 from darman.prescriptions.enums import LABELS_FA, LineKind
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import (
@@ -33,8 +33,7 @@ from darman.prescriptions.schemas import (
     PrescriptionIn,
     RequestKey,
 )
-from darman.registry import scope
-from darman.registry import service as registry
+from darman.registry import catalogues, scope
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
@@ -165,11 +164,11 @@ def _catalogue(uow: UowDep) -> dict[str, Any]:
     """The formulary and the lab and imaging services, for the code pickers."""
     s = uow.session
     everything = PageParams(page=1, size=500)
-    drugs = registry.list_drugs(s, page=everything).items
+    drugs = catalogues.list_drugs(s, page=everything).items
     orders = [
         svc
         for category in ("lab", "imaging")
-        for svc in registry.list_services(s, page=everything, category=category).items
+        for svc in catalogues.list_services(s, page=everything, category=category).items
     ]
     return {
         "drugs": drugs,
@@ -257,7 +256,7 @@ def check_prescription(
     ran = False
     if draft.data is not None:
         try:
-            _add_findings(draft, service.check(uow.session, who, data=draft.data))
+            _add_findings(draft, issuing.check(uow.session, who, data=draft.data))
             ran = True
         except InvalidInput as exc:
             _add_problems(draft, exc)
@@ -300,7 +299,7 @@ def issue_prescription(
     issued = None
     if draft.data is not None:
         try:
-            issued = service.issue_keyed(uow.session, who, data=_keyed(draft.data, request_key))
+            issued = issuing.issue_keyed(uow.session, who, data=_keyed(draft.data, request_key))
             uow.commit()
         except PrescriptionRefused as exc:
             uow.commit()  # the refusal is what the checks saved; it has no tracking code
@@ -366,7 +365,7 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
     chosen = (
         int(text) if text.isascii() and text.isdigit() and 1390 <= int(text) <= 1500 else this_year
     )
-    report = service.savings_report(uow.session, who, year=chosen)
+    report = savings.savings_report(uow.session, who, year=chosen)
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
@@ -421,7 +420,7 @@ _NAV = (
         "rx-dispense",
         "تحویل نسخه",
         "جست‌وجو با کد رهگیری و کد ملی و تحویل هر ردیف",
-        service.DISPENSERS,
+        dispensing.DISPENSERS,
     ),
     (
         "/prescriptions/savings",

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from darman.common import national_id as nid_check
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.referrals import service
+from darman.referrals import reading, service
 from darman.referrals.schemas import ReferralOnIn
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
@@ -61,7 +61,7 @@ def desk_page(
             status = 422
         else:
             try:
-                found = service.lookup(uow.session, who, ref_number=number, national_id=nid)
+                found = reading.lookup(uow.session, who, ref_number=number, national_id=nid)
             except NotFound:
                 errors["form"], status = NOT_FOUND_FA, 404
             except PermissionDenied:
