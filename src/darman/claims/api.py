@@ -23,7 +23,7 @@ from darman.claims.schemas import (
 from darman.claims.submission import Acknowledged, submit_stream
 from darman.common.errors import DarmanError
 from darman.common.jalali import tehran_today
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
@@ -196,13 +196,10 @@ def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep, request: Reque
 def list_claims(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     status: str | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
 ) -> Page[ClaimRead]:
-    return service.list_claims(
-        uow.session, who, page=PageParams(page=page, size=size), status=status
-    )
+    return service.list_claims(uow.session, who, page=paging, status=status)
 
 
 @router.get("/reasons")

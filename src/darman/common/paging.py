@@ -4,8 +4,9 @@ the one way a service reads a page of rows."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,17 @@ class PageParams(BaseModel):
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> PageParams:
+    """The ``page`` and ``size`` query parameters of every list endpoint."""
+    return PageParams(page=page, size=size)
+
+
+PagingDep = Annotated[PageParams, Depends(page_params)]
 
 
 class Page(BaseModel, Generic[ItemT]):

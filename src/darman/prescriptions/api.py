@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.validators import NationalId
 from darman.prescriptions import dispensing, issuing, rules, service
 from darman.prescriptions import savings as prescriptions_savings
@@ -65,17 +65,16 @@ def check(body: PrescriptionIn, who: PrincipalDep, uow: ReadUowDep) -> list[Find
 def list_prescriptions(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     national_id: Annotated[NationalId | None, Query()] = None,
     status: PrescriptionStatus | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
 ) -> Page[PrescriptionRead]:
     """A physician's own prescriptions, or those in a staff member's scope; refused to
     pharmacies, laboratories and imaging centres."""
     return service.list_prescriptions(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         national_id=national_id,
         status=status,
     )

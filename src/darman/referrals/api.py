@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.validators import NationalId
 from darman.referrals import indicators as referrals_indicators
 from darman.referrals import panels, policy, reading, service
@@ -37,8 +37,6 @@ from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Size = Annotated[int, Query(ge=1, le=500)]
 ProvinceCode = Annotated[str | None, Query(min_length=2, max_length=2)]
 
 
@@ -74,23 +72,20 @@ def transfer(body: TransferIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
 
 
 @router.get("/panels/mine", response_model=PanelRead)
-def my_panel(who: PrincipalDep, uow: ReadUowDep, page: PageNo = 1, size: Size = 50) -> PanelRead:
+def my_panel(who: PrincipalDep, uow: ReadUowDep, paging: PagingDep) -> PanelRead:
     """The calling family physician's panel."""
-    return panels.panel(uow.session, who, page=PageParams(page=page, size=size))
+    return panels.panel(uow.session, who, page=paging)
 
 
 @router.get("/panels/unenrolled", response_model=Page[UnenrolledRead])
 def unenrolled(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     province_code: ProvinceCode = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[UnenrolledRead]:
     """Insured people of a province on no panel; national and provincial staff only."""
-    return panels.unenrolled(
-        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
-    )
+    return panels.unenrolled(uow.session, who, page=paging, province_code=province_code)
 
 
 @router.post("/panels/history", response_model=list[EnrolmentRead])
@@ -104,13 +99,10 @@ def get_panel(
     council_number: Annotated[CouncilNumber, Path()],
     who: PrincipalDep,
     uow: ReadUowDep,
-    page: PageNo = 1,
-    size: Size = 50,
+    paging: PagingDep,
 ) -> PanelRead:
     """A family physician's panel: staff in scope, or the physician themself."""
-    return panels.panel(
-        uow.session, who, page=PageParams(page=page, size=size), council_number=council_number
-    )
+    return panels.panel(uow.session, who, page=paging, council_number=council_number)
 
 
 @router.put("/panels/{council_number}/capacity", response_model=PanelRead)
@@ -193,14 +185,11 @@ def indicators(
 def overdue(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     province_code: ProvinceCode = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[ReferralRead]:
     """Referrals whose feedback is later than expected, longest overdue first."""
-    return reading.overdue(
-        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
-    )
+    return reading.overdue(uow.session, who, page=paging, province_code=province_code)
 
 
 # ------------------------------------------------------------------ referrals
@@ -217,16 +206,15 @@ def issue(body: ReferralIn, who: PrincipalDep, uow: UowDep) -> ReferralRead:
 def list_referrals(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     national_id: Annotated[NationalId | None, Query()] = None,
     status: ReferralStatus | None = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[ReferralRead]:
     """Referrals the caller wrote or that are addressed to their facility; staff's scope."""
     return reading.list_referrals(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         national_id=national_id,
         status=status,
     )

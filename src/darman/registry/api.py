@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from darman.common import national_id as nid
 from darman.common.errors import FieldProblem
 from darman.common.jalali import tehran_today
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.tabular import TableFormat
 from darman.common.validators import parse_any_date
 from darman.registry import catalogues, service, transfer
@@ -39,9 +39,6 @@ router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-PageNo = Query(1, ge=1, le=MAX_PAGE)
-PageSize = Query(50, ge=1, le=500)
-
 
 @router.get("/provinces", response_model=list[ProvinceRead])
 def list_provinces(who: PrincipalDep, uow: ReadUowDep) -> list[ProvinceRead]:
@@ -58,18 +55,17 @@ def province_overview(who: PrincipalDep, uow: ReadUowDep) -> list[dict[str, Any]
 def list_facilities(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     province_code: str | None = None,
     ownership: Ownership | None = None,
     kind: FacilityKind | None = None,
     level: int | None = Query(None, ge=1, le=3),
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[FacilityRead]:
     return service.list_facilities(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         province_code=province_code,
         ownership=ownership,
         kind=kind,
@@ -103,16 +99,15 @@ def update_facility(
 def list_insured(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     province_code: str | None = None,
     national_id: str | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[InsuredRead]:
     return service.list_insured(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         province_code=province_code,
         national_id=national_id,
         q=q,
@@ -150,13 +145,10 @@ def eligibility(
 def list_coverage(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     national_id: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[CoverageRead]:
-    return service.list_coverage(
-        uow.session, who, page=PageParams(page=page, size=size), national_id=national_id
-    )
+    return service.list_coverage(uow.session, who, page=paging, national_id=national_id)
 
 
 @router.post("/coverage", response_model=CoverageRead, status_code=201)
@@ -170,15 +162,14 @@ def create_coverage(body: CoverageCreate, who: PrincipalDep, uow: UowDep) -> Cov
 def list_practitioners(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     specialty: str | None = None,
     province_code: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[PractitionerRead]:
     return service.list_practitioners(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         specialty=specialty,
         province_code=province_code,
     )
@@ -204,14 +195,11 @@ def create_practitioner(
 def list_services(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     category: str | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[ServiceRead]:
-    return catalogues.list_services(
-        uow.session, page=PageParams(page=page, size=size), category=category, q=q
-    )
+    return catalogues.list_services(uow.session, page=paging, category=category, q=q)
 
 
 @router.post("/services", response_model=ServiceRead, status_code=201)
@@ -225,14 +213,11 @@ def create_service(body: ServiceCreate, who: PrincipalDep, uow: UowDep) -> Servi
 def list_drugs(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     covered: bool | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[DrugRead]:
-    return catalogues.list_drugs(
-        uow.session, page=PageParams(page=page, size=size), covered=covered, q=q
-    )
+    return catalogues.list_drugs(uow.session, page=paging, covered=covered, q=q)
 
 
 @router.post("/drugs", response_model=DrugRead, status_code=201)
@@ -246,14 +231,11 @@ def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
 def list_tariffs(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     year: int | None = Query(None, ge=1390, le=1500),
     service_code: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[TariffRead]:
-    return catalogues.list_tariffs(
-        uow.session, page=PageParams(page=page, size=size), year=year, service_code=service_code
-    )
+    return catalogues.list_tariffs(uow.session, page=paging, year=year, service_code=service_code)
 
 
 @router.post("/tariffs", response_model=TariffRead, status_code=201)
