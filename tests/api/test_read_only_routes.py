@@ -42,6 +42,7 @@ READING_POSTS = {
     "/api/v1/planning/allocations",
     "/api/v1/referrals/panels/history",
     "/api/v1/prescriptions/lookup",
+    "/api/v1/prescriptions/check",
     "/prescriptions/dispense/lookup",
     "/prescriptions/check",
     "/planning/allocation",

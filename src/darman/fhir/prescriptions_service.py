@@ -377,7 +377,7 @@ def search_resources(
 
 # ------------------------------------------------------------ dispensing
 def dispense(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, Any], bool]:
-    """Dispense one drug line through ``prescriptions.service.dispense``: (the stored
+    """Dispense one drug line through ``prescriptions.dispensing.dispense``: (the stored
     MedicationDispense, created). The caller commits.
 
     The same rules as the REST API: a pharmacy's (or a provider's) user, the tracking

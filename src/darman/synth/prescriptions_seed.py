@@ -8,7 +8,7 @@ prescriptions (lines a blocking check would refuse are left off, so the claim li
 has no dispensing, as in real life); moderate and minor interaction warnings are kept
 as findings. What the claim says was dispensed is dispensed at the claim's facility
 (or a pharmacy of its province), never beyond the prescribed quantity, and written to
-the claims register ``dispensings`` as ``prescriptions.service.dispense`` does.
+the claims register ``dispensings`` as ``prescriptions.dispensing.dispense`` does.
 
 Family physicians of every province get a panel of insured people of their province;
 claims of the referral provinces that name a referral cite one issued by the person's

@@ -64,7 +64,7 @@ RESENT_FA = "این فرم پیش‌تر با نسخهٔ دیگری فرستاد
 
 def new_request_key() -> str:
     """The idempotency key of one rendering of the issue form: a double click or a
-    resent form issues the prescription once (service.issue_keyed)."""
+    resent form issues the prescription once (issuing.issue_keyed)."""
     return uuid.uuid4().hex
 
 
