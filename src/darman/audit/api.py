@@ -10,15 +10,15 @@ from darman.audit import service
 from darman.common.errors import PermissionDenied
 from darman.common.paging import Page, PagingDep
 from darman.security.deps import PrincipalDep, ReadUowDep
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 def _require_national_reader(who: Principal) -> None:
     """Entries hold before/after snapshots of people from every province: national eyes only."""
-    who.require_role(Role.ADMIN, Role.AUDITOR)
+    who.require_role(*roles_that(Act.READ_AUDIT))
     if not who.is_national:
         raise PermissionDenied("the audit log is open to national administrators and auditors only")
 

@@ -27,7 +27,7 @@ from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
-from darman.security.enums import Role
+from darman.security.rules import Act, roles_that
 
 log = logging.getLogger("darman")
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
@@ -211,7 +211,7 @@ def reasons(who: PrincipalDep) -> list[dict[str, Any]]:
 @router.post("/adjudicate")
 def adjudicate(who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Adjudicate every submitted claim now (national staff)."""
-    who.require_role(Role.ADMIN, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.RUN_CLAIMS_BATCHES))
     run = service.adjudicate_pending(uow.session, actor=who.username)
     uow.commit()
     return vars(run)
@@ -229,7 +229,7 @@ class ReviewDecision(BaseModel):
 @router.post("/review/select")
 def select_for_review(who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Route adjudicated claims to review (random share, high value, outliers) or approval."""
-    who.require_role(Role.ADMIN, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.RUN_CLAIMS_BATCHES))
     result = review.select_for_review(uow.session, actor=who.username)
     uow.commit()
     return vars(result)

@@ -354,7 +354,7 @@ def remittance(
     session: Session, who: Principal, *, run_id: int
 ) -> tuple[list[str], list[list[object]]]:
     """Per facility and claim: what this run paid, for the provider's books."""
-    who.require_role(*PAYERS, Role.PROVIDER_USER, Role.AUDITOR)
+    who.require_role(*roles_that(Act.READ_REMITTANCE))
     query = (
         select(
             Facility.code,

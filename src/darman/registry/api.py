@@ -33,7 +33,7 @@ from darman.registry.schemas import (
     TariffRead,
 )
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
-from darman.security.enums import Role
+from darman.security.rules import Act, roles_that
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -260,7 +260,7 @@ def import_table(
 ) -> ImportResult:
     """Import CSV or Excel rows. Good rows are kept and bad ones reported by row and column;
     with ``all_or_nothing`` a single bad row keeps the whole file out."""
-    who.require_role(Role.ADMIN, Role.PROVINCE_MANAGER, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.IMPORT_REGISTRY))
     report = transfer.import_file(
         uow.session,
         who,

@@ -436,7 +436,7 @@ _NAV: tuple[tuple[str, str, str, str, tuple[Role, ...]], ...] = (
         "ref-desk",
         "پذیرش ارجاع",
         "بررسی اعتبار ارجاع بیمار با شماره‌ی ارجاع و کد ملی",
-        (Role.PROVIDER_USER, Role.PHYSICIAN),
+        roles_that(Act.RECEIVE_REFERRALS),
     ),
     (
         "/referrals/panels",

@@ -18,6 +18,13 @@ def test_a_group_lists_the_roles_allowed_the_act_in_declaration_order() -> None:
     assert roles_that(Act.REVIEW_CLAIMS) == (Role.ADMIN, Role.CLAIMS_REVIEWER)
     assert roles_that(Act.DISPENSE) == (Role.PROVIDER_USER, Role.PHARMACIST)
     assert roles_that(Act.MANAGE_PANELS) == (Role.ADMIN, Role.PROVINCE_MANAGER)
+    assert roles_that(Act.RUN_CLAIMS_BATCHES) == (Role.ADMIN, Role.HQ_ANALYST)
+    assert roles_that(Act.READ_REMITTANCE) == (
+        Role.ADMIN,
+        Role.FINANCE_OFFICER,
+        Role.PROVIDER_USER,
+        Role.AUDITOR,
+    )
 
 
 def test_the_domains_groups_are_read_from_the_table() -> None:
