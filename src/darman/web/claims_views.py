@@ -24,7 +24,7 @@ from darman.claims.models import ClaimLine
 from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import MONTHS_FA, tehran_today
 from darman.common.money import format_toman
-from darman.common.paging import MAX_ID, MAX_PAGE, PageParams
+from darman.common.paging import MAX_ID, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.registry import service as registry
 from darman.registry.models import Facility
@@ -142,17 +142,15 @@ def claims_page(
 ) -> Response:
     """The claims in the caller's scope, newest first, optionally of one status."""
     status = status if status in STATUSES else ""
-    number = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
     found = service.list_claims(
-        uow.session, who, page=PageParams(page=number, size=PAGE_SIZE), status=status or None
+        uow.session, who, page=PageParams.from_text(page, PAGE_SIZE), status=status or None
     )
-    pages = max(1, -(-found.total // PAGE_SIZE))
     context: dict[str, Any] = {
         "who": who,
         "found": found,
         "status": status,
         "names": _facility_names(uow.session, {c.facility_id for c in found.items}),
-        "pages": pages,
+        "pages": found.pages,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
         return render(request, "claims/_table.html", context)

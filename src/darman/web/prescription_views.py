@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from darman.common.errors import Conflict, DarmanError, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.national_id import problem as national_id_problem
-from darman.common.paging import MAX_PAGE, PageParams
+from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.prescriptions import dispensing, issuing, savings, service
 from darman.prescriptions.enums import LABELS_FA, LineKind
@@ -336,15 +336,12 @@ def prescriptions_page(
 ) -> Response:
     """A physician's own prescriptions (staff: those in their scope), newest first, with
     what each line has had dispensed. A dispensing desk is refused, as in the API."""
-    number = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
-    found = service.list_prescriptions(
-        uow.session, who, page=PageParams(page=number, size=PAGE_SIZE)
-    )
+    found = service.list_prescriptions(uow.session, who, page=PageParams.from_text(page, PAGE_SIZE))
     context = page_context(uow.session, who, active="rx-list")
     context.update(
         {
             "found": found,
-            "pages": max(1, -(-found.total // PAGE_SIZE)),
+            "pages": found.pages,
             "status_fa": LABELS_FA,
         }
     )
