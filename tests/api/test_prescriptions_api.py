@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from darman.common.jalali import tehran_today
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import service
+from darman.prescriptions import issuing
 from tests import factories as f
 from tests.integration.prescriptions.world import World, committed, drug, rx
 
@@ -97,7 +97,7 @@ def test_a_pharmacy_looks_up_and_dispenses_but_cannot_list(client, world) -> Non
 
 def test_an_expired_tracking_code_answers_410(client, world, session_factory) -> None:
     with UnitOfWork(session_factory) as uow:
-        old = service.issue(
+        old = issuing.issue(
             uow.session, world.who["doc"], data=rx(world.nid, drug("10005")),
             on=tehran_today() - dt.timedelta(days=31),
         )  # fmt: skip

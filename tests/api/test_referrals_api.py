@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import reading
 from tests import factories as f
 from tests.integration.referrals.world import INTERNAL, World, build, phase_1
 
@@ -166,7 +166,7 @@ def test_refer_on_through_the_api_creates_a_child(client, world, session_factory
     assert child.json()["parent_ref_number"] == ref["ref_number"] and child.json()["to_level"] == 3
     with UnitOfWork(session_factory) as uow:
         assert (
-            service.get(uow.session, world.who["doc"], referral_id=ref["id"]).children[0].to_level
+            reading.get(uow.session, world.who["doc"], referral_id=ref["id"]).children[0].to_level
             == 3
         )
 

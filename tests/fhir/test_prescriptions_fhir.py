@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from darman.common.jalali import tehran_today
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import service
+from darman.prescriptions import dispensing, issuing
 from darman.prescriptions.models import PrescriptionLine
 from darman.prescriptions.schemas import DispenseIn, DispenseLineIn
 from darman.registry.models import Insured, Practitioner
@@ -56,15 +56,15 @@ def rxw(session_factory: Any, client: TestClient) -> Rx:
     with UnitOfWork(session_factory) as uow:
         w = build(uow.session)
         s = uow.session
-        current = service.issue(
+        current = issuing.issue(
             s, w.who["doc"],
             data=rx(w.nid, drug("10001", 20, 7, instructions="بعد از غذا"), drug("10005", 10, 5),
                     order("200101")),
         )  # fmt: skip
-        old = service.issue(
+        old = issuing.issue(
             s, w.who["doc"], data=rx(w.nid, drug("10005", 10, 5)), on=TODAY - dt.timedelta(days=40)
         )
-        other = service.issue(s, w.who["doc2"], data=rx(w.other_nid, drug("10006", 12, 6)))
+        other = issuing.issue(s, w.who["doc2"], data=rx(w.other_nid, drug("10006", 12, 6)))
         assert current.tracking_code and old.tracking_code and other.tracking_code
         ids = {p.id: p.tracking_code for p in (current, old, other)}
         lines = {
@@ -92,7 +92,7 @@ def ids(bundle: dict[str, Any]) -> set[str]:
 
 def dispense(session_factory: Any, r: Rx, key: str, *lines: tuple[int, int], who: str = "pharm_a"):
     with UnitOfWork(session_factory) as uow:
-        out = service.dispense(
+        out = dispensing.dispense(
             uow.session, r.world.who[who],
             data=DispenseIn(tracking_code=r.tracking, national_id=r.world.nid, request_key=key,
                             lines=[DispenseLineIn(line_no=n, quantity=q) for n, q in lines]),

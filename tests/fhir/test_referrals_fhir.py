@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from darman.common.jalali import tehran_today
 from darman.db.uow import UnitOfWork
+from darman.prescriptions import issuing as rx_issuing
 from darman.prescriptions import service as rx_service
 from darman.prescriptions.models import PrescriptionLine
-from darman.referrals import service
+from darman.referrals import panels, service
 from darman.referrals.schemas import FeedbackIn
 from darman.registry.models import Facility, Insured, Practitioner
 from tests import factories as f
@@ -62,9 +63,9 @@ def chain(session_factory: Any, client: TestClient) -> Chain:
         w = build(s, catalogue=True)
         who = w.who
         old = TODAY - dt.timedelta(days=10)
-        service.enrol(s, who["doc"], national_id=w.nids[0])
-        service.enrol(s, who["doc"], national_id=w.nids[1], on=old)
-        service.enrol(s, who["doc2"], national_id=w.nids[2])
+        panels.enrol(s, who["doc"], national_id=w.nids[0])
+        panels.enrol(s, who["doc"], national_id=w.nids[1], on=old)
+        panels.enrol(s, who["doc2"], national_id=w.nids[2])
         parent = service.issue(s, who["doc"], data=referral(w.nids[0], w.hospital))
         child = service.refer_on(s, who["spec"], referral_id=parent.id, data=onward(w.tertiary))
         answer = FeedbackIn(text="آنژیوگرافی انجام شد؛ درمان دارویی", diagnosis="I25.1")
@@ -73,7 +74,7 @@ def chain(session_factory: Any, client: TestClient) -> Chain:
                                 valid_days=7)  # fmt: skip
         elsewhere = referral(w.nids[2], w.contracted, choice_reason="نزدیک به منزل بیمار")
         other = service.issue(s, who["doc2"], data=elsewhere)
-        issued = rx_service.issue(s, who["doc"], data=rx(w.nids[0], order("200101")))
+        issued = rx_issuing.issue(s, who["doc"], data=rx(w.nids[0], order("200101")))
         council = dict(s.execute(select(Practitioner.council_number, Practitioner.id)).all())
         codes = dict(s.execute(select(Facility.code, Facility.id)).all())
         patient = s.scalar(select(Insured.id).where(Insured.national_id == w.nids[0]))

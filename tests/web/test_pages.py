@@ -335,10 +335,11 @@ def test_an_htmx_request_without_a_log_in_makes_htmx_load_the_login_page(
 def test_a_refused_page_is_a_persian_html_error_with_the_same_status() -> None:
     from fastapi import APIRouter, FastAPI
 
+    from darman.common import problems
     from darman.common.errors import PermissionDenied
-    from darman.web.rendering import PageRoute
+    from darman.web.rendering import PageHeaders, answer_error, is_page
 
-    router = APIRouter(route_class=PageRoute)
+    router = APIRouter()
 
     @router.get("/secret")
     def secret() -> None:
@@ -349,6 +350,9 @@ def test_a_refused_page_is_a_persian_html_error_with_the_same_status() -> None:
         raise RuntimeError("boom")
 
     app = FastAPI()
+    problems.install(app)
+    problems.answer_errors_under(app, is_page, answer_error)
+    app.add_middleware(PageHeaders)
     app.include_router(router)
     with TestClient(app, raise_server_exceptions=False) as c:
         refused = c.get("/secret")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import service
+from darman.prescriptions import issuing
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.models import Prescription
 from tests.integration.prescriptions.world import World, build, drug, order, rx
@@ -33,7 +33,7 @@ def make_world(session_factory: sessionmaker[Session]) -> World:
 def issue_direct(session_factory: sessionmaker[Session], w: World, user: str, **line: Any) -> str:
     """A prescription issued through the service as ``user``; its tracking code."""
     with UnitOfWork(session_factory) as uow:
-        read = service.issue(uow.session, w.who[user], data=rx(w.nid, drug(**line)))
+        read = issuing.issue(uow.session, w.who[user], data=rx(w.nid, drug(**line)))
         uow.commit()
     assert read.tracking_code is not None
     return read.tracking_code
@@ -258,7 +258,7 @@ def test_staff_read_the_savings_report_and_each_role_sees_only_its_links(
     w = make_world(session_factory)
     with UnitOfWork(session_factory) as uow:
         with pytest.raises(PrescriptionRefused):
-            service.issue(
+            issuing.issue(
                 uow.session, w.who["cardio"], data=rx(w.nid, drug(WARFARIN), drug(ASPIRIN))
             )
         uow.commit()
@@ -285,7 +285,7 @@ def test_a_laboratory_desk_dispenses_the_lab_order_and_not_the_drug_line(
 ) -> None:
     w = make_world(session_factory)
     with UnitOfWork(session_factory) as uow:
-        read = service.issue(
+        read = issuing.issue(
             uow.session, w.who["doc"], data=rx(w.nid, drug(PARACETAMOL), order("200101"))
         )
         uow.commit()

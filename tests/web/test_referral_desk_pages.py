@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.common.persian import to_persian_digits
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import panels, reading, service
 from tests.integration.referrals.world import CARDIO, TODAY, referral
 from tests.web.test_claims_pages import login
 from tests.web.test_prescription_pages import messages
@@ -22,7 +22,7 @@ from tests.web.test_referral_pages import make_world
 
 def _issued(session_factory, w, *, on: dt.date = TODAY, to: str | None = None) -> tuple[int, str]:
     with UnitOfWork(session_factory) as uow:
-        service.enrol(uow.session, w.who["doc"], national_id=w.nids[0], on=on)
+        panels.enrol(uow.session, w.who["doc"], national_id=w.nids[0], on=on)
         read = service.issue(
             uow.session, w.who["doc"], data=referral(w.nids[0], to or w.hospital), on=on
         )
@@ -99,7 +99,7 @@ def test_the_specialist_refers_on_to_level_3_from_a_received_referral(
     done = client.post(f"/referrals/{rid}/refer-on", data=form)
     assert done.status_code == 200 and "سطح ۳" in done.text
     with UnitOfWork(session_factory) as uow:
-        parent = service.get(uow.session, w.who["doc"], referral_id=rid)
+        parent = reading.get(uow.session, w.who["doc"], referral_id=rid)
     assert [c.to_facility_code for c in parent.children] == [w.tertiary]
     assert parent.children[0].parent_ref_number == number
     assert f'data-child="{parent.children[0].ref_number}"' in client.get("/referrals").text
@@ -114,7 +114,7 @@ def test_a_family_physician_takes_over_a_person_from_another_panel(
 ) -> None:
     w = make_world(session_factory)
     with UnitOfWork(session_factory) as uow:
-        service.enrol(uow.session, w.who["doc2"], national_id=w.nids[2])
+        panels.enrol(uow.session, w.who["doc2"], national_id=w.nids[2])
         uow.commit()
     login(client, "doc")
     unknown = client.post("/referrals/panel/transfer", data={"national_id": w.nids[3]})
@@ -123,7 +123,7 @@ def test_a_family_physician_takes_over_a_person_from_another_panel(
     assert moved.status_code == 200 and 'id="transfer-ok"' in moved.text
     assert to_persian_digits("80002") in moved.text
     with UnitOfWork(session_factory) as uow:
-        history = service.history(uow.session, w.who["manager"], national_id=w.nids[2])
+        history = panels.history(uow.session, w.who["manager"], national_id=w.nids[2])
     assert [h.council_number for h in history] == ["80002", "80001"]
     assert history[0].ended_on == TODAY and history[1].transferred_from_council_number == "80002"
 
@@ -134,7 +134,7 @@ def test_a_provincial_manager_sets_a_capacity_moves_a_person_and_lists_the_unenr
     w = make_world(session_factory)
     with UnitOfWork(session_factory) as uow:
         for nid in w.nids[:2]:
-            service.enrol(uow.session, w.who["doc"], national_id=nid)
+            panels.enrol(uow.session, w.who["doc"], national_id=nid)
         uow.commit()
     login(client, "manager")
     page = client.get("/referrals/panels", params={"council": "80001"})
@@ -155,7 +155,7 @@ def test_a_provincial_manager_sets_a_capacity_moves_a_person_and_lists_the_unenr
     assert 'id="staff-panel-members">۱<' in moved.text
     # the full panel refuses a person moved into it, beside the target field
     with UnitOfWork(session_factory) as uow:
-        service.set_capacity(uow.session, w.who["manager"], council_number="80002", capacity=1)
+        panels.set_capacity(uow.session, w.who["manager"], council_number="80002", capacity=1)
         uow.commit()
     full = client.post(
         "/referrals/panels/transfer",

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import panels, service
 from tests.integration.referrals.world import INTERNAL, TODAY, World, build, phase_1, referral
 from tests.web.test_claims_pages import login
 from tests.web.test_prescription_pages import messages
@@ -76,8 +76,8 @@ def test_the_specialist_gives_feedback_and_the_family_physician_sees_it_and_over
     with UnitOfWork(session_factory) as uow:
         doc = w.who["doc"]
         early = TODAY - dt.timedelta(days=60)
-        service.enrol(uow.session, doc, national_id=w.nids[0], on=early)
-        service.enrol(uow.session, doc, national_id=w.nids[1], on=early)
+        panels.enrol(uow.session, doc, national_id=w.nids[0], on=early)
+        panels.enrol(uow.session, doc, national_id=w.nids[1], on=early)
         late = service.issue(uow.session, doc, data=referral(w.nids[0], w.hospital), on=early)
         fresh = service.issue(uow.session, doc, data=referral(w.nids[1], w.hospital))
         uow.commit()

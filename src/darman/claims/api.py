@@ -23,11 +23,11 @@ from darman.claims.schemas import (
 from darman.claims.submission import Acknowledged, submit_stream
 from darman.common.errors import DarmanError
 from darman.common.jalali import tehran_today
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
-from darman.security.enums import Role
+from darman.security.rules import Act, roles_that
 
 log = logging.getLogger("darman")
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
@@ -196,13 +196,10 @@ def submit_bulk(file: UploadFile, who: PrincipalDep, uow: UowDep, request: Reque
 def list_claims(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     status: str | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
 ) -> Page[ClaimRead]:
-    return service.list_claims(
-        uow.session, who, page=PageParams(page=page, size=size), status=status
-    )
+    return service.list_claims(uow.session, who, page=paging, status=status)
 
 
 @router.get("/reasons")
@@ -214,7 +211,7 @@ def reasons(who: PrincipalDep) -> list[dict[str, Any]]:
 @router.post("/adjudicate")
 def adjudicate(request: Request, who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Adjudicate every submitted claim now (national staff)."""
-    who.require_role(Role.ADMIN, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.RUN_CLAIMS_BATCHES))
     # the referral register comes from the referral domain, which sits above claims; the
     # app hands its reader over at start-up (app.py)
     referrals = request.app.state.referral_register()
@@ -235,7 +232,7 @@ class ReviewDecision(BaseModel):
 @router.post("/review/select")
 def select_for_review(who: PrincipalDep, uow: UowDep) -> dict[str, int]:
     """Route adjudicated claims to review (random share, high value, outliers) or approval."""
-    who.require_role(Role.ADMIN, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.RUN_CLAIMS_BATCHES))
     result = review.select_for_review(uow.session, actor=who.username)
     uow.commit()
     return vars(result)
@@ -266,7 +263,7 @@ def extrapolate_sample(body: ExtrapolateIn, who: PrincipalDep, uow: UowDep) -> d
 
 @router.get("/review/queue", response_model=list[ClaimRead])
 def review_queue(
-    who: PrincipalDep, uow: UowDep, limit: int = Query(100, ge=1, le=500)
+    who: PrincipalDep, uow: ReadUowDep, limit: int = Query(100, ge=1, le=500)
 ) -> list[ClaimRead]:
     """Claims waiting for medical review in the reviewer's province, oldest first."""
     rows = review.queue(uow.session, who, limit=limit)
@@ -349,7 +346,7 @@ def pay_advances(body: AdvanceRunIn, who: PrincipalDep, uow: UowDep) -> dict[str
 def remittance(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     format: TableFormat = TableFormat.CSV,
 ) -> Response:
     header, rows = payment.remittance(uow.session, who, run_id=run_id)
@@ -370,7 +367,7 @@ def remittance(
 
 @router.get("/aging")
 def claims_aging(
-    who: PrincipalDep, uow: UowDep, by: Literal["province", "facility"] = "province"
+    who: PrincipalDep, uow: ReadUowDep, by: Literal["province", "facility"] = "province"
 ) -> dict[str, Any]:
     """Unpaid amounts by age bucket, and the payment delay of paid claims by Jalali month."""
     rows = aging.aging(uow.session, who, as_of=tehran_today(), by=by)
@@ -384,5 +381,5 @@ def claims_aging(
 
 # Declared last: its one-segment path would otherwise shadow /aging and the like.
 @router.get("/{claim_id}", response_model=ClaimRead)
-def get_claim(claim_id: ClaimId, who: PrincipalDep, uow: UowDep) -> ClaimRead:
+def get_claim(claim_id: ClaimId, who: PrincipalDep, uow: ReadUowDep) -> ClaimRead:
     return service.get_claim(uow.session, who, claim_id=claim_id)

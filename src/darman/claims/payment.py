@@ -28,8 +28,9 @@ from darman.db.base import utcnow
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-PAYERS = (Role.FINANCE_OFFICER, Role.ADMIN)
+PAYERS = roles_that(Act.PAY_CLAIMS)
 FINAL, ADVANCE = "final", "advance"
 _UNPAID_BEFORE_REVIEW = (
     ClaimStatus.SUBMITTED,
@@ -353,7 +354,7 @@ def remittance(
     session: Session, who: Principal, *, run_id: int
 ) -> tuple[list[str], list[list[object]]]:
     """Per facility and claim: what this run paid, for the provider's books."""
-    who.require_role(*PAYERS, Role.PROVIDER_USER, Role.AUDITOR)
+    who.require_role(*roles_that(Act.READ_REMITTANCE))
     query = (
         select(
             Facility.code,

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from darman.claims import policy
 from darman.claims.models import PolicyParameter, ProgrammeRollout
 from darman.common.validators import AnyDate, Digits, OptionalAnyDate
-from darman.registry import service as registry_service
-from darman.security.deps import PrincipalDep, UowDep
+from darman.registry import service_support as registry_service_support
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims policy"])
 ProvinceCode = Annotated[Digits, Field(min_length=2, max_length=2)]
@@ -91,11 +91,15 @@ class PolicyRead(BaseModel):
 
 
 def _code(session: Session, province_id: int | None) -> str | None:
-    return None if province_id is None else registry_service.province_code_of(session, province_id)
+    return (
+        None
+        if province_id is None
+        else registry_service_support.province_code_of(session, province_id)
+    )
 
 
 def _province_id(session: Session, code: str | None) -> int | None:
-    return None if code is None else registry_service.province_id_for(session, code)
+    return None if code is None else registry_service_support.province_id_for(session, code)
 
 
 def _entry(session: Session, p: PolicyParameter) -> ParameterRead:
@@ -124,7 +128,7 @@ def _rollout(session: Session, r: ProgrammeRollout) -> RolloutRead:
 
 
 @router.get("/policy", response_model=PolicyRead)
-def read_policy(who: PrincipalDep, uow: UowDep) -> PolicyRead:
+def read_policy(who: PrincipalDep, uow: ReadUowDep) -> PolicyRead:
     """The adjudication policy in force: copayment and filing-deadline periods by province
     (empty province = national), what headquarters set, and where each programme runs."""
     s = uow.session
@@ -204,7 +208,7 @@ def set_rollout(body: RolloutIn, who: PrincipalDep, uow: UowDep) -> RolloutRead:
     row = policy.set_rollout(
         s,
         who,
-        province_id=registry_service.province_id_for(s, body.province_code),
+        province_id=registry_service_support.province_id_for(s, body.province_code),
         programme=body.programme,
         active_from=body.active_from,
         phase=body.phase,
@@ -223,7 +227,7 @@ def set_referral_bypass(body: BypassIn, who: PrincipalDep, uow: UowDep) -> Rollo
     row = policy.set_referral_bypass(
         s,
         who,
-        province_id=registry_service.province_id_for(s, body.province_code),
+        province_id=registry_service_support.province_id_for(s, body.province_code),
         copay_percent=body.copay_percent,
     )
     read = _rollout(s, row)

@@ -23,11 +23,12 @@ from darman.claims.enums import ClaimStatus, LineOutcome
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.rules import copay as copay_of
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from darman.registry import scope
 from darman.registry.models import Facility
-from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-REVIEWERS = (Role.CLAIMS_REVIEWER, Role.ADMIN)
+REVIEWERS = roles_that(Act.REVIEW_CLAIMS)
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,7 @@ def select_for_review(
 def _claim_for_reviewer(session: Session, who: Principal, claim_id: int) -> Claim:
     who.require_role(*REVIEWERS)
     query = select(Claim).where(Claim.id == claim_id)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        query = query.where(Claim.province_id == who.province_id)
+    query = scope.restrict(query, who, province=Claim.province_id)
     claim = session.scalar(query)
     if claim is None:
         raise NotFound(f"no claim {claim_id} in your review scope")
@@ -219,8 +219,7 @@ def queue(session: Session, who: Principal, *, limit: int = 100) -> list[Claim]:
     """Claims waiting for review, oldest first, in the reviewer's province."""
     who.require_role(*REVIEWERS)
     query = select(Claim).where(Claim.status == ClaimStatus.IN_REVIEW.value)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        query = query.where(Claim.province_id == who.province_id)
+    query = scope.restrict(query, who, province=Claim.province_id)
     return list(session.scalars(query.order_by(Claim.submitted_at, Claim.id).limit(limit)).all())
 
 

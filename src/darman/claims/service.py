@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -20,12 +20,12 @@ from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.db import bulk
 from darman.db.base import utcnow
-from darman.prescriptions import service as prescriptions_service
+from darman.prescriptions import dispensing as prescription_dispensing
+from darman.registry import scope
 from darman.registry.models import CoveragePeriod, Drug, Facility, Insured, Service, Tariff
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 
@@ -40,11 +40,7 @@ def submit(session: Session, who: Principal, *, claim: ClaimIn) -> Stored:
 
 def in_scope(query: Any, who: Principal) -> Any:
     """Restrict a claims query to the caller: its facility, its province, or everything."""
-    if who.scope_level is ScopeLevel.FACILITY:
-        return query.where(Claim.facility_id == who.facility_id)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(Claim.province_id == who.province_id)
-    return query
+    return scope.restrict(query, who, province=Claim.province_id, facility=Claim.facility_id)
 
 
 def _line_read(line: ClaimLine) -> LineRead:
@@ -112,15 +108,8 @@ def list_claims(
         query = query.where(Claim.status == status)
     if facility_id:
         query = query.where(Claim.facility_id == facility_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Claim.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=[_claim_read(session, c, with_lines=False) for c in rows],
-        total=int(total),
-        page=page.page,
-        size=page.size,
+    return page_of(
+        session, query, page, Claim.id.desc(), lambda c: _claim_read(session, c, with_lines=False)
     )
 
 
@@ -222,7 +211,7 @@ def _reference_tables(
         ),
         "dispensings": _table(
             session,
-            prescriptions_service.dispensed_for_claims(),
+            prescription_dispensing.dispensed_for_claims(),
             pa.schema(
                 [("prescription_ref", s), ("national_id", s), ("code", s), ("quantity", i64)]
             ),

@@ -31,10 +31,10 @@ from darman.db.base import utcnow
 from darman.db.uow import UnitOfWork
 from darman.registry import scope
 from darman.registry.models import Facility
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-SUBMITTERS = (Role.ADMIN, Role.PROVIDER_USER)
+SUBMITTERS = roles_that(Act.SUBMIT_CLAIMS)
 BATCH_SIZE = 1000
 
 

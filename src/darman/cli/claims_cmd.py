@@ -19,7 +19,7 @@ from darman.common.money import format_toman
 from darman.common.persian import to_persian_digits
 from darman.db.engine import make_session_factory
 from darman.referrals.reading import claims_register
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
 
@@ -133,7 +133,9 @@ def pay(
 ) -> None:
     """Pay approved claims of contracted centres, oldest first, within the budget."""
     with unit_of_work() as uow:
-        province_id = registry_service.province_id_for(uow.session, province) if province else None
+        province_id = (
+            registry_service_support.province_id_for(uow.session, province) if province else None
+        )
         result = payment.pay(
             uow.session,
             SYSTEM,

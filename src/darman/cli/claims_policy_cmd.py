@@ -12,7 +12,7 @@ from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import format_jalali
 from darman.common.validators import parse_any_date
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -48,7 +48,7 @@ def show() -> None:
             if pid is None:
                 return NATIONAL_FA
             if pid not in code:
-                code[pid] = registry_service.province_code_of(s, pid)
+                code[pid] = registry_service_support.province_code_of(s, pid)
             return code[pid]
 
         copay = Table(title="سهم بیمار (درصد) — copayment percent in force")
@@ -100,7 +100,7 @@ def set_copay(
         entry = policy.set_copay(
             s,
             SYSTEM,
-            province_id=registry_service.province_id_for(s, province) if province else None,
+            province_id=registry_service_support.province_id_for(s, province) if province else None,
             visit_type=visit_type,
             ownership=ownership,
             percent=percent,
@@ -129,7 +129,7 @@ def set_deadline(
         entry = policy.set_filing_deadline(
             s,
             SYSTEM,
-            province_id=registry_service.province_id_for(s, province) if province else None,
+            province_id=registry_service_support.province_id_for(s, province) if province else None,
             days=days,
             valid_from=_required_date(valid_from, "--from"),
             valid_to=_date(valid_to, "--to"),
@@ -153,7 +153,7 @@ def set_rollout(
         row = policy.set_rollout(
             s,
             SYSTEM,
-            province_id=registry_service.province_id_for(s, province),
+            province_id=registry_service_support.province_id_for(s, province),
             programme=programme,
             active_from=_required_date(active_from, "--from"),
         )
@@ -174,7 +174,7 @@ def set_bypass(
         policy.set_referral_bypass(
             s,
             SYSTEM,
-            province_id=registry_service.province_id_for(s, province),
+            province_id=registry_service_support.province_id_for(s, province),
             copay_percent=percent,
         )
         uow.commit()

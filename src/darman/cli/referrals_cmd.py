@@ -13,7 +13,9 @@ from darman.common.jalali import format_jalali
 from darman.common.paging import PageParams
 from darman.common.persian import to_persian_digits
 from darman.common.validators import parse_any_date
-from darman.referrals import service
+from darman.referrals import indicators as referrals_indicators
+from darman.referrals import panels, policy, reading
+from darman.referrals import rollout as referrals_rollout
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -37,7 +39,7 @@ def rollout(
     with unit_of_work() as uow:
         s = uow.session
         if seed:
-            service.seed_rollout(s, SYSTEM)
+            referrals_rollout.seed_rollout(s, SYSTEM)
         if province is not None:
             if phase is None or active_from is None:
                 raise InvalidInput(
@@ -50,8 +52,10 @@ def rollout(
                 raise InvalidInput(
                     "--from is not a date", [FieldProblem("--from", str(exc))]
                 ) from exc
-            service.set_phase(s, SYSTEM, province_code=province, phase=phase, active_from=start)
-        rows = service.rollout(s)
+            referrals_rollout.set_phase(
+                s, SYSTEM, province_code=province, phase=phase, active_from=start
+            )
+        rows = referrals_rollout.rollout(s)
         uow.commit()
     table = Table(title="استقرار نظام ارجاع — referral programme rollout")
     for col in ("province", "استان", "phase", "from"):
@@ -78,7 +82,7 @@ def periods(
     with unit_of_work() as uow:
         s = uow.session
         if kind is not None:
-            if kind not in {k.value for k in service.DayKind}:
+            if kind not in {k.value for k in policy.DayKind}:
                 raise InvalidInput(
                     "unknown --kind", [FieldProblem("--kind", "valid_days or feedback_days")]
                 )
@@ -87,16 +91,16 @@ def periods(
                     "--days and --from are needed with --kind",
                     [FieldProblem("--days" if days is None else "--from", "required")],
                 )
-            service.set_days(
+            policy.set_days(
                 s,
                 SYSTEM,
-                kind=service.DayKind(kind),
+                kind=policy.DayKind(kind),
                 days=days,
                 valid_from=_day(active_from, "--from"),
                 valid_to=_day(until, "--to") if until else None,
                 province_code=province,
             )
-        read = service.referral_policy(s)
+        read = policy.referral_policy(s)
         uow.commit()
     for title, rows in (
         ("مدت اعتبار ارجاع (روز) — referral validity in days", read.valid_days),
@@ -129,7 +133,9 @@ def indicators(
 ) -> None:
     """Referral rate, internal share, feedback and bypass rates, average panel size."""
     with unit_of_work() as uow:
-        report = service.indicators(uow.session, SYSTEM, year=year, province_code=province)
+        report = referrals_indicators.indicators(
+            uow.session, SYSTEM, year=year, province_code=province
+        )
     table = Table(title=f"شاخص‌های نظام ارجاع {to_persian_digits(year)}")
     for col in ("month", "province", "referrals", "per 1000 visits", "internal %",
                 "feedback %", "bypass %", "avg panel"):  # fmt: skip
@@ -156,7 +162,7 @@ def unenrolled(
 ) -> None:
     """Insured people of a province without a family physician."""
     with unit_of_work() as uow:
-        result = service.unenrolled(
+        result = panels.unenrolled(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
         )
     table = Table(title=f"بدون پزشک خانواده: {to_persian_digits(result.total)} نفر")
@@ -175,7 +181,7 @@ def overdue(
 ) -> None:
     """Referrals whose feedback is later than expected, longest overdue first."""
     with unit_of_work() as uow:
-        result = service.overdue(
+        result = reading.overdue(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
         )
     table = Table(title=f"پس‌خوراند دیرکرد دار: {to_persian_digits(result.total)}")

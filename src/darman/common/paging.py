@@ -1,10 +1,15 @@
-"""Paging parameters and the page envelope every list endpoint returns."""
+"""Paging parameters, the page envelope every list endpoint returns, and ``page_of``,
+the one way a service reads a page of rows."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 ItemT = TypeVar("ItemT")
 
@@ -22,9 +27,57 @@ class PageParams(BaseModel):
     def offset(self) -> int:
         return (self.page - 1) * self.size
 
+    @classmethod
+    def from_text(cls, text: str, size: int) -> PageParams:
+        """The page a web page's ``?page=`` names; anything but a page number from 1 to
+        ``MAX_PAGE`` (a hand-edited address) is the first page, never an error page."""
+        ok = text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE
+        return cls(page=int(text) if ok else 1, size=size)
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> PageParams:
+    """The ``page`` and ``size`` query parameters of every list endpoint."""
+    return PageParams(page=page, size=size)
+
+
+PagingDep = Annotated[PageParams, Depends(page_params)]
+
 
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
     total: int
     page: int
     size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages of this size hold every row; one for an empty list."""
+        return max(1, -(-self.total // self.size))
+
+
+def page_of(
+    session: Session,
+    query: Select[Any],
+    page: PageParams,
+    order_by: Any,
+    to_read: Callable[[Any], ItemT] | None = None,
+    *,
+    to_reads: Callable[[Sequence[Any]], list[ItemT]] | None = None,
+) -> Page[ItemT]:
+    """The ``page`` of ``query``'s rows in ``order_by`` order (one column or a tuple), each
+    made an item by ``to_read``, or all of the page's rows at once by ``to_reads`` (for
+    items that read related rows in one query), with the count of every row of ``query``.
+    """
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    keys = order_by if isinstance(order_by, tuple) else (order_by,)
+    rows = session.scalars(query.order_by(*keys).offset(page.offset).limit(page.size)).all()
+    if to_reads is not None:
+        items = to_reads(rows)
+    elif to_read is not None:
+        items = [to_read(r) for r in rows]
+    else:
+        raise TypeError("page_of needs to_read or to_reads")
+    return Page(items=items, total=int(total or 0), page=page.page, size=page.size)

@@ -26,7 +26,7 @@ from darman.fhir import (
 from darman.fhir import mapping as m
 from darman.fhir.errors import UnsupportedResourceType
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep
 
 router = APIRouter(
     prefix="/fhir/r4",
@@ -59,7 +59,9 @@ def metadata(request: Request) -> FhirResponse:
 
 
 @router.get("/{resource_type}", summary="Search a resource type", responses=_ERRORS)
-def search(resource_type: str, request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def search(
+    resource_type: str, request: Request, who: PrincipalDep, uow: ReadUowDep
+) -> FhirResponse:
     """A searchset Bundle of the caller's in-scope matches; see /metadata for the parameters."""
     items = request.query_params.multi_items()
     params.check_format(items)
@@ -75,7 +77,7 @@ def search(resource_type: str, request: Request, who: PrincipalDep, uow: UowDep)
 
 @router.get("/{resource_type}/{resource_id}", summary="Read a resource", responses=_ERRORS)
 def read(
-    resource_type: str, resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_type: str, resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """The resource, or 404 when it does not exist or lies outside the caller's scope."""
     params.check_format(request.query_params.multi_items())

@@ -24,7 +24,7 @@ from darman.fhir import claims_service, params
 from darman.fhir import mapping as m
 from darman.fhir.claims_intake import ClaimStructureInvalid
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.principal import Principal
 
 PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
@@ -91,7 +91,7 @@ def create_claim(
 
 
 @router.get("/Claim", summary="Search the caller's claims", responses=_READ_ERRORS)
-def search_claims(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def search_claims(request: Request, who: PrincipalDep, uow: ReadUowDep) -> FhirResponse:
     """A searchset Bundle of Claims by _id, identifier, patient, provider or status."""
     items = request.query_params.multi_items()
     params.check_format(items)
@@ -113,14 +113,16 @@ def _read(
 
 
 @router.get("/Claim/{resource_id}", summary="Read a Claim", responses=_READ_ERRORS)
-def read_claim(resource_id: str, request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def read_claim(
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
+) -> FhirResponse:
     """The claim as submitted; 404 outside the caller's scope."""
     return _read("Claim", resource_id, request, who, uow)
 
 
 @router.get("/ClaimResponse/{resource_id}", summary="Read a ClaimResponse", responses=_READ_ERRORS)
 def read_claim_response(
-    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """The outcome and each item's adjudication (same id as the Claim)."""
     return _read("ClaimResponse", resource_id, request, who, uow)
@@ -132,7 +134,7 @@ def read_claim_response(
     responses=_READ_ERRORS,
 )
 def read_explanation_of_benefit(
-    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """Claim, adjudication, totals and payment in one (same id as the Claim)."""
     return _read("ExplanationOfBenefit", resource_id, request, who, uow)

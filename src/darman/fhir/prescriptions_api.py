@@ -27,7 +27,7 @@ from darman.fhir import prescriptions_service as service
 from darman.fhir.dispense_intake import DispenseStructureInvalid
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
 from darman.prescriptions.exceptions import PrescriptionExpired
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 PREFIX = "/fhir/r4"  # the facade's; this router is included into it without a prefix
 router = APIRouter(default_response_class=FhirResponse)
@@ -70,7 +70,9 @@ def _read(
 
 
 @router.get("/MedicationRequest", summary="Search drug lines of e-prescriptions", responses=ERRORS)
-def search_medication_requests(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def search_medication_requests(
+    request: Request, who: PrincipalDep, uow: ReadUowDep
+) -> FhirResponse:
     """A searchset Bundle of MedicationRequests (one per drug line) in the caller's scope."""
     return _search("MedicationRequest", request, who, uow)
 
@@ -78,14 +80,16 @@ def search_medication_requests(request: Request, who: PrincipalDep, uow: UowDep)
 @router.get("/MedicationRequest/{resource_id}", summary="Read a MedicationRequest",
             responses=ERRORS)  # fmt: skip
 def read_medication_request(
-    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """One drug line of an issued prescription; 404 outside the caller's scope."""
     return _read("MedicationRequest", resource_id, request, who, uow)
 
 
 @router.get("/MedicationDispense", summary="Search dispensings of drug lines", responses=ERRORS)
-def search_medication_dispenses(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def search_medication_dispenses(
+    request: Request, who: PrincipalDep, uow: ReadUowDep
+) -> FhirResponse:
     """A searchset Bundle of MedicationDispenses (one per dispensing) in the caller's scope."""
     return _search("MedicationDispense", request, who, uow)
 
@@ -93,7 +97,7 @@ def search_medication_dispenses(request: Request, who: PrincipalDep, uow: UowDep
 @router.get("/MedicationDispense/{resource_id}", summary="Read a MedicationDispense",
             responses=ERRORS)  # fmt: skip
 def read_medication_dispense(
-    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """One dispensing of a drug line; 404 outside the caller's scope."""
     return _read("MedicationDispense", resource_id, request, who, uow)

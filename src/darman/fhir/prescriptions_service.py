@@ -27,6 +27,7 @@ from darman.fhir import mapping as m
 from darman.fhir import prescriptions_mapping as pm
 from darman.fhir.claims_mapping import PRESCRIPTION_SYSTEM
 from darman.fhir.service import Matches
+from darman.prescriptions import dispensing as rx_dispensing
 from darman.prescriptions import rules as rx_rules
 from darman.prescriptions import service as rx_service
 from darman.prescriptions.enums import LineKind, PrescriptionStatus
@@ -376,7 +377,7 @@ def search_resources(
 
 # ------------------------------------------------------------ dispensing
 def dispense(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, Any], bool]:
-    """Dispense one drug line through ``prescriptions.service.dispense``: (the stored
+    """Dispense one drug line through ``prescriptions.dispensing.dispense``: (the stored
     MedicationDispense, created). The caller commits.
 
     The same rules as the REST API: a pharmacy's (or a provider's) user, the tracking
@@ -390,7 +391,7 @@ def dispense(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, 
     posted = dispense_intake.parse(body)
     wanted = posted.request.lines[0]
     try:
-        found = rx_service.lookup(
+        found = rx_dispensing.lookup(
             session, who, tracking_code=posted.request.tracking_code,
             national_id=posted.request.national_id,
         )  # fmt: skip
@@ -401,7 +402,7 @@ def dispense(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, 
                 "the REST API",
                 [FieldProblem("lines.0.line_no", "not a drug line")],
             )
-        result = rx_service.dispense(session, who, data=posted.request)
+        result = rx_dispensing.dispense(session, who, data=posted.request)
     except (InvalidInput, NotFound, Conflict, PrescriptionExpired) as exc:
         raise type(exc)(exc.detail, [dispense_intake.element(p) for p in exc.problems]) from exc
     got = [d for d in result.lines if d.line_no == wanted.line_no]

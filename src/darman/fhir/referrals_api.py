@@ -16,14 +16,14 @@ from darman.fhir import params
 from darman.fhir import referrals_service as service
 from darman.fhir.outcome import FhirResponse
 from darman.fhir.prescriptions_api import ERRORS, base
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep
 
 router = APIRouter(default_response_class=FhirResponse)
 
 
 @router.get("/ServiceRequest", summary="Search referrals and lab/imaging orders",
             responses=ERRORS)  # fmt: skip
-def search_service_requests(request: Request, who: PrincipalDep, uow: UowDep) -> FhirResponse:
+def search_service_requests(request: Request, who: PrincipalDep, uow: ReadUowDep) -> FhirResponse:
     """A searchset Bundle of the caller's referrals, then prescription order lines."""
     items = request.query_params.multi_items()
     params.check_format(items)
@@ -37,7 +37,7 @@ def search_service_requests(request: Request, who: PrincipalDep, uow: UowDep) ->
 
 @router.get("/ServiceRequest/{resource_id}", summary="Read a ServiceRequest", responses=ERRORS)
 def read_service_request(
-    resource_id: str, request: Request, who: PrincipalDep, uow: UowDep
+    resource_id: str, request: Request, who: PrincipalDep, uow: ReadUowDep
 ) -> FhirResponse:
     """A referral (referral-<n>) or order line (order-<n>); 404 outside the caller's scope."""
     params.check_format(request.query_params.multi_items())

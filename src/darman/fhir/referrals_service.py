@@ -29,7 +29,7 @@ from darman.fhir.claims_mapping import PRESCRIPTION_SYSTEM, REFERRAL_SYSTEM
 from darman.fhir.service import Matches
 from darman.prescriptions.enums import LineKind
 from darman.prescriptions.models import Prescription, PrescriptionLine
-from darman.referrals import service as referrals_service
+from darman.referrals import reading as referrals_reading
 from darman.referrals.enums import ReferralStatus
 from darman.referrals.models import ReferralOrder
 from darman.registry.models import Facility, Practitioner, Service
@@ -179,7 +179,7 @@ def _facts(session: Session, rows: Sequence[ReferralOrder]) -> list[rm.ReferralF
 
 
 def _referrals(who: Principal) -> Select[Any]:
-    return referrals_service.in_scope(select(ReferralOrder), who)
+    return referrals_reading.in_scope(select(ReferralOrder), who)
 
 
 def _not_found(resource_id: str) -> NotFound:

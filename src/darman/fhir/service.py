@@ -24,7 +24,6 @@ from darman.fhir.errors import UnsupportedResourceType
 from darman.registry import scope
 from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Facility, Insured, Practitioner
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 RESOURCE_TYPES = ("Organization", "Location", "Patient", "Coverage", "Practitioner")
@@ -88,7 +87,7 @@ _DESK_KEYS = {"Patient": ("identifier", "_id"), "Coverage": ("beneficiary", "pat
 
 def _desk_lookup_only(who: Principal, resource_type: str, items: Sequence[tuple[str, str]]) -> None:
     keys = _DESK_KEYS.get(resource_type)
-    if keys is None or who.scope_level is not ScopeLevel.FACILITY:
+    if keys is None or not scope.at_facility(who):
         return
     if not any(name.split(":")[0] in keys and value.strip() for name, value in items):
         raise PermissionDenied(

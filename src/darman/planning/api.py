@@ -14,7 +14,7 @@ from darman.planning.enums import Population, Resource
 from darman.planning.equity import EquityReport
 from darman.planning.levelling import ProvinceLevelling
 from darman.planning.schemas import AllocationRead, ProvinceFactsRead
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
 Format = Literal["json", "xlsx", "csv"]
@@ -35,7 +35,7 @@ def _download(table: tables.Table, fmt: str, name: str) -> Response:
 
 
 @router.get("/facts", response_model=list[ProvinceFactsRead])
-def facts(who: PrincipalDep, uow: UowDep, format: Format = "json") -> object:
+def facts(who: PrincipalDep, uow: ReadUowDep, format: Format = "json") -> object:
     """Per province: census population and beds, insured and their age, beds, equipment and
     staff of registered centres (owned and contracted), treatment spending."""
     rows = service.province_facts(uow.session, who)
@@ -47,7 +47,7 @@ def facts(who: PrincipalDep, uow: UowDep, format: Format = "json") -> object:
 @router.get("/equity", response_model=EquityReport)
 def equity(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     resource: Resource = Resource.ICU_BEDS_1396,
     population: Population = Population.TOTAL,
     ownership: Literal["all", "owned", "contracted"] = "all",
@@ -73,7 +73,7 @@ Weight = Annotated[float, Query(ge=0, le=100)]
 @router.get("/deprivation", response_model=list[DeprivationRow])
 def deprivation(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     icu_beds: Weight = 0.30,
     beds: Weight = 0.20,
     spending: Weight = 0.20,
@@ -102,7 +102,7 @@ def example_scenario(who: PrincipalDep) -> scenario.Scenario:
 @router.post("/allocations", response_model=AllocationRead)
 def allocate(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     body: Annotated[dict[str, object] | None, Body()] = None,
     sensitivity_runs: Annotated[int, Query(ge=0, le=20)] = 0,
     format: Format = "json",
@@ -136,7 +136,7 @@ def allocate(
 @router.get("/levelling", response_model=list[ProvinceLevelling])
 def levelling(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     format: Format = "json",
 ) -> object:

@@ -18,10 +18,10 @@ from darman.planning import allocation, deprivation, equity, facts, levelling, s
 from darman.planning.enums import Population, Resource
 from darman.planning.scenario import Scenario
 from darman.registry.enums import Ownership
-from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-READERS = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+READERS = roles_that(Act.READ_PLANNING)
 
 
 def province_facts(

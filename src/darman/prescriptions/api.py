@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.validators import NationalId
-from darman.prescriptions import rules, service
+from darman.prescriptions import dispensing, issuing, rules, service
+from darman.prescriptions import savings as prescriptions_savings
 from darman.prescriptions.enums import PrescriptionStatus
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import (
@@ -42,7 +43,7 @@ def issue(
     issued, the same 422 when it was refused) and stores nothing; the key with another
     prescription is a 409."""
     try:
-        issued = service.issue_keyed(uow.session, who, data=body)
+        issued = issuing.issue_keyed(uow.session, who, data=body)
     except PrescriptionRefused:
         uow.commit()  # the refused prescription and its findings are what the checks saved
         raise
@@ -64,17 +65,16 @@ def check(body: PrescriptionIn, who: PrincipalDep, uow: ReadUowDep) -> list[Find
 def list_prescriptions(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     national_id: Annotated[NationalId | None, Query()] = None,
     status: PrescriptionStatus | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
 ) -> Page[PrescriptionRead]:
     """A physician's own prescriptions, or those in a staff member's scope; refused to
     pharmacies, laboratories and imaging centres."""
     return service.list_prescriptions(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         national_id=national_id,
         status=status,
     )
@@ -95,14 +95,16 @@ def savings(
 ) -> SavingsReport:
     """What the checks prevented (rials at reference price) and the dispensing rate, by
     Jalali month and province."""
-    return service.savings_report(uow.session, who, year=year, province_code=province_code)
+    return prescriptions_savings.savings_report(
+        uow.session, who, year=year, province_code=province_code
+    )
 
 
 @router.post("/lookup", response_model=PrescriptionRead)
 def lookup(body: LookupIn, who: PrincipalDep, uow: ReadUowDep) -> PrescriptionRead:
     """The prescription to dispense, by tracking code and the patient's national ID (POST so
     the national ID stays out of URLs and logs). 404 for a foreign code, 410 once expired."""
-    return service.lookup(
+    return dispensing.lookup(
         uow.session, who, tracking_code=body.tracking_code, national_id=body.national_id
     )
 
@@ -111,7 +113,7 @@ def lookup(body: LookupIn, who: PrincipalDep, uow: ReadUowDep) -> PrescriptionRe
 def dispense(body: DispenseIn, who: PrincipalDep, uow: UowDep) -> DispenseResult:
     """Dispense part or all of some lines; a retry with the same `request_key` answers the
     first result and dispenses nothing again; 409 when the units were taken meanwhile."""
-    result = service.dispense(uow.session, who, data=body)
+    result = dispensing.dispense(uow.session, who, data=body)
     uow.commit()
     return result
 

@@ -30,14 +30,15 @@ from darman.prescriptions.schemas import (
     DispenseResult,
     PrescriptionRead,
 )
+from darman.registry import scope
 from darman.registry.models import (
     Facility,
     Service,
 )
-from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-DISPENSERS = (Role.PHARMACIST, Role.PROVIDER_USER)
+DISPENSERS = roles_that(Act.DISPENSE)
 
 
 # ------------------------------------------------------------------ dispensing
@@ -45,7 +46,7 @@ def _for_dispensing(
     session: Session, who: Principal, *, tracking_code: str, national_id: str, on: dt.date
 ) -> Prescription:
     who.require_role(*DISPENSERS)
-    if who.scope_level is not ScopeLevel.FACILITY or who.facility_id is None:
+    if not scope.at_facility(who) or who.facility_id is None:
         raise PermissionDenied("prescriptions are dispensed by a facility's user")
     code = rules.normalize_tracking_code(tracking_code)
     if code is None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
+from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import fiscal_year_bounds, to_jalali
 from darman.common.persian import to_persian_digits
 from darman.prescriptions import rules
@@ -25,17 +25,15 @@ from darman.prescriptions.schemas import (
     SavingsReport,
     SavingsRow,
 )
+from darman.registry import scope
 from darman.registry.models import (
     Province,
 )
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 
 # ------------------------------------------------------------------ savings
 def _report_scope(session: Session, who: Principal, province_code: str | None) -> int | None:
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("the savings report is for national and provincial staff")
     province_id = None
     if province_code:
         province_id = session.scalar(select(Province.id).where(Province.code == province_code))
@@ -43,11 +41,9 @@ def _report_scope(session: Session, who: Principal, province_code: str | None) -
             raise InvalidInput(
                 "unknown province", [FieldProblem("province_code", f"no province {province_code}")]
             )
-    if who.scope_level is ScopeLevel.PROVINCE:
-        if province_id is not None and province_id != who.province_id:
-            raise PermissionDenied("that province is outside your scope")
-        province_id = who.province_id
-    return province_id
+    return scope.report_province(
+        who, province_id, refused="the savings report is for national and provincial staff"
+    )
 
 
 def savings_report(

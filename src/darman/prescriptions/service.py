@@ -1,4 +1,4 @@
-"""E-prescription use cases: issue with checks, read within scope, dispense, savings report.
+"""Reading e-prescriptions within scope: one by id, or a page of them.
 
 Who sees what: a physician sees only the prescriptions they wrote; national staff
 see every prescription and provincial staff those issued in their province; a
@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from darman.common.errors import NotFound, PermissionDenied
-from darman.common.paging import Page, PageParams
-
-# Issuing, dispensing and the savings report live in their own modules; callers reach
-# them here.
-from darman.prescriptions.dispensing import DISPENSERS as DISPENSERS
-from darman.prescriptions.dispensing import dispense as dispense
-from darman.prescriptions.dispensing import dispensed_for_claims as dispensed_for_claims
-from darman.prescriptions.dispensing import lookup as lookup
+from darman.common.errors import NotFound
+from darman.common.paging import Page, PageParams, page_of
 from darman.prescriptions.enums import PrescriptionStatus
-from darman.prescriptions.facts import active_drugs as active_drugs
-from darman.prescriptions.issuing import Issued as Issued
+
+# The dry-run check endpoint (POST /api/v1/prescriptions/check) calls ``service.check``;
+# every other caller takes it from ``issuing``, where it lives.
 from darman.prescriptions.issuing import check as check
-from darman.prescriptions.issuing import issue as issue
-from darman.prescriptions.issuing import issue_keyed as issue_keyed
 from darman.prescriptions.issuing import require_physician
 from darman.prescriptions.models import Prescription
 from darman.prescriptions.reading import read_back
-from darman.prescriptions.savings import savings_report as savings_report
 from darman.prescriptions.schemas import PrescriptionRead
-from darman.security.enums import Role, ScopeLevel
+from darman.registry import scope
+from darman.security.enums import Role
 from darman.security.principal import Principal
 
 
@@ -42,14 +34,13 @@ def in_scope(query: Any, who: Principal) -> Any:
     """Restrict a prescriptions query to what the caller may list and read."""
     if who.role is Role.PHYSICIAN:
         return query.where(Prescription.practitioner_id == require_physician(who))
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied(
-            "a dispensing facility cannot list or search prescriptions; "
-            "look one up by tracking code and the patient's national ID"
-        )
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(Prescription.province_id == who.province_id)
-    return query
+    return scope.restrict(
+        query,
+        who,
+        province=Prescription.province_id,
+        facility_refused="a dispensing facility cannot list or search prescriptions; "
+        "look one up by tracking code and the patient's national ID",
+    )
 
 
 # ------------------------------------------------------------------ reading
@@ -82,13 +73,4 @@ def list_prescriptions(
         query = query.where(Prescription.national_id == national_id)
     if status:
         query = query.where(Prescription.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Prescription.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=[read_back(session, p) for p in rows],
-        total=int(total),
-        page=page.page,
-        size=page.size,
-    )
+    return page_of(session, query, page, Prescription.id.desc(), lambda p: read_back(session, p))

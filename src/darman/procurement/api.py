@@ -13,7 +13,7 @@ from darman.common.tabular import TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.procurement import award, service, tables
 from darman.procurement.quantify import Policy
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/procurement", tags=["procurement"])
 Format = Literal["json", "xlsx", "csv"]
@@ -86,7 +86,7 @@ class TaskIn(Strict):
 @router.get("/quantification")
 def quantification(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     province_code: ProvinceCode = None,
     last_month: Month = None,
     lookback_months: Annotated[int, Query(ge=1, le=60)] = 12,
@@ -110,7 +110,7 @@ def quantification(
 
 
 @router.get("/stockouts")
-def stockouts(who: PrincipalDep, uow: UowDep, province_code: ProvinceCode = None) -> object:
+def stockouts(who: PrincipalDep, uow: ReadUowDep, province_code: ProvinceCode = None) -> object:
     """Facility items out of stock or below minimum in the latest month; per province the
     median months of stock and the share of vital items in stock."""
     found = service.stockouts(uow.session, who, province_code=province_code)
@@ -118,7 +118,7 @@ def stockouts(who: PrincipalDep, uow: UowDep, province_code: ProvinceCode = None
 
 
 @router.get("/suppliers")
-def suppliers(who: PrincipalDep, uow: UowDep) -> object:
+def suppliers(who: PrincipalDep, uow: ReadUowDep) -> object:
     """The supplier register with each supplier's performance score from its deliveries."""
     return [
         {
@@ -134,13 +134,13 @@ def suppliers(who: PrincipalDep, uow: UowDep) -> object:
 
 
 @router.get("/suppliers/{code}")
-def supplier(code: Code, who: PrincipalDep, uow: UowDep) -> object:
+def supplier(code: Code, who: PrincipalDep, uow: ReadUowDep) -> object:
     """One supplier with its items, yearly capacities and price history."""
     return service.supplier_detail(uow.session, who, code=code)
 
 
 @router.get("/tenders")
-def list_tenders(who: PrincipalDep, uow: UowDep) -> object:
+def list_tenders(who: PrincipalDep, uow: ReadUowDep) -> object:
     """National tenders and, for provincial staff, their own province's."""
     return [tables.tender_dict(uow.session, t) for t in service.list_tenders(uow.session, who)]
 
@@ -179,7 +179,7 @@ def add_bid(code: Code, body: BidIn, who: PrincipalDep, uow: UowDep) -> object:
 
 
 @router.get("/tenders/{code}/evaluation")
-def evaluation(code: Code, who: PrincipalDep, uow: UowDep, format: Format = "json") -> object:
+def evaluation(code: Code, who: PrincipalDep, uow: ReadUowDep, format: Format = "json") -> object:
     """The bids scored and the award the programme proposes, with its savings against
     lowest-price single sourcing and against intermediaries only; nothing is stored."""
     ev = service.evaluate(uow.session, who, code=code)
@@ -218,7 +218,7 @@ def deliver(
 
 
 @router.get("/plans/{plan_code}")
-def plan(plan_code: Code, who: PrincipalDep, uow: UowDep) -> object:
+def plan(plan_code: Code, who: PrincipalDep, uow: ReadUowDep) -> object:
     """The action plan's tasks with their Jalali dates, dependencies and overdue flags."""
     return [tables.task_dict(v) for v in service.plan(uow.session, who, plan_code=plan_code)]
 
@@ -244,7 +244,7 @@ def update_task(
 
 
 @router.get("/plans/overdue/mine")
-def my_overdue(who: PrincipalDep, uow: UowDep) -> object:
+def my_overdue(who: PrincipalDep, uow: ReadUowDep) -> object:
     """Overdue tasks owned by the caller's role."""
     return [
         {

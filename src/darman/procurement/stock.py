@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.procurement import quantify
 from darman.procurement.models import Consumable, StockMonth, Supplier, SupplierItem
+from darman.registry import scope
 from darman.registry.models import Facility, Province
-from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR, Role.FINANCE_OFFICER)
-READERS = (*STAFF, Role.PROVIDER_USER)
+STAFF = roles_that(Act.READ_PROCUREMENT)
+READERS = roles_that(Act.READ_STOCK)
 
 
 def ensure_catalogue(session: Session) -> int:
@@ -48,13 +49,9 @@ def facilities_in_scope(session: Session, who: Principal, province_code: str | N
     """facility_id, province_id of the owned and contracted facilities the caller may see,
     narrowed to one province when asked."""
     who.require_role(*READERS)
-    query = select(Facility.id, Facility.province_id)
-    if who.scope_level is ScopeLevel.FACILITY:
-        if who.facility_id is None:
-            raise PermissionDenied("your user is not linked to a facility")
-        query = query.where(Facility.id == who.facility_id)
-    elif who.scope_level is ScopeLevel.PROVINCE:
-        query = query.where(Facility.province_id == who.province_id)
+    if scope.at_facility(who) and who.facility_id is None:
+        raise PermissionDenied("your user is not linked to a facility")
+    query = scope.facilities(select(Facility.id, Facility.province_id), who)
     if province_code is not None:
         pid = session.scalar(select(Province.id).where(Province.code == province_code))
         if pid is None:

@@ -35,11 +35,13 @@ from darman.procurement.models import (
     TenderItem,
 )
 from darman.procurement.stock import STAFF
+from darman.registry import scope
 from darman.registry.models import Facility, Province
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
-HEADQUARTERS = (Role.ADMIN, Role.HQ_ANALYST)
+HEADQUARTERS = roles_that(Act.RUN_TENDERS)
 
 
 # ------------------------------------------------------------------ suppliers
@@ -113,11 +115,12 @@ def supplier_detail(session: Session, who: Principal, *, code: str) -> dict[str,
 
 # ------------------------------------------------------------------ tenders
 def _visible(query: Any, who: Principal) -> Any:
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("facility users do not see tenders")
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where((Tender.scope == "national") | (Tender.province_id == who.province_id))
-    return query
+    return scope.restrict(
+        query,
+        who,
+        province=lambda pid: (Tender.scope == "national") | (Tender.province_id == pid),
+        facility_refused="facility users do not see tenders",
+    )
 
 
 def list_tenders(session: Session, who: Principal) -> list[Tender]:

@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.validators import NationalId
-from darman.referrals import service
+from darman.referrals import indicators as referrals_indicators
+from darman.referrals import panels, policy, reading, service
+from darman.referrals import rollout as referrals_rollout
+from darman.referrals import suggestions as referrals_suggestions
 from darman.referrals.enums import ReferralStatus
 from darman.referrals.schemas import (
     CapacityIn,
@@ -30,12 +33,10 @@ from darman.referrals.schemas import (
     TransferIn,
     UnenrolledRead,
 )
-from darman.security.deps import PrincipalDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Size = Annotated[int, Query(ge=1, le=500)]
 ProvinceCode = Annotated[str | None, Query(min_length=2, max_length=2)]
 
 
@@ -45,7 +46,7 @@ def enrol(body: EnrolIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
     """Put a covered resident on a family physician's panel: a physician's own (no
     council number) or, for panel managers, the one named; 409 when already on a panel or
     the panel is full."""
-    read = service.enrol(
+    read = panels.enrol(
         uow.session,
         who,
         national_id=body.national_id,
@@ -59,7 +60,7 @@ def enrol(body: EnrolIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
 @router.post("/panels/transfer", response_model=EnrolmentRead, status_code=201)
 def transfer(body: TransferIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
     """Move an enrolled person to another family physician; the history is kept."""
-    read = service.transfer(
+    read = panels.transfer(
         uow.session,
         who,
         national_id=body.national_id,
@@ -71,43 +72,37 @@ def transfer(body: TransferIn, who: PrincipalDep, uow: UowDep) -> EnrolmentRead:
 
 
 @router.get("/panels/mine", response_model=PanelRead)
-def my_panel(who: PrincipalDep, uow: UowDep, page: PageNo = 1, size: Size = 50) -> PanelRead:
+def my_panel(who: PrincipalDep, uow: ReadUowDep, paging: PagingDep) -> PanelRead:
     """The calling family physician's panel."""
-    return service.panel(uow.session, who, page=PageParams(page=page, size=size))
+    return panels.panel(uow.session, who, page=paging)
 
 
 @router.get("/panels/unenrolled", response_model=Page[UnenrolledRead])
 def unenrolled(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     province_code: ProvinceCode = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[UnenrolledRead]:
     """Insured people of a province on no panel; national and provincial staff only."""
-    return service.unenrolled(
-        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
-    )
+    return panels.unenrolled(uow.session, who, page=paging, province_code=province_code)
 
 
 @router.post("/panels/history", response_model=list[EnrolmentRead])
-def history(body: NationalIdIn, who: PrincipalDep, uow: UowDep) -> list[EnrolmentRead]:
+def history(body: NationalIdIn, who: PrincipalDep, uow: ReadUowDep) -> list[EnrolmentRead]:
     """A person's enrolments, transfers included (POST keeps the national ID out of URLs)."""
-    return service.history(uow.session, who, national_id=body.national_id)
+    return panels.history(uow.session, who, national_id=body.national_id)
 
 
 @router.get("/panels/{council_number}", response_model=PanelRead)
 def get_panel(
     council_number: Annotated[CouncilNumber, Path()],
     who: PrincipalDep,
-    uow: UowDep,
-    page: PageNo = 1,
-    size: Size = 50,
+    uow: ReadUowDep,
+    paging: PagingDep,
 ) -> PanelRead:
     """A family physician's panel: staff in scope, or the physician themself."""
-    return service.panel(
-        uow.session, who, page=PageParams(page=page, size=size), council_number=council_number
-    )
+    return panels.panel(uow.session, who, page=paging, council_number=council_number)
 
 
 @router.put("/panels/{council_number}/capacity", response_model=PanelRead)
@@ -118,7 +113,7 @@ def set_capacity(
     uow: UowDep,
 ) -> PanelRead:
     """How many people the panel may hold; national admins and provincial managers."""
-    read = service.set_capacity(
+    read = panels.set_capacity(
         uow.session, who, council_number=council_number, capacity=body.capacity
     )
     uow.commit()
@@ -127,16 +122,16 @@ def set_capacity(
 
 # ------------------------------------------------------------------ programme
 @router.get("/rollout", response_model=list[RolloutRead])
-def rollout(who: PrincipalDep, uow: UowDep) -> list[RolloutRead]:
+def rollout(who: PrincipalDep, uow: ReadUowDep) -> list[RolloutRead]:
     """Which provinces are in which phase of the programme, from which day."""
-    return service.rollout(uow.session)
+    return referrals_rollout.rollout(uow.session)
 
 
 @router.get("/policy", response_model=ReferralPolicyRead)
-def referral_policy(who: PrincipalDep, uow: UowDep) -> ReferralPolicyRead:
+def referral_policy(who: PrincipalDep, uow: ReadUowDep) -> ReferralPolicyRead:
     """How long a referral stays valid and when its feedback is due, by province and date
     (empty province: national; the built-in default applies where nothing is set)."""
-    return service.referral_policy(uow.session)
+    return policy.referral_policy(uow.session)
 
 
 @router.post("/policy/days", response_model=ReferralPolicyRead, status_code=201)
@@ -144,10 +139,10 @@ def set_referral_days(body: ReferralDaysIn, who: PrincipalDep, uow: UowDep) -> R
     """Set the validity (``valid_days``) or feedback period (``feedback_days``) of referrals
     written from ``valid_from`` on, nationally or for one province (national admins).
     Referrals already written keep their dates."""
-    read = service.set_days(
+    read = policy.set_days(
         uow.session,
         who,
-        kind=service.DayKind(body.kind),
+        kind=policy.DayKind(body.kind),
         days=body.days,
         valid_from=body.valid_from,
         valid_to=body.valid_to,
@@ -161,7 +156,7 @@ def set_referral_days(body: ReferralDaysIn, who: PrincipalDep, uow: UowDep) -> R
 @router.get("/suggestions", response_model=list[SuggestionRead])
 def suggestions(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     specialty: Annotated[str, Query(min_length=2, max_length=64)],
     level: Annotated[int, Query(ge=2, le=3)] = 2,
     province_code: ProvinceCode = None,
@@ -169,7 +164,7 @@ def suggestions(
 ) -> list[SuggestionRead]:
     """The insurer's own facilities offering the specialty at the level: same city first,
     then the lightest load."""
-    return service.suggest(
+    return referrals_suggestions.suggest(
         uow.session, who, specialty=specialty, level=level, province_code=province_code, city=city
     )
 
@@ -177,27 +172,24 @@ def suggestions(
 @router.get("/indicators", response_model=IndicatorReport)
 def indicators(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     year: Annotated[int, Query(ge=1390, le=1500, description="Jalali year")],
     province_code: ProvinceCode = None,
 ) -> IndicatorReport:
     """Referral rate, internal share, feedback rate, bypass rate and average panel size by
     province and Jalali month."""
-    return service.indicators(uow.session, who, year=year, province_code=province_code)
+    return referrals_indicators.indicators(uow.session, who, year=year, province_code=province_code)
 
 
 @router.get("/overdue", response_model=Page[ReferralRead])
 def overdue(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     province_code: ProvinceCode = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[ReferralRead]:
     """Referrals whose feedback is later than expected, longest overdue first."""
-    return service.overdue(
-        uow.session, who, page=PageParams(page=page, size=size), province_code=province_code
-    )
+    return reading.overdue(uow.session, who, page=paging, province_code=province_code)
 
 
 # ------------------------------------------------------------------ referrals
@@ -213,17 +205,16 @@ def issue(body: ReferralIn, who: PrincipalDep, uow: UowDep) -> ReferralRead:
 @router.get("", response_model=Page[ReferralRead])
 def list_referrals(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     national_id: Annotated[NationalId | None, Query()] = None,
     status: ReferralStatus | None = None,
-    page: PageNo = 1,
-    size: Size = 50,
 ) -> Page[ReferralRead]:
     """Referrals the caller wrote or that are addressed to their facility; staff's scope."""
-    return service.list_referrals(
+    return reading.list_referrals(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         national_id=national_id,
         status=status,
     )
@@ -232,19 +223,19 @@ def list_referrals(
 @router.get("/lookup", response_model=ReferralAtDeskRead)
 def lookup(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
     ref_number: Annotated[str, Query(min_length=6, max_length=24)],
     national_id: Annotated[NationalId, Query()],
 ) -> ReferralAtDeskRead:
     """The referral a patient brings to reception, by its number and the patient's national
     ID together, and whether a visit today may use it. 404 when they do not match one
     referral; 403 when it is addressed to another centre."""
-    return service.lookup(uow.session, who, ref_number=ref_number, national_id=national_id)
+    return reading.lookup(uow.session, who, ref_number=ref_number, national_id=national_id)
 
 
 @router.get("/{referral_id}", response_model=ReferralRead)
-def get(referral_id: ReferralId, who: PrincipalDep, uow: UowDep) -> ReferralRead:
-    return service.get(uow.session, who, referral_id=referral_id)
+def get(referral_id: ReferralId, who: PrincipalDep, uow: ReadUowDep) -> ReferralRead:
+    return reading.get(uow.session, who, referral_id=referral_id)
 
 
 @router.post("/{referral_id}/refer-on", response_model=ReferralRead, status_code=201)

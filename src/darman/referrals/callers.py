@@ -10,19 +10,20 @@ from sqlalchemy.orm import Session
 from darman.claims import policy
 from darman.common.errors import FieldProblem, InvalidInput, PermissionDenied
 from darman.registry import scope
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import (
     CoveragePeriod,
     Facility,
     Insured,
     Practitioner,
 )
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 PROGRAMME = policy.Programme.REFERRAL.value
 # Staff who manage panels and set capacities; every national or provincial user may read.
-PANEL_MANAGERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
+PANEL_MANAGERS = roles_that(Act.MANAGE_PANELS)
 
 
 # ------------------------------------------------------------------ callers
@@ -41,7 +42,7 @@ def _linked_physician(session: Session, who: Principal) -> tuple[Practitioner, F
 
 
 def _require_staff(who: Principal, what: str) -> None:
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         raise PermissionDenied(f"{what} is for national and provincial staff")
 
 
@@ -50,11 +51,10 @@ def _staff_province(
 ) -> int | None:
     """The province a staff report or list is about: a provincial user's own; for national
     staff the one named (or every province when not required)."""
-    pid = registry_service.province_id_for(session, province_code) if province_code else None
-    if who.scope_level is ScopeLevel.PROVINCE:
-        if pid is not None and pid != who.province_id:
-            raise PermissionDenied("that province is outside your scope")
-        return who.province_id
+    pid = (
+        registry_service_support.province_id_for(session, province_code) if province_code else None
+    )
+    pid = scope.report_province(who, pid, refused="this is for national and provincial staff")
     if pid is None and required:
         raise InvalidInput(
             "name the province", [FieldProblem("province_code", "required for national staff")]

@@ -18,7 +18,7 @@ from darman.common.jalali import (
     format_jalali,
     tehran_today,
 )
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.referrals import rules
@@ -43,7 +43,7 @@ from darman.referrals.schemas import (
     UnenrolledRead,
 )
 from darman.registry import scope
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import (
     Insured,
     Practitioner,
@@ -368,7 +368,7 @@ def panel(
     return PanelRead(
         council_number=practitioner.council_number,
         physician_name=_name(practitioner),
-        province_code=registry_service.province_code_of(session, practitioner.province_id),
+        province_code=registry_service_support.province_code_of(session, practitioner.province_id),
         capacity=capacity or rules.DEFAULT_PANEL_CAPACITY,
         members=_members(session, practitioner.id),
         page=page.page,
@@ -460,19 +460,15 @@ def unenrolled(
         Insured.province_id == pid,
         ~select(PanelEnrolment.id).where(PanelEnrolment.open_insured_id == Insured.id).exists(),
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Insured.id).offset(page.offset).limit(page.size)).all()
-    return Page(
-        items=[
-            UnenrolledRead(
-                national_id=p.national_id,
-                first_name=p.first_name,
-                last_name=p.last_name,
-                birth_date_jalali=format_jalali(p.birth_date),
-            )
-            for p in rows
-        ],
-        total=int(total),
-        page=page.page,
-        size=page.size,
+    return page_of(
+        session,
+        query,
+        page,
+        Insured.id,
+        lambda p: UnenrolledRead(
+            national_id=p.national_id,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            birth_date_jalali=format_jalali(p.birth_date),
+        ),
     )

@@ -22,7 +22,7 @@ from darman.claims import policy
 from darman.common.jalali import format_jalali
 from darman.referrals import rules
 from darman.referrals.schemas import DayPeriodRead, ReferralPolicyRead
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.security.principal import Principal
 
 
@@ -63,7 +63,7 @@ def referral_policy(session: Session) -> ReferralPolicyRead:
         if pid is None:
             return None
         if pid not in codes:
-            codes[pid] = registry_service.province_code_of(session, pid)
+            codes[pid] = registry_service_support.province_code_of(session, pid)
         return codes[pid]
 
     def periods(kind: DayKind) -> list[DayPeriodRead]:
@@ -103,7 +103,9 @@ def set_days(
     admins only; audited; the caller commits. Raises InvalidInput naming ``days``,
     ``valid_from``/``valid_to`` or ``province_code``; PermissionDenied for other roles."""
     province_id = (
-        None if province_code is None else registry_service.province_id_for(session, province_code)
+        None
+        if province_code is None
+        else registry_service_support.province_id_for(session, province_code)
     )
     policy.set_days(
         session,

@@ -13,20 +13,22 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import NotFound, PermissionDenied
 from darman.common.jalali import format_jalali, tehran_today
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.referrals import rules
 from darman.referrals.callers import _staff_province
 from darman.referrals.enums import LABELS_FA, ReferralStatus
 from darman.referrals.models import ReferralOrder
 from darman.referrals.schemas import FeedbackRead, ReferralAtDeskRead, ReferralRead
+from darman.registry import scope
 from darman.registry.models import Facility, Practitioner
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 
 def in_scope(query: Any, who: Principal) -> Any:
@@ -40,11 +42,12 @@ def in_scope(query: Any, who: Principal) -> Any:
                 ReferralOrder.to_facility_id == who.facility_id,
             )
         )
-    if who.scope_level is ScopeLevel.FACILITY:
-        raise PermissionDenied("a facility desk does not list referrals")
-    if who.scope_level is ScopeLevel.PROVINCE:
-        return query.where(ReferralOrder.province_id == who.province_id)
-    return query
+    return scope.restrict(
+        query,
+        who,
+        province=ReferralOrder.province_id,
+        facility_refused="a facility desk does not list referrals",
+    )
 
 
 def _reads(
@@ -177,15 +180,13 @@ def list_referrals(
         query = query.where(ReferralOrder.national_id == national_id)
     if status:
         query = query.where(ReferralOrder.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return Page(
-        items=_reads(session, rows, on or tehran_today()),
-        total=int(total),
-        page=page.page,
-        size=page.size,
+    on = on or tehran_today()
+    return page_of(
+        session,
+        query,
+        page,
+        ReferralOrder.id.desc(),
+        to_reads=lambda rows: _reads(session, rows, on),
     )
 
 
@@ -207,16 +208,16 @@ def overdue(
         pid = _staff_province(session, who, province_code, required=False)
         if pid is not None:
             query = query.where(ReferralOrder.province_id == pid)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ReferralOrder.feedback_due_on, ReferralOrder.id)
-        .offset(page.offset)
-        .limit(page.size)
-    ).all()
-    return Page(items=_reads(session, rows, on), total=int(total), page=page.page, size=page.size)
+    return page_of(
+        session,
+        query,
+        page,
+        (ReferralOrder.feedback_due_on, ReferralOrder.id),
+        to_reads=lambda rows: _reads(session, rows, on),
+    )
 
 
-DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
+DESK_ROLES = roles_that(Act.RECEIVE_REFERRALS)
 
 
 def lookup(
@@ -240,7 +241,7 @@ def lookup(
     query = select(ReferralOrder).where(
         ReferralOrder.ref_number == number, ReferralOrder.national_id == national_id
     )
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         who.require_role(*DESK_ROLES)
         row = session.scalar(query)
         if row is None:

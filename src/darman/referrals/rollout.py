@@ -22,7 +22,7 @@ from darman.referrals.callers import (
 from darman.referrals.schemas import (
     RolloutRead,
 )
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import (
     Province,
 )
@@ -69,7 +69,7 @@ def set_phase(
     from that day specialist visits there need a valid referral (claims rule R10), and in
     phase 1 referrals go to the insurer's own centres unless a reason is written. National
     admins only; audited (through the claims policy)."""
-    pid = registry_service.province_id_for(session, province_code)
+    pid = registry_service_support.province_id_for(session, province_code)
     policy.set_rollout(
         session, who, province_id=pid, programme=PROGRAMME, active_from=active_from, phase=phase
     )

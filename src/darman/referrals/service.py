@@ -1,9 +1,8 @@
-"""Family-physician panels and the referral chain: enrol, transfer, suggest, issue, refer
-on, feedback, overdue feedback, and the programme's rollout and periods by province.
+"""The referral chain's use cases: issue a referral, refer on, give feedback.
 
 Writing the chain lives here; reading (``reading``), panels (``panels``), rollout,
-periods (``policy``), suggestions and indicators live in their own modules, and callers
-reach all of them through this one.
+periods (``policy``), suggestions and indicators live in their own modules, which callers
+import directly.
 
 The claims adjudication reads the referrals for rule R10 from this register itself
 (``claims_register``), never from a copy of its own.
@@ -25,63 +24,14 @@ from darman.referrals import rules
 from darman.referrals.callers import _covered, _linked_physician, _person
 from darman.referrals.enums import ReferralStatus
 from darman.referrals.exceptions import FeedbackAlreadyGiven, ReferralStillOpen
-from darman.referrals.indicators import PAYABLE, indicators
 from darman.referrals.models import ReferralOrder
-from darman.referrals.panels import (
-    _open_enrolment,
-    enrol,
-    history,
-    panel,
-    set_capacity,
-    transfer,
-    unenrolled,
-)
-from darman.referrals.policy import DayKind, referral_policy, set_days
-from darman.referrals.reading import (
-    _reads,
-    _scoped_row,
-    claims_register,
-    get,
-    in_scope,
-    list_referrals,
-    lookup,
-    overdue,
-)
-from darman.referrals.rollout import phase_on, rollout, seed_rollout, set_phase, shipped_rollout
+from darman.referrals.panels import _open_enrolment
+from darman.referrals.reading import _reads, _scoped_row
+from darman.referrals.rollout import phase_on
 from darman.referrals.schemas import FeedbackIn, ReferralIn, ReferralOnIn, ReferralRead
-from darman.referrals.suggestions import suggest
 from darman.registry.enums import Ownership
 from darman.registry.models import Facility, Practitioner, PractitionerFacility
 from darman.security.principal import Principal
-
-__all__ = [
-    "PAYABLE",
-    "DayKind",
-    "claims_register",
-    "enrol",
-    "feedback",
-    "get",
-    "history",
-    "in_scope",
-    "indicators",
-    "issue",
-    "list_referrals",
-    "lookup",
-    "overdue",
-    "panel",
-    "phase_on",
-    "refer_on",
-    "referral_policy",
-    "rollout",
-    "seed_rollout",
-    "set_capacity",
-    "set_days",
-    "set_phase",
-    "shipped_rollout",
-    "suggest",
-    "transfer",
-    "unenrolled",
-]
 
 
 # ------------------------------------------------------------------ referrals: writing

@@ -8,10 +8,10 @@ from pydantic import BaseModel
 from darman.common import national_id as nid
 from darman.common.errors import FieldProblem
 from darman.common.jalali import tehran_today
-from darman.common.paging import MAX_ID, MAX_PAGE, Page, PageParams
+from darman.common.paging import MAX_ID, Page, PagingDep
 from darman.common.tabular import TableFormat
 from darman.common.validators import parse_any_date
-from darman.registry import service, transfer
+from darman.registry import catalogues, service, transfer
 from darman.registry.enums import FacilityKind, Ownership
 from darman.registry.schemas import (
     CoverageCreate,
@@ -34,25 +34,21 @@ from darman.registry.schemas import (
 )
 from darman.security import service as security_service
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
-from darman.security.enums import Role
-from darman.security.rules import require_user_admin
+from darman.security.rules import Act, require_user_admin, roles_that
 from darman.security.schemas import UserCreate, UserRead
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-PageNo = Query(1, ge=1, le=MAX_PAGE)
-PageSize = Query(50, ge=1, le=500)
-
 
 @router.get("/provinces", response_model=list[ProvinceRead])
-def list_provinces(who: PrincipalDep, uow: UowDep) -> list[ProvinceRead]:
+def list_provinces(who: PrincipalDep, uow: ReadUowDep) -> list[ProvinceRead]:
     return [ProvinceRead.model_validate(p) for p in service.list_provinces(uow.session)]
 
 
 @router.get("/provinces/overview")
-def province_overview(who: PrincipalDep, uow: UowDep) -> list[dict[str, Any]]:
+def province_overview(who: PrincipalDep, uow: ReadUowDep) -> list[dict[str, Any]]:
     """Insured, owned and contracted facilities and beds per province in the caller's scope."""
     return service.province_overview(uow.session, who)
 
@@ -61,18 +57,17 @@ def province_overview(who: PrincipalDep, uow: UowDep) -> list[dict[str, Any]]:
 def list_facilities(
     who: PrincipalDep,
     uow: ReadUowDep,
+    paging: PagingDep,
     province_code: str | None = None,
     ownership: Ownership | None = None,
     kind: FacilityKind | None = None,
     level: int | None = Query(None, ge=1, le=3),
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[FacilityRead]:
     return service.list_facilities(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         province_code=province_code,
         ownership=ownership,
         kind=kind,
@@ -82,7 +77,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityRead)
-def get_facility(facility_id: RowId, who: PrincipalDep, uow: UowDep) -> FacilityRead:
+def get_facility(facility_id: RowId, who: PrincipalDep, uow: ReadUowDep) -> FacilityRead:
     return service.get_facility(uow.session, who, facility_id=facility_id)
 
 
@@ -105,17 +100,16 @@ def update_facility(
 @router.get("/insured", response_model=Page[InsuredRead])
 def list_insured(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     province_code: str | None = None,
     national_id: str | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[InsuredRead]:
     return service.list_insured(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         province_code=province_code,
         national_id=national_id,
         q=q,
@@ -123,7 +117,7 @@ def list_insured(
 
 
 @router.get("/insured/{insured_id}", response_model=InsuredRead)
-def get_insured(insured_id: RowId, who: PrincipalDep, uow: UowDep) -> InsuredRead:
+def get_insured(insured_id: RowId, who: PrincipalDep, uow: ReadUowDep) -> InsuredRead:
     return service.get_insured(uow.session, who, insured_id=insured_id)
 
 
@@ -152,14 +146,11 @@ def eligibility(
 @router.get("/coverage", response_model=Page[CoverageRead])
 def list_coverage(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     national_id: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[CoverageRead]:
-    return service.list_coverage(
-        uow.session, who, page=PageParams(page=page, size=size), national_id=national_id
-    )
+    return service.list_coverage(uow.session, who, page=paging, national_id=national_id)
 
 
 @router.post("/coverage", response_model=CoverageRead, status_code=201)
@@ -172,23 +163,24 @@ def create_coverage(body: CoverageCreate, who: PrincipalDep, uow: UowDep) -> Cov
 @router.get("/practitioners", response_model=Page[PractitionerRead])
 def list_practitioners(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     specialty: str | None = None,
     province_code: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[PractitionerRead]:
     return service.list_practitioners(
         uow.session,
         who,
-        page=PageParams(page=page, size=size),
+        page=paging,
         specialty=specialty,
         province_code=province_code,
     )
 
 
 @router.get("/practitioners/{practitioner_id}", response_model=PractitionerRead)
-def get_practitioner(practitioner_id: RowId, who: PrincipalDep, uow: UowDep) -> PractitionerRead:
+def get_practitioner(
+    practitioner_id: RowId, who: PrincipalDep, uow: ReadUowDep
+) -> PractitionerRead:
     return service.get_practitioner(uow.session, who, practitioner_id=practitioner_id)
 
 
@@ -204,20 +196,17 @@ def create_practitioner(
 @router.get("/services", response_model=Page[ServiceRead])
 def list_services(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     category: str | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[ServiceRead]:
-    return service.list_services(
-        uow.session, page=PageParams(page=page, size=size), category=category, q=q
-    )
+    return catalogues.list_services(uow.session, page=paging, category=category, q=q)
 
 
 @router.post("/services", response_model=ServiceRead, status_code=201)
 def create_service(body: ServiceCreate, who: PrincipalDep, uow: UowDep) -> ServiceRead:
-    out = service.create_service(uow.session, who, data=body)
+    out = catalogues.create_service(uow.session, who, data=body)
     uow.commit()
     return out
 
@@ -225,20 +214,17 @@ def create_service(body: ServiceCreate, who: PrincipalDep, uow: UowDep) -> Servi
 @router.get("/drugs", response_model=Page[DrugRead])
 def list_drugs(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     covered: bool | None = None,
     q: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[DrugRead]:
-    return service.list_drugs(
-        uow.session, page=PageParams(page=page, size=size), covered=covered, q=q
-    )
+    return catalogues.list_drugs(uow.session, page=paging, covered=covered, q=q)
 
 
 @router.post("/drugs", response_model=DrugRead, status_code=201)
 def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
-    out = service.create_drug(uow.session, who, data=body)
+    out = catalogues.create_drug(uow.session, who, data=body)
     uow.commit()
     return out
 
@@ -246,20 +232,17 @@ def create_drug(body: DrugCreate, who: PrincipalDep, uow: UowDep) -> DrugRead:
 @router.get("/tariffs", response_model=Page[TariffRead])
 def list_tariffs(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     year: int | None = Query(None, ge=1390, le=1500),
     service_code: str | None = None,
-    page: int = PageNo,
-    size: int = PageSize,
 ) -> Page[TariffRead]:
-    return service.list_tariffs(
-        uow.session, page=PageParams(page=page, size=size), year=year, service_code=service_code
-    )
+    return catalogues.list_tariffs(uow.session, page=paging, year=year, service_code=service_code)
 
 
 @router.post("/tariffs", response_model=TariffRead, status_code=201)
 def create_tariff(body: TariffCreate, who: PrincipalDep, uow: UowDep) -> TariffRead:
-    out = service.create_tariff(uow.session, who, data=body)
+    out = catalogues.create_tariff(uow.session, who, data=body)
     uow.commit()
     return out
 
@@ -279,7 +262,7 @@ def import_table(
 ) -> ImportResult:
     """Import CSV or Excel rows. Good rows are kept and bad ones reported by row and column;
     with ``all_or_nothing`` a single bad row keeps the whole file out."""
-    who.require_role(Role.ADMIN, Role.PROVINCE_MANAGER, Role.HQ_ANALYST)
+    who.require_role(*roles_that(Act.IMPORT_REGISTRY))
     report = transfer.import_file(
         uow.session,
         who,
@@ -308,7 +291,7 @@ _MEDIA = {
 
 @router.get("/registry/{table}/export")
 def export_table(
-    table: str, who: PrincipalDep, uow: UowDep, format: TableFormat = TableFormat.CSV
+    table: str, who: PrincipalDep, uow: ReadUowDep, format: TableFormat = TableFormat.CSV
 ) -> Response:
     content = transfer.export_table(uow.session, who, table=table, fmt=format)
     return Response(

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import Conflict, FieldProblem, InvalidInput
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.registry.enums import Ownership
 from darman.registry.models import Drug, Service, Tariff
 from darman.registry.schemas import (
@@ -21,7 +21,6 @@ from darman.registry.service_support import (
     CATALOGUE_WRITERS,
     add_audited,
     check_writer,
-    page_of,
     require_unique,
 )
 from darman.security.principal import Principal

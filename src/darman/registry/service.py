@@ -15,17 +15,9 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import format_jalali
-from darman.common.paging import Page, PageParams
+from darman.common.paging import Page, PageParams, page_of
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import scope
-from darman.registry.catalogues import (  # noqa: F401  (one entry point for other domains)
-    create_drug,
-    create_service,
-    create_tariff,
-    list_drugs,
-    list_services,
-    list_tariffs,
-)
 from darman.registry.enums import Relation, Sex
 from darman.registry.models import (
     CoveragePeriod,
@@ -52,12 +44,10 @@ from darman.registry.service_support import (
     PEOPLE_WRITERS,
     add_audited,
     check_writer,
-    page_of,
     province_code_of,
     province_id_for,
     require_unique,
 )
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 
@@ -227,7 +217,7 @@ def list_insured(
     query = scope.insured(select(Insured), who)
     if province_code:
         query = query.where(Insured.province_id == province_id_for(session, province_code))
-    if who.scope_level is ScopeLevel.FACILITY and not national_id:
+    if scope.at_facility(who) and not national_id:
         raise PermissionDenied(
             "at a facility, look up one insured person by national_id; listing is not allowed"
         )

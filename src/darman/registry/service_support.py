@@ -1,8 +1,8 @@
-"""Helpers shared by the registry's services: paging, province codes, write checks, audit."""
+"""Helpers shared by the registry's services: province codes, write checks, audit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -11,30 +11,18 @@ from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
-from darman.common.paging import Page, PageParams
+from darman.registry import scope
 from darman.registry.models import Province
-from darman.registry.scope import AnySelect
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 
 # Who may change which registry table. Province managers may write people and
 # providers of their own province; catalogues and tariffs are national.
-PEOPLE_WRITERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
-CATALOGUE_WRITERS = (Role.ADMIN, Role.HQ_ANALYST)
-
-
-def page_of(
-    session: Session,
-    query: AnySelect,
-    page: PageParams,
-    order_by: Any,
-    to_read: Callable[[Any], ReadT],
-) -> Page[ReadT]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.scalars(query.order_by(order_by).offset(page.offset).limit(page.size)).all()
-    return Page(items=[to_read(r) for r in rows], total=int(total), page=page.page, size=page.size)
+PEOPLE_WRITERS = roles_that(Act.WRITE_PEOPLE)
+CATALOGUE_WRITERS = roles_that(Act.WRITE_CATALOGUES)
 
 
 def province_maps(session: Session) -> tuple[dict[str, int], dict[int, str]]:
@@ -63,7 +51,7 @@ def check_writer(who: Principal, roles: Sequence[Role], province_id: int | None 
     who.require_role(*roles)
     if province_id is not None and not who.may_see_province(province_id):
         raise PermissionDenied("this row belongs to a province outside your scope")
-    if who.scope_level is ScopeLevel.FACILITY:
+    if scope.at_facility(who):
         raise PermissionDenied("facility users cannot change the registry")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from darman.common.errors import DarmanError, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
-from darman.registry import scope
+from darman.registry import catalogues, scope
 from darman.registry import service as svc
 from darman.registry.models import (
     CoveragePeriod,
@@ -42,7 +42,6 @@ from darman.registry.schemas import (
     TariffCreate,
 )
 from darman.registry.scope import AnySelect
-from darman.security.enums import ScopeLevel
 from darman.security.principal import Principal
 
 _PEOPLE_TABLES = frozenset({"insured", "coverage"})
@@ -118,21 +117,21 @@ TABLES: dict[str, TableSpec] = {
     "practitioners": TableSpec(PractitionerCreate, svc.create_practitioner, _practitioner_export),
     "services": TableSpec(
         ServiceCreate,
-        svc.create_service,
+        catalogues.create_service,
         lambda who: select(*[getattr(Service, c) for c in ServiceCreate.model_fields]).order_by(
             Service.code
         ),
     ),
     "drugs": TableSpec(
         DrugCreate,
-        svc.create_drug,
+        catalogues.create_drug,
         lambda who: select(*[getattr(Drug, c) for c in DrugCreate.model_fields]).order_by(
             Drug.generic_code
         ),
     ),
     "tariffs": TableSpec(
         TariffCreate,
-        svc.create_tariff,
+        catalogues.create_tariff,
         lambda who: (
             select(Service.code, Tariff.year, Tariff.level, Tariff.ownership, Tariff.amount_rials)
             .join(Service, Service.id == Tariff.service_id)
@@ -279,6 +278,6 @@ def _practitioner_links(session: Session, who: Principal) -> Iterator[tuple[int,
 def export_table(session: Session, who: Principal, *, table: str, fmt: TableFormat) -> bytes:
     """The rows the caller may see, in the columns the import takes, in a stable order."""
     spec = spec_for(table)
-    if table in _PEOPLE_TABLES and who.scope_level is ScopeLevel.FACILITY:
+    if table in _PEOPLE_TABLES and scope.at_facility(who):
         raise PermissionDenied(f"a facility cannot export the {table} of its province")
     return write_table(spec.columns, _rows(session, table, who), fmt)

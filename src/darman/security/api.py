@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from darman.common.errors import AuthenticationFailed
 from darman.common.paging import Page
 from darman.security import audit_api, service
-from darman.security.deps import PrincipalDep, SettingsDep, UowDep
+from darman.security.deps import PrincipalDep, ReadUowDep, SettingsDep, UowDep
 from darman.security.rules import require_user_admin
 from darman.security.schemas import (
     ApiKeyCreate,
@@ -56,7 +56,7 @@ def me(who: PrincipalDep) -> MeRead:
 
 
 @router.get("/users", response_model=Page[UserRead])
-def list_users(who: PrincipalDep, uow: UowDep) -> Page[UserRead]:
+def list_users(who: PrincipalDep, uow: ReadUowDep) -> Page[UserRead]:
     require_user_admin(who)
     users, total = service.list_users(uow.session)
     return Page(

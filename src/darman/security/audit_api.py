@@ -9,22 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from darman.audit import service
 from darman.common.errors import PermissionDenied
-from darman.common.paging import MAX_PAGE, Page, PageParams
-from darman.security.deps import PrincipalDep, UowDep
-from darman.security.enums import Role
+from darman.common.paging import Page, PagingDep
+from darman.security.deps import PrincipalDep, ReadUowDep
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 def _require_national_reader(who: Principal) -> None:
     """Entries hold before/after snapshots of people from every province: national eyes only."""
-    who.require_role(Role.ADMIN, Role.AUDITOR)
+    who.require_role(*roles_that(Act.READ_AUDIT))
     if not who.is_national:
         raise PermissionDenied("the audit log is open to national administrators and auditors only")
 
@@ -51,22 +51,20 @@ class VerifyRead(BaseModel):
 @router.get("", response_model=Page[AuditEntryRead])
 def list_entries(
     who: PrincipalDep,
-    uow: UowDep,
+    uow: ReadUowDep,
+    paging: PagingDep,
     entity: str | None = None,
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    size: int = Query(50, ge=1, le=500),
 ) -> Page[AuditEntryRead]:
     _require_national_reader(who)
-    params = PageParams(page=page, size=size)
     rows, total = service.list_entries(
-        uow.session, entity=entity, offset=params.offset, limit=params.size
+        uow.session, entity=entity, offset=paging.offset, limit=paging.size
     )
     items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows]
-    return Page(items=items, total=total, page=page, size=size)
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
 
 
 @router.get("/verify", response_model=VerifyRead)
-def verify(who: PrincipalDep, uow: UowDep) -> VerifyRead:
+def verify(who: PrincipalDep, uow: ReadUowDep) -> VerifyRead:
     _require_national_reader(who)
     report = service.verify(uow.session)
     return VerifyRead(

@@ -1,6 +1,9 @@
-"""Which scopes each role may hold, and who manages users: pure rules, no I/O."""
+"""Which scopes each role may hold, what each may do, and who manages users: pure rules,
+no I/O."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from darman.common.errors import PermissionDenied
 from darman.security.enums import Role, ScopeLevel
@@ -37,3 +40,83 @@ def require_user_admin(who: Principal) -> None:
     who.require_role(Role.ADMIN)
     if not who.is_national:
         raise PermissionDenied("only a national administrator manages users and API keys")
+
+
+class Act(StrEnum):
+    """What a role may be allowed to do; each domain's role groups are derived from
+    ``MAY`` so a role's rights are read, and changed, in one table."""
+
+    SUBMIT_CLAIMS = "submit_claims"
+    REVIEW_CLAIMS = "review_claims"
+    PAY_CLAIMS = "pay_claims"
+    READ_REMITTANCE = "read_remittance"
+    RUN_CLAIMS_BATCHES = "run_claims_batches"
+    READ_CLAIMS_POLICY = "read_claims_policy"
+    ANALYSE_CLAIMS = "analyse_claims"
+    DISPENSE = "dispense"
+    READ_PRESCRIPTION_REPORTS = "read_prescription_reports"
+    RECEIVE_REFERRALS = "receive_referrals"
+    READ_REFERRAL_REPORTS = "read_referral_reports"
+    MANAGE_PANELS = "manage_panels"
+    READ_PLANNING = "read_planning"
+    RUN_TENDERS = "run_tenders"
+    READ_PROCUREMENT = "read_procurement"
+    READ_STOCK = "read_stock"
+    WRITE_PEOPLE = "write_people"
+    WRITE_CATALOGUES = "write_catalogues"
+    IMPORT_REGISTRY = "import_registry"
+    READ_AUDIT = "read_audit"
+    CHECK_ELIGIBILITY = "check_eligibility"
+
+
+A = Act
+MAY: dict[Role, frozenset[Act]] = {
+    Role.ADMIN: frozenset(
+        {
+            A.SUBMIT_CLAIMS, A.REVIEW_CLAIMS, A.PAY_CLAIMS, A.READ_REMITTANCE,
+            A.RUN_CLAIMS_BATCHES, A.READ_CLAIMS_POLICY, A.ANALYSE_CLAIMS,
+            A.READ_PRESCRIPTION_REPORTS, A.READ_REFERRAL_REPORTS,
+            A.MANAGE_PANELS, A.READ_PLANNING, A.RUN_TENDERS, A.READ_PROCUREMENT, A.READ_STOCK,
+            A.WRITE_PEOPLE, A.WRITE_CATALOGUES, A.IMPORT_REGISTRY, A.READ_AUDIT,
+        }
+    ),
+    Role.HQ_ANALYST: frozenset(
+        {
+            A.RUN_CLAIMS_BATCHES, A.READ_CLAIMS_POLICY, A.ANALYSE_CLAIMS,
+            A.READ_PRESCRIPTION_REPORTS, A.READ_REFERRAL_REPORTS, A.READ_PLANNING,
+            A.RUN_TENDERS, A.READ_PROCUREMENT, A.READ_STOCK, A.WRITE_CATALOGUES,
+            A.IMPORT_REGISTRY,
+        }
+    ),
+    Role.PROVINCE_MANAGER: frozenset(
+        {
+            A.READ_CLAIMS_POLICY, A.ANALYSE_CLAIMS, A.READ_PRESCRIPTION_REPORTS,
+            A.READ_REFERRAL_REPORTS, A.MANAGE_PANELS, A.READ_PLANNING, A.READ_PROCUREMENT,
+            A.READ_STOCK, A.WRITE_PEOPLE, A.IMPORT_REGISTRY,
+        }
+    ),
+    Role.CLAIMS_REVIEWER: frozenset({A.REVIEW_CLAIMS, A.READ_CLAIMS_POLICY, A.CHECK_ELIGIBILITY}),
+    Role.FINANCE_OFFICER: frozenset(
+        {A.PAY_CLAIMS, A.READ_REMITTANCE, A.READ_CLAIMS_POLICY, A.READ_PROCUREMENT, A.READ_STOCK}
+    ),
+    Role.AUDITOR: frozenset(
+        {
+            A.READ_REMITTANCE, A.READ_CLAIMS_POLICY, A.READ_PRESCRIPTION_REPORTS,
+            A.READ_REFERRAL_REPORTS, A.READ_PLANNING, A.READ_PROCUREMENT, A.READ_STOCK,
+            A.READ_AUDIT,
+        }
+    ),
+    Role.PROVIDER_USER: frozenset(
+        {
+            A.SUBMIT_CLAIMS, A.READ_REMITTANCE, A.DISPENSE, A.RECEIVE_REFERRALS, A.READ_STOCK,
+            A.CHECK_ELIGIBILITY,
+        }
+    ),
+    Role.PHYSICIAN: frozenset({A.RECEIVE_REFERRALS, A.CHECK_ELIGIBILITY}),
+    Role.PHARMACIST: frozenset({A.DISPENSE, A.CHECK_ELIGIBILITY}),
+}  # fmt: skip
+
+
+def roles_that(act: Act) -> tuple[Role, ...]:
+    """The roles ``MAY`` lets do ``act``, in the order roles are declared."""
+    return tuple(role for role in Role if act in MAY[role])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from darman.claims import policy, rules
 from darman.referrals import policy as referral_periods
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep
 from darman.web.claims_views import POLICY_READERS
 from darman.web.rendering import PagePrincipal, page_context, render
 
@@ -20,7 +20,7 @@ NATIONAL_FA = "همه‌ی استان‌ها"
 
 
 @router.get("/claims/policy")
-def policy_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def policy_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """What the adjudication rules apply today and from when, nationally and per province."""
     who.require_role(*POLICY_READERS)
     s = uow.session

@@ -24,13 +24,14 @@ from darman.claims.models import ClaimLine
 from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import MONTHS_FA, tehran_today
 from darman.common.money import format_toman
-from darman.common.paging import MAX_ID, MAX_PAGE, PageParams
+from darman.common.paging import MAX_ID, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.registry import service as registry
 from darman.registry.models import Facility
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, is_htmx, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -54,15 +55,8 @@ PAYMENT_ERRORS_FA = {
 }
 # Fallback label of the reviewer's code for a rules.REASONS that does not list it.
 EXTRA_REASONS_FA = {"V01": "کسر یا رد در بررسی کارشناس رسیدگی"}
-_ANALYSTS = {Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER}
-POLICY_READERS = (
-    Role.ADMIN,
-    Role.HQ_ANALYST,
-    Role.PROVINCE_MANAGER,
-    Role.CLAIMS_REVIEWER,
-    Role.FINANCE_OFFICER,
-    Role.AUDITOR,
-)
+_ANALYSTS = roles_that(Act.ANALYSE_CLAIMS)
+POLICY_READERS = roles_that(Act.READ_CLAIMS_POLICY)
 # A screen is linked for a role only where its service lets that role act.
 _NAV = (
     ("", "اسناد درمانی", "فهرست اسناد، وضعیت و کسورات هر ردیف با دلیل", _ANALYSTS),
@@ -144,21 +138,19 @@ def _claim_view(session: Session, who: Principal, claim_id: int) -> dict[str, An
 # --------------------------------------------------------- claims and one claim
 @router.get("/claims")
 def claims_page(
-    request: Request, who: PagePrincipal, uow: UowDep, status: str = "", page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, status: str = "", page: str = "1"
 ) -> Response:
     """The claims in the caller's scope, newest first, optionally of one status."""
     status = status if status in STATUSES else ""
-    number = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
     found = service.list_claims(
-        uow.session, who, page=PageParams(page=number, size=PAGE_SIZE), status=status or None
+        uow.session, who, page=PageParams.from_text(page, PAGE_SIZE), status=status or None
     )
-    pages = max(1, -(-found.total // PAGE_SIZE))
     context: dict[str, Any] = {
         "who": who,
         "found": found,
         "status": status,
         "names": _facility_names(uow.session, {c.facility_id for c in found.items}),
-        "pages": pages,
+        "pages": found.pages,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
         return render(request, "claims/_table.html", context)
@@ -211,7 +203,7 @@ def review_error_fa(exc: DarmanError) -> str:
 
 
 @router.get("/claims/review")
-def review_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def review_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """Claims waiting for medical review in the reviewer's province (admins: nationally)."""
     return _queue_response(request, who, uow)
 
@@ -293,7 +285,7 @@ def _payment_response(
 
 
 @router.get("/claims/payments")
-def payments_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def payments_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(*payment.PAYERS)
     return _payment_response(request, who, uow)
 
@@ -363,7 +355,7 @@ def _toman(rials: int) -> int:
 
 
 @router.get("/claims/aging")
-def aging_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """Unpaid amounts by months waited: per province nationally, per facility otherwise."""
     by = "province" if who.is_national else "facility"
     rows = aging.aging(uow.session, who, as_of=tehran_today(), by=by)
@@ -399,7 +391,7 @@ def aging_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 
 # ---------------------------------------------------------------- one claim
 @router.get("/claims/{claim_id}")
-def claim_page(request: Request, who: PagePrincipal, uow: UowDep, claim_id: str) -> Response:
+def claim_page(request: Request, who: PagePrincipal, uow: ReadUowDep, claim_id: str) -> Response:
     """One claim: each line's outcome and every deduction with its Persian reason."""
     cid = _page_id(claim_id)
     context = page_context(uow.session, who, active="claims")

@@ -15,15 +15,15 @@ from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound, 
 from darman.common.national_id import problem as national_id_problem
 from darman.common.persian import to_ascii_digits
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import service
+from darman.prescriptions import dispensing
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.schemas import (
     DispenseIn,
     DispenseLineIn,
     DispenseResult,
 )
-from darman.security.deps import UowDep
-from darman.security.enums import ScopeLevel
+from darman.registry import scope
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.prescription_views import NATIONAL_ID_FA, LineForm
 from darman.web.rendering import PagePrincipal, is_htmx, page_context, render
@@ -36,8 +36,8 @@ STALE_FORM_FA = "فرم منقضی شده است؛ نسخه را دوباره ج
 
 
 def _require_desk(who: Principal) -> None:
-    who.require_role(*service.DISPENSERS)
-    if who.scope_level is not ScopeLevel.FACILITY:
+    who.require_role(*dispensing.DISPENSERS)
+    if not scope.at_facility(who):
         raise PermissionDenied("prescriptions are dispensed by a facility's user")
 
 
@@ -76,7 +76,7 @@ def _dispense_response(
     }
     if context["rx"] is None and tracking_code and not context["errors"]:
         try:
-            context["rx"] = service.lookup(
+            context["rx"] = dispensing.lookup(
                 uow.session, who, tracking_code=tracking_code, national_id=national_id
             )
         except (InvalidInput, NotFound, PrescriptionExpired) as exc:
@@ -91,7 +91,7 @@ def _dispense_response(
 
 
 @router.get("/prescriptions/dispense")
-def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def dispense_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The desk's look-up form: tracking code plus the patient's national ID."""
     _require_desk(who)
     return _dispense_response(request, who, uow)
@@ -101,7 +101,7 @@ def dispense_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response
 def dispense_lookup(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     tracking_code: Annotated[str, Form()] = "",
     national_id: Annotated[str, Form()] = "",
 ) -> Response:
@@ -216,11 +216,11 @@ def _typed_lines(
 
 def _dispense_once(uow: UnitOfWork, who: Principal, data: DispenseIn) -> DispenseResult:
     try:
-        result = service.dispense(uow.session, who, data=data)
+        result = dispensing.dispense(uow.session, who, data=data)
     except (IntegrityError, OperationalError):
         # the same form posted twice at once: the other request took the key first
         uow.rollback()
-        result = service.dispense(uow.session, who, data=data)
+        result = dispensing.dispense(uow.session, who, data=data)
     uow.commit()
     return result
 

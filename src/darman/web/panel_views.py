@@ -16,17 +16,18 @@ from fastapi import APIRouter, Form, Request, Response
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.referrals import service
+from darman.referrals import panels
+from darman.registry import scope, service_support
 from darman.registry import service as registry
-from darman.security.deps import UowDep
-from darman.security.enums import Role, ScopeLevel
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.referral_views import STAFF, problems_fa
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
 
-MANAGERS = (Role.ADMIN, Role.PROVINCE_MANAGER)
+MANAGERS = roles_that(Act.MANAGE_PANELS)
 UNENROLLED_PAGE = 50
 MEMBERS_PAGE = 200
 
@@ -47,14 +48,14 @@ def _response(
 ) -> Response:
     s = uow.session
     provinces = registry.list_provinces(s)
-    if who.scope_level is ScopeLevel.PROVINCE:
-        province = registry.province_code_of(s, who.province_id or 0)
+    if scope.provincial(who):
+        province = service_support.province_code_of(s, who.province_id or 0)
     context = page_context(s, who, active="ref-panels")
     panel = None
     lookup_error = ""
     if council:
         try:
-            panel = service.panel(
+            panel = panels.panel(
                 s, who, council_number=council, page=PageParams(page=1, size=MEMBERS_PAGE)
             )
         except (InvalidInput, NotFound) as exc:
@@ -63,7 +64,7 @@ def _response(
             )
     unenrolled = None
     if province:
-        unenrolled = service.unenrolled(
+        unenrolled = panels.unenrolled(
             s, who, province_code=province, page=PageParams(page=1, size=UNENROLLED_PAGE)
         )
     context.update(
@@ -71,7 +72,7 @@ def _response(
             "council": council,
             "province": province,
             "provinces": provinces,
-            "national_scope": who.scope_level is ScopeLevel.NATIONAL,
+            "national_scope": who.is_national,
             "may_change": who.role in MANAGERS,
             "panel": panel,
             "lookup_error": lookup_error,
@@ -87,7 +88,7 @@ def _response(
 
 @router.get("/referrals/panels")
 def panels_page(
-    request: Request, who: PagePrincipal, uow: UowDep, council: str = "", province: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, council: str = "", province: str = ""
 ) -> Response:
     """A family physician's panel by council number, and a province's unenrolled people."""
     who.require_role(*STAFF)
@@ -113,7 +114,7 @@ def set_capacity(
         errors = {"capacity": "ظرفیت را عددی از ۱ تا ۵٬۰۰۰ وارد کنید."}
         return _response(request, who, uow, council=council, status=422, errors=errors, kept=kept)
     try:
-        read = service.set_capacity(uow.session, who, council_number=council, capacity=int(text))
+        read = panels.set_capacity(uow.session, who, council_number=council, capacity=int(text))
         uow.commit()
     except (InvalidInput, Conflict, NotFound) as exc:
         uow.rollback()
@@ -141,7 +142,7 @@ def transfer(
     council, nid, target = _clean(council), _clean(national_id), _clean(to_council)
     kept = {"national_id": nid, "to_council": target}
     try:
-        read = service.transfer(uow.session, who, national_id=nid, council_number=target)
+        read = panels.transfer(uow.session, who, national_id=nid, council_number=target)
         uow.commit()
     except (InvalidInput, Conflict, NotFound, PermissionDenied) as exc:
         uow.rollback()

@@ -14,7 +14,7 @@ from darman.common.persian import to_ascii_digits
 from darman.common.tabular import TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
@@ -54,7 +54,7 @@ def _xlsx(table: tables.Table, name: str) -> Response:
 def equity_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     resource: str = Resource.ICU_BEDS_1396.value,
     population: str = Population.TOTAL.value,
     ownership: str = "all",
@@ -145,7 +145,7 @@ def _allocation_response(
 
 @router.get("/planning/allocation")
 def allocation_page(
-    request: Request, who: PagePrincipal, uow: UowDep, download: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, download: str = ""
 ) -> Response:
     """The seeds' example scenario solved, with the scenario text to edit and re-run."""
     who.require_role(*service.READERS)
@@ -159,7 +159,7 @@ def allocation_page(
 def allocation_run(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     scenario_text: Annotated[str, Form()] = "",
     sensitivity: Annotated[str, Form()] = "",
     download: Annotated[str, Form()] = "",
@@ -185,7 +185,7 @@ def allocation_run(
 # ------------------------------------------------------------------ levelling
 @router.get("/planning/levelling")
 def levelling_page(
-    request: Request, who: PagePrincipal, uow: UowDep, province: str = "", download: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, province: str = "", download: str = ""
 ) -> Response:
     """Available and missing level-2 and level-3 services per province, with proposals."""
     who.require_role(*service.READERS)

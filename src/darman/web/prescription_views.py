@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from darman.common.errors import Conflict, DarmanError, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.national_id import problem as national_id_problem
-from darman.common.paging import MAX_PAGE, PageParams
+from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.prescriptions import service
+from darman.prescriptions import dispensing, issuing, savings, service
 from darman.prescriptions.enums import LABELS_FA, LineKind
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import (
@@ -33,17 +33,18 @@ from darman.prescriptions.schemas import (
     PrescriptionIn,
     RequestKey,
 )
-from darman.registry import service as registry
-from darman.security.deps import UowDep
-from darman.security.enums import Role, ScopeLevel
+from darman.registry import catalogues, scope
+from darman.security.deps import ReadUowDep, UowDep
+from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 LINE_FIELDS = ("kind", "code", "dose", "quantity", "days_supply", "instructions")
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+STAFF = roles_that(Act.READ_PRESCRIPTION_REPORTS)
 FIELD_ERRORS_FA = {
     "kind": "نوع ردیف را دارو یا آزمایش/تصویربرداری انتخاب کنید.",
     "code": "کد دارو یا خدمت را فقط با رقم وارد کنید.",
@@ -63,7 +64,7 @@ RESENT_FA = "این فرم پیش‌تر با نسخهٔ دیگری فرستاد
 
 def new_request_key() -> str:
     """The idempotency key of one rendering of the issue form: a double click or a
-    resent form issues the prescription once (service.issue_keyed)."""
+    resent form issues the prescription once (issuing.issue_keyed)."""
     return uuid.uuid4().hex
 
 
@@ -163,11 +164,11 @@ def _catalogue(uow: UowDep) -> dict[str, Any]:
     """The formulary and the lab and imaging services, for the code pickers."""
     s = uow.session
     everything = PageParams(page=1, size=500)
-    drugs = registry.list_drugs(s, page=everything).items
+    drugs = catalogues.list_drugs(s, page=everything).items
     orders = [
         svc
         for category in ("lab", "imaging")
-        for svc in registry.list_services(s, page=everything, category=category).items
+        for svc in catalogues.list_services(s, page=everything, category=category).items
     ]
     return {
         "drugs": drugs,
@@ -224,7 +225,7 @@ def _form_lists(
 
 # ----------------------------------------------------------------- issuing
 @router.get("/prescriptions/new")
-def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def new_prescription(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The physician's empty prescription form."""
     who.require_role(Role.PHYSICIAN)
     context = page_context(uow.session, who, active="rx-new")
@@ -238,7 +239,7 @@ def new_prescription(request: Request, who: PagePrincipal, uow: UowDep) -> Respo
 def check_prescription(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     national_id: Annotated[str, Form()] = "",
     kind: LineForm = [],  # noqa: B006 - FastAPI reads the default, never mutates it
     code: LineForm = [],  # noqa: B006
@@ -255,7 +256,7 @@ def check_prescription(
     ran = False
     if draft.data is not None:
         try:
-            _add_findings(draft, service.check(uow.session, who, data=draft.data))
+            _add_findings(draft, issuing.check(uow.session, who, data=draft.data))
             ran = True
         except InvalidInput as exc:
             _add_problems(draft, exc)
@@ -298,7 +299,7 @@ def issue_prescription(
     issued = None
     if draft.data is not None:
         try:
-            issued = service.issue_keyed(uow.session, who, data=_keyed(draft.data, request_key))
+            issued = issuing.issue_keyed(uow.session, who, data=_keyed(draft.data, request_key))
             uow.commit()
         except PrescriptionRefused as exc:
             uow.commit()  # the refusal is what the checks saved; it has no tracking code
@@ -331,19 +332,16 @@ def issue_prescription(
 # ------------------------------------------------------------ own prescriptions
 @router.get("/prescriptions")
 def prescriptions_page(
-    request: Request, who: PagePrincipal, uow: UowDep, page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, page: str = "1"
 ) -> Response:
     """A physician's own prescriptions (staff: those in their scope), newest first, with
     what each line has had dispensed. A dispensing desk is refused, as in the API."""
-    number = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
-    found = service.list_prescriptions(
-        uow.session, who, page=PageParams(page=number, size=PAGE_SIZE)
-    )
+    found = service.list_prescriptions(uow.session, who, page=PageParams.from_text(page, PAGE_SIZE))
     context = page_context(uow.session, who, active="rx-list")
     context.update(
         {
             "found": found,
-            "pages": max(1, -(-found.total // PAGE_SIZE)),
+            "pages": found.pages,
             "status_fa": LABELS_FA,
         }
     )
@@ -356,7 +354,7 @@ def month_fa(year: int, month: int) -> str:
 
 
 @router.get("/prescriptions/savings")
-def savings_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = "") -> Response:
+def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = "") -> Response:
     """What the checks prevented and the dispensing rate by Jalali month and province."""
     who.require_role(*STAFF)
     this_year = to_jalali(tehran_today()).year
@@ -364,7 +362,7 @@ def savings_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = 
     chosen = (
         int(text) if text.isascii() and text.isdigit() and 1390 <= int(text) <= 1500 else this_year
     )
-    report = service.savings_report(uow.session, who, year=chosen)
+    report = savings.savings_report(uow.session, who, year=chosen)
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
@@ -419,7 +417,7 @@ _NAV = (
         "rx-dispense",
         "تحویل نسخه",
         "جست‌وجو با کد رهگیری و کد ملی و تحویل هر ردیف",
-        service.DISPENSERS,
+        dispensing.DISPENSERS,
     ),
     (
         "/prescriptions/savings",
@@ -437,7 +435,7 @@ def prescription_nav(who: Principal) -> list[dict[str, str]]:
     for href, key, label, hint, roles in _NAV:
         if who.role not in roles:
             continue
-        if key == "rx-dispense" and who.scope_level is not ScopeLevel.FACILITY:
+        if key == "rx-dispense" and not scope.at_facility(who):
             continue
         out.append({"key": key, "href": href, "label": label, "hint": hint})
     return out

@@ -27,7 +27,7 @@ from darman.procurement.plans import STATUS_FA as TASK_STATUS_FA
 from darman.procurement.plans import STATUSES as TASK_STATUSES
 from darman.procurement.tenders import Evaluation
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
@@ -114,7 +114,7 @@ def _province_choice(session: Session, who: Principal, province: str) -> tuple[l
 def quantification_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     province: str = "",
     only: str = "",
     download: str = "",
@@ -171,7 +171,7 @@ def quantification_page(
 
 # ------------------------------------------------------------------ tenders
 @router.get("/procurement/tenders")
-def tenders_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def tenders_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """National tenders and, for provincial staff, their own province's."""
     who.require_role(*service.STAFF)
     s = uow.session
@@ -299,7 +299,7 @@ def _tender_response(
 def tender_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     code: str,
     download: str = "",
     awarded: str = "",
@@ -408,7 +408,7 @@ def _plan_response(
 
 @router.get("/procurement/plan")
 def plan_page(
-    request: Request, who: PagePrincipal, uow: UowDep, plan: str = "", done: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, plan: str = "", done: str = ""
 ) -> Response:
     """The action plan as a Gantt chart (the first plan unless ``plan`` names one), with
     the overdue tasks of the caller's role."""
@@ -460,7 +460,7 @@ def task_update(
 # ------------------------------------------------------------------ stock-outs
 @router.get("/procurement/stockouts")
 def stockouts_page(
-    request: Request, who: PagePrincipal, uow: UowDep, province: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, province: str = ""
 ) -> Response:
     """Facility items out of stock or below minimum (vital first), per province the median
     months of stock and the share of vital items in stock, with a bar chart."""

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from darman.common import national_id as nid_check
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.referrals import service
+from darman.referrals import reading, service
 from darman.referrals.schemas import ReferralOnIn
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
+from darman.security.rules import Act, roles_that
 from darman.web.referral_views import (
     destination_fields,
     problems_fa,
@@ -31,7 +32,7 @@ from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
 
-DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN)
+DESK_ROLES = roles_that(Act.RECEIVE_REFERRALS)
 NOT_FOUND_FA = "ارجاعی با این شماره برای این کد ملی نیست؛ شماره و کد ملی را بررسی کنید."
 ELSEWHERE_FA = "این ارجاع به مرکز دیگری نوشته شده است؛ بیمار را به همان مرکز راهنمایی کنید."
 
@@ -40,7 +41,7 @@ ELSEWHERE_FA = "این ارجاع به مرکز دیگری نوشته شده ا�
 def desk_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     ref_number: str = "",
     national_id: str = "",
 ) -> Response:
@@ -60,7 +61,7 @@ def desk_page(
             status = 422
         else:
             try:
-                found = service.lookup(uow.session, who, ref_number=number, national_id=nid)
+                found = reading.lookup(uow.session, who, ref_number=number, national_id=nid)
             except NotFound:
                 errors["form"], status = NOT_FOUND_FA, 404
             except PermissionDenied:

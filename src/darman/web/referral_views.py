@@ -18,17 +18,19 @@ from darman.common.errors import Conflict, DarmanError, InvalidInput, NotFound
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
-from darman.referrals import service
+from darman.referrals import indicators, panels, reading, service
+from darman.referrals import suggestions as referrals_suggestions
 from darman.referrals.schemas import FeedbackIn, ReferralIn
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
 
-STAFF = (Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR)
+STAFF = roles_that(Act.READ_REFERRAL_REPORTS)
 LIST_SIZE = 50
 FIELDS_FA = {
     "national_id": "کد ملی باید ده رقم با رقم کنترل درست باشد.",
@@ -105,7 +107,7 @@ def _panel_response(
     context = page_context(uow.session, who, active="ref-panel")
     context.update(
         {
-            "panel": service.panel(uow.session, who, page=PageParams(page=1, size=500)),
+            "panel": panels.panel(uow.session, who, page=PageParams(page=1, size=500)),
             "errors": {},
             "national_id": "",
             "message": None,
@@ -119,7 +121,7 @@ def _panel_response(
 
 
 @router.get("/referrals/panel")
-def panel_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def panel_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The family physician's panel: who is enrolled, how full it is, and enrolment."""
     who.require_role(Role.PHYSICIAN)
     return _panel_response(request, who, uow)
@@ -133,7 +135,7 @@ def panel_enrol(
     who.require_role(Role.PHYSICIAN)
     national_id = to_ascii_digits(national_id.strip())
     try:
-        read = service.enrol(uow.session, who, national_id=national_id)
+        read = panels.enrol(uow.session, who, national_id=national_id)
         uow.commit()
     except (InvalidInput, Conflict, NotFound) as exc:
         uow.rollback()
@@ -156,9 +158,9 @@ def panel_transfer_in(
     came to them); the old enrolment ends today and stays in the history."""
     who.require_role(Role.PHYSICIAN)
     national_id = to_ascii_digits(national_id.strip())
-    own = service.panel(uow.session, who, page=PageParams(page=1, size=1)).council_number
+    own = panels.panel(uow.session, who, page=PageParams(page=1, size=1)).council_number
     try:
-        read = service.transfer(uow.session, who, national_id=national_id, council_number=own)
+        read = panels.transfer(uow.session, who, national_id=national_id, council_number=own)
         uow.commit()
     except (InvalidInput, Conflict, NotFound) as exc:
         uow.rollback()
@@ -193,7 +195,7 @@ def _refer_response(
 
 
 @router.get("/referrals/new")
-def new_referral(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def new_referral(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(Role.PHYSICIAN)
     return _refer_response(request, who, uow)
 
@@ -202,7 +204,7 @@ def new_referral(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 def suggestions(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     specialty: str = "",
     level: str = "2",
     prefix: str = "",
@@ -214,7 +216,7 @@ def suggestions(
     to_level = 3 if level.strip() == "3" else 2
     prefix = prefix if prefix.isascii() and prefix.replace("-", "").isalnum() else ""
     found = (
-        service.suggest(uow.session, who, specialty=specialty, level=to_level)
+        referrals_suggestions.suggest(uow.session, who, specialty=specialty, level=to_level)
         if len(specialty) >= 2
         else []
     )
@@ -260,7 +262,7 @@ def issue_referral(
     suggested = []
     if len(specialty.strip()) >= 2:
         try:
-            suggested = service.suggest(uow.session, who, specialty=specialty.strip())
+            suggested = referrals_suggestions.suggest(uow.session, who, specialty=specialty.strip())
         except DarmanError:
             suggested = []
     try:
@@ -293,7 +295,7 @@ def referrals_response(
 ) -> Response:
     """Referrals the physician wrote (with feedback, overdue flagged) and those addressed
     to their centre (with the feedback form)."""
-    found = service.list_referrals(uow.session, who, page=PageParams(page=1, size=LIST_SIZE))
+    found = reading.list_referrals(uow.session, who, page=PageParams(page=1, size=LIST_SIZE))
     mine = _my_facility_code(uow, who)
     received = [r for r in found.items if r.to_facility_code and r.to_facility_code == mine]
     written = [r for r in found.items if r not in received]
@@ -317,7 +319,7 @@ def referrals_response(
 
 
 @router.get("/referrals")
-def referrals_page(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def referrals_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     who.require_role(Role.PHYSICIAN, *STAFF)
     if who.role is not Role.PHYSICIAN:
         return _overdue_page(request, who, uow)
@@ -325,7 +327,7 @@ def referrals_page(request: Request, who: PagePrincipal, uow: UowDep) -> Respons
 
 
 def _overdue_page(request: Request, who: Principal, uow: UowDep) -> Response:
-    late = service.overdue(uow.session, who, page=PageParams(page=1, size=LIST_SIZE))
+    late = reading.overdue(uow.session, who, page=PageParams(page=1, size=LIST_SIZE))
     context = page_context(uow.session, who, active="ref-list")
     context.update({"late": late})
     return render(request, "referrals/overdue.html", context)
@@ -364,7 +366,9 @@ def give_feedback(
 
 # ------------------------------------------------------------------ indicators
 @router.get("/referrals/indicators")
-def indicators_page(request: Request, who: PagePrincipal, uow: UowDep, year: str = "") -> Response:
+def indicators_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = ""
+) -> Response:
     """Referral rate, internal share, feedback and bypass rates, panel size: by province
     and Jalali month, for national and provincial staff."""
     who.require_role(*STAFF)
@@ -373,7 +377,7 @@ def indicators_page(request: Request, who: PagePrincipal, uow: UowDep, year: str
     chosen = (
         int(text) if text.isascii() and text.isdigit() and 1390 <= int(text) <= 1500 else this_year
     )
-    report = service.indicators(uow.session, who, year=chosen)
+    report = indicators.indicators(uow.session, who, year=chosen)
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
@@ -432,7 +436,7 @@ _NAV: tuple[tuple[str, str, str, str, tuple[Role, ...]], ...] = (
         "ref-desk",
         "پذیرش ارجاع",
         "بررسی اعتبار ارجاع بیمار با شماره‌ی ارجاع و کد ملی",
-        (Role.PROVIDER_USER, Role.PHYSICIAN),
+        roles_that(Act.RECEIVE_REFERRALS),
     ),
     (
         "/referrals/panels",

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from darman.common.persian import normalize_text, to_ascii_digits
 from darman.registry import service as registry
-from darman.security.deps import UowDep
+from darman.security.deps import ReadUowDep
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
@@ -167,7 +167,7 @@ def chart_data(raw: list[dict[str, Any]]) -> dict[str, Any]:
 def registry_page(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     sort: str = "code",
     dir: str = "asc",
     q: str = "",
@@ -185,7 +185,7 @@ def registry_page(
 def registry_table(
     request: Request,
     who: PagePrincipal,
-    uow: UowDep,
+    uow: ReadUowDep,
     sort: str = "code",
     dir: str = "asc",
     q: str = "",

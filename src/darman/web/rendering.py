@@ -33,10 +33,11 @@ from darman.common.errors import (
 )
 from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehran_today
 from darman.common.persian import format_number, to_persian_digits
+from darman.registry import scope
 from darman.registry import service as registry
 from darman.security import service as security
 from darman.security.deps import TOKEN_COOKIE
-from darman.security.enums import ROLE_LABELS_FA, ScopeLevel
+from darman.security.enums import ROLE_LABELS_FA
 from darman.security.principal import Principal
 from darman.settings import Settings
 
@@ -241,7 +242,7 @@ def scope_label(session: Session, who: Principal) -> str:
         return "سراسری"
     names = {p.id: p.name_fa for p in registry.list_provinces(session)}
     province = names.get(who.province_id or 0, "")
-    if who.scope_level is ScopeLevel.PROVINCE:
+    if scope.provincial(who):
         return f"استان {province}"
     facility = registry.get_facility(session, who, facility_id=who.facility_id or 0)
     return f"{to_persian_digits(facility.name)} (استان {province})"

@@ -21,12 +21,14 @@ from darman.common.jalali import format_jalali, tehran_today
 from darman.common.persian import to_persian_digits
 from darman.db.base import utcnow
 from darman.db.uow import UnitOfWork
+from darman.registry import scope
 from darman.registry import service as registry
 from darman.registry.enums import LABELS_FA
 from darman.security import service as security
-from darman.security.deps import TOKEN_COOKIE, SettingsDep, UowDep
-from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
+from darman.security.deps import TOKEN_COOKIE, ReadUowDep, SettingsDep, UowDep
+from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
+from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
     claims_policy_views,
@@ -79,8 +81,8 @@ AUDIT_ENTITIES_FA = {
     "tariff": "تعرفه",
     "dataset": "مجموعه‌داده",
 }
-_AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
-_DESK_ROLES = (Role.PROVIDER_USER, Role.PHYSICIAN, Role.PHARMACIST, Role.CLAIMS_REVIEWER)
+_AUDIT_ROLES = roles_that(Act.READ_AUDIT)
+_DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 
 def mount(app: FastAPI) -> None:
@@ -105,7 +107,7 @@ def mount(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------ log-in
 @router.get("/login")
-def login_form(request: Request, uow: UowDep, next: str | None = None) -> Response:
+def login_form(request: Request, uow: ReadUowDep, next: str | None = None) -> Response:
     try:
         signed_in(request, uow.session)
     except AuthenticationFailed:
@@ -178,7 +180,7 @@ def logout() -> Response:
 
 # -------------------------------------------------------------------- home
 @router.get("/")
-def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
+def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The dashboard: who you are, what you may see, and the cards your role uses."""
     session = uow.session
     context = page_context(session, who, active="home")
@@ -186,7 +188,7 @@ def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
     context["totals"] = registry_views.totals(rows)
     context["province_count"] = len(rows)
     context["facility"] = None
-    if who.scope_level is ScopeLevel.FACILITY and who.facility_id is not None:
+    if scope.at_facility(who) and who.facility_id is not None:
         facility = registry.get_facility(session, who, facility_id=who.facility_id)
         context["facility"] = facility
         context["facility_kind"] = LABELS_FA.get(facility.kind, facility.kind)
@@ -226,7 +228,7 @@ def home(request: Request, who: PagePrincipal, uow: UowDep) -> Response:
 def _exports(who: Principal) -> list[dict[str, str]]:
     """Registry downloads the caller may take; the API filters each by the caller's scope."""
     tables = [("facilities", "مراکز درمانی"), ("practitioners", "پزشکان")]
-    if who.scope_level is not ScopeLevel.FACILITY:
+    if not scope.at_facility(who):
         tables.insert(1, ("insured", "بیمه‌شدگان"))
     return [
         {
@@ -241,7 +243,7 @@ def _exports(who: Principal) -> list[dict[str, str]]:
 # ------------------------------------------------------------ eligibility
 @router.get("/eligibility")
 def eligibility(
-    request: Request, who: PagePrincipal, uow: UowDep, national_id: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, national_id: str = ""
 ) -> Response:
     """htmx fragment: is this national ID covered today, within the caller's scope?"""
     context: dict[str, Any] = {"national_id": national_id.strip(), "result": None, "error": None}

@@ -12,7 +12,7 @@ from darman.claims import service
 from darman.claims.models import ClaimLine, PolicyParameter
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
-from darman.registry import service as registry_service
+from darman.registry import service_support as registry_service_support
 from darman.registry.models import Facility
 from tests.integration.claims.conftest import claim, tariff
 
@@ -20,7 +20,7 @@ from tests.integration.claims.conftest import claim, tariff
 def _province_code(session_factory, world: dict[str, Any]) -> str:
     with UnitOfWork(session_factory) as uow:
         pid = uow.session.get(Facility, world["hospital_id"]).province_id
-        return registry_service.province_code_of(uow.session, pid)
+        return registry_service_support.province_code_of(uow.session, pid)
 
 
 def _adjudicated_lines(session_factory) -> dict[str, ClaimLine]:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from darman.db import migrate
 from darman.db.engine import make_engine
 from darman.db.metadata import target_metadata
-from darman.prescriptions import service as prescriptions_service
+from darman.prescriptions import dispensing as prescription_dispensing
 from darman.prescriptions.models import Prescription, PrescriptionDispensing, PrescriptionLine
-from darman.referrals import service as referrals_service
+from darman.referrals import reading as referral_reading
 from darman.referrals.models import ReferralOrder
 from darman.registry import provinces
 from darman.registry import service as registry
@@ -175,9 +175,9 @@ def test_the_claims_read_from_the_registers_what_their_copies_held_and_the_copie
         migrate.upgrade(engine)
         assert not {"referrals", "dispensings"} & set(inspect(engine).get_table_names())
         with Session(engine) as s:
-            referrals = sorted(tuple(r) for r in s.execute(referrals_service.claims_register()))
+            referrals = sorted(tuple(r) for r in s.execute(referral_reading.claims_register()))
             dispensed = sorted(
-                tuple(r) for r in s.execute(prescriptions_service.dispensed_for_claims())
+                tuple(r) for r in s.execute(prescription_dispensing.dispensed_for_claims())
             )
             moved = s.scalar(
                 select(ReferralOrder.feedback_on).where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import facts, rules, service
+from darman.prescriptions import facts, issuing, rules
 from darman.prescriptions.models import Prescription, PrescriptionLine
 from darman.synth import claims_seed
 from darman.synth import service as synth
@@ -23,11 +23,11 @@ from tests.integration.prescriptions.world import DAY, drug, order, rx
 
 
 def test_issuing_stores_the_last_day_of_the_longest_drug_line(session, world) -> None:
-    mixed = service.issue(
+    mixed = issuing.issue(
         session, world.who["doc"],
         data=rx(world.nid, drug("10005", 20, 7), drug("10007", 60, 60), order("200101")), on=DAY,
     )  # fmt: skip
-    orders_only = service.issue(session, world.who["doc"], data=rx(world.nid, order("200101")))
+    orders_only = issuing.issue(session, world.who["doc"], data=rx(world.nid, order("200101")))
     query = select(Prescription.tracking_code, Prescription.active_until)
     stored: dict[str | None, dt.date | None] = {r[0]: r[1] for r in session.execute(query)}
     assert stored[mixed.tracking_code] == DAY + dt.timedelta(days=59)

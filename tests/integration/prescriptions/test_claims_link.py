@@ -10,7 +10,7 @@ from darman.claims import service as claims
 from darman.claims.models import ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn
 from darman.common.jalali import tehran_today
-from darman.prescriptions import service
+from darman.prescriptions import dispensing, issuing
 from darman.prescriptions.schemas import DispenseIn
 from darman.referrals.reading import claims_register
 from darman.synth import catalogue
@@ -50,11 +50,11 @@ def test_a_pharmacy_claim_citing_the_dispensed_tracking_code_passes_r11(session,
             active_from=today - dt.timedelta(days=365),
         )
     )
-    read = service.issue(
+    read = issuing.issue(
         session, world.who["doc"], data=rx(world.nid, drug("10005", 20, 7)), on=today
     )
     code = read.tracking_code or ""
-    service.dispense(
+    dispensing.dispense(
         session,
         world.who["pharm_a"],
         data=DispenseIn(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import rules, service
+from darman.prescriptions import dispensing, issuing, rules
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.models import PrescriptionDispensing
 from darman.prescriptions.schemas import DispenseIn
@@ -19,7 +19,7 @@ from tests.integration.prescriptions.world import DAY, World, drug, order, rx
 
 
 def issued(session, world: World, *lines, who: str = "doc") -> str:
-    read = service.issue(session, world.who[who], data=rx(world.nid, *lines), on=DAY)
+    read = issuing.issue(session, world.who[who], data=rx(world.nid, *lines), on=DAY)
     assert read.tracking_code
     return read.tracking_code
 
@@ -35,15 +35,15 @@ def ask(code: str, nid: str, key: str, *lines: tuple[int, int]) -> DispenseIn:
 
 def test_a_line_can_be_dispensed_in_parts_up_to_what_was_prescribed(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
-    first = service.dispense(
+    first = dispensing.dispense(
         session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 12)), on=DAY
     )
     assert (first.lines[0].dispensed_total, first.lines[0].remaining) == (12, 8)
-    second = service.dispense(
+    second = dispensing.dispense(
         session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 8)), on=DAY
     )
     assert second.lines[0].remaining == 0
-    looked = service.lookup(
+    looked = dispensing.lookup(
         session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
     )
     assert looked.lines[0].dispensed == 20
@@ -51,11 +51,11 @@ def test_a_line_can_be_dispensed_in_parts_up_to_what_was_prescribed(session, wor
 
 def test_more_than_what_is_left_is_refused_with_the_line_at_fault(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
-    service.dispense(
+    dispensing.dispense(
         session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 15)), on=DAY
     )
     with pytest.raises(InvalidInput) as caught:
-        service.dispense(
+        dispensing.dispense(
             session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 6)), on=DAY
         )
     assert caught.value.problems[0].field == "lines.0.quantity"
@@ -65,13 +65,13 @@ def test_more_than_what_is_left_is_refused_with_the_line_at_fault(session, world
 def test_a_request_is_all_or_nothing(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7), drug("10011", 30, 30))
     with pytest.raises(InvalidInput):
-        service.dispense(
+        dispensing.dispense(
             session,
             world.who["pharm_a"],
             data=ask(code, world.nid, "req-0001", (1, 5), (2, 31)),
             on=DAY,
         )
-    looked = service.lookup(
+    looked = dispensing.lookup(
         session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
     )
     assert [li.dispensed for li in looked.lines] == [0, 0]
@@ -80,11 +80,11 @@ def test_a_request_is_all_or_nothing(session, world) -> None:
 def test_a_retry_with_the_same_request_key_dispenses_nothing_again(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
     body = ask(code, world.nid, "req-retry-1", (1, 10))
-    first = service.dispense(session, world.who["pharm_a"], data=body, on=DAY)
-    again = service.dispense(session, world.who["pharm_a"], data=body, on=DAY)
+    first = dispensing.dispense(session, world.who["pharm_a"], data=body, on=DAY)
+    again = dispensing.dispense(session, world.who["pharm_a"], data=body, on=DAY)
     assert not first.replayed and again.replayed
     assert again.lines[0].dispensed_total == 10
-    assert len(session.execute(service.dispensed_for_claims()).all()) == 1
+    assert len(session.execute(dispensing.dispensed_for_claims()).all()) == 1
     assert session.scalar(select(func.count()).select_from(PrescriptionDispensing)) == 1
 
 
@@ -92,18 +92,18 @@ def test_a_request_key_reused_for_another_quantity_is_refused_and_dispenses_noth
     session, world
 ) -> None:
     code = issued(session, world, drug("10005", 20, 7))
-    service.dispense(
+    dispensing.dispense(
         session, world.who["pharm_a"], data=ask(code, world.nid, "req-reuse-1", (1, 5)), on=DAY
     )
     with pytest.raises(Conflict) as refused:
-        service.dispense(
+        dispensing.dispense(
             session,
             world.who["pharm_a"],
             data=ask(code, world.nid, "req-reuse-1", (1, 6)),
             on=DAY,
         )
     assert refused.value.problems[0].field == "request_key"
-    looked = service.lookup(
+    looked = dispensing.lookup(
         session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
     )
     assert [li.dispensed for li in looked.lines] == [5]
@@ -113,13 +113,13 @@ def test_the_claims_rules_read_each_dispensed_part_of_a_drug_and_an_audit_entry_
     session, world
 ) -> None:
     code = issued(session, world, drug("10005", 20, 7), order("200101"))
-    service.dispense(
+    dispensing.dispense(
         session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 12)), on=DAY
     )
-    service.dispense(
+    dispensing.dispense(
         session, world.who["pharm_b"], data=ask(code, world.nid, "req-0002", (1, 8)), on=DAY
     )
-    got = sorted(tuple(r) for r in session.execute(service.dispensed_for_claims()))
+    got = sorted(tuple(r) for r in session.execute(dispensing.dispensed_for_claims()))
     assert got == [(code, world.nid, "10005", 8), (code, world.nid, "10005", 12)]
     from darman.audit.models import AuditEntry
 
@@ -129,26 +129,26 @@ def test_the_claims_rules_read_each_dispensed_part_of_a_drug_and_an_audit_entry_
 def test_a_pharmacy_dispenses_drugs_and_a_laboratory_lab_orders(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7), order("200101"))
     with pytest.raises(InvalidInput) as caught:
-        service.dispense(
+        dispensing.dispense(
             session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (2, 1)), on=DAY
         )
     assert caught.value.problems[0].field == "lines.0.line_no"
-    done = service.dispense(
+    done = dispensing.dispense(
         session, world.who["lab"], data=ask(code, world.nid, "req-lab-1", (2, 1)), on=DAY
     )
     assert done.lines[0].remaining == 0
     # an order is not a drug: nothing for the drug rule of claims
-    assert session.execute(service.dispensed_for_claims()).all() == []
+    assert session.execute(dispensing.dispensed_for_claims()).all() == []
 
 
 def test_an_expired_prescription_is_refused_with_a_clear_error(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
     last_day = DAY + dt.timedelta(days=rules.DEFAULT_VALID_DAYS)
-    service.lookup(
+    dispensing.lookup(
         session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=last_day
     )
     with pytest.raises(PrescriptionExpired) as caught:
-        service.dispense(
+        dispensing.dispense(
             session, world.who["pharm_a"], data=ask(code, world.nid, "req-0001", (1, 1)),
             on=last_day + dt.timedelta(days=1),
         )  # fmt: skip
@@ -160,7 +160,7 @@ def test_an_expired_prescription_is_refused_with_a_clear_error(session, world) -
 def test_a_tracking_code_with_another_persons_national_id_is_not_found(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
     with pytest.raises(NotFound) as caught:
-        service.lookup(
+        dispensing.lookup(
             session, world.who["pharm_a"], tracking_code=code, national_id=world.other_nid, on=DAY
         )
     assert caught.value.problems[0].field == "tracking_code"
@@ -170,7 +170,7 @@ def test_a_mistyped_tracking_code_is_refused_by_its_check_character(session, wor
     code = issued(session, world, drug("10005", 20, 7))
     typo = code[:-1] + ("2" if code[-1] != "2" else "3")
     with pytest.raises(InvalidInput, match="check character"):
-        service.lookup(
+        dispensing.lookup(
             session, world.who["pharm_a"], tracking_code=typo, national_id=world.nid, on=DAY
         )
 
@@ -178,7 +178,7 @@ def test_a_mistyped_tracking_code_is_refused_by_its_check_character(session, wor
 def test_a_tracking_code_typed_in_groups_and_lower_case_is_found(session, world) -> None:
     code = issued(session, world, drug("10005", 20, 7))
     typed = rules.display_tracking_code(code).lower()
-    read = service.lookup(
+    read = dispensing.lookup(
         session, world.who["pharm_a"], tracking_code=typed, national_id=world.nid, on=DAY
     )
     assert read.tracking_code == code
@@ -188,7 +188,7 @@ def test_only_dispensing_facilities_look_up_and_dispense(session, world) -> None
     code = issued(session, world, drug("10005", 20, 7))
     for who in ("doc", "boss", "manager"):
         with pytest.raises(PermissionDenied):
-            service.lookup(
+            dispensing.lookup(
                 session, world.who[who], tracking_code=code, national_id=world.nid, on=DAY
             )
 
@@ -215,7 +215,7 @@ def test_two_pharmacies_racing_for_the_same_line_exactly_one_succeeds(
     def pharmacy(name: str) -> None:
         try:
             with UnitOfWork(session_factory) as uow:
-                service.dispense(
+                dispensing.dispense(
                     uow.session,
                     world.who[name],
                     data=ask(code, world.nid, f"race-{name}", (1, 6)),
@@ -236,11 +236,11 @@ def test_two_pharmacies_racing_for_the_same_line_exactly_one_succeeds(
         "ok",
     ]
     with UnitOfWork(session_factory) as uow:
-        looked = service.lookup(
+        looked = dispensing.lookup(
             uow.session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
         )
         assert looked.lines[0].dispensed == 6
-        given = uow.session.execute(service.dispensed_for_claims()).all()
+        given = uow.session.execute(dispensing.dispensed_for_claims()).all()
         assert sum(r.quantity for r in given) == 6
 
 
@@ -262,7 +262,7 @@ def test_the_same_request_sent_twice_at_once_dispenses_once(
     def attempt() -> None:
         try:
             with UnitOfWork(session_factory) as uow:
-                out = service.dispense(
+                out = dispensing.dispense(
                     uow.session,
                     world.who["pharm_a"],
                     data=ask(code, world.nid, "same-key-1", (1, 4)),
@@ -280,17 +280,17 @@ def test_the_same_request_sent_twice_at_once_dispenses_once(
         t.join(30)
     assert sorted(results) == [False, True]  # type: ignore[type-var]
     with UnitOfWork(session_factory) as uow:
-        given = uow.session.execute(service.dispensed_for_claims()).all()
+        given = uow.session.execute(dispensing.dispensed_for_claims()).all()
         assert [r.quantity for r in given] == [4]
 
 
 def test_a_request_key_reused_for_another_prescription_is_a_conflict(session, world) -> None:
     one = issued(session, world, drug("10005", 20, 7))
     two = issued(session, world, drug("10011", 30, 30))
-    service.dispense(
+    dispensing.dispense(
         session, world.who["pharm_a"], data=ask(one, world.nid, "req-0001", (1, 1)), on=DAY
     )
     with pytest.raises(Conflict):
-        service.dispense(
+        dispensing.dispense(
             session, world.who["pharm_a"], data=ask(two, world.nid, "req-0001", (1, 1)), on=DAY
         )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from darman.audit.models import AuditEntry
 from darman.common.errors import InvalidInput, PermissionDenied
-from darman.prescriptions import rules, service
+from darman.prescriptions import issuing, rules
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.models import Prescription, PrescriptionFinding
 from darman.synth import catalogue
@@ -18,7 +18,7 @@ from tests.integration.prescriptions.world import DAY, World, drug, order, rx
 
 def refusal(session, world: World, who: str, body, on: dt.date = DAY) -> PrescriptionRefused:
     with pytest.raises(PrescriptionRefused) as caught:
-        service.issue(session, world.who[who], data=body, on=on)
+        issuing.issue(session, world.who[who], data=body, on=on)
     return caught.value
 
 
@@ -28,7 +28,7 @@ def problems(err: PrescriptionRefused) -> dict[str, tuple[str, str]]:
 
 
 def test_a_clean_prescription_is_issued_with_a_tracking_code_and_its_lines(session, world) -> None:
-    read = service.issue(
+    read = issuing.issue(
         session,
         world.who["doc"],
         data=rx(world.nid, drug("10005", 20, 7), order("200101")),
@@ -81,7 +81,7 @@ def test_a_specialist_only_drug_is_refused_to_a_general_practitioner_and_issued_
     err = refusal(session, world, "doc", rx(world.nid, drug("10014", 30, 30)))
     code, text = problems(err)["lines.0.code"]
     assert code == "P06" and "فقط با نسخه‌ی پزشک متخصص" in text and "قلب و عروق" in text
-    read = service.issue(
+    read = issuing.issue(
         session, world.who["cardio"], data=rx(world.nid, drug("10014", 30, 30)), on=DAY
     )
     assert read.status == "issued"
@@ -90,7 +90,7 @@ def test_a_specialist_only_drug_is_refused_to_a_general_practitioner_and_issued_
 def test_the_same_drug_still_active_from_an_earlier_prescription_is_duplicate_therapy(
     session, world
 ) -> None:
-    first = service.issue(
+    first = issuing.issue(
         session, world.who["doc"], data=rx(world.nid, drug("10007", 60, 60)), on=DAY
     )
     later = DAY + dt.timedelta(days=20)
@@ -98,7 +98,7 @@ def test_the_same_drug_still_active_from_an_earlier_prescription_is_duplicate_th
     code, text = problems(err)["lines.0.code"]
     assert code == "P07" and text.startswith("تکرار درمان") and first.tracking_code in text
     # once the supply has run out it may be prescribed again
-    again = service.issue(
+    again = issuing.issue(
         session, world.who["doc2"], data=rx(world.nid, drug("10007", 60, 60)),
         on=DAY + dt.timedelta(days=60),
     )  # fmt: skip
@@ -106,11 +106,11 @@ def test_the_same_drug_still_active_from_an_earlier_prescription_is_duplicate_th
 
 
 def test_a_drug_counts_as_active_through_the_last_day_of_its_supply(session, world) -> None:
-    service.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 10, 10)), on=DAY)
+    issuing.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 10, 10)), on=DAY)
     last = DAY + dt.timedelta(days=9)  # the issue day is the supply's first
     err = refusal(session, world, "doc2", rx(world.nid, drug("10007", 10, 10)), on=last)
     assert problems(err)["lines.0.code"][0] == "P07"
-    after = service.issue(
+    after = issuing.issue(
         session, world.who["doc2"], data=rx(world.nid, drug("10007", 10, 10)),
         on=last + dt.timedelta(days=1),
     )  # fmt: skip
@@ -118,9 +118,9 @@ def test_a_drug_counts_as_active_through_the_last_day_of_its_supply(session, wor
 
 
 def test_a_never_dispensed_expired_prescription_is_not_active(session, world) -> None:
-    service.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 90, 90)), on=DAY)
+    issuing.issue(session, world.who["doc"], data=rx(world.nid, drug("10007", 90, 90)), on=DAY)
     later = DAY + dt.timedelta(days=rules.DEFAULT_VALID_DAYS + 1)
-    read = service.issue(
+    read = issuing.issue(
         session, world.who["doc"], data=rx(world.nid, drug("10007", 90, 90)), on=later
     )
     assert read.status == "issued"
@@ -137,7 +137,7 @@ def test_a_severe_interaction_within_the_prescription_refuses_it(session, world)
 def test_a_severe_interaction_with_a_drug_of_an_earlier_prescription_refuses(
     session, world
 ) -> None:
-    service.issue(session, world.who["cardio"], data=rx(world.nid, drug("10028", 60, 60)), on=DAY)
+    issuing.issue(session, world.who["cardio"], data=rx(world.nid, drug("10028", 60, 60)), on=DAY)
     err = refusal(
         session, world, "doc", rx(world.nid, drug("10006", 10, 5)), on=DAY + dt.timedelta(days=3)
     )
@@ -146,7 +146,7 @@ def test_a_severe_interaction_with_a_drug_of_an_earlier_prescription_refuses(
 
 
 def test_a_moderate_interaction_warns_and_the_prescription_is_issued(session, world) -> None:
-    read = service.issue(
+    read = issuing.issue(
         session,
         world.who["doc"],
         data=rx(world.nid, drug("10010", 30, 30), drug("10006", 10, 5)),
@@ -160,7 +160,7 @@ def test_a_moderate_interaction_warns_and_the_prescription_is_issued(session, wo
 
 
 def test_a_minor_interaction_warns(session, world) -> None:
-    read = service.issue(
+    read = issuing.issue(
         session,
         world.who["doc"],
         data=rx(world.nid, drug("10015", 30, 30), drug("10016", 30, 30)),
@@ -187,14 +187,14 @@ def test_a_refused_prescription_is_kept_with_its_findings_valued_at_reference_pr
 
 def test_only_a_physician_linked_to_a_practitioner_may_prescribe(session, world) -> None:
     with pytest.raises(PermissionDenied, match="not linked"):
-        service.issue(session, world.who["unlinked"], data=rx(world.nid, drug("10005")), on=DAY)
+        issuing.issue(session, world.who["unlinked"], data=rx(world.nid, drug("10005")), on=DAY)
     with pytest.raises(PermissionDenied):
-        service.issue(session, world.who["pharm_a"], data=rx(world.nid, drug("10005")), on=DAY)
+        issuing.issue(session, world.who["pharm_a"], data=rx(world.nid, drug("10005")), on=DAY)
 
 
 def test_an_unknown_national_id_is_refused_on_its_field(session, world) -> None:
     from tests.factories import new_national_id
 
     with pytest.raises(InvalidInput) as caught:
-        service.issue(session, world.who["doc"], data=rx(new_national_id(), drug("10005")), on=DAY)
+        issuing.issue(session, world.who["doc"], data=rx(new_national_id(), drug("10005")), on=DAY)
     assert caught.value.problems[0].field == "national_id"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from darman.audit.models import AuditEntry
 from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import rules, service
+from darman.prescriptions import issuing, rules, service
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.models import Prescription, PrescriptionLine
 from darman.prescriptions.schemas import PrescriptionIn
@@ -30,8 +30,8 @@ def test_the_same_key_and_prescription_answer_the_first_result_and_store_nothing
     session, world
 ) -> None:
     body = keyed(rx(world.nid, drug("10005", 20, 7), order("200101")), "emr-0001")
-    first = service.issue_keyed(session, world.who["doc"], data=body, on=DAY)
-    again = service.issue_keyed(session, world.who["doc"], data=body, on=DAY)
+    first = issuing.issue_keyed(session, world.who["doc"], data=body, on=DAY)
+    again = issuing.issue_keyed(session, world.who["doc"], data=body, on=DAY)
     assert (first.replayed, again.replayed) == (False, True)
     assert again.prescription == first.prescription
     assert count(session, Prescription) == 1 and count(session, PrescriptionLine) == 2
@@ -47,21 +47,21 @@ def test_a_retry_spelled_differently_but_meaning_the_same_is_a_replay(session, w
          "lines": [{"code": "10005", "quantity": "۲۰", "days_supply": 7,
                     "dose": "روزی یک عدد"}]}
     )  # fmt: skip
-    one = service.issue_keyed(session, world.who["doc"], data=keyed(first, "emr-0002"), on=DAY)
-    two = service.issue_keyed(session, world.who["doc"], data=spelled, on=DAY)
+    one = issuing.issue_keyed(session, world.who["doc"], data=keyed(first, "emr-0002"), on=DAY)
+    two = issuing.issue_keyed(session, world.who["doc"], data=spelled, on=DAY)
     assert two.replayed and two.prescription.id == one.prescription.id
 
 
 def test_the_same_key_with_another_prescription_is_a_conflict_naming_the_key(
     session, world
 ) -> None:
-    service.issue(session, world.who["doc"], data=keyed(rx(world.nid, drug("10005")), "k-00003"))
+    issuing.issue(session, world.who["doc"], data=keyed(rx(world.nid, drug("10005")), "k-00003"))
     for other in (
         rx(world.nid, drug("10005", 11)),  # another quantity
         rx(world.other_nid, drug("10005")),  # another patient
     ):
         with pytest.raises(Conflict) as caught:
-            service.issue(session, world.who["doc"], data=keyed(other, "k-00003"), on=DAY)
+            issuing.issue(session, world.who["doc"], data=keyed(other, "k-00003"), on=DAY)
         assert [p.field for p in caught.value.problems] == ["request_key"]
     assert count(session, Prescription) == 1
 
@@ -71,9 +71,9 @@ def test_a_refused_prescription_sent_again_is_refused_again_without_a_second_rec
 ) -> None:
     body = keyed(rx(world.nid, drug("99999"), drug("10005", 45, 10)), "emr-0004")
     with pytest.raises(PrescriptionRefused) as first:
-        service.issue(session, world.who["doc"], data=body, on=DAY)
+        issuing.issue(session, world.who["doc"], data=body, on=DAY)
     with pytest.raises(PrescriptionRefused) as again:
-        service.issue(session, world.who["doc"], data=body, on=DAY)
+        issuing.issue(session, world.who["doc"], data=body, on=DAY)
     assert str(again.value) == str(first.value)
     assert [p.as_dict() for p in again.value.problems] == [
         p.as_dict() for p in first.value.problems
@@ -83,20 +83,20 @@ def test_a_refused_prescription_sent_again_is_refused_again_without_a_second_rec
 
 def test_a_key_belongs_to_the_physician_who_sent_it(session, world) -> None:
     body = keyed(rx(world.nid, order("200101")), "shared-key-1")
-    mine = service.issue(session, world.who["doc"], data=body, on=DAY)
-    theirs = service.issue(session, world.who["doc2"], data=body, on=DAY)
+    mine = issuing.issue(session, world.who["doc"], data=body, on=DAY)
+    theirs = issuing.issue(session, world.who["doc2"], data=body, on=DAY)
     assert mine.id != theirs.id and mine.tracking_code != theirs.tracking_code
 
 
 def test_without_a_key_every_request_issues_a_new_prescription(session, world) -> None:
     body = rx(world.nid, order("200101"))
-    service.issue(session, world.who["doc"], data=body, on=DAY)
-    service.issue(session, world.who["doc2"], data=body, on=DAY)
+    issuing.issue(session, world.who["doc"], data=body, on=DAY)
+    issuing.issue(session, world.who["doc2"], data=body, on=DAY)
     assert count(session, Prescription) == 2
 
 
 def test_the_answer_at_issue_is_the_prescription_as_read_later(session, world) -> None:
-    issued = service.issue(
+    issued = issuing.issue(
         session,
         world.who["doc"],
         data=rx(world.nid, drug("10010", 30, 30), drug("10006", 10, 5), order("200101")),
@@ -122,7 +122,7 @@ def test_two_identical_keyed_requests_at_once_issue_one_prescription(
     def attempt() -> None:
         try:
             with UnitOfWork(session_factory) as uow:
-                out = service.issue_keyed(uow.session, world.who["doc"], data=body, on=DAY)
+                out = issuing.issue_keyed(uow.session, world.who["doc"], data=body, on=DAY)
                 uow.commit()
             results.append((out.replayed, out.prescription.tracking_code))
         except Exception as exc:  # a failure is an outcome the assertion shows
@@ -153,7 +153,7 @@ def test_identical_keyed_requests_from_many_threads_issue_one_prescription(
     def attempt() -> None:
         try:
             with UnitOfWork(session_factory) as uow:
-                out = service.issue_keyed(uow.session, world.who["doc"], data=body, on=DAY)
+                out = issuing.issue_keyed(uow.session, world.who["doc"], data=body, on=DAY)
                 uow.commit()
             results.append(out.replayed)
         except Exception as exc:  # a failure is an outcome the assertion shows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from darman.common.errors import PermissionDenied
-from darman.prescriptions import service
+from darman.prescriptions import dispensing, issuing, savings
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.schemas import DispenseIn
 from darman.synth import catalogue
@@ -24,11 +24,11 @@ def month(session, world) -> None:
         rx(world.nid, drug("10005", 45, 40)),  # quantity and days: one line, counted once
     ):
         with pytest.raises(PrescriptionRefused):
-            service.issue(session, doc, data=body, on=DAY)
-    read = service.issue(
+            issuing.issue(session, doc, data=body, on=DAY)
+    read = issuing.issue(
         session, doc, data=rx(world.nid, drug("10010", 30, 30), drug("10006", 20, 5)), on=DAY
     )  # a moderate interaction: warned, issued
-    service.dispense(
+    dispensing.dispense(
         session,
         world.who["pharm_a"],
         data=DispenseIn(
@@ -44,7 +44,7 @@ def month(session, world) -> None:
 def test_the_report_values_what_each_check_prevented_at_reference_price(
     session, world, month
 ) -> None:
-    report = service.savings_report(session, world.who["boss"], year=1405)
+    report = savings.savings_report(session, world.who["boss"], year=1405)
     [row] = report.rows
     assert (row.year, row.month, row.month_label, row.province_code) == (1405, 7, "۱۴۰۵/۰۷", "01")
     assert (row.issued, row.refused) == (1, 3)
@@ -67,7 +67,7 @@ def test_the_report_values_what_each_check_prevented_at_reference_price(
 def test_the_dispensing_rate_is_dispensed_over_prescribed_drug_quantity(
     session, world, month
 ) -> None:
-    [row] = service.savings_report(session, world.who["manager"]).rows
+    [row] = savings.savings_report(session, world.who["manager"]).rows
     assert (row.drug_prescribed, row.drug_dispensed) == (50, 40)
     assert row.dispensing_rate_percent == 80.0
 
@@ -75,9 +75,9 @@ def test_the_dispensing_rate_is_dispensed_over_prescribed_drug_quantity(
 def test_provincial_staff_see_only_their_province_and_desks_are_refused(
     session, world, month
 ) -> None:
-    assert service.savings_report(session, world.who["far_manager"]).rows == []
+    assert savings.savings_report(session, world.who["far_manager"]).rows == []
     with pytest.raises(PermissionDenied):
-        service.savings_report(session, world.who["far_manager"], province_code="01")
+        savings.savings_report(session, world.who["far_manager"], province_code="01")
     for who in ("pharm_a", "doc"):
         with pytest.raises(PermissionDenied):
-            service.savings_report(session, world.who[who])
+            savings.savings_report(session, world.who[who])

@@ -6,7 +6,7 @@ import pytest
 
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
-from darman.prescriptions import service
+from darman.prescriptions import issuing, service
 from darman.registry.service import UserPlaces
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
@@ -18,8 +18,8 @@ PAGE = PageParams(page=1, size=50)
 @pytest.fixture
 def two(session, world) -> tuple[int, int]:
     """One prescription by doc (province 01), one by fardoc (another province)."""
-    mine = service.issue(session, world.who["doc"], data=rx(world.nid, drug("10005")), on=DAY)
-    far = service.issue(
+    mine = issuing.issue(session, world.who["doc"], data=rx(world.nid, drug("10005")), on=DAY)
+    far = issuing.issue(
         session, world.who["fardoc"], data=rx(world.other_nid, drug("10011", 30, 30)), on=DAY
     )
     return mine.id, far.id

@@ -10,7 +10,7 @@ from darman.claims.models import ClaimLine
 from darman.claims.schemas import ClaimIn
 from darman.common.jalali import fiscal_year
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import panels, service
 from darman.referrals.reading import claims_register
 from darman.synth import catalogue
 from tests.integration.referrals.world import TODAY, World, build, phase_1, referral
@@ -58,7 +58,7 @@ def test_a_specialist_visit_citing_an_issued_referral_passes_r10_and_one_without
 ) -> None:
     phase_1(session, world)
     nid, other = world.nids[0], world.nids[1]
-    service.enrol(session, world.who["doc"], national_id=nid)
+    panels.enrol(session, world.who["doc"], national_id=nid)
     read = service.issue(session, world.who["doc"], data=referral(nid, world.hospital))
     boss = world.who["boss"]
     cited = claims.submit(session, boss, claim=visit_claim(world, "9001", nid, read.ref_number))

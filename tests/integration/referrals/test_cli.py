@@ -12,7 +12,7 @@ from darman.cli import context
 from darman.cli.main import app
 from darman.common.jalali import fiscal_year
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import panels, service
 from darman.settings import get_settings
 from tests.integration.referrals.world import TODAY, referral
 
@@ -46,7 +46,7 @@ def test_the_rollout_is_seeded_set_and_shown_with_jalali_dates(cli, world) -> No
 
 def test_unenrolled_overdue_and_indicators_print_tables(cli, world, session_factory) -> None:
     with UnitOfWork(session_factory) as uow:
-        service.enrol(uow.session, world.who["doc"], national_id=world.nids[0])
+        panels.enrol(uow.session, world.who["doc"], national_id=world.nids[0])
         service.issue(
             uow.session, world.who["doc"], data=referral(world.nids[0], world.hospital),
             on=TODAY - dt.timedelta(days=30),

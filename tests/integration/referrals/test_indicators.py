@@ -10,7 +10,7 @@ from darman.claims.schemas import ClaimIn
 from darman.common.errors import PermissionDenied
 from darman.common.jalali import fiscal_year, to_jalali
 from darman.db.uow import UnitOfWork
-from darman.referrals import service
+from darman.referrals import indicators, panels, service
 from darman.referrals.reading import claims_register
 from darman.referrals.schemas import FeedbackIn
 from darman.synth import catalogue
@@ -46,8 +46,8 @@ def test_indicators_count_referrals_visits_feedback_bypass_and_panels(session, w
     doc, boss = world.who["doc"], world.who["boss"]
     a, b, c = world.nids[:3]
     for nid in (a, b, c):
-        service.enrol(session, doc, national_id=nid)
-    service.enrol(session, world.who["doc2"], national_id=world.nids[3])
+        panels.enrol(session, doc, national_id=nid)
+    panels.enrol(session, world.who["doc2"], national_id=world.nids[3])
     internal = service.issue(session, doc, data=referral(a, world.hospital))
     service.issue(
         session, doc, data=referral(b, world.contracted, choice_reason="درخواست بیمار و نزدیکی")
@@ -63,7 +63,7 @@ def test_indicators_count_referrals_visits_feedback_bypass_and_panels(session, w
     claims.submit(session, boss, claim=visit(world, world.hospital, 2, "100102", "S2", c))
     claims.adjudicate_pending(session, referrals=claims_register(), actor="test")
 
-    report = service.indicators(session, world.who["manager"], year=fiscal_year(TODAY))
+    report = indicators.indicators(session, world.who["manager"], year=fiscal_year(TODAY))
     (row,) = [r for r in report.rows if r.month == to_jalali(TODAY).month]
     assert row.province_code == "08"
     assert (row.referrals, row.from_level1, row.level1_visits) == (2, 2, 4)
@@ -72,12 +72,14 @@ def test_indicators_count_referrals_visits_feedback_bypass_and_panels(session, w
     assert (row.answered, row.feedback_rate_percent) == (1, 50.0)
     assert (row.specialist_lines, row.bypass_lines, row.bypass_rate_percent) == (2, 1, 50.0)
     assert (row.panel_members, row.panels, row.average_panel_size) == (4, 2, 2.0)
-    assert service.indicators(session, world.who["far_manager"], year=fiscal_year(TODAY)).rows == []
+    assert (
+        indicators.indicators(session, world.who["far_manager"], year=fiscal_year(TODAY)).rows == []
+    )
 
 
 def test_indicators_are_for_staff_only(session, world) -> None:
     for name in ("doc", "desk"):
         with pytest.raises(PermissionDenied):
-            service.indicators(session, world.who[name], year=fiscal_year(TODAY))
+            indicators.indicators(session, world.who[name], year=fiscal_year(TODAY))
     with pytest.raises(PermissionDenied):
-        service.indicators(session, world.who["far_manager"], year=1405, province_code="08")
+        indicators.indicators(session, world.who["far_manager"], year=1405, province_code="08")

@@ -8,7 +8,7 @@ import pytest
 
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.common.paging import PageParams
-from darman.referrals import rules, service
+from darman.referrals import panels, reading, rollout, rules, service
 from darman.referrals.exceptions import FeedbackAlreadyGiven, ReferralStillOpen
 from darman.referrals.schemas import FeedbackIn
 from tests.integration.referrals.world import TODAY, onward, phase_1, referral
@@ -19,13 +19,13 @@ PAGE = PageParams(page=1, size=50)
 @pytest.fixture
 def enrolled(session, world) -> str:
     nid = world.nids[0]
-    service.enrol(session, world.who["doc"], national_id=nid)
+    panels.enrol(session, world.who["doc"], national_id=nid)
     return nid
 
 
 def _claims_view(session, ref_number: str) -> tuple[object, ...]:
     """The referral as the claims rule R10 reads it."""
-    rows = {r.ref_number: tuple(r) for r in session.execute(service.claims_register())}
+    rows = {r.ref_number: tuple(r) for r in session.execute(reading.claims_register())}
     return rows[ref_number]
 
 
@@ -119,7 +119,7 @@ def test_in_phase_1_a_contracted_or_outside_centre_needs_a_written_reason(
 
 
 def test_outside_phase_1_no_reason_is_needed(session, world, enrolled) -> None:
-    service.set_phase(session, world.who["boss"], province_code="08", phase=2, active_from=TODAY)
+    rollout.set_phase(session, world.who["boss"], province_code="08", phase=2, active_from=TODAY)
     read = service.issue(session, world.who["doc"], data=referral(enrolled, world.contracted))
     assert not read.internal
 
@@ -131,7 +131,7 @@ def test_a_level_2_specialist_refers_on_to_level_3_as_a_child(session, world, en
     )
     assert (child.from_level, child.to_level, child.parent_ref_number) == (2, 3, parent.ref_number)
     assert child.national_id == enrolled
-    chain = service.get(session, world.who["doc"], referral_id=parent.id)
+    chain = reading.get(session, world.who["doc"], referral_id=parent.id)
     assert [c.ref_number for c in chain.children] == [child.ref_number]
     with pytest.raises(InvalidInput):  # level 3 is the top
         service.refer_on(
@@ -152,13 +152,13 @@ def test_the_specialists_feedback_reaches_the_family_physician_and_closes_the_ep
         text="آملودیپین افزوده شد؛ پیگیری یک ماه بعد نزد پزشک خانواده", diagnosis="i10"
     )
     service.feedback(session, world.who["spec"], referral_id=read.id, data=answer, on=later)
-    seen = service.get(session, world.who["doc"], referral_id=read.id)
+    seen = reading.get(session, world.who["doc"], referral_id=read.id)
     assert seen.state == "answered"
     assert seen.feedback is not None and seen.feedback.council_number == "80003"
     assert seen.feedback.diagnosis == "I10" and seen.feedback.text.startswith("آملودیپین")
     # the episode is closed for claims on the feedback day, long before its validity ends
     assert _claims_view(session, read.ref_number)[3] == later
-    assert service.get(session, world.who["doc"], referral_id=read.id).valid_until == (
+    assert reading.get(session, world.who["doc"], referral_id=read.id).valid_until == (
         read.valid_until
     )
     with pytest.raises(FeedbackAlreadyGiven):
@@ -172,19 +172,19 @@ def test_missing_feedback_after_the_due_days_is_listed_as_overdue(session, world
     late = service.issue(
         session, world.who["doc"], data=referral(enrolled, world.hospital), on=early
     )
-    service.enrol(session, world.who["doc"], national_id=world.nids[1])
+    panels.enrol(session, world.who["doc"], national_id=world.nids[1])
     fresh = service.issue(session, world.who["doc"], data=referral(world.nids[1], world.hospital))
-    listed = service.overdue(session, world.who["manager"], page=PAGE)
+    listed = reading.overdue(session, world.who["manager"], page=PAGE)
     assert [r.ref_number for r in listed.items] == [late.ref_number]
     assert listed.items[0].days_overdue == 20 - rules.DEFAULT_FEEDBACK_DAYS
     assert listed.items[0].state == "overdue"
-    assert service.overdue(session, world.who["doc"], page=PAGE).total == 1
-    assert service.overdue(session, world.who["far_manager"], page=PAGE).total == 0
-    assert service.overdue(session, world.who["boss"], page=PAGE, province_code="01").total == 0
+    assert reading.overdue(session, world.who["doc"], page=PAGE).total == 1
+    assert reading.overdue(session, world.who["far_manager"], page=PAGE).total == 0
+    assert reading.overdue(session, world.who["boss"], page=PAGE, province_code="01").total == 0
     later = TODAY + dt.timedelta(days=rules.DEFAULT_FEEDBACK_DAYS + 1)
-    both = service.overdue(session, world.who["boss"], page=PAGE, on=later)
+    both = reading.overdue(session, world.who["boss"], page=PAGE, on=later)
     assert [r.ref_number for r in both.items] == [late.ref_number, fresh.ref_number]
     service.feedback(
         session, world.who["spec"], referral_id=late.id, data=FeedbackIn(text="ویزیت شد")
     )
-    assert service.overdue(session, world.who["boss"], page=PAGE).total == 0
+    assert reading.overdue(session, world.who["boss"], page=PAGE).total == 0

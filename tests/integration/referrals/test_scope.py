@@ -6,7 +6,7 @@ import pytest
 
 from darman.common.errors import NotFound, PermissionDenied
 from darman.common.paging import PageParams
-from darman.referrals import service
+from darman.referrals import panels, reading, service
 from darman.referrals.schemas import FeedbackIn
 from tests.integration.referrals.world import referral
 
@@ -16,8 +16,8 @@ PAGE = PageParams(page=1, size=50)
 @pytest.fixture
 def two(session, world) -> tuple[int, int]:
     """One referral by doc (Tehran) to the Tehran hospital, one by doc2 to the suburb one."""
-    service.enrol(session, world.who["doc"], national_id=world.nids[0])
-    service.enrol(session, world.who["doc2"], national_id=world.nids[1])
+    panels.enrol(session, world.who["doc"], national_id=world.nids[0])
+    panels.enrol(session, world.who["doc2"], national_id=world.nids[1])
     a = service.issue(session, world.who["doc"], data=referral(world.nids[0], world.hospital))
     b = service.issue(
         session, world.who["doc2"], data=referral(world.nids[1], world.suburb_hospital)
@@ -26,7 +26,7 @@ def two(session, world) -> tuple[int, int]:
 
 
 def ids(session, who) -> set[int]:
-    return {r.id for r in service.list_referrals(session, who, page=PAGE).items}
+    return {r.id for r in reading.list_referrals(session, who, page=PAGE).items}
 
 
 def test_a_family_physician_sees_the_referrals_they_wrote(session, world, two) -> None:
@@ -34,7 +34,7 @@ def test_a_family_physician_sees_the_referrals_they_wrote(session, world, two) -
     assert ids(session, world.who["doc"]) == {a}
     assert ids(session, world.who["doc2"]) == {b}
     with pytest.raises(NotFound):
-        service.get(session, world.who["doc"], referral_id=b)
+        reading.get(session, world.who["doc"], referral_id=b)
 
 
 def test_a_specialist_sees_the_referrals_addressed_to_their_facility(session, world, two) -> None:
@@ -43,7 +43,7 @@ def test_a_specialist_sees_the_referrals_addressed_to_their_facility(session, wo
     assert ids(session, world.who["suburb_spec"]) == {b}
     assert ids(session, world.who["contracted_spec"]) == set()
     with pytest.raises(NotFound):
-        service.get(session, world.who["spec"], referral_id=b)
+        reading.get(session, world.who["spec"], referral_id=b)
 
 
 def test_a_specialist_gives_feedback_only_on_referrals_addressed_to_them(
@@ -67,11 +67,11 @@ def test_provincial_staff_see_their_province_and_national_staff_all(session, wor
     assert ids(session, world.who["boss"]) == {a, b}
     assert ids(session, world.who["analyst"]) == {a, b}
     with pytest.raises(NotFound):
-        service.get(session, world.who["far_manager"], referral_id=a)
+        reading.get(session, world.who["far_manager"], referral_id=a)
 
 
 def test_a_facility_desk_cannot_list_referrals(session, world, two) -> None:
     with pytest.raises(PermissionDenied):
-        service.list_referrals(session, world.who["desk"], page=PAGE)
+        reading.list_referrals(session, world.who["desk"], page=PAGE)
     with pytest.raises(PermissionDenied):
-        service.overdue(session, world.who["desk"], page=PAGE)
+        reading.overdue(session, world.who["desk"], page=PAGE)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from darman.common.jalali import tehran_today
-from darman.referrals import service
+from darman.referrals import rollout
 from darman.referrals.schemas import ReferralIn, ReferralOnIn
 from darman.registry import service as registry
 from darman.registry.schemas import PractitionerCreate
@@ -179,7 +179,7 @@ def _build(session: Session, catalogue: bool) -> World:
 def phase_1(session: Session, world: World, since: dt.date | None = None) -> None:
     """Tehran in phase 1 from a year ago (the shipped rollout has Alborz too)."""
     start = since or TODAY - dt.timedelta(days=365)
-    service.set_phase(session, world.who["boss"], province_code="08", phase=1, active_from=start)
+    rollout.set_phase(session, world.who["boss"], province_code="08", phase=1, active_from=start)
 
 
 def referral(nid: str, facility: str | None, **kw: Any) -> ReferralIn:

@@ -9,7 +9,7 @@ from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
 from darman.prescriptions import rules
-from darman.prescriptions import service as prescriptions_service
+from darman.prescriptions import dispensing as prescription_dispensing
 from darman.synth import claims_seed, demo_users
 from darman.synth import service as synth
 
@@ -64,7 +64,7 @@ def test_every_dispensing_belongs_to_an_issued_prescription_and_never_exceeds_it
             == 0
         )
         # the claims rules read every one of them (each demo line is a drug)
-        assert len(s.execute(prescriptions_service.dispensed_for_claims()).all()) == _count(
+        assert len(s.execute(prescription_dispensing.dispensed_for_claims()).all()) == _count(
             s, "SELECT count(*) FROM prescription_dispensings"
         )
         codes = [r[0] for r in s.execute(text("SELECT tracking_code FROM prescriptions"))]

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from darman.referrals import rules
 from darman.referrals.enums import ReferralState, ReferralStatus
-from darman.referrals.service import shipped_rollout
+from darman.referrals.rollout import shipped_rollout
 
 DAY = dt.date(2026, 10, 1)
 ISSUED = ReferralStatus.ISSUED.value
