@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
-from darman.prescriptions import rules
 from darman.prescriptions import dispensing as prescription_dispensing
+from darman.prescriptions import rules
 from darman.synth import claims_seed, demo_users
 from darman.synth import service as synth
 
