@@ -43,6 +43,11 @@ def _session_day() -> dt.date:
         ) from None
 
 
+# Parallel workers start with COLUMNS=80 in their environment, and Rich fixes a console's
+# width from COLUMNS when the console is made (the CLI's, at import), which would outrank
+# the width a CLI test asks for when it invokes a command.
+os.environ.pop("COLUMNS", None)
+
 SESSION_DAY = _session_day()
 jalali.pin_today(SESSION_DAY)
 # Parallel workers start from this process's environment: handing them the day keeps the
