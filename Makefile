@@ -26,8 +26,12 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# One pytest worker per core (pytest-xdist); each worker makes its own SQLite file and
+# PostgreSQL database. worksteal lets an idle worker take queued tests from a busy one, so
+# the long browser and reliability tests do not leave the other core idle at the end.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=20
 
 # Browser tests drive Debian's Chromium; Playwright never downloads a browser here.
 browser:

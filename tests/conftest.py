@@ -43,7 +43,16 @@ def _session_day() -> dt.date:
         ) from None
 
 
-jalali.pin_today(_session_day())
+# Parallel workers start with COLUMNS=80 in their environment, and Rich fixes a console's
+# width from COLUMNS when the console is made (the CLI's, at import), which would outrank
+# the width a CLI test asks for when it invokes a command.
+os.environ.pop("COLUMNS", None)
+
+SESSION_DAY = _session_day()
+jalali.pin_today(SESSION_DAY)
+# Parallel workers start from this process's environment: handing them the day keeps the
+# whole run on one business day even when a worker starts after Tehran's midnight.
+os.environ["DARMAN_TEST_TODAY"] = SESSION_DAY.isoformat()
 
 PG_ADMIN_URL = os.environ.get("DARMAN_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

@@ -24,10 +24,11 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests leave their screenshots for a person to look at: a directory
+    of this run's own, so parallel workers and other runs never write over each other's."""
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture
@@ -35,17 +36,23 @@ def live_server(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn in a background thread, on a free loopback port."""
     if not CHROMIUM.exists():  # like PostgreSQL: a missing browser fails, it never skips
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    port = _free_port()
+    # The socket is bound here and handed to uvicorn, never closed in between, so a server
+    # of a parallel worker cannot take the same port.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
+            sock.close()
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    sock.close()

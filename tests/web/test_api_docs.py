@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +16,6 @@ from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 
 # The uvicorn-in-a-thread fixture of the registry browser test, shared rather than copied.
 
-SCREENSHOT = "/tmp/api-docs.png"
 ABSOLUTE_URL = re.compile(r"""(?:https?:)?//[^\s'"<>]+""")
 LINKED = re.compile(r"""(?:src|href)="([^"]*)"|url: '([^']*)'""")
 
@@ -85,7 +85,7 @@ def test_redoc_is_not_served_and_the_docs_routes_stay_out_of_the_openapi_documen
 
 @pytest.mark.browser
 def test_swagger_ui_renders_from_this_site_and_authorizes_with_the_password_flow(
-    live_server: str, uow: UnitOfWork
+    live_server: str, uow: UnitOfWork, shots: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -133,7 +133,7 @@ def test_swagger_ui_renders_from_this_site_and_authorizes_with_the_password_flow
             status = me.locator(".live-responses-table .response .response-col_status")
             expect(status).to_have_text("200")
             assert '"username": "docs-reader"' in me.locator(".live-responses-table").inner_text()
-            page.screenshot(path=SCREENSHOT, full_page=False)
+            page.screenshot(path=str(shots / "api-docs.png"), full_page=False)
         finally:
             browser.close()
 

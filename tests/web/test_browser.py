@@ -13,14 +13,13 @@ from darman.security.enums import Role
 from tests import factories as f
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 
-SCREENSHOT = Path("/tmp/registry.png")
 PERSIAN_NUMBER = re.compile(r"^[۰-۹٬٫]+$")
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_user_signs_in_and_reads_the_registry_in_persian_right_to_left(
-    live_server: str, uow: UnitOfWork
+    live_server: str, uow: UnitOfWork, shots: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -104,7 +103,7 @@ def test_a_user_signs_in_and_reads_the_registry_in_persian_right_to_left(
             second = page.locator("#registry-grid tbody tr").nth(1).get_attribute("data-province")
             assert second == "19"
             assert page.evaluate("!!Chart.getChart(document.getElementById('registry-chart'))")
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.screenshot(path=str(shots / "registry.png"), full_page=True)
 
             page.fill("#registry-q", "قم")
             expect(page.locator("#registry-grid tbody tr")).to_have_count(1)
@@ -124,4 +123,4 @@ def test_a_user_signs_in_and_reads_the_registry_in_persian_right_to_left(
     assert foreign == [], f"the pages asked other hosts for {foreign}"
     assert any(u.endswith("/static/vendor/vazirmatn/Vazirmatn-Regular.woff2") for u in requests)
     assert problems == [], problems
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert (shots / "registry.png").stat().st_size > 10_000

@@ -23,7 +23,6 @@ from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 from tests.web.test_claims_pages import adjudicate, seed_world, submit, two_line_claim
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 
 
 @pytest.fixture
@@ -71,6 +70,7 @@ def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approv
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -94,7 +94,7 @@ def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approv
     cut_row = page.locator(f'#review-claim-{cid} tr[data-line="1"]')
     expect(cut_row.locator("[data-outcome]")).to_have_attribute("data-outcome", "partial")
     assert 'data-code="V01"' in cut_row.inner_html()
-    page.screenshot(path=str(SHOTS / "claims-review.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-review.png"), full_page=True)
 
     page.locator(f"#review-claim-{cid} button", has_text="پایان بررسی این سند").click()
     finished = page.locator("#review-finished")
@@ -115,13 +115,14 @@ def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approv
         first = s.scalar(select(ClaimLine).where(ClaimLine.claim_id == cid, ClaimLine.line_no == 1))
         assert first is not None and first.allowed_rials == 1_000_000
         assert page.inner_text('[data-total="allowed"]') == format_toman(c.allowed_rials)
-    page.screenshot(path=str(SHOTS / "claims-detail.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-detail.png"), full_page=True)
 
 
 def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -142,7 +143,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     _sign_in(page, live_server, "fin")
     cards = page.locator("#card-claims a").evaluate_all("links => links.map(a => a.pathname)")
     assert cards == ["/claims/payments", "/claims/aging", "/claims/policy"]
-    page.screenshot(path=str(SHOTS / "claims-home.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-home.png"), full_page=True)
     page.click("nav.mainnav >> text=پرداخت اسناد")
     page.wait_for_url(f"{live_server}/claims/payments")
     page.fill("#budget", to_persian_digits(f"{budget:,}".replace(",", "٬")))  # ۱٬۲۳۴
@@ -155,7 +156,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     debit = facts.locator('[data-field="debit"]').inner_text()
     assert debit == facts.locator('[data-field="credit"]').inner_text() == format_toman(paid)
     assert "تراز است" in facts.locator('[data-field="balance"]').inner_text()
-    page.screenshot(path=str(SHOTS / "claims-payments.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-payments.png"), full_page=True)
 
     with page.expect_download() as info:
         page.click("#remittance-csv")
@@ -185,7 +186,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     assert chart["stacked"] is True and chart["first"] == [(shares[2] + 5) // 10]
     assert chart["months"] == 1 and chart["lines"] == 2
     assert page.inner_text("#aging-total") == format_toman(shares[2])
-    page.screenshot(path=str(SHOTS / "claims-aging.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-aging.png"), full_page=True)
 
     _sign_in(page, live_server, "desk")
     page.click("nav.mainnav >> text=اسناد درمانی")
@@ -195,4 +196,4 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     page.wait_for_url(f"{live_server}/claims?status=paid")
     expect(page.locator("#claims-grid tbody tr")).to_have_count(2)
     assert to_persian_digits(docs[ids[2]]) not in page.inner_text("#claims-grid")
-    page.screenshot(path=str(SHOTS / "claims-list.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-list.png"), full_page=True)

@@ -14,7 +14,6 @@ from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_planning_pages import make_world
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 __all__ = ["browser_page"]  # the shared Chromium fixture
 
 
@@ -22,6 +21,7 @@ def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -32,7 +32,7 @@ def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
     expect(page.locator("#lorenz-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)
     first = page.locator("#equity-table tbody tr").first
     expect(first).to_have_attribute("data-code", "19")
-    page.screenshot(path=str(SHOTS / "planning-equity.png"), full_page=True)
+    page.screenshot(path=str(shots / "planning-equity.png"), full_page=True)
     # sort by rank descending: the best-provided province comes first, Qom last
     rank = page.locator("#equity-table th[data-sort]").first
     rank.click()
@@ -47,5 +47,5 @@ def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
     expect(page.locator("section[data-line='beds']")).to_be_visible()
     page.click("#scenario-submit")
     expect(page.locator("#allocation-tiles")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "planning-allocation.png"), full_page=True)
+    page.screenshot(path=str(shots / "planning-allocation.png"), full_page=True)
     assert problems == []

@@ -17,7 +17,6 @@ from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_prescription_pages import ASPIRIN, WARFARIN, make_world
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 __all__ = ["browser_page"]  # the shared Chromium fixture
 
 
@@ -33,6 +32,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -55,7 +55,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     expect(beside).to_contain_text("تداخل دارویی شدید")
     expect(page.locator("#n-0")).to_contain_text("وارفارین")
     expect(page.locator("#check-state")).to_have_attribute("data-state", "blocked")
-    page.screenshot(path=str(SHOTS / "rx-live-check.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-live-check.png"), full_page=True)
 
     page.click("#rx-issue")
     expect(page.locator("#rx-refused")).to_be_visible()
@@ -71,14 +71,14 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     code_box = page.locator("#tracking-code")
     expect(code_box).to_have_text(re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}$"))
     tracking = code_box.inner_text()
-    page.screenshot(path=str(SHOTS / "rx-issued.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-issued.png"), full_page=True)
     with session_factory() as s:
         issued = s.scalars(select(Prescription).where(Prescription.status == "issued")).all()
     assert len(issued) == 1 and issued[0].tracking_code == tracking.replace("-", "")
 
     page.goto(f"{base}/prescriptions")
     expect(page.locator("#rx-table")).to_contain_text(tracking)
-    page.screenshot(path=str(SHOTS / "rx-list.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-list.png"), full_page=True)
 
     # the pharmacist
     _sign_in(page, base, "pharm_a")
@@ -101,7 +101,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     page.click("#dispense-submit")
     expect(page.locator("#err-line-1")).to_contain_text("بیش از باقی‌مانده")
     expect(remaining).to_have_text("۶")
-    page.screenshot(path=str(SHOTS / "rx-dispense-refused.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-dispense-refused.png"), full_page=True)
 
     page.fill("#qty-1", "۶")
     page.click("#dispense-submit")
@@ -112,4 +112,4 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     page.click("#dispense-submit")
     expect(page.locator("#err-line-1")).to_contain_text("بیش از باقی‌مانده")
     expect(remaining).to_have_text("۰")
-    page.screenshot(path=str(SHOTS / "rx-dispense.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-dispense.png"), full_page=True)

@@ -14,7 +14,6 @@ from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_procurement_pages import NATIONAL, make_world
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 __all__ = ["browser_page"]  # the shared Chromium fixture
 
 
@@ -22,6 +21,7 @@ def test_an_analyst_reads_the_stockouts_awards_the_tender_and_reads_the_gantt(
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -32,7 +32,7 @@ def test_an_analyst_reads_the_stockouts_awards_the_tender_and_reads_the_gantt(
     page.wait_for_url(f"{live_server}/procurement/stockouts")
     expect(page.locator("#stockout-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)
     expect(page.locator("#out-table tbody tr[data-criticality='vital']")).to_have_count(1)
-    page.screenshot(path=str(SHOTS / "procurement-stockouts.png"), full_page=True)
+    page.screenshot(path=str(shots / "procurement-stockouts.png"), full_page=True)
 
     page.click("a[data-tab='tenders']")
     page.click(f"#tenders-table a:text('{NATIONAL}')")
@@ -44,12 +44,12 @@ def test_an_analyst_reads_the_stockouts_awards_the_tender_and_reads_the_gantt(
     expect(page.locator("#tender-status")).to_have_attribute("data-status", "awarded")
     expect(page.locator("#award-submit")).to_have_count(0)
     expect(page.locator("#stored-table tbody tr").first).to_be_visible()
-    page.screenshot(path=str(SHOTS / "procurement-tender.png"), full_page=True)
+    page.screenshot(path=str(shots / "procurement-tender.png"), full_page=True)
 
     page.click("a[data-tab='plan']")
     overdue = page.locator("#gantt tr[data-task='T02']")
     expect(overdue).to_have_attribute("data-overdue", "yes")
     expect(overdue.locator(".bar-overdue")).to_be_visible()
     expect(page.locator("#my-overdue li[data-task='T02']")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "procurement-plan.png"), full_page=True)
+    page.screenshot(path=str(shots / "procurement-plan.png"), full_page=True)
     assert problems == []

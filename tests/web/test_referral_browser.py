@@ -15,7 +15,6 @@ from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_referral_pages import make_world
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp")
 __all__ = ["browser_page"]  # the shared Chromium fixture
 
 
@@ -23,6 +22,7 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     live_server: str,
     session_factory: sessionmaker[Session],
     browser_page: tuple[Any, list[str], list[str]],
+    shots: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -35,7 +35,7 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     page.click("#enrol-form button[type=submit]")
     expect(page.locator("#enrol-ok")).to_be_visible()
     expect(page.locator("#panel-members")).to_have_text("۱")
-    page.screenshot(path=str(SHOTS / "ref-panel.png"), full_page=True)
+    page.screenshot(path=str(shots / "ref-panel.png"), full_page=True)
 
     page.click("a[data-nav='ref-new']")
     page.fill("#ref_national_id", w.nids[0])
@@ -45,20 +45,20 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     expect(first.locator("input[type=radio]")).to_be_checked()
     page.fill("#reason", "فشار خون کنترل‌نشده با دو دارو")
     page.fill("#diagnosis", "I10")
-    page.screenshot(path=str(SHOTS / "ref-new.png"), full_page=True)
+    page.screenshot(path=str(shots / "ref-new.png"), full_page=True)
     page.click("#referral-submit")
     expect(page.locator("#referral-issued")).to_be_visible()
 
     page.click("a[data-nav='ref-list']")
     expect(page.locator("#written-table tr[data-state='open']")).to_have_count(1)
-    page.screenshot(path=str(SHOTS / "ref-list.png"), full_page=True)
+    page.screenshot(path=str(shots / "ref-list.png"), full_page=True)
 
     _sign_in(page, base, "manager")
     page.click("a[data-nav='ref-indicators']")
     expect(page.locator("#indicator-grid")).to_be_visible()
     if page.locator("#clinical-chart").count():
         expect(page.locator("#clinical-chart")).to_have_attribute("data-ready", "true")
-    page.screenshot(path=str(SHOTS / "ref-indicators.png"), full_page=True)
+    page.screenshot(path=str(shots / "ref-indicators.png"), full_page=True)
     page.click("a[data-nav='rx-savings']")
     expect(page.locator("#savings-grid")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "rx-savings.png"), full_page=True)
+    page.screenshot(path=str(shots / "rx-savings.png"), full_page=True)

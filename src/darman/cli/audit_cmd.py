@@ -3,9 +3,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from darman.audit import service
 from darman.cli.context import console, err_console, unit_of_work
-from darman.common.jalali import format_jalali
 
 app = typer.Typer(help="The audit log", no_args_is_help=True)
 
@@ -13,6 +11,8 @@ app = typer.Typer(help="The audit log", no_args_is_help=True)
 @app.command("verify")
 def verify() -> None:
     """Check the hash chain; name the first altered or missing entry. Exit 1 if broken."""
+    from darman.audit import service
+
     with unit_of_work() as uow:
         report = service.verify(uow.session)
     if report.ok:
@@ -29,6 +29,9 @@ def verify() -> None:
 @app.command("list")
 def list_(entity: str | None = None, limit: int = 20) -> None:
     """The newest entries."""
+    from darman.audit import service
+    from darman.common.jalali import format_jalali
+
     with unit_of_work() as uow:
         rows, total = service.list_entries(uow.session, entity=entity, limit=limit)
         table = Table(title=f"audit log ({total} entries)")

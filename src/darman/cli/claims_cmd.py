@@ -8,20 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from darman.claims import aging, bulk, payment, review, service, synthetic_check
-from darman.claims import engine as claims_engine
-from darman.claims.submission import submit_stream
 from darman.cli.context import console, unit_of_work
 from darman.cli.context import engine as cli_engine
 from darman.common.errors import FieldProblem
-from darman.common.jalali import tehran_today
 from darman.common.money import format_toman
 from darman.common.persian import to_persian_digits
-from darman.db.engine import make_session_factory
-from darman.referrals.reading import claims_register
-from darman.registry import service_support as registry_service_support
 from darman.security.principal import SYSTEM
-from darman.synth import claims as synthetic
 
 app = typer.Typer(
     help="Claims: submit, adjudicate, check against synthetic truth", no_args_is_help=True
@@ -35,6 +27,10 @@ def submit(
 ) -> None:
     """Submit a bulk file (.ndjson, .csv, .xlsx); each batch is committed as it is read,
     so what was acknowledged survives a crash and resending the file stores nothing twice."""
+    from darman.claims import bulk
+    from darman.claims.submission import submit_stream
+    from darman.db.engine import make_session_factory
+
     fmt = bulk.format_of(path.name)
     accepted = unchanged = conflicts = problem_count = 0
     problems: list[FieldProblem] = []  # the first 50, to show
@@ -68,6 +64,9 @@ def submit(
 @app.command("adjudicate")
 def adjudicate() -> None:
     """Adjudicate every submitted claim with the batch kernel."""
+    from darman.claims import service
+    from darman.referrals.reading import claims_register
+
     with unit_of_work() as uow, console.status("adjudicating…") as status:
         run = service.adjudicate_pending(
             uow.session, referrals=claims_register(), actor="cli", progress=status.update
@@ -89,6 +88,10 @@ def check_synthetic(
 ) -> None:
     """Generate claims with known violations, adjudicate them, print the confusion matrix.
     Exits 1 if any injected violation is missed or any clean line is touched."""
+    from darman.claims import engine as claims_engine
+    from darman.claims import synthetic_check
+    from darman.synth import claims as synthetic
+
     ref = synthetic.reference(scale=scale, seed=seed)
     made = synthetic.claims(ref, n_lines=lines, seed=seed, violation_share=violation_share)
     tables = synthetic.kernel_tables(ref, made)
@@ -116,6 +119,8 @@ def check_synthetic(
 @app.command("review-select")
 def review_select() -> None:
     """Send adjudicated claims to medical review or approval."""
+    from darman.claims import review
+
     with unit_of_work() as uow:
         result = review.select_for_review(uow.session, actor="cli")
         uow.commit()
@@ -132,6 +137,9 @@ def pay(
     run_key: str | None = typer.Option(None, help="idempotency key; defaults to a new one"),
 ) -> None:
     """Pay approved claims of contracted centres, oldest first, within the budget."""
+    from darman.claims import payment
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         province_id = (
             registry_service_support.province_id_for(uow.session, province) if province else None
@@ -170,6 +178,9 @@ def pay(
 @app.command("aging")
 def aging_report(by: str = typer.Option("province", help="province or facility")) -> None:
     """Unpaid claims of contracted centres by age, and the payment delay by Jalali month."""
+    from darman.claims import aging
+    from darman.common.jalali import tehran_today
+
     with unit_of_work() as uow:
         rows = aging.aging(uow.session, SYSTEM, as_of=tehran_today(), by=by)
         delay = aging.payment_delay(uow.session, SYSTEM)

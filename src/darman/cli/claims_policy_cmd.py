@@ -7,12 +7,8 @@ import datetime as dt
 import typer
 from rich.table import Table
 
-from darman.claims import policy
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
-from darman.common.jalali import format_jalali
-from darman.common.validators import parse_any_date
-from darman.registry import service_support as registry_service_support
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -23,6 +19,8 @@ NATIONAL_FA = "کشوری"
 
 
 def _date(text: str | None, field: str) -> dt.date | None:
+    from darman.common.validators import parse_any_date
+
     try:
         day: dt.date | None = parse_any_date(text)
         return day
@@ -40,6 +38,10 @@ def _required_date(text: str, field: str) -> dt.date:
 @app.command("show")
 def show() -> None:
     """Copayment and filing-deadline periods in force, and where each programme runs."""
+    from darman.claims import policy
+    from darman.common.jalali import format_jalali
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         s = uow.session
         code: dict[int, str] = {}
@@ -95,6 +97,10 @@ def set_copay(
     note: str = typer.Option("", help="why, e.g. the circular's number"),
 ) -> None:
     """Set the copayment percentage from a date on."""
+    from darman.claims import policy
+    from darman.common.jalali import format_jalali
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         s = uow.session
         entry = policy.set_copay(
@@ -124,6 +130,10 @@ def set_deadline(
     note: str = typer.Option("", help="why, e.g. the circular's number"),
 ) -> None:
     """Set the filing deadline from a date on."""
+    from darman.claims import policy
+    from darman.common.jalali import format_jalali
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         s = uow.session
         entry = policy.set_filing_deadline(
@@ -148,6 +158,10 @@ def set_rollout(
     active_from: str = typer.Option(..., "--from", help="first day the rule applies"),
 ) -> None:
     """Start (or move the start of) a programme's claims rule in a province."""
+    from darman.claims import policy
+    from darman.common.jalali import format_jalali
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         s = uow.session
         row = policy.set_rollout(
@@ -169,6 +183,9 @@ def set_bypass(
     ),
 ) -> None:
     """How a specialist visit without a valid referral is treated in a referral province."""
+    from darman.claims import policy
+    from darman.registry import service_support as registry_service_support
+
     with unit_of_work() as uow:
         s = uow.session
         policy.set_referral_bypass(

@@ -4,16 +4,11 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
-from darman.prescriptions import tables as prescription_tables
 from darman.security.enums import ROLE_LABELS_FA
-from darman.settings import get_settings
-from darman.synth import claims_seed, demo_users, procurement_seed
-from darman.synth import service as synth
 
 DEMO_SCALE = 0.01
 DEMO_SEED = 1405
@@ -35,6 +30,11 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
 ) -> None:
     """Serve the REST API (/api/v1, /docs), the FHIR facade (/fhir/r4) and the web pages (/)."""
+    import uvicorn
+
+    from darman.prescriptions import tables as prescription_tables
+    from darman.settings import get_settings
+
     # Checked once here, before any server process starts: a bad setting or table stops
     # the command with its reason, and the processes never run migrations side by side.
     prescription_tables.use(get_settings().prescription_tables)
@@ -59,6 +59,9 @@ def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve"),
 ) -> None:
     """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve."""
+    from darman.synth import claims_seed, demo_users, procurement_seed
+    from darman.synth import service as synth
+
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
     with unit_of_work() as uow:
         found = synth.existing_seed(uow.session)

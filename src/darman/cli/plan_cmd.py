@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -14,12 +15,11 @@ from rich.table import Table
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import to_persian_digits
-from darman.common.tabular import TableFormat, write_table
-from darman.planning import allocation, scenario, service, tables
-from darman.planning.deprivation import components_with
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
-from darman.planning.levelling import Costs
 from darman.security.principal import SYSTEM
+
+if TYPE_CHECKING:
+    from darman.planning import tables
 
 app = typer.Typer(
     help="Fair distribution of beds and equipment: equity, allocation, service levelling",
@@ -41,6 +41,8 @@ def _fa(value: object, digits: int = 2) -> str:
 def _write(table: tables.Table, out: Path | None) -> None:
     if out is None:
         return
+    from darman.common.tabular import TableFormat, write_table
+
     try:
         fmt = TableFormat.from_filename(out.name)
     except ValueError as exc:
@@ -62,6 +64,8 @@ def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
 @app.command("facts")
 def facts(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None:
     """Per province: census population and beds, insured, spending, registered centres."""
+    from darman.planning import service, tables
+
     with unit_of_work() as uow:
         rows = service.province_facts(uow.session, SYSTEM)
     table = tables.facts_table(rows)
@@ -79,6 +83,8 @@ def equity(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Gini, Theil and each province's ratio and shortfall, with and without Tehran."""
+    from darman.planning import service, tables
+
     with unit_of_work() as uow:
         report = service.equity_report(
             uow.session, SYSTEM, resource=resource, population=population,
@@ -104,6 +110,9 @@ def deprivation(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Provinces from the most deprived down, with each component's contribution."""
+    from darman.planning import service, tables
+    from darman.planning.deprivation import components_with
+
     components = components_with(
         icu_beds=icu_beds, beds=beds, spending=spending, physicians=physicians, nurses=nurses
     )
@@ -123,6 +132,8 @@ def allocate(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Whole units per budget line and province, within the budgets, explained."""
+    from darman.planning import allocation, scenario, service, tables
+
     chosen = scenario.shipped() if scenario_file is None else scenario.load(scenario_file)
     with unit_of_work() as uow:
         problem, solution, lines = service.allocate(uow.session, SYSTEM, scenario=chosen)
@@ -165,6 +176,9 @@ def levelling(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Missing level-2 and level-3 services per province, with expand-or-build proposals."""
+    from darman.planning import scenario, service, tables
+    from darman.planning.levelling import Costs
+
     chosen = scenario.shipped() if scenario_file is None else scenario.load(scenario_file)
     costs = Costs.of(chosen.levelling)
     with unit_of_work() as uow:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,10 +14,10 @@ from rich.table import Table
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import to_persian_digits
-from darman.common.tabular import TableFormat, write_table
-from darman.procurement import service, tables
-from darman.procurement.quantify import Policy
 from darman.security.principal import SYSTEM
+
+if TYPE_CHECKING:
+    from darman.procurement import tables
 
 app = typer.Typer(
     help="Strategic purchasing: quantify, award tenders, stock-outs, suppliers, action plan",
@@ -47,6 +48,8 @@ def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
 def _write(table: tables.Table, out: Path | None) -> None:
     if out is None:
         return
+    from darman.common.tabular import TableFormat, write_table
+
     try:
         fmt = TableFormat.from_filename(out.name)
     except ValueError as exc:
@@ -65,6 +68,9 @@ def quantify(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Adjusted monthly consumption, months of stock and the quantity to order per item."""
+    from darman.procurement import service, tables
+    from darman.procurement.quantify import Policy
+
     if level not in ("facility", "province", "nation"):
         raise InvalidInput("unknown level", [FieldProblem("--level", "facility, province, nation")])
     with unit_of_work() as uow, console.status("quantifying…"):
@@ -90,6 +96,8 @@ def award(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Score the bids and split each item across suppliers; show the savings."""
+    from darman.procurement import service, tables
+
     with unit_of_work() as uow:
         ev = (service.award_tender if store else service.evaluate)(uow.session, SYSTEM, code=tender)
         read = tables.evaluation_dict(ev)
@@ -120,6 +128,8 @@ def stockouts(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Facility items out of stock or below minimum, and months of stock by province."""
+    from darman.procurement import service, tables
+
     with unit_of_work() as uow:
         found = service.stockouts(uow.session, SYSTEM, province_code=province)
     _show(
@@ -158,6 +168,8 @@ def stockouts(
 @app.command("suppliers")
 def suppliers() -> None:
     """The supplier register with performance scores from deliveries."""
+    from darman.procurement import service, tables
+
     with unit_of_work() as uow:
         rows = [
             [
@@ -182,6 +194,8 @@ def plan(
     code: str | None = typer.Argument(None, help="plan code; the first one if omitted"),
 ) -> None:
     """The action plan's tasks, Jalali dates, dependencies and overdue flags."""
+    from darman.procurement import service, tables
+
     with unit_of_work() as uow:
         codes = service.plan_codes(uow.session)
         chosen = code or (codes[0] if codes else None)

@@ -9,13 +9,7 @@ from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
-from darman.common.jalali import format_jalali
-from darman.common.paging import PageParams
 from darman.common.persian import to_persian_digits
-from darman.common.validators import parse_any_date
-from darman.referrals import indicators as referrals_indicators
-from darman.referrals import panels, policy, reading
-from darman.referrals import rollout as referrals_rollout
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -36,6 +30,9 @@ def rollout(
     active_from: str | None = typer.Option(None, "--from", help="first day, 1405/01/01"),
 ) -> None:
     """Show which provinces are in which phase from which day; optionally set one."""
+    from darman.common.validators import parse_any_date
+    from darman.referrals import rollout as referrals_rollout
+
     with unit_of_work() as uow:
         s = uow.session
         if seed:
@@ -79,6 +76,8 @@ def periods(
 ) -> None:
     """Show the validity and feedback periods in force; with --kind, --days and --from set
     one for referrals written from that day on."""
+    from darman.referrals import policy
+
     with unit_of_work() as uow:
         s = uow.session
         if kind is not None:
@@ -120,6 +119,8 @@ def periods(
 
 
 def _day(text: str, option: str) -> dt.date:
+    from darman.common.validators import parse_any_date
+
     try:
         return parse_any_date(text)
     except ValueError as exc:
@@ -132,6 +133,8 @@ def indicators(
     province: str | None = typer.Option(None, help="province code; every province if omitted"),
 ) -> None:
     """Referral rate, internal share, feedback and bypass rates, average panel size."""
+    from darman.referrals import indicators as referrals_indicators
+
     with unit_of_work() as uow:
         report = referrals_indicators.indicators(
             uow.session, SYSTEM, year=year, province_code=province
@@ -161,6 +164,9 @@ def unenrolled(
     size: int = typer.Option(50, min=1, max=500),
 ) -> None:
     """Insured people of a province without a family physician."""
+    from darman.common.paging import PageParams
+    from darman.referrals import panels
+
     with unit_of_work() as uow:
         result = panels.unenrolled(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
@@ -180,6 +186,10 @@ def overdue(
     size: int = typer.Option(50, min=1, max=500),
 ) -> None:
     """Referrals whose feedback is later than expected, longest overdue first."""
+    from darman.common.jalali import format_jalali
+    from darman.common.paging import PageParams
+    from darman.referrals import reading
+
     with unit_of_work() as uow:
         result = reading.overdue(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province

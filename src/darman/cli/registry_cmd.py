@@ -7,8 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
-from darman.common.tabular import TableFormat, read_table
-from darman.registry import transfer
+from darman.registry.enums import TransferTable
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(help="Registry tables: import and export", no_args_is_help=True)
@@ -16,11 +15,14 @@ app = typer.Typer(help="Registry tables: import and export", no_args_is_help=Tru
 
 @app.command("import")
 def import_(
-    table: str = typer.Argument(..., help=", ".join(transfer.TABLES)),
+    table: str = typer.Argument(..., help=", ".join(TransferTable)),
     path: Path = typer.Argument(..., exists=True, dir_okay=False),
     all_or_nothing: bool = typer.Option(False, help="keep nothing if any row is bad"),
 ) -> None:
     """Import a CSV or Excel file; good rows are kept, bad rows listed by row and column."""
+    from darman.common.tabular import TableFormat, read_table
+    from darman.registry import transfer
+
     header, rows = read_table(path.read_bytes(), TableFormat.from_filename(path.name))
     with (
         unit_of_work() as uow,
@@ -57,10 +59,13 @@ def import_(
 
 @app.command("export")
 def export(
-    table: str = typer.Argument(..., help=", ".join(transfer.TABLES)),
+    table: str = typer.Argument(..., help=", ".join(TransferTable)),
     path: Path = typer.Argument(..., dir_okay=False),
 ) -> None:
     """Export a table as CSV or Excel (by the file's extension)."""
+    from darman.common.tabular import TableFormat
+    from darman.registry import transfer
+
     with unit_of_work() as uow:
         content = transfer.export_table(
             uow.session, SYSTEM, table=table, fmt=TableFormat.from_filename(path.name)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -8,10 +9,14 @@ from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
 from darman.common.persian import format_number
-from darman.synth import service
+
+if TYPE_CHECKING:
+    from darman.synth.service import SeedResult
 
 
-def run_seed(scale: float, seed: int) -> service.SeedResult:
+def run_seed(scale: float, seed: int) -> SeedResult:
+    from darman.synth import service
+
     started = time.perf_counter()
     with (
         unit_of_work() as uow,

@@ -4,9 +4,6 @@ import typer
 from rich.table import Table
 
 from darman.cli.context import console, unit_of_work
-from darman.common.jalali import format_jalali
-from darman.registry import service as registry_service
-from darman.security import service
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 
 app = typer.Typer(help="Users and API keys", no_args_is_help=True)
@@ -26,6 +23,9 @@ def create(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a user with a role and a scope."""
+    from darman.registry import service as registry_service
+    from darman.security import service
+
     with unit_of_work() as uow:
         user = service.create_user(
             uow.session,
@@ -47,6 +47,9 @@ def create(
 @app.command("list")
 def list_() -> None:
     """Every user with role, scope and state."""
+    from darman.common.jalali import format_jalali
+    from darman.security import service
+
     with unit_of_work() as uow:
         users, total = service.list_users(uow.session, limit=10_000)
         table = Table(title=f"users ({total})")
@@ -78,6 +81,8 @@ def list_() -> None:
 @app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: their tokens and API keys stop working at once."""
+    from darman.security import service
+
     with unit_of_work() as uow:
         service.set_active(uow.session, actor="cli", username=username, active=False)
         uow.commit()
@@ -87,6 +92,8 @@ def disable(username: str) -> None:
 @app.command("api-key")
 def api_key(username: str, name: str = typer.Option(..., help="what the key is for")) -> None:
     """Issue an API key for a machine client acting as USERNAME (shown once)."""
+    from darman.security import service
+
     with unit_of_work() as uow:
         new = service.create_api_key(uow.session, actor="cli", username=username, name=name)
         uow.commit()

@@ -50,6 +50,18 @@ class DrugForm(StrEnum):
     SUPPOSITORY = "suppository"
 
 
+class TransferTable(StrEnum):
+    """The registry tables a CSV or Excel file imports into and exports from."""
+
+    FACILITIES = "facilities"
+    INSURED = "insured"
+    COVERAGE = "coverage"
+    PRACTITIONERS = "practitioners"
+    SERVICES = "services"
+    DRUGS = "drugs"
+    TARIFFS = "tariffs"
+
+
 LABELS_FA: dict[str, str] = {
     Ownership.OWNED: "ملکی",
     Ownership.CONTRACTED: "طرف قرارداد",

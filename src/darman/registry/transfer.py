@@ -21,6 +21,7 @@ from darman.common.errors import DarmanError, FieldProblem, InvalidInput, Permis
 from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
 from darman.registry import catalogues, scope
 from darman.registry import service as svc
+from darman.registry.enums import TransferTable
 from darman.registry.models import (
     CoveragePeriod,
     Drug,
@@ -111,25 +112,27 @@ def _practitioner_export(who: Principal) -> AnySelect:
 
 
 TABLES: dict[str, TableSpec] = {
-    "facilities": TableSpec(FacilityCreate, svc.create_facility, _facility_export),
-    "insured": TableSpec(InsuredCreate, svc.create_insured, _insured_export),
-    "coverage": TableSpec(CoverageCreate, svc.create_coverage, _coverage_export),
-    "practitioners": TableSpec(PractitionerCreate, svc.create_practitioner, _practitioner_export),
-    "services": TableSpec(
+    TransferTable.FACILITIES: TableSpec(FacilityCreate, svc.create_facility, _facility_export),
+    TransferTable.INSURED: TableSpec(InsuredCreate, svc.create_insured, _insured_export),
+    TransferTable.COVERAGE: TableSpec(CoverageCreate, svc.create_coverage, _coverage_export),
+    TransferTable.PRACTITIONERS: TableSpec(
+        PractitionerCreate, svc.create_practitioner, _practitioner_export
+    ),
+    TransferTable.SERVICES: TableSpec(
         ServiceCreate,
         catalogues.create_service,
         lambda who: select(*[getattr(Service, c) for c in ServiceCreate.model_fields]).order_by(
             Service.code
         ),
     ),
-    "drugs": TableSpec(
+    TransferTable.DRUGS: TableSpec(
         DrugCreate,
         catalogues.create_drug,
         lambda who: select(*[getattr(Drug, c) for c in DrugCreate.model_fields]).order_by(
             Drug.generic_code
         ),
     ),
-    "tariffs": TableSpec(
+    TransferTable.TARIFFS: TableSpec(
         TariffCreate,
         catalogues.create_tariff,
         lambda who: (
