@@ -21,18 +21,22 @@ READ_ONLY = "darman_read_only"
 # units are short (a request's changes, or a bulk batch of 1,000 records), so a waiter
 # that has not got the lock in this time is behind something that is stuck.
 SQLITE_BUSY_TIMEOUT_S = 30
-# Requests run on the server's thread pool (40 threads); each holds at most one
-# connection at a time, so the pool never makes a request wait for a connection.
-POOL_SIZE = 40
+# Requests run on the server's thread pool (40 threads), each holding at most one
+# connection at a time. SQLite connections cost nothing, so there are as many as threads.
+# A PostgreSQL connection is a server process, and the server allows about a hundred
+# for everyone: 10 kept plus 10 more under load per server process is more than two
+# cores can keep busy, and threads beyond that wait their turn in the pool.
+SQLITE_POOL_SIZE = 40
+POSTGRES_POOL_SIZE = 10
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """Build the engine; for a SQLite file, create its folder and turn on WAL and foreign keys."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, echo=echo, pool_size=pool_size or POOL_SIZE)
+        return _sqlite_engine(url, echo=echo, pool_size=pool_size or SQLITE_POOL_SIZE)
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size or POOL_SIZE // 2,
-        max_overflow=POOL_SIZE // 2,
+        url, echo=echo, pool_pre_ping=True, pool_size=pool_size or POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_POOL_SIZE,
     )  # fmt: skip
 
 
