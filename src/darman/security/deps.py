@@ -70,7 +70,18 @@ def current_principal(
     return use.principal
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow)]
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+# How many requests of a process may hold a database connection at once, by what they
+# hold it for. A unit of work keeps its connection until its request is answered, and
+# answering (validating the answer) needs one of FastAPI's 40 worker threads; if more
+# requests held connections than the pool has, every worker thread could end up waiting
+# for a connection while every connection waited for a thread. Capped here, the waiting
+# happens before a request takes a connection or a thread. Together the caps stay within
+# the smaller pool (PostgreSQL's 10 plus 10 under load, db/engine.py).
+READING_UNITS = 10
+WRITING_UNITS = 4
+CALLER_LOOKUPS = 3  # the API's; the pages' have as many of their own (web/rendering.py)
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow, max_concurrency=WRITING_UNITS)]
+ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow, max_concurrency=READING_UNITS)]
+PrincipalDep = Annotated[Principal, Depends(current_principal, max_concurrency=CALLER_LOOKUPS)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -36,7 +36,7 @@ from darman.common.persian import format_number, to_persian_digits
 from darman.registry import scope
 from darman.registry import service as registry
 from darman.security import service as security
-from darman.security.deps import TOKEN_COOKIE
+from darman.security.deps import CALLER_LOOKUPS, TOKEN_COOKIE
 from darman.security.enums import ROLE_LABELS_FA
 from darman.security.principal import Principal
 from darman.settings import Settings
@@ -130,7 +130,7 @@ def signed_in(request: Request, session: Session | Connection) -> Principal:
     return security.principal_from_token(session, token=token, secret=settings.secret_key)
 
 
-PagePrincipal = Annotated[Principal, Depends(page_principal)]
+PagePrincipal = Annotated[Principal, Depends(page_principal, max_concurrency=CALLER_LOOKUPS)]
 
 
 def safe_next(target: str | None) -> str:
