@@ -76,8 +76,9 @@ def current_principal(
 # requests held connections than the pool has, every worker thread could end up waiting
 # for a connection while every connection waited for a thread. Capped here, the waiting
 # happens before a request takes a connection or a thread. Together the caps stay within
-# the smaller pool (PostgreSQL's 10 plus 10 under load, db/engine.py).
-READING_UNITS = 10
+# the smaller pool (PostgreSQL's 10 plus 10 under load, db/engine.py), with one left for
+# what is not capped (the health probe).
+READING_UNITS = 9
 WRITING_UNITS = 4
 CALLER_LOOKUPS = 3  # the API's; the pages' have as many of their own (web/rendering.py)
 
