@@ -4,26 +4,18 @@ setting stops the command before any worker starts."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import TEST_SECRET
+from tests.reliability import served
 
 START_TIMEOUT_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
@@ -36,24 +28,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
 
 
 def _serve(tmp_path: Path, **extra_env: str) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """The command in a process group of its own, so that cleaning up reaches every
-    worker whatever happened to the supervisor."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DARMAN_DATABASE_URL": f"sqlite:///{tmp_path / 'darman.db'}",
-        "DARMAN_SECRET_KEY": TEST_SECRET,
-        "DARMAN_DEMO_MODE": "0",
-        **extra_env,
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "darman.cli.main", "serve", "--port", str(port),
-             "--workers", "2", "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    return proc, port, log_path
+    return served.start(f"sqlite:///{tmp_path / 'darman.db'}", tmp_path, **extra_env)
 
 
 def _started(log_path: Path) -> list[int]:
@@ -77,12 +52,6 @@ def _health(port: int) -> bool:
             return s.recv(4096).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
-
-
-def _stop_all(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(10)
 
 
 def test_two_workers_serve_a_dead_one_is_replaced_and_sigterm_stops_them_all(
@@ -111,7 +80,7 @@ def test_two_workers_serve_a_dead_one_is_replaced_and_sigterm_stops_them_all(
         assert _wait_for(lambda: not any(_alive(p) for p in (workers[1], replacement)), 30)
         assert not _health(port)
     finally:
-        _stop_all(proc)
+        served.stop(proc)
 
 
 def test_a_bad_prescription_table_stops_the_server_before_any_worker_starts(
@@ -124,4 +93,4 @@ def test_a_bad_prescription_table_stops_the_server_before_any_worker_starts(
         assert "cannot read" in out and "nowhere/interactions.csv" in out
         assert "Started server process" not in out
     finally:
-        _stop_all(proc)
+        served.stop(proc)

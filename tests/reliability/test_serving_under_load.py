@@ -10,11 +10,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +26,7 @@ from darman.security import service as security
 from darman.synth import claims_seed
 from darman.synth import service as synth
 from tests import factories as f
-from tests.conftest import TEST_SECRET
+from tests.reliability import served
 
 CLIENTS = 64
 SECONDS = 20.0
@@ -79,28 +74,10 @@ def seeded(session_factory: sessionmaker[Session]) -> Seeded:
     return Seeded(key, list(nids))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _server(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DARMAN_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "DARMAN_SECRET_KEY": TEST_SECRET,
-        "DARMAN_DEMO_MODE": "0",
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "darman.cli.main", "serve", "--port", str(port),
-             "--workers", "2", "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    url = engine.url.render_as_string(hide_password=False)
+    proc, port, log_path = served.start(url, tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -112,9 +89,7 @@ def _server(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         # the process group reaches every worker whatever happened to the supervisor;
         # the database is cleaned after this, with no server connection left
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        served.stop(proc)
 
 
 async def _load(base: str, seeded: Seeded) -> Tally:
