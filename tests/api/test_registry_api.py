@@ -154,3 +154,22 @@ def test_a_facility_user_cannot_change_the_registry(client: TestClient, uow: Uni
 def test_the_openapi_document_lists_the_registry(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/facilities" in paths and "/api/v1/registry/{table}/import" in paths
+
+
+def test_percent_and_underscore_in_a_search_are_matched_as_themselves(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    headers = _admin(client, uow)
+    f.facility(uow.session, name="درمانگاه ۱۰۰% رضایت")
+    f.facility(uow.session, name="درمانگاه شبانه_روزی")
+    f.facility(uow.session, name="بیمارستان امام")
+    uow.commit()
+
+    def names(q: str) -> list[str]:
+        found = client.get("/api/v1/facilities", params={"q": q}, headers=headers)
+        assert found.status_code == 200
+        return sorted(item["name"] for item in found.json()["items"])
+
+    assert names("%") == ["درمانگاه ۱۰۰% رضایت"]  # not every facility
+    assert names("_") == ["درمانگاه شبانه_روزی"]
+    assert names("درمانگاه") == sorted(["درمانگاه ۱۰۰% رضایت", "درمانگاه شبانه_روزی"])

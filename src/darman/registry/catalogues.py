@@ -33,7 +33,7 @@ def list_services(
     if category:
         query = query.where(Service.category == category)
     if q:
-        query = query.where(or_(Service.name_fa.contains(q), Service.code == q))
+        query = query.where(or_(Service.name_fa.contains(q, autoescape=True), Service.code == q))
     return page_of(
         session,
         query,
@@ -58,7 +58,7 @@ def list_drugs(
     if covered is not None:
         query = query.where(Drug.covered == covered)
     if q:
-        query = query.where(or_(Drug.name_fa.contains(q), Drug.generic_code == q))
+        query = query.where(or_(Drug.name_fa.contains(q, autoescape=True), Drug.generic_code == q))
     return page_of(
         session,
         query,

@@ -139,7 +139,7 @@ def list_facilities(
     if level:
         query = query.where(Facility.level == level)
     if q:
-        query = query.where(or_(Facility.name.contains(q), Facility.code == q))
+        query = query.where(or_(Facility.name.contains(q, autoescape=True), Facility.code == q))
     return page_of(session, query, page, Facility.code, lambda f: _facility_read(session, f))
 
 

@@ -26,7 +26,10 @@ def issue(*, username: str, user_id: int, secret: str, minutes: int) -> str:
 
 def decode(token: str, *, secret: str) -> dict[str, Any]:
     try:
-        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=[ALGORITHM])
+        # a signed token without an expiry would be good for ever: both are required
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat"]}
+        )
     except jwt.ExpiredSignatureError as exc:
         raise AuthenticationFailed("the access token has expired; log in again") from exc
     except jwt.PyJWTError as exc:
