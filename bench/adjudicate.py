@@ -34,6 +34,7 @@ from darman.claims import engine
 from darman.claims.kernel import KernelInputs, adjudicate
 from darman.claims.reference import ReferenceAdjudicator
 from darman.synth import claims as synthetic
+from darman.synth import claims_reference as synthetic_reference
 
 BARE = """
 CREATE OR REPLACE TEMP TABLE bare AS
@@ -109,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    ref = synthetic.reference(scale=args.scale, seed=1405)
+    ref = synthetic_reference.reference(scale=args.scale, seed=1405)
     made = synthetic.claims(ref, n_lines=args.lines, seed=1405)
     print(
         f"generated {args.lines:,} lines on {ref.insured.num_rows:,} insured "

@@ -40,6 +40,7 @@ from darman.referrals.reading import claims_register
 from darman.registry.models import Facility, Insured
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
+from darman.synth import claims_reference as synthetic_reference
 from darman.synth import claims_seed
 from darman.synth import service as synth
 
@@ -78,7 +79,7 @@ def seeded(backend: str, tag: str):  # type: ignore[no-untyped-def]
 
 def synthetic_claims(n_claims: int) -> list[dict[str, object]]:
     """The first ``n_claims`` synthetic claims as ClaimIn-shaped dicts (facility by id)."""
-    ref = synthetic.reference(scale=SCALE, seed=SEED)
+    ref = synthetic_reference.reference(scale=SCALE, seed=SEED)
     lines = synthetic.claims(ref, n_lines=int(n_claims * 2.6), seed=7).lines
     cols = {c: lines[c].to_pylist() for c in lines.column_names}
     by_claim: dict[int, dict[str, object]] = {}
@@ -152,7 +153,7 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
         with UnitOfWork(factory) as uow:
             claims_seed.load(uow.session, scale=SCALE, seed=SEED, lines=lines)
             uow.commit()
-        ref = synthetic.reference(scale=SCALE, seed=SEED)
+        ref = synthetic_reference.reference(scale=SCALE, seed=SEED)
         made = synthetic.claims(ref, n_lines=lines, seed=SEED)
         tables = synthetic.kernel_tables(ref, made)
         t0 = time.perf_counter()

@@ -91,8 +91,9 @@ def check_synthetic(
     from darman.claims import engine as claims_engine
     from darman.claims import synthetic_check
     from darman.synth import claims as synthetic
+    from darman.synth import claims_reference as synthetic_reference
 
-    ref = synthetic.reference(scale=scale, seed=seed)
+    ref = synthetic_reference.reference(scale=scale, seed=seed)
     made = synthetic.claims(ref, n_lines=lines, seed=seed, violation_share=violation_share)
     tables = synthetic.kernel_tables(ref, made)
     started = time.perf_counter()

@@ -25,6 +25,7 @@ from darman.referrals.reading import claims_register
 from darman.registry.models import Facility
 from darman.security.principal import SYSTEM
 from darman.synth import claims as synthetic
+from darman.synth import claims_reference as synthetic_reference
 from darman.synth import prescriptions_seed
 
 Progress = Callable[[str], None]
@@ -38,7 +39,7 @@ def load(
     say = progress or (lambda _m: None)
     if session.scalar(select(func.count()).select_from(Claim)):
         return 0
-    ref = synthetic.reference(scale=scale, seed=seed)
+    ref = synthetic_reference.reference(scale=scale, seed=seed)
     generated = synthetic.claims(ref, n_lines=lines, seed=seed)
     made = generated.lines
     say(f"generated {made.num_rows:,} claim lines")
@@ -47,7 +48,7 @@ def load(
         lines=made,
         dispensed=generated.dispensings,
         referred=generated.referrals,
-        referral_provinces=synthetic.REFERRAL_PROVINCES,
+        referral_provinces=synthetic_reference.REFERRAL_PROVINCES,
         seed=seed,
     )
     say(
@@ -195,7 +196,7 @@ def process(session: Session, *, progress: Progress | None = None) -> None:
     say(f"adjudicated {run.lines:,} lines: {run.rejected:,} rejected, {run.partial:,} cut")
     picked = review.select_for_review(session, actor="system")
     say(f"{picked.selected:,} claims sent to medical review, {picked.approved:,} approved")
-    first = synthetic.YEAR_START
+    first = synthetic_reference.YEAR_START
     delays = np.linspace(180, 60, 12).astype(int)
     # A monthly budget short of what is owed keeps a realistic backlog for the aging screen.
     owed = session.scalar(

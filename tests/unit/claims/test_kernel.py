@@ -14,11 +14,12 @@ from darman.claims.reference import ReferenceAdjudicator
 from darman.claims.synthetic_check import check, matrix_rows
 from darman.synth import catalogue
 from darman.synth import claims as synthetic
+from darman.synth import claims_reference as synthetic_reference
 
 
 @lru_cache(maxsize=1)
-def _reference() -> synthetic.Reference:
-    return synthetic.reference(scale=0.001, seed=11)
+def _reference() -> synthetic_reference.Reference:
+    return synthetic_reference.reference(scale=0.001, seed=11)
 
 
 def _tables(
@@ -40,7 +41,7 @@ def test_every_injected_violation_is_caught_with_its_code_and_clean_lines_pass_u
     assert report.missed == [] and report.false_alarms == []
     header, rows = matrix_rows(report)
     injected = {row[0] for row in rows}
-    assert injected == {*synthetic.INJECTED, "clean"}
+    assert injected == {*synthetic_reference.INJECTED, "clean"}
     for row in rows:  # each injected code is found on its own column
         if row[0] != "clean":
             assert row[header.index(row[0])] != ""
@@ -145,7 +146,7 @@ def test_a_price_above_tariff_pays_the_tariff_and_the_patient_pays_30_percent_ou
 
 
 def test_a_line_with_no_tariff_is_rejected_whole_never_paid_at_the_asked_price() -> None:
-    out = engine.run(_tables(_one_line(code=synthetic.UNPRICED_CODE))).to_pylist()[0]
+    out = engine.run(_tables(_one_line(code=synthetic_reference.UNPRICED_CODE))).to_pylist()[0]
     assert out["reasons"] == "R02" and out["allowed"] == 0 and out["deducted"] == out["asked"]
 
 
