@@ -58,7 +58,7 @@ def check(body: PrescriptionIn, who: PrincipalDep, uow: ReadUowDep) -> list[Find
     """Every check of issuing on a draft (refusals and warnings per line field), without
     storing or auditing anything: the prescribing screen calls it as lines change. 200
     even when a finding blocks; the `request_key` is ignored."""
-    return service.check(uow.session, who, data=body)
+    return issuing.check(uow.session, who, data=body)
 
 
 @router.get("", response_model=Page[PrescriptionRead])

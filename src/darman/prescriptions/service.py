@@ -16,10 +16,6 @@ from sqlalchemy.orm import Session
 from darman.common.errors import NotFound
 from darman.common.paging import Page, PageParams, page_of
 from darman.prescriptions.enums import PrescriptionStatus
-
-# The dry-run check endpoint (POST /api/v1/prescriptions/check) calls ``service.check``;
-# every other caller takes it from ``issuing``, where it lives.
-from darman.prescriptions.issuing import check as check
 from darman.prescriptions.issuing import require_physician
 from darman.prescriptions.models import Prescription
 from darman.prescriptions.reading import read_back
