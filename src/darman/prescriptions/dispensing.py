@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from darman.audit import service as audit
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
@@ -43,8 +42,17 @@ DISPENSERS = roles_that(Act.DISPENSE)
 
 # ------------------------------------------------------------------ dispensing
 def _for_dispensing(
-    session: Session, who: Principal, *, tracking_code: str, national_id: str, on: dt.date
+    session: Session,
+    who: Principal,
+    *,
+    tracking_code: str,
+    national_id: str,
+    on: dt.date,
+    lock: bool = False,
 ) -> Prescription:
+    """The issued prescription with this code and national ID; with ``lock``, its row
+    locked until the caller's transaction ends (PostgreSQL; a SQLite writer already holds
+    the database's one write lock), read afresh once the lock is granted."""
     who.require_role(*DISPENSERS)
     if not scope.at_facility(who) or who.facility_id is None:
         raise PermissionDenied("prescriptions are dispensed by a facility's user")
@@ -54,13 +62,16 @@ def _for_dispensing(
             "the tracking code is mistyped: its check character does not match",
             [FieldProblem("tracking_code", "کد رهگیری نادرست است؛ دوباره وارد کنید")],
         )
-    p = session.scalar(
-        select(Prescription).where(
-            Prescription.tracking_code == code,
-            Prescription.national_id == national_id,
-            Prescription.status == PrescriptionStatus.ISSUED.value,
-        )
+    query = select(Prescription).where(
+        Prescription.tracking_code == code,
+        Prescription.national_id == national_id,
+        Prescription.status == PrescriptionStatus.ISSUED.value,
     )
+    if lock:
+        # FOR NO KEY UPDATE: serialises the dispensings of one prescription without
+        # blocking rows that merely reference it
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    p = session.scalar(query)
     if p is None:
         raise NotFound(
             "no prescription has this tracking code for this national ID",
@@ -104,45 +115,63 @@ def _replay(
     facility_id: int,
     request_key: str,
     p: Prescription,
-    on: dt.date,
-    wanted: list[tuple[int, int]] | None = None,
+    wanted: list[tuple[int, int]],
 ) -> DispenseResult | None:
+    """The first answer to a request this facility already dispensed under this key, or
+    None for a new key. Read under the prescription's lock, so every dispensing of it is
+    committed and its rows are numbered in the order they were made: each line's total
+    as the first answer gave it is the line's counter now, less the parts dispensed after.
+
+    Raises Conflict when the key was used for another prescription, or for other lines or
+    quantities of this one.
+    """
+    later = aliased(PrescriptionDispensing)
+    dispensed_after = (
+        select(func.coalesce(func.sum(later.quantity), 0))
+        .where(
+            later.line_id == PrescriptionDispensing.line_id, later.id > PrescriptionDispensing.id
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(PrescriptionDispensing, PrescriptionLine)
+        select(PrescriptionDispensing, PrescriptionLine, dispensed_after)
         .join(PrescriptionLine, PrescriptionLine.id == PrescriptionDispensing.line_id)
         .where(
             PrescriptionDispensing.facility_id == facility_id,
             PrescriptionDispensing.request_key == request_key,
         )
         .order_by(PrescriptionLine.line_no)
+        .execution_options(populate_existing=True)
     ).all()
     if not rows:
         return None
-    if any(d.prescription_id != p.id for d, _ in rows):
+    if any(d.prescription_id != p.id for d, _, _ in rows):
         raise Conflict(
             "this request key was used for another prescription",
             [FieldProblem("request_key", "already used")],
         )
-    done = sorted((line.line_no, d.quantity) for d, line in rows)
-    if wanted is not None and sorted(wanted) != done:
+    if sorted(wanted) != sorted((line.line_no, d.quantity) for d, line, _ in rows):
         # a retry repeats the request; other lines or quantities are a new request
         raise Conflict(
             "this request key was used for other lines or quantities",
             [FieldProblem("request_key", "already used for a different dispensing")],
         )
-    return DispenseResult(
-        tracking_code=p.tracking_code or "",
-        dispensed_on=rows[0][0].dispensed_on,
-        lines=[
+    lines = []
+    for d, line, after in rows:
+        total = line.dispensed - int(after)
+        lines.append(
             DispensedLine(
                 line_no=line.line_no,
                 code=line.code,
                 quantity=d.quantity,
-                dispensed_total=line.dispensed,
-                remaining=rules.remaining(line.quantity, line.dispensed),
+                dispensed_total=total,
+                remaining=rules.remaining(line.quantity, total),
             )
-            for d, line in rows
-        ],
+        )
+    return DispenseResult(
+        tracking_code=p.tracking_code or "",
+        dispensed_on=rows[0][0].dispensed_on,
+        lines=lines,
         replayed=True,
     )
 
@@ -153,33 +182,40 @@ def dispense(
     """Dispense part or all of some lines of a prescription at the caller's facility.
 
     A line is never dispensed beyond its prescribed quantity in total, across every
-    pharmacy: the line's counter moves by one conditional UPDATE (``dispensed + q <=
-    quantity``), so of two facilities racing for the last units exactly one succeeds
-    and the other gets Conflict. The request is all or nothing. ``request_key`` makes it
-    idempotent: a retry by the same facility returns the first answer (``replayed``)
-    and dispenses nothing again. Each part dispensed is a ``PrescriptionDispensing`` row,
-    what the claims rule R11 matches pharmacy claims against (``dispensed_for_claims``),
-    and the request is audited.
+    pharmacy. The prescription's row is locked first, so requests for one prescription
+    are decided one after another, each on what the ones before it committed: of twenty
+    pharmacies racing for the last units one succeeds and every other is refused as any
+    later request for more than is left (InvalidInput on the line's quantity). The line's
+    counter moves by a conditional UPDATE (``dispensed + q <= quantity``) as well. The
+    request is all or nothing. ``request_key`` makes it idempotent: a retry by the same
+    facility, even one sent while the first was still running, returns the first answer
+    (``replayed``, the totals as they stood after it) and dispenses nothing again; the
+    key is checked before what is left, since the first request may have taken it all.
+    Each part dispensed is a ``PrescriptionDispensing`` row, what the claims rule R11
+    matches pharmacy claims against (``dispensed_for_claims``), and the request is audited.
 
     Raises what ``lookup`` raises, InvalidInput for an unknown line, a line this kind
-    of facility does not dispense or a quantity above what is left, Conflict when the
-    quantity was taken meanwhile or the key belongs to another prescription.
+    of facility does not dispense or a quantity above what is left, Conflict when the key
+    belongs to another prescription or to other lines or quantities.
     """
     on = on or tehran_today()
     p = _for_dispensing(
-        session, who, tracking_code=data.tracking_code, national_id=data.national_id, on=on
-    )
+        session, who, tracking_code=data.tracking_code, national_id=data.national_id, on=on,
+        lock=True,
+    )  # fmt: skip
     assert who.facility_id is not None and p.tracking_code is not None
     facility = session.get(Facility, who.facility_id)
     assert facility is not None
     wanted = [(li.line_no, li.quantity) for li in data.lines]
-    replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
+    replayed = _replay(session, facility.id, data.request_key, p, wanted)
     if replayed is not None:
         return replayed
     lines = {
         li.line_no: li
         for li in session.scalars(
-            select(PrescriptionLine).where(PrescriptionLine.prescription_id == p.id)
+            select(PrescriptionLine)
+            .where(PrescriptionLine.prescription_id == p.id)
+            .execution_options(populate_existing=True)  # the counters as committed
         )
     }
     categories = {
@@ -216,29 +252,23 @@ def dispense(
         raise InvalidInput("the dispensing request cannot be met", problems)
 
     now = utcnow()
+    session.add_all(
+        PrescriptionDispensing(
+            line_id=lines[want.line_no].id,
+            prescription_id=p.id,
+            facility_id=facility.id,
+            request_key=data.request_key,
+            quantity=want.quantity,
+            dispensed_on=on,
+            dispensed_at=now,
+            dispensed_by=who.username,
+        )
+        for want in data.lines
+    )
+    session.flush()
     out: list[DispensedLine] = []
     for i, want in enumerate(data.lines):
         line = lines[want.line_no]
-        try:
-            with session.begin_nested():
-                session.add(
-                    PrescriptionDispensing(
-                        line_id=line.id,
-                        prescription_id=p.id,
-                        facility_id=facility.id,
-                        request_key=data.request_key,
-                        quantity=want.quantity,
-                        dispensed_on=on,
-                        dispensed_at=now,
-                        dispensed_by=who.username,
-                    )
-                )
-        except IntegrityError:
-            # the same request, sent twice at once, was dispensed by the other attempt
-            replayed = _replay(session, facility.id, data.request_key, p, on, wanted)
-            if replayed is not None:
-                return replayed
-            raise
         moved = session.execute(
             update(PrescriptionLine)
             .where(
@@ -249,14 +279,13 @@ def dispense(
             .execution_options(synchronize_session=False)
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
+            # not while every dispensing takes the prescription's lock; the condition
+            # holds the line to its prescribed quantity whatever else writes the counter
             raise Conflict(
                 f"line {want.line_no} was dispensed elsewhere meanwhile; look it up again",
                 [FieldProblem(f"lines.{i}.quantity", "بیش از باقی‌مانده‌ی نسخه")],
             )
-        total = int(
-            session.scalar(select(PrescriptionLine.dispensed).where(PrescriptionLine.id == line.id))
-            or 0
-        )
+        total = line.dispensed + want.quantity
         out.append(
             DispensedLine(
                 line_no=line.line_no,
@@ -266,7 +295,6 @@ def dispense(
                 remaining=rules.remaining(line.quantity, total),
             )
         )
-    session.flush()
     audit.record(
         session,
         actor=who.username,

@@ -1,16 +1,14 @@
 """Dispensing: partial, never more than prescribed, expiry, foreign codes, idempotent
-retries, the race between two pharmacies, and the rows the claims rule R11 reads."""
+retries and the rows the claims rule R11 reads (requests at once: test_dispense_race)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from darman.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from darman.db.uow import UnitOfWork
 from darman.prescriptions import dispensing, issuing, rules
 from darman.prescriptions.exceptions import PrescriptionExpired
 from darman.prescriptions.models import PrescriptionDispensing
@@ -191,97 +189,6 @@ def test_only_dispensing_facilities_look_up_and_dispense(session, world) -> None
             dispensing.lookup(
                 session, world.who[who], tracking_code=code, national_id=world.nid, on=DAY
             )
-
-
-def test_two_pharmacies_racing_for_the_same_line_exactly_one_succeeds(
-    backend, session_factory, world, monkeypatch
-) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite serialises writers with one database lock; the race is PostgreSQL's")
-    with UnitOfWork(session_factory) as uow:
-        code = issued(uow.session, world, drug("10005", 10, 5))
-        uow.commit()
-    # both requests read the line (nothing dispensed yet) before either writes
-    barrier = threading.Barrier(2, timeout=10)
-    real = rules.may_dispense
-
-    def both_checked(kind: str, what: str) -> bool:
-        barrier.wait()
-        return real(kind, what)
-
-    monkeypatch.setattr(rules, "may_dispense", both_checked)
-    outcomes: dict[str, object] = {}
-
-    def pharmacy(name: str) -> None:
-        try:
-            with UnitOfWork(session_factory) as uow:
-                dispensing.dispense(
-                    uow.session,
-                    world.who[name],
-                    data=ask(code, world.nid, f"race-{name}", (1, 6)),
-                    on=DAY,
-                )
-                uow.commit()
-            outcomes[name] = "ok"
-        except Exception as exc:
-            outcomes[name] = exc
-
-    threads = [threading.Thread(target=pharmacy, args=(n,)) for n in ("pharm_a", "pharm_b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(type(o).__name__ if o != "ok" else "ok" for o in outcomes.values()) == [
-        "Conflict",
-        "ok",
-    ]
-    with UnitOfWork(session_factory) as uow:
-        looked = dispensing.lookup(
-            uow.session, world.who["pharm_a"], tracking_code=code, national_id=world.nid, on=DAY
-        )
-        assert looked.lines[0].dispensed == 6
-        given = uow.session.execute(dispensing.dispensed_for_claims()).all()
-        assert sum(r.quantity for r in given) == 6
-
-
-def test_the_same_request_sent_twice_at_once_dispenses_once(
-    backend, session_factory, world, monkeypatch
-) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite serialises writers with one database lock; the race is PostgreSQL's")
-    with UnitOfWork(session_factory) as uow:
-        code = issued(uow.session, world, drug("10005", 10, 5))
-        uow.commit()
-    barrier = threading.Barrier(2, timeout=10)
-    real = rules.may_dispense
-    monkeypatch.setattr(
-        rules, "may_dispense", lambda k, w: barrier.wait() is not None and real(k, w)
-    )
-    results: list[object] = []
-
-    def attempt() -> None:
-        try:
-            with UnitOfWork(session_factory) as uow:
-                out = dispensing.dispense(
-                    uow.session,
-                    world.who["pharm_a"],
-                    data=ask(code, world.nid, "same-key-1", (1, 4)),
-                    on=DAY,
-                )
-                uow.commit()
-            results.append(out.replayed)
-        except Exception as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(results) == [False, True]  # type: ignore[type-var]
-    with UnitOfWork(session_factory) as uow:
-        given = uow.session.execute(dispensing.dispensed_for_claims()).all()
-        assert [r.quantity for r in given] == [4]
 
 
 def test_a_request_key_reused_for_another_prescription_is_a_conflict(session, world) -> None:
