@@ -6,8 +6,9 @@ Issuing stays on the REST API (``POST /api/v1/prescriptions``). POST
 the stored MedicationDispense: 201 when dispensed now, 200 for a retry with the same
 request identifier (nothing dispensed again); a refusal is an OperationOutcome naming
 the element: 400 not a MedicationDispense, 403 not a dispensing facility's user, 404
-no such tracking code for this national ID, 409 taken meanwhile or the identifier used
-for another line, 410 expired, 415 not JSON, 422 wrong values. Every answer is
+no such tracking code for this national ID, 409 the identifier used for another line
+or quantity, 410 expired, 415 not JSON, 422 wrong values or more than is left (also
+when another pharmacy took it a moment before). Every answer is
 limited to the caller's scope as on the REST API (see ``fhir.prescriptions_service``);
 a dispensing facility gets 403 on read and search. ``fhir.api`` includes this router
 ahead of its generic read and search routes.
@@ -109,10 +110,10 @@ _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     401: ERRORS[401],
     403: {"description": "Not a dispensing facility's user (OperationOutcome)", **_OUTCOME},
     404: {"description": "No such tracking code for this national ID", **_OUTCOME},
-    409: {"description": "Taken meanwhile, or the identifier names another line", **_OUTCOME},
+    409: {"description": "The identifier names another line or quantity", **_OUTCOME},
     410: {"description": "The prescription has expired (OperationOutcome)", **_OUTCOME},
     415: {"description": "A body that is not JSON (OperationOutcome)", **_OUTCOME},
-    422: {"description": "Missing or wrong values, each element named", **_OUTCOME},
+    422: {"description": "Missing or wrong values, or more than is left", **_OUTCOME},
 }
 _ISSUE = {400: "structure", 404: "not-found", 409: "conflict", 410: "business-rule", 422: "invalid"}
 

@@ -112,7 +112,8 @@ def lookup(body: LookupIn, who: PrincipalDep, uow: ReadUowDep) -> PrescriptionRe
 @router.post("/dispense", response_model=DispenseResult)
 def dispense(body: DispenseIn, who: PrincipalDep, uow: UowDep) -> DispenseResult:
     """Dispense part or all of some lines; a retry with the same `request_key` answers the
-    first result and dispenses nothing again; 409 when the units were taken meanwhile."""
+    first result and dispenses nothing again (409 if it names other lines or quantities);
+    422 for more than is left, however recently another pharmacy took it."""
     result = dispensing.dispense(uow.session, who, data=body)
     uow.commit()
     return result
