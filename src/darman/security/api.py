@@ -23,11 +23,15 @@ router = APIRouter(prefix="/api/v1", tags=["security"])
 
 @router.post("/auth/token", response_model=TokenRead)
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], uow: UowDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    reads: ReadUowDep,
+    uow: UowDep,
+    settings: SettingsDep,
 ) -> TokenRead:
     """OAuth2 password flow. Five failures in a row lock the account for 15 minutes."""
     try:
         user = service.authenticate(
+            reads.session,
             uow.session,
             username=form.username,
             password=form.password,
