@@ -9,7 +9,19 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, and_, bindparam, case, func, null, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -27,7 +39,7 @@ from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
 from darman.security.passwords import hash_password, verify_password
 from darman.security.principal import Principal
-from darman.security.rules import scope_problem
+from darman.security.rules import disabling_refusal, scope_problem
 
 MIN_PASSWORD_LENGTH = 8
 _USER_AUDIT_EXCLUDE = frozenset({"password_hash"})
@@ -183,9 +195,67 @@ def list_users(session: Session, *, offset: int = 0, limit: int = 200) -> tuple[
     return list(rows), int(total)
 
 
-def set_active(session: Session, *, actor: str, username: str, active: bool) -> User:
-    """Disable (or re-enable) a user; a disabled user's tokens and API keys stop working."""
-    user = get_user(session, username=username)
+def disable_user(
+    session: Session, *, actor: str, username: str, acting_user_id: int | None
+) -> User:
+    """Disable a user: their tokens and API keys stop working at once. Audited;
+    disabling a disabled user changes and records nothing.
+
+    ``acting_user_id`` is the signed-in user doing it (None from the command line).
+    Nobody disables their own account, nor the last active administrator. The user and
+    the active administrators are locked first (on SQLite the unit's write lock does it),
+    so two administrators disabling each other at once cannot leave none.
+    Raises NotFound, CannotDisableYourself or LastActiveAdmin.
+    """
+    rows = session.scalars(_USER_AND_ACTIVE_ADMINS, {"username": username}).all()
+    user = next((row for row in rows if row.username == username), None)
+    if user is None:
+        raise NotFound(f"no user named '{username}'")
+    active_admins = [row.id for row in rows if row.role == Role.ADMIN and row.is_active]
+    refusal = disabling_refusal(
+        username=username,
+        is_self=user.id == acting_user_id,
+        is_active_admin=user.id in active_admins,
+        other_active_admins=sum(1 for uid in active_admins if uid != user.id),
+    )
+    if refusal is not None:
+        raise refusal
+    return _set_active(session, actor=actor, user=user, active=False)
+
+
+def enable_user(session: Session, *, actor: str, username: str) -> User:
+    """Enable a disabled user again (their API keys work again; a lock from failed
+    log-ins still runs its course). Audited; enabling an active user changes and records
+    nothing. Raises NotFound."""
+    user = session.scalars(_ONE_USER, {"username": username}).first()
+    if user is None:
+        raise NotFound(f"no user named '{username}'")
+    return _set_active(session, actor=actor, user=user, active=True)
+
+
+# Locked in id order in one statement, so two administrators disabling each other at
+# once wait for one another instead of deadlocking.
+_USER_AND_ACTIVE_ADMINS = (
+    select(User)
+    .where(
+        (User.username == bindparam("username"))
+        | ((User.role == Role.ADMIN.value) & User.is_active.is_(True))
+    )
+    .order_by(User.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ONE_USER = (
+    select(User)
+    .where(User.username == bindparam("username"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def _set_active(session: Session, *, actor: str, user: User, active: bool) -> User:
+    if user.is_active == active:
+        return user
     before = audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE)
     user.is_active = active
     session.flush()
@@ -225,7 +295,7 @@ _MAY_LOG_IN = and_(
     or_(_USERS.c.locked_until.is_(None), _USERS.c.locked_until <= bindparam("now")),
 )
 _NEXT_COUNT = _USERS.c.failed_logins + 1
-_MAX_FAILED = bindparam("max_failed")
+_MAX_FAILED = bindparam("max_failed", type_=Integer())
 _REACHES_MAX = _NEXT_COUNT >= _MAX_FAILED
 # One statement adds the failure and, at the limit, locks and starts a fresh count, so
 # concurrent failures are each counted once (the database orders them on the row) and
