@@ -80,13 +80,25 @@ def list_() -> None:
 
 @app.command("disable")
 def disable(username: str) -> None:
-    """Disable a user: their tokens and API keys stop working at once."""
+    """Disable a user: their tokens and API keys stop working at once. The last active
+    administrator is never disabled."""
     from darman.security import service
 
     with unit_of_work() as uow:
-        service.set_active(uow.session, actor="cli", username=username, active=False)
+        service.disable_user(uow.session, actor="cli", username=username, acting_user_id=None)
         uow.commit()
-    console.print(f"disabled [bold]{username}[/]")
+    console.print(f"[bold]{username}[/] is disabled")
+
+
+@app.command("enable")
+def enable(username: str) -> None:
+    """Enable a disabled user again."""
+    from darman.security import service
+
+    with unit_of_work() as uow:
+        service.enable_user(uow.session, actor="cli", username=username)
+        uow.commit()
+    console.print(f"[bold]{username}[/] is enabled")
 
 
 @app.command("api-key")

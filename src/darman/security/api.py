@@ -23,11 +23,15 @@ router = APIRouter(prefix="/api/v1", tags=["security"])
 
 @router.post("/auth/token", response_model=TokenRead)
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], uow: UowDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    reads: ReadUowDep,
+    uow: UowDep,
+    settings: SettingsDep,
 ) -> TokenRead:
     """OAuth2 password flow. Five failures in a row lock the account for 15 minutes."""
     try:
         user = service.authenticate(
+            reads.session,
             uow.session,
             username=form.username,
             password=form.password,
@@ -66,8 +70,23 @@ def list_users(who: PrincipalDep, uow: ReadUowDep) -> Page[UserRead]:
 
 @router.post("/users/{username}/disable", response_model=UserRead)
 def disable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
+    """Disable a user: their tokens and API keys stop working at once. Disabling a
+    disabled user answers it unchanged. Refused (409) for your own account
+    (`cannot-disable-yourself`) and for the last active administrator
+    (`last-active-admin`)."""
     require_user_admin(who)
-    user = service.set_active(uow.session, actor=who.username, username=username, active=False)
+    user = service.disable_user(
+        uow.session, actor=who.username, username=username, acting_user_id=who.user_id
+    )
+    uow.commit()
+    return UserRead.model_validate(user)
+
+
+@router.post("/users/{username}/enable", response_model=UserRead)
+def enable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
+    """Enable a disabled user again; enabling an active user answers it unchanged."""
+    require_user_admin(who)
+    user = service.enable_user(uow.session, actor=who.username, username=username)
     uow.commit()
     return UserRead.model_validate(user)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from darman.common.errors import PermissionDenied
+from darman.common.errors import Conflict, FieldProblem, PermissionDenied
 from darman.security.enums import Role, ScopeLevel
+from darman.security.exceptions import CannotDisableYourself, LastActiveAdmin
 from darman.security.principal import Principal
 
 # Headquarters roles act for the whole country; desk roles act for one
@@ -40,6 +41,29 @@ def require_user_admin(who: Principal) -> None:
     who.require_role(Role.ADMIN)
     if not who.is_national:
         raise PermissionDenied("only a national administrator manages users and API keys")
+
+
+def disabling_refusal(
+    *, username: str, is_self: bool, is_active_admin: bool, other_active_admins: int
+) -> Conflict | None:
+    """Why the account ``username`` may not be disabled, or None when it may.
+
+    Nobody disables their own account (they would lock themselves out mid-task), and the
+    last active administrator stays: without one, nobody could manage users or enable
+    anyone again from the API.
+    """
+    if is_self:
+        return CannotDisableYourself(
+            "نمی‌توانید حساب کاربری خودتان را غیرفعال کنید؛ مدیر دیگری باید این کار را بکند.",
+            [FieldProblem("username", f"«{username}» حساب خود شماست")],
+        )
+    if is_active_admin and other_active_admins == 0:
+        return LastActiveAdmin(
+            f"«{username}» تنها مدیر فعال سامانه است و بی او کسی کاربران را مدیریت نمی‌کند؛ "
+            "نخست مدیر دیگری بسازید یا فعال کنید.",
+            [FieldProblem("username", f"«{username}» آخرین مدیر فعال است")],
+        )
+    return None
 
 
 class Act(StrEnum):

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -20,13 +33,13 @@ from darman.common.errors import (
     InvalidInput,
     NotFound,
 )
-from darman.db.base import utcnow
+from darman.db.base import UtcDateTime, utcnow
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
 from darman.security.passwords import hash_password, verify_password
 from darman.security.principal import Principal
-from darman.security.rules import scope_problem
+from darman.security.rules import disabling_refusal, scope_problem
 
 MIN_PASSWORD_LENGTH = 8
 _USER_AUDIT_EXCLUDE = frozenset({"password_hash"})
@@ -182,9 +195,67 @@ def list_users(session: Session, *, offset: int = 0, limit: int = 200) -> tuple[
     return list(rows), int(total)
 
 
-def set_active(session: Session, *, actor: str, username: str, active: bool) -> User:
-    """Disable (or re-enable) a user; a disabled user's tokens and API keys stop working."""
-    user = get_user(session, username=username)
+def disable_user(
+    session: Session, *, actor: str, username: str, acting_user_id: int | None
+) -> User:
+    """Disable a user: their tokens and API keys stop working at once. Audited;
+    disabling a disabled user changes and records nothing.
+
+    ``acting_user_id`` is the signed-in user doing it (None from the command line).
+    Nobody disables their own account, nor the last active administrator. The user and
+    the active administrators are locked first (on SQLite the unit's write lock does it),
+    so two administrators disabling each other at once cannot leave none.
+    Raises NotFound, CannotDisableYourself or LastActiveAdmin.
+    """
+    rows = session.scalars(_USER_AND_ACTIVE_ADMINS, {"username": username}).all()
+    user = next((row for row in rows if row.username == username), None)
+    if user is None:
+        raise NotFound(f"no user named '{username}'")
+    active_admins = [row.id for row in rows if row.role == Role.ADMIN and row.is_active]
+    refusal = disabling_refusal(
+        username=username,
+        is_self=user.id == acting_user_id,
+        is_active_admin=user.id in active_admins,
+        other_active_admins=sum(1 for uid in active_admins if uid != user.id),
+    )
+    if refusal is not None:
+        raise refusal
+    return _set_active(session, actor=actor, user=user, active=False)
+
+
+def enable_user(session: Session, *, actor: str, username: str) -> User:
+    """Enable a disabled user again (their API keys work again; a lock from failed
+    log-ins still runs its course). Audited; enabling an active user changes and records
+    nothing. Raises NotFound."""
+    user = session.scalars(_ONE_USER, {"username": username}).first()
+    if user is None:
+        raise NotFound(f"no user named '{username}'")
+    return _set_active(session, actor=actor, user=user, active=True)
+
+
+# Locked in id order in one statement, so two administrators disabling each other at
+# once wait for one another instead of deadlocking.
+_USER_AND_ACTIVE_ADMINS = (
+    select(User)
+    .where(
+        (User.username == bindparam("username"))
+        | ((User.role == Role.ADMIN.value) & User.is_active.is_(True))
+    )
+    .order_by(User.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ONE_USER = (
+    select(User)
+    .where(User.username == bindparam("username"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def _set_active(session: Session, *, actor: str, user: User, active: bool) -> User:
+    if user.is_active == active:
+        return user
     before = audit.snapshot(user, exclude=_USER_AUDIT_EXCLUDE)
     user.is_active = active
     session.flush()
@@ -200,8 +271,118 @@ def set_active(session: Session, *, actor: str, username: str, active: bool) -> 
     return user
 
 
-def authenticate(
+@dataclass(frozen=True)
+class PasswordCheck:
+    """Whether a password was right for an active, unlocked user, as read before the
+    attempt is recorded (``record_login``)."""
+
+    user_id: int
+    username: str
+    right: bool
+
+
+_LOGIN_FACTS = select(User.id, User.password_hash, User.is_active, User.locked_until).where(
+    User.username == bindparam("username")
+)
+_USERS = User.__table__
+assert isinstance(_USERS, Table)
+# The conditions under which an attempt counts: the user is active and not locked now.
+# They are part of each UPDATE below, so an attempt judged while another request locked
+# the account finds no row and is refused as locked, whatever it read before.
+_MAY_LOG_IN = and_(
+    _USERS.c.id == bindparam("user_id"),
+    _USERS.c.is_active.is_(True),
+    or_(_USERS.c.locked_until.is_(None), _USERS.c.locked_until <= bindparam("now")),
+)
+_NEXT_COUNT = _USERS.c.failed_logins + 1
+_MAX_FAILED = bindparam("max_failed", type_=Integer())
+_REACHES_MAX = _NEXT_COUNT >= _MAX_FAILED
+# One statement adds the failure and, at the limit, locks and starts a fresh count, so
+# concurrent failures are each counted once (the database orders them on the row) and
+# exactly one of them is the one that locks.
+_COUNT_FAILURE = (
+    update(_USERS)
+    .where(_MAY_LOG_IN)
+    .values(
+        failed_logins=case((_REACHES_MAX, 0), else_=_NEXT_COUNT),
+        locked_until=case((_REACHES_MAX, bindparam("until", type_=UtcDateTime())), else_=null()),
+    )
+    .returning(_USERS.c.locked_until)
+)
+_CLEAR_FAILURES = (
+    update(_USERS)
+    .where(_MAY_LOG_IN)
+    .values(failed_logins=0, locked_until=null())
+    .returning(_USERS.c.id)
+)
+
+
+def check_password(
+    session: Session | Connection, *, username: str, password: str, now: dt.datetime | None = None
+) -> PasswordCheck:
+    """Whether ``password`` is ``username``'s, read only: the slow hash is checked outside
+    any write transaction (on SQLite, without the write lock every writer waits for).
+
+    Raises AuthenticationFailed for an unknown or disabled user (one message for both
+    and for a wrong password, so usernames cannot be probed), AccountLocked while the
+    account is locked, even for the right password.
+    """
+    now = now or utcnow()
+    row = session.execute(_LOGIN_FACTS, {"username": username}).first()
+    if row is None or not row.is_active:
+        raise AuthenticationFailed("wrong username or password")
+    if row.locked_until is not None and row.locked_until > now:
+        raise _locked(row.locked_until, now)
+    return PasswordCheck(row.id, username, verify_password(row.password_hash, password))
+
+
+def record_login(
     session: Session,
+    *,
+    check: PasswordCheck,
+    max_failed: int,
+    lockout_minutes: int,
+    now: dt.datetime | None = None,
+) -> User:
+    """Record a checked attempt in one conditional UPDATE and answer it.
+
+    A wrong password adds one to the count of failures in a row; the ``max_failed``-th
+    locks the account for ``lockout_minutes`` (audited) and starts a fresh count. The
+    right password clears the count. Either way the attempt counts only if the account is
+    still active and unlocked when it is written: one checked while another request
+    locked it is refused as locked. The caller commits even when this raises, so the
+    count and any lock survive the refusal. Raises AuthenticationFailed or AccountLocked.
+    """
+    now = now or utcnow()
+    params = {"user_id": check.user_id, "now": now}
+    if check.right:
+        if session.execute(_CLEAR_FAILURES, params).first() is None:
+            raise _refused_meanwhile(session, check, now)
+        return get_user(session, username=check.username)
+    until = now + dt.timedelta(minutes=lockout_minutes)
+    row = session.execute(
+        _COUNT_FAILURE, {**params, "max_failed": max_failed, "until": until}
+    ).first()
+    if row is None:
+        raise _refused_meanwhile(session, check, now)
+    if row.locked_until is None:
+        raise AuthenticationFailed("wrong username or password")
+    audit.record(
+        session,
+        actor=check.username,
+        action="lock",
+        entity="user",
+        entity_id=check.user_id,
+        after={"locked_until": until.isoformat()},
+    )
+    raise AccountLocked(
+        f"{max_failed} failed log-ins: the account is locked for {lockout_minutes} minutes"
+    )
+
+
+def authenticate(
+    reads: Session | Connection,
+    writes: Session,
     *,
     username: str,
     password: str,
@@ -209,44 +390,29 @@ def authenticate(
     lockout_minutes: int,
     now: dt.datetime | None = None,
 ) -> User:
-    """Check a password and keep the failure count.
+    """Check a password on ``reads`` and record the attempt on ``writes``
+    (``check_password``, then ``record_login``): ``max_failed`` consecutive failures lock
+    the account for ``lockout_minutes``, and while it is locked even the right password
+    is refused. The caller commits ``writes`` even on failure.
+    Raises AuthenticationFailed or AccountLocked."""
+    check = check_password(reads, username=username, password=password, now=now)
+    return record_login(
+        writes, check=check, max_failed=max_failed, lockout_minutes=lockout_minutes, now=now
+    )
 
-    ``max_failed`` consecutive failures lock the account for ``lockout_minutes``;
-    while locked even the right password is refused. The failure count is
-    written to the session before raising, so the caller commits it even on
-    failure. Raises AuthenticationFailed (one message for unknown user and wrong
-    password, so usernames cannot be probed) or AccountLocked.
-    """
-    now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active:
-        raise AuthenticationFailed("wrong username or password")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise AccountLocked(f"the account is locked after repeated failures; try in {minutes} min")
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failed:
-            user.locked_until = now + dt.timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            session.flush()
-            audit.record(
-                session,
-                actor=username,
-                action="lock",
-                entity="user",
-                entity_id=user.id,
-                after={"locked_until": user.locked_until.isoformat()},
-            )
-            raise AccountLocked(
-                f"{max_failed} failed log-ins: the account is locked for {lockout_minutes} minutes"
-            )
-        session.flush()
-        raise AuthenticationFailed("wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
-    session.flush()
-    return user
+
+def _locked(until: dt.datetime, now: dt.datetime) -> AccountLocked:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return AccountLocked(f"the account is locked after repeated failures; try in {minutes} min")
+
+
+def _refused_meanwhile(session: Session, check: PasswordCheck, now: dt.datetime) -> Exception:
+    """Why an attempt checked as allowed found no row to write: the account was locked
+    or disabled after its password was checked."""
+    user = session.get(User, check.user_id)
+    if user is not None and user.is_active and user.locked_until is not None:
+        return _locked(user.locked_until, now)
+    return AuthenticationFailed("wrong username or password")
 
 
 def issue_token(user: User, *, secret: str, minutes: int) -> str:

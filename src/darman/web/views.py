@@ -118,6 +118,7 @@ def login_form(request: Request, uow: ReadUowDep, next: str | None = None) -> Re
 @router.post("/login")
 def login_submit(
     request: Request,
+    reads: ReadUowDep,
     uow: UowDep,
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
@@ -128,6 +129,7 @@ def login_submit(
     username = username.strip()
     try:
         user = security.authenticate(
+            reads.session,
             uow.session,
             username=username,
             password=password,
