@@ -37,7 +37,7 @@ from darman.db.base import UtcDateTime, utcnow
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import ApiKey, User
-from darman.security.passwords import hash_password, verify_password
+from darman.security.passwords import hash_password, spend_a_check, verify_password
 from darman.security.principal import Principal
 from darman.security.rules import disabling_refusal, scope_problem
 
@@ -330,6 +330,7 @@ def check_password(
     now = now or utcnow()
     row = session.execute(_LOGIN_FACTS, {"username": username}).first()
     if row is None or not row.is_active:
+        spend_a_check(password)
         raise AuthenticationFailed("wrong username or password")
     if row.locked_until is not None and row.locked_until > now:
         raise _locked(row.locked_until, now)

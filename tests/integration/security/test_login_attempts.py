@@ -4,6 +4,8 @@ password was checked: a lock set in between refuses it, right password or not.""
 from __future__ import annotations
 
 import datetime as dt
+import statistics
+import time
 
 import pytest
 from sqlalchemy import select
@@ -99,3 +101,26 @@ def test_an_attempt_on_an_account_disabled_meanwhile_is_refused_as_a_wrong_log_i
     with pytest.raises(AuthenticationFailed) as refused:
         _record(session_factory, right)
     assert not isinstance(refused.value, AccountLocked)
+
+
+def _median_seconds_to_refuse(session_factory, username: str) -> float:
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with session_factory() as reads, pytest.raises(AuthenticationFailed):
+            check = service.check_password(reads, username=username, password="wrong", now=NOW)
+            if not check.right:
+                raise AuthenticationFailed("wrong username or password")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def test_an_unknown_username_is_refused_as_slowly_as_a_wrong_password(
+    session_factory, clerk
+) -> None:
+    """A password hash check costs tens of milliseconds and a missing row next to
+    nothing: answered without one, an unknown username would be told apart by its speed.
+    Compared as a ratio within one run, so a busy machine slows both alike."""
+    wrong_password = _median_seconds_to_refuse(session_factory, "clerk")
+    unknown_user = _median_seconds_to_refuse(session_factory, "nobody-by-this-name")
+    assert unknown_user > wrong_password / 3, (unknown_user, wrong_password)
