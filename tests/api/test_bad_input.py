@@ -10,6 +10,7 @@ from darman.db.uow import UnitOfWork
 from darman.registry.models import Facility, Insured
 from darman.security.enums import Role, ScopeLevel
 from tests import factories as f
+from tests.factories.workbooks import facilities_cut_in_half
 
 
 @pytest.fixture
@@ -228,3 +229,27 @@ def test_a_province_manager_cannot_link_people_or_doctors_across_provinces(
     assert cover.json()["detail"] == unknown.json()["detail"]
     with session_factory() as s:
         assert s.scalar(select(Insured.id).where(Insured.relation == "dependant")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("مراکز.xlsx", facilities_cut_in_half(), "کاربرگ «Sheet» در فایل «مراکز.xlsx» پس از ردیف"),
+        ("centres.xlsx", b"code,name\nA,x\n", "فایل «centres.xlsx» کارپوشه‌ی Excel خواندنی نیست"),
+        ("centres.xlsx", b"", "فایل «centres.xlsx» خالی است"),
+    ],
+    ids=["sheet-cut-in-half", "csv-named-xlsx", "empty"],
+)
+def test_an_unreadable_excel_import_is_refused_naming_the_file_and_stores_nothing(
+    client: TestClient, admin: dict[str, str], session_factory, name: str, content: bytes, says: str
+) -> None:
+    resp = client.post(
+        "/api/v1/registry/facilities/import",
+        headers=admin,
+        files={"file": (name, content, "application/octet-stream")},
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["detail"].startswith(says)
+    with session_factory() as s:
+        assert s.scalars(select(Facility.code)).all() == []

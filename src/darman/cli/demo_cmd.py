@@ -58,27 +58,31 @@ def demo(
     port: int = 8000,
     serve_after: bool = typer.Option(True, "--serve/--no-serve"),
 ) -> None:
-    """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve."""
+    """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve.
+    A database seeded before (darman seed, any scale and seed) is kept, and the demo's
+    claims are drawn on it."""
     from darman.synth import claims_seed, demo_users, procurement_seed
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
     with unit_of_work() as uow:
         found = synth.existing_seed(uow.session)
-        # read inside the unit of work: the row is detached once it closes
-        previous = None if found is None else (found.scale, found.seed)
+        # read inside the unit of work: the row is detached once it closes. The demo's
+        # claims are drawn on the registry that is there, which its own scale and seed
+        # rebuild: the demo's would name facilities and people that seed never made.
+        previous = None if found is None else synth.rebuilt_by(found)
     if previous is None:
         console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
         run_seed(DEMO_SCALE, DEMO_SEED)
+        scale, seed = DEMO_SCALE, DEMO_SEED
     else:
-        console.print(
-            f"reusing the dataset already seeded (scale {previous[0]}, seed {previous[1]})"
-        )
+        scale, seed = previous
+        console.print(f"reusing the dataset already seeded (scale {scale}, seed {seed})")
     with unit_of_work() as uow, console.status("claims…") as status:
         loaded = claims_seed.load(
             uow.session,
-            scale=DEMO_SCALE,
-            seed=DEMO_SEED,
+            scale=scale,
+            seed=seed,
             lines=DEMO_CLAIM_LINES,
             progress=status.update,
         )
@@ -87,7 +91,7 @@ def demo(
             claims_seed.process(uow.session, progress=console.print)
         uow.commit()
     with unit_of_work() as uow, console.status("purchasing: stock, suppliers, tenders…"):
-        bought = procurement_seed.load(uow.session, seed=DEMO_SEED)
+        bought = procurement_seed.load(uow.session, seed=seed)
         uow.commit()
     if bought.stock_rows:
         console.print(

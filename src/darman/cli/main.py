@@ -1,4 +1,6 @@
-"""``darman``: the entry point. Errors print as one clear line and exit 1, not a traceback."""
+"""``darman``: the entry point. Errors print as one clear line and exit 1, not a traceback:
+Darman's own with what is wrong and where, any other with its class and where its
+traceback was logged."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from darman.cli import (
     claims_policy_cmd,
     db_cmd,
     demo_cmd,
+    failures,
     plan_cmd,
     procure_cmd,
     referrals_cmd,
@@ -19,7 +22,6 @@ from darman.cli import (
     seed_cmd,
     users_cmd,
 )
-from darman.cli.context import err_console
 from darman.common.errors import DarmanError
 
 app = typer.Typer(
@@ -43,10 +45,10 @@ def run() -> None:
     try:
         app()
     except DarmanError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        for p in exc.problems:
-            where = (f"row {p.row}, " if p.row is not None else "") + (p.field or "")
-            err_console.print(f"  - {where}: {p.reason}")
+        failures.known(exc)
+        sys.exit(1)
+    except Exception as exc:  # whatever else: one line for the person, the traceback logged
+        failures.unexpected(exc)
         sys.exit(1)
 
 

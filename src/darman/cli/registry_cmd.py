@@ -23,7 +23,9 @@ def import_(
     from darman.common.tabular import TableFormat, read_table
     from darman.registry import transfer
 
-    header, rows = read_table(path.read_bytes(), TableFormat.from_filename(path.name))
+    header, rows = read_table(
+        path.read_bytes(), TableFormat.from_filename(path.name), name=str(path)
+    )
     with (
         unit_of_work() as uow,
         Progress(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,34 +55,77 @@ def _clean(value: object) -> str:
     return to_ascii_digits(normalize_text(str(value)))
 
 
-def read_table(content: bytes, fmt: TableFormat) -> tuple[list[str], list[SheetRow]]:
-    """Header and rows; raises InvalidInput if the file itself cannot be read."""
+def read_table(content: bytes, fmt: TableFormat, *, name: str) -> tuple[list[str], list[SheetRow]]:
+    """Header and rows of the file the user calls ``name``.
+
+    Raises InvalidInput naming the file, in Persian, when the file itself cannot be read
+    (empty, not UTF-8 text, not an Excel workbook, a damaged sheet); no row is handed out
+    then, so an import of a half-readable file writes nothing."""
+    if not content:
+        raise InvalidInput(f"فایل «{name}» خالی است: ردیف اول آن باید نام ستون‌ها باشد")
     if fmt is TableFormat.CSV:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput(
-                f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+                f"فایل «{name}» متن UTF-8 نیست (بایت {exc.start})؛ "
+                "آن را با قالب CSV UTF-8 ذخیره کنید"
             ) from exc
         raw_rows: Iterable[Sequence[object]] = csv.reader(io.StringIO(text))
     else:
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise InvalidInput(f"the file is not a readable Excel workbook: {exc}") from exc
-        raw_rows = wb.worksheets[0].iter_rows(values_only=True)
+        raw_rows = _sheet_rows(content, name)
     try:
-        return _rows_of(raw_rows)
+        return _rows_of(raw_rows, name)
     except csv.Error as exc:
-        raise InvalidInput(f"the CSV file cannot be read: {exc}") from exc
+        raise InvalidInput(f"فایل CSV «{name}» خوانده نمی‌شود: {exc}") from exc
 
 
-def _rows_of(raw_rows: Iterable[Sequence[object]]) -> tuple[list[str], list[SheetRow]]:
+def _sheet_rows(content: bytes, name: str) -> Iterator[Sequence[object]]:
+    """The rows of the workbook's first sheet, as openpyxl reads them.
+
+    A read-only workbook parses its sheet lazily, so a sheet whose XML is cut short fails
+    only when its rows are read: each row is fetched here, where openpyxl's own errors
+    (zip, XML, its own types, many of them) become one clear refusal."""
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise InvalidInput(
+            f"فایل «{name}» کارپوشه‌ی Excel خواندنی نیست ({_why(exc)})؛ "
+            "آن را در Excel باز کنید و دوباره با قالب .xlsx ذخیره کنید"
+        ) from exc
+    read = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # zip, XML and openpyxl errors alike
+            where = f" پس از ردیف {read}" if read else ""
+            raise InvalidInput(
+                f"کاربرگ «{sheet.title}» در فایل «{name}»{where} آسیب دیده است و "
+                f"خوانده نمی‌شود ({_why(exc)})؛ هیچ ردیفی از این فایل وارد نشد. "
+                "آن را در Excel باز کنید و دوباره با قالب .xlsx ذخیره کنید"
+            ) from exc
+        read += 1
+        yield row
+
+
+def _why(exc: Exception) -> str:
+    """The library's own words, for whoever fixes the file: its kind and first line."""
+    said = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+def _rows_of(raw_rows: Iterable[Sequence[object]], name: str) -> tuple[list[str], list[SheetRow]]:
     iterator = iter(raw_rows)
     try:
         header_raw = next(iterator)
     except StopIteration as exc:
-        raise InvalidInput("the file is empty: a header row is needed") from exc
+        raise InvalidInput(
+            f"فایل «{name}» هیچ ردیفی ندارد: ردیف اول آن باید نام ستون‌ها باشد"
+        ) from exc
     header = [_clean(h).strip().lower() for h in header_raw]
     while header and header[-1] == "":
         header.pop()

@@ -243,7 +243,7 @@ def import_rows(
 def import_file(
     session: Session, who: Principal, *, table: str, content: bytes, filename: str
 ) -> ImportReport:
-    header, rows = read_table(content, TableFormat.from_filename(filename))
+    header, rows = read_table(content, TableFormat.from_filename(filename), name=filename)
     return import_rows(session, who, table=table, header=header, rows=rows)
 
 

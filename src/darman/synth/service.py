@@ -39,6 +39,23 @@ def existing_seed(session: Session) -> SeedRun | None:
     return session.scalar(select(SeedRun).order_by(SeedRun.id.desc()).limit(1))
 
 
+def rebuilt_by(run: SeedRun) -> tuple[float, int]:
+    """The scale and seed that rebuild in memory the registry ``run`` loaded, for data drawn
+    on it by id (the demo's claims name its facilities and people).
+
+    Raises Conflict when another version of the generator loaded it: the same scale and
+    seed no longer make the same facilities and people."""
+    if run.version != GENERATOR_VERSION:
+        raise Conflict(
+            f"داده‌ی این پایگاه داده را نسخه‌ی {run.version} سازنده‌ی داده‌ی مصنوعی ساخته است "
+            f"و این نسخه‌ی Darman نسخه‌ی {GENERATOR_VERSION} را دارد: مقیاس {run.scale} و "
+            f"بذر {run.seed} دیگر همان مراکز و افراد را نمی‌سازند و داده‌ی نمایشی بر آن "
+            "ساخته نمی‌شود. darman demo را روی پایگاه داده‌ای تازه اجرا کنید "
+            "(DARMAN_DATABASE_URL دیگری)"
+        )
+    return run.scale, run.seed
+
+
 def seed(
     session: Session, *, scale: float, seed: int, progress: Progress | None = None
 ) -> SeedResult:

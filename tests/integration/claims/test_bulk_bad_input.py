@@ -7,6 +7,7 @@ import json
 import zipfile
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -107,3 +108,71 @@ def test_control_characters_in_a_document_number_are_refused_on_either_database(
     assert report["problems"][0]["row"] == 2
     assert "document_number" in report["problems"][0]["field"]
     assert _count(session_factory, ClaimLine) == 1
+
+
+DEEP = "[" * 1000 + "]" * 1000  # a thousand nested arrays
+
+
+def _deep_file(world: dict[str, Any]) -> bytes:
+    """A good claim, a line of nothing but nesting, a good claim after it."""
+    second = claim(world, "A2")
+    second["lines"][0]["service_date"] = "1405/07/02"
+    return "\n".join([json.dumps(claim(world, "A1")), DEEP, json.dumps(second)]).encode()
+
+
+def test_a_deeply_nested_bulk_line_is_reported_by_number_and_the_lines_after_it_are_stored(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    answer = client.post(
+        "/api/v1/claims/bulk",
+        files={"file": ("c.ndjson", _deep_file(world), "application/x-ndjson")},
+        headers=world["desk"],
+    )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["accepted"] == 2
+    (problem,) = report["problems"]
+    assert problem["row"] == 2
+    assert problem["reason"].startswith("not JSON: recursion limit exceeded")
+    with session_factory() as s:
+        assert sorted(s.scalars(select(Claim.document_number))) == ["A1", "A2"]
+
+
+def test_claims_submit_reports_a_deeply_nested_line_and_stores_the_good_ones(
+    world: dict[str, Any], session_factory, engine, monkeypatch, tmp_path
+) -> None:
+    from typer.testing import CliRunner
+
+    from darman.cli import context
+    from darman.cli.main import app
+    from darman.settings import get_settings
+
+    path = tmp_path / "deep.ndjson"
+    path.write_bytes(_deep_file(world))
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["claims", "submit", str(path)], env={"COLUMNS": "200"})
+    finally:
+        get_settings.cache_clear()
+        context.engine.cache_clear()
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2, result.output  # problems found, the rest stored
+    assert "2 claims accepted" in result.output
+    assert "recursion limit exceeded" in result.output
+    with session_factory() as s:
+        assert sorted(s.scalars(select(Claim.document_number))) == ["A1", "A2"]
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_a_deeply_nested_prescription_check_body_is_a_problem_not_a_server_error(
+    client: TestClient, world: dict[str, Any], depth: int
+) -> None:
+    answer = client.post(
+        "/api/v1/prescriptions/check",
+        content="[" * depth + "]" * depth,
+        headers={**world["admin"], "content-type": "application/json"},
+    )
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from darman.cli import context
-from darman.cli.main import app
+from darman.cli.main import app, run
+from darman.registry.models import Facility
 from darman.settings import get_settings
+from tests.factories.workbooks import facilities_cut_in_half
 
 
 @pytest.fixture
@@ -103,3 +110,82 @@ def test_check_synthetic_prints_the_confusion_matrix_and_passes(cli: CliRunner) 
     assert "missed violations: 0; clean lines flagged or deducted: 0" in result.output
     for code in ("R01", "R07", "R08", "D01", "D02", "clean"):
         assert code in result.output
+
+
+def _run(monkeypatch, capsys, *argv: str) -> tuple[int, str]:
+    """The installed entry point (``run``), as a person at the terminal meets it."""
+    monkeypatch.setattr("sys.argv", ["darman", *argv])
+    with pytest.raises(SystemExit) as stop:
+        run()
+    return int(stop.value.code or 0), capsys.readouterr().err
+
+
+def test_a_damaged_excel_import_is_one_clear_line_naming_the_file_and_stores_nothing(
+    cli: CliRunner, monkeypatch, capsys, tmp_path, session_factory
+) -> None:
+    path = tmp_path / "مراکز [final].xlsx"  # brackets are printed, not read as markup
+    path.write_bytes(facilities_cut_in_half())
+    code, err = _run(monkeypatch, capsys, "registry", "import", "facilities", str(path))
+    assert code == 1
+    assert "Traceback" not in err and "ParseError" in err
+    (line,) = err.splitlines()
+    assert f"در فایل «{path}» پس از ردیف" in line
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Facility)) == 0
+
+
+def test_an_unexpected_error_is_one_persian_line_with_its_class_and_its_logged_traceback(
+    cli: CliRunner, monkeypatch, capsys, tmp_path
+) -> None:
+    # a database file that is something else is nothing Darman raises on purpose
+    (tmp_path / "d.db").write_text("a letter, not a database " * 100)
+    monkeypatch.setenv("DARMAN_DATABASE_URL", f"sqlite:///{tmp_path}/d.db")
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    code, err = _run(monkeypatch, capsys, "users", "list")
+    assert code == 1
+    (line,) = err.splitlines()
+    found = re.fullmatch(
+        r"خطا: خطای پیش‌بینی‌نشده \(DatabaseError\): .*file is not a database.*؛ "
+        r"شرح کامل خطا در (\S+\.log) نوشته شد\.",
+        line,
+    )
+    assert found, line
+    log = Path(found[1])
+    try:
+        assert log.read_text(encoding="utf-8").startswith("Traceback (most recent call last):")
+    finally:
+        log.unlink()
+
+
+def test_the_darman_command_prints_no_traceback_for_a_damaged_file_or_an_unexpected_error(
+    tmp_path,
+) -> None:
+    damaged = tmp_path / "tariffs.xlsx"
+    damaged.write_bytes(b"")  # empty, as a failed download leaves it
+    env = {
+        **os.environ,
+        "DARMAN_DATABASE_URL": f"sqlite:///{tmp_path}/d.db",
+        "TMPDIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "darman.cli.main"]
+    read = subprocess.run(
+        [*command, "registry", "import", "tariffs", str(damaged)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert read.returncode == 1, read.stderr
+    assert read.stderr.splitlines() == [
+        f"error: فایل «{damaged}» خالی است: ردیف اول آن باید نام ستون‌ها باشد"
+    ]
+    (tmp_path / "letter.db").write_text("a letter, not a database " * 100)
+    env["DARMAN_DATABASE_URL"] = f"sqlite:///{tmp_path}/letter.db"
+    broken = subprocess.run(
+        [*command, "users", "list"], env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert broken.returncode == 1
+    (line,) = broken.stderr.splitlines()
+    assert "(DatabaseError)" in line and "Traceback" not in line
+    (log,) = tmp_path.glob("darman-error-*.log")
+    assert f"شرح کامل خطا در {log} نوشته شد" in line
+    assert "sqlite3.DatabaseError: file is not a database" in log.read_text(encoding="utf-8")

@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from darman.claims.models import Claim, ClaimLine
 from darman.cli import context, demo_cmd
 from darman.cli.main import app
+from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.procurement.models import StockMonth, Supplier
+from darman.registry.models import Facility, Insured
 from darman.settings import get_settings
+from darman.synth.models import SeedRun
 
 
 @pytest.fixture
@@ -47,3 +51,46 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
             uow.session.scalar(select(func.count()).select_from(Supplier)),
         )
     assert again == counts and counts[0] > 0
+
+
+def test_the_demo_draws_its_claims_on_a_dataset_seeded_at_another_scale_and_seed(
+    cli, session_factory, monkeypatch
+) -> None:
+    # a tenth of the demo's own scale, and not its seed (1405): the demo's registry would
+    # have ten times the facilities this one has
+    monkeypatch.setattr(demo_cmd, "DEMO_SCALE", 0.002)
+    seeded = cli.invoke(app, ["seed", "--scale", "0.0002", "--seed", "7"])
+    assert seeded.exit_code == 0, seeded.output
+    with UnitOfWork(session_factory) as uow:
+        people = set(uow.session.scalars(select(Insured.national_id)))
+        facilities = uow.session.scalar(select(func.count()).select_from(Facility))
+    result = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
+    assert result.exception is None, repr(result.exception)
+    assert result.exit_code == 0, result.output
+    assert "reusing the dataset already seeded (scale 0.0002, seed 7)" in result.output
+    assert "demo log-ins" in result.output
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(ClaimLine)) == 2_000
+        # the registry is the one seeded: nothing was added to it for the claims
+        assert s.scalar(select(func.count()).select_from(Facility)) == facilities
+        claimed = list(s.scalars(select(Claim.national_id)))
+    # the claims are this dataset's people's, but for the few the synthetic claims send
+    # with an unknown or mistyped national ID on purpose
+    unknown = [n for n in claimed if n not in people]
+    assert len(unknown) < 0.1 * len(claimed), (len(unknown), len(claimed))
+
+
+def test_the_demo_refuses_a_dataset_of_another_generator_version_up_front(
+    cli, session_factory, engine
+) -> None:
+    assert cli.invoke(app, ["seed", "--scale", "0.0002", "--seed", "7"]).exit_code == 0
+    with engine.begin() as conn:
+        conn.execute(update(SeedRun).values(version="0"))
+    result = cli.invoke(app, ["demo", "--no-serve"])
+    assert isinstance(result.exception, Conflict), repr(result.exception)
+    assert "نسخه‌ی 0 سازنده‌ی داده‌ی مصنوعی" in result.exception.detail
+    assert "darman demo را روی پایگاه داده‌ای تازه اجرا کنید" in result.exception.detail
+    with UnitOfWork(session_factory) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Claim)) == 0
+        assert uow.session.scalar(select(func.count()).select_from(Supplier)) == 0

@@ -132,7 +132,7 @@ def test_an_excel_file_of_facilities_imports_and_exports_back_identically(sessio
     assert [(p.row, p.field) for p in report.problems] == [(4, "kind")]
     with session_factory() as s:
         exported = transfer.export_table(s, SYSTEM, table="facilities", fmt=TableFormat.CSV)
-    out_header, out_rows = read_table(exported, TableFormat.CSV)
+    out_header, out_rows = read_table(exported, TableFormat.CSV, name="export.csv")
     assert out_header == header
     first = out_rows[0].values
     assert first["code"] == "X0001" and first["level"] == "3" and first["beds_general"] == "200"
@@ -195,5 +195,5 @@ def test_export_is_limited_to_the_callers_scope(client: TestClient, uow: UnitOfW
         "/api/v1/registry/facilities/export?format=csv", headers=f.token(client, "tm")
     )
     assert resp.status_code == 200
-    _, rows = read_table(resp.content, TableFormat.CSV)
+    _, rows = read_table(resp.content, TableFormat.CSV, name="export.csv")
     assert [r.values["code"] for r in rows] == ["IN1"]
