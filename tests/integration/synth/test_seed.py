@@ -21,6 +21,7 @@ from darman.security.principal import SYSTEM
 from darman.synth import generator
 from darman.synth import service as synth
 from darman.synth.generator import CONTRACTED_KINDS
+from tests.conftest import TEST_AUDIT_KEY
 
 SCALE = 0.0005
 EXPORTED = ("facilities", "insured", "coverage", "practitioners", "tariffs", "services", "drugs")
@@ -46,7 +47,7 @@ def _export_digest(factory: sessionmaker[Session]) -> dict[str, str]:
 def _fresh_sqlite(tmp_path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{tmp_path}/{uuid.uuid4().hex}.db")
     migrate.upgrade(engine)
-    return make_session_factory(engine)
+    return make_session_factory(engine, audit_key=TEST_AUDIT_KEY)
 
 
 def test_the_same_scale_and_seed_give_byte_identical_exports_on_either_database(
