@@ -303,23 +303,23 @@ def _against_checkpoints(
             return ChainProblem(
                 min(point.unkeyed_entries, unkeyed) + 1,
                 Finding.PREFIX_CHANGED,
-                f"دفتر {_fa(unkeyed)} ورودی بی‌کلید دارد و نقطهٔ وارسی {when} "
-                f"{_fa(point.unkeyed_entries)} ثبت کرده است",
+                f"دفتر {_fa(unkeyed)} ورودی بی‌کلید دارد و نقطهٔ وارسی {when} شمار آن‌ها "
+                f"را {_fa(point.unkeyed_entries)} ثبت کرده است",
             )
         if point.entries > walk.checked:
             first_missing = walk.checked + 1
             return ChainProblem(
                 first_missing,
                 Finding.CUT,
-                f"ورودی {_fa(first_missing)} در دفتر نیست: نقطهٔ وارسی {when} "
-                f"{_fa(point.entries)} ورودی ثبت کرده و دفتر {_fa(walk.checked)} ورودی دارد؛ "
+                f"ورودی {_fa(first_missing)} در دفتر نیست: دفتر {_fa(walk.checked)} ورودی "
+                f"دارد و نقطهٔ وارسی {when} شمار آن‌ها را {_fa(point.entries)} ثبت کرده است؛ "
                 "ورودی‌هایی از پایان دفتر حذف شده است",
             )
         if point.entries and not chain.same(walk.seals_at[point.entries], point.head_hash):
             return ChainProblem(
                 point.entries,
                 Finding.REWRITTEN,
-                f"مهر این ورودی با مهری که نقطهٔ وارسی {when} ثبت کرده نمی‌خواند: یکی از "
+                f"مهر این ورودی با مهری که نقطهٔ وارسی {when} برایش ثبت کرده نمی‌خواند: یکی از "
                 f"ورودی‌های {_fa(still_matching + 1)} تا {_fa(point.entries)} با کلید "
                 "بازنویسی شده است",
             )

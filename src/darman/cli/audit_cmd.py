@@ -46,7 +46,7 @@ def _report_table(report: VerifyReport) -> Table:
 
     table = Table(title="وارسی دفتر ممیزی", show_header=False)
     table.add_column("")
-    table.add_column("")
+    table.add_column("", overflow="fold")
     table.add_row("نتیجه", "[green]سالم[/]" if report.ok else "[bold red]شکسته[/]")
     table.add_row("ورودی‌های سالم از آغاز", to_persian_digits(report.entries))
     table.add_row("ورودی‌های بی‌کلید (پیش از ارتقا)", to_persian_digits(report.unkeyed_entries))
@@ -70,6 +70,11 @@ def verify(checkpoint: CheckpointFile = None) -> None:
     if report.ok:
         console.print(f"audit log intact: {report.entries} entries checked")
         console.print(_report_table(report))
+        if not points:
+            console.print(
+                "بی نقطهٔ وارسی، ورودی‌هایی که از پایان دفتر حذف شوند دیده نمی‌شوند "
+                "(--checkpoint FILE)"
+            )
         return
     assert report.problem is not None
     err_console.print(
@@ -110,7 +115,7 @@ def checkpoint_(
     local = point.taken_at.astimezone(TEHRAN)
     table = Table(title="نقطهٔ وارسی دفتر ممیزی", show_header=False)
     table.add_column("")
-    table.add_column("")
+    table.add_column("", overflow="fold")
     table.add_row("ورودی‌ها", to_persian_digits(point.entries))
     table.add_row("مهر آخرین ورودی", point.head_hash)
     table.add_row("ورودی‌های بی‌کلید", to_persian_digits(point.unkeyed_entries))

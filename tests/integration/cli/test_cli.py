@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from darman.cli import context
 from darman.cli.main import app
 from darman.settings import get_settings
+from tests.integration.audit.tampering import as_owner
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_audit_verify_names_the_first_tampered_entry(cli: CliRunner, engine) -> 
         )
     ok = cli.invoke(app, ["audit", "verify"])
     assert ok.exit_code == 0 and "3 entries" in ok.output
-    with engine.begin() as conn:
+    with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET entity_id = '999' WHERE seq = 2"))
     broken = cli.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
