@@ -78,7 +78,7 @@ def to_line(point: Checkpoint) -> str:
 
 def parse(text: str) -> list[Checkpoint]:
     """Every checkpoint in ``text``, one per non-blank line, in order. Signatures are not
-    checked here (that needs the key: ``service.verify``). Raises CheckpointRefused
+    checked here (that needs the key: ``verification.verify``). Raises CheckpointRefused
     naming each bad line and field."""
     points: list[Checkpoint] = []
     problems: list[FieldProblem] = []

@@ -10,7 +10,7 @@ from darman.cli.context import console, err_console, unit_of_work
 
 if TYPE_CHECKING:
     from darman.audit.checkpoint import Checkpoint
-    from darman.audit.service import VerifyReport
+    from darman.audit.verification import VerifyReport
 
 app = typer.Typer(help="The audit log", no_args_is_help=True)
 
@@ -62,11 +62,11 @@ def _report_table(report: VerifyReport) -> Table:
 def verify(checkpoint: CheckpointFile = None) -> None:
     """Check every entry's keyed seal and link, and the log against each checkpoint in
     --checkpoint: name the first entry altered, missing or cut. Exit 1 if broken."""
-    from darman.audit import service
+    from darman.audit import verification
 
     points = _read_checkpoints(checkpoint)
     with unit_of_work() as uow:
-        report = service.verify(uow.session, checkpoints=points)
+        report = verification.verify(uow.session, checkpoints=points)
     if report.ok:
         console.print(f"audit log intact: {report.entries} entries checked")
         console.print(_report_table(report))
@@ -98,13 +98,13 @@ def checkpoint_(
 ) -> None:
     """Sign the log's head (entry count and last seal) once the whole chain verifies. Keep
     the line outside the database: a file on other storage, or an external log."""
-    from darman.audit import checkpoint, service
+    from darman.audit import checkpoint, verification
     from darman.common.jalali import TEHRAN, format_jalali
     from darman.common.persian import to_persian_digits
 
     earlier = _read_checkpoints(out) if out is not None and out.exists() else []
     with unit_of_work() as uow:
-        point = service.take_checkpoint(uow.session, against=earlier)
+        point = verification.take_checkpoint(uow.session, against=earlier)
     line = checkpoint.to_line(point)
     if out is None:
         # stdout carries the line alone, so it can be piped into an external log

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import chain
+from darman.audit import chain, verification
 from darman.audit import checkpoint as checkpoints
 from darman.audit import service as audit
 from darman.audit.exceptions import AuditChainBroken, AuditKeyMissing, CheckpointRefused
@@ -23,7 +23,7 @@ from darman.db.uow import UnitOfWork
 from tests.conftest import TEST_AUDIT_KEY
 from tests.integration.audit.tampering import as_owner
 
-Finding = audit.Finding
+Finding = verification.Finding
 
 
 def _write(factory: sessionmaker[Session], count: int) -> None:
@@ -39,7 +39,7 @@ def _write(factory: sessionmaker[Session], count: int) -> None:
 def _checkpoint(factory: sessionmaker[Session], *earlier: checkpoints.Checkpoint):
     """A checkpoint as the file holds it: taken, written as its line, read back."""
     with factory() as s:
-        point = audit.take_checkpoint(s, against=earlier)
+        point = verification.take_checkpoint(s, against=earlier)
     return checkpoints.parse(checkpoints.to_line(point))[0]
 
 
@@ -78,8 +78,8 @@ def test_entries_cut_from_the_end_are_reported_from_the_first_missing_one(
     with as_owner(engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq > :keep"), {"keep": 8 - cut})
     with session_factory() as s:
-        alone = audit.verify(s)
-        against = audit.verify(s, checkpoints=[point])
+        alone = verification.verify(s)
+        against = verification.verify(s, checkpoints=[point])
     # what is left is a whole chain: only the checkpoint kept outside knows there was more
     assert alone.ok and alone.entries == 8 - cut
     assert against.problem is not None
@@ -94,7 +94,7 @@ def test_a_cut_end_written_over_by_new_entries_is_still_caught(session_factory, 
         conn.execute(text("DELETE FROM audit_log WHERE seq > 5"))
     _write(session_factory, 4)  # the product carries on from entry 5: entries 6 to 9 are new
     with session_factory() as s:
-        report = audit.verify(s, checkpoints=[point])
+        report = verification.verify(s, checkpoints=[point])
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (8, Finding.REWRITTEN)
 
@@ -104,7 +104,7 @@ def test_one_entry_changed_in_place_is_reported_at_itself(session_factory, engin
     with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET entity_id = '999' WHERE seq = 3"))
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (3, Finding.ALTERED)
     assert report.entries == 2
@@ -119,7 +119,7 @@ def test_a_rewrite_sealed_again_through_the_end_without_the_key_is_reported_at_t
     _write(session_factory, 8)
     _reseal_from(engine, 3, key, actor="mallory")
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
         chained = s.execute(select(AuditEntry.prev_hash, AuditEntry.hash).order_by("seq")).all()
     # every link was made good again: each entry points at the seal before it
     assert all(later[0] == earlier[1] for earlier, later in itertools.pairwise(chained))
@@ -137,8 +137,8 @@ def test_a_rewrite_sealed_again_with_the_key_is_caught_by_the_checkpoints_around
     at_eight = _checkpoint(session_factory, at_four)
     _reseal_from(engine, 6, chain.entry_key(TEST_AUDIT_KEY), actor="mallory")
     with session_factory() as s:
-        alone = audit.verify(s)
-        report = audit.verify(s, checkpoints=[at_eight, at_four])
+        alone = verification.verify(s)
+        report = verification.verify(s, checkpoints=[at_eight, at_four])
     assert alone.ok and alone.entries == 8  # whoever holds the key can re-seal
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (8, Finding.REWRITTEN)
@@ -160,7 +160,7 @@ def test_a_checkpoint_whose_fields_or_key_differ_is_refused_naming_its_line(
     for bad in (json.dumps(edited), checkpoints.to_line(forged)):
         points = checkpoints.parse(f"{good}\n\n{bad}\n")
         with session_factory() as s, pytest.raises(CheckpointRefused) as refused:
-            audit.verify(s, checkpoints=points)
+            verification.verify(s, checkpoints=points)
         problem = refused.value.problems[0]
         assert (problem.row, problem.field) == (3, "signature")
 
@@ -170,7 +170,7 @@ def test_no_checkpoint_is_signed_over_a_broken_log(session_factory, engine) -> N
     with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     with session_factory() as s, pytest.raises(AuditChainBroken, match="entry 2"):
-        audit.take_checkpoint(s)
+        verification.take_checkpoint(s)
 
 
 def test_a_session_without_the_key_can_neither_seal_nor_verify(session_factory, engine) -> None:
@@ -179,7 +179,7 @@ def test_a_session_without_the_key_can_neither_seal_nor_verify(session_factory, 
         with pytest.raises(AuditKeyMissing, match="DARMAN_AUDIT_KEY"):
             audit.record(s, actor="system", action="note", entity="x", entity_id=1)
         with pytest.raises(AuditKeyMissing, match="DARMAN_AUDIT_KEY"):
-            audit.verify(s)
+            verification.verify(s)
     with session_factory() as s:
         assert audit.list_entries(s)[1] == 0
 
@@ -200,12 +200,12 @@ def test_postgresql_refuses_to_change_or_delete_an_entry_and_sqlite_is_caught_by
             with refused, engine.begin() as conn:
                 conn.execute(text(statement))
         with session_factory() as s:
-            assert audit.verify(s).ok and audit.verify(s).entries == 3
+            assert verification.verify(s).ok and verification.verify(s).entries == 3
         return
     # SQLite has no roles to keep a trigger from being dropped: the key is the guard
     with engine.begin() as conn:
         conn.execute(text(statements[0]))
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (2, Finding.ALTERED)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import chain
+from darman.audit import chain, verification
 from darman.audit import service as audit
 from darman.audit.models import AuditEntry
 from darman.db.uow import UnitOfWork
@@ -33,7 +33,7 @@ def test_every_registry_change_is_recorded_with_before_and_after(session_factory
         update = next(e for e in entries if e.action == "update")
         assert update.entity_id == str(fac_id)
         assert update.before["beds_icu"] == 4 and update.after["beds_icu"] == 9
-        assert audit.verify(s).ok and audit.verify(s).entries == 3
+        assert verification.verify(s).ok and verification.verify(s).entries == 3
 
 
 def test_an_altered_entry_is_reported_as_the_first_break(session_factory, engine) -> None:
@@ -41,9 +41,9 @@ def test_an_altered_entry_is_reported_as_the_first_break(session_factory, engine
     with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert not report.ok and report.problem is not None
-    assert (report.problem.seq, report.problem.kind) == (2, audit.Finding.ALTERED)
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.ALTERED)
     assert report.entries == 1
 
 
@@ -52,9 +52,9 @@ def test_a_deleted_entry_is_reported_as_missing(session_factory, engine) -> None
     with as_owner(engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.problem is not None
-    assert (report.problem.seq, report.problem.kind) == (2, audit.Finding.MISSING)
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.MISSING)
 
 
 def test_a_rewritten_entry_sealed_again_without_the_key_is_reported_at_itself(
@@ -78,9 +78,9 @@ def test_a_rewritten_entry_sealed_again_without_the_key_is_reported_at_itself(
             {"h": resealed},
         )
     with session_factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.problem is not None
-    assert (report.problem.seq, report.problem.kind) == (2, audit.Finding.ALTERED)
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.ALTERED)
     assert report.entries == 1
 
 
@@ -133,4 +133,4 @@ def test_the_returned_entry_is_the_stored_one_and_pending_changes_land_first(
         )
         assert stored.actor == "کاربر" and stored.after == {"beds_icu": 7, "نام": "بیمارستان"}
         assert stored.entity_id == str(fac.id)
-        assert audit.verify(s).ok
+        assert verification.verify(s).ok

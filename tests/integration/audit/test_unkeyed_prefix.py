@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import chain
+from darman.audit import chain, verification
 from darman.audit import checkpoint as checkpoints
 from darman.audit import service as audit
 from darman.audit.models import AuditEntry, AuditUnkeyedPrefix
@@ -23,7 +23,7 @@ from darman.db.uow import UnitOfWork
 from tests.conftest import TEST_AUDIT_KEY, _drop_pg, _pg_database
 from tests.integration.audit.tampering import as_owner
 
-Finding = audit.Finding
+Finding = verification.Finding
 WRITTEN = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
 
 
@@ -95,13 +95,13 @@ def test_the_upgrade_records_the_unkeyed_entries_and_the_chain_goes_on_keyed(upg
     third = _entry(factory, 3)
     with factory() as s:
         prefix = s.get(AuditUnkeyedPrefix, 1)
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert prefix is not None and (prefix.entries, prefix.head_hash) == (3, third.hash)
     assert report.ok and (report.entries, report.unkeyed_entries) == (3, 3)
     _one_more(factory)
     fourth = _entry(factory, 4)
     with factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.ok and (report.entries, report.unkeyed_entries) == (4, 3)
     # the first keyed entry seals its link to the last unkeyed one
     assert fourth.prev_hash == third.hash and fourth.hash != _unkeyed_seal(fourth)
@@ -117,7 +117,7 @@ def test_an_unkeyed_seal_after_the_prefix_is_refused(upgraded) -> None:
             {"h": resealed},
         )
     with factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (4, Finding.ALTERED)
 
@@ -139,7 +139,7 @@ def test_unkeyed_entries_rewritten_and_sealed_again_break_at_the_recorded_head(
             {"p": new_second, "h": new_third},
         )
     with factory() as s:
-        report = audit.verify(s)
+        report = verification.verify(s)
     # unkeyed seals cannot say which entry changed: the upgrade's record of the last one can
     assert report.problem is not None
     assert (report.problem.seq, report.problem.kind) == (3, Finding.UNKEYED_HEAD)
@@ -149,7 +149,7 @@ def test_a_prefix_stretched_over_keyed_entries_is_caught_by_the_checkpoint(upgra
     engine, factory = upgraded
     _one_more(factory)
     with factory() as s:
-        point = checkpoints.parse(checkpoints.to_line(audit.take_checkpoint(s)))[0]
+        point = checkpoints.parse(checkpoints.to_line(verification.take_checkpoint(s)))[0]
     assert (point.entries, point.unkeyed_entries) == (4, 3)
     resealed = _unkeyed_seal(_entry(factory, 4), actor="mallory")
     with as_owner(engine) as conn:
@@ -161,8 +161,8 @@ def test_a_prefix_stretched_over_keyed_entries_is_caught_by_the_checkpoint(upgra
             text("UPDATE audit_unkeyed_prefix SET entries = 4, head_hash = :h"), {"h": resealed}
         )
     with factory() as s:
-        alone = audit.verify(s)
-        report = audit.verify(s, checkpoints=[point])
+        alone = verification.verify(s)
+        report = verification.verify(s, checkpoints=[point])
     # with the prefix moved, entry 4 passes as unkeyed: only the checkpoint knows better
     assert alone.ok and alone.unkeyed_entries == 4
     assert report.problem is not None
@@ -175,5 +175,5 @@ def test_a_log_begun_keyed_has_no_unkeyed_prefix(session_factory) -> None:
         uow.commit()
     with session_factory() as s:
         assert s.get(AuditUnkeyedPrefix, 1) is None
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert report.ok and (report.entries, report.unkeyed_entries) == (1, 0)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import service as audit
+from darman.audit import verification
 from darman.common import national_id
 from darman.common.errors import Conflict, InvalidInput
 from darman.common.tabular import TableFormat
@@ -141,7 +141,7 @@ def test_seeding_twice_is_refused_and_a_bad_scale_is_explained(session_factory) 
             synth.seed(uow.session, scale=0, seed=1)
     with session_factory() as s:
         assert synth.existing_seed(s) is not None
-        assert audit.verify(s).ok
+        assert verification.verify(s).ok
 
 
 def test_new_rows_after_a_seed_get_fresh_ids(session_factory) -> None:
