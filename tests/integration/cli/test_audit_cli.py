@@ -52,9 +52,7 @@ def test_a_checkpoint_file_names_the_first_entry_cut_from_the_end(
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     alone = cli.invoke(app, ["audit", "verify"])
     assert alone.exit_code == 0  # two whole entries: the cut shows only against the file
-    cut = cli.invoke(
-        app, ["audit", "verify", "--checkpoint", str(kept)], env={"COLUMNS": "200"}
-    )
+    cut = cli.invoke(app, ["audit", "verify", "--checkpoint", str(kept)], env={"COLUMNS": "200"})
     assert cut.exit_code == 1
     assert "audit log broken at entry 3" in cut.output and "(cut;" in cut.output
     assert "نخستین ورودی آسیب‌دیده" in cut.output
