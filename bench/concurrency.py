@@ -42,7 +42,7 @@ from darman.security.enums import Role, ScopeLevel
 from darman.synth import claims_seed
 from darman.synth import service as synth
 from loadgen import CpuMeter, Phase
-from serving import Server, database_pids, throwaway_database
+from serving import AUDIT_KEY, Server, database_pids, throwaway_database
 
 OUT = Path(__file__).parent / "out"
 SCALE, SEED = 0.001, 1405
@@ -54,7 +54,7 @@ def build(url: str) -> tuple[str, list[str]]:
     """Seed the database; the national admin's API key and some covered people's IDs."""
     engine = make_engine(url)
     migrate.upgrade(engine)
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with UnitOfWork(make_session_factory(engine, audit_key=AUDIT_KEY)) as uow:
         s = uow.session
         synth.seed(s, scale=SCALE, seed=SEED)
         claims_seed.load(s, scale=SCALE, seed=SEED, lines=CLAIM_LINES)

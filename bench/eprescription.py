@@ -60,7 +60,7 @@ from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import service as synth
 from loadgen import CpuMeter, Phase
-from serving import Server, database_pids, throwaway_database
+from serving import AUDIT_KEY, Server, database_pids, throwaway_database
 
 OUT = Path(__file__).parent / "out"
 SHIPPED = Path(__file__).parents[1] / "src" / "darman" / "prescriptions" / "data"
@@ -97,7 +97,7 @@ def build(url: str, work: Path) -> World:
     rng = np.random.default_rng(SEED)
     engine = make_engine(url)
     migrate.upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=AUDIT_KEY)
     today = tehran_today()
     tables_dir = work / "tables"
     tables_dir.mkdir()

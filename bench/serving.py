@@ -20,6 +20,9 @@ from sqlalchemy import create_engine, text
 import darman
 
 # trust authentication on loopback; ``test`` is the admin database to create others from
+# Seals the audit entries a benchmark writes, both while it builds its database and in
+# the server it starts, so the log it leaves verifies with one key.
+AUDIT_KEY = "bench-audit-key-" + uuid.uuid4().hex
 PG_ADMIN_URL = os.environ.get("DARMAN_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 START_TIMEOUT_S = 120
 
@@ -95,6 +98,7 @@ class Server:
             "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
             "DARMAN_DATABASE_URL": self.url,
             "DARMAN_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "DARMAN_AUDIT_KEY": AUDIT_KEY,
             "DARMAN_DEMO_MODE": "0",
             **self.env,
         }

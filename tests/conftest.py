@@ -57,6 +57,10 @@ os.environ["DARMAN_TEST_TODAY"] = SESSION_DAY.isoformat()
 PG_ADMIN_URL = os.environ.get("DARMAN_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_AUDIT_KEY = "test-audit-key-" + "k" * 40
+# The CLI reads its settings from the environment: its commands seal the audit log with
+# the same key as the tests' sessions, so either can verify what the other wrote.
+os.environ["DARMAN_AUDIT_KEY"] = TEST_AUDIT_KEY
 # Reference data that every test shares and none changes.
 KEEP_TABLES = {"provinces", "alembic_version"}
 
@@ -128,7 +132,7 @@ def _clean(engine: Engine) -> None:
 def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """A clean database (provinces kept) for each test."""
     _clean(engine)
-    yield make_session_factory(engine)
+    yield make_session_factory(engine, audit_key=TEST_AUDIT_KEY)
     _clean(engine)
 
 
@@ -148,6 +152,7 @@ def settings(engine: Engine) -> Settings:
     return Settings(
         database_url=engine.url.render_as_string(hide_password=False),
         secret_key=TEST_SECRET,
+        audit_key=TEST_AUDIT_KEY,
         demo_mode=False,
     )
 

@@ -31,9 +31,11 @@ def create_app(
     engine: Engine | None = None,
     run_migrations: bool = True,
 ) -> FastAPI:
-    """Build the app; refuses the public demo secret outside demo mode."""
+    """Build the app; refuses the public demo secret outside demo mode, and a missing or
+    unfit audit key."""
     settings = settings or get_settings()
     settings.check_secret()
+    audit_key = settings.audit_secret()
     # before the database is touched: a bad table stops the app naming its file and line
     prescription_tables.use(settings.prescription_tables)
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
@@ -51,8 +53,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    app.state.read_session_factory = make_session_factory(engine, reads_only=True)
+    app.state.session_factory = make_session_factory(engine, audit_key=audit_key)
+    app.state.read_session_factory = make_session_factory(
+        engine, audit_key=audit_key, reads_only=True
+    )
     app.state.read_engine = reads = read_only(engine)
     # what adjudication reads of the referral domain, which sits above claims
     app.state.referral_register = referral_reading.claims_register

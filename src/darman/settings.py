@@ -5,12 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from darman.common.errors import ConfigurationError
 
 DEMO_SECRET = "darman-demo-secret-not-for-production-use"
+# Seals the demo database's audit log when no key of its own is set; public, like the demo
+# secret, so it is refused outside demo mode.
+DEMO_AUDIT_KEY = "darman-demo-audit-key-not-for-production-use"
+MIN_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -18,6 +22,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/darman.db"
     secret_key: str = DEMO_SECRET
+    # Seals every audit entry (HMAC-SHA256) and signs the log's checkpoints. Kept outside
+    # the database, so whoever can write the database cannot re-seal a rewritten entry.
+    audit_key: SecretStr | None = None
     demo_mode: bool = False
     access_token_minutes: int = 30
     max_failed_logins: int = 5
@@ -27,10 +34,11 @@ class Settings(BaseSettings):
     # place of the shipped tables (prescriptions/tables.py)
     prescription_tables: Path | None = None
 
-    @field_validator("prescription_tables", mode="before")
+    @field_validator("prescription_tables", "audit_key", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
-        # DARMAN_PRESCRIPTION_TABLES= (set but empty) means the shipped tables, not "."
+        # DARMAN_PRESCRIPTION_TABLES= (set but empty) means the shipped tables, not ".";
+        # DARMAN_AUDIT_KEY= means no key, not an empty one
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
@@ -49,8 +57,36 @@ class Settings(BaseSettings):
                 "DARMAN_SECRET_KEY is the public demo secret; set a secret of your own "
                 "or run in demo mode (DARMAN_DEMO_MODE=1)"
             )
-        if len(self.secret_key) < 32:
+        if len(self.secret_key) < MIN_KEY_LENGTH:
             raise ConfigurationError("DARMAN_SECRET_KEY must be at least 32 characters long")
+
+    def audit_secret(self) -> str:
+        """The key that seals the audit log (the demo's public one in demo mode when none is
+        set). Refused when missing, public outside demo mode, shorter than 32 characters, or
+        the token secret itself: rotating the token secret after a leak must leave the log
+        verifiable."""
+        if self.audit_key is None:
+            if self.demo_mode:
+                return DEMO_AUDIT_KEY
+            raise ConfigurationError(
+                "DARMAN_AUDIT_KEY is not set: every audit entry is sealed with it. Set a key "
+                "of 32 characters or more, kept outside the database (docs/deploy.md), or run "
+                "in demo mode (DARMAN_DEMO_MODE=1)"
+            )
+        key = self.audit_key.get_secret_value()
+        if key == DEMO_AUDIT_KEY and not self.demo_mode:
+            raise ConfigurationError(
+                "DARMAN_AUDIT_KEY is the public demo key; set a key of your own "
+                "or run in demo mode (DARMAN_DEMO_MODE=1)"
+            )
+        if len(key) < MIN_KEY_LENGTH:
+            raise ConfigurationError("DARMAN_AUDIT_KEY must be at least 32 characters long")
+        if key == self.secret_key:
+            raise ConfigurationError(
+                "DARMAN_AUDIT_KEY must differ from DARMAN_SECRET_KEY: the token secret may "
+                "have to be replaced, the audit key must last as long as the log"
+            )
+        return key
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
-"""Recording and verifying the hash-chained audit log.
+"""Recording and reading the audit log.
 
-Each entry's hash covers its own fields and the previous entry's hash, so
-changing, deleting or reordering any past entry breaks the chain from there on.
+Each entry is sealed with a keyed hash (``chain.py``) over its own fields and the
+previous entry's seal, so changing, deleting or reordering any past entry breaks the
+chain from there on, and without the key nobody can re-seal the entries after a change
+(``verification.py`` walks it).
 """
 
 from __future__ import annotations
@@ -9,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-import hashlib
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
+from darman.audit import chain
+from darman.audit.exceptions import AuditKeyMissing
 from darman.audit.models import AuditEntry
 from darman.db.base import utcnow
+from darman.db.engine import AUDIT_KEY
 
-GENESIS = "0" * 64
+GENESIS = chain.GENESIS
 
 # Every change that moves money or a record writes one entry, often on a request's
 # path while the SQLite write lock is held: the chain's tail is read and the entry
@@ -30,6 +32,18 @@ _ENTRIES = AuditEntry.__table__
 assert isinstance(_ENTRIES, Table)
 _LAST_ENTRY = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 _INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
+
+
+def session_secret(session: Session) -> str:
+    """The audit key the session carries (``make_session_factory(..., audit_key=)``);
+    AuditKeyMissing without one."""
+    secret = session.info.get(AUDIT_KEY)
+    if not isinstance(secret, str):
+        raise AuditKeyMissing(
+            "the audit log cannot be sealed or verified without its key: set DARMAN_AUDIT_KEY "
+            "(docs/deploy.md) or run in demo mode (DARMAN_DEMO_MODE=1)"
+        )
+    return secret
 
 
 def snapshot(obj: Any, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -52,37 +66,6 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _digest(
-    *,
-    seq: int,
-    at: dt.datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    prev_hash: str,
-) -> str:
-    canonical = json.dumps(
-        {
-            "seq": seq,
-            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "before": before,
-            "after": after,
-            "prev": prev_hash,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def record(
     session: Session,
     *,
@@ -93,7 +76,8 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it lands or vanishes with the change).
+    """Append one entry in the caller's transaction (it lands or vanishes with the change),
+    sealed with the session's audit key (AuditKeyMissing without one).
     The session's pending changes are flushed first; the entry returned holds what was
     stored (id, seq, hash) but is not attached to the session.
 
@@ -101,6 +85,7 @@ def record(
     transactions cannot both extend the chain from the same last entry; on
     SQLite the database-wide write lock does the same.
     """
+    key = chain.entry_key(session_secret(session))
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
     # the caller's pending changes first, as they would have been with the entry
@@ -117,73 +102,9 @@ def record(
         "after": {k: _json_safe(v) for k, v in after.items()} if after is not None else None,
         "prev_hash": last[1] if last else GENESIS,
     }
-    digest = _digest(**fields)
+    digest = chain.seal(key, chain.canonical(**fields))
     new_id = session.connection().execute(_INSERT_ENTRY, {**fields, "hash": digest}).scalar_one()
     return AuditEntry(id=new_id, **fields, hash=digest)
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    entries: int
-    problem: ChainProblem | None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
-    """Walk the chain in order; report the first altered, missing or reordered entry."""
-    expected_seq = 1
-    prev_hash = GENESIS
-    checked = 0
-    last_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.seq > last_seq)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        for entry in rows:
-            if entry.seq != expected_seq:
-                return VerifyReport(
-                    checked, ChainProblem(expected_seq, f"entry {expected_seq} is missing")
-                )
-            if entry.prev_hash != prev_hash:
-                return VerifyReport(
-                    checked,
-                    ChainProblem(entry.seq, "its link to the previous entry does not match"),
-                )
-            recomputed = _digest(
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                before=entry.before,
-                after=entry.after,
-                prev_hash=entry.prev_hash,
-            )
-            if recomputed != entry.hash:
-                return VerifyReport(
-                    checked, ChainProblem(entry.seq, "its content was altered after it was written")
-                )
-            prev_hash = entry.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = entry.seq
-        session.expunge_all()
-    return VerifyReport(checked, None)
 
 
 def list_entries(

@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from darman.cli.context import console, unit_of_work
-from darman.cli.context import engine as cli_engine
+from darman.cli.context import console, session_factory, unit_of_work
 from darman.common.errors import FieldProblem
 from darman.common.money import format_toman
 from darman.common.persian import to_persian_digits
@@ -29,13 +28,11 @@ def submit(
     so what was acknowledged survives a crash and resending the file stores nothing twice."""
     from darman.claims import bulk
     from darman.claims.submission import submit_stream
-    from darman.db.engine import make_session_factory
-
     fmt = bulk.format_of(path.name)
     accepted = unchanged = conflicts = problem_count = 0
     problems: list[FieldProblem] = []  # the first 50, to show
     started = time.perf_counter()
-    factory = make_session_factory(cli_engine())
+    factory = session_factory()
     with path.open("rb") as stream, console.status("submitting…") as status:
         for ack in submit_stream(factory, SYSTEM, stream, fmt):
             if log_batches:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
     from darman.db.uow import UnitOfWork
     from darman.settings import Settings
@@ -36,8 +37,15 @@ def engine() -> Engine:
     return eng
 
 
-def unit_of_work() -> UnitOfWork:
+def session_factory() -> sessionmaker[Session]:
+    """Sessions on the migrated engine, carrying the audit key (a missing or unfit key
+    stops the command here, before any work, with the setting named)."""
     from darman.db.engine import make_session_factory
+
+    return make_session_factory(engine(), audit_key=settings().audit_secret())
+
+
+def unit_of_work() -> UnitOfWork:
     from darman.db.uow import UnitOfWork
 
-    return UnitOfWork(make_session_factory(engine()))
+    return UnitOfWork(session_factory())

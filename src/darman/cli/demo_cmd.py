@@ -37,7 +37,10 @@ def serve(
 
     # Checked once here, before any server process starts: a bad setting or table stops
     # the command with its reason, and the processes never run migrations side by side.
-    prescription_tables.use(get_settings().prescription_tables)
+    settings = get_settings()
+    settings.check_secret()
+    settings.audit_secret()
+    prescription_tables.use(settings.prescription_tables)
     engine()
     # uvicorn's supervisor binds the socket, starts the processes, restarts one that dies
     # and stops them all on SIGINT or SIGTERM; spreading load across machines is a

@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 # begin DEFERRED without the write lock, so readers run beside the writer (WAL); on
 # both databases a write inside one is refused.
 READ_ONLY = "darman_read_only"
+# The ``Session.info`` entry holding the key that seals the audit log (settings'
+# ``audit_secret``). It travels with the session, so every service that records an entry
+# seals it without being handed the key; the database never holds it.
+AUDIT_KEY = "darman_audit_key"
 # How long a SQLite writer waits for the write lock before "database is locked". Write
 # units are short (a request's changes, or a bulk batch of 1,000 records), so a waiter
 # that has not got the lock in this time is behind something that is stuck.
@@ -92,7 +96,12 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def make_session_factory(engine: Engine, *, reads_only: bool = False) -> sessionmaker[Session]:
-    """Sessions on ``engine``; with ``reads_only``, on its ``read_only`` twin."""
+def make_session_factory(
+    engine: Engine, *, audit_key: str | None, reads_only: bool = False
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``reads_only``, on its ``read_only`` twin. Each
+    session carries ``audit_key`` (``AUDIT_KEY`` in its ``info``); a session without one
+    can read the audit log but neither write nor verify it."""
     bind = read_only(engine) if reads_only else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    info = {AUDIT_KEY: audit_key} if audit_key is not None else {}
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, info=info)

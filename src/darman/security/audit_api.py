@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from darman.audit import service
+from darman.audit import service, verification
 from darman.common.errors import PermissionDenied
 from darman.common.paging import Page, PagingDep
 from darman.security.deps import PrincipalDep, ReadUowDep
@@ -66,7 +66,7 @@ def list_entries(
 @router.get("/verify", response_model=VerifyRead)
 def verify(who: PrincipalDep, uow: ReadUowDep) -> VerifyRead:
     _require_national_reader(who)
-    report = service.verify(uow.session)
+    report = verification.verify(uow.session)
     return VerifyRead(
         ok=report.ok,
         entries_checked=report.entries,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from darman.audit import chain, verification
 from darman.audit import service as audit
 from darman.audit.models import AuditEntry
 from darman.db.uow import UnitOfWork
@@ -11,6 +12,7 @@ from darman.registry.models import Facility
 from darman.registry.schemas import FacilityUpdate
 from darman.security.principal import SYSTEM
 from tests import factories as f
+from tests.integration.audit.tampering import as_owner
 
 
 def _three_changes(factory: sessionmaker[Session]) -> int:
@@ -31,54 +33,55 @@ def test_every_registry_change_is_recorded_with_before_and_after(session_factory
         update = next(e for e in entries if e.action == "update")
         assert update.entity_id == str(fac_id)
         assert update.before["beds_icu"] == 4 and update.after["beds_icu"] == 9
-        assert audit.verify(s).ok and audit.verify(s).entries == 3
+        assert verification.verify(s).ok and verification.verify(s).entries == 3
 
 
-def test_an_altered_entry_is_reported_as_the_first_break(session_factory) -> None:
+def test_an_altered_entry_is_reported_as_the_first_break(session_factory, engine) -> None:
     _three_changes(session_factory)
+    with as_owner(engine) as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     with session_factory() as s:
-        s.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
-        s.commit()
-        report = audit.verify(s)
+        report = verification.verify(s)
     assert not report.ok and report.problem is not None
-    assert report.problem.seq == 2 and "altered" in report.problem.reason
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.ALTERED)
     assert report.entries == 1
 
 
-def test_a_deleted_entry_is_reported_as_missing(session_factory) -> None:
+def test_a_deleted_entry_is_reported_as_missing(session_factory, engine) -> None:
     _three_changes(session_factory)
+    with as_owner(engine) as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
     with session_factory() as s:
-        s.execute(text("DELETE FROM audit_log WHERE seq = 2"))
-        s.commit()
-        report = audit.verify(s)
-    assert report.problem is not None and report.problem.seq == 2
-    assert "missing" in report.problem.reason
+        report = verification.verify(s)
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.MISSING)
 
 
-def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(
-    session_factory,
+def test_a_rewritten_entry_sealed_again_without_the_key_is_reported_at_itself(
+    session_factory, engine
 ) -> None:
     _three_changes(session_factory)
     with session_factory() as s:
         entry = s.scalar(select(AuditEntry).where(AuditEntry.seq == 2))
         assert entry is not None
-        entry.actor = "mallory"
-        entry.hash = audit._digest(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            entity=entry.entity,
-            entity_id=entry.entity_id,
-            before=entry.before,
-            after=entry.after,
-            prev_hash=entry.prev_hash,
+    # the unkeyed SHA-256 an earlier release sealed with, recomputed over the change
+    resealed = chain.unkeyed_seal(
+        chain.canonical(
+            seq=entry.seq, at=entry.at, actor="mallory", action=entry.action,
+            entity=entry.entity, entity_id=entry.entity_id, before=entry.before,
+            after=entry.after, prev_hash=entry.prev_hash,
         )
-        s.commit()
-        report = audit.verify(s)
-    # entry 2 is self-consistent now, but entry 3 still points at its old hash
-    assert report.problem is not None and report.problem.seq == 3
-    assert "link" in report.problem.reason and report.entries == 2
+    )  # fmt: skip
+    with as_owner(engine) as conn:
+        conn.execute(
+            text("UPDATE audit_log SET actor = 'mallory', hash = :h WHERE seq = 2"),
+            {"h": resealed},
+        )
+    with session_factory() as s:
+        report = verification.verify(s)
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.kind) == (2, verification.Finding.ALTERED)
+    assert report.entries == 1
 
 
 def test_a_rolled_back_change_leaves_no_audit_entry(session_factory) -> None:
@@ -130,4 +133,4 @@ def test_the_returned_entry_is_the_stored_one_and_pending_changes_land_first(
         )
         assert stored.actor == "کاربر" and stored.after == {"beds_icu": 7, "نام": "بیمارستان"}
         assert stored.entity_id == str(fac.id)
-        assert audit.verify(s).ok
+        assert verification.verify(s).ok

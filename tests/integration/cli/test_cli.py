@@ -16,6 +16,7 @@ from darman.cli.main import app, run
 from darman.registry.models import Facility
 from darman.settings import get_settings
 from tests.factories.workbooks import facilities_cut_in_half
+from tests.integration.audit.tampering import as_owner
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_audit_verify_names_the_first_tampered_entry(cli: CliRunner, engine) -> 
         )
     ok = cli.invoke(app, ["audit", "verify"])
     assert ok.exit_code == 0 and "3 entries" in ok.output
-    with engine.begin() as conn:
+    with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET entity_id = '999' WHERE seq = 2"))
     broken = cli.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from darman.db import migrate
-from darman.db.engine import make_engine
+from darman.db.engine import make_engine, make_session_factory
 from darman.db.metadata import target_metadata
 from darman.prescriptions import dispensing as prescription_dispensing
 from darman.prescriptions.models import Prescription, PrescriptionDispensing, PrescriptionLine
@@ -22,7 +22,7 @@ from darman.registry.models import Facility, Insured, Practitioner
 from darman.registry.schemas import PractitionerCreate
 from darman.security.principal import SYSTEM
 from tests import factories
-from tests.conftest import _drop_pg, _pg_database
+from tests.conftest import TEST_AUDIT_KEY, _drop_pg, _pg_database
 
 
 def _fresh_engine(backend: str, tmp_path) -> tuple[Engine, object]:
@@ -76,7 +76,7 @@ def _at_0012_with_registers(backend: str, tmp_path) -> tuple[Engine, object, str
     ``dispensings``. Returns the engine, its cleanup, the person and the tracking code."""
     engine, cleanup = _fresh_engine(backend, tmp_path)
     migrate.upgrade(engine, "0012")
-    with Session(engine) as s:
+    with make_session_factory(engine, audit_key=TEST_AUDIT_KEY)() as s:
         provinces.ensure_loaded(s)
         place = factories.facility(s, code="M0001", level=2, ownership="owned")
         pharmacy = factories.facility(s, code="M0002", kind="pharmacy", level=1)

@@ -14,13 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from darman.db.engine import make_session_factory, read_only
 from darman.db.uow import UnitOfWork
 from darman.registry.models import Province
+from tests.conftest import TEST_AUDIT_KEY
 
 
 def test_a_reader_is_not_held_up_by_a_writer_holding_the_lock(
     engine: Engine, session_factory: object
 ) -> None:
-    reads = make_session_factory(engine, reads_only=True)
-    writes = make_session_factory(engine)
+    reads = make_session_factory(engine, audit_key=TEST_AUDIT_KEY, reads_only=True)
+    writes = make_session_factory(engine, audit_key=TEST_AUDIT_KEY)
     holding, done = threading.Event(), threading.Event()
 
     def writer() -> None:
@@ -48,14 +49,14 @@ def test_a_reader_is_not_held_up_by_a_writer_holding_the_lock(
 def test_a_write_in_a_read_only_unit_is_refused_and_changes_nothing(
     engine: Engine, session_factory: object
 ) -> None:
-    reads = make_session_factory(engine, reads_only=True)
+    reads = make_session_factory(engine, audit_key=TEST_AUDIT_KEY, reads_only=True)
     with UnitOfWork(reads) as uow:
         before = uow.session.scalar(select(Province.name_en).where(Province.id == 1))
     with UnitOfWork(reads) as uow, pytest.raises(DBAPIError) as caught:
         uow.session.execute(text("UPDATE provinces SET name_en = 'changed' WHERE id = 1"))
         uow.commit()
     assert "read" in str(caught.value).lower()  # readonly / read-only transaction
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with UnitOfWork(make_session_factory(engine, audit_key=TEST_AUDIT_KEY)) as uow:
         assert uow.session.scalar(select(Province.name_en).where(Province.id == 1)) == before
 
 

@@ -18,7 +18,7 @@ from darman.prescriptions import facts, issuing, rules
 from darman.prescriptions.models import Prescription, PrescriptionLine
 from darman.synth import claims_seed
 from darman.synth import service as synth
-from tests.conftest import _drop_pg, _pg_database
+from tests.conftest import TEST_AUDIT_KEY, _drop_pg, _pg_database
 from tests.integration.prescriptions.world import DAY, drug, order, rx
 
 
@@ -56,7 +56,7 @@ def _as_date(value: object) -> dt.date:
 
 
 def _stored(engine: Engine) -> dict[int, dt.date | None]:
-    with make_session_factory(engine)() as s:
+    with make_session_factory(engine, audit_key=TEST_AUDIT_KEY)() as s:
         return {r[0]: r[1] for r in s.execute(select(Prescription.id, Prescription.active_until))}
 
 
@@ -94,7 +94,7 @@ def test_the_demo_and_the_migration_give_every_prescription_its_longest_line(
         engine, cleanup = make_engine(url), (admin, url)
     try:
         migrate.upgrade(engine)
-        with UnitOfWork(make_session_factory(engine)) as uow:
+        with UnitOfWork(make_session_factory(engine, audit_key=TEST_AUDIT_KEY)) as uow:
             synth.seed(uow.session, scale=0.001, seed=7)
             claims_seed.load(uow.session, scale=0.001, seed=7, lines=3_000)
             uow.commit()
@@ -103,7 +103,7 @@ def test_the_demo_and_the_migration_give_every_prescription_its_longest_line(
         assert _stored(engine) == expected  # as the demo loader wrote them
         # rows the demo has none of, written without the column: a refused prescription,
         # an orders-only one and a drug line without days
-        with UnitOfWork(make_session_factory(engine)) as uow:
+        with UnitOfWork(make_session_factory(engine, audit_key=TEST_AUDIT_KEY)) as uow:
             like = uow.session.scalars(select(Prescription).limit(1)).one()
             day = like.issued_on
             refused = _add_like(uow.session, like, "refused", [("drug", 30)])
@@ -122,7 +122,7 @@ def test_the_demo_and_the_migration_give_every_prescription_its_longest_line(
         migrate.upgrade(engine)
         assert _stored(engine) == expected
         # and the checks see a backfilled prescription's drugs on its last day
-        with make_session_factory(engine)() as s:
+        with make_session_factory(engine, audit_key=TEST_AUDIT_KEY)() as s:
             last = s.scalars(
                 select(Prescription)
                 .where(Prescription.status == "issued", Prescription.active_until.is_not(None))

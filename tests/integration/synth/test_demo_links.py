@@ -12,6 +12,7 @@ from darman.prescriptions import dispensing as prescription_dispensing
 from darman.prescriptions import rules
 from darman.synth import claims_seed, demo_users
 from darman.synth import service as synth
+from tests.conftest import TEST_AUDIT_KEY
 
 SCALE = 0.001
 LINES = 4_000
@@ -171,7 +172,7 @@ def test_the_same_seed_gives_the_same_prescriptions_and_referrals(tmp_path) -> N
     for _ in range(2):
         engine = make_engine(f"sqlite:///{tmp_path}/{uuid.uuid4().hex}.db")
         migrate.upgrade(engine)
-        factory = make_session_factory(engine)
+        factory = make_session_factory(engine, audit_key=TEST_AUDIT_KEY)
         _demo(factory)
         rows = _digest(factory)
         # created_at stamps differ between runs; everything else is the seed's

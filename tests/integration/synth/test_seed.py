@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import service as audit
+from darman.audit import verification
 from darman.common import national_id
 from darman.common.errors import Conflict, InvalidInput
 from darman.common.tabular import TableFormat
@@ -21,6 +21,7 @@ from darman.security.principal import SYSTEM
 from darman.synth import generator
 from darman.synth import service as synth
 from darman.synth.generator import CONTRACTED_KINDS
+from tests.conftest import TEST_AUDIT_KEY
 
 SCALE = 0.0005
 EXPORTED = ("facilities", "insured", "coverage", "practitioners", "tariffs", "services", "drugs")
@@ -46,7 +47,7 @@ def _export_digest(factory: sessionmaker[Session]) -> dict[str, str]:
 def _fresh_sqlite(tmp_path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{tmp_path}/{uuid.uuid4().hex}.db")
     migrate.upgrade(engine)
-    return make_session_factory(engine)
+    return make_session_factory(engine, audit_key=TEST_AUDIT_KEY)
 
 
 def test_the_same_scale_and_seed_give_byte_identical_exports_on_either_database(
@@ -140,7 +141,7 @@ def test_seeding_twice_is_refused_and_a_bad_scale_is_explained(session_factory) 
             synth.seed(uow.session, scale=0, seed=1)
     with session_factory() as s:
         assert synth.existing_seed(s) is not None
-        assert audit.verify(s).ok
+        assert verification.verify(s).ok
 
 
 def test_new_rows_after_a_seed_get_fresh_ids(session_factory) -> None:

@@ -120,11 +120,12 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "registry import",
         "users api-key",
         "users enable",
+        "audit checkpoint",
     }
     assert expected <= set(helps)
-    # darman itself, 11 top-level entries, 38 commands beneath them (the claims policy
-    # group's 5 included)
-    assert len(helps) == 1 + 11 + 38
+    # darman itself, 11 top-level entries, 39 commands beneath them (the claims policy
+    # group's 5 and the audit group's 3 included)
+    assert len(helps) == 1 + 11 + 39
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer
