@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims import engine, policy, rules
+from darman.claims import engine, policy, rules, turn
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
@@ -275,8 +275,10 @@ def adjudicate_pending(
     actor: str,
     referrals: Select[str, str, dt.date, dt.date],
     progress: Callable[[str], None] | None = None,
+    limit: int | None = None,
 ) -> AdjudicationRun:
-    """Decide every line of every submitted claim with the kernel and write the results back.
+    """Decide every line of every submitted claim with the kernel and write the results back;
+    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
 
     ``referrals`` is the referral register as rule R10 reads it (number, national ID,
     issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
@@ -286,9 +288,19 @@ def adjudicate_pending(
     Earlier accepted lines count for frequency and duplicate checks. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
     pending input gives the same decisions. The caller commits.
+
+    Runs one at a time: the adjudication turn (``turn.take``) is taken first and held
+    until the caller's transaction ends, so the claims read as pending below are the
+    ones no other run has decided, and a run after it finds them decided: adjudicating
+    twice changes nothing and writes no second audit entry.
     """
     say = progress or (lambda _msg: None)
+    turn.take(session)
     session.flush()  # the reads below go past the ORM and must see its pending writes
+    pending = Claim.status == ClaimStatus.SUBMITTED.value
+    if limit is not None:
+        oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
+        pending = Claim.id.in_(oldest.scalar_subquery())
     lines = _table(
         session,
         select(
@@ -311,7 +323,7 @@ def adjudicate_pending(
             Claim.prescription_ref,
         )
         .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(Claim.status == ClaimStatus.SUBMITTED.value),
+        .where(pending),
         LINE_SCHEMA,
     )
     if lines.num_rows == 0:

@@ -18,6 +18,7 @@ from darman.cli import (
     registry_cmd,
     seed_cmd,
     users_cmd,
+    worker_cmd,
 )
 from darman.cli.context import err_console
 from darman.common.errors import DarmanError
@@ -37,6 +38,7 @@ app.add_typer(procure_cmd.app, name="procure")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)
+app.command("worker")(worker_cmd.worker)
 
 
 def run() -> None:
