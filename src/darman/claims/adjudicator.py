@@ -8,8 +8,8 @@ taken and tries again next round, so batches never overlap and no claim is decid
 The batch is the oldest ``batch_claims`` submitted claims, decided by the same kernel and
 written back with its audit entry in one transaction (``service.adjudicate_pending``): a
 process stopped or killed mid-batch leaves every claim of the batch pending, never half
-decided. When a batch was full the next starts at once; otherwise the loop waits ``every``
-seconds, so under load a batch takes everything that arrived while the last one ran.
+decided. When a batch was full the next starts after a short pause, otherwise after
+``every`` seconds, so under load a batch takes everything that came while the last ran.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ from darman.db.uow import UnitOfWork
 
 DEFAULT_EVERY_S = 2.0
 DEFAULT_BATCH_CLAIMS = 5_000
+# After a full batch the next one starts after this pause, not at once: on SQLite a batch
+# holds the database's write lock, and a writer waiting for it (a submission) retries in
+# SQLite's busy handler every 100 ms at most, so back-to-back batches would starve it.
+PAUSE_AFTER_FULL_S = 0.2
 
 _OLDEST_PENDING = select(func.min(Claim.submitted_at)).where(
     Claim.status == ClaimStatus.SUBMITTED.value
@@ -107,6 +111,5 @@ def run(
         except OperationalError as exc:
             if on_retry is not None:
                 on_retry(str(exc.orig or exc).strip().splitlines()[0])
-        if not full:
-            stop.wait(every_s)
+        stop.wait(min(every_s, PAUSE_AFTER_FULL_S) if full else every_s)
     return decided
