@@ -182,3 +182,31 @@ def test_no_batch_is_decided_while_another_adjudicator_holds_the_turn(
             # SQLite's writer lock made it wait for the holder, then it decided the claim
             assert results[0].claims == 1 and status == "adjudicated"
             assert len(_adjudications(s)) == 1
+
+
+def test_a_duplicate_decided_in_a_later_batch_is_caught_by_the_earlier_batchs_history(
+    client: TestClient, world: dict[str, Any], session_factory: sessionmaker[Session]
+) -> None:
+    # the same visit of the same person on the same day, sent twice as two documents
+    ids = [
+        client.post("/api/v1/claims", json=rest_claim(world, doc), headers=world["desk"]).json()[
+            "claim_id"
+        ]
+        for doc in ("7301", "7302")
+    ]
+    for _ in ids:
+        with UnitOfWork(session_factory) as uow:
+            run = adjudicator.decide_batch(
+                uow.session, actor="test", referrals=claims_register(), batch_claims=1
+            )
+            uow.commit()
+        assert run is not None and run.claims == 1
+    first, second = (
+        client.get(f"/api/v1/claims/{i}", headers=world["desk"]).json()["lines"][0] for i in ids
+    )
+    assert (first["outcome"], first["reasons"]) == ("accepted", [])
+    assert (second["outcome"], second["reasons"], second["insurer_rials"]) == (
+        "rejected",
+        ["R08"],
+        0,
+    )
