@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims import engine, policy, rules
+from darman.claims import engine, policy, rules, turn
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
@@ -119,9 +119,23 @@ def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
     return bulk.read_arrow(session.connection(), query, schema)
 
 
+def _theirs(register: Select[Any, Any, Any, Any], people: Select[str]) -> Select[Any]:
+    """A register's rows of ``people`` only (by its national_id column)."""
+    rows = register.subquery()
+    return select(rows).where(rows.c.national_id.in_(people))
+
+
 def _reference_tables(
-    session: Session, since: dt.date, referrals: Select[str, str, dt.date, dt.date]
+    session: Session,
+    since: dt.date,
+    referrals: Select[str, str, dt.date, dt.date],
+    people: Select[str],
 ) -> dict[str, pa.Table]:
+    """The kernel's other tables. What is kept per person (insured, coverage, history,
+    referrals, dispensings) is read for ``people`` only, the people of the lines being
+    decided: every rule joins those tables on the line's national ID, so another person's
+    rows never change a decision, and a batch of a few hundred claims reads a few hundred
+    people instead of the whole register (seconds at the demo's 420,000 insured)."""
     s, i64, d = pa.string(), pa.int64(), pa.date32()
     copay, calendar = policy.kernel_tables(session)
     return {
@@ -132,14 +146,16 @@ def _reference_tables(
         ),
         "insured": _table(
             session,
-            select(Insured.national_id, Insured.sex, Insured.birth_date),
+            select(Insured.national_id, Insured.sex, Insured.birth_date).where(
+                Insured.national_id.in_(people)
+            ),
             pa.schema([("national_id", s), ("sex", s), ("birth_date", d)]),
         ),
         "coverage": _table(
             session,
-            select(Insured.national_id, CoveragePeriod.start_date, CoveragePeriod.end_date).join(
-                Insured, Insured.id == CoveragePeriod.insured_id
-            ),
+            select(Insured.national_id, CoveragePeriod.start_date, CoveragePeriod.end_date)
+            .join(Insured, Insured.id == CoveragePeriod.insured_id)
+            .where(Insured.national_id.in_(people)),
             pa.schema([("national_id", s), ("start_date", d), ("end_date", d)]),
         ),
         "services": _table(
@@ -195,7 +211,9 @@ def _reference_tables(
             select(
                 ClaimLine.national_id, ClaimLine.facility_id, ClaimLine.code, ClaimLine.service_date
             ).where(
-                ClaimLine.outcome.in_(("accepted", "partial")), ClaimLine.service_date >= since
+                ClaimLine.outcome.in_(("accepted", "partial")),
+                ClaimLine.service_date >= since,
+                ClaimLine.national_id.in_(people),
             ),
             engine.HISTORY_SCHEMA,
         ),
@@ -204,14 +222,14 @@ def _reference_tables(
         # the referral and e-prescription registers themselves, read through their domains
         "referrals": _table(
             session,
-            referrals,
+            _theirs(referrals, people),
             pa.schema(
                 [("ref_number", s), ("national_id", s), ("issued_on", d), ("valid_until", d)]
             ),
         ),
         "dispensings": _table(
             session,
-            prescription_dispensing.dispensed_for_claims(),
+            _theirs(prescription_dispensing.dispensed_for_claims(), people),
             pa.schema(
                 [("prescription_ref", s), ("national_id", s), ("code", s), ("quantity", i64)]
             ),
@@ -275,8 +293,10 @@ def adjudicate_pending(
     actor: str,
     referrals: Select[str, str, dt.date, dt.date],
     progress: Callable[[str], None] | None = None,
+    limit: int | None = None,
 ) -> AdjudicationRun:
-    """Decide every line of every submitted claim with the kernel and write the results back.
+    """Decide every line of every submitted claim with the kernel and write the results back;
+    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
 
     ``referrals`` is the referral register as rule R10 reads it (number, national ID,
     issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
@@ -286,9 +306,19 @@ def adjudicate_pending(
     Earlier accepted lines count for frequency and duplicate checks. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
     pending input gives the same decisions. The caller commits.
+
+    Runs one at a time: the adjudication turn (``turn.take``) is taken first and held
+    until the caller's transaction ends, so the claims read as pending below are the
+    ones no other run has decided, and a run after it finds them decided: adjudicating
+    twice changes nothing and writes no second audit entry.
     """
     say = progress or (lambda _msg: None)
+    turn.take(session)
     session.flush()  # the reads below go past the ORM and must see its pending writes
+    pending = Claim.status == ClaimStatus.SUBMITTED.value
+    if limit is not None:
+        oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
+        pending = Claim.id.in_(oldest.scalar_subquery())
     lines = _table(
         session,
         select(
@@ -311,7 +341,7 @@ def adjudicate_pending(
             Claim.prescription_ref,
         )
         .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(Claim.status == ClaimStatus.SUBMITTED.value),
+        .where(pending),
         LINE_SCHEMA,
     )
     if lines.num_rows == 0:
@@ -319,7 +349,11 @@ def adjudicate_pending(
     say(f"read {lines.num_rows:,} pending lines")
     first_day = pc.min(lines["service_date"]).as_py()
     since = first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
-    tables = _reference_tables(session, since, referrals)
+    # the lines' own national IDs, which the kernel reads (each line carries one)
+    people = (
+        select(ClaimLine.national_id).join(Claim, Claim.id == ClaimLine.claim_id).where(pending)
+    )
+    tables = _reference_tables(session, since, referrals, people)
     tables["lines"] = lines
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")

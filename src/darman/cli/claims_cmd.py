@@ -28,6 +28,7 @@ def submit(
     so what was acknowledged survives a crash and resending the file stores nothing twice."""
     from darman.claims import bulk
     from darman.claims.submission import submit_stream
+
     fmt = bulk.format_of(path.name)
     accepted = unchanged = conflicts = problem_count = 0
     problems: list[FieldProblem] = []  # the first 50, to show

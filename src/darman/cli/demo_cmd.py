@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from darman.cli import worker_cmd
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
 from darman.security.enums import ROLE_LABELS_FA
@@ -61,9 +62,10 @@ def demo(
     port: int = 8000,
     serve_after: bool = typer.Option(True, "--serve/--no-serve"),
 ) -> None:
-    """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve.
-    A database seeded before (darman seed, any scale and seed) is kept, and the demo's
-    claims are drawn on it."""
+    """Seed the demo dataset if it is not there yet, print the demo log-ins, and serve, with
+    a ``darman worker`` beside the server that adjudicates submitted claims. A database
+    seeded before (darman seed, any scale and seed) is kept, and the demo's claims are
+    drawn on it."""
     from darman.synth import claims_seed, demo_users, procurement_seed
     from darman.synth import service as synth
 
@@ -114,4 +116,6 @@ def demo(
     console.print(table)
     console.print(f"open http://{host}:{port}/  (API docs at /docs, FHIR at /fhir/r4/metadata)")
     if serve_after:
-        serve(host=host, port=port)
+        # the schema is current (seeding brought it there), so the worker starts at once
+        with worker_cmd.beside_the_server():
+            serve(host=host, port=port)

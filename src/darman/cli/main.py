@@ -21,6 +21,7 @@ from darman.cli import (
     registry_cmd,
     seed_cmd,
     users_cmd,
+    worker_cmd,
 )
 from darman.common.errors import DarmanError
 
@@ -39,6 +40,7 @@ app.add_typer(procure_cmd.app, name="procure")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)
+app.command("worker")(worker_cmd.worker)
 
 
 def run() -> None:

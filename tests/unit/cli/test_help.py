@@ -113,6 +113,7 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "serve",
         "demo",
         "seed",
+        "worker",
         "db upgrade",
         "claims policy bypass",
         "plan allocate",
@@ -123,9 +124,9 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "audit checkpoint",
     }
     assert expected <= set(helps)
-    # darman itself, 11 top-level entries, 39 commands beneath them (the claims policy
+    # darman itself, 12 top-level entries, 39 commands beneath them (the claims policy
     # group's 5 and the audit group's 3 included)
-    assert len(helps) == 1 + 11 + 39
+    assert len(helps) == 1 + 12 + 39
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer

@@ -66,7 +66,14 @@ def upgrade() -> None:
     if head is not None:
         op.bulk_insert(
             prefix,
-            [{"id": 1, "entries": head[0], "head_hash": head[1], "marked_at": dt.datetime.now(dt.UTC)}],
+            [
+                {
+                    "id": 1,
+                    "entries": head[0],
+                    "head_hash": head[1],
+                    "marked_at": dt.datetime.now(dt.UTC),
+                }
+            ],
         )
     if bind.dialect.name == "postgresql":
         op.execute(_REFUSE)
