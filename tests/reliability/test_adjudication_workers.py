@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.audit import service as audit
+from darman.audit import verification as audit
 from darman.audit.models import AuditEntry
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.schemas import ClaimIn

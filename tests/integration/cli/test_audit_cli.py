@@ -96,6 +96,9 @@ def test_without_the_audit_key_the_command_stops_in_one_clear_line(
     cli: CliRunner, monkeypatch, capsys
 ) -> None:
     monkeypatch.delenv("DARMAN_AUDIT_KEY")
+    # demo mode has a public key of its own, and `darman demo` run in this process by
+    # another test leaves DARMAN_DEMO_MODE=1 behind
+    monkeypatch.setenv("DARMAN_DEMO_MODE", "0")
     get_settings.cache_clear()
     monkeypatch.setattr("sys.argv", ["darman", "audit", "verify"])
     with pytest.raises(SystemExit) as stop:
