@@ -72,15 +72,19 @@ def create_app(
         }
 
     # the e-prescription routes are matched first: every prescription written calls them
-    app.include_router(prescriptions_api.router)
-    app.include_router(security_router)
-    app.include_router(registry_router)
-    app.include_router(referrals_router)
-    app.include_router(planning_router)
-    app.include_router(procurement_router)
-    # before the claims router, whose /{claim_id} would otherwise take /policy
-    app.include_router(claims_policy_router)
-    app.include_router(claims_router)
+    # Every REST router answers its errors as problem+json; the document says so once here.
+    for router in (
+        prescriptions_api.router,
+        security_router,
+        registry_router,
+        referrals_router,
+        planning_router,
+        procurement_router,
+        # before the claims router, whose /{claim_id} would otherwise take /policy
+        claims_policy_router,
+        claims_router,
+    ):
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     _mount_optional(app)
     return app
 
