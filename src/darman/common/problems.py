@@ -35,7 +35,7 @@ class ProblemItem(BaseModel):
     """One thing wrong: the field (and, for a request's own fields, the part of the
     request it came in: body, query, path, header) or the file's row, and why."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     field: str | None = None
     in_: str | None = Field(default=None, alias="in")
@@ -45,6 +45,8 @@ class ProblemItem(BaseModel):
 
 class Problem(BaseModel):
     """The problem document (RFC 9457) every error of the REST API answers with."""
+
+    model_config = ConfigDict(extra="forbid")
 
     type: str = Field(description="https://darman.example/problems/<slug>")
     title: str
