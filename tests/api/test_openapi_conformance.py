@@ -14,10 +14,11 @@ It runs on SQLite only. The requests exercise the document, the validation and t
 error answers, which do not depend on the database; every storage behaviour they reach
 is tested on both databases by the domain tests.
 
-Excluded: no operation. The run must not change its callers' own accounts (there is no
-password change or log-out; disabling a user takes a name, and the callers' names are
-not among those the run generates); ``caller`` proves both callers are still signed in
-and active when the run ends.
+Excluded: no operation, as none changes the caller's own account: there is no password
+change or log-out, and disabling or enabling a user takes a name, which is never the
+caller's (the callers' names are not among those the run generates, and disabling one's
+own account is refused). ``caller`` proves its caller is still signed in and active when
+the run ends.
 """
 
 from __future__ import annotations

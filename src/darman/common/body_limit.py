@@ -5,8 +5,7 @@ answered at once, its body unread; a body sent without one (chunked) is counted 
 streams in, and the read that passes the limit raises the 413 inside the app, whose
 error handlers answer it (FastAPI lets an ``HTTPException`` raised while the body is read
 through as it is). Either way the answer is the one the app gives any HTTP error on that
-path: problem+json on the REST API, an OperationOutcome under /fhir/r4, a page for the
-web pages.
+path: an OperationOutcome under /fhir/r4, problem+json everywhere else.
 
 Uploads of whole files (a month of a facility's claims, a registry table) have a larger
 limit of their own; every other body is a form or a JSON document of modest size.
