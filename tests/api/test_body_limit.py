@@ -179,6 +179,7 @@ def test_the_fhir_facade_answers_a_body_over_the_limit_as_an_operation_outcome(
     assert resp.headers["content-type"] == "application/fhir+json"
     outcome = resp.json()
     assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["code"] == "too-long"
     assert "۴٬۰۹۶ بایت" in outcome["issue"][0]["diagnostics"]
 
 
