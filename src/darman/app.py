@@ -12,6 +12,7 @@ from darman import __version__
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
+from darman.common.body_limit import BodyLimit
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.planning.api import router as planning_router
@@ -23,6 +24,9 @@ from darman.referrals.api import router as referrals_router
 from darman.registry.api import router as registry_router
 from darman.security.api import router as security_router
 from darman.settings import Settings, get_settings
+
+# Routes that take a whole file, under the upload limit rather than the body limit.
+UPLOAD_PATHS = (r"/api/v1/claims/bulk$", r"/api/v1/registry/[^/]+/import$")
 
 
 def create_app(
@@ -61,6 +65,12 @@ def create_app(
     # what adjudication reads of the referral domain, which sits above claims
     app.state.referral_register = referral_reading.claims_register
     problems.install(app)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
 
     # First of the routes (each request is matched against the routes in order) and a
     # single read: load balancers and monitors call it all the time.
@@ -76,15 +86,19 @@ def create_app(
         }
 
     # the e-prescription routes are matched first: every prescription written calls them
-    app.include_router(prescriptions_api.router)
-    app.include_router(security_router)
-    app.include_router(registry_router)
-    app.include_router(referrals_router)
-    app.include_router(planning_router)
-    app.include_router(procurement_router)
-    # before the claims router, whose /{claim_id} would otherwise take /policy
-    app.include_router(claims_policy_router)
-    app.include_router(claims_router)
+    # Every REST router answers its errors as problem+json; the document says so once here.
+    for router in (
+        prescriptions_api.router,
+        security_router,
+        registry_router,
+        referrals_router,
+        planning_router,
+        procurement_router,
+        # before the claims router, whose /{claim_id} would otherwise take /policy
+        claims_policy_router,
+        claims_router,
+    ):
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     _mount_optional(app)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from darman.common.errors import ConfigurationError
@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     sql_echo: bool = False
+    # The largest request body taken in, in bytes; a larger one is answered 413. A JSON
+    # document or form (a claim of 500 lines is about 150 KB) against a file upload (a
+    # month of a facility's claims as NDJSON, CSV or Excel; a registry table), which the
+    # bulk claims and registry import routes read as a stream or a spooled file.
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     # a directory with the insurer's own interactions.csv and specialist_drugs.csv, in
     # place of the shipped tables (prescriptions/tables.py)
     prescription_tables: Path | None = None

@@ -24,7 +24,7 @@ from darman.claims.submission import Acknowledged, submit_stream
 from darman.common.errors import DarmanError
 from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, Page, PagingDep
-from darman.common.tabular import TableFormat, write_table
+from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.rules import Act, roles_that
@@ -342,7 +342,11 @@ def pay_advances(body: AdvanceRunIn, who: PrincipalDep, uow: UowDep) -> dict[str
     return vars(result)
 
 
-@router.get("/payment-runs/{run_id}/remittance")
+@router.get(
+    "/payment-runs/{run_id}/remittance",
+    response_class=Response,
+    responses={200: {"description": "The remittance as CSV or Excel", "content": DOWNLOAD_CONTENT}},
+)
 def remittance(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: PrincipalDep,
@@ -351,14 +355,9 @@ def remittance(
 ) -> Response:
     header, rows = payment.remittance(uow.session, who, run_id=run_id)
     content = write_table(header, rows, format)
-    media = (
-        "text/csv; charset=utf-8"
-        if format is TableFormat.CSV
-        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    )
     return Response(
         content,
-        media_type=media,
+        media_type=MEDIA_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="remittance-{run_id}.{format.value}"'
         },

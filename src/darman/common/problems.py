@@ -3,17 +3,25 @@
 Parts of the site that answer errors in another form (the FHIR facade's
 OperationOutcome, the web pages' HTML) register an answer for their paths with
 ``answer_errors_under``; the app's handlers ask those first.
+
+``PROBLEM_RESPONSES`` declares these answers in the OpenAPI document: the app adds it
+to every router of the REST API, so each operation lists the problem statuses it may
+answer, with the problem document's schema (``Problem``) under its own media type.
 """
 
 from __future__ import annotations
 
+import functools
+import http
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,6 +29,64 @@ from darman.common.errors import AuthenticationFailed, DarmanError
 
 log = logging.getLogger("darman")
 MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemItem(BaseModel):
+    """One thing wrong: the field (and, for a request's own fields, the part of the
+    request it came in: body, query, path, header) or the file's row, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    field: str | None = None
+    in_: str | None = Field(default=None, alias="in")
+    row: int | None = None
+    reason: str
+
+
+class Problem(BaseModel):
+    """The problem document (RFC 9457) every error of the REST API answers with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(description="https://darman.example/problems/<slug>")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="the path that was asked")
+    errors: list[ProblemItem] = Field(
+        default_factory=list, description="each field or row at fault; absent when none"
+    )
+
+
+# The problem document's schemas, as components of the OpenAPI document: the answers
+# below refer to them, and ``install`` adds them to the document the app serves.
+_REF = "#/components/schemas/"
+_PROBLEM_SCHEMA = Problem.model_json_schema(ref_template=_REF + "{model}")
+PROBLEM_COMPONENTS: dict[str, dict[str, Any]] = {
+    Problem.__name__: {k: v for k, v in _PROBLEM_SCHEMA.items() if k != "$defs"},
+    **_PROBLEM_SCHEMA.get("$defs", {}),
+}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI answer of a route: the problem document, with what the status means."""
+    return {
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": _REF + Problem.__name__}}},
+    }
+
+
+# The problem answers any REST route may give; a route that answers another status (410
+# for an expired prescription) adds it with ``problem_response``.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem_response("The body could not be read as the declared form or JSON"),
+    401: problem_response("No credentials, or bad ones (a bearer token or an X-API-Key)"),
+    403: problem_response("The caller's role or scope does not allow this"),
+    404: problem_response("No such row, or none in the caller's scope"),
+    409: problem_response("Conflicts with what is stored"),
+    413: problem_response("The request body is over its limit"),
+    422: problem_response("Invalid input: each error names the field or row and why"),
+}
 
 
 def problem(
@@ -113,14 +179,30 @@ async def _data(request: Request, exc: Any) -> Response:
 
 
 async def _http(request: Request, exc: Any) -> Response:
+    phrase = _phrase(exc.status_code)
     return problem(
         exc.status_code,
+        phrase or str(exc.detail),
         str(exc.detail),
-        str(exc.detail),
-        "http-error",
+        phrase.lower().replace(" ", "-") if phrase else "http-error",
         request.url.path,
         headers=getattr(exc, "headers", None),
     )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+async def answer_http(request: Request, exc: StarletteHTTPException) -> Response:
+    """The answer the app's handlers give an HTTP error, for code that runs before them
+    (a middleware refusing a request): the part of the site the path belongs to answers
+    in its own form, the rest as problem+json."""
+    other = _elsewhere(request, exc)
+    return other if other is not None else await _http(request, exc)
 
 
 async def _unexpected(request: Request, exc: Any) -> Response:
@@ -136,8 +218,31 @@ async def _unexpected(request: Request, exc: Any) -> Response:
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 
+def _document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, built once: FastAPI's from the app's routes, with the schemas
+    ``PROBLEM_RESPONSES`` refers to among its components."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        taken = schemas.keys() & PROBLEM_COMPONENTS.keys()
+        if taken:  # a route's own model of the same name would be replaced
+            raise RuntimeError(f"OpenAPI schemas {sorted(taken)} are the problem document's")
+        schemas.update(PROBLEM_COMPONENTS)
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
 def install(app: FastAPI) -> None:
+    """The app's error handlers, and its OpenAPI document with the problem schemas."""
     app.state.error_answers = []
+    # FastAPI's how-to "Extending OpenAPI": the app's document is built by a function of
+    # its own, here FastAPI's document with the problem document's schemas added.
+    app.openapi = functools.partial(_document, app)  # type: ignore[method-assign]
     handlers: list[tuple[type[Exception], Handler]] = [
         (DarmanError, _darman),
         (RequestValidationError, _validation),

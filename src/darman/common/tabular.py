@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
@@ -33,6 +34,19 @@ class TableFormat(StrEnum):
         if lower.endswith(".csv") or lower.endswith(".txt"):
             return cls.CSV
         raise InvalidInput(f"'{name}': only .csv and .xlsx files can be imported")
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# what a written table is sent as
+MEDIA_TYPES: dict[TableFormat, str] = {
+    TableFormat.CSV: "text/csv; charset=utf-8",
+    TableFormat.XLSX: XLSX_MEDIA_TYPE,
+}
+# how the OpenAPI document declares a table sent as a file: CSV text or an Excel workbook
+DOWNLOAD_CONTENT: dict[str, dict[str, Any]] = {
+    "text/csv": {"schema": {"type": "string"}},
+    XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,17 @@ from darman.fhir.errors import UnsupportedResourceType
 from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
 from darman.security.deps import PrincipalDep, ReadUowDep
 
+_OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 router = APIRouter(
     prefix="/fhir/r4",
     tags=["fhir"],
     default_response_class=FhirResponse,
+    # what any route of the facade may answer, as an OperationOutcome like every error here
+    # (in place of FastAPI's default 422 in JSON, which the facade never answers)
+    responses={
+        413: {"description": "The request body is over its limit (OperationOutcome)", **_OUTCOME},
+        422: {"description": "Input a service refuses (OperationOutcome)", **_OUTCOME},
+    },
 )
 # Claims, e-prescriptions and referrals first: the generic /{resource_type} routes below would
 # otherwise take their paths.
@@ -39,7 +46,6 @@ router.include_router(claims_api.router)
 router.include_router(prescriptions_api.router)
 router.include_router(referrals_api.router)
 
-_OUTCOME: dict[str, Any] = {"content": {FHIR_JSON: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad search parameter (OperationOutcome)", **_OUTCOME},
     401: {"description": "No or bad credentials (OperationOutcome)", **_OUTCOME},

@@ -32,6 +32,7 @@ _ISSUE_BY_STATUS = {
     405: "not-supported",
     406: "not-supported",
     409: "conflict",
+    413: "too-long",
     422: "invalid",
 }
 

@@ -3,11 +3,11 @@ Every result also downloads as Excel (``format=xlsx``) or CSV."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
-from darman.common.tabular import TableFormat, write_table
+from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
 from darman.planning.deprivation import DeprivationRow, components_with
 from darman.planning.enums import Population, Resource
@@ -18,10 +18,8 @@ from darman.security.deps import PrincipalDep, ReadUowDep
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
 Format = Literal["json", "xlsx", "csv"]
-MEDIA = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+# the JSON answer, or with ``format`` the same table as CSV or Excel
+TABLES: dict[int | str, dict[str, Any]] = {200: {"content": DOWNLOAD_CONTENT}}
 
 
 def _download(table: tables.Table, fmt: str, name: str) -> Response:
@@ -29,12 +27,12 @@ def _download(table: tables.Table, fmt: str, name: str) -> Response:
     content = write_table(header, rows, TableFormat(fmt))
     return Response(
         content,
-        media_type=MEDIA[fmt],
+        media_type=MEDIA_TYPES[TableFormat(fmt)],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
 
 
-@router.get("/facts", response_model=list[ProvinceFactsRead])
+@router.get("/facts", response_model=list[ProvinceFactsRead], responses=TABLES)
 def facts(who: PrincipalDep, uow: ReadUowDep, format: Format = "json") -> object:
     """Per province: census population and beds, insured and their age, beds, equipment and
     staff of registered centres (owned and contracted), treatment spending."""
@@ -44,7 +42,7 @@ def facts(who: PrincipalDep, uow: ReadUowDep, format: Format = "json") -> object
     return [ProvinceFactsRead.of(f) for f in rows]
 
 
-@router.get("/equity", response_model=EquityReport)
+@router.get("/equity", response_model=EquityReport, responses=TABLES)
 def equity(
     who: PrincipalDep,
     uow: ReadUowDep,
@@ -70,7 +68,7 @@ def equity(
 Weight = Annotated[float, Query(ge=0, le=100)]
 
 
-@router.get("/deprivation", response_model=list[DeprivationRow])
+@router.get("/deprivation", response_model=list[DeprivationRow], responses=TABLES)
 def deprivation(
     who: PrincipalDep,
     uow: ReadUowDep,
@@ -99,7 +97,7 @@ def example_scenario(who: PrincipalDep) -> scenario.Scenario:
     return scenario.shipped()
 
 
-@router.post("/allocations", response_model=AllocationRead)
+@router.post("/allocations", response_model=AllocationRead, responses=TABLES)
 def allocate(
     who: PrincipalDep,
     uow: ReadUowDep,
@@ -133,7 +131,7 @@ def allocate(
     )
 
 
-@router.get("/levelling", response_model=list[ProvinceLevelling])
+@router.get("/levelling", response_model=list[ProvinceLevelling], responses=TABLES)
 def levelling(
     who: PrincipalDep,
     uow: ReadUowDep,

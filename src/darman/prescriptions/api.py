@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from darman.common.paging import MAX_ID, Page, PagingDep
+from darman.common.problems import problem_response
 from darman.common.validators import NationalId
 from darman.prescriptions import dispensing, issuing, rules, service
 from darman.prescriptions import savings as prescriptions_savings
@@ -25,6 +26,9 @@ from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/prescriptions", tags=["prescriptions"])
 PrescriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+EXPIRED: dict[int | str, dict[str, Any]] = {
+    410: problem_response("The prescription has expired: nothing may be dispensed")
+}
 
 
 @router.post(
@@ -100,7 +104,7 @@ def savings(
     )
 
 
-@router.post("/lookup", response_model=PrescriptionRead)
+@router.post("/lookup", response_model=PrescriptionRead, responses=EXPIRED)
 def lookup(body: LookupIn, who: PrincipalDep, uow: ReadUowDep) -> PrescriptionRead:
     """The prescription to dispense, by tracking code and the patient's national ID (POST so
     the national ID stays out of URLs and logs). 404 for a foreign code, 410 once expired."""
@@ -109,7 +113,7 @@ def lookup(body: LookupIn, who: PrincipalDep, uow: ReadUowDep) -> PrescriptionRe
     )
 
 
-@router.post("/dispense", response_model=DispenseResult)
+@router.post("/dispense", response_model=DispenseResult, responses=EXPIRED)
 def dispense(body: DispenseIn, who: PrincipalDep, uow: UowDep) -> DispenseResult:
     """Dispense part or all of some lines; a retry with the same `request_key` answers the
     first result and dispenses nothing again (409 if it names other lines or quantities);

@@ -4,12 +4,12 @@ and awards also download as Excel (``format=xlsx``) or CSV."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from darman.common.tabular import TableFormat, write_table
+from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, write_table
 from darman.common.validators import AnyDate
 from darman.procurement import award, service, tables
 from darman.procurement.quantify import Policy
@@ -20,17 +20,15 @@ Format = Literal["json", "xlsx", "csv"]
 Month = Annotated[int | None, Query(ge=139001, le=150012, description="Jalali yyyymm")]
 ProvinceCode = Annotated[str | None, Query(min_length=2, max_length=2)]
 Code = Annotated[str, Path(min_length=1, max_length=32)]
-MEDIA = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+# the JSON answer, or with ``format`` the same table as CSV or Excel
+TABLES: dict[int | str, dict[str, Any]] = {200: {"content": DOWNLOAD_CONTENT}}
 
 
 def _download(table: tables.Table, fmt: str, name: str) -> Response:
     content = write_table(table[0], table[1], TableFormat(fmt))
     return Response(
         content,
-        media_type=MEDIA[fmt],
+        media_type=MEDIA_TYPES[TableFormat(fmt)],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
 
@@ -83,7 +81,7 @@ class TaskIn(Strict):
     progress_percent: Annotated[float, Field(ge=0, le=100)] | None = None
 
 
-@router.get("/quantification")
+@router.get("/quantification", responses=TABLES)
 def quantification(
     who: PrincipalDep,
     uow: ReadUowDep,
@@ -178,7 +176,7 @@ def add_bid(code: Code, body: BidIn, who: PrincipalDep, uow: UowDep) -> object:
     return {"id": bid.id}
 
 
-@router.get("/tenders/{code}/evaluation")
+@router.get("/tenders/{code}/evaluation", responses=TABLES)
 def evaluation(code: Code, who: PrincipalDep, uow: ReadUowDep, format: Format = "json") -> object:
     """The bids scored and the award the programme proposes, with its savings against
     lowest-price single sourcing and against intermediaries only; nothing is stored."""

@@ -9,7 +9,7 @@ from darman.common import national_id as nid
 from darman.common.errors import FieldProblem
 from darman.common.jalali import tehran_today
 from darman.common.paging import MAX_ID, Page, PagingDep
-from darman.common.tabular import TableFormat
+from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat
 from darman.common.validators import parse_any_date
 from darman.registry import catalogues, service, transfer
 from darman.registry.enums import FacilityKind, Ownership
@@ -283,20 +283,18 @@ def import_table(
     )
 
 
-_MEDIA = {
-    TableFormat.CSV: "text/csv; charset=utf-8",
-    TableFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-@router.get("/registry/{table}/export")
+@router.get(
+    "/registry/{table}/export",
+    response_class=Response,
+    responses={200: {"description": "The table as CSV or Excel", "content": DOWNLOAD_CONTENT}},
+)
 def export_table(
     table: str, who: PrincipalDep, uow: ReadUowDep, format: TableFormat = TableFormat.CSV
 ) -> Response:
     content = transfer.export_table(uow.session, who, table=table, fmt=format)
     return Response(
         content,
-        media_type=_MEDIA[format],
+        media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{table}.{format.value}"'},
     )
 
