@@ -120,8 +120,12 @@ def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
 
 
 def _reference_tables(
-    session: Session, since: dt.date, referrals: Select[str, str, dt.date, dt.date]
+    session: Session,
+    reach: tuple[dt.date, dt.date],
+    referrals: Select[str, str, dt.date, dt.date],
 ) -> dict[str, pa.Table]:
+    """The kernel's tables besides the lines; ``reach`` the first and last service day of
+    an accepted line that can count for them (the frequency rule looks both ways)."""
     s, i64, d = pa.string(), pa.int64(), pa.date32()
     copay, calendar = policy.kernel_tables(session)
     return {
@@ -195,7 +199,8 @@ def _reference_tables(
             select(
                 ClaimLine.national_id, ClaimLine.facility_id, ClaimLine.code, ClaimLine.service_date
             ).where(
-                ClaimLine.outcome.in_(("accepted", "partial")), ClaimLine.service_date >= since
+                ClaimLine.outcome.in_(("accepted", "partial")),
+                ClaimLine.service_date.between(*reach),
             ),
             engine.HISTORY_SCHEMA,
         ),
@@ -257,6 +262,7 @@ LINE_SCHEMA = pa.schema(
         ("prescription_ref", pa.string()),
     ]
 )
+# the longest frequency limit the registry accepts (ServiceCreate.frequency_days)
 LONGEST_FREQUENCY_DAYS = 3650
 
 
@@ -283,7 +289,9 @@ def adjudicate_pending(
     caller passes it in because the referral domain sits above claims (it reads claims'
     policy, rollouts and lines).
 
-    Earlier accepted lines count for frequency and duplicate checks. Claims move
+    Lines accepted or partially accepted earlier count for the duplicate check and, on
+    either side of a line's date, for the frequency check (R07); within the run the lines
+    are decided by service date, and only those no rule rejects count. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
     pending input gives the same decisions. The caller commits.
     """
@@ -317,9 +325,9 @@ def adjudicate_pending(
     if lines.num_rows == 0:
         return AdjudicationRun(0, 0, 0, 0, 0)
     say(f"read {lines.num_rows:,} pending lines")
-    first_day = pc.min(lines["service_date"]).as_py()
-    since = first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
-    tables = _reference_tables(session, since, referrals)
+    days = pc.min_max(lines["service_date"]).as_py()
+    longest = dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
+    tables = _reference_tables(session, (days["min"] - longest, days["max"] + longest), referrals)
     tables["lines"] = lines
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")
