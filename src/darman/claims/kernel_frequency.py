@@ -6,16 +6,18 @@ Only lines the insurer pays for count, accepted or partially accepted:
   - lines accepted by earlier runs (``history``) count whether they lie before or after
     the line, so filing the later-dated claim first dodges nothing;
   - within a run the lines are decided by service date, earliest first (line id among
-    lines of one day): a line counts when no other rule rejects it and nothing that
-    counts lies within the limit before it. A line rejected for any reason, R07 itself
-    included, counts for nothing, so a chain restarts: A counts, B within the limit of A
-    does not, and C within the limit of B but not of A counts.
+    lines of one day): a line counts when no other rule rejects it, no earlier run's line
+    is near it and no line of the run that counts lies within the limit before it. A
+    line rejected for any reason, R07 itself included, counts for nothing, so a chain
+    restarts: A counts, B within the limit of A does not, and C within the limit of B
+    but not of A counts.
 Which lines count in a run is a scan in date order, each decision resting on the one
 before: no window or join can say it. Most people have one line of a service in a run,
 and that line counts unless an earlier run's line is near; only people with several such
 lines are scanned, one Python call per person and service over their lines in order.
 
-Pure Ibis over the kernel's input tables (column lists in ``kernel``).
+Pure Ibis over the kernel's input tables (column lists in ``kernel``); the scan is an
+Ibis Python function, which Ibis registers with the backend when it runs the kernel.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ EPOCH = ibis.date(1970, 1, 1)
 
 def limited_code_lines(lines: ir.Table, services: ir.Table) -> ir.Table:
     """The lines, of any item type, whose code is a frequency-limited service's: with
-    every line that shares a (person, facility, code, date) key with one of them."""
+    every line that shares a (person, facility, code, date) key with one of them.
+    (``distinct`` drops nothing, line ids being unique: it has DuckDB compute these lines
+    once for their several readers instead of scanning every line again for each.)"""
     limited = services.filter(services.frequency_days.notnull()).select(s_code="code")
     return lines.semi_join(limited, lines.code == limited.s_code).distinct()
 
