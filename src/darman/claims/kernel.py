@@ -34,12 +34,13 @@ Output: line_id, asked, allowed, copay, insurer, deducted, reasons, outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ibis
 import ibis.expr.types as ir
 
 from darman.claims.kernel_checks import marked_lines, programme_starts, repeated_keys
+from darman.claims.kernel_frequency import limited_code_lines, subject_lines, too_soon_lines
 
 REJECT_CODES = (
     "R01",
@@ -169,10 +170,50 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
     # would otherwise fold the next join into the previous chain and refuse the
     # projection's columns in its predicates.)
-    x = _line_stage(t)
-    x = _person_stage(t, x)
-    x = _cross_line_stage(t, x)
-    return _decide(_facts(x))
+    # R07 counts only the lines every other rule lets through, so it needs their
+    # decisions first. A first pass decides the lines of frequency-limited codes alone (a
+    # small share): every rule but R07 decides a line from the line itself, its person
+    # or lines of its own code, so it decides them as the full pass does. Feeding the
+    # full pass's own decisions back into it would compile as a second copy of the whole
+    # chain, every aggregate over all the lines (R08, R11) run twice.
+    limited = _limited_inputs(t)
+    limited_facts = _facts(_chain(limited, too_soon=None))
+    too_soon = too_soon_lines(
+        subject_lines(limited.lines, t.services),
+        _rejected_by_other_rules(limited_facts),
+        t.services,
+        t.history,
+    )
+    return _decide(_facts(_chain(t, too_soon=too_soon)))
+
+
+def _limited_inputs(t: KernelInputs) -> KernelInputs:
+    """The inputs cut down to the lines of frequency-limited codes and what those lines
+    can look up: their people's rows and coverage, the dispensings of their codes."""
+    lines = limited_code_lines(t.lines, t.services)
+    people = lines.select(p_nid="national_id").distinct()
+    codes = lines.select(d_code="code").distinct()
+    return replace(
+        t,
+        lines=lines,
+        insured=t.insured.semi_join(people, t.insured.national_id == people.p_nid),
+        coverage=t.coverage.semi_join(people, t.coverage.national_id == people.p_nid),
+        dispensings=t.dispensings.semi_join(codes, t.dispensings.code == codes.d_code),
+    )
+
+
+def _chain(t: KernelInputs, *, too_soon: ir.Table | None) -> ir.Table:
+    """The three stages; ``too_soon`` the lines R07 rejects, where they are known."""
+    return _cross_line_stage(t, _person_stage(t, _line_stage(t)), too_soon)
+
+
+def _rejected_by_other_rules(facts: ir.Table) -> ir.Table:
+    """r_line, r_other: whether a rule other than R07 rejects the line."""
+    other = ibis.literal(False)
+    for code in REJECT_CODES:
+        if code != "R07":
+            other = other | facts[code]
+    return facts.select(r_line=facts.line_id, r_other=other)
 
 
 def _line_stage(t: KernelInputs) -> ir.Table:
@@ -353,18 +394,18 @@ def _person_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
     ).view()
 
 
-def _cross_line_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
-    """Stage 3: the cross-line marks (R07, R10, R11), the programme starts in the line's
-    province and the copayment rate."""
+def _cross_line_stage(t: KernelInputs, x: ir.Table, too_soon: ir.Table | None) -> ir.Table:
+    """Stage 3: the cross-line marks (R07 where ``too_soon`` is given, R10, R11), the
+    programme starts in the line's province and the copayment rate."""
     lines = t.lines
     starts = programme_starts(t.rollouts)
     marked = marked_lines(
         lines,
         services=t.services,
-        history=t.history,
         referrals=t.referrals,
         dispensings=t.dispensings,
         starts=starts,
+        too_soon=too_soon,
     )
     x = x.left_join(marked, x.line_id == marked.m_line)
     # R11 applies where the e-prescription programme is in force in the line's province
@@ -420,8 +461,9 @@ def _facts(x: ir.Table) -> ir.Table:
         "R04": x.R04,
         "R05": x.R05,
         "R06": x.R06,
-        # a line without a mark found no row in the marks' join
-        "R07": ibis.coalesce(x.known_service & x.m07, False),
+        # a line without a mark found no row in the marks' join; only known services'
+        # lines are ever too soon (``kernel_frequency.subject_lines``)
+        "R07": ibis.coalesce(x.m07, False),
         "R08": x.R08,
         "R09": x.R09,
         "R10": ibis.coalesce(x.m10 & x.m_bypass.isnull(), False),

@@ -1,10 +1,10 @@
 """The adjudication rules that look past the line itself: at the person's other lines
-(frequency R07, duplicates R08), at referrals (R10) and at dispensed e-prescriptions
-(R11). R07 and R10 return the line ids that fail them and R11 the drug lines that are
-short of their dispensing (whether the programme was in force is judged on the main chain),
-so what the kernel joins back to every line is one small table (``marked_lines``); R08
-returns the few repeated keys (``repeated_keys``), which the kernel joins to the lines by
-key.
+(duplicates R08), at referrals (R10) and at dispensed e-prescriptions (R11). R10 returns
+the line ids that fail it and R11 the drug lines that are short of their dispensing
+(whether the programme was in force is judged on the main chain), so what the kernel
+joins back to every line is one small table (``marked_lines``); R08 returns the few
+repeated keys (``repeated_keys``), which the kernel joins to the lines by key. The
+frequency rule (R07) needs every other rule's decision first: ``kernel_frequency``.
 
 Pure Ibis over the kernel's input tables (column lists in ``kernel``).
 """
@@ -16,67 +16,15 @@ import ibis.expr.types as ir
 from ibis import _
 
 
-def special_lines(lines: ir.Table, services: ir.Table) -> ir.Table:
-    """The lines of services with a frequency limit or a referral requirement, with both
-    facts: one pass over all the lines serves the frequency and the referral checks."""
-    special = services.filter(
-        services.frequency_days.notnull() | services.requires_referral
-    ).select(
-        s_code="code",
-        l_days="frequency_days",
-        needs_referral=ibis.coalesce(services.requires_referral, False),
+def referral_lines(lines: ir.Table, services: ir.Table) -> ir.Table:
+    """The service lines of services that need a referral."""
+    special = services.filter(ibis.coalesce(services.requires_referral, False)).select(
+        s_code="code"
     )
-    return lines.join(special, lines.code == special.s_code).select(
-        "line_id",
-        "national_id",
-        "code",
-        "item_type",
-        "service_date",
-        "province_id",
-        "referral_ref",
-        "l_days",
-        "needs_referral",
+    served = lines.filter(lines.item_type == "service")
+    return served.join(special, served.code == special.s_code).select(
+        "line_id", "national_id", "service_date", "province_id", "referral_ref"
     )
-
-
-def too_soon_lines(special: ir.Table, services: ir.Table, history: ir.Table) -> ir.Table:
-    """line_id of lines of frequency-limited services (among ``special_lines``) that come
-    sooner than the service's limit after the same person's previous line of it (earlier
-    accepted lines first, then this batch in date and line order)."""
-    limited = services.filter(services.frequency_days.notnull()).select(
-        l_code="code", l_days="frequency_days"
-    )
-    batch = special.filter(special.l_days.notnull()).select(
-        "national_id", "code", "service_date", "l_days", line_id=_.line_id, src=ibis.literal(1)
-    )
-    # Only history that can come right before a batch line and be close enough to it
-    # counts: none after the batch's last date (it sorts after every batch line) and none
-    # more than the longest limit before its first (too far to be too soon; it can only
-    # precede the first row kept). Earlier accepted lines pile up run after run, so the
-    # window sorts what this batch can reach, not all of them.
-    past = history.join(limited, history.code == limited.l_code)
-    longest = ibis.greatest(limited.l_days.max(), 0)
-    past = past.filter(
-        (past.service_date <= batch.service_date.max())
-        & (batch.service_date.min().delta(past.service_date, unit="day") <= longest)
-    ).select(
-        "national_id",
-        "code",
-        "service_date",
-        "l_days",
-        line_id=ibis.literal(-1, type="int64"),
-        src=ibis.literal(0),
-    )
-    both = past.union(batch)
-    by_code = ibis.window(
-        group_by=["national_id", "code"], order_by=["service_date", "src", "line_id"]
-    )
-    marked = both.mutate(prev_date=both.service_date.lag().over(by_code))
-    return marked.filter(
-        (marked.src == 1)
-        & marked.prev_date.notnull()
-        & (marked.service_date.delta(marked.prev_date, unit="day") < marked.l_days)
-    ).select(q_line="line_id")
 
 
 def programme_starts(rollouts: ir.Table) -> ir.Table:
@@ -156,11 +104,10 @@ def short_drug_lines(lines: ir.Table, dispensings: ir.Table) -> ir.Table:
     return single.union(in_order)
 
 
-def unreferred_lines(special: ir.Table, referrals: ir.Table, starts: ir.Table) -> ir.Table:
-    """line_id of service lines (among ``special_lines``) that need a referral, where the
+def unreferred_lines(need: ir.Table, referrals: ir.Table, starts: ir.Table) -> ir.Table:
+    """line_id of service lines (``referral_lines``) that need a referral, where the
     referral programme is in force in the line's province on its service date, and name no
     referral issued to the same person and valid on that date."""
-    need = special.filter(special.needs_referral & (special.item_type == "service"))
     need = need.join(starts, need.province_id == starts.r_province)
     need = need.filter(need.referral_from <= need.service_date)
     # referral numbers are unique: a plain lookup, checked against person and dates
@@ -211,22 +158,23 @@ def marked_lines(
     lines: ir.Table,
     *,
     services: ir.Table,
-    history: ir.Table,
     referrals: ir.Table,
     dispensings: ir.Table,
     starts: ir.Table,
+    too_soon: ir.Table | None,
 ) -> ir.Table:
     """The few lines that break a rule needing other lines or programme data: too soon
-    after the same service (R07), a missing referral (R10), or short of what was
-    dispensed (R11, which counts only where the kernel finds the programme in force). One
-    small table, so the main chain needs one join for all three. ``starts`` is
+    after the same service (R07: ``too_soon``, found by ``kernel_frequency``, or None
+    where it is not known yet), a missing referral (R10), or short of what was dispensed
+    (R11, which counts only where the kernel finds the programme in force). One small
+    table, so the main chain needs one join for all three. ``starts`` is
     ``programme_starts`` of the rollouts, which the kernel also reads for R11."""
-    special = special_lines(lines, services)
     found = {
-        "R07": too_soon_lines(special, services, history).select(m_line="q_line"),
-        "R10": unreferred_lines(special, referrals, starts),
+        "R10": unreferred_lines(referral_lines(lines, services), referrals, starts),
         "R11": short_drug_lines(lines, dispensings).select(m_line="u_line"),
     }
+    if too_soon is not None:
+        found["R07"] = too_soon.select(m_line="q_line")
     parts = [
         table.select(
             m_line=table.columns[0],

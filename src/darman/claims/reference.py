@@ -71,11 +71,14 @@ class ReferenceAdjudicator:
             for r in _rows(tables["rollouts"])
             if r["programme"] == "referral"
         }
-        # earlier lines per (person, code) and per exact key, fed by history then by the batch
-        self.seen_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+        # Lines that count for the frequency rule, per (person, code): those earlier runs
+        # accepted (before or after a line), then this run's service lines that no rule
+        # rejects, as they are decided. Every earlier line per exact key, for duplicates.
+        self.accepted_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+        self.counted_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
         for r in _rows(tables["history"]):
-            self.seen_dates[(r["national_id"], r["code"])].append(r["service_date"])
+            self.accepted_dates[(r["national_id"], r["code"])].append(r["service_date"])
             self.seen_keys.add((r["national_id"], r["facility_id"], r["code"], r["service_date"]))
 
     def _year(self, day: dt.date) -> int | None:
@@ -135,8 +138,10 @@ class ReferenceAdjudicator:
             else (drug["max_quantity"] if drug else None)
         )
         decision = self._settle(line, flags, ref_price, limit, bypass, ownership)
-        # remember this line for the lines after it, as the kernel's windows do
-        self.seen_dates[(line["national_id"], line["code"])].append(day)
+        # remember this line for the lines after it: every line for duplicates, a paid
+        # service line for the frequency rule
+        if svc is not None and decision.outcome != "rejected":
+            self.counted_dates[(line["national_id"], line["code"])].append(day)
         self.seen_keys.add(key)
         return decision
 
@@ -148,7 +153,10 @@ class ReferenceAdjudicator:
         person: dict[str, Any] | None,
         level: int | None,
     ) -> None:
-        """R05 (level), R06 (sex and age) and R07 (frequency) of a known service."""
+        """R05 (level), R06 (sex and age) and R07 (frequency) of a known service. R07: a
+        line accepted by an earlier run lies within the limit before or after the line, or
+        one of this run that counts lies within it before (lines are decided in date
+        order, and only those no rule rejects count)."""
         day: dt.date = line["service_date"]
         flags["R05"] = level is not None and svc["min_level"] > level
         if person is not None:
@@ -158,9 +166,13 @@ class ReferenceAdjudicator:
                 or (svc["min_age"] is not None and age < svc["min_age"])
                 or (svc["max_age"] is not None and age > svc["max_age"])
             )
-        earlier = [d for d in self.seen_dates[(line["national_id"], line["code"])] if d <= day]
-        if svc["frequency_days"] is not None and earlier:
-            flags["R07"] = (day - max(earlier)).days < svc["frequency_days"]
+        limit = svc["frequency_days"]
+        if limit is not None:
+            person_code = (line["national_id"], line["code"])
+            counted = self.counted_dates[person_code]
+            flags["R07"] = any(
+                abs((day - d).days) < limit for d in self.accepted_dates[person_code]
+            ) or bool(counted and (day - counted[-1]).days < limit)
 
     def _filed_late(self, line: dict[str, Any]) -> bool:
         """R09: served after submission, outside the stay, or past the filing deadline;

@@ -54,11 +54,16 @@ REASONS: tuple[Reason, ...] = (
         "جنس یا سن بیمار با شرایط خدمت نمی‌خواند",
         "patient sex or age outside the service's limits",
     ),
+    # Only accepted and partially accepted lines count: a line rejected for any reason
+    # (R07 included) makes no later one too soon. Lines of one run are decided by service
+    # date, earliest first; lines accepted by earlier runs count before or after a line.
     Reason(
         "R07",
         True,
-        "تکرار خدمت زودتر از فاصله‌ی مجاز",
-        "service repeated within its frequency limit",
+        "همین خدمت برای همین بیمه‌شده در فاصله‌ای کمتر از حد مجاز، پیش یا پس از این تاریخ،"
+        " پذیرفته شده است",
+        "the same service was accepted for the insured within its frequency limit, before"
+        " or after this date",
     ),
     Reason("R08", True, "ردیف تکراری (همان بیمه‌شده، مرکز، خدمت و تاریخ)", "duplicate line"),
     Reason(

@@ -127,15 +127,17 @@ def _theirs(register: Select[Any, Any, Any, Any], people: Select[str]) -> Select
 
 def _reference_tables(
     session: Session,
-    since: dt.date,
+    reach: tuple[dt.date, dt.date],
     referrals: Select[str, str, dt.date, dt.date],
     people: Select[str],
 ) -> dict[str, pa.Table]:
-    """The kernel's other tables. What is kept per person (insured, coverage, history,
-    referrals, dispensings) is read for ``people`` only, the people of the lines being
-    decided: every rule joins those tables on the line's national ID, so another person's
-    rows never change a decision, and a batch of a few hundred claims reads a few hundred
-    people instead of the whole register (seconds at the demo's 420,000 insured)."""
+    """The kernel's tables besides the lines; ``reach`` the first and last service day of
+    an accepted line that can count for them (the frequency rule looks both ways). What
+    is kept per person (insured, coverage, history, referrals, dispensings) is read for
+    ``people`` only, the people of the lines being decided: every rule joins those tables
+    on the line's national ID, so another person's rows never change a decision, and a
+    batch of a few hundred claims reads a few hundred people instead of the whole register
+    (seconds at the demo's 420,000 insured)."""
     s, i64, d = pa.string(), pa.int64(), pa.date32()
     copay, calendar = policy.kernel_tables(session)
     return {
@@ -212,7 +214,7 @@ def _reference_tables(
                 ClaimLine.national_id, ClaimLine.facility_id, ClaimLine.code, ClaimLine.service_date
             ).where(
                 ClaimLine.outcome.in_(("accepted", "partial")),
-                ClaimLine.service_date >= since,
+                ClaimLine.service_date.between(*reach),
                 ClaimLine.national_id.in_(people),
             ),
             engine.HISTORY_SCHEMA,
@@ -275,6 +277,7 @@ LINE_SCHEMA = pa.schema(
         ("prescription_ref", pa.string()),
     ]
 )
+# the longest frequency limit the registry accepts (ServiceCreate.frequency_days)
 LONGEST_FREQUENCY_DAYS = 3650
 
 
@@ -303,7 +306,9 @@ def adjudicate_pending(
     caller passes it in because the referral domain sits above claims (it reads claims'
     policy, rollouts and lines).
 
-    Earlier accepted lines count for frequency and duplicate checks. Claims move
+    Lines accepted or partially accepted earlier count for the duplicate check and, on
+    either side of a line's date, for the frequency check (R07); within the run the lines
+    are decided by service date, and only those no rule rejects count. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
     pending input gives the same decisions. The caller commits.
 
@@ -347,13 +352,14 @@ def adjudicate_pending(
     if lines.num_rows == 0:
         return AdjudicationRun(0, 0, 0, 0, 0)
     say(f"read {lines.num_rows:,} pending lines")
-    first_day = pc.min(lines["service_date"]).as_py()
-    since = first_day - dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
+    days = pc.min_max(lines["service_date"]).as_py()
+    longest = dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
     # the lines' own national IDs, which the kernel reads (each line carries one)
     people = (
         select(ClaimLine.national_id).join(Claim, Claim.id == ClaimLine.claim_id).where(pending)
     )
-    tables = _reference_tables(session, since, referrals, people)
+    reach = (days["min"] - longest, days["max"] + longest)
+    tables = _reference_tables(session, reach, referrals, people)
     tables["lines"] = lines
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")

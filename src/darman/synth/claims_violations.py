@@ -3,7 +3,6 @@ settled where injections and chance meet."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -260,8 +259,11 @@ def mark_repeats(d: Draft) -> None:
 
 
 def mark_frequency_clashes(d: Draft) -> None:
-    """Two injections can land on the same person by chance and put a limited service
-    inside another's window: that line is then a real frequency violation."""
+    """The frequency rule as the kernel sees it: one person's lines of a limited service,
+    in date and line order, count when nothing else rejects them and no line that
+    counted lies within the limit before. Two injections can land on the same person by
+    chance and put a clean line inside another's window (a real R07); an injected repeat
+    whose original is rejected for something else is no repeat (a clean line)."""
     limited = np.flatnonzero(
         np.isin(d.code, np.array(list(catalogue.FREQUENCY_DAYS), dtype=object)) & ~d.is_drug
     )
@@ -271,13 +273,18 @@ def mark_frequency_clashes(d: Draft) -> None:
              d.nid[limited].astype(str))
         )
     ]  # fmt: skip
-    for a, b in itertools.pairwise(order):
-        if (
-            d.nid[a] == d.nid[b]
-            and d.code[a] == d.code[b]
-            and d.service_date[b] - d.service_date[a] < catalogue.FREQUENCY_DAYS[d.code[b]]
-        ) and (d.injected[b] is None or d.injected[b] in ("D01", "D02")):
-            d.injected[b] = "R07"
+    last: dict[tuple[str, str], int] = {}  # the day of the last line that counted
+    for i in order.tolist():
+        key = (str(d.nid[i]), str(d.code[i]))
+        day = int(d.service_date[i])
+        within = key in last and day - last[key] < catalogue.FREQUENCY_DAYS[key[1]]
+        if d.injected[i] == "R07" and not within:
+            d.injected[i] = None  # its original did not count: the repeat is paid
+        if d.injected[i] is None or d.injected[i] in ("D01", "D02"):
+            if within:
+                d.injected[i] = "R07"
+            else:
+                last[key] = day
 
 
 def mark_dispensing_shortfalls(d: Draft) -> None:

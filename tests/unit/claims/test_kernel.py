@@ -166,9 +166,10 @@ def test_a_frequency_limit_counts_claims_accepted_earlier() -> None:
     assert engine.run(_tables(line, far)).to_pylist()[0]["reasons"] == ""
 
 
-def test_history_outside_what_the_batch_can_reach_changes_nothing_and_history_inside_does() -> None:
+def test_history_counts_within_the_limit_before_or_after_a_line_and_no_further() -> None:
     # two lines of a 90-day test on 20 May and 10 June, with accepted lines of it long
-    # before, on the batch's dates and after it: only history a batch line can reach counts
+    # before, on the batch's dates and after it: history within 90 days of a line, on
+    # either side, counts for it
     days = (dt.date(2025, 5, 20), dt.date(2025, 6, 10))
     price = _tariff("200103", 1, "contracted")
     rows = [
@@ -205,9 +206,14 @@ def test_history_outside_what_the_batch_can_reach_changes_nothing_and_history_in
 
     alone = reasons(engine.empty_history())
     assert alone == ["", "R07"]
-    assert reasons(history(dt.date(2023, 1, 1), dt.date(2025, 6, 11), dt.date(2026, 1, 1))) == alone
+    # 2023 and 205 days after the last line: too far from both
+    assert reasons(history(dt.date(2023, 1, 1), dt.date(2026, 1, 1))) == alone
+    # 1 April is 49 and 70 days before the lines, 11 June 22 days and 1 day after them
     assert reasons(history(dt.date(2025, 4, 1))) == ["R07", "R07"]
-    assert reasons(history(dt.date(2025, 6, 10))) == ["", "R07;R08"]
+    assert reasons(history(dt.date(2025, 6, 11))) == ["R07", "R07"]
+    # on the second line's day at its facility: it repeats that line, and is 21 days
+    # after the first
+    assert reasons(history(dt.date(2025, 6, 10))) == ["R07", "R07;R08"]
 
 
 @pytest.mark.parametrize(
