@@ -89,9 +89,10 @@ def test_every_rest_operation_declares_its_errors_as_problems_and_fhir_as_outcom
                 assert all(_media_types(a) == {PROBLEM} for a in errors.values()), (method, path)
             elif path.startswith("/fhir/r4/"):
                 assert {"413", "422"} <= errors.keys(), (method, path)
-                assert all(
-                    _media_types(a) == {"application/fhir+json"} for a in errors.values()
-                ), (method, path)
+                assert all(_media_types(a) == {"application/fhir+json"} for a in errors.values()), (
+                    method,
+                    path,
+                )
 
 
 def test_an_export_answers_csv_as_its_document_says(
