@@ -39,7 +39,13 @@ from dataclasses import dataclass, replace
 import ibis
 import ibis.expr.types as ir
 
-from darman.claims.kernel_checks import marked_lines, programme_starts, repeated_keys
+from darman.claims.kernel_checks import (
+    duplicate_lines,
+    marked_lines,
+    programme_starts,
+    repeated_keys,
+    repeating_lines,
+)
 from darman.claims.kernel_frequency import limited_code_lines, subject_lines, too_soon_lines
 
 REJECT_CODES = (
@@ -170,27 +176,36 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
     # would otherwise fold the next join into the previous chain and refuse the
     # projection's columns in its predicates.)
-    # R07 counts only the lines every other rule lets through, so it needs their
-    # decisions first. A first pass decides the lines of frequency-limited codes alone (a
-    # small share): every rule but R07 decides a line from the line itself, its person
-    # or lines of its own code, so it decides them as the full pass does. Feeding the
-    # full pass's own decisions back into it would compile as a second copy of the whole
-    # chain, every aggregate over all the lines (R08, R11) run twice.
-    limited = _limited_inputs(t)
-    limited_facts = _facts(_chain(limited, too_soon=None))
-    too_soon = too_soon_lines(
-        subject_lines(limited.lines, t.services),
-        _rejected_by_other_rules(limited_facts),
-        t.services,
-        t.history,
+    # R07 and R08 count only the lines the insurer pays for, so they need the other
+    # rules' decisions first. A first pass decides the few lines they look at alone: the
+    # lines of frequency-limited codes and those of a person and code with a repeated
+    # key. Every other rule decides a line from the line itself, its person or that
+    # person's lines of its own code, so it decides them as the full pass does. Feeding
+    # the full pass's own decisions back into it would compile as a second copy of the
+    # whole chain, every aggregate over all the lines (R11) run twice.
+    repeated = repeated_keys(t.lines, t.history)
+    first = _first_pass_inputs(t, repeated)
+    others = _rejected_by_other_rules(_facts(_chain(first, too_soon=None, duplicates=None)))
+    # R07 first: a line R08 rejects repeats a paid line of its day, so it lies within
+    # that line's limit and R07 counts it no more than R08 does (limits are a day or
+    # more); R08 then needs R07's decisions, which can reject the first line of a key
+    too_soon = too_soon_lines(subject_lines(first.lines, t.services), others, t.services, t.history)
+    rejected = others.left_join(too_soon, others.r_line == too_soon.q_line).select(
+        "r_line", r_rejected=others.r_other | too_soon.q_line.notnull()
     )
-    return _decide(_facts(_chain(t, too_soon=too_soon)))
+    duplicates = duplicate_lines(first.lines, repeated, rejected)
+    return _decide(_facts(_chain(t, too_soon=too_soon, duplicates=duplicates)))
 
 
-def _limited_inputs(t: KernelInputs) -> KernelInputs:
-    """The inputs cut down to the lines of frequency-limited codes and what those lines
-    can look up: their people's rows and coverage, the dispensings of their codes."""
-    lines = limited_code_lines(t.lines, t.services)
+def _first_pass_inputs(t: KernelInputs, repeated: ir.Table) -> KernelInputs:
+    """The inputs cut down to the lines R07 and R08 look at (``repeated`` are the
+    repeated keys) and what those lines can look up: their people's rows and coverage,
+    the dispensings of their codes."""
+    # a line can be both; `distinct` also has DuckDB compute these lines once for their
+    # several readers
+    lines = limited_code_lines(t.lines, t.services).union(
+        repeating_lines(t.lines, repeated), distinct=True
+    )
     people = lines.select(p_nid="national_id").distinct()
     codes = lines.select(d_code="code").distinct()
     return replace(
@@ -202,24 +217,25 @@ def _limited_inputs(t: KernelInputs) -> KernelInputs:
     )
 
 
-def _chain(t: KernelInputs, *, too_soon: ir.Table | None) -> ir.Table:
-    """The three stages; ``too_soon`` the lines R07 rejects, where they are known."""
-    return _cross_line_stage(t, _person_stage(t, _line_stage(t)), too_soon)
+def _chain(t: KernelInputs, *, too_soon: ir.Table | None, duplicates: ir.Table | None) -> ir.Table:
+    """The three stages; ``too_soon`` and ``duplicates`` the lines R07 and R08 reject,
+    where they are known."""
+    return _cross_line_stage(t, _person_stage(t, _line_stage(t)), too_soon, duplicates)
 
 
 def _rejected_by_other_rules(facts: ir.Table) -> ir.Table:
-    """r_line, r_other: whether a rule other than R07 rejects the line."""
+    """r_line, r_other: whether a rule other than R07 and R08, the rules that rest on
+    other lines' decisions, rejects the line."""
     other = ibis.literal(False)
     for code in REJECT_CODES:
-        if code != "R07":
+        if code not in ("R07", "R08"):
             other = other | facts[code]
     return facts.select(r_line=facts.line_id, r_other=other)
 
 
 def _line_stage(t: KernelInputs) -> ir.Table:
-    """Stage 1: the line itself, its facility, catalogue entry, calendar days and whether
-    its (person, facility, code, date) repeats an earlier line's; decides R01, R05, R08,
-    R09 and R12."""
+    """Stage 1: the line itself, its facility, catalogue entry and calendar days; decides
+    R01, R05, R09 and R12."""
     lines = t.lines
     fac = t.facilities.select(f_id="facility_id", f_level="level", f_ownership="ownership")
     items = _items(t.services, t.drugs)
@@ -260,16 +276,6 @@ def _line_stage(t: KernelInputs) -> ir.Table:
         province_days,
         [x.province_id == province_days.pd_province, x.submitted_date == province_days.pd_day],
     )
-    repeated = repeated_keys(lines, t.history)
-    x = x.left_join(
-        repeated,
-        [
-            x.national_id.identical_to(repeated.k_nid),
-            x.facility_id == repeated.k_fac,
-            x.code == repeated.k_code,
-            x.service_date == repeated.k_date,
-        ],
-    )
     # s_service is null for a code the catalogue does not know, so it answers "a known
     # service" without comparing the item type's text again on every line; a line of an
     # unknown code is rejected (R01), so what its tariff would have been never counts.
@@ -299,8 +305,6 @@ def _line_stage(t: KernelInputs) -> ir.Table:
         # only services have a minimum level, an age or sex limit, and an uncovered flag
         # only drugs
         R05=ibis.coalesce(x.min_level > x.f_level, False),
-        # a repeated key's first line is the original; every other line of it repeats it
-        R08=ibis.coalesce(x.k_first != x.line_id, False),
         R09=ibis.coalesce(x.r09_own | (days_late > ibis.coalesce(x.pd_days, x.dl_days)), False),
         R12=ibis.coalesce(x.uncovered, False),
     ).view()
@@ -370,7 +374,6 @@ def _person_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
         "known_service",
         "R01",
         "R05",
-        "R08",
         "R09",
         "R12",
         # a tariff is found for services only, a drug price only on drugs
@@ -394,9 +397,12 @@ def _person_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
     ).view()
 
 
-def _cross_line_stage(t: KernelInputs, x: ir.Table, too_soon: ir.Table | None) -> ir.Table:
-    """Stage 3: the cross-line marks (R07 where ``too_soon`` is given, R10, R11), the
-    programme starts in the line's province and the copayment rate."""
+def _cross_line_stage(
+    t: KernelInputs, x: ir.Table, too_soon: ir.Table | None, duplicates: ir.Table | None
+) -> ir.Table:
+    """Stage 3: the cross-line marks (R07 and R08 where ``too_soon`` and ``duplicates``
+    are given, R10, R11), the programme starts in the line's province and the copayment
+    rate."""
     lines = t.lines
     starts = programme_starts(t.rollouts)
     marked = marked_lines(
@@ -406,6 +412,7 @@ def _cross_line_stage(t: KernelInputs, x: ir.Table, too_soon: ir.Table | None) -
         dispensings=t.dispensings,
         starts=starts,
         too_soon=too_soon,
+        duplicates=duplicates,
     )
     x = x.left_join(marked, x.line_id == marked.m_line)
     # R11 applies where the e-prescription programme is in force in the line's province
@@ -464,7 +471,7 @@ def _facts(x: ir.Table) -> ir.Table:
         # a line without a mark found no row in the marks' join; only known services'
         # lines are ever too soon (``kernel_frequency.subject_lines``)
         "R07": ibis.coalesce(x.m07, False),
-        "R08": x.R08,
+        "R08": ibis.coalesce(x.m08, False),
         "R09": x.R09,
         "R10": ibis.coalesce(x.m10 & x.m_bypass.isnull(), False),
         "R11": ibis.coalesce(x.m11 & (x.eprescription_from <= x.service_date), False),

@@ -1,10 +1,10 @@
 """The adjudication rules that look past the line itself: at the person's other lines
-(duplicates R08), at referrals (R10) and at dispensed e-prescriptions (R11). R10 returns
-the line ids that fail it and R11 the drug lines that are short of their dispensing
-(whether the programme was in force is judged on the main chain), so what the kernel
-joins back to every line is one small table (``marked_lines``); R08 returns the few
-repeated keys (``repeated_keys``), which the kernel joins to the lines by key. The
-frequency rule (R07) needs every other rule's decision first: ``kernel_frequency``.
+(duplicates R08), at referrals (R10) and at dispensed e-prescriptions (R11). Each returns
+the few lines that fail it (R11: the drug lines short of their dispensing, whether the
+programme was in force being judged on the main chain), so what the kernel joins back to
+every line is one small table (``marked_lines``). The duplicate rule and the frequency
+rule (R07, ``kernel_frequency``) count only lines no rule rejects, so the kernel decides
+the lines they look at first.
 
 Pure Ibis over the kernel's input tables (column lists in ``kernel``).
 """
@@ -125,25 +125,24 @@ def unreferred_lines(need: ir.Table, referrals: ir.Table, starts: ir.Table) -> i
 
 def repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
     """The (person, facility, code, date) keys that appear more than once among the
-    earlier accepted lines and this batch, each with the smallest line id that has it
-    (-1 where an earlier accepted line has it). Every line of such a key other than that
-    first one is a duplicate; the kernel finds them by joining these keys to the lines,
-    so nothing but the few repeated keys is carried out of the aggregate.
+    earlier accepted lines and this batch: k_nid, k_fac, k_code, k_date, and k_past,
+    whether an earlier run accepted a line of the key. Only the few repeated keys are
+    carried out of the aggregate over every line; ``duplicate_lines`` decides their lines.
     """
     keys = ["national_id", "facility_id", "code", "service_date"]
     # a null facility, code or date never makes a duplicate; a null person is one person
     present = (_.facility_id.notnull()) & (_.code.notnull()) & (_.service_date.notnull())
-    batch = lines.filter(present).select(*keys, "line_id")
+    batch = lines.filter(present).select(*keys, past=ibis.literal(False))
     # an earlier line can only repeat a key on a date the batch has
     on_batch_dates = history.service_date.between(
         lines.service_date.min(), lines.service_date.max()
     )
-    past = history.filter(on_batch_dates).select(*keys, line_id=ibis.literal(-1, type="int64"))
+    past = history.filter(on_batch_dates).select(*keys, past=ibis.literal(True))
     past = past.filter(present)
     both = past.union(batch)
-    counted = both.group_by(keys).aggregate(k_first=both.line_id.min(), n=both.count())
+    counted = both.group_by(keys).aggregate(k_past=both.past.any(), n=both.count())
     return counted.filter(counted.n > 1).select(
-        "k_first",
+        "k_past",
         k_nid="national_id",
         k_fac="facility_id",
         k_code="code",
@@ -151,7 +150,45 @@ def repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
     )
 
 
-MARKED = ("R07", "R10", "R11")
+def repeating_lines(lines: ir.Table, repeated: ir.Table) -> ir.Table:
+    """The lines of a person and code that have a repeated key (``repeated_keys``): those
+    of the key itself, and every other line whose decision theirs can rest on (the
+    frequency rule and the dispensing rule look at a person's lines of one code)."""
+    pairs = repeated.select(p_nid="k_nid", p_code="k_code").distinct()
+    return lines.semi_join(
+        pairs, [lines.national_id.identical_to(pairs.p_nid), lines.code == pairs.p_code]
+    )
+
+
+def duplicate_lines(lines: ir.Table, repeated: ir.Table, rejected: ir.Table) -> ir.Table:
+    """d_line: the lines that repeat a line the insurer pays for (R08). ``lines`` holds
+    every line of the repeated keys (``repeating_lines``); ``rejected`` (r_line,
+    r_rejected) says for each of them whether a rule other than R08 rejects it.
+
+    Only accepted and partially accepted lines are repeated: every line of a key an earlier
+    run accepted, and, within the run, the lines after the first of their key that no
+    other rule rejects. Lines of one key share their date, so they are taken in line
+    order; one rejected for another reason repeats nothing and is repeated by nothing.
+    """
+    x = lines.join(
+        repeated,
+        [
+            lines.national_id.identical_to(repeated.k_nid),
+            lines.facility_id == repeated.k_fac,
+            lines.code == repeated.k_code,
+            lines.service_date == repeated.k_date,
+        ],
+    )
+    x = x.join(rejected, x.line_id == rejected.r_line)
+    per_key = ibis.window(group_by=[x.k_nid, x.k_fac, x.k_code, x.k_date])
+    # the line the insurer pays for: the first of the key that no other rule rejects
+    paid = ibis.ifelse(x.r_rejected, ibis.null("int64"), x.line_id).min().over(per_key)
+    x = x.select("line_id", "k_past", paid=paid)
+    repeats = x.k_past | ibis.coalesce(x.line_id > x.paid, False)
+    return x.filter(repeats).select(d_line="line_id")
+
+
+MARKED = ("R07", "R08", "R10", "R11")
 
 
 def marked_lines(
@@ -162,19 +199,24 @@ def marked_lines(
     dispensings: ir.Table,
     starts: ir.Table,
     too_soon: ir.Table | None,
+    duplicates: ir.Table | None,
 ) -> ir.Table:
     """The few lines that break a rule needing other lines or programme data: too soon
-    after the same service (R07: ``too_soon``, found by ``kernel_frequency``, or None
-    where it is not known yet), a missing referral (R10), or short of what was dispensed
-    (R11, which counts only where the kernel finds the programme in force). One small
-    table, so the main chain needs one join for all three. ``starts`` is
-    ``programme_starts`` of the rollouts, which the kernel also reads for R11."""
+    after the same service (R07: ``too_soon``, found by ``kernel_frequency``), a repeat
+    of a line the insurer pays for (R08: ``duplicates``, ``duplicate_lines``), a missing
+    referral (R10), or short of what was dispensed (R11, which counts only where the
+    kernel finds the programme in force). R07 and R08 rest on other lines' decisions:
+    None where those are not known yet. One small table, so the main chain needs one join
+    for all four. ``starts`` is ``programme_starts`` of the rollouts, which the kernel
+    also reads for R11."""
     found = {
         "R10": unreferred_lines(referral_lines(lines, services), referrals, starts),
         "R11": short_drug_lines(lines, dispensings).select(m_line="u_line"),
     }
     if too_soon is not None:
         found["R07"] = too_soon.select(m_line="q_line")
+    if duplicates is not None:
+        found["R08"] = duplicates.select(m_line="d_line")
     parts = [
         table.select(
             m_line=table.columns[0],

@@ -29,8 +29,7 @@ EPOCH = ibis.date(1970, 1, 1)
 
 
 def limited_code_lines(lines: ir.Table, services: ir.Table) -> ir.Table:
-    """The lines, of any item type, whose code is a frequency-limited service's: with
-    every line that shares a (person, facility, code, date) key with one of them.
+    """The lines, of any item type, whose code is a frequency-limited service's.
     (``distinct`` drops nothing, line ids being unique: it has DuckDB compute these lines
     once for their several readers instead of scanning every line again for each.)"""
     limited = services.filter(services.frequency_days.notnull()).select(s_code="code")
@@ -115,7 +114,8 @@ def too_soon_lines(
     subject: ir.Table, rejected: ir.Table, services: ir.Table, history: ir.Table
 ) -> ir.Table:
     """q_line: the lines of ``subject_lines`` that R07 rejects. ``rejected`` (r_line,
-    r_other) says for each line whether a rule other than R07 rejects it.
+    r_other) says for each line whether a rule other than R07 and R08 rejects it: a line
+    R08 rejects repeats one that counts on its own day, so it is too soon anyway.
 
     A line is too soon when an earlier run's line is within the limit either side of it,
     or a line of this run that counts is within the limit before it (in date and line

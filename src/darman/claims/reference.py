@@ -71,15 +71,16 @@ class ReferenceAdjudicator:
             for r in _rows(tables["rollouts"])
             if r["programme"] == "referral"
         }
-        # Lines that count for the frequency rule, per (person, code): those earlier runs
-        # accepted (before or after a line), then this run's service lines that no rule
-        # rejects, as they are decided. Every earlier line per exact key, for duplicates.
+        # Only lines the insurer pays for count for the frequency and duplicate rules:
+        # those earlier runs accepted, then this run's lines that no rule rejects, as they
+        # are decided. Per (person, code) their dates, for the frequency rule (earlier
+        # runs' before or after a line); their exact keys, for duplicates.
         self.accepted_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.counted_dates: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-        self.seen_keys: set[tuple[str, int, str, dt.date]] = set()
+        self.paid_keys: set[tuple[str, int, str, dt.date]] = set()
         for r in _rows(tables["history"]):
             self.accepted_dates[(r["national_id"], r["code"])].append(r["service_date"])
-            self.seen_keys.add((r["national_id"], r["facility_id"], r["code"], r["service_date"]))
+            self.paid_keys.add((r["national_id"], r["facility_id"], r["code"], r["service_date"]))
 
     def _year(self, day: dt.date) -> int | None:
         row = self.days.get(day)
@@ -127,7 +128,8 @@ class ReferenceAdjudicator:
         if svc is not None:
             self._service_limits(flags, line, svc, person, level)
         key = (line["national_id"], line["facility_id"], line["code"], day)
-        flags["R08"] = key in self.seen_keys
+        # R08: the same person, facility, code and date as a line the insurer pays for
+        flags["R08"] = key in self.paid_keys
         flags["R09"] = self._filed_late(line)
         bypass = self._programmes(flags, line, svc)
         flags["R12"] = drug is not None and not drug["covered"]
@@ -138,11 +140,12 @@ class ReferenceAdjudicator:
             else (drug["max_quantity"] if drug else None)
         )
         decision = self._settle(line, flags, ref_price, limit, bypass, ownership)
-        # remember this line for the lines after it: every line for duplicates, a paid
-        # service line for the frequency rule
-        if svc is not None and decision.outcome != "rejected":
-            self.counted_dates[(line["national_id"], line["code"])].append(day)
-        self.seen_keys.add(key)
+        # a paid line counts for the lines after it: for duplicates, and a service line
+        # for the frequency rule
+        if decision.outcome != "rejected":
+            self.paid_keys.add(key)
+            if svc is not None:
+                self.counted_dates[(line["national_id"], line["code"])].append(day)
         return decision
 
     def _service_limits(

@@ -63,10 +63,10 @@ def claims(
     inject_violations(rng, draft, pools_for(people), violation_share)
     # Injections and chance meet in ways no single injection foresees; the truth
     # follows what the kernel will rightly see.
-    mark_repeats(draft)
     mark_frequency_clashes(draft)
     mark_dispensing_shortfalls(draft)
     mark_missing_referrals(draft)
+    mark_repeats(draft)
     lines = _lines_table(draft, fac)
     truth = pa.table(
         {"line_id": lines["line_id"], "injected": pa.array(draft.injected.tolist(), pa.string())}

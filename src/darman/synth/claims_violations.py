@@ -242,8 +242,16 @@ def _flip_check_digit(nid: str) -> str:
 
 
 def mark_repeats(d: Draft) -> None:
-    """Lines of one outpatient claim share a date, so the random draw can repeat a
-    code: such a repeat is a real duplicate, and the truth says so."""
+    """A line repeats the first line of its (person, facility, code, date) that the
+    insurer pays for, as the kernel sees it: lines of one key share a date, so they are
+    taken in line order, and a rejected line repeats nothing and is repeated by nothing.
+    Settled last, once every other rejection is known.
+
+    Lines of one outpatient claim share a date, so the random draw can repeat a code: a
+    repeat of a paid line is a real duplicate, and the truth says so. An injected copy
+    of a rejected line is no duplicate: it is rejected for what rejects the line it
+    copies (R07, R10 or R11, the only codes of a line that is never injected, each of
+    which sees the same service, person, claim and date in the copy)."""
     key = np.array(
         [
             f"{n}|{f}|{c}|{day}"
@@ -251,11 +259,18 @@ def mark_repeats(d: Draft) -> None:
         ],
         dtype=object,
     )
-    _, first = np.unique(key, return_index=True)
-    repeat = np.ones(len(key), dtype=bool)
-    repeat[first] = False
-    # A repeated line is rejected whole, so a deduction injected into it cannot show.
-    d.injected[repeat & _clean_or_deducted(d.injected)] = "R08"
+    _, which, count = np.unique(key, return_inverse=True, return_counts=True)
+    paid: set[int] = set()  # the keys with a line the insurer pays for
+    for i in np.flatnonzero(count[which] > 1).tolist():  # in line order
+        k, code = int(which[i]), d.injected[i]
+        if k in paid:
+            # A repeated line is rejected whole, so a deduction injected into it cannot show.
+            if _paid(code):
+                d.injected[i] = "R08"
+        elif code == "R08":
+            d.injected[i] = d.injected[i - 1]  # the claim's previous line, which it copies
+        elif _paid(code):
+            paid.add(k)
 
 
 def mark_frequency_clashes(d: Draft) -> None:
@@ -310,6 +325,11 @@ def mark_missing_referrals(d: Draft) -> None:
     needs = (~d.is_drug) & np.isin(d.code, np.array(REFERRAL_CODES, dtype=object))
     needs &= np.isin(d.province, REFERRAL_PROVINCES) & ~d.claims.referred[d.claim]
     d.injected[needs & _clean_or_deducted(d.injected)] = "R10"
+
+
+def _paid(code: str | None) -> bool:
+    """Whether a line of this truth is paid: clean, or only deducted."""
+    return code is None or code in ("D01", "D02")
 
 
 def _clean_or_deducted(injected: np.ndarray) -> np.ndarray:
