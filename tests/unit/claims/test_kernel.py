@@ -353,19 +353,34 @@ def test_a_negative_quantity_is_refused_naming_its_line_before_anything_is_decid
         engine.run(_tables(pa.concat_tables(rows)))
 
 
-def test_duplicates_are_found_for_any_national_id_text_and_ids_that_read_as_one_number_differ() -> (
+def test_duplicates_compare_national_ids_as_text_and_a_line_of_an_unknown_id_repeats_nothing() -> (
     None
 ):
+    ref = _reference()
+    covered = ref.coverage.filter(pa.compute.is_null(ref.coverage["end_date"]))
+    person = next(n for n in covered["national_id"].to_pylist() if n.startswith("0"))
     rows = [
-        _one_line(line_id=1, claim_id=1, national_id="12345", nid_valid=False),
-        _one_line(line_id=2, claim_id=2, national_id="12345", nid_valid=False),
-        _one_line(line_id=3, claim_id=3, national_id="0000012345", nid_valid=False),
+        _one_line(line_id=1, claim_id=1, national_id=person),
+        # the same number without its leading zero is another ID, which nobody holds
+        _one_line(line_id=2, claim_id=2, national_id=person.lstrip("0"), nid_valid=False),
+        # a line of an unknown ID is rejected (R03), so it is the original of nothing
+        _one_line(line_id=3, claim_id=3, national_id="12345", nid_valid=False),
+        _one_line(line_id=4, claim_id=4, national_id="12345", nid_valid=False),
     ]
-    tables = _tables(pa.concat_tables(rows))
+    first = rows[0]
+    accepted = pa.table(
+        {
+            "national_id": [person],
+            "facility_id": pa.array([first["facility_id"][0].as_py()], pa.int64()),
+            "code": [first["code"][0].as_py()],
+            "service_date": pa.array([first["service_date"][0].as_py()], pa.date32()),
+        }
+    )
+    tables = _tables(pa.concat_tables(rows), accepted)
     out = engine.run(tables).to_pylist()
-    assert [r["reasons"] for r in out] == ["R03", "R03;R08", "R03"]
+    assert [r["reasons"] for r in out] == ["R08", "R03", "R03", "R03"]
     reference = ReferenceAdjudicator(tables).decide_all(tables["lines"].to_pylist())
-    assert [r.reasons for r in reference] == ["R03", "R03;R08", "R03"]
+    assert [r.reasons for r in reference] == ["R08", "R03", "R03", "R03"]
 
 
 def test_the_copayment_of_an_amount_beyond_float_precision_is_exact_to_the_rial() -> None:
