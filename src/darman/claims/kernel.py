@@ -45,6 +45,7 @@ from darman.claims.kernel_checks import (
     programme_starts,
     repeated_keys,
     repeating_lines,
+    short_drug_lines,
 )
 from darman.claims.kernel_frequency import limited_code_lines, subject_lines, too_soon_lines
 
@@ -178,14 +179,17 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # projection's columns in its predicates.)
     # R07 and R08 count only the lines the insurer pays for, so they need the other
     # rules' decisions first. A first pass decides the few lines they look at alone: the
-    # lines of frequency-limited codes and those of a person and code with a repeated
-    # key. Every other rule decides a line from the line itself, its person or that
-    # person's lines of its own code, so it decides them as the full pass does. Feeding
-    # the full pass's own decisions back into it would compile as a second copy of the
-    # whole chain, every aggregate over all the lines (R11) run twice.
+    # lines of frequency-limited codes and those of repeated keys. Every other rule
+    # decides a line from the line itself and its person, or, R11, from what all the
+    # lines ask of a prescription, which both passes share; so the first pass decides
+    # its lines as the full pass does. Feeding the full pass's own decisions back into
+    # it would compile as a second copy of the whole chain, every aggregate over all the
+    # lines run twice.
     repeated = repeated_keys(t.lines, t.history)
+    short = short_drug_lines(t.lines, t.dispensings)
     first = _first_pass_inputs(t, repeated)
-    others = _rejected_by_other_rules(_facts(_chain(first, too_soon=None, duplicates=None)))
+    first_facts = _facts(_chain(first, short, too_soon=None, duplicates=None))
+    others = _rejected_by_other_rules(first_facts)
     # R07 first: a line R08 rejects repeats a paid line of its day, so it lies within
     # that line's limit and R07 counts it no more than R08 does (limits are a day or
     # more); R08 then needs R07's decisions, which can reject the first line of a key
@@ -193,34 +197,39 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     rejected = others.left_join(too_soon, others.r_line == too_soon.q_line).select(
         "r_line", r_rejected=others.r_other | too_soon.q_line.notnull()
     )
-    duplicates = duplicate_lines(first.lines, repeated, rejected)
-    return _decide(_facts(_chain(t, too_soon=too_soon, duplicates=duplicates)))
+    duplicates = duplicate_lines(first.lines, t.history, rejected)
+    return _decide(_facts(_chain(t, short, too_soon=too_soon, duplicates=duplicates)))
 
 
 def _first_pass_inputs(t: KernelInputs, repeated: ir.Table) -> KernelInputs:
     """The inputs cut down to the lines R07 and R08 look at (``repeated`` are the
-    repeated keys) and what those lines can look up: their people's rows and coverage,
-    the dispensings of their codes."""
+    repeated keys) and their people's rows and coverage. (The first pass reads no
+    dispensings: R11's short lines come from all the lines, ``short_drug_lines``.)"""
     # a line can be both; `distinct` also has DuckDB compute these lines once for their
     # several readers
     lines = limited_code_lines(t.lines, t.services).union(
         repeating_lines(t.lines, repeated), distinct=True
     )
     people = lines.select(p_nid="national_id").distinct()
-    codes = lines.select(d_code="code").distinct()
     return replace(
         t,
         lines=lines,
         insured=t.insured.semi_join(people, t.insured.national_id == people.p_nid),
         coverage=t.coverage.semi_join(people, t.coverage.national_id == people.p_nid),
-        dispensings=t.dispensings.semi_join(codes, t.dispensings.code == codes.d_code),
     )
 
 
-def _chain(t: KernelInputs, *, too_soon: ir.Table | None, duplicates: ir.Table | None) -> ir.Table:
-    """The three stages; ``too_soon`` and ``duplicates`` the lines R07 and R08 reject,
-    where they are known."""
-    return _cross_line_stage(t, _person_stage(t, _line_stage(t)), too_soon, duplicates)
+def _chain(
+    t: KernelInputs,
+    short: ir.Table,
+    *,
+    too_soon: ir.Table | None,
+    duplicates: ir.Table | None,
+) -> ir.Table:
+    """The three stages; ``short`` the drug lines short of their dispensing (R11),
+    ``too_soon`` and ``duplicates`` the lines R07 and R08 reject, where they are known."""
+    x = _person_stage(t, _line_stage(t))
+    return _cross_line_stage(t, x, short, too_soon, duplicates)
 
 
 def _rejected_by_other_rules(facts: ir.Table) -> ir.Table:
@@ -398,7 +407,11 @@ def _person_stage(t: KernelInputs, x: ir.Table) -> ir.Table:
 
 
 def _cross_line_stage(
-    t: KernelInputs, x: ir.Table, too_soon: ir.Table | None, duplicates: ir.Table | None
+    t: KernelInputs,
+    x: ir.Table,
+    short: ir.Table,
+    too_soon: ir.Table | None,
+    duplicates: ir.Table | None,
 ) -> ir.Table:
     """Stage 3: the cross-line marks (R07 and R08 where ``too_soon`` and ``duplicates``
     are given, R10, R11), the programme starts in the line's province and the copayment
@@ -409,7 +422,7 @@ def _cross_line_stage(
         lines,
         services=t.services,
         referrals=t.referrals,
-        dispensings=t.dispensings,
+        short=short,
         starts=starts,
         too_soon=too_soon,
         duplicates=duplicates,

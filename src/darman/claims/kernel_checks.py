@@ -123,69 +123,89 @@ def unreferred_lines(need: ir.Table, referrals: ir.Table, starts: ir.Table) -> i
     return need.filter(~ibis.coalesce(valid, False)).select("line_id", "referral_bypass")
 
 
-def repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
-    """The (person, facility, code, date) keys that appear more than once among the
-    earlier accepted lines and this batch: k_nid, k_fac, k_code, k_date, and k_past,
-    whether an earlier run accepted a line of the key. Only the few repeated keys are
-    carried out of the aggregate over every line; ``duplicate_lines`` decides their lines.
-    """
-    keys = ["national_id", "facility_id", "code", "service_date"]
-    # a null facility, code or date never makes a duplicate; a null person is one person
+KEY = ("national_id", "facility_id", "code", "service_date")
+
+
+def _keyed(lines: ir.Table, history: ir.Table, paid: ir.Value) -> ir.Table:
+    """The (person, facility, code, date) key of every line and of every earlier accepted
+    line that can share one, with ``past`` (an earlier run's line) and ``paid_line``
+    (``paid``, the line id where the line is paid for; null for earlier runs' lines)."""
+    # a null facility, code or date never makes a duplicate
     present = (_.facility_id.notnull()) & (_.code.notnull()) & (_.service_date.notnull())
-    batch = lines.filter(present).select(*keys, past=ibis.literal(False))
+    batch = lines.filter(present).select(*KEY, past=ibis.literal(False), paid_line=paid)
     # an earlier line can only repeat a key on a date the batch has
     on_batch_dates = history.service_date.between(
         lines.service_date.min(), lines.service_date.max()
     )
-    past = history.filter(on_batch_dates).select(*keys, past=ibis.literal(True))
-    past = past.filter(present)
-    both = past.union(batch)
-    counted = both.group_by(keys).aggregate(k_past=both.past.any(), n=both.count())
+    past = history.filter(on_batch_dates).select(
+        *KEY, past=ibis.literal(True), paid_line=ibis.null("int64")
+    )
+    return past.filter(present).union(batch)
+
+
+def repeated_keys(lines: ir.Table, history: ir.Table) -> ir.Table:
+    """The (person, facility, code, date) keys that appear more than once among the
+    earlier accepted lines and this batch: k_nid, k_fac, k_code, k_date. Only the few
+    repeated keys are carried out of the aggregate over every line."""
+    both = _keyed(lines, history, ibis.null("int64"))
+    counted = both.group_by(KEY).aggregate(n=both.count())
     return counted.filter(counted.n > 1).select(
-        "k_past",
-        k_nid="national_id",
-        k_fac="facility_id",
-        k_code="code",
-        k_date="service_date",
+        k_nid="national_id", k_fac="facility_id", k_code="code", k_date="service_date"
     )
 
 
 def repeating_lines(lines: ir.Table, repeated: ir.Table) -> ir.Table:
-    """The lines of a person and code that have a repeated key (``repeated_keys``): those
-    of the key itself, and every other line whose decision theirs can rest on (the
-    frequency rule and the dispensing rule look at a person's lines of one code)."""
-    pairs = repeated.select(p_nid="k_nid", p_code="k_code").distinct()
+    """The lines of the repeated keys (``repeated_keys``)."""
     return lines.semi_join(
-        pairs, [lines.national_id.identical_to(pairs.p_nid), lines.code == pairs.p_code]
-    )
-
-
-def duplicate_lines(lines: ir.Table, repeated: ir.Table, rejected: ir.Table) -> ir.Table:
-    """d_line: the lines that repeat a line the insurer pays for (R08). ``lines`` holds
-    every line of the repeated keys (``repeating_lines``); ``rejected`` (r_line,
-    r_rejected) says for each of them whether a rule other than R08 rejects it.
-
-    Only accepted and partially accepted lines are repeated: every line of a key an earlier
-    run accepted, and, within the run, the lines after the first of their key that no
-    other rule rejects. Lines of one key share their date, so they are taken in line
-    order; one rejected for another reason repeats nothing and is repeated by nothing.
-    """
-    x = lines.join(
         repeated,
         [
-            lines.national_id.identical_to(repeated.k_nid),
+            lines.national_id == repeated.k_nid,
             lines.facility_id == repeated.k_fac,
             lines.code == repeated.k_code,
             lines.service_date == repeated.k_date,
         ],
     )
-    x = x.join(rejected, x.line_id == rejected.r_line)
-    per_key = ibis.window(group_by=[x.k_nid, x.k_fac, x.k_code, x.k_date])
-    # the line the insurer pays for: the first of the key that no other rule rejects
-    paid = ibis.ifelse(x.r_rejected, ibis.null("int64"), x.line_id).min().over(per_key)
-    x = x.select("line_id", "k_past", paid=paid)
-    repeats = x.k_past | ibis.coalesce(x.line_id > x.paid, False)
-    return x.filter(repeats).select(d_line="line_id")
+
+
+def duplicate_lines(lines: ir.Table, history: ir.Table, rejected: ir.Table) -> ir.Table:
+    """d_line: the lines that repeat a line the insurer pays for (R08). ``lines`` holds
+    every line of the repeated keys (``repeating_lines``), so their keys are found again
+    among them, a small aggregate; ``rejected`` (r_line, r_rejected) says for each line
+    whether a rule other than R08 rejects it.
+
+    Only accepted and partially accepted lines are repeated: every line of a key an earlier
+    run accepted, and, within the run, the lines after the first of their key that no
+    other rule rejects. Lines of one key share their date, so they are taken in line
+    order; one rejected for another reason repeats nothing and is repeated by nothing.
+    (A line without a national ID is always rejected, R03, so it is neither.)
+    """
+    x = lines.join(rejected, lines.line_id == rejected.r_line)
+    x = x.select(*KEY, "line_id", "r_rejected")
+    both = _keyed(x, history, ibis.ifelse(x.r_rejected, ibis.null("int64"), x.line_id))
+    # per key: whether an earlier run accepted a line of it, and the first line of the
+    # run that is paid for
+    keys = both.group_by(KEY).aggregate(
+        k_past=both.past.any(), k_paid=both.paid_line.min(), n=both.count()
+    )
+    keys = keys.filter(keys.n > 1).select(
+        "k_past",
+        "k_paid",
+        k_nid="national_id",
+        k_fac="facility_id",
+        k_code="code",
+        k_date="service_date",
+    )
+    hit = x.join(
+        keys,
+        [
+            x.national_id == keys.k_nid,
+            x.facility_id == keys.k_fac,
+            x.code == keys.k_code,
+            x.service_date == keys.k_date,
+        ],
+    )
+    repeats = hit.k_past | ibis.coalesce(hit.line_id > hit.k_paid, False)
+    return hit.filter(repeats).select(d_line="line_id")
 
 
 MARKED = ("R07", "R08", "R10", "R11")
@@ -196,7 +216,7 @@ def marked_lines(
     *,
     services: ir.Table,
     referrals: ir.Table,
-    dispensings: ir.Table,
+    short: ir.Table,
     starts: ir.Table,
     too_soon: ir.Table | None,
     duplicates: ir.Table | None,
@@ -204,14 +224,14 @@ def marked_lines(
     """The few lines that break a rule needing other lines or programme data: too soon
     after the same service (R07: ``too_soon``, found by ``kernel_frequency``), a repeat
     of a line the insurer pays for (R08: ``duplicates``, ``duplicate_lines``), a missing
-    referral (R10), or short of what was dispensed (R11, which counts only where the
-    kernel finds the programme in force). R07 and R08 rest on other lines' decisions:
-    None where those are not known yet. One small table, so the main chain needs one join
-    for all four. ``starts`` is ``programme_starts`` of the rollouts, which the kernel
-    also reads for R11."""
+    referral (R10), or short of what was dispensed (R11: ``short``, ``short_drug_lines``
+    of all the lines; it counts only where the kernel finds the programme in force). R07
+    and R08 rest on other lines' decisions: None where those are not known yet. One
+    small table, so the main chain needs one join for all four. ``starts`` is
+    ``programme_starts`` of the rollouts, which the kernel also reads for R11."""
     found = {
         "R10": unreferred_lines(referral_lines(lines, services), referrals, starts),
-        "R11": short_drug_lines(lines, dispensings).select(m_line="u_line"),
+        "R11": short.select(m_line="u_line"),
     }
     if too_soon is not None:
         found["R07"] = too_soon.select(m_line="q_line")

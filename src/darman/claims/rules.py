@@ -65,7 +65,16 @@ REASONS: tuple[Reason, ...] = (
         "the same service was accepted for the insured within its frequency limit, before"
         " or after this date",
     ),
-    Reason("R08", True, "ردیف تکراری (همان بیمه‌شده، مرکز، خدمت و تاریخ)", "duplicate line"),
+    # Only accepted and partially accepted lines are repeated: a line rejected for any
+    # reason (R07 and R08 included) is the original of nothing. Lines of one run with the
+    # same key are decided in line order; a line accepted by an earlier run counts too.
+    Reason(
+        "R08",
+        True,
+        "ردیف تکراری: همین خدمت برای همین بیمه‌شده در همین مرکز و همین تاریخ پذیرفته شده است",
+        "duplicate line: the same service was accepted for the insured at this centre on"
+        " this date",
+    ),
     Reason(
         "R09",
         True,

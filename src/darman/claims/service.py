@@ -306,9 +306,10 @@ def adjudicate_pending(
     caller passes it in because the referral domain sits above claims (it reads claims'
     policy, rollouts and lines).
 
-    Lines accepted or partially accepted earlier count for the duplicate check and, on
-    either side of a line's date, for the frequency check (R07); within the run the lines
-    are decided by service date, and only those no rule rejects count. Claims move
+    Lines accepted or partially accepted earlier count for the duplicate check (R08)
+    and, on either side of a line's date, for the frequency check (R07); within the run
+    the lines are decided by service date, then line id, and only those no rule rejects
+    count for either. Claims move
     from submitted to adjudicated with their totals. Deterministic: the same
     pending input gives the same decisions. The caller commits.
 
