@@ -72,8 +72,7 @@ REASONS: tuple[Reason, ...] = (
         "R08",
         True,
         "ردیف تکراری: همین خدمت برای همین بیمه‌شده در همین مرکز و همین تاریخ پذیرفته شده است",
-        "duplicate line: the same service was accepted for the insured at this centre on"
-        " this date",
+        "duplicate line: the same service was accepted for the insured at this centre on this date",
     ),
     Reason(
         "R09",
