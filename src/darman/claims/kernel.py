@@ -176,15 +176,27 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # or lines of its own code, so it decides them as the full pass does. Feeding the
     # full pass's own decisions back into it would compile as a second copy of the whole
     # chain, every aggregate over all the lines (R08, R11) run twice.
+    return decide(t, too_soon(t))
+
+
+def too_soon(t: KernelInputs) -> ir.Table:
+    """q_line: the lines the frequency rule (R07) rejects, found by deciding every other rule
+    on the lines of frequency-limited codes first. ``adjudicate`` is ``decide(t,
+    too_soon(t))``; a backend that does not share a relation read several times (Spark
+    inlines it at every reader) can materialise this small table in between."""
     limited = _limited_inputs(t)
     limited_facts = _facts(_chain(limited, too_soon=None))
-    too_soon = too_soon_lines(
+    return too_soon_lines(
         subject_lines(limited.lines, t.services),
         _rejected_by_other_rules(limited_facts),
         t.services,
         t.history,
     )
-    return _decide(_facts(_chain(t, too_soon=too_soon)))
+
+
+def decide(t: KernelInputs, soon: ir.Table) -> ir.Table:
+    """Every line decided, given ``soon`` (q_line: the lines R07 rejects, ``too_soon``)."""
+    return _decide(_facts(_chain(t, too_soon=soon)))
 
 
 def _limited_inputs(t: KernelInputs) -> KernelInputs:

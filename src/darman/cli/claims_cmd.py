@@ -193,7 +193,13 @@ def import_decisions(
         uow.commit()
     run = recorded.run
     table = Table(title=f"ثبت تصمیم‌ها: {run.claims:,} پرونده (claims)")
-    for col in ("خطوط lines", "پذیرفته accepted", "کسور partial", "رد rejected", "کنارگذاشته skipped"):
+    for col in (
+        "خطوط lines",
+        "پذیرفته accepted",
+        "کسور partial",
+        "رد rejected",
+        "کنارگذاشته skipped",
+    ):
         table.add_column(col, justify="right")
     table.add_row(
         *(f"{n:,}" for n in (run.lines, run.accepted, run.partial, run.rejected, recorded.skipped))
