@@ -34,8 +34,7 @@ LAYOUT_VERSION = 1
 def write_inputs(tables: dict[str, pa.Table], directory: Path) -> dict[str, int]:
     """Write the kernel's tables into ``directory``, which must be absent or empty (so an
     export never mixes with an older one); the rows written per table."""
-    if directory.exists() and any(directory.iterdir()):
-        raise InvalidInput(f"پوشه {directory} خالی نیست؛ خروجی در پوشه‌ای خالی یا تازه نوشته می‌شود")
+    _refuse_unless_empty(directory)
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for name in engine.TABLES:
@@ -56,6 +55,11 @@ def write_inputs(tables: dict[str, pa.Table], directory: Path) -> dict[str, int]
     manifest = {"layout": LAYOUT_VERSION, "tables": counts}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return counts
+
+
+def _refuse_unless_empty(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise InvalidInput(f"پوشه {directory} خالی نیست؛ خروجی در پوشه‌ای خالی یا تازه نوشته می‌شود")
 
 
 def read_inputs(directory: Path) -> dict[str, pa.Table]:
@@ -102,6 +106,7 @@ def export_pending(
     ``directory``; None when nothing is pending (nothing is written). Nothing changes in
     the database; the export is in the audit log, since it carries people's data out.
     Raises InvalidInput when the directory is not empty."""
+    _refuse_unless_empty(directory)  # before reading anything
     tables = service.pending_tables(session, referrals=referrals)
     if tables is None:
         return None
