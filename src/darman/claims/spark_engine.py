@@ -94,5 +94,5 @@ def run(spark: Any, input_dir: str | Path, output_dir: str | Path) -> None:
     # not when it caches one: an empty read of the expression registers it first.)
     soon = too_soon(inputs)
     con.execute(soon.limit(0))
-    soon = soon.cache()
-    con.to_parquet(decide(inputs, soon), str(output_dir), mode="overwrite")
+    with soon.cache() as cached:  # released when the decisions are written
+        con.to_parquet(decide(inputs, cached), str(output_dir), mode="overwrite")

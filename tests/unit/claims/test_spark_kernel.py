@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pytest
 
 from darman.claims import engine, handoff, spark_engine
 from darman.claims.synthetic_check import check
+from darman.common.errors import ConfigurationError
 from darman.synth import claims as synthetic
 from darman.synth import claims_reference as synthetic_reference
 
@@ -42,3 +44,12 @@ def test_spark_and_duckdb_decide_every_line_of_an_export_alike(tmp_path: Path) -
         report = check(made.truth, decided)
         assert report.missed == [] and report.false_alarms == []
     assert pc.sum(pc.match_substring(on_spark["reasons"], "R07")).as_py() > 0
+
+
+def test_without_java_spark_is_refused_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    with pytest.raises(ConfigurationError) as refused:
+        spark_engine.local_session()
+    assert "Java 17" in str(refused.value)
