@@ -4,18 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports pytest browser postgres bench clean
+.PHONY: demo test lint typecheck imports pytest browser java postgres bench clean
 
+# The spark extra too: `make test` runs the kernel on Spark local[2] against DuckDB.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	DARMAN_DEMO_MODE=1 $(BIN)/darman demo
 
-test: $(STAMP) browser postgres lint typecheck imports pytest
+test: $(STAMP) browser java postgres lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -38,6 +39,12 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Spark (the kernel's Spark test) runs on Java 17, Debian's package.
+java:
+	@command -v java >/dev/null || { \
+	  echo "installing Debian's Java 17 for Spark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 
 # The suite runs on PostgreSQL as well as SQLite; start the local cluster if it is down.
 postgres:

@@ -177,14 +177,31 @@ def adjudicate(t: KernelInputs) -> ir.Table:
     # few booleans instead of the columns behind them. (`.view()` closes a stage; Ibis
     # would otherwise fold the next join into the previous chain and refuse the
     # projection's columns in its predicates.)
-    # R07 and R08 count only the lines the insurer pays for, so they need the other
-    # rules' decisions first. A first pass decides the few lines they look at alone: the
-    # lines of frequency-limited codes and those of repeated keys. Every other rule
-    # decides a line from the line itself and its person, or, R11, from what all the
-    # lines ask of a prescription, which both passes share; so the first pass decides
-    # its lines as the full pass does. Feeding the full pass's own decisions back into
-    # it would compile as a second copy of the whole chain, every aggregate over all the
-    # lines run twice.
+    return decide(t, first_pass(t))
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """What the first pass decides for the full one: ``too_soon`` (q_line) the lines R07
+    rejects, ``duplicates`` (d_line) those R08 rejects, and ``short`` R11's drug lines
+    short of their dispensing, which both passes read."""
+
+    short: ir.Table
+    too_soon: ir.Table
+    duplicates: ir.Table
+
+
+def first_pass(t: KernelInputs) -> FirstPass:
+    """R07 and R08 count only the lines the insurer pays for, so they need the other
+    rules' decisions first. A first pass decides the few lines they look at alone: the
+    lines of frequency-limited codes and those of repeated keys. Every other rule decides
+    a line from the line itself and its person, or, R11, from what all the lines ask of a
+    prescription, which both passes share; so the first pass decides its lines as the full
+    pass does. Feeding the full pass's own decisions back into it would compile as a
+    second copy of the whole chain, every aggregate over all the lines run twice.
+    ``adjudicate`` is ``decide(t, first_pass(t))``; a backend that does not share a
+    relation read several times (Spark inlines it at every reader) can materialise these
+    small tables in between."""
     repeated = repeated_keys(t.lines, t.history)
     short = short_drug_lines(t.lines, t.dispensings)
     first = _first_pass_inputs(t, repeated)
@@ -198,7 +215,13 @@ def adjudicate(t: KernelInputs) -> ir.Table:
         "r_line", r_rejected=others.r_other | too_soon.q_line.notnull()
     )
     duplicates = duplicate_lines(first.lines, t.history, rejected)
-    return _decide(_facts(_chain(t, short, too_soon=too_soon, duplicates=duplicates)))
+    return FirstPass(short=short, too_soon=too_soon, duplicates=duplicates)
+
+
+def decide(t: KernelInputs, first: FirstPass) -> ir.Table:
+    """Every line decided, given what the first pass decided (``first_pass``)."""
+    chain = _chain(t, first.short, too_soon=first.too_soon, duplicates=first.duplicates)
+    return _decide(_facts(chain))
 
 
 def _first_pass_inputs(t: KernelInputs, repeated: ir.Table) -> KernelInputs:

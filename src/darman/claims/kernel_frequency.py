@@ -17,7 +17,8 @@ and that line counts unless an earlier run's line is near; only people with seve
 lines are scanned, one Python call per person and service over their lines in order.
 
 Pure Ibis over the kernel's input tables (column lists in ``kernel``); the scan is an
-Ibis Python function, which Ibis registers with the backend when it runs the kernel.
+Ibis Python function, which Ibis registers with the backend when it runs the kernel
+(DuckDB, or Spark, whose executors then need Darman installed).
 """
 
 from __future__ import annotations
@@ -72,14 +73,23 @@ def _near_history(subject: ir.Table, services: ir.Table, history: ir.Table) -> i
     return near.select(n_line=near.line_id).distinct()
 
 
-@ibis.udf.scalar.python
-def counted_in_order(days: list[int], line_ids: list[int], limit: int) -> list[int]:
-    """Of one person's lines of one service that no other rule rejects, in date and line
-    order (``days`` since 1970), the ids of those that count: each one at least ``limit``
-    days after the last that counted before it."""
+# One candidate of a scan: its day (since 1970) and line id. The scan gets a person's
+# candidates as one unordered list of these and puts them in order itself: an ordered
+# collect (``collect(order_by=...)``) does not compile on Spark, and two lists collected
+# side by side are not promised to keep their rows paired.
+CANDIDATE = "struct<day: int64, line_id: int64>"
+
+
+@ibis.udf.scalar.python(signature=((f"array<{CANDIDATE}>", "int64"), "array<int64>"))
+def counted_in_order(candidates: list, limit: int) -> list[int]:
+    """Of one person's lines of one service that no other rule rejects (``candidates``,
+    each with its ``day`` since 1970 and ``line_id``, in any order), the ids of those that
+    count, taken in date and line order: each one at least ``limit`` days after the last
+    that counted before it. (A candidate is read by field name, which both a mapping and
+    a Spark row answer.)"""
     counted: list[int] = []
     last: int | None = None
-    for day, line_id in zip(days, line_ids, strict=True):
+    for day, line_id in sorted((c["day"], c["line_id"]) for c in candidates):
         if last is None or day - last >= limit:
             counted.append(line_id)
             last = day
@@ -99,13 +109,13 @@ def _counted(s: ir.Table) -> ir.Table:
     # only the candidates of people with several are scanned
     rows = s.join(several, [s.national_id == several.m_nid, s.code == several.m_code])
     rows = rows.filter(rows.candidate)
-    order = [rows.service_date, rows.line_id]
-    scans = rows.group_by(["national_id", "code"]).aggregate(
-        days=rows.service_date.delta(EPOCH, unit="day").collect(order_by=order),
-        line_ids=rows.line_id.collect(order_by=order),
-        l_days=rows.l_days.max(),
+    candidate = ibis.struct(
+        {"day": rows.service_date.delta(EPOCH, unit="day"), "line_id": rows.line_id}
     )
-    counted = counted_in_order(scans.days, scans.line_ids, scans.l_days)
+    scans = rows.group_by(["national_id", "code"]).aggregate(
+        candidates=candidate.collect(), l_days=rows.l_days.max()
+    )
+    counted = counted_in_order(scans.candidates, scans.l_days)
     scanned = scans.select(c_line=counted.unnest())
     return single.union(scanned)
 

@@ -19,7 +19,7 @@ from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
 from darman.claims.submission import Stored, store_batch
-from darman.common.errors import Conflict, InvalidInput, NotFound
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from darman.common.paging import Page, PageParams, page_of
 from darman.db import bulk
 from darman.db.base import utcnow
@@ -290,36 +290,17 @@ class AdjudicationRun:
     rejected: int
 
 
-def adjudicate_pending(
+def pending_tables(
     session: Session,
     *,
-    actor: str,
     referrals: Select[str, str, dt.date, dt.date],
-    progress: Callable[[str], None] | None = None,
     limit: int | None = None,
-) -> AdjudicationRun:
-    """Decide every line of every submitted claim with the kernel and write the results back;
-    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
-
-    ``referrals`` is the referral register as rule R10 reads it (number, national ID,
-    issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
-    caller passes it in because the referral domain sits above claims (it reads claims'
-    policy, rollouts and lines).
-
-    Lines accepted or partially accepted earlier count for the duplicate check (R08)
-    and, on either side of a line's date, for the frequency check (R07); within the run
-    the lines are decided by service date, then line id, and only those no rule rejects
-    count for either. Claims move
-    from submitted to adjudicated with their totals. Deterministic: the same
-    pending input gives the same decisions. The caller commits.
-
-    Runs one at a time: the adjudication turn (``turn.take``) is taken first and held
-    until the caller's transaction ends, so the claims read as pending below are the
-    ones no other run has decided, and a run after it finds them decided: adjudicating
-    twice changes nothing and writes no second audit entry.
-    """
-    say = progress or (lambda _msg: None)
-    turn.take(session)
+) -> dict[str, pa.Table] | None:
+    """Every table the kernel reads to decide the pending lines (``engine.TABLES``): the
+    lines of every submitted claim, or with ``limit`` of the oldest ``limit`` submitted
+    claims, and the reference tables for them (``_reference_tables``); None when nothing
+    is pending. ``referrals`` as for ``adjudicate_pending``, which decides what this gives;
+    an export for another engine (``handoff``) writes the same tables."""
     session.flush()  # the reads below go past the ORM and must see its pending writes
     pending = Claim.status == ClaimStatus.SUBMITTED.value
     if limit is not None:
@@ -351,8 +332,7 @@ def adjudicate_pending(
         LINE_SCHEMA,
     )
     if lines.num_rows == 0:
-        return AdjudicationRun(0, 0, 0, 0, 0)
-    say(f"read {lines.num_rows:,} pending lines")
+        return None
     days = pc.min_max(lines["service_date"]).as_py()
     longest = dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
     # the lines' own national IDs, which the kernel reads (each line carries one)
@@ -362,6 +342,44 @@ def adjudicate_pending(
     reach = (days["min"] - longest, days["max"] + longest)
     tables = _reference_tables(session, reach, referrals, people)
     tables["lines"] = lines
+    return tables
+
+
+def adjudicate_pending(
+    session: Session,
+    *,
+    actor: str,
+    referrals: Select[str, str, dt.date, dt.date],
+    progress: Callable[[str], None] | None = None,
+    limit: int | None = None,
+) -> AdjudicationRun:
+    """Decide every line of every submitted claim with the kernel and write the results back;
+    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
+
+    ``referrals`` is the referral register as rule R10 reads it (number, national ID,
+    issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
+    caller passes it in because the referral domain sits above claims (it reads claims'
+    policy, rollouts and lines).
+
+    Lines accepted or partially accepted earlier count for the duplicate check (R08)
+    and, on either side of a line's date, for the frequency check (R07); within the run
+    the lines are decided by service date, then line id, and only those no rule rejects
+    count for either. Claims move
+    from submitted to adjudicated with their totals. Deterministic: the same
+    pending input gives the same decisions. The caller commits.
+
+    Runs one at a time: the adjudication turn (``turn.take``) is taken first and held
+    until the caller's transaction ends, so the claims read as pending below are the
+    ones no other run has decided, and a run after it finds them decided: adjudicating
+    twice changes nothing and writes no second audit entry.
+    """
+    say = progress or (lambda _msg: None)
+    turn.take(session)
+    tables = pending_tables(session, referrals=referrals, limit=limit)
+    if tables is None:
+        return AdjudicationRun(0, 0, 0, 0, 0)
+    lines = tables["lines"]
+    say(f"read {lines.num_rows:,} pending lines")
     decided = engine.run(tables)
     say(f"decided {decided.num_rows:,} lines")
     _write_back(session, decided, _claim_totals(lines, decided))
@@ -383,6 +401,125 @@ def adjudicate_pending(
         after=vars(result),
     )
     return result
+
+
+DECISION_SCHEMA = pa.schema(
+    [
+        ("line_id", pa.int64()),
+        ("asked", pa.int64()),
+        ("allowed", pa.int64()),
+        ("copay", pa.int64()),
+        ("insurer", pa.int64()),
+        ("deducted", pa.int64()),
+        ("reasons", pa.string()),
+        ("outcome", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class RecordedDecisions:
+    run: AdjudicationRun
+    # decisions of lines no longer pending (decided since the export), left as they are
+    skipped: int
+
+
+def record_decisions(session: Session, *, actor: str, decided: pa.Table) -> RecordedDecisions:
+    """Write back decisions the kernel made elsewhere (on Spark, over an export of
+    ``pending_tables``), as ``adjudicate_pending`` writes its own, with the same audit entry.
+
+    Exactly once: under the adjudication turn, only lines still pending are written; a
+    decision of a line decided since (by a run here or an earlier import) is skipped and
+    counted, so importing the same decisions twice changes nothing the second time and
+    writes no second audit entry. A claim is written whole or not at all: InvalidInput,
+    naming the claim and a line, when the decisions cover some of its lines only. Raises
+    InvalidInput as well for a decisions table without the kernel's columns, a line
+    decided twice, or an outcome the kernel does not give. The caller commits."""
+    decided = _checked_decisions(decided)
+    turn.take(session)
+    session.flush()
+    owners = _table(
+        session,
+        select(ClaimLine.id, ClaimLine.claim_id)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(Claim.status == ClaimStatus.SUBMITTED.value),
+        pa.schema([("line_id", pa.int64()), ("claim_id", pa.int64())]),
+    )
+    decided_ids = decided["line_id"]
+    # the pending claims the decisions touch, with every one of their lines
+    touched = owners.filter(pc.is_in(owners["line_id"], value_set=decided_ids))["claim_id"]
+    owners = owners.filter(pc.is_in(owners["claim_id"], value_set=touched))
+    missing = owners.filter(pc.invert(pc.is_in(owners["line_id"], value_set=decided_ids)))
+    if missing.num_rows:
+        claim_id, line_id = missing["claim_id"][0].as_py(), missing["line_id"][0].as_py()
+        raise InvalidInput(
+            f"تصمیم‌ها بخشی از خطوط پرونده {claim_id} را دارند: خط {line_id} بی‌تصمیم است؛"
+            " همه خطوط یک پرونده با هم ثبت می‌شوند",
+            [FieldProblem("line_id", f"claim {claim_id}: line {line_id} has no decision")],
+        )
+    kept = decided.filter(pc.is_in(decided_ids, value_set=owners["line_id"]))
+    skipped = decided.num_rows - kept.num_rows
+    if kept.num_rows == 0:
+        return RecordedDecisions(AdjudicationRun(0, 0, 0, 0, 0), skipped)
+    _write_back(session, kept, _claim_totals(owners, kept))
+    result = _run_counts(owners, kept)
+    claim_ids = pc.min_max(owners["claim_id"]).as_py()
+    audit.record(
+        session,
+        actor=actor,
+        action="adjudicate",
+        entity="claims",
+        entity_id=f"{claim_ids['min']}..{claim_ids['max']}",
+        after={**vars(result), "imported": True, "skipped": skipped},
+    )
+    return RecordedDecisions(result, skipped)
+
+
+OUTCOMES = ("accepted", "partial", "rejected")
+
+
+def _checked_decisions(decided: pa.Table) -> pa.Table:
+    """The decisions in DECISION_SCHEMA, or InvalidInput naming the column or line at fault."""
+    absent = [name for name in DECISION_SCHEMA.names if name not in decided.column_names]
+    if absent:
+        raise InvalidInput(
+            f"جدول تصمیم‌ها ستون {', '.join(absent)} را ندارد",
+            [FieldProblem(name, "missing column") for name in absent],
+        )
+    try:
+        decided = decided.select(DECISION_SCHEMA.names).cast(DECISION_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InvalidInput(
+            "ستون‌های جدول تصمیم‌ها نوع درست ندارند", [FieldProblem(None, str(exc))]
+        ) from None
+    if decided["line_id"].null_count or pc.count_distinct(decided["line_id"]).as_py() != (
+        decided.num_rows
+    ):
+        raise InvalidInput(
+            "هر خط باید یک و فقط یک تصمیم داشته باشد",
+            [FieldProblem("line_id", "a line id is empty or decided twice")],
+        )
+    odd = decided.filter(
+        pc.invert(pc.fill_null(pc.is_in(decided["outcome"], value_set=pa.array(OUTCOMES)), False))
+    )
+    if odd.num_rows:
+        line_id = odd["line_id"][0].as_py()
+        raise InvalidInput(
+            f"نتیجه خط {line_id} نامعتبر است",
+            [FieldProblem("outcome", f"line {line_id}: {odd['outcome'][0].as_py()!r}")],
+        )
+    return decided
+
+
+def _run_counts(lines: pa.Table, decided: pa.Table) -> AdjudicationRun:
+    counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
+    return AdjudicationRun(
+        claims=pc.count_distinct(lines["claim_id"]).as_py(),
+        lines=decided.num_rows,
+        accepted=counts.get("accepted", 0),
+        partial=counts.get("partial", 0),
+        rejected=counts.get("rejected", 0),
+    )
 
 
 def _claim_totals(lines: pa.Table, decided: pa.Table) -> pa.Table:

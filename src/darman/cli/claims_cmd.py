@@ -59,9 +59,43 @@ def submit(
         raise typer.Exit(2)
 
 
+ENGINES = ("duckdb", "spark")
+
+
 @app.command("adjudicate")
-def adjudicate() -> None:
-    """Adjudicate every submitted claim with the batch kernel."""
+def adjudicate(
+    engine: str = typer.Option(
+        "duckdb", help="duckdb (in process) or spark (over an export: --input, --output)"
+    ),
+    input_dir: Path | None = typer.Option(
+        None, "--input", file_okay=False, help="an export (darman claims export --parquet)"
+    ),
+    output_dir: Path | None = typer.Option(
+        None, "--output", file_okay=False, help="where the decisions are written as Parquet"
+    ),
+    master: str = typer.Option(
+        "local[2]", help="Spark master when run here (spark-submit sets its own)"
+    ),
+) -> None:
+    """Adjudicate every submitted claim with the batch kernel; with --input and --output,
+    decide an export's lines on DuckDB or Spark and write the decisions as Parquet, for
+    darman claims import-decisions (the database is not touched)."""
+    from darman.common.errors import InvalidInput
+
+    if engine not in ENGINES:
+        raise InvalidInput(f"موتور {engine!r} شناخته نیست: duckdb یا spark")
+    if input_dir is None and output_dir is None and engine == "duckdb":
+        _adjudicate_pending()
+        return
+    if input_dir is None or output_dir is None:
+        raise InvalidInput(
+            "برای اجرا روی فایل‌ها هر دو گزینه --input و --output لازم است"
+            " (ورودی: خروجی darman claims export --parquet)"
+        )
+    _adjudicate_export(engine, input_dir, output_dir, master)
+
+
+def _adjudicate_pending() -> None:
     from darman.claims import service
     from darman.referrals.reading import claims_register
 
@@ -75,6 +109,106 @@ def adjudicate() -> None:
         table.add_column(col, justify="right")
     table.add_row(f"{run.lines:,}", f"{run.accepted:,}", f"{run.partial:,}", f"{run.rejected:,}")
     console.print(table)
+
+
+def _adjudicate_export(engine: str, input_dir: Path, output_dir: Path, master: str) -> None:
+    import pyarrow.compute as pc
+
+    from darman.claims import engine as claims_engine
+    from darman.claims import handoff
+
+    started = time.perf_counter()
+    with console.status(f"adjudicating {input_dir} on {engine}…"):
+        if engine == "duckdb":
+            handoff.write_decisions(claims_engine.run(handoff.read_inputs(input_dir)), output_dir)
+        else:
+            _run_on_spark(input_dir, output_dir, master)
+        decided = handoff.read_decisions(output_dir)
+    elapsed = time.perf_counter() - started
+    counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
+    table = Table(title=f"تصمیم‌های {engine} در {output_dir} ({elapsed:.1f} s)")
+    for col in ("خطوط lines", "پذیرفته accepted", "کسور partial", "رد rejected"):
+        table.add_column(col, justify="right")
+    table.add_row(*(f"{n:,}" for n in (decided.num_rows, *(counts.get(o, 0) for o in OUTCOMES))))
+    console.print(table)
+    console.print(f"ثبت در پایگاه: darman claims import-decisions {output_dir}")
+
+
+OUTCOMES = ("accepted", "partial", "rejected")
+
+
+def _run_on_spark(input_dir: Path, output_dir: Path, master: str) -> None:
+    import re
+
+    from darman.claims import spark_engine
+    from darman.common.errors import InvalidInput
+
+    found = re.fullmatch(r"local\[(\d+)\]", master)
+    if found is None:
+        raise InvalidInput(
+            f"--master {master!r}: اینجا فقط local[N]؛ برای خوشه spark-submit (docs/spark.md)"
+        )
+    spark = spark_engine.local_session(cores=int(found.group(1)))
+    try:
+        spark_engine.run(spark, input_dir, output_dir)
+    finally:
+        spark.stop()
+
+
+@app.command("export")
+def export(
+    parquet: Path = typer.Option(..., "--parquet", file_okay=False, help="an empty or new folder"),
+) -> None:
+    """Write every pending line and the reference tables the kernel needs as Parquet, for
+    darman claims adjudicate --engine spark (docs/spark.md); the claims stay pending."""
+    from darman.claims import handoff
+    from darman.referrals.reading import claims_register
+
+    with unit_of_work() as uow, console.status("exporting…"):
+        counts = handoff.export_pending(
+            uow.session, actor="cli", referrals=claims_register(), directory=parquet
+        )
+        uow.commit()
+    if counts is None:
+        console.print("پرونده در انتظار رسیدگی نیست؛ چیزی نوشته نشد (nothing pending)")
+        return
+    table = Table(title=f"خروجی Parquet در {parquet}")
+    table.add_column("جدول table")
+    table.add_column("ردیف rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+@app.command("import-decisions")
+def import_decisions(
+    directory: Path = typer.Argument(..., exists=True, file_okay=False),
+) -> None:
+    """Write back decisions made over an export (darman claims adjudicate --output): only
+    lines still pending are written, so importing twice changes nothing."""
+    from darman.claims import handoff
+
+    with unit_of_work() as uow, console.status("importing decisions…"):
+        recorded = handoff.import_decisions(uow.session, actor="cli", directory=directory)
+        uow.commit()
+    run = recorded.run
+    table = Table(title=f"ثبت تصمیم‌ها: {run.claims:,} پرونده (claims)")
+    for col in (
+        "خطوط lines",
+        "پذیرفته accepted",
+        "کسور partial",
+        "رد rejected",
+        "کنارگذاشته skipped",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        *(f"{n:,}" for n in (run.lines, run.accepted, run.partial, run.rejected, recorded.skipped))
+    )
+    console.print(table)
+    if recorded.skipped:
+        console.print(
+            f"{recorded.skipped:,} تصمیم مربوط به خطوطی بود که دیگر در انتظار نیستند و ثبت نشد"
+        )
 
 
 @app.command("check-synthetic")

@@ -122,11 +122,13 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "users api-key",
         "users enable",
         "audit checkpoint",
+        "claims export",
+        "claims import-decisions",
     }
     assert expected <= set(helps)
-    # darman itself, 12 top-level entries, 39 commands beneath them (the claims policy
+    # darman itself, 12 top-level entries, 41 commands beneath them (the claims policy
     # group's 5 and the audit group's 3 included)
-    assert len(helps) == 1 + 12 + 39
+    assert len(helps) == 1 + 12 + 41
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer
