@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, and_, column, false, func, or_, select, text
+from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -117,6 +118,25 @@ def list_claims(
 def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
     # straight into Arrow columns on the session's own transaction (COPY on PostgreSQL)
     return bulk.read_arrow(session.connection(), query, schema)
+
+
+def _people_of(session: Session, lines: pa.Table) -> Select[str]:
+    """The distinct national IDs of ``lines``, loaded into a temporary table (bulk, on the
+    caller's transaction) and returned as a select of it. The registers are then read
+    for these people by one semi-join each, instead of re-deriving the people from the
+    pending lines in every query (a join of the whole backlog, four times over)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS adj_people (national_id VARCHAR(10) PRIMARY KEY)"
+        )
+    )
+    conn.execute(text("TRUNCATE adj_people" if pg else "DELETE FROM adj_people"))
+    bulk.load_arrow(conn, "adj_people", pa.table({"national_id": pc.unique(lines["national_id"])}))
+    if pg:
+        conn.execute(text("ANALYZE adj_people"))
+    return select(column("national_id")).select_from(sql_table("adj_people"))
 
 
 def _theirs(register: Select[Any, Any, Any, Any], people: Select[str]) -> Select[Any]:
@@ -290,6 +310,71 @@ class AdjudicationRun:
     rejected: int
 
 
+@dataclass(frozen=True)
+class ProvinceDays:
+    """Claims of one province submitted from ``first`` to ``last`` (both included)."""
+
+    province_id: int
+    first: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A bounded slice of the backlog, decided in one transaction: the submitted claims of
+    ``runs`` (province and days of submission), ``lines`` pending lines in all."""
+
+    runs: tuple[ProvinceDays, ...]
+    lines: int
+
+    def predicate(self) -> ColumnElement[bool]:
+        return or_(
+            false(),
+            *(
+                and_(
+                    Claim.province_id == run.province_id,
+                    Claim.submitted_on.between(run.first, run.last),
+                )
+                for run in self.runs
+            ),
+        )
+
+
+def plan_partitions(session: Session, *, max_lines: int) -> list[Partition]:
+    """The submitted claims cut into partitions of at most ``max_lines`` pending lines, in the
+    order they are to be decided: by month of submission, then province, then day. A
+    partition holds whole claims, and whole days of a province: a single province's day
+    above ``max_lines`` is one partition of its own. One query counts the backlog's lines
+    per province and day; nothing else of the backlog is read."""
+    day_lines = session.execute(
+        select(Claim.province_id, Claim.submitted_on, func.count())
+        .join(ClaimLine, ClaimLine.claim_id == Claim.id)
+        .where(Claim.status == ClaimStatus.SUBMITTED.value)
+        .group_by(Claim.province_id, Claim.submitted_on)
+    ).all()
+    ordered = sorted(day_lines, key=lambda r: ((r[1].year, r[1].month), r[0], r[1]))
+    partitions: list[Partition] = []
+    runs: list[ProvinceDays] = []
+    size = 0
+    for province_id, day, count in ordered:
+        if runs and size + count > max_lines:
+            partitions.append(Partition(tuple(runs), size))
+            runs, size = [], 0
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and last.province_id == province_id
+            and (last.first.year, last.first.month) == (day.year, day.month)
+        ):
+            runs[-1] = ProvinceDays(province_id, last.first, day)
+        else:
+            runs.append(ProvinceDays(province_id, day, day))
+        size += count
+    if runs:
+        partitions.append(Partition(tuple(runs), size))
+    return partitions
+
+
 def adjudicate_pending(
     session: Session,
     *,
@@ -297,9 +382,11 @@ def adjudicate_pending(
     referrals: Select[str, str, dt.date, dt.date],
     progress: Callable[[str], None] | None = None,
     limit: int | None = None,
+    partition: Partition | None = None,
 ) -> AdjudicationRun:
     """Decide every line of every submitted claim with the kernel and write the results back;
-    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
+    with ``limit``, of the oldest ``limit`` submitted claims only (a batch); with
+    ``partition``, of that partition's submitted claims only (``plan_partitions``).
 
     ``referrals`` is the referral register as rule R10 reads it (number, national ID,
     issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
@@ -321,6 +408,8 @@ def adjudicate_pending(
     turn.take(session)
     session.flush()  # the reads below go past the ORM and must see its pending writes
     pending = Claim.status == ClaimStatus.SUBMITTED.value
+    if partition is not None:
+        pending = and_(pending, partition.predicate())
     if limit is not None:
         oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
         pending = Claim.id.in_(oldest.scalar_subquery())
@@ -355,15 +444,13 @@ def adjudicate_pending(
     days = pc.min_max(lines["service_date"]).as_py()
     longest = dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
     # the lines' own national IDs, which the kernel reads (each line carries one)
-    people = (
-        select(ClaimLine.national_id).join(Claim, Claim.id == ClaimLine.claim_id).where(pending)
-    )
+    people = _people_of(session, lines)
     reach = (days["min"] - longest, days["max"] + longest)
     tables = _reference_tables(session, reach, referrals, people)
     tables["lines"] = lines
-    decided = engine.run(tables)
+    decided = engine.run(tables, ordered=False)
     say(f"decided {decided.num_rows:,} lines")
-    _write_back(session, decided, _claim_totals(lines, decided))
+    write_decisions(session, _with_claims(lines, decided))
     claim_ids = pc.min_max(lines["claim_id"]).as_py()
     counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
     result = AdjudicationRun(
@@ -384,29 +471,49 @@ def adjudicate_pending(
     return result
 
 
-def _claim_totals(lines: pa.Table, decided: pa.Table) -> pa.Table:
-    """Each claim's totals summed from the kernel's lines in DuckDB (the claim_lines rows the
-    database would re-aggregate hold exactly these values); a total beyond BIGINT is an error,
-    as it would be in the database."""
+_AMOUNTS = ("allowed", "copay", "insurer", "deducted")
+DECISION_SCHEMA = pa.schema(
+    [
+        ("line_id", pa.int64()),
+        ("claim_id", pa.int64()),
+        *((amount, pa.int64()) for amount in _AMOUNTS),
+        ("reasons", pa.string()),
+        ("outcome", pa.string()),
+    ]
+)
+
+
+def _with_claims(lines: pa.Table, decided: pa.Table) -> pa.Table:
+    """The kernel's decisions with each line's claim, as DECISION_SCHEMA, in line_id order."""
     con = duckdb.connect()
     try:
-        con.register("decided", decided.select(["line_id", *_AMOUNTS]))
+        con.register("decided", decided)
         con.register("owners", lines.select(["line_id", "claim_id"]))
-        sums = ", ".join(f"CAST(SUM(d.{a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
-        return con.sql(
-            f"SELECT o.claim_id, {sums} FROM decided d JOIN owners o USING (line_id)"
-            " GROUP BY o.claim_id ORDER BY o.claim_id"
+        cols = ", ".join(f"d.{name}" for name in DECISION_SCHEMA.names if name != "claim_id")
+        table = con.sql(
+            f"SELECT o.claim_id, {cols} FROM decided d JOIN owners o USING (line_id)"
+            " ORDER BY d.line_id"
         ).to_arrow_table()
     finally:
         con.close()
+    return table.select(DECISION_SCHEMA.names).cast(DECISION_SCHEMA)
 
 
-_AMOUNTS = ("allowed", "copay", "insurer", "deducted")
+def write_decisions(session: Session, decisions: pa.Table) -> int:
+    """Write decided lines back to the system of record, set-based, in the caller's
+    transaction; returns the number of lines written.
 
-
-def _write_back(session: Session, decided: pa.Table, totals: pa.Table) -> None:
-    """Results go to temporary tables in bulk (COPY on PostgreSQL), then one set-based UPDATE
-    of the lines and one of their claims, in the caller's transaction."""
+    ``decisions`` has DECISION_SCHEMA's columns (line_id, claim_id, the four amounts in
+    rials, reasons as ';'-joined codes, outcome) and covers every line of each claim in it:
+    each claim's totals are summed from its lines here. Only lines still pending and claims
+    still submitted are written, so writing the same decisions twice changes nothing.
+    Whoever decided the lines holds the adjudication turn (``turn.take``) and records the
+    audit entry. Results go to temporary tables in bulk (COPY on PostgreSQL), then one
+    UPDATE ... FROM of the lines and one of their claims."""
+    if decisions.num_rows == 0:
+        return 0
+    decisions = decisions.select(DECISION_SCHEMA.names)
+    totals = _claim_totals(decisions)
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     # on SQLite an INTEGER PRIMARY KEY is the rowid: rows arrive in line_id order and the
@@ -432,26 +539,44 @@ def _write_back(session: Session, decided: pa.Table, totals: pa.Table) -> None:
     )
     for statement in clear:
         conn.execute(text(statement))
-    cols = ("line_id", *_AMOUNTS, "reasons", "outcome")
-    bulk.load_arrow(conn, "adj_result", decided.select(list(cols)))
+    bulk.load_arrow(conn, "adj_result", decisions.drop_columns(["claim_id"]))
     bulk.load_arrow(conn, "adj_claims", totals)
     if pg:
         conn.execute(text("ANALYZE adj_result"))
         conn.execute(text("ANALYZE adj_claims"))
-    conn.execute(
+    submitted = ClaimStatus.SUBMITTED.value
+    written = conn.execute(
         text(
             "UPDATE claim_lines SET allowed_rials = r.allowed, copay_rials = r.copay,"
             " insurer_rials = r.insurer, deducted_rials = r.deducted, reasons = r.reasons,"
-            " outcome = r.outcome FROM adj_result r WHERE claim_lines.id = r.line_id"
+            " outcome = r.outcome FROM adj_result r"
+            " WHERE claim_lines.id = r.line_id AND claim_lines.outcome = 'pending'"
         )
-    )
+    ).rowcount
     conn.execute(
         text(
             "UPDATE claims SET allowed_rials = t.allowed, copay_rials = t.copay,"
             " insurer_rials = t.insurer, deducted_rials = t.deducted, status = :adjudicated,"
-            " adjudicated_at = :now FROM adj_claims t WHERE claims.id = t.claim_id"
+            " adjudicated_at = :now FROM adj_claims t"
+            " WHERE claims.id = t.claim_id AND claims.status = :submitted"
         ),
-        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": utcnow()},
+        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": utcnow(), "submitted": submitted},
     )
     for statement in clear:
         conn.execute(text(statement))
+    return int(written)
+
+
+def _claim_totals(decisions: pa.Table) -> pa.Table:
+    """Each claim's totals summed from its decided lines in DuckDB (the claim_lines rows the
+    database would re-aggregate hold exactly these values); a total beyond BIGINT is an error,
+    as it would be in the database."""
+    con = duckdb.connect()
+    try:
+        con.register("decided", decisions.select(["claim_id", *_AMOUNTS]))
+        sums = ", ".join(f"CAST(SUM({a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
+        return con.sql(
+            f"SELECT claim_id, {sums} FROM decided GROUP BY claim_id ORDER BY claim_id"
+        ).to_arrow_table()
+    finally:
+        con.close()

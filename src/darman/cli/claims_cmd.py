@@ -60,16 +60,24 @@ def submit(
 
 
 @app.command("adjudicate")
-def adjudicate() -> None:
-    """Adjudicate every submitted claim with the batch kernel."""
-    from darman.claims import service
+def adjudicate(
+    partition_lines: int = typer.Option(
+        2_000_000, min=1, help="most pending lines decided in one transaction"
+    ),
+) -> None:
+    """Adjudicate every submitted claim with the batch kernel, partition by partition
+    (month of submission, province, day), committing each."""
+    from darman.claims import backlog
     from darman.referrals.reading import claims_register
 
-    with unit_of_work() as uow, console.status("adjudicating…") as status:
-        run = service.adjudicate_pending(
-            uow.session, referrals=claims_register(), actor="cli", progress=status.update
+    with console.status("adjudicating…") as status:
+        run = backlog.adjudicate_backlog(
+            session_factory(),
+            actor="cli",
+            referrals=claims_register,
+            max_lines=partition_lines,
+            progress=status.update,
         )
-        uow.commit()
     table = Table(title=f"adjudicated {run.claims:,} claims")
     for col in ("lines", "accepted", "partial", "rejected"):
         table.add_column(col, justify="right")
