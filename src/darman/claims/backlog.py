@@ -1,7 +1,7 @@
 """A whole backlog of submitted claims decided in bounded partitions, each in a transaction
 of its own (``darman claims adjudicate``).
 
-The backlog is cut by month of submission, province and day into partitions of at most
+The backlog is cut by day of submission and province into partitions of at most
 ``max_lines`` pending lines (``service.plan_partitions``), decided in that order: memory
 follows the partition, never the backlog, so a national year is the same loop run longer.
 Each partition is read, decided, written back and audited in one transaction holding the

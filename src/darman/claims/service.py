@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Select, and_, column, false, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, column, func, select, text, tuple_
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
@@ -311,67 +311,77 @@ class AdjudicationRun:
 
 
 @dataclass(frozen=True)
-class ProvinceDays:
-    """Claims of one province submitted from ``first`` to ``last`` (both included)."""
-
-    province_id: int
-    first: dt.date
-    last: dt.date
-
-
-@dataclass(frozen=True)
 class Partition:
-    """A bounded slice of the backlog, decided in one transaction: the submitted claims of
-    ``runs`` (province and days of submission), ``lines`` pending lines in all."""
+    """A bounded slice of the backlog, decided in one transaction: the submitted claims from
+    (day of submission, province) ``first`` to ``last``, both included, in that order;
+    ``lines`` pending lines in all. Two comparisons per claim select it."""
 
-    runs: tuple[ProvinceDays, ...]
+    first: tuple[dt.date, int]
+    last: tuple[dt.date, int]
     lines: int
 
     def predicate(self) -> ColumnElement[bool]:
-        return or_(
-            false(),
-            *(
-                and_(
-                    Claim.province_id == run.province_id,
-                    Claim.submitted_on.between(run.first, run.last),
-                )
-                for run in self.runs
-            ),
+        key = tuple_(Claim.submitted_on, Claim.province_id)
+        return and_(key >= tuple_(*self.first), key <= tuple_(*self.last))
+
+
+def pending_lines_query(
+    claims: ColumnElement[bool] = Claim.status == ClaimStatus.SUBMITTED.value,
+) -> Select[*tuple[Any, ...]]:
+    """The lines of the claims ``claims`` selects (by default every submitted claim) with the
+    columns the kernel reads, LINE_SCHEMA's, in its order."""
+    return (
+        select(
+            ClaimLine.id,
+            ClaimLine.claim_id,
+            ClaimLine.facility_id,
+            ClaimLine.national_id,
+            Claim.nid_valid,
+            Claim.visit_type,
+            Claim.admission_date,
+            Claim.discharge_date,
+            Claim.submitted_on,
+            ClaimLine.item_type,
+            ClaimLine.code,
+            ClaimLine.service_date,
+            ClaimLine.quantity,
+            ClaimLine.unit_price_rials,
+            Claim.province_id,
+            Claim.referral_ref,
+            Claim.prescription_ref,
         )
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(claims)
+    )
 
 
 def plan_partitions(session: Session, *, max_lines: int) -> list[Partition]:
     """The submitted claims cut into partitions of at most ``max_lines`` pending lines, in the
-    order they are to be decided: by month of submission, then province, then day. A
-    partition holds whole claims, and whole days of a province: a single province's day
-    above ``max_lines`` is one partition of its own. One query counts the backlog's lines
-    per province and day; nothing else of the backlog is read."""
-    day_lines = session.execute(
-        select(Claim.province_id, Claim.submitted_on, func.count())
+    order they are to be decided: by day of submission, then province. A partition holds
+    whole claims and whole (day, province) groups: one group above ``max_lines`` is a
+    partition of its own. One query counts the backlog's lines per day and province;
+    nothing else of the backlog is read."""
+    groups = session.execute(
+        select(Claim.submitted_on, Claim.province_id, func.count())
         .join(ClaimLine, ClaimLine.claim_id == Claim.id)
         .where(Claim.status == ClaimStatus.SUBMITTED.value)
-        .group_by(Claim.province_id, Claim.submitted_on)
+        .group_by(Claim.submitted_on, Claim.province_id)
+        .order_by(Claim.submitted_on, Claim.province_id)
     ).all()
-    ordered = sorted(day_lines, key=lambda r: ((r[1].year, r[1].month), r[0], r[1]))
     partitions: list[Partition] = []
-    runs: list[ProvinceDays] = []
+    first: tuple[dt.date, int] | None = None
+    last: tuple[dt.date, int] | None = None
     size = 0
-    for province_id, day, count in ordered:
-        if runs and size + count > max_lines:
-            partitions.append(Partition(tuple(runs), size))
-            runs, size = [], 0
-        last = runs[-1] if runs else None
-        if (
-            last is not None
-            and last.province_id == province_id
-            and (last.first.year, last.first.month) == (day.year, day.month)
-        ):
-            runs[-1] = ProvinceDays(province_id, last.first, day)
-        else:
-            runs.append(ProvinceDays(province_id, day, day))
+    for day, province_id, count in groups:
+        if first is not None and last is not None and size + count > max_lines:
+            partitions.append(Partition(first, last, size))
+            first, size = None, 0
+        if first is None:
+            first = (day, province_id)
+        last = (day, province_id)
         size += count
-    if runs:
-        partitions.append(Partition(tuple(runs), size))
+    if first is not None and last is not None:
+        partitions.append(Partition(first, last, size))
     return partitions
 
 
@@ -413,31 +423,7 @@ def adjudicate_pending(
     if limit is not None:
         oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
         pending = Claim.id.in_(oldest.scalar_subquery())
-    lines = _table(
-        session,
-        select(
-            ClaimLine.id,
-            ClaimLine.claim_id,
-            ClaimLine.facility_id,
-            ClaimLine.national_id,
-            Claim.nid_valid,
-            Claim.visit_type,
-            Claim.admission_date,
-            Claim.discharge_date,
-            Claim.submitted_on,
-            ClaimLine.item_type,
-            ClaimLine.code,
-            ClaimLine.service_date,
-            ClaimLine.quantity,
-            ClaimLine.unit_price_rials,
-            Claim.province_id,
-            Claim.referral_ref,
-            Claim.prescription_ref,
-        )
-        .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(pending),
-        LINE_SCHEMA,
-    )
+    lines = _table(session, pending_lines_query(pending), LINE_SCHEMA)
     if lines.num_rows == 0:
         return AdjudicationRun(0, 0, 0, 0, 0)
     say(f"read {lines.num_rows:,} pending lines")

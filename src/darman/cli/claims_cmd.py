@@ -66,7 +66,7 @@ def adjudicate(
     ),
 ) -> None:
     """Adjudicate every submitted claim with the batch kernel, partition by partition
-    (month of submission, province, day), committing each."""
+    (day of submission, province), committing each."""
     from darman.claims import backlog
     from darman.referrals.reading import claims_register
 
