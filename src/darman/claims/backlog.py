@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from darman.claims import service
 from darman.db.uow import UnitOfWork
 
-# About 1.5 GB of peak memory per partition (lines, reference tables, kernel and decisions).
-DEFAULT_PARTITION_LINES = 2_000_000
+# About 1.9 GB of peak resident memory for a partition this size (bench/RESULTS.md).
+DEFAULT_PARTITION_LINES = 1_000_000
 
 
 def adjudicate_backlog(

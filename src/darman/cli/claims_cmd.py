@@ -62,7 +62,7 @@ def submit(
 @app.command("adjudicate")
 def adjudicate(
     partition_lines: int = typer.Option(
-        2_000_000, min=1, help="most pending lines decided in one transaction"
+        1_000_000, min=1, help="most pending lines decided in one transaction"
     ),
 ) -> None:
     """Adjudicate every submitted claim with the batch kernel, partition by partition
