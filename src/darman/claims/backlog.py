@@ -35,8 +35,10 @@ def adjudicate_backlog(
     max_lines: int = DEFAULT_PARTITION_LINES,
     progress: Callable[[str], None] | None = None,
 ) -> service.AdjudicationRun:
-    """Decide every submitted claim, partition by partition, committing each; returns the
-    sums over the partitions. ``referrals`` builds the referral register's select (see
+    """Decide every claim submitted when the run begins, partition by partition, committing
+    each; returns the sums over the partitions. A claim submitted during the run is decided
+    with the partition whose days and provinces it falls in if that one has not run yet,
+    otherwise by the next run. ``referrals`` builds the referral register's select (see
     ``service.adjudicate_pending``). An error rolls back the partition under way and ends
     the run; the partitions committed before it stay decided."""
     say = progress or (lambda _msg: None)
