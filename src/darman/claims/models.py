@@ -27,7 +27,8 @@ class Claim(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # looked up through the unique (facility_id, document_number) index (migration 0015)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
     document_number: Mapped[str] = mapped_column(String(32))
     national_id: Mapped[str] = mapped_column(String(10), index=True)
