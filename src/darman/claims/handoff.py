@@ -6,7 +6,7 @@ in a folder of its name: ``lines/`` partitioned by month of service in Hive's la
 ``service_month=__HIVE_DEFAULT_PARTITION__``), every reference table one file
 (``facilities/part-0.parquet``), and ``manifest.json`` with each table's row count. Spark,
 DuckDB and PyArrow read that layout as it is. The decisions come back as a Parquet
-dataset of ``service.DECISION_SCHEMA`` (Spark writes one ``part-*.parquet`` per task).
+dataset of ``service.KERNEL_DECISIONS`` (Spark writes one ``part-*.parquet`` per task).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, and_, column, func, select, text, tuple_
+from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -117,6 +118,25 @@ def list_claims(
 def _table(session: Session, query: Any, schema: pa.Schema) -> pa.Table:
     # straight into Arrow columns on the session's own transaction (COPY on PostgreSQL)
     return bulk.read_arrow(session.connection(), query, schema)
+
+
+def _people_of(session: Session, lines: pa.Table) -> Select[str]:
+    """The distinct national IDs of ``lines``, loaded into a temporary table (bulk, on the
+    caller's transaction) and returned as a select of it. The registers are then read
+    for these people by one semi-join each, instead of re-deriving the people from the
+    pending lines in every query (a join of the whole backlog, four times over)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS adj_people (national_id VARCHAR(10) PRIMARY KEY)"
+        )
+    )
+    conn.execute(text("TRUNCATE adj_people" if pg else "DELETE FROM adj_people"))
+    bulk.load_arrow(conn, "adj_people", pa.table({"national_id": pc.unique(lines["national_id"])}))
+    if pg:
+        conn.execute(text("ANALYZE adj_people"))
+    return select(column("national_id")).select_from(sql_table("adj_people"))
 
 
 def _theirs(register: Select[Any, Any, Any, Any], people: Select[str]) -> Select[Any]:
@@ -290,24 +310,27 @@ class AdjudicationRun:
     rejected: int
 
 
-def pending_tables(
-    session: Session,
-    *,
-    referrals: Select[str, str, dt.date, dt.date],
-    limit: int | None = None,
-) -> dict[str, pa.Table] | None:
-    """Every table the kernel reads to decide the pending lines (``engine.TABLES``): the
-    lines of every submitted claim, or with ``limit`` of the oldest ``limit`` submitted
-    claims, and the reference tables for them (``_reference_tables``); None when nothing
-    is pending. ``referrals`` as for ``adjudicate_pending``, which decides what this gives;
-    an export for another engine (``handoff``) writes the same tables."""
-    session.flush()  # the reads below go past the ORM and must see its pending writes
-    pending = Claim.status == ClaimStatus.SUBMITTED.value
-    if limit is not None:
-        oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
-        pending = Claim.id.in_(oldest.scalar_subquery())
-    lines = _table(
-        session,
+@dataclass(frozen=True)
+class Partition:
+    """A bounded slice of the backlog, decided in one transaction: the submitted claims from
+    (day of submission, province) ``first`` to ``last``, both included, in that order;
+    ``lines`` pending lines in all. Two comparisons per claim select it."""
+
+    first: tuple[dt.date, int]
+    last: tuple[dt.date, int]
+    lines: int
+
+    def predicate(self) -> ColumnElement[bool]:
+        key = tuple_(Claim.submitted_on, Claim.province_id)
+        return and_(key >= tuple_(*self.first), key <= tuple_(*self.last))
+
+
+def pending_lines_query(
+    claims: ColumnElement[bool] = Claim.status == ClaimStatus.SUBMITTED.value,
+) -> Select[*tuple[Any, ...]]:
+    """The lines of the claims ``claims`` selects (by default every submitted claim) with the
+    columns the kernel reads, LINE_SCHEMA's, in its order."""
+    return (
         select(
             ClaimLine.id,
             ClaimLine.claim_id,
@@ -328,17 +351,67 @@ def pending_tables(
             Claim.prescription_ref,
         )
         .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(pending),
-        LINE_SCHEMA,
+        .where(claims)
     )
+
+
+def plan_partitions(session: Session, *, max_lines: int) -> list[Partition]:
+    """The submitted claims cut into partitions of at most ``max_lines`` pending lines, in the
+    order they are to be decided: by day of submission, then province. A partition holds
+    whole claims and whole (day, province) groups: one group above ``max_lines`` is a
+    partition of its own. One query counts the backlog's lines per day and province;
+    nothing else of the backlog is read."""
+    groups = session.execute(
+        select(Claim.submitted_on, Claim.province_id, func.count())
+        .join(ClaimLine, ClaimLine.claim_id == Claim.id)
+        .where(Claim.status == ClaimStatus.SUBMITTED.value)
+        .group_by(Claim.submitted_on, Claim.province_id)
+        .order_by(Claim.submitted_on, Claim.province_id)
+    ).all()
+    partitions: list[Partition] = []
+    first: tuple[dt.date, int] | None = None
+    last: tuple[dt.date, int] | None = None
+    size = 0
+    for day, province_id, count in groups:
+        if first is not None and last is not None and size + count > max_lines:
+            partitions.append(Partition(first, last, size))
+            first, size = None, 0
+        if first is None:
+            first = (day, province_id)
+        last = (day, province_id)
+        size += count
+    if first is not None and last is not None:
+        partitions.append(Partition(first, last, size))
+    return partitions
+
+
+def pending_tables(
+    session: Session,
+    *,
+    referrals: Select[str, str, dt.date, dt.date],
+    limit: int | None = None,
+    partition: Partition | None = None,
+) -> dict[str, pa.Table] | None:
+    """Every table the kernel reads to decide the pending lines (``engine.TABLES``): the
+    lines of every submitted claim, or with ``limit`` of the oldest ``limit`` submitted
+    claims, or with ``partition`` of that partition's (``plan_partitions``), and the
+    reference tables for them (``_reference_tables``); None when nothing is pending.
+    ``referrals`` as for ``adjudicate_pending``, which decides what this gives; an export
+    for another engine (``handoff``) writes the same tables."""
+    session.flush()  # the reads below go past the ORM and must see its pending writes
+    pending = Claim.status == ClaimStatus.SUBMITTED.value
+    if partition is not None:
+        pending = and_(pending, partition.predicate())
+    if limit is not None:
+        oldest = select(Claim.id).where(pending).order_by(Claim.id).limit(limit)
+        pending = Claim.id.in_(oldest.scalar_subquery())
+    lines = _table(session, pending_lines_query(pending), LINE_SCHEMA)
     if lines.num_rows == 0:
         return None
     days = pc.min_max(lines["service_date"]).as_py()
     longest = dt.timedelta(days=LONGEST_FREQUENCY_DAYS)
     # the lines' own national IDs, which the kernel reads (each line carries one)
-    people = (
-        select(ClaimLine.national_id).join(Claim, Claim.id == ClaimLine.claim_id).where(pending)
-    )
+    people = _people_of(session, lines)
     reach = (days["min"] - longest, days["max"] + longest)
     tables = _reference_tables(session, reach, referrals, people)
     tables["lines"] = lines
@@ -352,9 +425,11 @@ def adjudicate_pending(
     referrals: Select[str, str, dt.date, dt.date],
     progress: Callable[[str], None] | None = None,
     limit: int | None = None,
+    partition: Partition | None = None,
 ) -> AdjudicationRun:
     """Decide every line of every submitted claim with the kernel and write the results back;
-    with ``limit``, of the oldest ``limit`` submitted claims only (a batch).
+    with ``limit``, of the oldest ``limit`` submitted claims only (a batch); with
+    ``partition``, of that partition's submitted claims only (``plan_partitions``).
 
     ``referrals`` is the referral register as rule R10 reads it (number, national ID,
     issue day, last valid day): ``darman.referrals.reading.claims_register()``. The
@@ -364,9 +439,8 @@ def adjudicate_pending(
     Lines accepted or partially accepted earlier count for the duplicate check (R08)
     and, on either side of a line's date, for the frequency check (R07); within the run
     the lines are decided by service date, then line id, and only those no rule rejects
-    count for either. Claims move
-    from submitted to adjudicated with their totals. Deterministic: the same
-    pending input gives the same decisions. The caller commits.
+    count for either. Claims move from submitted to adjudicated with their totals.
+    Deterministic: the same pending input gives the same decisions. The caller commits.
 
     Runs one at a time: the adjudication turn (``turn.take``) is taken first and held
     until the caller's transaction ends, so the claims read as pending below are the
@@ -375,23 +449,16 @@ def adjudicate_pending(
     """
     say = progress or (lambda _msg: None)
     turn.take(session)
-    tables = pending_tables(session, referrals=referrals, limit=limit)
+    tables = pending_tables(session, referrals=referrals, limit=limit, partition=partition)
     if tables is None:
         return AdjudicationRun(0, 0, 0, 0, 0)
     lines = tables["lines"]
     say(f"read {lines.num_rows:,} pending lines")
-    decided = engine.run(tables)
+    decided = engine.run(tables, ordered=False)
     say(f"decided {decided.num_rows:,} lines")
-    _write_back(session, decided, _claim_totals(lines, decided))
+    write_decisions(session, _with_claims(lines, decided))
+    result = _run_counts(lines, decided)
     claim_ids = pc.min_max(lines["claim_id"]).as_py()
-    counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
-    result = AdjudicationRun(
-        claims=pc.count_distinct(lines["claim_id"]).as_py(),
-        lines=decided.num_rows,
-        accepted=counts.get("accepted", 0),
-        partial=counts.get("partial", 0),
-        rejected=counts.get("rejected", 0),
-    )
     audit.record(
         session,
         actor=actor,
@@ -403,18 +470,32 @@ def adjudicate_pending(
     return result
 
 
+_AMOUNTS = ("allowed", "copay", "insurer", "deducted")
 DECISION_SCHEMA = pa.schema(
     [
         ("line_id", pa.int64()),
-        ("asked", pa.int64()),
-        ("allowed", pa.int64()),
-        ("copay", pa.int64()),
-        ("insurer", pa.int64()),
-        ("deducted", pa.int64()),
+        ("claim_id", pa.int64()),
+        *((amount, pa.int64()) for amount in _AMOUNTS),
         ("reasons", pa.string()),
         ("outcome", pa.string()),
     ]
 )
+
+
+def _with_claims(lines: pa.Table, decided: pa.Table) -> pa.Table:
+    """The kernel's decisions with each line's claim, as DECISION_SCHEMA, in line_id order."""
+    con = duckdb.connect()
+    try:
+        con.register("decided", decided)
+        con.register("owners", lines.select(["line_id", "claim_id"]))
+        cols = ", ".join(f"d.{name}" for name in DECISION_SCHEMA.names if name != "claim_id")
+        table = con.sql(
+            f"SELECT o.claim_id, {cols} FROM decided d JOIN owners o USING (line_id)"
+            " ORDER BY d.line_id"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return table.select(DECISION_SCHEMA.names).cast(DECISION_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -461,7 +542,7 @@ def record_decisions(session: Session, *, actor: str, decided: pa.Table) -> Reco
     skipped = decided.num_rows - kept.num_rows
     if kept.num_rows == 0:
         return RecordedDecisions(AdjudicationRun(0, 0, 0, 0, 0), skipped)
-    _write_back(session, kept, _claim_totals(owners, kept))
+    write_decisions(session, _with_claims(owners, kept))
     result = _run_counts(owners, kept)
     claim_ids = pc.min_max(owners["claim_id"]).as_py()
     audit.record(
@@ -478,16 +559,28 @@ def record_decisions(session: Session, *, actor: str, decided: pa.Table) -> Reco
 OUTCOMES = ("accepted", "partial", "rejected")
 
 
+# what the kernel gives of each line, as an engine elsewhere writes it (``handoff``)
+KERNEL_DECISIONS = pa.schema(
+    [
+        ("line_id", pa.int64()),
+        ("asked", pa.int64()),
+        *((amount, pa.int64()) for amount in _AMOUNTS),
+        ("reasons", pa.string()),
+        ("outcome", pa.string()),
+    ]
+)
+
+
 def _checked_decisions(decided: pa.Table) -> pa.Table:
-    """The decisions in DECISION_SCHEMA, or InvalidInput naming the column or line at fault."""
-    absent = [name for name in DECISION_SCHEMA.names if name not in decided.column_names]
+    """The decisions in KERNEL_DECISIONS, or InvalidInput naming the column or line at fault."""
+    absent = [name for name in KERNEL_DECISIONS.names if name not in decided.column_names]
     if absent:
         raise InvalidInput(
             f"جدول تصمیم‌ها ستون {', '.join(absent)} را ندارد",
             [FieldProblem(name, "missing column") for name in absent],
         )
     try:
-        decided = decided.select(DECISION_SCHEMA.names).cast(DECISION_SCHEMA)
+        decided = decided.select(KERNEL_DECISIONS.names).cast(KERNEL_DECISIONS)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise InvalidInput(
             "ستون‌های جدول تصمیم‌ها نوع درست ندارند", [FieldProblem(None, str(exc))]
@@ -522,29 +615,21 @@ def _run_counts(lines: pa.Table, decided: pa.Table) -> AdjudicationRun:
     )
 
 
-def _claim_totals(lines: pa.Table, decided: pa.Table) -> pa.Table:
-    """Each claim's totals summed from the kernel's lines in DuckDB (the claim_lines rows the
-    database would re-aggregate hold exactly these values); a total beyond BIGINT is an error,
-    as it would be in the database."""
-    con = duckdb.connect()
-    try:
-        con.register("decided", decided.select(["line_id", *_AMOUNTS]))
-        con.register("owners", lines.select(["line_id", "claim_id"]))
-        sums = ", ".join(f"CAST(SUM(d.{a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
-        return con.sql(
-            f"SELECT o.claim_id, {sums} FROM decided d JOIN owners o USING (line_id)"
-            " GROUP BY o.claim_id ORDER BY o.claim_id"
-        ).to_arrow_table()
-    finally:
-        con.close()
+def write_decisions(session: Session, decisions: pa.Table) -> int:
+    """Write decided lines back to the system of record, set-based, in the caller's
+    transaction; returns the number of lines written.
 
-
-_AMOUNTS = ("allowed", "copay", "insurer", "deducted")
-
-
-def _write_back(session: Session, decided: pa.Table, totals: pa.Table) -> None:
-    """Results go to temporary tables in bulk (COPY on PostgreSQL), then one set-based UPDATE
-    of the lines and one of their claims, in the caller's transaction."""
+    ``decisions`` has DECISION_SCHEMA's columns (line_id, claim_id, the four amounts in
+    rials, reasons as ';'-joined codes, outcome) and covers every line of each claim in it:
+    each claim's totals are summed from its lines here. Only lines still pending and claims
+    still submitted are written, so writing the same decisions twice changes nothing.
+    Whoever decided the lines holds the adjudication turn (``turn.take``) and records the
+    audit entry. Results go to temporary tables in bulk (COPY on PostgreSQL), then one
+    UPDATE ... FROM of the lines and one of their claims."""
+    if decisions.num_rows == 0:
+        return 0
+    decisions = decisions.select(DECISION_SCHEMA.names)
+    totals = _claim_totals(decisions)
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     # on SQLite an INTEGER PRIMARY KEY is the rowid: rows arrive in line_id order and the
@@ -570,26 +655,44 @@ def _write_back(session: Session, decided: pa.Table, totals: pa.Table) -> None:
     )
     for statement in clear:
         conn.execute(text(statement))
-    cols = ("line_id", *_AMOUNTS, "reasons", "outcome")
-    bulk.load_arrow(conn, "adj_result", decided.select(list(cols)))
+    bulk.load_arrow(conn, "adj_result", decisions.drop_columns(["claim_id"]))
     bulk.load_arrow(conn, "adj_claims", totals)
     if pg:
         conn.execute(text("ANALYZE adj_result"))
         conn.execute(text("ANALYZE adj_claims"))
-    conn.execute(
+    submitted = ClaimStatus.SUBMITTED.value
+    written = conn.execute(
         text(
             "UPDATE claim_lines SET allowed_rials = r.allowed, copay_rials = r.copay,"
             " insurer_rials = r.insurer, deducted_rials = r.deducted, reasons = r.reasons,"
-            " outcome = r.outcome FROM adj_result r WHERE claim_lines.id = r.line_id"
+            " outcome = r.outcome FROM adj_result r"
+            " WHERE claim_lines.id = r.line_id AND claim_lines.outcome = 'pending'"
         )
-    )
+    ).rowcount
     conn.execute(
         text(
             "UPDATE claims SET allowed_rials = t.allowed, copay_rials = t.copay,"
             " insurer_rials = t.insurer, deducted_rials = t.deducted, status = :adjudicated,"
-            " adjudicated_at = :now FROM adj_claims t WHERE claims.id = t.claim_id"
+            " adjudicated_at = :now FROM adj_claims t"
+            " WHERE claims.id = t.claim_id AND claims.status = :submitted"
         ),
-        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": utcnow()},
+        {"adjudicated": ClaimStatus.ADJUDICATED.value, "now": utcnow(), "submitted": submitted},
     )
     for statement in clear:
         conn.execute(text(statement))
+    return int(written)
+
+
+def _claim_totals(decisions: pa.Table) -> pa.Table:
+    """Each claim's totals summed from its decided lines in DuckDB (the claim_lines rows the
+    database would re-aggregate hold exactly these values); a total beyond BIGINT is an error,
+    as it would be in the database."""
+    con = duckdb.connect()
+    try:
+        con.register("decided", decisions.select(["claim_id", *_AMOUNTS]))
+        sums = ", ".join(f"CAST(SUM({a}) AS BIGINT) AS {a}" for a in _AMOUNTS)
+        return con.sql(
+            f"SELECT claim_id, {sums} FROM decided GROUP BY claim_id ORDER BY claim_id"
+        ).to_arrow_table()
+    finally:
+        con.close()

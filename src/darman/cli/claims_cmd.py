@@ -76,16 +76,20 @@ def adjudicate(
     master: str = typer.Option(
         "local[2]", help="Spark master when run here (spark-submit sets its own)"
     ),
+    partition_lines: int = typer.Option(
+        1_000_000, min=1, help="most pending lines decided in one transaction"
+    ),
 ) -> None:
-    """Adjudicate every submitted claim with the batch kernel; with --input and --output,
-    decide an export's lines on DuckDB or Spark and write the decisions as Parquet, for
-    darman claims import-decisions (the database is not touched)."""
+    """Adjudicate every submitted claim with the batch kernel, partition by partition
+    (day of submission, province), committing each; with --input and --output, decide an
+    export's lines on DuckDB or Spark and write the decisions as Parquet, for darman claims
+    import-decisions (the database is not touched)."""
     from darman.common.errors import InvalidInput
 
     if engine not in ENGINES:
         raise InvalidInput(f"موتور {engine!r} شناخته نیست: duckdb یا spark")
     if input_dir is None and output_dir is None and engine == "duckdb":
-        _adjudicate_pending()
+        _adjudicate_pending(partition_lines)
         return
     if input_dir is None or output_dir is None:
         raise InvalidInput(
@@ -95,15 +99,18 @@ def adjudicate(
     _adjudicate_export(engine, input_dir, output_dir, master)
 
 
-def _adjudicate_pending() -> None:
-    from darman.claims import service
+def _adjudicate_pending(partition_lines: int) -> None:
+    from darman.claims import backlog
     from darman.referrals.reading import claims_register
 
-    with unit_of_work() as uow, console.status("adjudicating…") as status:
-        run = service.adjudicate_pending(
-            uow.session, referrals=claims_register(), actor="cli", progress=status.update
+    with console.status("adjudicating…") as status:
+        run = backlog.adjudicate_backlog(
+            session_factory(),
+            actor="cli",
+            referrals=claims_register,
+            max_lines=partition_lines,
+            progress=status.update,
         )
-        uow.commit()
     table = Table(title=f"adjudicated {run.claims:,} claims")
     for col in ("lines", "accepted", "partial", "rejected"):
         table.add_column(col, justify="right")
