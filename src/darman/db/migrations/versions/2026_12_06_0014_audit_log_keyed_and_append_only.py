@@ -20,7 +20,7 @@ keyed entry as altered.
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-07
+Create Date: 2026-12-06
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ index answers the same lookups, and the claims' UPDATE of 400,341 decided claims
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-08
+Create Date: 2026-12-06
 """
 
 from __future__ import annotations
