@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from darman.app import create_app
 from darman.common import jalali
@@ -25,7 +26,7 @@ from darman.db.engine import make_engine, make_session_factory
 from darman.db.metadata import target_metadata
 from darman.db.uow import UnitOfWork
 from darman.registry import provinces
-from darman.settings import Settings
+from darman.settings import Settings, get_settings
 
 
 # The whole session reads one business day: a run that crosses Tehran's midnight
@@ -171,3 +172,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def tmp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("work")
+
+
+@pytest.fixture
+def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
+    """The CLI pointed at the test database of the current backend (a module that needs
+    data in place first overrides this with a fixture of its own that asks for it)."""
+    # imported here, not at the top: the CLI's console fixes its width from COLUMNS when
+    # it is made, which must be after COLUMNS is cleared above
+    from darman.cli import context
+
+    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    context.engine.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+    context.engine.cache_clear()

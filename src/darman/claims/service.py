@@ -456,6 +456,14 @@ def adjudicate_pending(
     say(f"read {lines.num_rows:,} pending lines")
     decided = engine.run(tables, ordered=False)
     say(f"decided {decided.num_rows:,} lines")
+    return _write_and_record(session, actor, lines, decided)
+
+
+def _write_and_record(
+    session: Session, actor: str, lines: pa.Table, decided: pa.Table, **noted: object
+) -> AdjudicationRun:
+    """Write ``decided`` back (``lines``: line_id and claim_id of every line in it) and
+    record the run in the audit log, with ``noted`` beside its counts."""
     write_decisions(session, _with_claims(lines, decided))
     result = _run_counts(lines, decided)
     claim_ids = pc.min_max(lines["claim_id"]).as_py()
@@ -465,7 +473,7 @@ def adjudicate_pending(
         action="adjudicate",
         entity="claims",
         entity_id=f"{claim_ids['min']}..{claim_ids['max']}",
-        after=vars(result),
+        after={**vars(result), **noted},
     )
     return result
 
@@ -542,17 +550,7 @@ def record_decisions(session: Session, *, actor: str, decided: pa.Table) -> Reco
     skipped = decided.num_rows - kept.num_rows
     if kept.num_rows == 0:
         return RecordedDecisions(AdjudicationRun(0, 0, 0, 0, 0), skipped)
-    write_decisions(session, _with_claims(owners, kept))
-    result = _run_counts(owners, kept)
-    claim_ids = pc.min_max(owners["claim_id"]).as_py()
-    audit.record(
-        session,
-        actor=actor,
-        action="adjudicate",
-        entity="claims",
-        entity_id=f"{claim_ids['min']}..{claim_ids['max']}",
-        after={**vars(result), "imported": True, "skipped": skipped},
-    )
+    result = _write_and_record(session, actor, owners, kept, imported=True, skipped=skipped)
     return RecordedDecisions(result, skipped)
 
 

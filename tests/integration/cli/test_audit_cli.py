@@ -4,28 +4,15 @@ log signed into a file kept outside the database, and the log checked against it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from darman.cli import context
 from darman.cli.main import app, run
 from darman.settings import get_settings
 from tests.integration.audit.tampering import as_owner
-
-
-@pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database of the current backend."""
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
 
 
 def _three_users(cli: CliRunner) -> None:

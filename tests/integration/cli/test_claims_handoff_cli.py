@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from darman.claims import service
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.schemas import ClaimIn
-from darman.cli import context
 from darman.cli.main import app
 from darman.common.errors import InvalidInput
 from darman.db.uow import UnitOfWork
 from darman.security.principal import SYSTEM
-from darman.settings import get_settings
 from darman.synth import service as synth
 from tests import factories as f
 from tests.integration.claims.conftest import claim, tariff
-
-
-@pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database of the current backend."""
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
 
 
 def _pending_claim(session_factory) -> None:

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from darman.claims import policy
 from darman.claims.models import PolicyParameter
-from darman.cli import context
 from darman.cli.main import app
 from darman.common.errors import InvalidInput
 from darman.db.uow import UnitOfWork
-from darman.settings import get_settings
-
-
-@pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
 
 
 def test_a_province_copay_and_deadline_set_from_the_shell_show_in_jalali(

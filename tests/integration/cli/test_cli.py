@@ -4,7 +4,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,6 @@ from darman.registry.models import Facility
 from darman.settings import get_settings
 from tests.factories.workbooks import facilities_cut_in_half
 from tests.integration.audit.tampering import as_owner
-
-
-@pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database of the current backend."""
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
 
 
 def test_users_are_created_listed_and_disabled_from_the_command_line(cli: CliRunner) -> None:

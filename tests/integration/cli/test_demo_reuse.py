@@ -3,33 +3,26 @@ of the claims or the purchasing world, and the log-ins are printed both times.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from darman.claims.models import Claim, ClaimLine
-from darman.cli import context, demo_cmd
+from darman.cli import demo_cmd
 from darman.cli.main import app
 from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
-from darman.settings import get_settings
 from darman.synth.models import SeedRun
 
 
 @pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+def cli(cli: CliRunner, monkeypatch) -> CliRunner:
+    """The CLI, with the demo cut down to a small scale."""
     monkeypatch.setattr(demo_cmd, "DEMO_SCALE", 0.0002)
     monkeypatch.setattr(demo_cmd, "DEMO_CLAIM_LINES", 2_000)
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
+    return cli
 
 
 def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:

@@ -3,30 +3,15 @@ administrator."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from darman.audit.models import AuditEntry
-from darman.cli import context
 from darman.cli.main import app
 from darman.security.exceptions import LastActiveAdmin
-from darman.settings import get_settings
 
 WIDE = {"COLUMNS": "200"}
-
-
-@pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database of the current backend."""
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
 
 
 def _create(cli: CliRunner, username: str, role: str = "admin") -> None:

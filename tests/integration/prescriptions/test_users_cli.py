@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
-from darman.cli import context
 from darman.cli.main import app
 from darman.db.uow import UnitOfWork
 from darman.security import service as security
-from darman.settings import get_settings
 
 
 @pytest.fixture
-def cli(world, engine, monkeypatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
+def cli(world, cli: CliRunner) -> CliRunner:
+    """The CLI on a database holding ``world``."""
+    return cli
 
 
 def test_a_physician_is_linked_to_a_practitioner_from_the_command_line(

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from darman.cli import context
 from darman.cli.main import app
 from darman.db.uow import UnitOfWork
-from darman.settings import get_settings
 from tests.integration.procurement.world import build
 
 WIDE = {"COLUMNS": "220"}
 
 
 @pytest.fixture
-def cli(session_factory, engine, monkeypatch) -> Iterator[CliRunner]:
+def cli(session_factory, cli: CliRunner) -> CliRunner:
+    """The CLI on a database holding the built data."""
     with UnitOfWork(session_factory) as uow:
         build(uow.session)
         uow.commit()
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
+    return cli
 
 
 def test_quantify_prints_and_writes_excel(cli, tmp_path) -> None:

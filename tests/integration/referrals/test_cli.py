@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from typer.testing import CliRunner
 
-from darman.cli import context
 from darman.cli.main import app
 from darman.common.jalali import fiscal_year
 from darman.db.uow import UnitOfWork
 from darman.referrals import panels, service
-from darman.settings import get_settings
 from tests.integration.referrals.world import TODAY, referral
 
 
 @pytest.fixture
-def cli(world, engine, monkeypatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("DARMAN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    context.engine.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-    context.engine.cache_clear()
+def cli(world, cli: CliRunner) -> CliRunner:
+    """The CLI on a database holding ``world``."""
+    return cli
 
 
 def test_the_rollout_is_seeded_set_and_shown_with_jalali_dates(cli, world) -> None:
