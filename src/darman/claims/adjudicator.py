@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.claims import service, turn
+from darman.claims import decisions, service, turn
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim
 from darman.db.base import utcnow
@@ -47,7 +47,7 @@ class Batch:
     """One committed batch: what was decided, how long it took, and how long the claim that
     had waited longest took from its submission to its decision."""
 
-    run: service.AdjudicationRun
+    run: decisions.AdjudicationRun
     seconds: float
     oldest_waited_s: float
 
@@ -63,7 +63,7 @@ def decide_batch(
     actor: str,
     referrals: Select[str, str, dt.date, dt.date],
     batch_claims: int = DEFAULT_BATCH_CLAIMS,
-) -> service.AdjudicationRun | None:
+) -> decisions.AdjudicationRun | None:
     """Decide the oldest ``batch_claims`` submitted claims if the adjudication turn is free;
     None when another adjudicator holds it. The caller commits (which releases the turn)."""
     if not turn.take(session, wait=False):

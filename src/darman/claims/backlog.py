@@ -20,7 +20,7 @@ from collections.abc import Callable
 from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.claims import service
+from darman.claims import decisions, service
 from darman.db.uow import UnitOfWork
 
 # About 1.9 GB of peak resident memory for a partition this size (bench/RESULTS.md).
@@ -34,7 +34,7 @@ def adjudicate_backlog(
     referrals: Callable[[], Select[str, str, dt.date, dt.date]],
     max_lines: int = DEFAULT_PARTITION_LINES,
     progress: Callable[[str], None] | None = None,
-) -> service.AdjudicationRun:
+) -> decisions.AdjudicationRun:
     """Decide every claim submitted when the run begins, partition by partition, committing
     each; returns the sums over the partitions. A claim submitted during the run is decided
     with the partition whose days and provinces it falls in if that one has not run yet,
@@ -56,4 +56,4 @@ def adjudicate_backlog(
             uow.commit()
         for i, value in enumerate((run.claims, run.lines, run.accepted, run.partial, run.rejected)):
             totals[i] += value
-    return service.AdjudicationRun(*totals)
+    return decisions.AdjudicationRun(*totals)

@@ -6,7 +6,7 @@ in a folder of its name: ``lines/`` partitioned by month of service in Hive's la
 ``service_month=__HIVE_DEFAULT_PARTITION__``), every reference table one file
 (``facilities/part-0.parquet``), and ``manifest.json`` with each table's row count. Spark,
 DuckDB and PyArrow read that layout as it is. The decisions come back as a Parquet
-dataset of ``service.KERNEL_DECISIONS`` (Spark writes one ``part-*.parquet`` per task).
+dataset of ``decisions.KERNEL_DECISIONS`` (Spark writes one ``part-*.parquet`` per task).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.claims import engine, service
+from darman.claims import decisions, engine, service
 from darman.common.errors import InvalidInput
 
 MONTH = "service_month"
@@ -122,6 +122,8 @@ def export_pending(
     return counts
 
 
-def import_decisions(session: Session, *, actor: str, directory: Path) -> service.RecordedDecisions:
-    """Write back the decisions in ``directory`` through ``service.record_decisions``."""
-    return service.record_decisions(session, actor=actor, decided=read_decisions(directory))
+def import_decisions(
+    session: Session, *, actor: str, directory: Path
+) -> decisions.RecordedDecisions:
+    """Write back the decisions in ``directory`` through ``decisions.record_decisions``."""
+    return decisions.record_decisions(session, actor=actor, decided=read_decisions(directory))

@@ -77,7 +77,7 @@ def local_session(*, cores: int = 2, partitions: int | None = None) -> Any:
 
 def run(spark: Any, input_dir: str | Path, output_dir: str | Path) -> None:
     """Decide the export in ``input_dir`` on ``spark`` and write the decisions (one row
-    per line, ``service.KERNEL_DECISIONS``) to ``output_dir``, replacing what is there.
+    per line, ``decisions.KERNEL_DECISIONS``) to ``output_dir``, replacing what is there.
     Either may be a local path or a URI Spark reads (``hdfs://...``, ``s3a://...``)."""
     con = ibis.pyspark.connect(spark)
     root = str(input_dir).rstrip("/")

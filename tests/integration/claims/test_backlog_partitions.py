@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from darman.claims import service
+from darman.claims.decisions import DECISION_SCHEMA, write_decisions
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.schemas import ClaimIn
 from darman.claims.submission import store_batch
@@ -118,11 +119,11 @@ def test_decisions_written_back_set_claim_totals_and_a_second_write_changes_noth
                 "reasons": ["", "D01"],
                 "outcome": ["accepted", "partial"],
             },
-            schema=service.DECISION_SCHEMA,
+            schema=DECISION_SCHEMA,
         )
 
-    assert service.write_decisions(session, decisions(100)) == 2
-    assert service.write_decisions(session, decisions(999)) == 0
+    assert write_decisions(session, decisions(100)) == 2
+    assert write_decisions(session, decisions(999)) == 0
     session.expire_all()
     claim = session.get(Claim, claim_id)
     assert claim is not None

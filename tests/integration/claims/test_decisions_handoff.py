@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from darman.audit.models import AuditEntry
-from darman.claims import engine, handoff, service
+from darman.claims import decisions, engine, handoff, service
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.schemas import ClaimIn
 from darman.common.errors import InvalidInput
@@ -57,7 +57,7 @@ def _export_and_decide(session_factory, tmp_path: Path) -> Path:
     return tmp_path / "out"
 
 
-def _import(session_factory, directory: Path) -> service.RecordedDecisions:
+def _import(session_factory, directory: Path) -> decisions.RecordedDecisions:
     with UnitOfWork(session_factory) as uow:
         recorded = handoff.import_decisions(uow.session, actor="tester", directory=directory)
         uow.commit()
