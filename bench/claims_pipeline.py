@@ -212,12 +212,17 @@ def adjudicate_in_child(url: str) -> tuple[float, dict[str, int], float]:
     return result["seconds"], result, rss_mb
 
 
-def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
+def adjudicate_and_pay(backend: str, lines: int, *, pay: bool = True) -> list[str]:
     eng, factory, handle = seeded(backend, "adj")
     try:
+        t0 = time.perf_counter()
         with UnitOfWork(factory) as uow:
             claims_seed.load(uow.session, scale=SCALE, seed=SEED, lines=lines)
             uow.commit()
+        print(
+            f"{backend:<11} loaded {lines:,} pending lines in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         ref = synthetic_reference.reference(scale=SCALE, seed=SEED)
         made = synthetic.claims(ref, n_lines=lines, seed=SEED)
         tables = synthetic.kernel_tables(ref, made)
@@ -226,6 +231,17 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
         kernel_s = time.perf_counter() - t0
         read_s, write_s = least_work(factory, decided)
         e2e_s, run, rss_mb = adjudicate_in_child(eng.url.render_as_string(hide_password=False))
+        least_s = read_s + write_s
+        adjudicated = (
+            f"{backend:<11} adjudicate {run['lines']:>9,} lines "
+            f"{run['lines'] / e2e_s:>10,.0f} lines/s end to end ({e2e_s:.1f} s, "
+            f"{run['partitions']} partitions, peak RSS {rss_mb:,.0f} MB)   "
+            f"kernel alone {lines / kernel_s:>10,.0f} lines/s   least work "
+            f"{lines / least_s:>10,.0f} lines/s (bare read {read_s:.1f} s + bare bulk write "
+            f"{write_s:.1f} s)"
+        )
+        if not pay:
+            return [adjudicated]
         with UnitOfWork(factory) as uow:
             review.select_for_review(
                 uow.session, actor="bench", policy=review.ReviewPolicy(sample_percent=0)
@@ -249,14 +265,8 @@ def adjudicate_and_pay(backend: str, lines: int) -> list[str]:
                 update(Claim).where(Claim.status == "approved").values(status="paid")
             )
             bare_s = time.perf_counter() - t0
-        least_s = read_s + write_s
         return [
-            f"{backend:<11} adjudicate {run['lines']:>9,} lines "
-            f"{run['lines'] / e2e_s:>10,.0f} lines/s end to end ({e2e_s:.1f} s, "
-            f"{run['partitions']} partitions, peak RSS {rss_mb:,.0f} MB)   "
-            f"kernel alone {lines / kernel_s:>10,.0f} lines/s   least work "
-            f"{lines / least_s:>10,.0f} lines/s (bare read {read_s:.1f} s + bare bulk write "
-            f"{write_s:.1f} s)",
+            adjudicated,
             f"{backend:<11} pay      {paid.claims_paid:>9,} claims of contracted centres "
             f"({approved:,} approved in all) in {pay_s:6.1f} s "
             f"({paid.claims_paid / pay_s:,.0f} claims/s)   bare UPDATE {bare_s:5.1f} s   "
@@ -375,6 +385,9 @@ def main() -> None:
     )
     parser.add_argument("--pay-only", action="store_true", help="only the --pay-claims run")
     parser.add_argument("--submit-only", action="store_true", help="only the submission step")
+    parser.add_argument(
+        "--adjudicate-only", action="store_true", help="no review or payment after adjudicating"
+    )
     args = parser.parse_args()
     for backend in args.backends:
         if args.pay_only:
@@ -384,7 +397,7 @@ def main() -> None:
             print(submission(backend, args.submit, args.sample), flush=True)
         if args.submit_only:
             continue
-        for line in adjudicate_and_pay(backend, args.lines):
+        for line in adjudicate_and_pay(backend, args.lines, pay=not args.adjudicate_only):
             print(line, flush=True)
         if args.pay_claims:
             print(pay_at_scale(backend, args.pay_claims), flush=True)
