@@ -75,6 +75,20 @@ def test_the_kernel_and_the_line_by_line_reference_agree_on_every_line() -> None
         ) == (r.line_id, r.allowed, r.copay, r.insurer, r.deducted, r.reasons, r.outcome)
 
 
+def test_a_later_run_of_the_same_shape_decides_its_own_lines_with_the_kept_sql() -> None:
+    # the second run executes the SQL compiled by the first on the kept connection
+    earlier = synthetic.claims(_reference(), n_lines=3_000, seed=31)
+    engine.run(_tables(earlier.lines, made=earlier))
+    made = synthetic.claims(_reference(), n_lines=2_000, seed=32, violation_share=0.12)
+    tables = _tables(made.lines, made=made)
+    kernel = engine.run(tables).to_pylist()
+    reference = ReferenceAdjudicator(tables).decide_all(made.lines.to_pylist())
+    assert len(kernel) == len(reference) == 2_000
+    assert [(k["line_id"], k["allowed"], k["reasons"], k["outcome"]) for k in kernel] == [
+        (r.line_id, r.allowed, r.reasons, r.outcome) for r in reference
+    ]
+
+
 def test_rerunning_the_kernel_on_the_same_input_gives_the_same_result() -> None:
     made = synthetic.claims(_reference(), n_lines=5_000, seed=23)
     assert engine.run(_tables(made.lines, made=made)).equals(
