@@ -172,6 +172,10 @@ class RankingRow(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("appt_applications.id"))
     rank: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: out at a stage
     total: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the stage scores the ranking was made from, as they were then
+    exam: Mapped[float | None] = mapped_column(Float, nullable=True)
+    interview: Mapped[float | None] = mapped_column(Float, nullable=True)
+    record: Mapped[float | None] = mapped_column(Float, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))  # rules.Outcome
     quota: Mapped[str] = mapped_column(String(32), default="")  # the quota that seated them
     reason: Mapped[str] = mapped_column(Text, default="")

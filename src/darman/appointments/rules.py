@@ -152,6 +152,11 @@ def rule_problems(rule: Rule, *, openings: int) -> list[FieldProblem]:
             out.append(FieldProblem("tie_break", f"«{key}» معیار شناخته‌شده‌ی رفع تساوی نیست"))
     if len(set(rule.tie_break)) != len(rule.tie_break):
         out.append(FieldProblem("tie_break", "معیاری دو بار آمده است"))
+    return out + _quota_problems(rule, openings=openings)
+
+
+def _quota_problems(rule: Rule, *, openings: int) -> list[FieldProblem]:
+    out: list[FieldProblem] = []
     seats = 0
     for q in rule.quotas:
         if q.category not in QUOTAS:
@@ -210,8 +215,7 @@ def eligibility_refusals(entry: Entry, req: Requirements, *, on: dt.date) -> lis
         )
     if entry.experience_years < req.min_experience_years:
         out.append(
-            f"{entry.experience_years} سال سابقه، کمتر از "
-            f"{req.min_experience_years} سال خواسته‌شده"
+            f"{entry.experience_years} سال سابقه، کمتر از {req.min_experience_years} سال خواسته‌شده"
         )
     if req.prior_posts and not (entry.prior_posts & req.prior_posts):
         out.append("هیچ‌یک از پست‌های پیشین خواسته‌شده (" + "، ".join(sorted(req.prior_posts)) + ")")
@@ -250,9 +254,8 @@ def interview_score(marks: Mapping[str, Mapping[str, int]]) -> float | None:
 def total(entry: Entry, rule: Rule) -> float:
     exam = entry.exam or 0.0
     interview = entry.interview or 0.0
-    return (
-        rule.weight_exam * exam + rule.weight_interview * interview + rule.weight_record * entry.record
-    ) / 100.0
+    weighted = rule.weight_exam * exam + rule.weight_interview * interview
+    return (weighted + rule.weight_record * entry.record) / 100.0
 
 
 def in_quota(category: str, entry: Entry, *, post_province_id: int) -> bool:

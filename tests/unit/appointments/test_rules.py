@@ -35,7 +35,9 @@ def entry(app: int, **kw) -> Entry:
 
 def test_each_unmet_requirement_is_a_reason_of_its_own() -> None:
     req = Requirements(
-        min_education=3, min_experience_years=8, prior_posts=frozenset({"hospital_director"}),
+        min_education=3,
+        min_experience_years=8,
+        prior_posts=frozenset({"hospital_director"}),
         max_age=50,
     )
     young_enough = entry(1, education=2, experience_years=4, birth_date=dt.date(1970, 6, 1))
