@@ -63,8 +63,8 @@ def _rule(post: dict[str, Any]) -> rules.Rule:
         if post["openings"] >= 4:
             quotas += (rules.Quota("female", 1),)
     return rules.Rule(
-        weight_exam=50, weight_interview=30, weight_record=20, shortlist_per_opening=3,
-        interview_cut=45.0, tie_break=("interview", "exam", "record"), quotas=quotas,
+        weight_exam=50, weight_interview=30, weight_record=20, shortlist_per_opening=4,
+        interview_cut=60.0, tie_break=("interview", "exam", "record"), quotas=quotas,
     )  # fmt: skip
 
 
