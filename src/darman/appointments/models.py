@@ -176,7 +176,7 @@ class RankingRow(Base):
     exam: Mapped[float | None] = mapped_column(Float, nullable=True)
     interview: Mapped[float | None] = mapped_column(Float, nullable=True)
     record: Mapped[float | None] = mapped_column(Float, nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # rules.Outcome
+    outcome: Mapped[str] = mapped_column(String(24))  # rules.Outcome
     quota: Mapped[str] = mapped_column(String(32), default="")  # the quota that seated them
     reason: Mapped[str] = mapped_column(Text, default="")
 

@@ -236,7 +236,7 @@ def upgrade() -> None:
         sa.Column("exam", sa.Float(), nullable=True),
         sa.Column("interview", sa.Float(), nullable=True),
         sa.Column("record", sa.Float(), nullable=True),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.String(length=24), nullable=False),
         sa.Column("quota", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
