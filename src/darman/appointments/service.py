@@ -23,6 +23,7 @@ from darman.appointments.scoring import add_rater, declare, panels, score, set_r
 from darman.appointments.setup import (
     READERS,
     RUNNERS,
+    call_code_of,
     create_call,
     create_post,
     get_call,
@@ -42,6 +43,7 @@ __all__ = [
     "Line",
     "add_rater",
     "answer",
+    "call_code_of",
     "create_call",
     "create_post",
     "declare",

@@ -233,3 +233,7 @@ def rule_history(session: Session, who: Principal, *, post_code: str) -> list[Sc
 
 def count_posts(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Post)) or 0)
+
+
+def call_code_of(session: Session, post: Post) -> str:
+    return str(session.scalar(select(Call.code).where(Call.id == post.call_id)))
