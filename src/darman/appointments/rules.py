@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from darman.common.errors import FieldProblem, InvalidInput
 
@@ -38,6 +38,7 @@ SCALE: dict[int, str] = {
     5: "برجسته: الگوی دیگران در این توانایی",
 }
 MIN_RATERS = 3
+K = TypeVar("K")
 # what a tie may be broken by, each higher first, in the order the rule lists them
 TIE_BREAKS: dict[str, str] = {
     "interview": "امتیاز مصاحبه",
@@ -224,7 +225,7 @@ def eligibility_refusals(entry: Entry, req: Requirements, *, on: dt.date) -> lis
     return out
 
 
-def shortlist(scores: Mapping[int, float], *, openings: int, rule: Rule) -> set[int]:
+def shortlist(scores: Mapping[K, float], *, openings: int, rule: Rule) -> set[K]:
     """Applications the written exam passes: those at or above the cut score, and of those
     the best ``shortlist_per_opening`` x openings, with everyone tied with the last one
     taken too (a tie at the boundary never turns on the order of the file)."""
@@ -238,7 +239,7 @@ def shortlist(scores: Mapping[int, float], *, openings: int, rule: Rule) -> set[
     return {a for a, s in passing.items() if s >= boundary}
 
 
-def interview_score(marks: Mapping[str, Mapping[str, int]]) -> float | None:
+def interview_score(marks: Mapping[K, Mapping[str, int]]) -> float | None:
     """The interview score on 0-100 from ``{rater: {competency: mark 1-5}}``: each rater's
     mean mark, the mean of the raters, mapped from 1-5 onto 0-100. None with fewer than
     three raters (the rule needs a panel, not one person's view)."""

@@ -80,9 +80,9 @@ def generate(
     world.rules = {p["code"]: _rule(p) for p in world.posts}
     by_code = {p["code"]: p for p in world.posts}
     for p in world.posts:
-        for r in range(3):
+        for n in range(3):
             world.raters.append(
-                {"code": f"R-{p['code']}-{r + 1}", "full_name": f"ارزیاب {r + 1} {p['code']}",
+                {"code": f"R-{p['code']}-{n + 1}", "full_name": f"ارزیاب {n + 1} {p['code']}",
                  "unit_code": f"HQ-{p['province_code']}"}
             )  # fmt: skip
     ability: dict[str, float] = {}
@@ -103,9 +103,9 @@ def generate(
         where = (
             home if rng.random() < 0.7 else province_codes[int(rng.integers(len(province_codes)))]
         )
-        post = f"DIR-{where}" if rng.random() < 0.25 else f"HOSP-{where}"
-        world.applications.append((nid, post))
-        applicants[post].append(nid)
+        chosen = f"DIR-{where}" if rng.random() < 0.25 else f"HOSP-{where}"
+        world.applications.append((nid, chosen))
+        applicants[chosen].append(nid)
         ability[nid] = float(rng.normal(0.0, 1.0))
         sex_of[nid] = sex
         if rng.random() > 0.03:  # 3% do not sit the exam
