@@ -169,7 +169,8 @@ def store_ranking(
             )
         )
         if placed:
-            session.execute(insert(RankingRow), [_row(post.id, version, p) for p in placed])
+            # the table, not the entity: one executemany, no ids sent back
+            session.execute(insert(_RANKING_ROWS), [_row(post.id, version, p) for p in placed])
         selected = [p.entry.national_id for p in placed if p.outcome is rules.Outcome.SELECTED]
         audit.record(
             session, actor=who.username, action="rank", entity="appt_post", entity_id=post.id,
@@ -177,6 +178,9 @@ def store_ranking(
         )  # fmt: skip
         done[code] = len(placed)
     return done
+
+
+_RANKING_ROWS = RankingRow.__table__
 
 
 def _row(post_id: int, version: int, p: rules.Placed) -> dict[str, Any]:
