@@ -5,6 +5,7 @@ module."""
 
 from __future__ import annotations
 
+from darman.appointments.exceptions import NothingRanked
 from darman.appointments.imports import ImportReport, import_candidates, import_exam
 from darman.appointments.offers import answer, list_offers, make_offers
 from darman.appointments.ranking import (
@@ -41,6 +42,7 @@ __all__ = [
     "FairnessReport",
     "ImportReport",
     "Line",
+    "NothingRanked",
     "add_rater",
     "answer",
     "call_code_of",
