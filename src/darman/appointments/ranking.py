@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select
+from sqlalchemy import ColumnElement, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from darman.appointments import fairness, rules
@@ -170,7 +170,7 @@ def store_ranking(
         )
         if placed:
             # the table, not the entity: one executemany, no ids sent back
-            session.execute(insert(_RANKING_ROWS), [_row(post.id, version, p) for p in placed])
+            session.execute(_INSERT_ROWS, [_row(post.id, version, p) for p in placed])
         selected = [p.entry.national_id for p in placed if p.outcome is rules.Outcome.SELECTED]
         audit.record(
             session, actor=who.username, action="rank", entity="appt_post", entity_id=post.id,
@@ -181,6 +181,8 @@ def store_ranking(
 
 
 _RANKING_ROWS = RankingRow.__table__
+assert isinstance(_RANKING_ROWS, Table)
+_INSERT_ROWS = insert(_RANKING_ROWS)
 
 
 def _row(post_id: int, version: int, p: rules.Placed) -> dict[str, Any]:

@@ -5,7 +5,7 @@ code (no account), showing only their own scores. Every table downloads as Excel
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
@@ -101,13 +101,14 @@ def fairness_page(
     report = service.fairness_report(s, who, call_code=code)
     if download == "xlsx":
         return _xlsx(tables.fairness_table(report), f"fairness-{code}")
-    chart = {
-        "stages": [service.STAGES[st] for st in service.STAGES if (st, "sex") in report.lines],
-        "groups": {},
-    }
+    groups: dict[str, list[float | None]] = {}
     for st in service.STAGES:
         for g in report.lines.get((st, "sex"), []):
-            chart["groups"].setdefault(g.group, []).append(g.impact_ratio)  # type: ignore[union-attr]
+            groups.setdefault(g.group, []).append(g.impact_ratio)
+    chart = {
+        "stages": [service.STAGES[st] for st in service.STAGES if (st, "sex") in report.lines],
+        "groups": groups,
+    }
     context = page_context(s, who, active="appointments")
     context.update(
         {
@@ -140,7 +141,9 @@ def own_result_page(
             access_code=to_ascii_digits(access_code.strip()),
         )
     except AuthenticationFailed as exc:
-        context = {"result": None, "error": exc.detail, "national_id": national_id}
+        context: dict[str, Any] = {
+            "result": None, "error": exc.detail, "national_id": national_id,
+        }  # fmt: skip
         return render(request, "appointments/own.html", context, status_code=401)
     context = {
         "result": results, "candidate": cand, "error": None, "outcome_fa": tables.outcome_fa,

@@ -29,7 +29,10 @@ RULE = rules.Rule(
     weight_exam=50, weight_interview=30, weight_record=20, shortlist_per_opening=2,
     quotas=(rules.Quota("female", 1),),
 )  # fmt: skip
-HEADER = "national_id,full_name,sex,birth_date,home_province,education,experience_years,prior_posts,unit_code,post_code"
+HEADER = (
+    "national_id,full_name,sex,birth_date,home_province,education,experience_years,"
+    "prior_posts,unit_code,post_code"
+)
 
 
 def candidates_csv() -> bytes:
