@@ -157,27 +157,38 @@ def store_ranking(
     session: Session, who: Principal, *, call_code: str, post_code: str | None = None
 ) -> dict[str, int]:
     """Rank and store: each post's rows under its current rule version replace those
-    stored earlier under the same version (rows of older versions stay). Audited per
-    post with who was selected. Returns post code -> rows stored."""
+    stored earlier under the same version (rows of older versions stay), audited per post
+    with who was selected. A ranking that comes out as the one stored is left alone and
+    not audited again, so a rerun changes nothing. Returns post code -> rows ranked."""
     require_runner(who)
     ranked = rank_call(session, who, call_code=call_code, post_code=post_code)
     done = {}
     for code, (post, version, placed) in ranked.items():
-        session.execute(
-            delete(RankingRow).where(
-                RankingRow.post_id == post.id, RankingRow.rule_version == version
-            )
-        )
-        if placed:
+        done[code] = len(placed)
+        rows = [_row(post.id, version, p) for p in placed]
+        where = (RankingRow.post_id == post.id) & (RankingRow.rule_version == version)
+        held = session.execute(select(*(_RANKING_ROWS.c[k] for k in _SAME)).where(where))
+        if {_same(tuple(r)) for r in held} == {_same(tuple(r[k] for k in _SAME)) for r in rows}:
+            continue
+        session.execute(delete(RankingRow).where(where))
+        if rows:
             # the table, not the entity: one executemany, no ids sent back
-            session.execute(_INSERT_ROWS, [_row(post.id, version, p) for p in placed])
+            session.execute(_INSERT_ROWS, rows)
         selected = [p.entry.national_id for p in placed if p.outcome is rules.Outcome.SELECTED]
         audit.record(
             session, actor=who.username, action="rank", entity="appt_post", entity_id=post.id,
             after={"version": version, "applications": len(placed), "selected": selected},
         )  # fmt: skip
-        done[code] = len(placed)
     return done
+
+
+# what makes two stored rankings the same
+_SAME = ("application_id", "rank", "total", "exam", "interview", "record", "outcome", "quota")
+
+
+def _same(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A stored ranking row's values in ``_SAME`` order, floats to nine places."""
+    return tuple(round(v, 9) if isinstance(v, float) else v for v in values)
 
 
 _RANKING_ROWS = RankingRow.__table__

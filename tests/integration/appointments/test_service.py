@@ -88,6 +88,14 @@ def test_the_hand_worked_post_is_ranked_with_the_womens_quota_after_ranking(sess
         (IDS["E"], None, 0.0, "not_shortlisted", ""),
     ]
     assert rule.version == 1
+    # ranking again under the same rule and scores changes nothing and is not audited again
+    service.store_ranking(session, SYSTEM, call_code=CALL)
+    assert _audits(session, "rank") == 1
+    service.set_record_points(session, SYSTEM, national_id_=IDS["B"], points=100, basis="اصلاح")
+    service.store_ranking(session, SYSTEM, call_code=CALL)
+    assert _audits(session, "rank") == 2
+    _, _, lines = service.read_ranking(session, SYSTEM, post_code=POST)
+    assert [ln.total for ln in lines[:2]] == [82.5, 77.5]  # B: 40 + 22.5 + 20 now first
 
 
 def test_a_rule_change_after_scores_needs_a_reason_and_the_old_ranking_stays_readable(
