@@ -12,6 +12,8 @@ from darman.appointments.exceptions import ConflictOfInterest, PostNotFound, Rul
 from darman.appointments.models import Application, Candidate, ExamScore
 from darman.audit.models import AuditEntry
 from darman.common.errors import AuthenticationFailed, Conflict
+from darman.common.persian import to_persian_digits
+from darman.common.tabular import TableFormat, write_table
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
 from tests.integration.appointments.world import CALL, IDS, POST, RULE, build, candidates_csv
@@ -73,6 +75,21 @@ def test_an_exam_score_sent_again_is_unchanged_and_a_changed_one_is_audited(sess
         == 91.5
     )
     assert _audits(session, "change_score") == 1
+
+
+def test_exam_scores_come_from_an_excel_sheet_with_numbers_and_persian_digits(session) -> None:
+    build(session, scores=False)
+    rows = [
+        ["call_code", "national_id", "score"],
+        [CALL, IDS["A"], 88.5],
+        [CALL, to_persian_digits(IDS["C"]), 70],
+    ]
+    rows.append([CALL, IDS["B"], "هشتاد"])
+    xlsx = write_table(rows[0], rows[1:], TableFormat.XLSX)
+    report = service.import_exam(session, SYSTEM, content=xlsx, name="exam.xlsx")
+    assert report.written == 2
+    assert [(p.row, p.field) for p in report.problems] == [(4, "score")]
+    assert "هشتاد" in report.problems[0].reason
 
 
 def test_the_hand_worked_post_is_ranked_with_the_womens_quota_after_ranking(session) -> None:
