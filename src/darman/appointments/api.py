@@ -161,6 +161,15 @@ def record_points(
     return read
 
 
+@router.post("/calls/{call}/record-points")
+def record_points_from_history(call: Code, who: PrincipalDep, uow: UowDep) -> object:
+    """Every applicant's record points from their service history (years, degree,
+    managerial posts held); only changed points are written and audited."""
+    changed = service.record_points_from_history(uow.session, who, call_code=call)
+    uow.commit()
+    return {"changed": changed}
+
+
 @router.post("/candidates/{national_id}/access-code", status_code=201)
 def access_code(national_id: Nid, who: PrincipalDep, uow: UowDep) -> object:
     """A new access code for the candidate's own result page (shown once)."""

@@ -440,6 +440,22 @@ def conflict(
     return None
 
 
+# record points from service history: years served (2 a year, at most 40), the degree,
+# and managerial posts held before (15 each, at most 30); 100 at most
+EDUCATION_POINTS: dict[int, int] = {1: 0, 2: 10, 3: 20, 4: 25, 5: 30}
+MANAGERIAL_POSTS = frozenset(
+    {"province_director", "deputy_director", "hospital_director", "unit_head"}
+)
+
+
+def record_points(*, experience_years: int, education: int, prior_posts: frozenset[str]) -> float:
+    """Points of a candidate's record (0-100): 2 per year served up to 40, 0-30 for the
+    degree, 15 per managerial post held before up to 30."""
+    years = min(40, 2 * max(0, experience_years))
+    posts = min(30, 15 * len(prior_posts & MANAGERIAL_POSTS))
+    return float(min(100, years + EDUCATION_POINTS.get(education, 0) + posts))
+
+
 def age_band(birth: dt.date, on: dt.date) -> str:
     age = age_on(birth, on)
     if age < 35:

@@ -17,6 +17,7 @@ from darman.appointments import agreement, rules
 from darman.appointments.exceptions import CandidateNotFound, ConflictOfInterest, RaterNotFound
 from darman.appointments.models import (
     Application,
+    Call,
     Candidate,
     Declaration,
     Post,
@@ -196,6 +197,32 @@ def set_record_points(
         entity_id=cand.id, before=before, after={"points": points, "basis": basis},
     )  # fmt: skip
     return row
+
+
+def record_points_from_history(session: Session, who: Principal, *, call_code: str) -> int:
+    """Set every applicant's record points of the call from their service history
+    (``rules.record_points``), leaving alone those already at that value; each change is
+    audited as ``set_record_points`` does. Returns how many changed."""
+    require_runner(who)
+    call_id = session.scalar(select(Post.call_id).join(Call).where(Call.code == call_code))
+    if call_id is None:
+        raise CandidateNotFound(
+            f"فراخوان «{call_code}» داوطلبی ندارد", [FieldProblem("call", call_code)]
+        )
+    applicants = select(Application.candidate_id).join(Post).where(Post.call_id == call_id)
+    changed = 0
+    for cand in session.scalars(select(Candidate).where(Candidate.id.in_(applicants))):
+        points = rules.record_points(
+            experience_years=cand.experience_years, education=cand.education,
+            prior_posts=frozenset(k for k in cand.prior_posts.split(",") if k),
+        )  # fmt: skip
+        basis = "سابقه، مدرک و پست‌های مدیریتی پیشین"
+        row = session.scalar(select(RecordPoints).where(RecordPoints.candidate_id == cand.id))
+        if row is not None and row.points == points:
+            continue
+        set_record_points(session, who, national_id_=cand.national_id, points=points, basis=basis)
+        changed += 1
+    return changed
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,14 @@ from darman.appointments.ranking import (
     read_ranking,
     store_ranking,
 )
-from darman.appointments.scoring import add_rater, declare, panels, score, set_record_points
+from darman.appointments.scoring import (
+    add_rater,
+    declare,
+    panels,
+    record_points_from_history,
+    score,
+    set_record_points,
+)
 from darman.appointments.setup import (
     READERS,
     RUNNERS,
@@ -63,6 +70,7 @@ __all__ = [
     "publish_rule",
     "rank_call",
     "read_ranking",
+    "record_points_from_history",
     "rule_history",
     "score",
     "set_record_points",

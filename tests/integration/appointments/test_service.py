@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from darman.appointments import rules, service
 from darman.appointments.exceptions import ConflictOfInterest, PostNotFound, RuleChangeNeedsReason
-from darman.appointments.models import Application, Candidate, ExamScore
+from darman.appointments.models import Application, Candidate, ExamScore, RecordPoints
 from darman.audit.models import AuditEntry
 from darman.common.errors import AuthenticationFailed, Conflict
 from darman.common.persian import to_persian_digits
@@ -246,3 +246,16 @@ def test_a_candidate_sees_their_own_result_with_their_code_and_nobody_elses(sess
         service.own_result(session, national_id_=IDS["D"], access_code=code)
     with pytest.raises(AuthenticationFailed):
         service.own_result(session, national_id_=IDS["C"], access_code="00000000")
+
+
+def test_record_points_come_from_service_history_once_and_each_change_is_audited(session) -> None:
+    build(session, scores=False)
+    # every candidate of the world: 10 years (20) and a master's (20), no prior post
+    assert service.record_points_from_history(session, SYSTEM, call_code=CALL) == 5
+    assert service.record_points_from_history(session, SYSTEM, call_code=CALL) == 0
+    assert _audits(session, "record_points") == 5
+    cand = session.scalar(select(Candidate).where(Candidate.national_id == IDS["A"]))
+    assert (
+        session.scalar(select(RecordPoints.points).where(RecordPoints.candidate_id == cand.id))
+        == 40.0
+    )

@@ -208,3 +208,13 @@ def test_a_rater_may_not_score_a_declared_relative_nor_someone_of_their_own_unit
         )
         is None
     )
+
+
+def test_record_points_add_years_degree_and_managerial_posts_up_to_a_hundred() -> None:
+    # 12 years -> 24; master's -> 20; one managerial post of two held -> 15
+    posts = frozenset({"hospital_director", "clerk"})
+    assert rules.record_points(experience_years=12, education=3, prior_posts=posts) == 59.0
+    # 30 years -> 40 (capped); PhD -> 30; three managerial posts -> 30 (capped)
+    many = frozenset({"hospital_director", "unit_head", "deputy_director"})
+    assert rules.record_points(experience_years=30, education=5, prior_posts=many) == 100.0
+    assert rules.record_points(experience_years=0, education=1, prior_posts=frozenset()) == 0.0
