@@ -95,3 +95,31 @@ def test_a_candidate_sees_only_their_own_result_with_their_code(
     # version 2 ranks C third, a reserve; nobody else's national ID is on the page
     assert 'id="own-rank">۳<' in mine.text and "ذخیره" in mine.text
     assert all(to_persian_digits(IDS[k]) not in mine.text for k in "ABDE")
+
+
+def test_a_raters_page_lists_their_cards_records_marks_and_refuses_a_conflict(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        service.declare(
+            uow.session, SYSTEM, rater_code="R1", national_id_=IDS["E"], relation="spouse"
+        )
+        uow.commit()
+    login(client, "hq")
+    page = client.get("/appointments/raters/R1")
+    assert page.status_code == 200 and f'data-nid="{IDS["A"]}"' in page.text
+    assert "همسر" in page.text and "لنگردار" in page.text
+    form = {"post_code": POST, "national_id": IDS["E"], "panel": "P1"}
+    marks = dict.fromkeys(rules.COMPETENCIES, "۳")
+    refused = client.post("/appointments/raters/R1", data={**form, **marks})
+    assert (
+        refused.status_code == 409 and "همسر" in refused.text and 'id="rater-error"' in refused.text
+    )
+    saved = client.post("/appointments/raters/R2", data={**form, **marks})
+    assert saved.status_code == 200 and 'id="rater-saved">۴ ' in saved.text
+    assert f'data-nid="{IDS["E"]}"' in saved.text
+    short = client.post("/appointments/raters/R3", data={**form, "leadership": "2"})
+    assert short.status_code == 422 and "۱ تا ۵" in short.text
+    login(client, "tm")  # Tehran's manager sees no card of the Qom post
+    assert f'data-nid="{IDS["A"]}"' not in client.get("/appointments/raters/R1").text

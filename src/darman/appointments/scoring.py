@@ -25,7 +25,7 @@ from darman.appointments.models import (
     RecordPoints,
     Scorecard,
 )
-from darman.appointments.setup import get_post, require_runner
+from darman.appointments.setup import READERS, get_post, require_runner
 from darman.audit import service as audit
 from darman.common import national_id
 from darman.common.errors import FieldProblem, InvalidInput
@@ -223,6 +223,47 @@ def record_points_from_history(session: Session, who: Principal, *, call_code: s
         set_record_points(session, who, national_id_=cand.national_id, points=points, basis=basis)
         changed += 1
     return changed
+
+
+@dataclass(frozen=True)
+class CardLine:
+    post_code: str
+    national_id: str
+    full_name: str
+    panel: str
+    marks: dict[str, int]
+
+
+def rater_cards(
+    session: Session, who: Principal, *, rater_code: str
+) -> tuple[Rater, list[CardLine], dict[str, str]]:
+    """A rater's scorecards on the posts the caller may see, one line per candidate, and
+    the relationships they declared (national ID -> relation)."""
+    who.require_role(*READERS)
+    rater = _rater(session, rater_code)
+    query = (
+        select(Post.code, Candidate.national_id, Candidate.full_name, Scorecard.panel,
+               Scorecard.competency, Scorecard.mark)
+        .join(Application, Application.id == Scorecard.application_id)
+        .join(Post, Post.id == Application.post_id)
+        .join(Candidate, Candidate.id == Application.candidate_id)
+        .where(Scorecard.rater_id == rater.id)
+        .order_by(Post.code, Candidate.national_id)
+    )  # fmt: skip
+    lines: dict[tuple[str, str], CardLine] = {}
+    for post, nid, name, panel, comp, mark in session.execute(
+        scope.restrict(query, who, province=Post.province_id)
+    ):
+        line = lines.setdefault((post, nid), CardLine(post, nid, name, panel, {}))
+        line.marks[comp] = mark
+    declared = dict(
+        session.execute(
+            select(Declaration.national_id, Declaration.relation).where(
+                Declaration.rater_id == rater.id
+            )
+        ).all()
+    )
+    return rater, list(lines.values()), declared
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from darman.appointments import rules, service, tables
 from darman.appointments.models import Call
-from darman.common.errors import AuthenticationFailed, NotFound
+from darman.common.errors import AuthenticationFailed, DarmanError, NotFound
 from darman.common.persian import to_ascii_digits
 from darman.common.tabular import TableFormat, write_table
-from darman.security.deps import ReadUowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
@@ -117,6 +117,75 @@ def fairness_page(
         }
     )  # fmt: skip
     return render(request, "appointments/fairness.html", context)
+
+
+def _rater_page(
+    request: Request,
+    who: Principal,
+    s: Any,
+    code: str,
+    *,
+    error: str | None = None,
+    saved: int | None = None,
+    status: int = 200,
+) -> Response:
+    rater, cards, declared = service.rater_cards(s, who, rater_code=code)
+    context = page_context(s, who, active="appointments")
+    context.update(
+        {
+            "rater": rater, "cards": cards, "declared": declared, "error": error,
+            "saved": saved, "competencies": rules.COMPETENCIES, "scale": rules.SCALE,
+            "relations": rules.RELATIONS, "runner": who.role in service.RUNNERS,
+        }
+    )  # fmt: skip
+    return render(request, "appointments/rater.html", context, status_code=status)
+
+
+@router.get("/appointments/raters/{code}")
+def rater_page(request: Request, who: PagePrincipal, uow: ReadUowDep, code: str) -> Response:
+    """A rater's scorecards (one line per candidate, a mark per competency), what they
+    declared, and, for the national office, the form to record their marks."""
+    who.require_role(*service.READERS)
+    return _rater_page(request, who, uow.session, code)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/appointments/raters/{code}")
+def rater_score(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    code: str,
+    post_code: FormText = "",
+    national_id: FormText = "",
+    panel: FormText = "",
+    leadership: FormText = "",
+    planning: FormText = "",
+    health_system: FormText = "",
+    integrity: FormText = "",
+) -> Response:
+    """Record the rater's marks for one candidate; a conflict of interest or a missing
+    mark is shown in Persian and nothing is stored."""
+    given = {
+        "leadership": leadership, "planning": planning, "health_system": health_system,
+        "integrity": integrity,
+    }  # fmt: skip
+    marks = {c: int(to_ascii_digits(v)) for c, v in given.items() if to_ascii_digits(v).isdigit()}
+    try:
+        saved = service.score(
+            uow.session, who, rater_code=code, post_code=post_code.strip(),
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            marks=marks,
+        )  # fmt: skip
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
+        error = exc.detail + (f" ({reasons})" if reasons else "")
+        return _rater_page(request, who, uow.session, code, error=error, status=exc.status)
+    uow.commit()
+    return _rater_page(request, who, uow.session, code, saved=saved)
 
 
 @router.get("/appointments/my-result")
