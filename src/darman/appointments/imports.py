@@ -237,6 +237,13 @@ def import_exam(
     _header(header, EXAM_COLUMNS, name)
     calls = dict(session.execute(select(Call.code, Call.id)).all())
     known = dict(session.execute(select(Candidate.national_id, Candidate.id)).all())
+    applied = set(
+        session.execute(
+            select(Post.call_id, Application.candidate_id).join(
+                Post, Post.id == Application.post_id
+            )
+        ).all()
+    )
     report = ImportReport(rows=len(rows))
     parsed: dict[tuple[int, int], tuple[float, int]] = {}
     for r in rows:
@@ -245,6 +252,13 @@ def import_exam(
             report.problems += problems
             continue
         call, cand, score = got
+        if (call, cand) not in applied:
+            report.problems.append(
+                FieldProblem(
+                    "national_id", "این داوطلب در این فراخوان ثبت‌نام نکرده است", row=r.number
+                )
+            )
+            continue
         if (call, cand) in parsed:
             report.problems.append(
                 FieldProblem("national_id", "نمره‌ی این داوطلب در فایل تکرار شده است", row=r.number)

@@ -139,6 +139,8 @@ def rank_call(
         query = query.where(Post.code == get_post(session, who, post_code).code)
     posts = list(session.scalars(query.order_by(Post.code)))
     latest = _latest_rules(session, [p.id for p in posts])
+    if post_code is not None and posts and posts[0].id not in latest:
+        rule_version(session, posts[0])  # says the post has no published rule
     ids = [p.id for p in posts if p.id in latest]
     whole = who.is_national and post_code is None and len(ids) == len(posts)
     # the whole call in one condition, or just the posts in reach that have a rule

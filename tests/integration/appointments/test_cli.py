@@ -41,6 +41,22 @@ def test_imports_report_bad_rows_in_persian_and_exit_one(cli, tmp_path) -> None:
     assert isinstance(missing.exception, InvalidInput) and "پیدا نشد" in missing.exception.detail
 
 
+def test_ranking_a_post_without_a_published_rule_says_so(cli) -> None:
+    from darman.appointments import service
+    from darman.cli import context
+    from darman.security.principal import SYSTEM
+
+    with context.unit_of_work() as uow:
+        service.create_post(
+            uow.session, SYSTEM, call_code="C-1", code="P-NEW", title_fa="پست تازه",
+            kind="unit_head", province_code="19", openings=1, min_education=2,
+            min_experience_years=1,
+        )  # fmt: skip
+        uow.commit()
+    done = cli.invoke(app, ["appointments", "rank", "--post", "P-NEW"], env=WIDE)
+    assert done.exit_code == 1 and "قاعده‌ی امتیازدهی منتشرشده‌ای ندارد" in str(done.exception)
+
+
 def test_rank_and_fairness_print_persian_tables_and_write_excel(cli, tmp_path) -> None:
     exam = tmp_path / "exam.csv"
     exam.write_bytes(exam_csv())

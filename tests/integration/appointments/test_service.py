@@ -4,6 +4,8 @@ passing on refusal, the caller's scope and a candidate's own result."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -68,6 +70,13 @@ def test_an_exam_score_sent_again_is_unchanged_and_a_changed_one_is_audited(sess
     changed = f"call_code,national_id,score\n{CALL},{IDS['A']},91.5\n{CALL},{IDS['A']},1\n".encode()
     report = service.import_exam(session, SYSTEM, content=changed, name="fix.csv")
     assert report.changed == 1 and report.problems[0].row == 3
+    service.create_call(
+        session, SYSTEM, code="C-2", title_fa="فراخوان دیگر", opens_on=dt.date(2026, 3, 1),
+        closes_on=dt.date(2026, 4, 1),
+    )  # fmt: skip
+    other = f"call_code,national_id,score\nC-2,{IDS['A']},50\n".encode()
+    report = service.import_exam(session, SYSTEM, content=other, name="other.csv")
+    assert report.written == 0 and "ثبت‌نام نکرده" in report.problems[0].reason
     assert (
         session.scalar(
             select(ExamScore.score).join(Candidate).where(Candidate.national_id == IDS["A"])
