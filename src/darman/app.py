@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from darman import __version__
+from darman.appointments.api import router as appointments_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
@@ -26,7 +27,11 @@ from darman.security.api import router as security_router
 from darman.settings import Settings, get_settings
 
 # Routes that take a whole file, under the upload limit rather than the body limit.
-UPLOAD_PATHS = (r"/api/v1/claims/bulk$", r"/api/v1/registry/[^/]+/import$")
+UPLOAD_PATHS = (
+    r"/api/v1/claims/bulk$",
+    r"/api/v1/registry/[^/]+/import$",
+    r"/api/v1/appointments/(candidates|exam)/import$",
+)
 
 
 def create_app(
@@ -94,6 +99,7 @@ def create_app(
         referrals_router,
         planning_router,
         procurement_router,
+        appointments_router,
         # before the claims router, whose /{claim_id} would otherwise take /policy
         claims_policy_router,
         claims_router,

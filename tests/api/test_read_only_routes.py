@@ -34,6 +34,7 @@ NO_UNIT_GETS = {
     "/fhir/r4/{path:path}",  # answers any unsupported interaction with an OperationOutcome
     "/docs",
     "/docs/oauth2-redirect",
+    "/appointments/my-result",  # the candidate's empty form
 }
 
 # POST routes that only read (searches and lookups, or a body too large for a URL);
@@ -46,6 +47,8 @@ READING_POSTS = {
     "/prescriptions/dispense/lookup",
     "/prescriptions/check",
     "/planning/allocation",
+    "/api/v1/appointments/my-result",
+    "/appointments/my-result",
 }
 
 

@@ -9,6 +9,7 @@ import sys
 import typer
 
 from darman.cli import (
+    appointments_cmd,
     audit_cmd,
     claims_cmd,
     claims_policy_cmd,
@@ -37,6 +38,7 @@ claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.add_typer(referrals_cmd.app, name="referrals")
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(procure_cmd.app, name="procure")
+app.add_typer(appointments_cmd.app, name="appointments")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

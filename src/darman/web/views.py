@@ -31,6 +31,7 @@ from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
+    appointments_views,
     claims_policy_views,
     claims_views,
     dispense_views,
@@ -103,6 +104,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
     app.include_router(procurement_views.router)
+    app.include_router(appointments_views.router)
 
 
 # ------------------------------------------------------------------ log-in

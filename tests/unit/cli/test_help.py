@@ -124,11 +124,13 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "audit checkpoint",
         "claims export",
         "claims import-decisions",
+        "appointments rank",
+        "appointments fairness",
     }
     assert expected <= set(helps)
-    # darman itself, 12 top-level entries, 41 commands beneath them (the claims policy
-    # group's 5 and the audit group's 3 included)
-    assert len(helps) == 1 + 12 + 41
+    # darman itself, 13 top-level entries, 46 commands beneath them (the claims policy
+    # group's 5, the audit group's 3 and the appointments group's 5 included)
+    assert len(helps) == 1 + 13 + 46
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer

@@ -1,0 +1,297 @@
+"""Interview scorecards and record points: raters, what they declare, their marks per
+competency on the anchored scale, and each panel's agreement.
+
+A rater may not score a relative they declared nor a candidate from their own unit
+(``rules.conflict``): the refusal is a 409 naming the reason, and nothing is stored."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from darman.appointments import agreement, rules
+from darman.appointments.exceptions import CandidateNotFound, ConflictOfInterest, RaterNotFound
+from darman.appointments.models import (
+    Application,
+    Call,
+    Candidate,
+    Declaration,
+    Post,
+    Rater,
+    RecordPoints,
+    Scorecard,
+)
+from darman.appointments.setup import READERS, get_post, require_runner
+from darman.audit import service as audit
+from darman.common import national_id
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.db.base import utcnow
+from darman.registry import scope
+from darman.security.principal import Principal
+
+
+def add_rater(
+    session: Session, who: Principal, *, code: str, full_name: str, unit_code: str
+) -> Rater:
+    require_runner(who)
+    rater = Rater(code=code, full_name=full_name, unit_code=unit_code)
+    session.add(rater)
+    session.flush()
+    audit.record(
+        session, actor=who.username, action="create", entity="appt_rater", entity_id=rater.id,
+        after=audit.snapshot(rater),
+    )  # fmt: skip
+    return rater
+
+
+def _rater(session: Session, code: str) -> Rater:
+    rater = session.scalar(select(Rater).where(Rater.code == code))
+    if rater is None:
+        raise RaterNotFound(f"ارزیابی با کد «{code}» نیست", [FieldProblem("rater", code)])
+    return rater
+
+
+def declare(
+    session: Session, who: Principal, *, rater_code: str, national_id_: str, relation: str
+) -> Declaration:
+    """A rater's declared relationship with a person; declaring it again changes nothing."""
+    require_runner(who)
+    if relation not in rules.RELATIONS:
+        raise InvalidInput("نوع رابطه", [FieldProblem("relation", "، ".join(rules.RELATIONS))])
+    nid = national_id.normalize(national_id_)
+    rater = _rater(session, rater_code)
+    held = session.scalar(
+        select(Declaration).where(Declaration.rater_id == rater.id, Declaration.national_id == nid)
+    )
+    if held is not None:
+        return held
+    row = Declaration(rater_id=rater.id, national_id=nid, relation=relation, declared_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor=who.username, action="declare", entity="appt_rater", entity_id=rater.id,
+        after={"national_id": nid, "relation": relation},
+    )  # fmt: skip
+    return row
+
+
+def _application(session: Session, post: Post, nid: str) -> tuple[Application, Candidate]:
+    row = session.execute(
+        select(Application, Candidate)
+        .join(Candidate, Candidate.id == Application.candidate_id)
+        .where(Application.post_id == post.id, Candidate.national_id == nid)
+    ).first()
+    if row is None:
+        raise CandidateNotFound(
+            f"داوطلبی با کد ملی {nid} برای پست «{post.code}» نیست",
+            [FieldProblem("national_id", nid)],
+        )
+    return row[0], row[1]
+
+
+def score(
+    session: Session,
+    who: Principal,
+    *,
+    rater_code: str,
+    post_code: str,
+    national_id_: str,
+    panel: str,
+    marks: Mapping[str, int],
+) -> int:
+    """Store one rater's marks for one candidate; returns how many marks changed.
+
+    Every competency of ``rules.COMPETENCIES`` is marked 1-5 (InvalidInput otherwise); a
+    conflict of interest refuses the whole scorecard (ConflictOfInterest). Sending the same
+    marks again changes nothing; a changed mark is audited with the old and new value."""
+    require_runner(who)
+    problems = [
+        FieldProblem(c, "باید عددی از ۱ تا ۵ باشد")
+        for c in rules.COMPETENCIES
+        if not isinstance(marks.get(c), int) or not 1 <= marks[c] <= 5
+    ] + [FieldProblem(c, "شایستگی شناخته‌شده نیست") for c in marks if c not in rules.COMPETENCIES]
+    if problems:
+        raise InvalidInput("کارت امتیاز کامل نیست", problems)
+    post = get_post(session, who, post_code)
+    nid = national_id.normalize(national_id_)
+    rater = _rater(session, rater_code)
+    app, cand = _application(session, post, nid)
+    declared = dict(
+        session.execute(
+            select(Declaration.national_id, Declaration.relation).where(
+                Declaration.rater_id == rater.id
+            )
+        ).all()
+    )
+    why = rules.conflict(
+        rater_unit=rater.unit_code, candidate_unit=cand.unit_code, candidate_national_id=nid,
+        declared=declared,
+    )  # fmt: skip
+    if why is not None:
+        raise ConflictOfInterest(
+            f"ارزیاب «{rater.code}» نمی‌تواند به این داوطلب امتیاز دهد: {why}",
+            [FieldProblem("rater", why)],
+        )
+    held = {
+        c.competency: c
+        for c in session.scalars(
+            select(Scorecard).where(
+                Scorecard.application_id == app.id, Scorecard.rater_id == rater.id
+            )
+        )
+    }
+    changed = 0
+    before, after = {}, {}
+    for comp, mark in marks.items():
+        card = held.get(comp)
+        if card is not None and card.mark == mark:
+            continue
+        if card is None:
+            session.add(
+                Scorecard(
+                    application_id=app.id, rater_id=rater.id, panel=panel, competency=comp,
+                    mark=mark, recorded_by=who.username, recorded_at=utcnow(),
+                )
+            )  # fmt: skip
+        else:
+            before[comp] = card.mark
+            card.mark, card.recorded_by, card.recorded_at = mark, who.username, utcnow()
+        after[comp] = mark
+        changed += 1
+    if changed:
+        audit.record(
+            session, actor=who.username, action="score", entity="appt_application",
+            entity_id=app.id, before={"rater": rater.code, **before} if before else None,
+            after={"rater": rater.code, "panel": panel, **after},
+        )  # fmt: skip
+    return changed
+
+
+def set_record_points(
+    session: Session, who: Principal, *, national_id_: str, points: float, basis: str
+) -> RecordPoints:
+    """A candidate's record points (0-100) with what they rest on; audited when changed."""
+    require_runner(who)
+    if not 0 <= points <= 100:
+        raise InvalidInput("امتیاز سوابق", [FieldProblem("points", "میان ۰ و ۱۰۰")])
+    nid = national_id.normalize(national_id_)
+    cand = session.scalar(select(Candidate).where(Candidate.national_id == nid))
+    if cand is None:
+        raise CandidateNotFound(f"داوطلبی با کد ملی {nid} نیست", [FieldProblem("national_id", nid)])
+    row = session.scalar(select(RecordPoints).where(RecordPoints.candidate_id == cand.id))
+    if row is not None and row.points == points and row.basis == basis:
+        return row
+    before = {"points": row.points, "basis": row.basis} if row is not None else None
+    if row is None:
+        row = RecordPoints(candidate_id=cand.id, points=points, basis=basis)
+        session.add(row)
+    else:
+        row.points, row.basis = points, basis
+    session.flush()
+    audit.record(
+        session, actor=who.username, action="record_points", entity="appt_candidate",
+        entity_id=cand.id, before=before, after={"points": points, "basis": basis},
+    )  # fmt: skip
+    return row
+
+
+def record_points_from_history(session: Session, who: Principal, *, call_code: str) -> int:
+    """Set every applicant's record points of the call from their service history
+    (``rules.record_points``), leaving alone those already at that value; each change is
+    audited as ``set_record_points`` does. Returns how many changed."""
+    require_runner(who)
+    call_id = session.scalar(select(Post.call_id).join(Call).where(Call.code == call_code))
+    if call_id is None:
+        raise CandidateNotFound(
+            f"فراخوان «{call_code}» داوطلبی ندارد", [FieldProblem("call", call_code)]
+        )
+    applicants = select(Application.candidate_id).join(Post).where(Post.call_id == call_id)
+    changed = 0
+    for cand in session.scalars(select(Candidate).where(Candidate.id.in_(applicants))):
+        points = rules.record_points(
+            experience_years=cand.experience_years, education=cand.education,
+            prior_posts=frozenset(k for k in cand.prior_posts.split(",") if k),
+        )  # fmt: skip
+        basis = "سابقه، مدرک و پست‌های مدیریتی پیشین"
+        row = session.scalar(select(RecordPoints).where(RecordPoints.candidate_id == cand.id))
+        if row is not None and row.points == points:
+            continue
+        set_record_points(session, who, national_id_=cand.national_id, points=points, basis=basis)
+        changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class CardLine:
+    post_code: str
+    national_id: str
+    full_name: str
+    panel: str
+    marks: dict[str, int]
+
+
+def rater_cards(
+    session: Session, who: Principal, *, rater_code: str
+) -> tuple[Rater, list[CardLine], dict[str, str]]:
+    """A rater's scorecards on the posts the caller may see, one line per candidate, and
+    the relationships they declared (national ID -> relation)."""
+    who.require_role(*READERS)
+    rater = _rater(session, rater_code)
+    query = (
+        select(Post.code, Candidate.national_id, Candidate.full_name, Scorecard.panel,
+               Scorecard.competency, Scorecard.mark)
+        .join(Application, Application.id == Scorecard.application_id)
+        .join(Post, Post.id == Application.post_id)
+        .join(Candidate, Candidate.id == Application.candidate_id)
+        .where(Scorecard.rater_id == rater.id)
+        .order_by(Post.code, Candidate.national_id)
+    )  # fmt: skip
+    lines: dict[tuple[str, str], CardLine] = {}
+    for post, nid, name, panel, comp, mark in session.execute(
+        scope.restrict(query, who, province=Post.province_id)
+    ):
+        line = lines.setdefault((post, nid), CardLine(post, nid, name, panel, {}))
+        line.marks[comp] = mark
+    declared = dict(
+        session.execute(
+            select(Declaration.national_id, Declaration.relation).where(
+                Declaration.rater_id == rater.id
+            )
+        ).all()
+    )
+    return rater, list(lines.values()), declared
+
+
+@dataclass(frozen=True)
+class PanelLine:
+    panel: str
+    agreement: agreement.Agreement
+
+
+def panels(session: Session, who: Principal, *, call_id: int) -> list[PanelLine]:
+    """Each interview panel of the call (posts the caller may see) with its ICC(2,1) and
+    ICC(2,k); ``agreement.flagged`` marks those below the threshold."""
+    query = (
+        select(Scorecard.panel, Scorecard.application_id, Scorecard.rater_id, Scorecard.mark)
+        .join(Application, Application.id == Scorecard.application_id)
+        .join(Post, Post.id == Application.post_id)
+        .where(Post.call_id == call_id)
+    )
+    query = scope.restrict(query, who, province=Post.province_id)
+    sums: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    for panel, app, rater, mark in session.execute(query):
+        sums[panel][app][rater].append(mark)
+    out = []
+    for panel in sorted(sums):
+        table = {
+            app: {str(r): sum(m) / len(m) for r, m in by_rater.items()}
+            for app, by_rater in sums[panel].items()
+        }
+        out.append(PanelLine(panel, agreement.panel_agreement(table)))
+    return out

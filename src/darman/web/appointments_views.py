@@ -1,0 +1,237 @@
+"""Pages of merit-based appointment: for the national office and readers, a call's posts
+with their interview panels' agreement, a post's ranking under any rule version, and the
+fairness report with its chart; for candidates, their own result by national ID and access
+code (no account), showing only their own scores. Every table downloads as Excel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy import select
+
+from darman.appointments import rules, service, tables
+from darman.appointments.models import Call
+from darman.common.errors import AuthenticationFailed, DarmanError, NotFound
+from darman.common.persian import to_ascii_digits
+from darman.common.tabular import TableFormat, write_table
+from darman.security.deps import ReadUowDep, UowDep
+from darman.security.principal import Principal
+from darman.web.rendering import PagePrincipal, page_context, render, templates
+
+router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(table: tables.Table, name: str) -> Response:
+    return Response(
+        write_table(table[0], table[1], TableFormat.XLSX),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get("/appointments")
+def call_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, call: str = "", download: str = ""
+) -> Response:
+    """The call's posts the caller may see, with a link to each ranking, and the interview
+    panels with their ICC (flagged below 0.5)."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    calls = list(s.scalars(select(Call).order_by(Call.opens_on.desc())))
+    chosen = next((c for c in calls if c.code == call), calls[0] if calls else None)
+    posts, panels = [], []
+    if chosen is not None:
+        posts = service.list_posts(s, who, call_code=chosen.code)
+        panels = service.panels(s, who, call_id=chosen.id)
+        if download == "panels":
+            return _xlsx(tables.panels_table(panels), f"panels-{chosen.code}")
+    context = page_context(s, who, active="appointments")
+    context.update(
+        {
+            "calls": calls, "chosen": chosen, "posts": posts, "panels": panels,
+            "flagged": sum(1 for p in panels if p.agreement.flagged),
+        }
+    )  # fmt: skip
+    return render(request, "appointments/call.html", context)
+
+
+@router.get("/appointments/posts/{code}")
+def ranking_page(
+    request: Request,
+    who: PagePrincipal,
+    uow: ReadUowDep,
+    code: str,
+    version: str = "",
+    download: str = "",
+) -> Response:
+    """A post's stored ranking under a rule version (the latest ranked unless chosen), the
+    rule applied, and the versions published."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    asked = int(to_ascii_digits(version)) if to_ascii_digits(version).isdigit() else None
+    post = service.get_post(s, who, code)
+    history = service.rule_history(s, who, post_code=code)
+    try:
+        _, rule, lines = service.read_ranking(s, who, post_code=code, version=asked)
+    except (NotFound, service.NothingRanked):
+        rule, lines = None, []
+    if download == "xlsx" and rule is not None:
+        return _xlsx(tables.ranking_table(lines), f"ranking-{code}-v{rule.version}")
+    context = page_context(s, who, active="appointments")
+    context.update(
+        {
+            "post": post, "rule": rule, "lines": lines, "history": history,
+            "outcome_fa": tables.outcome_fa, "quotas_fa": rules.QUOTAS,
+            "tie_fa": rules.TIE_BREAKS,
+        }
+    )  # fmt: skip
+    return render(request, "appointments/ranking.html", context)
+
+
+@router.get("/appointments/calls/{code}/fairness")
+def fairness_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, code: str, download: str = ""
+) -> Response:
+    """Adverse impact per stage and overall by sex, province of origin and age band, with a
+    chart of the impact ratio of each sex per stage against the four-fifths line."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    report = service.fairness_report(s, who, call_code=code)
+    if download == "xlsx":
+        return _xlsx(tables.fairness_table(report), f"fairness-{code}")
+    groups: dict[str, list[float | None]] = {}
+    for st in service.STAGES:
+        for g in report.lines.get((st, "sex"), []):
+            groups.setdefault(g.group, []).append(g.impact_ratio)
+    chart = {
+        "stages": [service.STAGES[st] for st in service.STAGES if (st, "sex") in report.lines],
+        "groups": groups,
+    }
+    context = page_context(s, who, active="appointments")
+    context.update(
+        {
+            "report": report, "stages": service.STAGES, "dimensions": service.DIMENSIONS,
+            "adverse": tables.adverse_lines(report), "chart": chart,
+        }
+    )  # fmt: skip
+    return render(request, "appointments/fairness.html", context)
+
+
+def _rater_page(
+    request: Request,
+    who: Principal,
+    s: Any,
+    code: str,
+    *,
+    error: str | None = None,
+    saved: int | None = None,
+    status: int = 200,
+) -> Response:
+    rater, cards, declared = service.rater_cards(s, who, rater_code=code)
+    context = page_context(s, who, active="appointments")
+    context.update(
+        {
+            "rater": rater, "cards": cards, "declared": declared, "error": error,
+            "saved": saved, "competencies": rules.COMPETENCIES, "scale": rules.SCALE,
+            "relations": rules.RELATIONS, "runner": who.role in service.RUNNERS,
+        }
+    )  # fmt: skip
+    return render(request, "appointments/rater.html", context, status_code=status)
+
+
+@router.get("/appointments/raters/{code}")
+def rater_page(request: Request, who: PagePrincipal, uow: ReadUowDep, code: str) -> Response:
+    """A rater's scorecards (one line per candidate, a mark per competency), what they
+    declared, and, for the national office, the form to record their marks."""
+    who.require_role(*service.READERS)
+    return _rater_page(request, who, uow.session, code)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/appointments/raters/{code}")
+def rater_score(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    code: str,
+    post_code: FormText = "",
+    national_id: FormText = "",
+    panel: FormText = "",
+    leadership: FormText = "",
+    planning: FormText = "",
+    health_system: FormText = "",
+    integrity: FormText = "",
+) -> Response:
+    """Record the rater's marks for one candidate; a conflict of interest or a missing
+    mark is shown in Persian and nothing is stored."""
+    given = {
+        "leadership": leadership, "planning": planning, "health_system": health_system,
+        "integrity": integrity,
+    }  # fmt: skip
+    marks = {c: int(to_ascii_digits(v)) for c, v in given.items() if to_ascii_digits(v).isdigit()}
+    try:
+        saved = service.score(
+            uow.session, who, rater_code=code, post_code=post_code.strip(),
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            marks=marks,
+        )  # fmt: skip
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
+        error = exc.detail + (f" ({reasons})" if reasons else "")
+        return _rater_page(request, who, uow.session, code, error=error, status=exc.status)
+    uow.commit()
+    return _rater_page(request, who, uow.session, code, saved=saved)
+
+
+@router.get("/appointments/my-result")
+def own_result_form(request: Request) -> Response:
+    """The candidate's form: national ID and access code; no account needed."""
+    return render(request, "appointments/own.html", {"result": None, "error": None})
+
+
+@router.post("/appointments/my-result")
+def own_result_page(
+    request: Request,
+    uow: ReadUowDep,
+    national_id: Annotated[str, Form()] = "",
+    access_code: Annotated[str, Form()] = "",
+) -> Response:
+    """Only the candidate's own scores per stage, rank and rule; one refusal for a wrong
+    national ID or code alike."""
+    try:
+        cand, results = service.own_result(
+            uow.session,
+            national_id_=to_ascii_digits(national_id.strip()),
+            access_code=to_ascii_digits(access_code.strip()),
+        )
+    except AuthenticationFailed as exc:
+        context: dict[str, Any] = {
+            "result": None, "error": exc.detail, "national_id": national_id,
+        }  # fmt: skip
+        return render(request, "appointments/own.html", context, status_code=401)
+    context = {
+        "result": results, "candidate": cand, "error": None, "outcome_fa": tables.outcome_fa,
+        "quotas_fa": rules.QUOTAS, "tie_fa": rules.TIE_BREAKS,
+    }  # fmt: skip
+    return render(request, "appointments/own.html", context)
+
+
+def appointments_nav(who: Principal) -> list[dict[str, str]]:
+    if who.role not in service.READERS:
+        return []
+    return [
+        {
+            "key": "appointments",
+            "href": "/appointments",
+            "label": "انتصاب مدیران",
+            "hint": "فراخوان‌ها، رتبه‌بندی با قاعده‌ی منتشرشده و گزارش عدالت در گزینش",
+        }
+    ]
+
+
+templates.env.globals["appointments_nav"] = appointments_nav

@@ -1,0 +1,73 @@
+"""`darman appointments import-candidates|import-exam|rank|fairness` on the hand-worked
+call of ``world``."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from darman.cli.main import app
+from darman.common.errors import InvalidInput
+from darman.common.persian import to_persian_digits
+from darman.db.uow import UnitOfWork
+from tests.integration.appointments.world import IDS, POST, build, candidates_csv, exam_csv
+
+WIDE = {"COLUMNS": "240"}
+
+
+@pytest.fixture
+def cli(session_factory, cli: CliRunner) -> CliRunner:
+    """The CLI on a database holding the call, its post and rule, raters but no scores."""
+    with UnitOfWork(session_factory) as uow:
+        build(uow.session, scores=False)
+        uow.commit()
+    return cli
+
+
+def test_imports_report_bad_rows_in_persian_and_exit_one(cli, tmp_path) -> None:
+    again = tmp_path / "candidates.csv"
+    again.write_bytes(candidates_csv())
+    done = cli.invoke(app, ["appointments", "import-candidates", str(again)], env=WIDE)
+    assert done.exit_code == 1
+    assert "پیش‌تر برای همین پست ثبت‌نام کرده است" in done.output
+    exam = tmp_path / "exam.csv"
+    exam.write_bytes(exam_csv() + b"\nC-1,0012345678,50\n")
+    done = cli.invoke(app, ["appointments", "import-exam", str(exam)], env=WIDE)
+    assert done.exit_code == 1, done.output
+    assert "رقم کنترل" in done.output and "نوشته‌شده ۵" in done.output
+    missing = cli.invoke(app, ["appointments", "import-exam", str(tmp_path / "no.csv")])
+    # darman.cli.main.run prints a DarmanError as one line; the runner hands it back
+    assert isinstance(missing.exception, InvalidInput) and "پیدا نشد" in missing.exception.detail
+
+
+def test_ranking_a_post_without_a_published_rule_says_so(cli) -> None:
+    from darman.appointments import service
+    from darman.cli import context
+    from darman.security.principal import SYSTEM
+
+    with context.unit_of_work() as uow:
+        service.create_post(
+            uow.session, SYSTEM, call_code="C-1", code="P-NEW", title_fa="پست تازه",
+            kind="unit_head", province_code="19", openings=1, min_education=2,
+            min_experience_years=1,
+        )  # fmt: skip
+        uow.commit()
+    done = cli.invoke(app, ["appointments", "rank", "--post", "P-NEW"], env=WIDE)
+    assert done.exit_code == 1 and "قاعده‌ی امتیازدهی منتشرشده‌ای ندارد" in str(done.exception)
+
+
+def test_rank_and_fairness_print_persian_tables_and_write_excel(cli, tmp_path) -> None:
+    exam = tmp_path / "exam.csv"
+    exam.write_bytes(exam_csv())
+    assert cli.invoke(app, ["appointments", "import-exam", str(exam)]).exit_code == 0
+    out = tmp_path / "rank.xlsx"
+    done = cli.invoke(app, ["appointments", "rank", "--post", POST, "--out", str(out)], env=WIDE)
+    assert done.exit_code == 0, done.output
+    # nobody was interviewed: every shortlisted one is marked so
+    assert "مصاحبه‌ی ناقص" in done.output and to_persian_digits(IDS["A"]) in done.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "رتبه" and len(rows) == 1 + 5
+    fair = cli.invoke(app, ["appointments", "fairness", "--call", "C-1"], env=WIDE)
+    assert fair.exit_code == 0, fair.output
+    assert "آزمون کتبی" in fair.output and "هیئت‌های مصاحبه" in fair.output
