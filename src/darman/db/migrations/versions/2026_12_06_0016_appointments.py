@@ -2,7 +2,7 @@
 candidates and applications, exam scores, raters with their declarations, interview
 scorecards, record points, stored rankings per rule version, and offers.
 
-Revision ID: 0019
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
