@@ -4,11 +4,12 @@ import os
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from darman.cli import worker_cmd
+from darman.cli.cells import table, verbatim
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
+from darman.common.persian import format_number, to_persian_digits
 from darman.security.enums import ROLE_LABELS_FA
 
 DEMO_SCALE = 0.01
@@ -77,13 +78,16 @@ def demo(
         # rebuild: the demo's would name facilities and people that seed never made.
         previous = None if found is None else synth.rebuilt_by(found)
     if previous is None:
-        console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
+        console.print(f"بار کردن داده‌ی نمایشی (مقیاس {to_persian_digits(DEMO_SCALE)} کشور)…")
         run_seed(DEMO_SCALE, DEMO_SEED)
         scale, seed = DEMO_SCALE, DEMO_SEED
     else:
         scale, seed = previous
-        console.print(f"reusing the dataset already seeded (scale {scale}, seed {seed})")
-    with unit_of_work() as uow, console.status("claims…") as status:
+        console.print(
+            f"داده‌ی موجود به کار می‌رود (مقیاس {to_persian_digits(scale)}، "
+            f"بذر {to_persian_digits(seed)})"
+        )
+    with unit_of_work() as uow, console.status("اسناد…") as status:
         loaded = claims_seed.load(
             uow.session,
             scale=scale,
@@ -92,29 +96,33 @@ def demo(
             progress=status.update,
         )
         if loaded:
-            console.print(f"loading a year of demo claims ({loaded:,} lines)…")
+            console.print(f"بار کردن یک سال سند نمایشی ({format_number(loaded)} خط)…")
             claims_seed.process(uow.session, progress=console.print)
         uow.commit()
-    with unit_of_work() as uow, console.status("purchasing: stock, suppliers, tenders…"):
+    with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
         bought = procurement_seed.load(uow.session, seed=seed)
         uow.commit()
     if bought.stock_rows:
         console.print(
-            f"loaded two years of stock ({bought.stock_rows:,} facility-item months), "
-            f"{bought.suppliers} suppliers and an open tender with {bought.bids} bids"
+            f"دو سال موجودی ({format_number(bought.stock_rows)} ماه-کالا-مرکز)، "
+            f"{format_number(bought.suppliers)} تأمین‌کننده و یک مناقصه‌ی باز با "
+            f"{format_number(bought.bids)} پیشنهاد بار شد"
         )
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()
-    table = Table(title="demo log-ins")
-    table.add_column("username", no_wrap=True)
-    table.add_column("password", no_wrap=True)
-    table.add_column("role", no_wrap=True)
-    table.add_column("نقش / scope")
-    for u in users:
-        table.add_row(u.username, u.password, u.role.value, f"{ROLE_LABELS_FA[u.role]} — {u.scope}")
-    console.print(table)
-    console.print(f"open http://{host}:{port}/  (API docs at /docs, FHIR at /fhir/r4/metadata)")
+    console.print(
+        table(
+            "ورود به نسخه‌ی نمایشی",
+            ("نام کاربری", "گذرواژه", "نقش", "گستره"),
+            ((verbatim(u.username), verbatim(u.password), ROLE_LABELS_FA[u.role],
+              "کشوری" if u.scope == "national" else u.scope)
+             for u in users),
+        )
+    )  # fmt: skip
+    console.print(
+        f"نشانی: http://{host}:{port}/  (راهنمای API در /docs، FHIR در /fhir/r4/metadata)"
+    )
     if serve_after:
         # the schema is current (seeding brought it there), so the worker starts at once
         with worker_cmd.beside_the_server():

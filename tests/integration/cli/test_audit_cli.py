@@ -30,10 +30,10 @@ def test_a_checkpoint_file_names_the_first_entry_cut_from_the_end(
     kept = tmp_path / "audit.checkpoints"
     taken = cli.invoke(app, ["audit", "checkpoint", "--out", str(kept)], env={"COLUMNS": "200"})
     assert taken.exit_code == 0, taken.output
-    assert "checkpoint of 3 entries appended" in taken.output and "ورودی‌ها" in taken.output
+    assert "نقطه‌ی وارسی ۳ ورودی" in taken.output and "ورودی‌ها" in taken.output
     assert json.loads(kept.read_text(encoding="utf-8"))["entries"] == 3
     intact = cli.invoke(app, ["audit", "verify", "--checkpoint", str(kept)])
-    assert intact.exit_code == 0 and "3 entries checked" in intact.output
+    assert intact.exit_code == 0 and "۳ ورودی وارسی شد" in intact.output
 
     with as_owner(engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
@@ -41,7 +41,7 @@ def test_a_checkpoint_file_names_the_first_entry_cut_from_the_end(
     assert alone.exit_code == 0  # two whole entries: the cut shows only against the file
     cut = cli.invoke(app, ["audit", "verify", "--checkpoint", str(kept)], env={"COLUMNS": "200"})
     assert cut.exit_code == 1
-    assert "audit log broken at entry 3" in cut.output and "(cut;" in cut.output
+    assert "دفتر ممیزی در ورودی ۳ شکسته است" in cut.output and "(بریده از پایان؛" in cut.output
     assert "نخستین ورودی آسیب‌دیده" in cut.output
 
     # a new checkpoint is not signed over the cut, and the file keeps the old one alone
