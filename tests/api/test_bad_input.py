@@ -133,7 +133,7 @@ def test_overlong_cells_and_duplicate_columns_in_an_import_are_reported_not_fata
     assert dup.status_code == 422
     assert dup.json()["errors"][0] == {
         "field": "city",
-        "reason": "the column appears twice",
+        "reason": "این ستون دو بار آمده است",
         "row": 1,
     }
     with session_factory() as s:

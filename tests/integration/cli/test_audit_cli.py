@@ -76,7 +76,7 @@ def test_an_edited_checkpoint_is_refused_in_one_line_naming_its_line_and_field(
         run()
     assert stop.value.code == 1
     err = capsys.readouterr().err
-    assert "row 1, signature" in err and "Traceback" not in err
+    assert "ردیف ۱، «signature»" in err and "Traceback" not in err
 
 
 def test_without_the_audit_key_the_command_stops_in_one_clear_line(

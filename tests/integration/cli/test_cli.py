@@ -166,7 +166,7 @@ def test_the_darman_command_prints_no_traceback_for_a_damaged_file_or_an_unexpec
     )  # fmt: skip
     assert read.returncode == 1, read.stderr
     assert read.stderr.splitlines() == [
-        f"error: فایل «{damaged}» خالی است: ردیف اول آن باید نام ستون‌ها باشد"
+        f"خطا: فایل «{damaged}» خالی است: ردیف اول آن باید نام ستون‌ها باشد"
     ]
     (tmp_path / "letter.db").write_text("a letter, not a database " * 100)
     env["DARMAN_DATABASE_URL"] = f"sqlite:///{tmp_path}/letter.db"
