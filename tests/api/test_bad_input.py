@@ -234,7 +234,7 @@ def test_a_province_manager_cannot_link_people_or_doctors_across_provinces(
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("مراکز.xlsx", facilities_cut_in_half(), "کاربرگ «Sheet» در فایل «مراکز.xlsx» پس از ردیف"),
+        ("مراکز.xlsx", facilities_cut_in_half(), "کاربرگ «داده‌ها» در فایل «مراکز.xlsx» پس از ردیف"),
         ("centres.xlsx", b"code,name\nA,x\n", "فایل «centres.xlsx» کارپوشه‌ی Excel خواندنی نیست"),
         ("centres.xlsx", b"", "فایل «centres.xlsx» خالی است"),
     ],

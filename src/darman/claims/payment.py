@@ -350,6 +350,20 @@ def ledger_balance(session: Session, *, run_id: int | None = None) -> tuple[int,
     return int(debit), int(credit)
 
 
+# the remittance's columns, as the facility's accountant reads them
+REMITTANCE_HEADER_FA = (
+    "کد مرکز",
+    "نام مرکز",
+    "شماره سند",
+    "تاریخ ارسال",
+    "سهم بیمه‌گر (ریال)",
+    "علی‌الحساب پیشین (ریال)",
+    "نوع پرداخت",
+    "مبلغ پرداخت (ریال)",
+)
+PAYMENT_KINDS_FA = {FINAL: "تسویه", ADVANCE: "علی‌الحساب"}
+
+
 def remittance(
     session: Session, who: Principal, *, run_id: int
 ) -> tuple[list[str], list[list[object]]]:
@@ -375,17 +389,10 @@ def remittance(
         query = query.where(Payment.facility_id == who.facility_id)
     elif who.province_id is not None:
         query = query.where(Claim.province_id == who.province_id)
-    header = [
-        "facility_code",
-        "facility_name",
-        "document_number",
-        "submitted_on",
-        "insurer_rials",
-        "advance_rials",
-        "kind",
-        "paid_rials",
+    rows = [
+        [*r[:6], PAYMENT_KINDS_FA.get(r[6], r[6]), r[7]] for r in session.execute(query).all()
     ]
-    return header, [list(r) for r in session.execute(query).all()]
+    return list(REMITTANCE_HEADER_FA), rows
 
 
 def list_runs(session: Session, who: Principal, *, limit: int = 12) -> list[PaymentRun]:

@@ -28,7 +28,7 @@ app = typer.Typer(
 OUT_HELP = "also write the whole result to this .xlsx or .csv file"
 
 
-def _write(table: tables.Table, out: Path | None) -> None:
+def _write(table: tables.Table, out: Path | None, sheet: str) -> None:
     if out is None:
         return
     from darman.common.tabular import TableFormat, write_table
@@ -38,7 +38,7 @@ def _write(table: tables.Table, out: Path | None) -> None:
     except ValueError as exc:
         problem = FieldProblem("--out", str(exc))
         raise InvalidInput("--out must end in .xlsx or .csv", [problem]) from exc
-    out.write_bytes(write_table(table[0], table[1], fmt))
+    out.write_bytes(write_table(table[0], table[1], fmt, sheet=sheet))
     console.print(f"نوشته شد: {out}")
 
 
@@ -61,7 +61,7 @@ def facts(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None
         rows = service.province_facts(uow.session, SYSTEM)
     table = tables.facts_table(rows)
     _show("واقعیت‌های استان‌ها", table[0][:11], [r[:11] for r in table[1]])
-    _write(table, out)
+    _write(table, out, "province-facts")
 
 
 @app.command("equity")
@@ -88,7 +88,7 @@ def equity(
         f"هنجار: {_num(report.norm_per_10k)} در ۱۰٬۰۰۰ نفر"
         + (" (میانگین کشور)" if report.norm_is_national else "")
     )
-    _write(table, out)
+    _write(table, out, "equity")
 
 
 @app.command("deprivation")
@@ -111,7 +111,7 @@ def deprivation(
         rows = service.deprivation_ranking(uow.session, SYSTEM, components=components)
     table = tables.deprivation_table(rows)
     _show("رتبه‌ی محرومیت", table[0], table[1])
-    _write(table, out)
+    _write(table, out, "deprivation")
 
 
 @app.command("allocate")
@@ -155,7 +155,7 @@ def allocate(
         labels = {line.key: line.label_fa for line in chosen.lines}
         table = tables.stability_table(stable, labels)
         _show("پایداری تخصیص", table[0], table[1])
-    _write(tables.allocation_table(lines, stable), out)
+    _write(tables.allocation_table(lines, stable), out, "allocation")
 
 
 @app.command("levelling")
@@ -195,4 +195,4 @@ def levelling(
     _show("کمبودها", [table[0][i] for i in (1, 3, 4, 6, 8)], [
         [r[i] for i in (1, 3, 4, 6, 8)] for r in table[1]
     ])  # fmt: skip
-    _write(table, out)
+    _write(table, out, "levelling")

@@ -36,7 +36,7 @@ def _show(
     console.print(cells.table(title, header, rows, digits=digits))
 
 
-def _write(table: tables.Table, out: Path | None) -> None:
+def _write(table: tables.Table, out: Path | None, sheet: str) -> None:
     if out is None:
         return
     from darman.common.tabular import TableFormat, write_table
@@ -46,7 +46,7 @@ def _write(table: tables.Table, out: Path | None) -> None:
     except ValueError as exc:
         problem = FieldProblem("--out", str(exc))
         raise InvalidInput("--out must end in .xlsx or .csv", [problem]) from exc
-    out.write_bytes(write_table(table[0], table[1], fmt))
+    out.write_bytes(write_table(table[0], table[1], fmt, sheet=sheet))
     console.print(f"نوشته شد: {out}")
 
 
@@ -80,7 +80,7 @@ def quantify(
             f"{_num(len(shown))} ردیف از {_num(len(table[1]))} نشان داده شد؛ "
             "--out همه را می‌نویسد"
         )
-    _write(table, out)
+    _write(table, out, "quantification")
 
 
 @app.command("award")
@@ -128,7 +128,7 @@ def award(
         )
     if store:
         console.print("تخصیص ثبت شد و مناقصه بسته شد")
-    _write(table, out)
+    _write(table, out, "award")
 
 
 @app.command("stockouts")
@@ -171,7 +171,7 @@ def stockouts(
     _show(
         f"ناموجود و کمتر از حداقل ({to_persian_digits(len(rows))})", header, rows[:60]
     )
-    _write((header, rows), out)
+    _write((header, rows), out, "stockouts")
 
 
 @app.command("suppliers")

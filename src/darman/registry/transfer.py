@@ -277,4 +277,4 @@ def export_table(session: Session, who: Principal, *, table: str, fmt: TableForm
     spec = spec_for(table)
     if table in _PEOPLE_TABLES and scope.at_facility(who):
         raise PermissionDenied(f"a facility cannot export the {table} of its province")
-    return write_table(spec.columns, _rows(session, table, who), fmt)
+    return write_table(spec.columns, _rows(session, table, who), fmt, sheet=table)

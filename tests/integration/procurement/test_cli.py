@@ -31,6 +31,11 @@ def test_quantify_prints_and_writes_excel(cli, tmp_path) -> None:
     assert "کالای X۰۰۱" in done.output and "ناموجود" in done.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][0] == "کد مرکز" and len(rows) == 1 + 8
+    sheet = load_workbook(out).active
+    assert sheet.title == "برآورد نیاز" and sheet.sheet_view.rightToLeft is True
+    assert sheet.freeze_panes == "A2"
+    numbers = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, int)]
+    assert numbers and all(c.number_format in ("#,##0", "#,##0.00") for c in numbers)
 
 
 def test_award_evaluates_then_stores_once(cli) -> None:
