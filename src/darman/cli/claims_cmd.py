@@ -332,6 +332,9 @@ def pay(
             numeric=header,
         )
     )
+    if result.why_fa:
+        unspent = format_toman(result.budget_rials - result.paid_rials)
+        console.print(f"{unspent} از بودجه خرج نشد: {result.why_fa}.")
 
 
 @app.command("aging")

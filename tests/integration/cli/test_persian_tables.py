@@ -89,6 +89,8 @@ def test_the_main_commands_print_tables_with_persian_headers(cli, tmp_path) -> N
             assert not ASCII_DIGIT.search(line), (name, line)
     # the award is a table, its solver's status in Persian, not a dict or HiGHS's English
     assert "بهینه" in outputs["award"] and "{" not in outputs["award"]
+    # a run that spends less than its budget says why
+    assert "از بودجه خرج نشد: " in outputs["pay"]
     # a month is written year/month
     assert re.search(r"[۰-۹]{4}/[۰-۹]{2}", outputs["aging"])
     assert not re.search(r"[۰-۹]{6}", outputs["aging"] + outputs["quantify"])
