@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
+# `make demo PORT=8080` serves on another port
+PORT ?= 8000
 demo: $(STAMP)
-	DARMAN_DEMO_MODE=1 $(BIN)/darman demo
+	DARMAN_DEMO_MODE=1 $(BIN)/darman demo --port $(PORT)
 
 test: $(STAMP) browser java postgres lint typecheck imports pytest
 

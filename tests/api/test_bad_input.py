@@ -133,7 +133,7 @@ def test_overlong_cells_and_duplicate_columns_in_an_import_are_reported_not_fata
     assert dup.status_code == 422
     assert dup.json()["errors"][0] == {
         "field": "city",
-        "reason": "the column appears twice",
+        "reason": "این ستون دو بار آمده است",
         "row": 1,
     }
     with session_factory() as s:
@@ -234,7 +234,7 @@ def test_a_province_manager_cannot_link_people_or_doctors_across_provinces(
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("مراکز.xlsx", facilities_cut_in_half(), "کاربرگ «Sheet» در فایل «مراکز.xlsx» پس از ردیف"),
+        ("مراکز.xlsx", facilities_cut_in_half(), "کاربرگ «داده‌ها» در فایل «مراکز.xlsx» پس از ردیف"),
         ("centres.xlsx", b"code,name\nA,x\n", "فایل «centres.xlsx» کارپوشه‌ی Excel خواندنی نیست"),
         ("centres.xlsx", b"", "فایل «centres.xlsx» خالی است"),
     ],

@@ -71,7 +71,7 @@ def test_an_invalid_national_id_in_a_request_body_names_the_field(
     assert resp.status_code == 422
     assert resp.headers["content-type"].startswith("application/problem+json")
     err = resp.json()["errors"][0]
-    assert err["field"] == "national_id" and "check digit" in err["reason"]
+    assert err["field"] == "national_id" and "رقم کنترل" in err["reason"]
 
 
 def test_an_unknown_field_is_refused_rather_than_ignored(

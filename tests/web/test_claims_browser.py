@@ -164,9 +164,9 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     assert download.suggested_filename.endswith(".csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert sorted(r["document_number"] for r in rows) == sorted([docs[ids[0]], docs[ids[1]]])
-    assert sorted(int(r["paid_rials"]) for r in rows) == sorted(shares[:2])
-    assert {r["facility_code"] for r in rows} == {world["hospital"]}
+    assert sorted(r["شماره سند"] for r in rows) == sorted([docs[ids[0]], docs[ids[1]]])
+    assert sorted(int(r["مبلغ پرداخت (ریال)"]) for r in rows) == sorted(shares[:2])
+    assert {r["کد مرکز"] for r in rows} == {world["hospital"]}
 
     # the third claim is still owed: the aging page shows it and the paid ones' delay
     page.click("nav.mainnav >> text=مطالبات معوق")

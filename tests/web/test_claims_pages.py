@@ -297,6 +297,9 @@ def test_a_finance_officer_runs_a_payment_and_a_repeated_form_pays_nothing(
     assert paid.status_code == 200
     text = _text(paid.text)
     assert 'data-field="claims_paid">۲<' in paid.text and "تراز است" in text
+    # the budget was far larger than the two claims: the page says why the rest is unspent
+    assert 'id="payment-why" data-why="queue_empty"' in paid.text
+    assert "سند تأییدشده‌ی دیگری در این گستره نمانده است" in text
     with session_factory() as s:
         run = s.scalar(select(PaymentRun))
         assert run is not None and run.claims_paid == 2

@@ -78,6 +78,7 @@ def test_the_allocation_page_solves_the_example_and_an_edited_scenario(
     icu = done.text.split('data-line="icu_beds"')[1].split("</section>")[0]
     given = [int(g) for g in re.findall(r'data-given="(\d+)"', icu)]
     assert sum(given) == 4 and "پایدار" in done.text
+    assert 'id="solver-status">بهینه</span>' in done.text and "HiGHS" not in done.text
     bad = client.post(
         "/planning/allocation", data={"scenario_text": text.replace("year = 1404", "year = 12")}
     )

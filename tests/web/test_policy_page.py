@@ -54,7 +54,9 @@ def test_a_reviewer_reads_national_and_province_rates_with_jalali_dates(
     text = page.text
     copay = text[text.index('id="copay-table"') : text.index('id="deadline-title"')]
     assert "همه‌ی استان‌ها" in copay and "۳۰٪" in copay
-    assert "۱۲۷۸" not in text  # the defaults' open start shows as a dash, not a year
+    # the defaults run from the beginning and without an end: said in words, not as years
+    assert "۱۲۷۸" not in text and "۱۴۷۹" not in text
+    assert "از ابتدا" in copay and "بدون پایان" in copay
     qom_row = next(row for row in copay.split("<tr>") if qom_fa in row)
     assert "بستری" in qom_row and "۷٪" in qom_row and "۱۴۰۶/۰۱/۰۱" in qom_row
     deadlines = text[text.index('id="deadline-table"') : text.index('id="rollout-title"')]

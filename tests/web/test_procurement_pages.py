@@ -268,6 +268,8 @@ def test_the_evaluation_page_shows_the_totals_of_the_evaluation(
     vital = {r["supplier"]: r for r in rows_of(page.text, f"bids-{VITAL}")}
     assert vital["S904"]["eligible"] == "no" and vital["S901"]["eligible"] == "yes"
     assert "دیرتر از مهلت" in page.text  # why the cheapest bid does not count
+    assert d["status"].startswith("Optimization terminated")  # HiGHS's own English
+    assert '<span id="solver-status">بهینه</span>' in page.text and "HiGHS" not in page.text
     assert d["single_source_items"] and ", ".join(d["single_source_items"]) in page.text
     assert "۶۰٪ / ۲۵٪ / ۱۵٪" in page.text and "۷۰٪" in page.text and "۱۵٪" in page.text
     sheet = client.get(f"/procurement/tenders/{NATIONAL}", params={"download": "xlsx"})

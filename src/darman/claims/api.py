@@ -354,7 +354,7 @@ def remittance(
     format: TableFormat = TableFormat.CSV,
 ) -> Response:
     header, rows = payment.remittance(uow.session, who, run_id=run_id)
-    content = write_table(header, rows, format)
+    content = write_table(header, rows, format, sheet="remittance")
     return Response(
         content,
         media_type=MEDIA_TYPES[format],

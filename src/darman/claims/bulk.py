@@ -20,6 +20,7 @@ from pydantic_core import from_json
 from darman.claims.schemas import ClaimIn
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import normalize_text, to_ascii_digits
+from darman.common.validation_fa import problems_fa
 
 CLAIM_COLUMNS = (
     "facility_code",
@@ -55,7 +56,7 @@ def format_of(filename: str) -> str:
     for fmt, ends in (("ndjson", (".ndjson", ".jsonl")), ("csv", (".csv",)), ("xlsx", (".xlsx",))):
         if lower.endswith(ends):
             return fmt
-    raise InvalidInput(f"'{filename}': claims files are .ndjson, .jsonl, .csv or .xlsx")
+    raise InvalidInput(f"«{filename}»: پرونده‌ی اسناد باید .ndjson، .jsonl، .csv یا .xlsx باشد")
 
 
 def _ndjson(stream: IO[bytes]) -> Iterator[Record]:
@@ -81,13 +82,14 @@ def _parsed(record: Record) -> Record:
         raw = from_json(record.text.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Record(
-            number, None, problem=FieldProblem(None, f"not UTF-8 text: {exc.reason}", row=number)
+            number, None, problem=FieldProblem(None, f"متن UTF-8 نیست: {exc.reason}", row=number)
         )
     except ValueError as exc:  # what from_json raises for text that is not JSON
-        return Record(number, None, problem=FieldProblem(None, f"not JSON: {exc}", row=number))
+        problem = FieldProblem(None, f"JSON درست نیست: {exc}", row=number)
+        return Record(number, None, problem=problem)
     if not isinstance(raw, dict):
         return Record(
-            number, None, problem=FieldProblem(None, "a line must hold one JSON object", row=number)
+            number, None, problem=FieldProblem(None, "هر خط باید یک شیء JSON باشد", row=number)
         )
     lines = raw.get("lines")
     return Record(number, raw, [number] * (len(lines) if isinstance(lines, list) else 0))
@@ -122,10 +124,10 @@ def _grouped(rows: Iterable[Sequence[object]]) -> Iterator[Record]:
     missing = [c for c in ("facility_code", "document_number", *LINE_COLUMNS) if c not in header]
     unknown = [h for h in header if h and h not in FLAT_COLUMNS]
     if missing or unknown:
-        problems = [FieldProblem(c, "required column is missing", row=1) for c in missing]
-        problems += [FieldProblem(c, "unknown column", row=1) for c in unknown]
+        problems = [FieldProblem(c, "این ستون لازم است و در پرونده نیست", row=1) for c in missing]
+        problems += [FieldProblem(c, "ستون ناشناخته", row=1) for c in unknown]
         raise InvalidInput(
-            f"the header does not match; expected columns: {', '.join(FLAT_COLUMNS)}", problems
+            f"سرستون‌ها نمی‌خوانند؛ ستون‌های پذیرفته: {', '.join(FLAT_COLUMNS)}", problems
         )
     current: Record | None = None
     key: tuple[str, str] | None = None
@@ -145,7 +147,7 @@ def _grouped(rows: Iterable[Sequence[object]]) -> Iterator[Record]:
                 if differing is not None:
                     current.problem = FieldProblem(
                         differing,
-                        f"differs from row {current.number} of the same document",
+                        f"با ردیف {current.number} همین سند فرق دارد",
                         row=number,
                     )
             current.raw["lines"].append(line)
@@ -164,21 +166,23 @@ def _csv(stream: IO[bytes]) -> Iterator[Record]:
     try:
         yield from _grouped(csv.reader(reader))
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"the CSV file cannot be read (save it as CSV UTF-8): {exc}") from exc
+        raise InvalidInput(
+            f"پرونده‌ی CSV خوانده نمی‌شود (آن را با قالب CSV UTF-8 ذخیره کنید): {exc}"
+        ) from exc
 
 
 def _xlsx(stream: IO[bytes]) -> Iterator[Record]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InvalidInput(f"the file is not a readable Excel workbook: {exc}") from exc
+        raise InvalidInput(f"پرونده کارپوشه‌ی Excel خواندنی نیست: {exc}") from exc
     # read-only sheets are parsed lazily, so a damaged sheet fails while its rows are read
     try:
         yield from _grouped(book.worksheets[0].iter_rows(values_only=True))
     except InvalidInput:
         raise
     except Exception as exc:  # zip, XML and openpyxl errors alike
-        raise InvalidInput(f"the Excel sheet cannot be read: {exc}") from exc
+        raise InvalidInput(f"کاربرگ Excel خوانده نمی‌شود: {exc}") from exc
 
 
 def records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
@@ -199,20 +203,19 @@ def validate(record: Record) -> ClaimIn | list[FieldProblem]:
     try:
         return ClaimIn.model_validate(record.raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            row = record.number
+
+        def row_of(loc: Sequence[int | str]) -> int:
+            # a line's problem points at the line's own row of a CSV or Excel file
             if (
                 len(loc) >= 2
                 and loc[0] == "lines"
                 and isinstance(loc[1], int)
                 and loc[1] < len(record.line_rows)
             ):
-                row = record.line_rows[loc[1]]
-            where = ".".join(str(p) for p in loc) or None
-            problems.append(FieldProblem(where, err["msg"].removeprefix("Value error, "), row=row))
-        return problems
+                return record.line_rows[loc[1]]
+            return record.number
+
+        return problems_fa(exc, row_of=row_of)
 
 
 @dataclass

@@ -14,7 +14,8 @@ larger than the final amount, to be recovered).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
+from darman.common.money import format_toman
+from darman.common.persian import format_number
 from darman.db.base import utcnow
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
@@ -50,6 +53,14 @@ class RunResult:
     paid_rials: int
     budget_rials: int
     repeated: bool  # the key had run before: nothing was paid this time
+    # why a final run paid less than its budget (None when it spent it all, or repeated):
+    # "budget_reached" (the next claim in the queue did not fit what was left) or
+    # "queue_empty" (no approved claim left in scope), said in Persian in why_fa
+    why: str | None = None
+    why_fa: str | None = None
+    next_claim_rials: int | None = None  # what the first claim left in the queue costs
+    waiting_review: int = 0  # claims of the scope held in medical review or approval
+    waiting_adjudication: int = 0  # claims of the scope not yet adjudicated
 
 
 def _check_payer(who: Principal, province_id: int | None) -> None:
@@ -236,7 +247,88 @@ def pay(
         {"status": ClaimStatus.PAID.value, "at": paid_at or utcnow()},
     )
     _finish(session, who, run, count, paid)
-    return _result(run, repeated=False)
+    if paid >= budget_rials:
+        return _result(run, repeated=False)
+    return _explained(
+        _result(run, repeated=False),
+        _shortfall(session, province_id=province_id, submitted_before=submitted_before),
+    )
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """What is left in a final run's scope once it has paid."""
+
+    next_document: str | None
+    next_due: int | None
+    waiting_review: int
+    waiting_adjudication: int
+
+
+def _shortfall(
+    session: Session, *, province_id: int | None, submitted_before: dt.date | None
+) -> _Queue:
+    """The first approved claim the run left unpaid, and how many claims of its scope are
+    held in review or not yet adjudicated (claims of contracted centres only, as paid)."""
+
+    def scoped(query: Any) -> Any:  # a select of any columns, narrowed to the run's scope
+        query = query.join(Facility, Facility.id == Claim.facility_id).where(
+            Facility.ownership == "contracted"
+        )
+        if province_id is not None:
+            query = query.where(Claim.province_id == province_id)
+        if submitted_before is not None:
+            query = query.where(Claim.submitted_on < submitted_before)
+        return query
+
+    first = session.execute(
+        scoped(
+            select(Claim.document_number, Claim.insurer_rials - Claim.advance_rials)
+            .where(Claim.status == ClaimStatus.APPROVED.value)
+            .order_by(Claim.submitted_at, Claim.id)
+            .limit(1)
+        )
+    ).first()
+
+    def count(*statuses: ClaimStatus) -> int:
+        query = select(func.count(Claim.id)).where(Claim.status.in_([s.value for s in statuses]))
+        return int(session.scalar(scoped(query)) or 0)
+
+    return _Queue(
+        next_document=None if first is None else str(first[0]),
+        next_due=None if first is None else int(first[1]),
+        waiting_review=count(ClaimStatus.IN_REVIEW, ClaimStatus.REVIEWED),
+        waiting_adjudication=count(ClaimStatus.SUBMITTED, ClaimStatus.ADJUDICATED),
+    )
+
+
+def _explained(result: RunResult, queue: _Queue) -> RunResult:
+    """``result`` with why it paid less than its budget, in Persian."""
+    left = result.budget_rials - result.paid_rials
+    held = []
+    if queue.waiting_review:
+        held.append(f"{format_number(queue.waiting_review)} سند در بررسی پزشکی یا تأیید")
+    if queue.waiting_adjudication:
+        held.append(f"{format_number(queue.waiting_adjudication)} سند در انتظار رسیدگی")
+    waiting = f"؛ {' و '.join(held)} است و پس از تأیید پرداخت می‌شود" if held else ""
+    if queue.next_due is not None:
+        why = "budget_reached"
+        said = (
+            f"بودجه به سند بعدی صف نرسید: سند {queue.next_document} "
+            f"{format_toman(queue.next_due)} است و از مانده‌ی بودجه ({format_toman(left)}) "
+            "بیشتر؛ اسناد جوان‌تر از آن پرداخت نشد تا نوبت صف به هم نخورد"
+        )
+    else:
+        why = "queue_empty"
+        said = "سند تأییدشده‌ی دیگری در این گستره نمانده است"
+    return replace(
+        result,
+        why=why,
+        why_fa=said + waiting,
+        next_claim_rials=queue.next_due,
+        waiting_review=queue.waiting_review,
+        waiting_adjudication=queue.waiting_adjudication,
+    )
 
 
 def pay_advances(
@@ -350,6 +442,20 @@ def ledger_balance(session: Session, *, run_id: int | None = None) -> tuple[int,
     return int(debit), int(credit)
 
 
+# the remittance's columns, as the facility's accountant reads them
+REMITTANCE_HEADER_FA = (
+    "کد مرکز",
+    "نام مرکز",
+    "شماره سند",
+    "تاریخ ارسال",
+    "سهم بیمه‌گر (ریال)",
+    "علی‌الحساب پیشین (ریال)",
+    "نوع پرداخت",
+    "مبلغ پرداخت (ریال)",
+)
+PAYMENT_KINDS_FA = {FINAL: "تسویه", ADVANCE: "علی‌الحساب"}
+
+
 def remittance(
     session: Session, who: Principal, *, run_id: int
 ) -> tuple[list[str], list[list[object]]]:
@@ -375,17 +481,10 @@ def remittance(
         query = query.where(Payment.facility_id == who.facility_id)
     elif who.province_id is not None:
         query = query.where(Claim.province_id == who.province_id)
-    header = [
-        "facility_code",
-        "facility_name",
-        "document_number",
-        "submitted_on",
-        "insurer_rials",
-        "advance_rials",
-        "kind",
-        "paid_rials",
+    rows = [
+        [*r[:6], PAYMENT_KINDS_FA.get(r[6], r[6]), r[7]] for r in session.execute(query).all()
     ]
-    return header, [list(r) for r in session.execute(query).all()]
+    return list(REMITTANCE_HEADER_FA), rows
 
 
 def list_runs(session: Session, who: Principal, *, limit: int = 12) -> list[PaymentRun]:

@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from darman.audit.verification import VerifyReport
 
 app = typer.Typer(help="The audit log", no_args_is_help=True)
+# what broke the chain, by the verifier's kind of break
+KIND_FA = {
+    "missing": "شماره‌ای بی‌ورودی",
+    "link": "پیوند گسسته",
+    "altered": "محتوای دگرگون‌شده",
+    "unkeyed_head": "سرِ ورودی‌های بی‌کلید دگرگون شده",
+    "cut": "بریده از پایان",
+    "rewritten": "سرِ نقطه‌ی وارسی بازنویسی شده",
+    "prefix_changed": "ورودی‌های بی‌کلید دگرگون شده",
+}
 
 CheckpointFile = Annotated[
     Path | None,
@@ -63,12 +73,13 @@ def verify(checkpoint: CheckpointFile = None) -> None:
     """Check every entry's keyed seal and link, and the log against each checkpoint in
     --checkpoint: name the first entry altered, missing or cut. Exit 1 if broken."""
     from darman.audit import verification
+    from darman.common.persian import to_persian_digits
 
     points = _read_checkpoints(checkpoint)
     with unit_of_work() as uow:
         report = verification.verify(uow.session, checkpoints=points)
     if report.ok:
-        console.print(f"audit log intact: {report.entries} entries checked")
+        console.print(f"دفتر ممیزی سالم است: {to_persian_digits(report.entries)} ورودی وارسی شد")
         console.print(_report_table(report))
         if not points:
             console.print(
@@ -78,8 +89,10 @@ def verify(checkpoint: CheckpointFile = None) -> None:
         return
     assert report.problem is not None
     err_console.print(
-        f"[bold red]audit log broken at entry {report.problem.seq}[/] "
-        f"({report.problem.kind.value}; {report.entries} entries before it are intact)"
+        f"[bold red]دفتر ممیزی در ورودی {to_persian_digits(report.problem.seq)} شکسته است[/] "
+        f"({KIND_FA.get(report.problem.kind.value, report.problem.kind.value)}؛ "
+        f"{to_persian_digits(report.entries)} ورودی پیش از آن "
+        "سالم است)"
     )
     err_console.print(_report_table(report))
     raise typer.Exit(1)
@@ -124,27 +137,26 @@ def checkpoint_(
     )
     table.add_row("پرونده", str(out))
     console.print(table)
-    console.print(f"checkpoint of {point.entries} entries appended to {out}")
+    console.print(
+        f"نقطه‌ی وارسی {to_persian_digits(point.entries)} ورودی به {out} افزوده شد"
+    )
 
 
 @app.command("list")
 def list_(entity: str | None = None, limit: int = 20) -> None:
     """The newest entries."""
     from darman.audit import service
-    from darman.common.jalali import format_jalali
+    from darman.cli.cells import table
+    from darman.common.persian import format_number
 
     with unit_of_work() as uow:
         rows, total = service.list_entries(uow.session, entity=entity, limit=limit)
-        table = Table(title=f"audit log ({total} entries)")
-        for col in ("seq", "when (Jalali)", "actor", "action", "entity", "id"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                str(r.seq),
-                format_jalali(r.at) + " " + r.at.strftime("%H:%M"),
-                r.actor,
-                r.action,
-                r.entity,
-                r.entity_id,
-            )
-        console.print(table)
+        body = [(r.seq, r.at, r.actor, r.action, r.entity, r.entity_id) for r in rows]
+    console.print(
+        table(
+            f"دفتر ممیزی ({format_number(total)} ورودی)",
+            ("شماره", "زمان", "کنشگر", "کنش", "موجودیت", "شناسه"),
+            body,
+            numeric=("شماره",),
+        )
+    )

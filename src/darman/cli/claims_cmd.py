@@ -8,10 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from darman.cli.cells import cell, month, table, verbatim
 from darman.cli.context import console, session_factory, unit_of_work
 from darman.common.errors import FieldProblem
 from darman.common.money import format_toman
-from darman.common.persian import to_persian_digits
+from darman.common.persian import format_number
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -34,7 +35,7 @@ def submit(
     problems: list[FieldProblem] = []  # the first 50, to show
     started = time.perf_counter()
     factory = session_factory()
-    with path.open("rb") as stream, console.status("submitting…") as status:
+    with path.open("rb") as stream, console.status("در حال ارسال…") as status:
         for ack in submit_stream(factory, SYSTEM, stream, fmt):
             if log_batches:
                 print(f"committed records 1..{ack.last_record}", flush=True)
@@ -43,19 +44,21 @@ def submit(
             conflicts += ack.conflicts
             problem_count += len(ack.problems)
             problems.extend(ack.problems[: 50 - len(problems)])
-            status.update(f"submitting… {ack.last_record:,} records read")
+            status.update(f"در حال ارسال… {format_number(ack.last_record)} سند خوانده شد")
     elapsed = time.perf_counter() - started
     console.print(
-        f"{accepted:,} claims accepted, {unchanged:,} already stored, {conflicts:,} conflicts, "
-        f"{problem_count:,} problems in {elapsed:.1f} s"
+        f"{format_number(accepted)} سند پذیرفته شد، {format_number(unchanged)} از پیش ثبت "
+        f"بود، {format_number(conflicts)} ناسازگار، {format_number(problem_count)} ایراد؛ "
+        f"در {cell(elapsed)} ثانیه"
     )
     if problems:
-        table = Table(title="problems (first 50)")
-        for col in ("row", "field", "reason"):
-            table.add_column(col)
-        for p in problems:
-            table.add_row(str(p.row), p.field or "", p.reason)
-        console.print(table)
+        console.print(
+            table(
+                "ایرادها (۵۰ مورد نخست)",
+                ("ردیف", "ستون", "ایراد"),
+                ((p.row, p.field or "", verbatim(p.reason)) for p in problems),
+            )
+        )
         raise typer.Exit(2)
 
 
@@ -103,7 +106,7 @@ def _adjudicate_pending(partition_lines: int) -> None:
     from darman.claims import backlog
     from darman.referrals.reading import claims_register
 
-    with console.status("adjudicating…") as status:
+    with console.status("در حال رسیدگی…") as status:
         run = backlog.adjudicate_backlog(
             session_factory(),
             actor="cli",
@@ -111,11 +114,15 @@ def _adjudicate_pending(partition_lines: int) -> None:
             max_lines=partition_lines,
             progress=status.update,
         )
-    table = Table(title=f"adjudicated {run.claims:,} claims")
-    for col in ("lines", "accepted", "partial", "rejected"):
-        table.add_column(col, justify="right")
-    table.add_row(f"{run.lines:,}", f"{run.accepted:,}", f"{run.partial:,}", f"{run.rejected:,}")
-    console.print(table)
+    header = ("خطوط", "پذیرفته", "کسور", "رد")
+    console.print(
+        table(
+            f"رسیدگی به {format_number(run.claims)} سند",
+            header,
+            [(run.lines, run.accepted, run.partial, run.rejected)],
+            numeric=header,
+        )
+    )
 
 
 def _adjudicate_export(engine: str, input_dir: Path, output_dir: Path, master: str) -> None:
@@ -125,7 +132,7 @@ def _adjudicate_export(engine: str, input_dir: Path, output_dir: Path, master: s
     from darman.claims import handoff
 
     started = time.perf_counter()
-    with console.status(f"adjudicating {input_dir} on {engine}…"):
+    with console.status(f"رسیدگی به {input_dir} با {engine}…"):
         if engine == "duckdb":
             handoff.write_decisions(claims_engine.run(handoff.read_inputs(input_dir)), output_dir)
         else:
@@ -133,11 +140,15 @@ def _adjudicate_export(engine: str, input_dir: Path, output_dir: Path, master: s
         decided = handoff.read_decisions(output_dir)
     elapsed = time.perf_counter() - started
     counts = {v["values"]: v["counts"] for v in pc.value_counts(decided["outcome"]).to_pylist()}
-    table = Table(title=f"تصمیم‌های {engine} در {output_dir} ({elapsed:.1f} s)")
-    for col in ("خطوط lines", "پذیرفته accepted", "کسور partial", "رد rejected"):
-        table.add_column(col, justify="right")
-    table.add_row(*(f"{n:,}" for n in (decided.num_rows, *(counts.get(o, 0) for o in OUTCOMES))))
-    console.print(table)
+    header = ("خطوط", "پذیرفته", "کسور", "رد")
+    console.print(
+        table(
+            f"تصمیم‌های {engine} در {output_dir} ({cell(elapsed)} ثانیه)",
+            header,
+            [(decided.num_rows, *(counts.get(o, 0) for o in OUTCOMES))],
+            numeric=header,
+        )
+    )
     console.print(f"ثبت در پایگاه: darman claims import-decisions {output_dir}")
 
 
@@ -171,20 +182,22 @@ def export(
     from darman.claims import handoff
     from darman.referrals.reading import claims_register
 
-    with unit_of_work() as uow, console.status("exporting…"):
+    with unit_of_work() as uow, console.status("در حال نوشتن خروجی…"):
         counts = handoff.export_pending(
             uow.session, actor="cli", referrals=claims_register(), directory=parquet
         )
         uow.commit()
     if counts is None:
-        console.print("پرونده در انتظار رسیدگی نیست؛ چیزی نوشته نشد (nothing pending)")
+        console.print("پرونده در انتظار رسیدگی نیست؛ چیزی نوشته نشد")
         return
-    table = Table(title=f"خروجی Parquet در {parquet}")
-    table.add_column("جدول table")
-    table.add_column("ردیف rows", justify="right")
-    for name, rows in counts.items():
-        table.add_row(name, f"{rows:,}")
-    console.print(table)
+    console.print(
+        table(
+            f"خروجی Parquet در {parquet}",
+            ("جدول", "ردیف"),
+            ((verbatim(name), rows) for name, rows in counts.items()),
+            numeric=("ردیف",),
+        )
+    )
 
 
 @app.command("import-decisions")
@@ -195,26 +208,23 @@ def import_decisions(
     lines still pending are written, so importing twice changes nothing."""
     from darman.claims import handoff
 
-    with unit_of_work() as uow, console.status("importing decisions…"):
+    with unit_of_work() as uow, console.status("در حال ثبت تصمیم‌ها…"):
         recorded = handoff.import_decisions(uow.session, actor="cli", directory=directory)
         uow.commit()
     run = recorded.run
-    table = Table(title=f"ثبت تصمیم‌ها: {run.claims:,} پرونده (claims)")
-    for col in (
-        "خطوط lines",
-        "پذیرفته accepted",
-        "کسور partial",
-        "رد rejected",
-        "کنارگذاشته skipped",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(f"{n:,}" for n in (run.lines, run.accepted, run.partial, run.rejected, recorded.skipped))
+    header = ("خطوط", "پذیرفته", "کسور", "رد", "کنارگذاشته")
+    console.print(
+        table(
+            f"ثبت تصمیم‌ها: {format_number(run.claims)} پرونده",
+            header,
+            [(run.lines, run.accepted, run.partial, run.rejected, recorded.skipped)],
+            numeric=header,
+        )
     )
-    console.print(table)
     if recorded.skipped:
         console.print(
-            f"{recorded.skipped:,} تصمیم مربوط به خطوطی بود که دیگر در انتظار نیستند و ثبت نشد"
+            f"{format_number(recorded.skipped)} تصمیم مربوط به خطوطی بود که دیگر "
+            "در انتظار نیستند و ثبت نشد"
         )
 
 
@@ -240,17 +250,20 @@ def check_synthetic(
     elapsed = time.perf_counter() - started
     report = synthetic_check.check(made.truth, decided)
     header, rows = synthetic_check.matrix_rows(report)
-    table = Table(title=f"{lines:,} lines in {elapsed:.1f} s: injected (rows) x detected (columns)")
-    table.add_column("injected", no_wrap=True)
+    table = Table(
+        title=f"{format_number(lines)} خط در {cell(elapsed)} ثانیه: "
+        "تخلف گذاشته‌شده (ردیف‌ها) × تخلف یافته (ستون‌ها)"
+    )
+    table.add_column("گذاشته \\ یافته", no_wrap=True)
     for col in header[1:]:
         table.add_column(col, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(row[0], *(cell(int(v)) if v else "" for v in row[1:]))
     # a confusion matrix is unreadable folded: print it at full width
     Console(width=max(console.width, 140)).print(table)
     console.print(
-        f"missed violations: {len(report.missed)}; clean lines flagged or deducted: "
-        f"{len(report.false_alarms)}"
+        f"تخلف‌های نایافته: {format_number(len(report.missed))}؛ خطوط سالمِ پرچم‌خورده یا "
+        f"کسرشده: {format_number(len(report.false_alarms))}"
     )
     if not report.ok:
         raise typer.Exit(1)
@@ -265,8 +278,8 @@ def review_select() -> None:
         result = review.select_for_review(uow.session, actor="cli")
         uow.commit()
     console.print(
-        f"{result.selected:,} claims to review, {result.approved:,} approved, "
-        f"{result.rejected:,} rejected"
+        f"{format_number(result.selected)} سند برای بررسی پزشکی، "
+        f"{format_number(result.approved)} تأیید، {format_number(result.rejected)} رد"
     )
 
 
@@ -293,26 +306,35 @@ def pay(
         )
         uow.commit()
         debit, credit = payment.ledger_balance(uow.session, run_id=result.run_id)
-    table = Table(
-        title=f"payment run {result.run_id} ({result.run_key})"
-        + (" — already run, nothing paid now" if result.repeated else "")
+    header = (
+        "سند پرداخت‌شده",
+        "پرداخت (ریال)",
+        "پرداخت (تومان)",
+        "بودجه (ریال)",
+        "بدهکار = بستانکار دفتر",
     )
-    for col in (
-        "claims paid",
-        "paid (rials)",
-        "paid (toman)",
-        "budget (rials)",
-        "ledger debit = credit",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        f"{result.claims_paid:,}",
-        f"{result.paid_rials:,}",
-        format_toman(result.paid_rials),
-        f"{result.budget_rials:,}",
-        f"{debit:,} = {credit:,}",
+    title = f"اجرای پرداخت {cell(result.run_id)} ({result.run_key})" + (
+        " — پیش‌تر اجرا شده بود؛ اکنون چیزی پرداخت نشد" if result.repeated else ""
     )
-    console.print(table)
+    console.print(
+        table(
+            title,
+            header,
+            [
+                (
+                    result.claims_paid,
+                    result.paid_rials,
+                    format_toman(result.paid_rials),
+                    result.budget_rials,
+                    f"{format_number(debit)} = {format_number(credit)}",
+                )
+            ],
+            numeric=header,
+        )
+    )
+    if result.why_fa:
+        unspent = format_toman(result.budget_rials - result.paid_rials)
+        console.print(f"{unspent} از بودجه خرج نشد: {result.why_fa}.")
 
 
 @app.command("aging")
@@ -324,27 +346,40 @@ def aging_report(by: str = typer.Option("province", help="province or facility")
     with unit_of_work() as uow:
         rows = aging.aging(uow.session, SYSTEM, as_of=tehran_today(), by=by)
         delay = aging.payment_delay(uow.session, SYSTEM)
-    table = Table(title="unpaid claims by age (million rials)")
-    table.add_column(by)
-    for b, _ in aging.BUCKETS:
-        table.add_column(f"{b} mo", justify="right")
-    table.add_column("total", justify="right")
-    for r in rows[:40]:
-        table.add_row(
+    by_fa = {"province": "استان", "facility": "مرکز"}.get(by, by)
+    header = (by_fa, *(f"{_bucket_fa(b)} ماه" for b, _ in aging.BUCKETS), "جمع")
+    body = (
+        (
             r.label,
-            *[f"{r.buckets[b] / 1e6:,.0f}" for b, _ in aging.BUCKETS],
-            f"{r.total_rials / 1e6:,.0f}",
+            *(round(r.buckets[b] / 1e6) for b, _ in aging.BUCKETS),
+            round(r.total_rials / 1e6),
         )
-    Console(width=max(console.width, 140)).print(table)
+        for r in rows[:40]
+    )
+    Console(width=max(console.width, 140)).print(
+        table("مطالبات پرداخت‌نشده بر پایه‌ی سن (میلیون ریال)", header, body, numeric=header[1:])
+    )
     if delay:
-        d = Table(title="payment delay of paid claims (days)")
-        for col in ("month", "paid claims", "mean", "p90"):
-            d.add_column(col, justify="right")
-        for row in delay:
-            d.add_row(
-                to_persian_digits(row.month),
-                f"{row.paid_claims:,}",
-                f"{row.mean_days:.1f}",
-                f"{row.p90_days:.1f}",
+        header = ("ماه", "سند پرداخت‌شده", "میانگین", "صدک ۹۰")
+        console.print(
+            table(
+                "فاصله‌ی ارسال تا پرداخت اسناد پرداخت‌شده (روز)",
+                header,
+                (
+                    (month(row.month.replace("/", "")), row.paid_claims, row.mean_days,
+                     row.p90_days)
+                    for row in delay
+                ),
+                numeric=header,
             )
-        console.print(d)
+        )  # fmt: skip
+
+
+def _bucket_fa(bucket: str) -> str:
+    """``1-3`` as ``۱ تا ۳``, ``<1`` as ``کمتر از ۱``, ``>18`` as ``بیش از ۱۸``."""
+    if bucket.startswith("<"):
+        return f"کمتر از {cell(int(bucket[1:]))}"
+    if bucket.startswith(">"):
+        return f"بیش از {cell(int(bucket[1:]))}"
+    low, high = bucket.split("-")
+    return f"{cell(int(low))} تا {cell(int(high))}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.table import Table
 
+from darman.cli.cells import table
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import to_persian_digits
 from darman.security.principal import SYSTEM
 
 app = typer.Typer(
@@ -16,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 NATIONAL_FA = "کشوری"
+VISIT_FA = {"outpatient": "سرپایی", "inpatient": "بستری", "emergency": "اورژانس"}
+OWNERSHIP_FA = {"owned": "ملکی", "contracted": "طرف قرارداد"}
 
 
 def _date(text: str | None, field: str) -> dt.date | None:
@@ -39,7 +42,7 @@ def _required_date(text: str, field: str) -> dt.date:
 def show() -> None:
     """Copayment and filing-deadline periods in force, and where each programme runs."""
     from darman.claims import policy
-    from darman.common.jalali import format_jalali
+    from darman.common.jalali import format_period_end, format_period_start
     from darman.registry import service_support as registry_service_support
 
     with unit_of_work() as uow:
@@ -53,37 +56,55 @@ def show() -> None:
                 code[pid] = registry_service_support.province_code_of(s, pid)
             return code[pid]
 
-        copay = Table(title="سهم بیمار (درصد) — copayment percent in force")
-        for col in ("province", "visit type", "ownership", "percent", "from", "to"):
-            copay.add_column(col, justify="right" if col == "percent" else "left")
-        for c in policy.effective_copay(s):
-            copay.add_row(
-                province(c.province_id),
-                c.visit_type,
-                c.ownership,
-                str(c.percent),
-                format_jalali(c.valid_from),
-                format_jalali(c.valid_to),
+        header = ("استان", "نوع خدمت", "مالکیت", "سهم بیمار (درصد)", "از", "تا")
+        console.print(
+            table(
+                "سهم بیمار (درصد) در جریان",
+                header,
+                (
+                    (
+                        province(c.province_id),
+                        VISIT_FA.get(c.visit_type, c.visit_type),
+                        OWNERSHIP_FA.get(c.ownership, c.ownership),
+                        c.percent,
+                        format_period_start(c.valid_from),
+                        format_period_end(c.valid_to),
+                    )
+                    for c in policy.effective_copay(s)
+                ),
+                numeric=("سهم بیمار (درصد)",),
             )
-        console.print(copay)
-        deadlines = Table(title="مهلت ارسال اسناد (روز) — filing deadline in force")
-        for col in ("province", "days", "from", "to"):
-            deadlines.add_column(col, justify="right" if col == "days" else "left")
-        for d in policy.effective_deadlines(s):
-            deadlines.add_row(
-                province(d.province_id),
-                str(d.days),
-                format_jalali(d.valid_from),
-                format_jalali(d.valid_to),
+        )
+        console.print(
+            table(
+                "مهلت ارسال اسناد (روز) در جریان",
+                ("استان", "روز", "از", "تا"),
+                (
+                    (
+                        province(d.province_id),
+                        d.days,
+                        format_period_start(d.valid_from),
+                        format_period_end(d.valid_to),
+                    )
+                    for d in policy.effective_deadlines(s)
+                ),
+                numeric=("روز",),
             )
-        console.print(deadlines)
-        rollouts = Table(title="استقرار برنامه‌ها — programme rollouts")
-        for col in ("programme", "province", "active from"):
-            rollouts.add_column(col)
-        for r in policy.list_rollouts(s):
-            label = policy.PROGRAMME_LABELS_FA.get(policy.Programme(r.programme), r.programme)
-            rollouts.add_row(label, province(r.province_id), format_jalali(r.active_from))
-        console.print(rollouts)
+        )
+        console.print(
+            table(
+                "استقرار برنامه‌ها",
+                ("برنامه", "استان", "از"),
+                (
+                    (
+                        policy.PROGRAMME_LABELS_FA.get(policy.Programme(r.programme), r.programme),
+                        province(r.province_id),
+                        r.active_from,
+                    )
+                    for r in policy.list_rollouts(s)
+                ),
+            )
+        )
 
 
 @app.command("copay")
@@ -116,8 +137,9 @@ def set_copay(
         )
         uow.commit()
     console.print(
-        f"copayment {percent}% for {visit_type} at {ownership} centres "
-        f"from {format_jalali(entry.valid_from)} (entry {entry.id})"
+        f"سهم بیمار {to_persian_digits(percent)}٪ برای خدمت "
+        f"{VISIT_FA.get(visit_type, visit_type)} در مراکز {OWNERSHIP_FA.get(ownership, ownership)}"
+        f" از {format_jalali(entry.valid_from)} (ردیف {to_persian_digits(entry.id)})"
     )
 
 
@@ -147,7 +169,8 @@ def set_deadline(
         )
         uow.commit()
     console.print(
-        f"filing deadline {days} days from {format_jalali(entry.valid_from)} (entry {entry.id})"
+        f"مهلت ارسال اسناد {to_persian_digits(days)} روز از {format_jalali(entry.valid_from)}"
+        f" (ردیف {to_persian_digits(entry.id)})"
     )
 
 
@@ -172,7 +195,8 @@ def set_rollout(
             active_from=_required_date(active_from, "--from"),
         )
         uow.commit()
-    console.print(f"{programme} in province {province} from {format_jalali(row.active_from)}")
+    label = policy.PROGRAMME_LABELS_FA.get(policy.Programme(programme), programme)
+    console.print(f"{label} در استان {province} از {format_jalali(row.active_from)}")
 
 
 @app.command("bypass")
@@ -196,6 +220,8 @@ def set_bypass(
         )
         uow.commit()
     if percent is None:
-        console.print(f"province {province}: a visit without referral is rejected (R10)")
+        console.print(f"استان {province}: مراجعه‌ی بی‌ارجاع رد می‌شود (R10)")
     else:
-        console.print(f"province {province}: a visit without referral pays {percent}% (D03)")
+        console.print(
+            f"استان {province}: سهم بیمار در مراجعه‌ی بی‌ارجاع {to_persian_digits(percent)}٪ (D03)"
+        )

@@ -4,17 +4,47 @@ import os
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from darman.cli import worker_cmd
+from darman.cli.cells import table, verbatim
 from darman.cli.context import console, engine, unit_of_work
 from darman.cli.seed_cmd import run_seed
+from darman.common.persian import format_number, to_persian_digits
 from darman.security.enums import ROLE_LABELS_FA
 
 DEMO_SCALE = 0.01
 DEMO_SEED = 1405
 DEMO_CLAIM_LINES = 150_000
 WORKER_HEALTHCHECK_TIMEOUT_S = 60
+
+
+def port_is_free(host: str, port: int) -> None:
+    """Refuse, in one Persian line, a port another program listens on: found before the
+    demo seeds for minutes, and instead of uvicorn's traceback."""
+    import errno
+    import socket
+
+    from darman.common.errors import InvalidInput
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InvalidInput(f"نشانی «{host}» شناخته نیست ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by a server just stopped is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InvalidInput(
+                    f"درگاه {port} روی {host} در دست برنامه‌ی دیگری است؛ درگاه دیگری بدهید، "
+                    "مثلاً make demo PORT=8080 یا darman demo --port 8080"
+                ) from None
+            raise InvalidInput(
+                f"درگاه {port} روی {host} باز نمی‌شود ({exc.strerror})"
+            ) from None
 
 
 def serve(
@@ -36,8 +66,10 @@ def serve(
     from darman.prescriptions import tables as prescription_tables
     from darman.settings import get_settings
 
-    # Checked once here, before any server process starts: a bad setting or table stops
-    # the command with its reason, and the processes never run migrations side by side.
+    # Checked once here, before any server process starts: a busy port, a bad setting or
+    # table stops the command with its reason, and the processes never run migrations
+    # side by side.
+    port_is_free(host, port)
     settings = get_settings()
     settings.check_secret()
     settings.audit_secret()
@@ -70,6 +102,8 @@ def demo(
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
+    if serve_after:
+        port_is_free(host, port)
     with unit_of_work() as uow:
         found = synth.existing_seed(uow.session)
         # read inside the unit of work: the row is detached once it closes. The demo's
@@ -77,13 +111,16 @@ def demo(
         # rebuild: the demo's would name facilities and people that seed never made.
         previous = None if found is None else synth.rebuilt_by(found)
     if previous is None:
-        console.print(f"seeding the demo dataset (scale {DEMO_SCALE} of the nation)…")
+        console.print(f"بار کردن داده‌ی نمایشی (مقیاس {to_persian_digits(DEMO_SCALE)} کشور)…")
         run_seed(DEMO_SCALE, DEMO_SEED)
         scale, seed = DEMO_SCALE, DEMO_SEED
     else:
         scale, seed = previous
-        console.print(f"reusing the dataset already seeded (scale {scale}, seed {seed})")
-    with unit_of_work() as uow, console.status("claims…") as status:
+        console.print(
+            f"داده‌ی موجود به کار می‌رود (مقیاس {to_persian_digits(scale)}، "
+            f"بذر {to_persian_digits(seed)})"
+        )
+    with unit_of_work() as uow, console.status("اسناد…") as status:
         loaded = claims_seed.load(
             uow.session,
             scale=scale,
@@ -92,29 +129,33 @@ def demo(
             progress=status.update,
         )
         if loaded:
-            console.print(f"loading a year of demo claims ({loaded:,} lines)…")
+            console.print(f"بار کردن یک سال سند نمایشی ({format_number(loaded)} خط)…")
             claims_seed.process(uow.session, progress=console.print)
         uow.commit()
-    with unit_of_work() as uow, console.status("purchasing: stock, suppliers, tenders…"):
+    with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
         bought = procurement_seed.load(uow.session, seed=seed)
         uow.commit()
     if bought.stock_rows:
         console.print(
-            f"loaded two years of stock ({bought.stock_rows:,} facility-item months), "
-            f"{bought.suppliers} suppliers and an open tender with {bought.bids} bids"
+            f"دو سال موجودی ({format_number(bought.stock_rows)} ماه-کالا-مرکز)، "
+            f"{format_number(bought.suppliers)} تأمین‌کننده و یک مناقصه‌ی باز با "
+            f"{format_number(bought.bids)} پیشنهاد بار شد"
         )
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()
-    table = Table(title="demo log-ins")
-    table.add_column("username", no_wrap=True)
-    table.add_column("password", no_wrap=True)
-    table.add_column("role", no_wrap=True)
-    table.add_column("نقش / scope")
-    for u in users:
-        table.add_row(u.username, u.password, u.role.value, f"{ROLE_LABELS_FA[u.role]} — {u.scope}")
-    console.print(table)
-    console.print(f"open http://{host}:{port}/  (API docs at /docs, FHIR at /fhir/r4/metadata)")
+    console.print(
+        table(
+            "ورود به نسخه‌ی نمایشی",
+            ("نام کاربری", "گذرواژه", "نقش", "گستره"),
+            ((verbatim(u.username), verbatim(u.password), ROLE_LABELS_FA[u.role],
+              "کشوری" if u.scope == "national" else u.scope)
+             for u in users),
+        )
+    )  # fmt: skip
+    console.print(
+        f"نشانی: http://{host}:{port}/  (راهنمای API در /docs، FHIR در /fhir/r4/metadata)"
+    )
     if serve_after:
         # the schema is current (seeding brought it there), so the worker starts at once
         with worker_cmd.beside_the_server():

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from darman.cli.context import err_console
 from darman.common.errors import DarmanError
+from darman.common.persian import to_persian_digits
 
 # a message longer than this is cut: the whole of it is in the log
 LONGEST = 300
@@ -20,10 +21,17 @@ LONGEST = 300
 
 def known(exc: DarmanError) -> None:
     """The error's detail on one line, then each problem with its row and field."""
-    _say(Text.assemble(("error:", "bold red"), " ", str(exc)))
+    _say(Text.assemble(("خطا:", "bold red"), " ", exc.detail))
     for p in exc.problems:
-        where = (f"row {p.row}, " if p.row is not None else "") + (p.field or "")
-        _say(Text(f"  - {where}: {p.reason}"))
+        where = "، ".join(
+            part
+            for part in (
+                f"ردیف {to_persian_digits(p.row)}" if p.row is not None else "",
+                f"«{p.field}»" if p.field else "",
+            )
+            if part
+        )
+        _say(Text(f"  - {where}: {p.reason}" if where else f"  - {p.reason}"))
 
 
 def unexpected(exc: Exception) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
+from darman.cli import cells
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
-from darman.common.persian import to_persian_digits
+from darman.common.solver import status_fa
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
 from darman.security.principal import SYSTEM
 
@@ -28,17 +28,7 @@ app = typer.Typer(
 OUT_HELP = "also write the whole result to this .xlsx or .csv file"
 
 
-def _fa(value: object, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return to_persian_digits(f"{value:,.{digits}f}")
-    if isinstance(value, int):
-        return to_persian_digits(f"{value:,}")
-    return str(value)
-
-
-def _write(table: tables.Table, out: Path | None) -> None:
+def _write(table: tables.Table, out: Path | None, sheet: str) -> None:
     if out is None:
         return
     from darman.common.tabular import TableFormat, write_table
@@ -48,17 +38,18 @@ def _write(table: tables.Table, out: Path | None) -> None:
     except ValueError as exc:
         problem = FieldProblem("--out", str(exc))
         raise InvalidInput("--out must end in .xlsx or .csv", [problem]) from exc
-    out.write_bytes(write_table(table[0], table[1], fmt))
-    console.print(f"written: {out}")
+    out.write_bytes(write_table(table[0], table[1], fmt, sheet=sheet))
+    console.print(f"نوشته شد: {out}")
 
 
-def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    table = Table(title=title)
-    for h in header:
-        table.add_column(h)
-    for row in rows:
-        table.add_row(*(_fa(v) for v in row))
-    console.print(table)
+def _num(value: object, digits: int = 2) -> str:
+    return str(cells.cell(value, digits))
+
+
+def _show(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[object]], digits: int = 2
+) -> None:
+    console.print(cells.table(title, header, rows, digits=digits))
 
 
 @app.command("facts")
@@ -69,8 +60,8 @@ def facts(out: Path | None = typer.Option(None, "--out", help=OUT_HELP)) -> None
     with unit_of_work() as uow:
         rows = service.province_facts(uow.session, SYSTEM)
     table = tables.facts_table(rows)
-    _show("واقعیت‌های استان‌ها — province facts", table[0][:11], [r[:11] for r in table[1]])
-    _write(table, out)
+    _show("واقعیت‌های استان‌ها", table[0][:11], [r[:11] for r in table[1]])
+    _write(table, out, "province-facts")
 
 
 @app.command("equity")
@@ -94,10 +85,10 @@ def equity(
     table = tables.equity_table(report)
     _show(title, table[0], table[1])
     console.print(
-        f"هنجار: {_fa(report.norm_per_10k)} در ۱۰٬۰۰۰ نفر"
+        f"هنجار: {_num(report.norm_per_10k)} در ۱۰٬۰۰۰ نفر"
         + (" (میانگین کشور)" if report.norm_is_national else "")
     )
-    _write(table, out)
+    _write(table, out, "equity")
 
 
 @app.command("deprivation")
@@ -119,8 +110,8 @@ def deprivation(
     with unit_of_work() as uow:
         rows = service.deprivation_ranking(uow.session, SYSTEM, components=components)
     table = tables.deprivation_table(rows)
-    _show("رتبه‌ی محرومیت — deprivation ranking", table[0], table[1])
-    _write(table, out)
+    _show("رتبه‌ی محرومیت", table[0], table[1])
+    _write(table, out, "deprivation")
 
 
 @app.command("allocate")
@@ -144,9 +135,9 @@ def allocate(
         )
     greedy = allocation.objective_of(problem, allocation.greedy(problem))
     console.print(
-        f"{chosen.name}: {solution.status}; {_fa(solution.seconds, 3)} ثانیه؛ "
-        f"فاصله‌ی بهینگی {_fa(solution.mip_gap, 6)}؛ هدف {_fa(solution.objective, 4)} "
-        f"(حریصانه {_fa(greedy, 4)})"
+        f"{chosen.name}: {status_fa(solution.status)}؛ {_num(solution.seconds, 3)} ثانیه؛ "
+        f"فاصله‌ی بهینگی {_num(solution.mip_gap, 6)}؛ هدف {_num(solution.objective, 4)} "
+        f"(حریصانه {_num(greedy, 4)})"
     )
     for line in lines:
         rows = [
@@ -155,16 +146,16 @@ def allocate(
             if p.given or p.need
         ]
         _show(
-            f"{line.label_fa}: {_fa(line.units_given)} از {_fa(line.cap)} واحد؛ "
-            f"جینی {_fa(line.gini_before, 4)} ← {_fa(line.gini_after, 4)}",
+            f"{line.label_fa}: {_num(line.units_given)} از {_num(line.cap)} واحد؛ "
+            f"جینی {_num(line.gini_before, 4)} ← {_num(line.gini_after, 4)}",
             ["کد", "استان", "کمبود پیش", "تخصیص", "کمبود پس", "دلیل"],
             rows,
         )
     if stable is not None:
         labels = {line.key: line.label_fa for line in chosen.lines}
         table = tables.stability_table(stable, labels)
-        _show("پایداری تخصیص — stability under perturbed weights", table[0], table[1])
-    _write(tables.allocation_table(lines, stable), out)
+        _show("پایداری تخصیص", table[0], table[1])
+    _write(tables.allocation_table(lines, stable), out, "allocation")
 
 
 @app.command("levelling")
@@ -196,12 +187,12 @@ def levelling(
         for r in rows
     ]
     _show(
-        "سطح‌بندی خدمات — service levelling",
+        "سطح‌بندی خدمات",
         ["کد", "استان", "سطح ۲ موجود", "سطح ۲ لازم", "سطح ۳ موجود", "سطح ۳ لازم", "کمبود"],
         summary,
     )
     table = tables.levelling_table(rows)
-    _show("کمبودها — gaps", [table[0][i] for i in (1, 3, 4, 6, 8)], [
+    _show("کمبودها", [table[0][i] for i in (1, 3, 4, 6, 8)], [
         [r[i] for i in (1, 3, 4, 6, 8)] for r in table[1]
     ])  # fmt: skip
-    _write(table, out)
+    _write(table, out, "levelling")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
+from darman.cli import cells
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import to_persian_digits
@@ -26,26 +26,17 @@ app = typer.Typer(
 OUT_HELP = "also write the whole result to this .xlsx or .csv file"
 
 
-def _fa(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return to_persian_digits(f"{value:,.2f}")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return to_persian_digits(f"{value:,}")
-    return str(value)
+def _num(value: object, digits: int = 2) -> str:
+    return str(cells.cell(value, digits))
 
 
-def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    table = Table(title=title)
-    for h in header:
-        table.add_column(h)
-    for row in rows:
-        table.add_row(*(_fa(v) for v in row))
-    console.print(table)
+def _show(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[object]], digits: int = 2
+) -> None:
+    console.print(cells.table(title, header, rows, digits=digits))
 
 
-def _write(table: tables.Table, out: Path | None) -> None:
+def _write(table: tables.Table, out: Path | None, sheet: str) -> None:
     if out is None:
         return
     from darman.common.tabular import TableFormat, write_table
@@ -55,8 +46,8 @@ def _write(table: tables.Table, out: Path | None) -> None:
     except ValueError as exc:
         problem = FieldProblem("--out", str(exc))
         raise InvalidInput("--out must end in .xlsx or .csv", [problem]) from exc
-    out.write_bytes(write_table(table[0], table[1], fmt))
-    console.print(f"written: {out}")
+    out.write_bytes(write_table(table[0], table[1], fmt, sheet=sheet))
+    console.print(f"نوشته شد: {out}")
 
 
 @app.command("quantify")
@@ -83,10 +74,13 @@ def quantify(
         )
         table = tables.quantification_table(uow.session, q, level)
     shown = table[1][:60]
-    _show(f"برآورد نیاز تا ماه {to_persian_digits(q.last_month)} — quantification", table[0], shown)
+    _show(f"برآورد نیاز تا ماه {cells.month(q.last_month)}", table[0], shown)
     if len(table[1]) > len(shown):
-        console.print(f"{len(shown)} of {len(table[1])} rows shown; --out writes them all")
-    _write(table, out)
+        console.print(
+            f"{_num(len(shown))} ردیف از {_num(len(table[1]))} نشان داده شد؛ "
+            "--out همه را می‌نویسد"
+        )
+    _write(table, out, "quantification")
 
 
 @app.command("award")
@@ -96,30 +90,45 @@ def award(
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Score the bids and split each item across suppliers; show the savings."""
+    from darman.common.solver import status_fa
     from darman.procurement import service, tables
 
     with unit_of_work() as uow:
         ev = (service.award_tender if store else service.evaluate)(uow.session, SYSTEM, code=tender)
         read = tables.evaluation_dict(ev)
         table = tables.award_table(ev)
+        names = {c.code: c.name_fa for c in ev.items.values()}
         if store:
             uow.commit()
-    _show(f"تخصیص مناقصه‌ی {tender} — award", table[0], table[1])
-    share = to_persian_digits(f"{100 * read['intermediary_share']:.1f}")
+    _show(f"تخصیص مناقصه‌ی {tender}", table[0], table[1])
     console.print(
-        f"{read['status']}; {read['seconds']:.2f} s; gap {read['mip_gap']:.2e}; "
-        f"سهم واسطه‌ها {share}٪"
+        cells.table(
+            "نتیجه‌ی حل",
+            ("وضعیت حل", "زمان (ثانیه)", "فاصله‌ی بهینگی", "سهم واسطه‌ها (درصد)"),
+            [
+                (
+                    status_fa(read["status"]),
+                    _num(read["seconds"]),
+                    _num(read["mip_gap"], 6),
+                    _num(100 * read["intermediary_share"], 1),
+                )
+            ],
+        )
     )
     for label, key in (
         ("صرفه در برابر تک‌منبع با کمترین قیمت", "saving_against_single_source_rials"),
         ("صرفه در برابر خرید فقط از واسطه‌ها", "saving_against_intermediaries_rials"),
     ):
-        console.print(f"{label}: {_fa(read[key])} ریال")
+        console.print(f"{label}: {_num(read[key])} ریال")
     if read["short"]:
-        console.print(f"بی‌تأمین: {read['short']}")
+        _show(
+            "اقلام بی‌تأمین",
+            ("کد کالا", "کالا", "مقدار تأمین‌نشده"),
+            [(code, names.get(code, "—"), qty) for code, qty in sorted(read["short"].items())],
+        )
     if store:
-        console.print("the award is stored and the tender closed")
-    _write(table, out)
+        console.print("تخصیص ثبت شد و مناقصه بسته شد")
+    _write(table, out, "award")
 
 
 @app.command("stockouts")
@@ -133,7 +142,7 @@ def stockouts(
     with unit_of_work() as uow:
         found = service.stockouts(uow.session, SYSTEM, province_code=province)
     _show(
-        "موجودی استان‌ها — months of stock and vital items in stock",
+        "موجودی استان‌ها",
         ["کد", "استان", "میانه‌ی ماه موجودی", "سهم اقلام حیاتی موجود"],
         [
             [
@@ -160,9 +169,9 @@ def stockouts(
         for r in found.rows
     ]
     _show(
-        f"ناموجود و کمتر از حداقل ({to_persian_digits(len(rows))}) — stock-outs", header, rows[:60]
+        f"ناموجود و کمتر از حداقل ({to_persian_digits(len(rows))})", header, rows[:60]
     )
-    _write((header, rows), out)
+    _write((header, rows), out, "stockouts")
 
 
 @app.command("suppliers")
@@ -183,7 +192,7 @@ def suppliers() -> None:
             for s, score in service.suppliers(uow.session, SYSTEM)
         ]
     _show(
-        "تأمین‌کنندگان — suppliers",
+        "تأمین‌کنندگان",
         ["کد", "نام", "نوع", "وابسته", "زمان تحویل (روز)", "امتیاز عملکرد"],
         rows,
     )
@@ -217,7 +226,7 @@ def plan(
                 ]
             )
     _show(
-        f"برنامه‌ی اجرایی {chosen} — action plan",
+        f"برنامه‌ی اجرایی {chosen}",
         ["کد", "کار", "مسئول", "شروع", "پایان", "وابسته به", "وضعیت", "دیرکرد (روز)"],
         rows,
     )

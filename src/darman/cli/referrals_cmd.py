@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.table import Table
 
+from darman.cli.cells import table, verbatim
 from darman.cli.context import console, unit_of_work
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.persian import to_persian_digits
@@ -16,10 +16,6 @@ app = typer.Typer(
     help="Referral system and family physician: rollout, indicators, unenrolled, overdue",
     no_args_is_help=True,
 )
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else to_persian_digits(f"{value:.1f}")
 
 
 @app.command("rollout")
@@ -54,14 +50,13 @@ def rollout(
             )
         rows = referrals_rollout.rollout(s)
         uow.commit()
-    table = Table(title="استقرار نظام ارجاع — referral programme rollout")
-    for col in ("province", "استان", "phase", "from"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            r.province_code, r.province_name_fa, to_persian_digits(r.phase), r.active_from_jalali
+    console.print(
+        table(
+            "استقرار نظام ارجاع",
+            ("کد استان", "استان", "مرحله", "از"),
+            ((r.province_code, r.province_name_fa, r.phase, r.active_from_jalali) for r in rows),
         )
-    console.print(table)
+    )
 
 
 @app.command("periods")
@@ -76,6 +71,7 @@ def periods(
 ) -> None:
     """Show the validity and feedback periods in force; with --kind, --days and --from set
     one for referrals written from that day on."""
+    from darman.common.jalali import format_period_end, format_period_start
     from darman.referrals import policy
 
     with unit_of_work() as uow:
@@ -102,20 +98,25 @@ def periods(
         read = policy.referral_policy(s)
         uow.commit()
     for title, rows in (
-        ("مدت اعتبار ارجاع (روز) — referral validity in days", read.valid_days),
-        ("مهلت پس‌خوراند (روز) — feedback due after days", read.feedback_days),
+        ("مدت اعتبار ارجاع (روز)", read.valid_days),
+        ("مهلت پس‌خوراند (روز)", read.feedback_days),
     ):
-        table = Table(title=title)
-        for col in ("province", "days", "from", "to"):
-            table.add_column(col, justify="right" if col == "days" else "left")
-        for r in rows:
-            table.add_row(
-                r.province_code or "کشوری",
-                to_persian_digits(r.days),
-                r.valid_from_jalali,
-                r.valid_to_jalali,
+        console.print(
+            table(
+                title,
+                ("استان", "روز", "از", "تا"),
+                (
+                    (
+                        r.province_code or "کشوری",
+                        r.days,
+                        format_period_start(r.valid_from),
+                        format_period_end(r.valid_to),
+                    )
+                    for r in rows
+                ),
+                numeric=("روز",),
             )
-        console.print(table)
+        )
 
 
 def _day(text: str, option: str) -> dt.date:
@@ -129,32 +130,41 @@ def _day(text: str, option: str) -> dt.date:
 
 @app.command("indicators")
 def indicators(
-    year: int = typer.Option(..., help="Jalali year, e.g. 1405"),
+    year: int | None = typer.Option(None, help="Jalali year, e.g. 1405; this year if omitted"),
     province: str | None = typer.Option(None, help="province code; every province if omitted"),
 ) -> None:
     """Referral rate, internal share, feedback and bypass rates, average panel size."""
+    from darman.common.jalali import fiscal_year, tehran_today
     from darman.referrals import indicators as referrals_indicators
 
+    if year is None:
+        year = fiscal_year(tehran_today())
     with unit_of_work() as uow:
         report = referrals_indicators.indicators(
             uow.session, SYSTEM, year=year, province_code=province
         )
-    table = Table(title=f"شاخص‌های نظام ارجاع {to_persian_digits(year)}")
-    for col in ("month", "province", "referrals", "per 1000 visits", "internal %",
-                "feedback %", "bypass %", "avg panel"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("month", "province") else "right")
-    for r in report.rows:
-        table.add_row(
-            r.month_label,
-            r.province_name_fa,
-            to_persian_digits(r.referrals),
-            _pct(r.referral_rate_per_1000_visits),
-            _pct(r.internal_share_percent),
-            _pct(r.feedback_rate_percent),
-            _pct(r.bypass_rate_percent),
-            _pct(r.average_panel_size),
+    header = ("ماه", "استان", "ارجاع", "در هزار ویزیت", "درون‌سطحی٪", "پس‌خوراند٪",
+              "بی‌ارجاع٪", "میانگین جمعیت تحت پوشش")  # fmt: skip
+    console.print(
+        table(
+            f"شاخص‌های نظام ارجاع {to_persian_digits(year)}",
+            header,
+            (
+                (
+                    r.month_label,
+                    r.province_name_fa,
+                    r.referrals,
+                    r.referral_rate_per_1000_visits,
+                    r.internal_share_percent,
+                    r.feedback_rate_percent,
+                    r.bypass_rate_percent,
+                    r.average_panel_size,
+                )
+                for r in report.rows
+            ),
+            numeric=header[2:],
         )
-    console.print(table)
+    )
 
 
 @app.command("unenrolled")
@@ -171,12 +181,16 @@ def unenrolled(
         result = panels.unenrolled(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
         )
-    table = Table(title=f"بدون پزشک خانواده: {to_persian_digits(result.total)} نفر")
-    for col in ("national ID", "name", "born"):
-        table.add_column(col)
-    for p in result.items:
-        table.add_row(p.national_id, f"{p.first_name} {p.last_name}", p.birth_date_jalali)
-    console.print(table)
+    console.print(
+        table(
+            f"بدون پزشک خانواده: {to_persian_digits(result.total)} نفر",
+            ("کد ملی", "نام", "تاریخ تولد"),
+            (
+                (p.national_id, f"{p.first_name} {p.last_name}", p.birth_date_jalali)
+                for p in result.items
+            ),
+        )
+    )
 
 
 @app.command("overdue")
@@ -186,7 +200,6 @@ def overdue(
     size: int = typer.Option(50, min=1, max=500),
 ) -> None:
     """Referrals whose feedback is later than expected, longest overdue first."""
-    from darman.common.jalali import format_jalali
     from darman.common.paging import PageParams
     from darman.referrals import reading
 
@@ -194,16 +207,22 @@ def overdue(
         result = reading.overdue(
             uow.session, SYSTEM, page=PageParams(page=page, size=size), province_code=province
         )
-    table = Table(title=f"پس‌خوراند دیرکرد دار: {to_persian_digits(result.total)}")
-    for col in ("referral", "specialty", "to", "issued", "due", "days late"):
-        table.add_column(col, justify="right" if col == "days late" else "left")
-    for r in result.items:
-        table.add_row(
-            r.ref_number,
-            r.specialty,
-            r.to_facility_code or r.to_facility_name,
-            r.issued_on_jalali,
-            format_jalali(r.feedback_due_on),
-            to_persian_digits(r.days_overdue),
+    header = ("ارجاع", "تخصص", "به", "صدور", "سررسید", "روز دیرکرد")
+    console.print(
+        table(
+            f"پس‌خوراند دیرکرددار: {to_persian_digits(result.total)}",
+            header,
+            (
+                (
+                    verbatim(r.ref_number),
+                    r.specialty,
+                    r.to_facility_code or r.to_facility_name,
+                    r.issued_on_jalali,
+                    r.feedback_due_on,
+                    r.days_overdue,
+                )
+                for r in result.items
+            ),
+            numeric=("روز دیرکرد",),
         )
-    console.print(table)
+    )

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
+from darman.cli import cells
 from darman.cli.context import console, unit_of_work
+from darman.common.persian import format_number
 from darman.registry.enums import TransferTable
 from darman.security.principal import SYSTEM
 
@@ -32,7 +33,7 @@ def import_(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar,
     ):
-        task = bar.add_task(f"importing {table}", total=len(rows))
+        task = bar.add_task(f"ورود {table}", total=len(rows))
         report = transfer.import_rows(
             uow.session,
             SYSTEM,
@@ -45,17 +46,19 @@ def import_(
         if keep:
             uow.commit()
     console.print(
-        f"{report.rows_read} rows read, "
-        f"{report.accepted if keep else 0} imported, {report.rejected_rows} rejected"
-        + ("" if keep else " — nothing was kept (all-or-nothing)")
+        f"{format_number(report.rows_read)} ردیف خوانده شد، "
+        f"{format_number(report.accepted if keep else 0)} وارد شد، "
+        f"{format_number(report.rejected_rows)} رد شد"
+        + ("" if keep else " — هیچ ردیفی نگه داشته نشد (همه یا هیچ)")
     )
     if report.problems:
-        errors = Table(title="rejected rows")
-        for col in ("row", "column", "reason"):
-            errors.add_column(col)
-        for p in report.problems[:200]:
-            errors.add_row(str(p.row), p.field or "", p.reason)
-        console.print(errors)
+        console.print(
+            cells.table(
+                "ردیف‌های ردشده",
+                ("ردیف", "ستون", "ایراد"),
+                ((p.row, p.field or "", p.reason) for p in report.problems[:200]),
+            )
+        )
         raise typer.Exit(2)
 
 
@@ -73,4 +76,4 @@ def export(
             uow.session, SYSTEM, table=table, fmt=TableFormat.from_filename(path.name)
         )
     path.write_bytes(content)
-    console.print(f"wrote {path} ({len(content):,} bytes)")
+    console.print(f"{path} نوشته شد ({format_number(len(content))} بایت)")

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from darman.cli.cells import cell, table, verbatim
 from darman.cli.context import console, unit_of_work
-from darman.common.persian import format_number
+from darman.common.persian import to_persian_digits
 
 if TYPE_CHECKING:
     from darman.synth.service import SeedResult
@@ -23,7 +23,7 @@ def run_seed(scale: float, seed: int) -> SeedResult:
         Progress(
             TextColumn("{task.description:<14}"),
             BarColumn(),
-            TextColumn("{task.completed:,.0f} rows"),
+            TextColumn("{task.completed:,.0f} ردیف"),
             TimeElapsedColumn(),
             console=console,
         ) as bar,
@@ -38,14 +38,17 @@ def run_seed(scale: float, seed: int) -> SeedResult:
         result = service.seed(uow.session, scale=scale, seed=seed, progress=progress)
         uow.commit()
     elapsed = time.perf_counter() - started
-    table = Table(title=f"seeded scale {scale}, seed {seed} in {elapsed:.1f} s")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    table.add_column("ردیف", justify="right")
-    for name, count in result.counts.items():
-        table.add_row(name, f"{count:,}", format_number(count))
-    table.add_row("total", f"{result.rows:,}", format_number(result.rows))
-    console.print(table)
+    body: list[tuple[object, int]] = [(verbatim(n), count) for n, count in result.counts.items()]
+    body.append(("جمع", result.rows))
+    console.print(
+        table(
+            f"داده‌ی نمونه با مقیاس {to_persian_digits(scale)} و بذر {to_persian_digits(seed)} "
+            f"در {cell(elapsed)} ثانیه بار شد",
+            ("جدول", "ردیف"),
+            body,
+            numeric=("ردیف",),
+        )
+    )
     return result
 
 

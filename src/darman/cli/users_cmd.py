@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
+from darman.cli.cells import table, verbatim
 from darman.cli.context import console, unit_of_work
+from darman.common.persian import format_number
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
 
 app = typer.Typer(help="Users and API keys", no_args_is_help=True)
+SCOPE_FA = {"national": "کشوری", "province": "استانی", "facility": "مرکز"}
 
 
 @app.command("create")
@@ -41,7 +43,10 @@ def create(
             practitioner_council_number=practitioner,
         )
         uow.commit()
-        console.print(f"created [bold]{user.username}[/] ({ROLE_LABELS_FA[role]}, {scope.value})")
+        console.print(
+            f"کاربر [bold]{user.username}[/] ساخته شد "
+            f"({ROLE_LABELS_FA[role]}، {SCOPE_FA.get(scope.value, scope.value)})"
+        )
 
 
 @app.command("list")
@@ -52,30 +57,30 @@ def list_() -> None:
 
     with unit_of_work() as uow:
         users, total = service.list_users(uow.session, limit=10_000)
-        table = Table(title=f"users ({total})")
-        for col in (
-            "username",
-            "role",
-            "scope",
-            "province",
-            "facility",
-            "active",
-            "locked until",
-            "created",
-        ):
-            table.add_column(col)
-        for u in users:
-            table.add_row(
-                u.username,
-                f"{u.role} ({ROLE_LABELS_FA[Role(u.role)]})",
-                u.scope_level,
-                str(u.province_id or ""),
-                str(u.facility_id or ""),
-                "yes" if u.is_active else "no",
-                format_jalali(u.locked_until),
+        header = (
+            "نام کاربری",
+            "نقش",
+            "گستره",
+            "استان",
+            "مرکز",
+            "فعال",
+            "قفل تا",
+            "ساخته‌شده",
+        )
+        rows = [
+            (
+                verbatim(u.username),
+                ROLE_LABELS_FA[Role(u.role)],
+                SCOPE_FA.get(u.scope_level, u.scope_level),
+                u.province_id,
+                u.facility_id,
+                u.is_active,
+                format_jalali(u.locked_until) or None,
                 format_jalali(u.created_at),
             )
-        console.print(table)
+            for u in users
+        ]
+    console.print(table(f"کاربران ({format_number(total)})", header, rows))
 
 
 @app.command("disable")
@@ -87,7 +92,7 @@ def disable(username: str) -> None:
     with unit_of_work() as uow:
         service.disable_user(uow.session, actor="cli", username=username, acting_user_id=None)
         uow.commit()
-    console.print(f"[bold]{username}[/] is disabled")
+    console.print(f"کاربر [bold]{username}[/] غیرفعال شد")
 
 
 @app.command("enable")
@@ -98,7 +103,7 @@ def enable(username: str) -> None:
     with unit_of_work() as uow:
         service.enable_user(uow.session, actor="cli", username=username)
         uow.commit()
-    console.print(f"[bold]{username}[/] is enabled")
+    console.print(f"کاربر [bold]{username}[/] دوباره فعال شد")
 
 
 @app.command("api-key")
@@ -109,6 +114,6 @@ def api_key(username: str, name: str = typer.Option(..., help="what the key is f
     with unit_of_work() as uow:
         new = service.create_api_key(uow.session, actor="cli", username=username, name=name)
         uow.commit()
-    console.print(
-        f"API key for {username} ({name}): [bold]{new.key}[/]\nkeep it now; it is not shown again"
-    )
+    console.print(f"کلید API برای {username} ({name}):")
+    console.print(verbatim(new.key), style="bold")
+    console.print("همین حالا آن را نگه دارید؛ دوباره نشان داده نمی‌شود")

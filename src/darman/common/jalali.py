@@ -119,3 +119,34 @@ def jalali_month_bounds(month: int) -> tuple[dt.date, dt.date]:
     year, m = divmod(month, 100)
     start = jdatetime.date(year, m, 1).togregorian()
     return start, start + dt.timedelta(days=jalali_month_days(year, m) - 1)
+
+
+# Periods stored without an end (or a start) run to a far date: 1900-01-01 and 2100-12-31
+# in the claims policy. No one reads ۱۲۷۸/۱۰/۱۱ as "from the beginning": a day outside
+# the years the validators accept is shown as an open end.
+OPEN_START_BEFORE = dt.date(1900, 3, 21)  # 1279/01/01, the earliest day anyone may type
+OPEN_END_FROM = dt.date(2100, 3, 20)  # 1478/12/30, the latest
+OPEN_START_FA = "از ابتدا"
+OPEN_END_FA = "بدون پایان"
+
+
+def format_period_start(day: dt.date | None) -> str:
+    """A period's first day in Jalali, or «از ابتدا» when it has none."""
+    if day is None or day <= OPEN_START_BEFORE:
+        return OPEN_START_FA
+    return format_jalali(day)
+
+
+def format_period_end(day: dt.date | None) -> str:
+    """A period's last day in Jalali, or «بدون پایان» when it has none."""
+    if day is None or day >= OPEN_END_FROM:
+        return OPEN_END_FA
+    return format_jalali(day)
+
+
+def format_month(month: int | str) -> str:
+    """``140508`` (a Jalali yyyymm) as ``۱۴۰۵/۰۸``."""
+    text = to_ascii_digits(str(month)).strip()
+    if len(text) != 6 or not text.isdigit():
+        return to_persian_digits(text)
+    return to_persian_digits(f"{text[:4]}/{text[4:]}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from darman.common.errors import FieldProblem, InvalidInput
-from darman.common.persian import to_ascii_digits
+from darman.common.persian import to_ascii_digits, to_persian_digits
 
 
 def check_digit(body: str) -> int:
@@ -18,13 +18,13 @@ def problem(raw: str) -> str | None:
     """Why ``raw`` is not a valid national ID, or None when it is."""
     value = to_ascii_digits(raw.strip())
     if not (value.isascii() and value.isdigit()):
-        return "a national ID has only digits"
+        return "کد ملی فقط رقم دارد"
     if len(value) != 10:
-        return f"a national ID has 10 digits, this one has {len(value)}"
+        return f"کد ملی ۱۰ رقم دارد و این یکی {to_persian_digits(len(value))} رقم"
     if len(set(value)) == 1:
-        return "a national ID cannot be one digit repeated"
+        return "کد ملی نمی‌تواند یک رقمِ تکرارشده باشد"
     if check_digit(value[:9]) != int(value[9]):
-        return "the check digit (last digit) does not match the other nine"
+        return "رقم کنترل (رقم آخر) با نُه رقم دیگر نمی‌خواند"
     return None
 
 

@@ -56,3 +56,9 @@ def format_number(value: int) -> str:
     """Thousands-grouped number in Persian digits with the Persian separator."""
     grouped = f"{value:,}".replace(",", "٬")
     return to_persian_digits(grouped)
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """``1234.5`` -> ``۱٬۲۳۴٫۵``: Persian thousands and decimal separators."""
+    text = f"{value:,.{digits}f}".replace(",", "٬").replace(".", "٫")
+    return to_persian_digits(text)

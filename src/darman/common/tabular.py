@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from darman.common.errors import InvalidInput
+from darman.common.excel import DEFAULT_SHEET, workbook
 from darman.common.persian import normalize_text, to_ascii_digits
 
 
@@ -158,8 +159,15 @@ def _rows_of(raw_rows: Iterable[Sequence[object]], name: str) -> tuple[list[str]
     return header, rows
 
 
-def write_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: TableFormat) -> bytes:
-    """Deterministic bytes: the same rows give the same file (no timestamps inside)."""
+def write_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    fmt: TableFormat,
+    *,
+    sheet: str = DEFAULT_SHEET,
+) -> bytes:
+    """Deterministic bytes: the same rows give the same file (no timestamps inside). An
+    Excel file is one sheet named ``sheet``, laid out by ``excel.workbook``."""
     if fmt is TableFormat.CSV:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -168,15 +176,4 @@ def write_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: Ta
             writer.writerow(["" if v is None else v for v in row])
         # The BOM makes Excel open Persian text as UTF-8.
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.sheet_view.rightToLeft = True
-    ws.append(list(header))
-    for row in rows:
-        ws.append([v.isoformat() if isinstance(v, dt.date) else v for v in row])
-    wb.properties.created = dt.datetime(2000, 1, 1)
-    wb.properties.modified = dt.datetime(2000, 1, 1)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook(header, rows, sheet=sheet)

@@ -33,21 +33,21 @@ def parse_any_date(value: Any) -> Any:
         return None
     match = _DATE_RE.match(text)
     if not match:
-        raise ValueError(f"'{value}' is not a date (use 1403/01/01 or 2024-03-20)")
+        raise ValueError(f"«{value}» تاریخ نیست (۱۴۰۳/۰۱/۰۱ یا 2024-03-20)")
     year, month, day = (int(g) for g in match.groups())
     if year < 1700:
         try:
             day_ = parse_jalali(text)
         except InvalidInput as exc:  # pydantic reports only ValueError as a field error
-            raise ValueError(f"'{value}' is not a real Jalali date") from exc
+            raise ValueError(f"«{value}» روزی از تقویم خورشیدی نیست") from exc
     else:
         try:
             day_ = dt.date(year, month, day)
         except ValueError as exc:
-            raise ValueError(f"'{value}' is not a real date: {exc}") from exc
+            raise ValueError(f"«{value}» روزی از تقویم میلادی نیست ({exc})") from exc
     if not EARLIEST <= day_ <= LATEST:
         raise ValueError(
-            f"'{value}' is outside the years kept (Jalali 1279-1478, Gregorian 1900-2100)"
+            f"«{value}» بیرون از سال‌های پذیرفته است (خورشیدی ۱۲۷۹ تا ۱۴۷۸، میلادی ۱۹۰۰ تا ۲۱۰۰)"
         )
     return day_
 
@@ -69,7 +69,7 @@ _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f]")
 def _no_control(text: str, pattern: re.Pattern[str]) -> str:
     found = pattern.search(text)
     if found is not None:
-        raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed")
+        raise ValueError(f"نویسه‌ی کنترلی U+{ord(found.group()):04X} پذیرفته نیست")
     return text
 
 
@@ -96,13 +96,13 @@ _GROUPED = re.compile(r"^\d{1,3}([,٬]\d{3})+$")
 def rials_from_text(value: object) -> object:
     """Money is whole rials: refuse booleans, fractions and misplaced separators."""
     if isinstance(value, bool | float):
-        raise ValueError("money is a whole number of rials")
+        raise ValueError("مبلغ باید عدد صحیح به ریال باشد")
     if isinstance(value, str):
         text = to_ascii_digits(value).strip()
         if _GROUPED.match(text):
             return text.replace(",", "").replace("٬", "")
         if not (text.isascii() and text.isdigit()):
-            raise ValueError(f"'{value}' is not a whole number of rials")
+            raise ValueError(f"«{value}» عدد صحیح به ریال نیست")
         return text
     return value
 

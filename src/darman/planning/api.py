@@ -24,7 +24,7 @@ TABLES: dict[int | str, dict[str, Any]] = {200: {"content": DOWNLOAD_CONTENT}}
 
 def _download(table: tables.Table, fmt: str, name: str) -> Response:
     header, rows = table
-    content = write_table(header, rows, TableFormat(fmt))
+    content = write_table(header, rows, TableFormat(fmt), sheet=name)
     return Response(
         content,
         media_type=MEDIA_TYPES[TableFormat(fmt)],

@@ -22,6 +22,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.validation_fa import problems_fa
 from darman.planning.enums import Population, Resource
 
 SHIPPED = "scenario_1404.toml"
@@ -126,10 +127,9 @@ def parse(data: object) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in e["loc"]) or "scenario", e["msg"])
-            for e in exc.errors()
+            FieldProblem(p.field or "scenario", p.reason) for p in problems_fa(exc)
         ]
-        raise InvalidInput("the scenario is not valid", problems) from exc
+        raise InvalidInput("سناریو پذیرفته نیست", problems) from exc
 
 
 def loads(text: str) -> Scenario:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from darman.common.errors import DarmanError, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.tabular import SheetRow, TableFormat, read_table, write_table
+from darman.common.validation_fa import problems_fa
 from darman.registry import catalogues, scope
 from darman.registry import service as svc
 from darman.registry.enums import TransferTable
@@ -46,6 +47,8 @@ from darman.registry.scope import AnySelect
 from darman.security.principal import Principal
 
 _PEOPLE_TABLES = frozenset({"insured", "coverage"})
+UNKNOWN_COLUMN_FA = "ستون ناشناخته"
+MISSING_COLUMN_FA = "این ستون لازم است و در پرونده نیست"
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ TABLES: dict[str, TableSpec] = {
 
 def spec_for(table: str) -> TableSpec:
     if table not in TABLES:
-        raise InvalidInput(f"no registry table '{table}'; choose one of {', '.join(TABLES)}")
+        raise InvalidInput(f"جدول «{table}» در ثبت نیست؛ یکی از اینها: {', '.join(TABLES)}")
     return TABLES[table]
 
 
@@ -165,33 +168,24 @@ class ImportReport:
 def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
     named = [h for h in header if h]
     twice = sorted({h for h in named if named.count(h) > 1})
-    problems = [FieldProblem(h, "the column appears twice", row=1) for h in twice]
+    problems = [FieldProblem(h, "این ستون دو بار آمده است", row=1) for h in twice]
     problems += [
-        FieldProblem(f"column {i}", "a column without a name", row=1)
+        FieldProblem(f"ستون {i}", "ستونی بی‌نام", row=1)
         for i, h in enumerate(header, start=1)
         if not h
     ]
     problems += [
-        FieldProblem(h, "unknown column", row=1) for h in header if h and h not in spec.columns
+        FieldProblem(h, UNKNOWN_COLUMN_FA, row=1) for h in header if h and h not in spec.columns
     ]
     problems += [
-        FieldProblem(c, "required column is missing", row=1)
+        FieldProblem(c, MISSING_COLUMN_FA, row=1)
         for c in spec.required
         if c not in header
     ]
     if problems:
         raise InvalidInput(
-            f"the header does not match; expected columns: {', '.join(spec.columns)}", problems
+            f"سرستون‌ها نمی‌خوانند؛ ستون‌های پذیرفته: {', '.join(spec.columns)}", problems
         )
-
-
-def _validation_problems(exc: ValidationError, row: int) -> list[FieldProblem]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or None
-        reason = err["msg"].removeprefix("Value error, ")
-        out.append(FieldProblem(loc, reason, row=row))
-    return out
 
 
 def import_rows(
@@ -210,14 +204,14 @@ def import_rows(
     for row in rows:
         if "__extra__" in row.values:
             report.problems.append(
-                FieldProblem(None, "the row has more cells than the header", row=row.number)
+                FieldProblem(None, "این ردیف خانه‌هایی بیش از سرستون‌ها دارد", row=row.number)
             )
             continue
         values = {k: v for k, v in row.values.items() if v != ""}
         try:
             data = spec.schema.model_validate(values)
         except ValidationError as exc:
-            report.problems.extend(_validation_problems(exc, row.number))
+            report.problems.extend(problems_fa(exc, row=row.number))
             continue
         try:
             with session.begin_nested():
@@ -229,9 +223,9 @@ def import_rows(
         except DBAPIError as exc:
             # The savepoint is rolled back; the database's own refusal becomes a row problem
             # so one bad row never takes the good ones down with it.
-            reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by the database"
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "پایگاه داده نپذیرفت"
             report.problems.append(
-                FieldProblem(None, f"refused by the database: {reason}", row=row.number)
+                FieldProblem(None, f"پایگاه داده نپذیرفت: {reason}", row=row.number)
             )
             continue
         report.accepted += 1
@@ -283,4 +277,4 @@ def export_table(session: Session, who: Principal, *, table: str, fmt: TableForm
     spec = spec_for(table)
     if table in _PEOPLE_TABLES and scope.at_facility(who):
         raise PermissionDenied(f"a facility cannot export the {table} of its province")
-    return write_table(spec.columns, _rows(session, table, who), fmt)
+    return write_table(spec.columns, _rows(session, table, who), fmt, sheet=table)

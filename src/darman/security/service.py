@@ -130,7 +130,7 @@ def create_user(
             places, problems, role, facility_id, practitioner_council_number
         )
     if problems:
-        raise InvalidInput("the user cannot be created", problems)
+        raise InvalidInput("کاربر ساخته نشد", problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"the username '{username}' is taken", [FieldProblem("username", "taken")])
     user = User(
@@ -168,16 +168,25 @@ def _practitioner_link(
     """The practitioner id a physician user is linked to, or None with the problem noted."""
     field = "practitioner_council_number"
     if role is not Role.PHYSICIAN:
-        problems.append(FieldProblem(field, "only a physician is linked to a practitioner"))
+        problems.append(FieldProblem(field, "فقط کاربرِ پزشک به پرونده‌ی پزشک پیوند می‌خورد"))
         return None
     practitioner_id = places.practitioner_id(council_number.strip())
     if practitioner_id is None:
         problems.append(
-            FieldProblem(field, f"no practitioner with council number {council_number}")
+            FieldProblem(
+                field,
+                f"پزشکی با شماره‌ی نظام پزشکی {council_number} در ثبت نیست "
+                "(فهرست پزشکان: darman registry export practitioners FILE.csv)",
+            )
         )
         return None
     if facility_id is not None and not places.works_at(practitioner_id, facility_id):
-        problems.append(FieldProblem(field, "the practitioner does not work at this facility"))
+        problems.append(
+            FieldProblem(
+                field,
+                f"پزشک {council_number} در مرکز {facility_id} کار نمی‌کند",
+            )
+        )
         return None
     return int(practitioner_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from darman.claims import policy, rules
+from darman.claims import policy
 from darman.referrals import policy as referral_periods
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep
@@ -79,8 +79,6 @@ def policy_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Respon
                     referral_periods.DEFAULT[kind],
                 )
             ],
-            "open_start": rules.FOREVER_FROM,
-            "open_end": rules.FOREVER_TO,
         }
     )
     return render(request, "claims/policy.html", context)

@@ -40,7 +40,7 @@ def _norm(text: str) -> float | None:
 
 
 def _xlsx(table: tables.Table, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat.XLSX)
+    content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
     return Response(
         content,
         media_type=XLSX,

@@ -44,7 +44,7 @@ CONFLICT_FA = "این مناقصه پیش‌تر واگذار شده است؛ ت
 
 
 def _xlsx(table: tables.Table, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat.XLSX)
+    content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
     return Response(
         content,
         media_type=XLSX,

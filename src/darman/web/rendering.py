@@ -31,8 +31,16 @@ from darman.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from darman.common.jalali import TEHRAN, format_jalali, format_jalali_long, tehran_today
+from darman.common.jalali import (
+    TEHRAN,
+    format_jalali,
+    format_jalali_long,
+    format_period_end,
+    format_period_start,
+    tehran_today,
+)
 from darman.common.persian import format_number, to_persian_digits
+from darman.common.solver import status_fa as solver_status_fa
 from darman.registry import scope
 from darman.registry import service as registry
 from darman.security import service as security
@@ -100,6 +108,9 @@ templates.env.filters["fa_number"] = fa_number
 templates.env.filters["fa_decimal"] = fa_decimal
 templates.env.filters["fa_datetime"] = fa_datetime
 templates.env.filters["fa_jalali"] = format_jalali
+templates.env.filters["period_start"] = format_period_start
+templates.env.filters["period_end"] = format_period_end
+templates.env.filters["solver_fa"] = solver_status_fa
 
 
 def render(

@@ -44,7 +44,7 @@ def test_a_document_whose_later_row_names_another_patient_is_refused_at_that_row
     assert report["accepted"] == 1
     (problem,) = report["problems"]
     assert problem["row"] == 4 and problem["field"] == "visit_type"
-    assert "row 2" in problem["reason"]
+    assert "ردیف 2" in problem["reason"]
     with session_factory() as s:
         assert list(s.scalars(select(Claim.document_number))) == ["D2"]
 
@@ -133,7 +133,7 @@ def test_a_deeply_nested_bulk_line_is_reported_by_number_and_the_lines_after_it_
     assert report["accepted"] == 2
     (problem,) = report["problems"]
     assert problem["row"] == 2
-    assert problem["reason"].startswith("not JSON: recursion limit exceeded")
+    assert problem["reason"].startswith("JSON درست نیست: recursion limit exceeded")
     with session_factory() as s:
         assert sorted(s.scalars(select(Claim.document_number))) == ["A1", "A2"]
 
@@ -159,7 +159,7 @@ def test_claims_submit_reports_a_deeply_nested_line_and_stores_the_good_ones(
         context.engine.cache_clear()
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2, result.output  # problems found, the rest stored
-    assert "2 claims accepted" in result.output
+    assert "۲ سند پذیرفته شد" in result.output
     assert "recursion limit exceeded" in result.output
     with session_factory() as s:
         assert sorted(s.scalars(select(Claim.document_number))) == ["A1", "A2"]
@@ -176,3 +176,26 @@ def test_a_deeply_nested_prescription_check_body_is_a_problem_not_a_server_error
     )
     assert answer.status_code in (400, 422), answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_line_with_a_wrong_value_is_refused_in_persian_at_its_own_row(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    price = tariff("100102")
+    h = world["hospital"]
+    rows = [
+        f"{h},D7,{world['nid']},outpatient,J06.9,service,100102,1405/07/01,1,{price}",
+        f"{h},D7,,,,medicine,100102,1405/07/02,1,{price}",  # the document's second line
+        f"{h},D8,{world['nid']},clinic,J06.9,service,100102,1405/07/04,1,{price}",  # row 4
+    ]
+    body = ("\n".join([HEADER, *rows]) + "\n").encode()
+    report = client.post(
+        "/api/v1/claims/bulk", files={"file": ("c.csv", body, "text/csv")}, headers=world["desk"]
+    ).json()
+    found = {(p["row"], p["field"]): p["reason"] for p in report["problems"]}
+    assert found[(3, "lines.1.item_type")] == (
+        "«medicine» پذیرفته نیست: باید یکی از «service» یا «drug» باشد"
+    )
+    assert found[(4, "visit_type")].startswith("«clinic» پذیرفته نیست: باید یکی از «outpatient»")
+    assert not any("Input should" in reason for reason in found.values())
+    assert _count(session_factory, Claim) == 0

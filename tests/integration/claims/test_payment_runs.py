@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from darman.claims import payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment
+from darman.common.money import format_toman
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
 from darman.security.enums import Role, ScopeLevel
@@ -103,3 +104,55 @@ def test_a_claim_that_does_not_fit_stops_the_run_and_no_younger_claim_jumps_the_
     with session_factory() as s:
         statuses = s.scalars(select(Claim.status).order_by(Claim.id)).all()
         assert statuses == ["paid", "approved", "approved"]
+    # it says why it spent less than its budget: the second claim did not fit what was left
+    assert run.why == "budget_reached" and run.next_claim_rials == dues[1]
+    assert run.why_fa is not None and "8201" in run.why_fa
+    assert format_toman(dues[1]) in run.why_fa and format_toman(dues[2]) in run.why_fa
+
+
+def test_a_run_that_empties_the_queue_says_so_and_counts_the_claims_held_for_review(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    for i, day in enumerate((1, 2, 3)):
+        body = claim(world, f"830{i}")
+        body["lines"][0]["service_date"] = f"1405/07/{day:02d}"
+        client.post("/api/v1/claims", json=body, headers=world["desk"])
+    with UnitOfWork(session_factory) as uow:
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
+        review.select_for_review(
+            uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
+        )
+        held = uow.session.scalar(select(Claim.id).where(Claim.document_number == "8302"))
+        uow.session.execute(update(Claim).where(Claim.id == held).values(status="in_review"))
+        uow.commit()
+    answer = client.post(
+        "/api/v1/claims/payment-runs",
+        json={"run_key": "empty-queue", "budget_rials": 10**12},
+        headers=world["admin"],
+    )
+    assert answer.status_code == 200, answer.text
+    run = answer.json()
+    with session_factory() as s:
+        paid = sum(s.scalars(select(Claim.paid_rials).where(Claim.status == "paid")))
+    assert (run["claims_paid"], run["paid_rials"]) == (2, paid)
+    assert run["why"] == "queue_empty" and run["next_claim_rials"] is None
+    assert (run["waiting_review"], run["waiting_adjudication"]) == (1, 0)
+    assert run["why_fa"] == (
+        "سند تأییدشده‌ی دیگری در این گستره نمانده است؛ "
+        "۱ سند در بررسی پزشکی یا تأیید است و پس از تأیید پرداخت می‌شود"
+    )
+
+
+def test_a_run_that_spends_its_whole_budget_gives_no_reason(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    client.post("/api/v1/claims", json=claim(world, "8401"), headers=world["desk"])
+    with UnitOfWork(session_factory) as uow:
+        service.adjudicate_pending(uow.session, referrals=claims_register(), actor="t")
+        review.select_for_review(
+            uow.session, actor="t", policy=review.ReviewPolicy(sample_percent=0)
+        )
+        due = uow.session.scalar(select(Claim.insurer_rials))
+        run = payment.pay(uow.session, FINANCE, run_key="exact", budget_rials=due)
+        uow.commit()
+    assert run.paid_rials == due and run.why is None and run.why_fa is None

@@ -157,7 +157,7 @@ def test_ndjson_lines_are_split_on_newlines_only_and_keep_persian_digits_and_a_b
     body = b"\xef\xbb\xbf" + _lines([persian]) + b'{"facility_code": "\xff"}\n'
     acks = list(submit_stream(session_factory, SYSTEM, io.BytesIO(body), "ndjson"))
     assert [(a.records, a.accepted) for a in acks] == [(2, 1)]
-    assert [(p.row, p.reason.split(":")[0]) for p in acks[0].problems] == [(2, "not UTF-8 text")]
+    assert [(p.row, p.reason.split(":")[0]) for p in acks[0].problems] == [(2, "متن UTF-8 نیست")]
     with session_factory() as s:
         stored = s.scalar(select(Claim).where(Claim.document_number == "5301"))
         assert stored is not None and stored.referral_ref == "a\u2028b"

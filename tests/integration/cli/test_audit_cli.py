@@ -30,10 +30,10 @@ def test_a_checkpoint_file_names_the_first_entry_cut_from_the_end(
     kept = tmp_path / "audit.checkpoints"
     taken = cli.invoke(app, ["audit", "checkpoint", "--out", str(kept)], env={"COLUMNS": "200"})
     assert taken.exit_code == 0, taken.output
-    assert "checkpoint of 3 entries appended" in taken.output and "ورودی‌ها" in taken.output
+    assert "نقطه‌ی وارسی ۳ ورودی" in taken.output and "ورودی‌ها" in taken.output
     assert json.loads(kept.read_text(encoding="utf-8"))["entries"] == 3
     intact = cli.invoke(app, ["audit", "verify", "--checkpoint", str(kept)])
-    assert intact.exit_code == 0 and "3 entries checked" in intact.output
+    assert intact.exit_code == 0 and "۳ ورودی وارسی شد" in intact.output
 
     with as_owner(engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
@@ -41,7 +41,7 @@ def test_a_checkpoint_file_names_the_first_entry_cut_from_the_end(
     assert alone.exit_code == 0  # two whole entries: the cut shows only against the file
     cut = cli.invoke(app, ["audit", "verify", "--checkpoint", str(kept)], env={"COLUMNS": "200"})
     assert cut.exit_code == 1
-    assert "audit log broken at entry 3" in cut.output and "(cut;" in cut.output
+    assert "دفتر ممیزی در ورودی ۳ شکسته است" in cut.output and "(بریده از پایان؛" in cut.output
     assert "نخستین ورودی آسیب‌دیده" in cut.output
 
     # a new checkpoint is not signed over the cut, and the file keeps the old one alone
@@ -76,7 +76,7 @@ def test_an_edited_checkpoint_is_refused_in_one_line_naming_its_line_and_field(
         run()
     assert stop.value.code == 1
     err = capsys.readouterr().err
-    assert "row 1, signature" in err and "Traceback" not in err
+    assert "ردیف ۱، «signature»" in err and "Traceback" not in err
 
 
 def test_without_the_audit_key_the_command_stops_in_one_clear_line(

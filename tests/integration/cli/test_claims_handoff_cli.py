@@ -63,7 +63,7 @@ def test_an_export_decided_from_files_is_imported_once(
             5_000,
         )
     again = cli.invoke(app, ["claims", "import-decisions", str(tmp_path / "out")], env=wide)
-    assert again.exit_code == 0 and "1 تصمیم" in again.output  # one skipped
+    assert again.exit_code == 0 and "۱ تصمیم" in again.output  # one skipped
 
 
 def test_spark_without_an_export_is_refused_saying_what_to_give(cli: CliRunner) -> None:

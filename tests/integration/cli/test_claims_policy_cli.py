@@ -61,12 +61,16 @@ def test_a_province_copay_and_deadline_set_from_the_shell_show_in_jalali(
     bypass = cli.invoke(
         app, ["claims", "policy", "bypass", "--province", "19", "--percent", "60"], env=wide
     )
-    assert bypass.exit_code == 0 and "60%" in bypass.output, bypass.output
+    assert bypass.exit_code == 0 and "۶۰٪" in bypass.output, bypass.output
     shown = cli.invoke(app, ["claims", "policy", "show"], env=wide)
     assert shown.exit_code == 0, shown.output
-    rows = [line for line in shown.output.splitlines() if " 25 " in line]
-    assert len(rows) == 1 and "۱۴۰۵/۰۱/۰۱" in rows[0] and "outpatient" in rows[0]
-    assert any(" 90 " in line and "۱۴۰۵/۰۷/۰۱" in line for line in shown.output.splitlines())
+    rows = [line for line in shown.output.splitlines() if " ۲۵ " in line]
+    assert len(rows) == 1 and "۱۴۰۵/۰۱/۰۱" in rows[0] and "سرپایی" in rows[0]
+    # a period without an end says so, not the far date it is stored with
+    assert "بدون پایان" in rows[0]
+    assert any(" ۹۰ " in line and "۱۴۰۵/۰۷/۰۱" in line for line in shown.output.splitlines())
+    # the national periods in force before any change run from the beginning
+    assert "از ابتدا" in shown.output and "۱۲۷۸" not in shown.output and "۱۴۷۹" not in shown.output
     assert "نظام ارجاع" in shown.output
     with UnitOfWork(session_factory) as uow:
         rollouts = policy.list_rollouts(uow.session)

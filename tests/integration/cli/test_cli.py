@@ -25,9 +25,11 @@ def test_users_are_created_listed_and_disabled_from_the_command_line(cli: CliRun
     assert made.exit_code == 0, made.output
     assert "کارشناس ستاد" in made.output
     listed = cli.invoke(app, ["users", "list"], env={"COLUMNS": "200"})
-    assert "reza" in listed.output and "yes" in listed.output
+    row = next(line for line in listed.output.splitlines() if "reza" in line)
+    assert "بله" in row and "کارشناس ستاد" in row
     assert cli.invoke(app, ["users", "disable", "reza"]).exit_code == 0
-    assert "no" in cli.invoke(app, ["users", "list"], env={"COLUMNS": "200"}).output
+    listed = cli.invoke(app, ["users", "list"], env={"COLUMNS": "200"})
+    assert "خیر" in next(line for line in listed.output.splitlines() if "reza" in line)
 
 
 def test_a_bad_scope_is_refused_with_the_field_named(cli: CliRunner, monkeypatch, capsys) -> None:
@@ -59,12 +61,12 @@ def test_audit_verify_names_the_first_tampered_entry(cli: CliRunner, engine) -> 
             == 0
         )
     ok = cli.invoke(app, ["audit", "verify"])
-    assert ok.exit_code == 0 and "3 entries" in ok.output
+    assert ok.exit_code == 0 and "۳ ورودی" in ok.output
     with as_owner(engine) as conn:
         conn.execute(text("UPDATE audit_log SET entity_id = '999' WHERE seq = 2"))
     broken = cli.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
-    assert "entry 2" in broken.output
+    assert "ورودی ۲ شکسته" in broken.output
 
 
 def test_registry_import_lists_rejected_rows_and_exits_non_zero(cli: CliRunner, tmp_path) -> None:
@@ -78,7 +80,7 @@ def test_registry_import_lists_rejected_rows_and_exits_non_zero(cli: CliRunner, 
     )
     result = cli.invoke(app, ["registry", "import", "drugs", str(path)], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "3 rows read, 1 imported, 2 rejected" in result.output
+    assert "۳ ردیف خوانده شد، ۱ وارد شد، ۲ رد شد" in result.output
     assert "form" in result.output and "max_quantity" in result.output
     out = tmp_path / "drugs_out.csv"
     assert cli.invoke(app, ["registry", "export", "drugs", str(out)]).exit_code == 0
@@ -88,7 +90,7 @@ def test_registry_import_lists_rejected_rows_and_exits_non_zero(cli: CliRunner, 
 def test_seed_prints_a_table_of_what_it_loaded(cli: CliRunner) -> None:
     result = cli.invoke(app, ["seed", "--scale", "0.0002", "--seed", "3"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "insured" in result.output and "total" in result.output
+    assert "insured" in result.output and "جمع" in result.output
     again = cli.invoke(app, ["seed", "--scale", "0.0002", "--seed", "3"])
     assert again.exit_code != 0
 
@@ -96,7 +98,7 @@ def test_seed_prints_a_table_of_what_it_loaded(cli: CliRunner) -> None:
 def test_check_synthetic_prints_the_confusion_matrix_and_passes(cli: CliRunner) -> None:
     result = cli.invoke(app, ["claims", "check-synthetic", "--lines", "12000", "--scale", "0.0005"])
     assert result.exit_code == 0, result.output
-    assert "missed violations: 0; clean lines flagged or deducted: 0" in result.output
+    assert "تخلف‌های نایافته: ۰؛ خطوط سالمِ پرچم‌خورده یا کسرشده: ۰" in result.output
     for code in ("R01", "R07", "R08", "D01", "D02", "clean"):
         assert code in result.output
 
@@ -164,7 +166,7 @@ def test_the_darman_command_prints_no_traceback_for_a_damaged_file_or_an_unexpec
     )  # fmt: skip
     assert read.returncode == 1, read.stderr
     assert read.stderr.splitlines() == [
-        f"error: فایل «{damaged}» خالی است: ردیف اول آن باید نام ستون‌ها باشد"
+        f"خطا: فایل «{damaged}» خالی است: ردیف اول آن باید نام ستون‌ها باشد"
     ]
     (tmp_path / "letter.db").write_text("a letter, not a database " * 100)
     env["DARMAN_DATABASE_URL"] = f"sqlite:///{tmp_path}/letter.db"

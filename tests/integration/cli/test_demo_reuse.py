@@ -28,7 +28,7 @@ def cli(cli: CliRunner, monkeypatch) -> CliRunner:
 def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     first = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
     assert first.exit_code == 0, first.output
-    assert "seeding the demo dataset" in first.output and "open tender" in first.output
+    assert "بار کردن داده‌ی نمایشی" in first.output and "مناقصه‌ی باز" in first.output
     with UnitOfWork(session_factory) as uow:
         counts = (
             uow.session.scalar(select(func.count()).select_from(StockMonth)),
@@ -36,8 +36,8 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
         )
     second = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
     assert second.exit_code == 0, second.output
-    assert "reusing the dataset already seeded (scale 0.0002" in second.output
-    assert "demo log-ins" in second.output and "open tender" not in second.output
+    assert "داده‌ی موجود به کار می‌رود (مقیاس ۰.۰۰۰۲" in second.output
+    assert "ورود به نسخه‌ی نمایشی" in second.output and "مناقصه‌ی باز" not in second.output
     with UnitOfWork(session_factory) as uow:
         again = (
             uow.session.scalar(select(func.count()).select_from(StockMonth)),
@@ -60,8 +60,8 @@ def test_the_demo_draws_its_claims_on_a_dataset_seeded_at_another_scale_and_seed
     result = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
     assert result.exception is None, repr(result.exception)
     assert result.exit_code == 0, result.output
-    assert "reusing the dataset already seeded (scale 0.0002, seed 7)" in result.output
-    assert "demo log-ins" in result.output
+    assert "داده‌ی موجود به کار می‌رود (مقیاس ۰.۰۰۰۲، بذر ۷)" in result.output
+    assert "ورود به نسخه‌ی نمایشی" in result.output
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         assert s.scalar(select(func.count()).select_from(ClaimLine)) == 2_000

@@ -47,7 +47,7 @@ def test_the_last_active_admin_is_not_disabled_from_the_command_line(
     assert stop.value.code == 1
     err = capsys.readouterr().err
     assert "«chief» تنها مدیر فعال سامانه است" in err and "username" in err
-    assert "yes" in cli.invoke(app, ["users", "list"], env=WIDE).output
+    assert "بله" in cli.invoke(app, ["users", "list"], env=WIDE).output
     assert _user_changes(session_factory) == []
 
 
@@ -59,13 +59,13 @@ def test_a_user_is_disabled_and_enabled_again_once_each_from_the_command_line(
     for _ in range(2):  # a repeat changes nothing and says the same
         done = cli.invoke(app, ["users", "disable", "deputy"])
         assert done.exit_code == 0, done.output
-        assert "deputy is disabled" in done.output
+        assert "کاربر deputy غیرفعال شد" in done.output
     # with the deputy disabled, the chief is the last active admin
     assert isinstance(cli.invoke(app, ["users", "disable", "chief"]).exception, LastActiveAdmin)
     for _ in range(2):
         done = cli.invoke(app, ["users", "enable", "deputy"])
         assert done.exit_code == 0, done.output
-        assert "deputy is enabled" in done.output
+        assert "کاربر deputy دوباره فعال شد" in done.output
     # two admins again: either may now be disabled
     assert cli.invoke(app, ["users", "disable", "chief"]).exit_code == 0
     assert _user_changes(session_factory) == [

@@ -82,8 +82,8 @@ def test_a_practitioner_link_is_refused_for_other_roles_and_other_facilities(
             scope_level=ScopeLevel.FACILITY, facility_id=world.pharmacy_a_id,
             practitioner_council_number="90001",
         )  # fmt: skip
-    assert "does not work at this facility" in str(caught.value)
-    with pytest.raises(InvalidInput, match="no practitioner"):
+    assert "کار نمی‌کند" in str(caught.value)
+    with pytest.raises(InvalidInput, match="در ثبت نیست"):
         security.create_user(
             session, places=UserPlaces(session), actor="test",
             username="x3", password="long-enough-1", role=Role.PHYSICIAN,

@@ -28,17 +28,22 @@ def test_quantify_prints_and_writes_excel(cli, tmp_path) -> None:
         app, ["procure", "quantify", "--level", "facility", "--out", str(out)], env=WIDE
     )
     assert done.exit_code == 0, done.output
-    assert "کالای X001" in done.output and "ناموجود" in done.output
+    assert "کالای X۰۰۱" in done.output and "ناموجود" in done.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][0] == "کد مرکز" and len(rows) == 1 + 8
+    sheet = load_workbook(out).active
+    assert sheet.title == "برآورد نیاز" and sheet.sheet_view.rightToLeft is True
+    assert sheet.freeze_panes == "A2"
+    numbers = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, int)]
+    assert numbers and all(c.number_format in ("#,##0", "#,##0.00") for c in numbers)
 
 
 def test_award_evaluates_then_stores_once(cli) -> None:
     shown = cli.invoke(app, ["procure", "award", "NT-T1"], env=WIDE)
     assert shown.exit_code == 0, shown.output
-    assert "Optimal" in shown.output and "صرفه" in shown.output
+    assert "بهینه" in shown.output and "صرفه" in shown.output
     stored = cli.invoke(app, ["procure", "award", "NT-T1", "--store"], env=WIDE)
-    assert stored.exit_code == 0 and "stored" in stored.output
+    assert stored.exit_code == 0 and "تخصیص ثبت شد" in stored.output
     again = cli.invoke(app, ["procure", "award", "NT-T1", "--store"], env=WIDE)
     assert again.exit_code == 1
 
@@ -49,4 +54,4 @@ def test_stockouts_suppliers_and_plan(cli) -> None:
     sup = cli.invoke(app, ["procure", "suppliers"], env=WIDE)
     assert sup.exit_code == 0 and "واسطه" in sup.output
     plan = cli.invoke(app, ["procure", "plan"], env=WIDE)
-    assert plan.exit_code == 0 and "T11" in plan.output and "SP-T" in plan.output
+    assert plan.exit_code == 0 and "T۱۱" in plan.output and "SP-T" in plan.output

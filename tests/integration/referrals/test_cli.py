@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from darman.cli.main import app
 from darman.common.jalali import fiscal_year
+from darman.common.persian import to_persian_digits as fa
 from darman.db.uow import UnitOfWork
 from darman.referrals import panels, service
 from tests.integration.referrals.world import TODAY, referral
@@ -48,7 +49,7 @@ def test_unenrolled_overdue_and_indicators_print_tables(cli, world, session_fact
     wide = {"COLUMNS": "200"}
     listed = cli.invoke(app, ["referrals", "unenrolled", "--province", "08"], env=wide)
     assert listed.exit_code == 0, listed.output
-    assert world.nids[1] in listed.output and world.nids[0] not in listed.output
+    assert fa(world.nids[1]) in listed.output and fa(world.nids[0]) not in listed.output
     late = cli.invoke(app, ["referrals", "overdue"], env=wide)
     assert late.exit_code == 0, late.output
     assert "RF" in late.output and "۱۶" in late.output

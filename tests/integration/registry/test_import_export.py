@@ -49,7 +49,7 @@ def test_good_rows_are_kept_and_each_bad_row_is_reported_with_row_and_column(
     assert report.rows_read == 6 and report.accepted == 2
     by_row = {p.row: p for p in report.problems}
     assert set(by_row) == {3, 4, 5, 7}
-    assert by_row[3].field == "national_id" and "check digit" in by_row[3].reason
+    assert by_row[3].field == "national_id" and "رقم کنترل" in by_row[3].reason
     assert by_row[4].field == "province_code" and "99" in by_row[4].reason
     assert by_row[5].field == "birth_date"
     assert by_row[7].field == "national_id" and "already exists" in by_row[7].reason
@@ -69,8 +69,8 @@ def test_a_wrong_header_writes_nothing(session_factory) -> None:
             uow.session, SYSTEM, table="insured", content=content, filename="x.csv"
         )
     problems = {(p.field, p.reason) for p in err.value.problems}
-    assert ("surname", "unknown column") in problems
-    assert ("last_name", "required column is missing") in problems
+    assert ("surname", "ستون ناشناخته") in problems
+    assert ("last_name", "این ستون لازم است و در پرونده نیست") in problems
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Insured)) == 0
 
@@ -197,3 +197,25 @@ def test_export_is_limited_to_the_callers_scope(client: TestClient, uow: UnitOfW
     assert resp.status_code == 200
     _, rows = read_table(resp.content, TableFormat.CSV, name="export.csv")
     assert [r.values["code"] for r in rows] == ["IN1"]
+
+
+def test_a_wrong_choice_in_an_import_is_said_in_persian_with_its_row_and_column(
+    session_factory,
+) -> None:
+    content = (
+        "national_id,first_name,last_name,sex,birth_date,province_code,relation,main_national_id\n"
+        f"{GOOD_1},علی,کریمی,male,1365/02/15,19,main,\n"
+        f"{GOOD_2},زهرا,کریمی,female,1366/02/15,19,parent,\n"  # row 3
+        f"{national_id.make(200_000_005)},رضا,کریمی,man,1367/02/15,19,main,\n"  # row 4
+    ).encode()
+    with UnitOfWork(session_factory) as uow:
+        report = transfer.import_file(
+            uow.session, SYSTEM, table="insured", content=content, filename="insured.csv"
+        )
+        uow.commit()
+    assert report.accepted == 1
+    found = {(p.row, p.field): p.reason for p in report.problems}
+    assert found == {
+        (3, "relation"): "«parent» پذیرفته نیست: باید یکی از «main» یا «dependant» باشد",
+        (4, "sex"): "«man» پذیرفته نیست: باید یکی از «male» یا «female» باشد",
+    }

@@ -17,7 +17,7 @@ def test_a_known_valid_id_passes() -> None:
 
 
 def test_a_wrong_check_digit_is_named_as_the_reason() -> None:
-    assert "check digit" in (national_id.problem("0499370898") or "")
+    assert "رقم کنترل" in (national_id.problem("0499370898") or "")
 
 
 def test_persian_and_arabic_indic_digits_are_accepted() -> None:
@@ -28,10 +28,10 @@ def test_persian_and_arabic_indic_digits_are_accepted() -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("123", "10 digits"),
-        ("12345678901", "10 digits"),
-        ("00123a5678", "only digits"),
-        ("1111111111", "repeated"),
+        ("123", "۱۰ رقم"),
+        ("12345678901", "۱۰ رقم"),
+        ("00123a5678", "فقط رقم"),
+        ("1111111111", "تکرار"),
     ],
 )
 def test_malformed_ids_are_rejected_with_a_clear_reason(raw: str, reason: str) -> None:

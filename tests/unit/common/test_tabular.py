@@ -50,7 +50,7 @@ def test_a_sheet_cut_in_half_is_refused_naming_the_file_and_the_sheet() -> None:
     with pytest.raises(InvalidInput) as caught:
         read_table(facilities_cut_in_half(), TableFormat.XLSX, name="مراکز.xlsx")
     detail = caught.value.detail
-    assert re.search(r"کاربرگ «Sheet» در فایل «مراکز\.xlsx» پس از ردیف \d+ آسیب دیده است", detail)
+    assert re.search(r"کاربرگ «داده‌ها» در فایل «مراکز\.xlsx» پس از ردیف \d+ آسیب دیده است", detail)
     assert "ParseError" in detail and "هیچ ردیفی از این فایل وارد نشد" in detail
 
 
