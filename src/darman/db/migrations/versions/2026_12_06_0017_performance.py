@@ -1,0 +1,82 @@
+"""Performance management: the computed facts of every indicator per province, facility and
+period, the targets set by national staff, and the ranking weights.
+
+Revision ID: 0017
+Revises: 0015
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "performance_facts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("indicator_code", sa.String(length=48), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("province_id", sa.Integer(), nullable=False),
+        sa.Column("facility_id", sa.Integer(), nullable=True),
+        sa.Column("numerator", sa.Float(), nullable=False),
+        sa.Column("denominator", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("definitions_version", sa.String(length=16), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["province_id"], ["provinces.id"], name=op.f("fk_performance_facts_province_id_provinces")
+        ),
+        sa.ForeignKeyConstraint(
+            ["facility_id"], ["facilities.id"], name=op.f("fk_performance_facts_facility_id_facilities")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_facts")),
+    )
+    with op.batch_alter_table("performance_facts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_performance_facts_period", ["period", "indicator_code", "province_id"], unique=False
+        )
+
+    op.create_table(
+        "performance_targets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator_code", sa.String(length=48), nullable=False),
+        sa.Column("province_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["province_id"], ["provinces.id"], name=op.f("fk_performance_targets_province_id_provinces")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_targets")),
+        sa.UniqueConstraint(
+            "indicator_code", "province_id", "period",
+            name=op.f("uq_performance_targets_indicator_code"),
+        ),
+    )
+
+    op.create_table(
+        "performance_weights",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator_code", sa.String(length=48), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_weights")),
+        sa.UniqueConstraint("indicator_code", name=op.f("uq_performance_weights_indicator_code")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("performance_weights")
+    op.drop_table("performance_targets")
+    with op.batch_alter_table("performance_facts", schema=None) as batch_op:
+        batch_op.drop_index("ix_performance_facts_period")
+    op.drop_table("performance_facts")
