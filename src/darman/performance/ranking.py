@@ -97,8 +97,14 @@ class Ranking:
 
 
 def topsis(matrix: np.ndarray, weights: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """TOPSIS preference values (min-max normalisation, cost criteria inverted)."""
-    return np.asarray(TOPSIS(minmax_normalization)(matrix, weights, types))
+    """TOPSIS preference values (min-max normalisation, cost criteria inverted). The inputs
+    are checked by ``prepare`` once; pymcdm's own checks, which warn about dominated
+    alternatives on every call, are skipped. A trial that makes an indicator constant
+    answers NaN for it, which no comparison passes."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(
+            TOPSIS(minmax_normalization)(matrix, weights, types, validation=False)
+        )
 
 
 def ranks_of(scores: np.ndarray) -> np.ndarray:
@@ -157,14 +163,14 @@ def rank(
     w = np.array([c.weight for c in used], dtype=float)
     w = w / w.sum()
     types = np.array([1 if c.direction is Direction.HIGHER else -1 for c in used])
-    result = TOPSIS(minmax_normalization)(m, w, types, verbose=True).to_dict()
+    result = TOPSIS(minmax_normalization)(m, w, types, validation=False, verbose=True).to_dict()
     scores = np.asarray(result["Final preference values"])
     normalised = np.asarray(result["Normalized decision matrix"])
     weighted = np.asarray(result["Weighted normalized decision matrix"])
     ideal = np.asarray(result["Positive Ideal Solution"])
     d_plus = np.asarray(result["Distance from PIS"])
     d_minus = np.asarray(result["Distance from NIS"])
-    wsm = np.asarray(WSM(minmax_normalization)(m, w, types))
+    wsm = np.asarray(WSM(minmax_normalization)(m, w, types, validation=False))
     r, r_wsm = ranks_of(scores), ranks_of(wsm)
     out = []
     for i, key in enumerate(keys):

@@ -265,20 +265,19 @@ def _ranked(session: Session, period: Period, draws: int) -> tuple[ranking.Ranki
             f"no facts for {period.code}",
             [FieldProblem("period", f"شاخص‌های دوره {period.label_fa} هنوز محاسبه نشده است")],
         )
-    keys = list(provinces)
-    matrix = np.array(
-        [
-            [
-                np.nan if (f := facts.get((period.code, i.code, provinces[k][0]))) is None
-                or f.value is None else f.value
-                for i in inds
-            ]
-            for k in keys
-        ],
-        dtype=float,
-    )
+    def value(code: str, province: str) -> float:
+        fact = facts.get((period.code, code, provinces[province][0]))
+        return np.nan if fact is None or fact.value is None else fact.value
+
+    rows = {k: [value(i.code, k) for i in inds] for k in provinces}
+    # a province with no value at all (no activity recorded) is not ranked
+    keys = [k for k, row in rows.items() if not all(np.isnan(row))]
+    left_out = [provinces[k][1] for k in provinces if k not in keys]
+    matrix = np.array([rows[k] for k in keys], dtype=float)
     criteria = [ranking.Criterion(i.code, i.name_fa, w[i.code], i.direction) for i in inds]
     result = ranking.rank(keys, [provinces[k][1] for k in keys], criteria, matrix, draws=draws)
+    if left_out:
+        result.notes.append("بدون هیچ مقدار و رتبه‌بندی‌نشده: " + "، ".join(left_out))
     return result, provinces
 
 
