@@ -15,6 +15,7 @@ from darman.cli import (
     db_cmd,
     demo_cmd,
     failures,
+    performance_cmd,
     plan_cmd,
     procure_cmd,
     referrals_cmd,
@@ -37,6 +38,7 @@ claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.add_typer(referrals_cmd.app, name="referrals")
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(procure_cmd.app, name="procure")
+app.add_typer(performance_cmd.app, name="performance")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

@@ -71,7 +71,9 @@ def last_complete_month(today: dt.date) -> Period:
 def parse(text: str, *, field: str = "period") -> Period:
     """``1405/07``, ``1405/Q3`` or ``1405`` (Persian digits accepted)."""
     match = _PATTERN.match(to_ascii_digits(text.strip()))
-    problem = FieldProblem(field, "دوره باید به شکل ۱۴۰۵/۰۷ (ماه)، ۱۴۰۵/Q3 (فصل) یا ۱۴۰۵ (سال) باشد")
+    problem = FieldProblem(
+        field, "دوره باید به شکل ۱۴۰۵/۰۷ (ماه)، ۱۴۰۵/Q3 (فصل) یا ۱۴۰۵ (سال) باشد"
+    )
     if match is None:
         raise InvalidInput(f"bad period '{text}'", [problem])
     year = int(match.group(1))

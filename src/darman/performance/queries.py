@@ -24,7 +24,9 @@ from darman.procurement.models import Consumable, Delivery, PurchaseOrder, Stock
 from darman.referrals.models import PanelEnrolment, ReferralOrder
 from darman.registry.models import CoveragePeriod, Facility, Insured
 
-Builder = Callable[[dt.date, dt.date], Select[Any]]
+# (province_id, facility_id, amount)
+Rows = Select[Any, Any, Any]
+Builder = Callable[[dt.date, dt.date], Rows]
 ADJUDICATED = ("adjudicated", "in_review", "reviewed", "approved", "rejected", "scheduled", "paid")
 
 
@@ -62,7 +64,7 @@ def _month(start: dt.date) -> int:
     return jalali_month(start)
 
 
-def _by_facility(amount: Any) -> Select[Any]:
+def _by_facility(amount: Any) -> Rows:
     return select(
         Facility.province_id.label("province_id"),
         Facility.id.label("facility_id"),
@@ -74,9 +76,10 @@ def _by_facility(amount: Any) -> Select[Any]:
 @_query(
     "contracted_paid_claim_days",
     by_facility=True,
-    description="days from submission to payment, summed over contracted centres' claims paid in the period",
+    description="days from submission to payment, summed over contracted centres' claims "
+    "paid in the period",
 )
-def contracted_paid_claim_days(start: dt.date, end: dt.date) -> Select[Any]:
+def contracted_paid_claim_days(start: dt.date, end: dt.date) -> Rows:
     since, until = _moments(start, end)
     return (
         _by_facility(func.coalesce(func.sum(days_from(Claim.paid_at, Claim.submitted_on)), 0))
@@ -90,7 +93,7 @@ def contracted_paid_claim_days(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="contracted centres' claims paid in the period",
 )
-def contracted_paid_claims(start: dt.date, end: dt.date) -> Select[Any]:
+def contracted_paid_claims(start: dt.date, end: dt.date) -> Rows:
     since, until = _moments(start, end)
     return (
         _by_facility(func.count(Claim.id))
@@ -99,7 +102,7 @@ def contracted_paid_claims(start: dt.date, end: dt.date) -> Select[Any]:
     )
 
 
-def _adjudicated_sum(column: Any, start: dt.date, end: dt.date) -> Select[Any]:
+def _adjudicated_sum(column: Any, start: dt.date, end: dt.date) -> Rows:
     return (
         _by_facility(func.coalesce(func.sum(column), 0))
         .join(Claim, Claim.facility_id == Facility.id)
@@ -116,7 +119,7 @@ def _adjudicated_sum(column: Any, start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="rials deducted from adjudicated claims submitted in the period",
 )
-def deducted_rials(start: dt.date, end: dt.date) -> Select[Any]:
+def deducted_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.deducted_rials, start, end)
 
 
@@ -125,7 +128,7 @@ def deducted_rials(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="rials asked by adjudicated claims submitted in the period",
 )
-def adjudicated_asked_rials(start: dt.date, end: dt.date) -> Select[Any]:
+def adjudicated_asked_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.asked_rials, start, end)
 
 
@@ -134,7 +137,7 @@ def adjudicated_asked_rials(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="patients' copayment in adjudicated claims submitted in the period",
 )
-def copay_rials(start: dt.date, end: dt.date) -> Select[Any]:
+def copay_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.copay_rials, start, end)
 
 
@@ -143,7 +146,7 @@ def copay_rials(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="allowed value of adjudicated claims submitted in the period",
 )
-def allowed_rials(start: dt.date, end: dt.date) -> Select[Any]:
+def allowed_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.allowed_rials, start, end)
 
 
@@ -169,7 +172,7 @@ def _level2_outpatient(start: dt.date, end: dt.date) -> Any:
     description="outpatient claims of level-2 centres submitted in the period in a province "
     "where the referral programme was active that day",
 )
-def level2_outpatient_claims_in_rollout(start: dt.date, end: dt.date) -> Select[Any]:
+def level2_outpatient_claims_in_rollout(start: dt.date, end: dt.date) -> Rows:
     return (
         _by_facility(func.count(Claim.id))
         .join(Claim, Claim.facility_id == Facility.id)
@@ -182,7 +185,7 @@ def level2_outpatient_claims_in_rollout(start: dt.date, end: dt.date) -> Select[
     by_facility=True,
     description="of those, the claims that cite a referral",
 )
-def level2_outpatient_claims_referred(start: dt.date, end: dt.date) -> Select[Any]:
+def level2_outpatient_claims_referred(start: dt.date, end: dt.date) -> Rows:
     return (
         _by_facility(func.count(Claim.id))
         .join(Claim, Claim.facility_id == Facility.id)
@@ -204,7 +207,7 @@ def _issued(start: dt.date, end: dt.date) -> Any:
     by_facility=True,
     description="e-prescriptions issued in the period, by the issuing facility",
 )
-def prescriptions_issued(start: dt.date, end: dt.date) -> Select[Any]:
+def prescriptions_issued(start: dt.date, end: dt.date) -> Rows:
     return (
         _by_facility(func.count(Prescription.id))
         .join(Prescription, Prescription.facility_id == Facility.id)
@@ -217,7 +220,7 @@ def prescriptions_issued(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="of those, the prescriptions with at least one dispensing (on any day)",
 )
-def prescriptions_dispensed(start: dt.date, end: dt.date) -> Select[Any]:
+def prescriptions_dispensed(start: dt.date, end: dt.date) -> Rows:
     dispensed = exists().where(PrescriptionDispensing.prescription_id == Prescription.id)
     return (
         _by_facility(func.count(Prescription.id))
@@ -227,7 +230,7 @@ def prescriptions_dispensed(start: dt.date, end: dt.date) -> Select[Any]:
 
 
 # ------------------------------------------------------------------ referrals
-def _referrals(amount: Any, start: dt.date, end: dt.date, *extra: Any) -> Select[Any]:
+def _referrals(amount: Any, start: dt.date, end: dt.date, *extra: Any) -> Rows:
     return (
         _by_facility(amount)
         .join(ReferralOrder, ReferralOrder.from_facility_id == Facility.id)
@@ -240,7 +243,7 @@ def _referrals(amount: Any, start: dt.date, end: dt.date, *extra: Any) -> Select
     by_facility=True,
     description="referrals issued in the period, by the referring facility",
 )
-def referrals_issued(start: dt.date, end: dt.date) -> Select[Any]:
+def referrals_issued(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end)
 
 
@@ -249,7 +252,7 @@ def referrals_issued(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="of those, the referrals answered by their feedback due day",
 )
-def referrals_answered_in_time(start: dt.date, end: dt.date) -> Select[Any]:
+def referrals_answered_in_time(start: dt.date, end: dt.date) -> Rows:
     return _referrals(
         func.count(ReferralOrder.id),
         start,
@@ -264,7 +267,7 @@ def referrals_answered_in_time(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="of those, the referrals to the insurer's own (owned) facilities",
 )
-def referrals_internal(start: dt.date, end: dt.date) -> Select[Any]:
+def referrals_internal(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end, ReferralOrder.internal.is_(True))
 
 
@@ -274,7 +277,7 @@ def referrals_internal(start: dt.date, end: dt.date) -> Select[Any]:
     description="insured people on a family physician's panel on the period's last day, "
     "by the panel's province",
 )
-def insured_on_panel(start: dt.date, end: dt.date) -> Select[Any]:
+def insured_on_panel(start: dt.date, end: dt.date) -> Rows:
     return (
         select(
             PanelEnrolment.province_id.label("province_id"),
@@ -290,7 +293,7 @@ def insured_on_panel(start: dt.date, end: dt.date) -> Select[Any]:
 
 
 # ------------------------------------------------------------------ procurement
-def _stock(amount: Any, start: dt.date, *extra: Any) -> Select[Any]:
+def _stock(amount: Any, start: dt.date, *extra: Any) -> Rows:
     return (
         _by_facility(amount)
         .join(StockMonth, StockMonth.facility_id == Facility.id)
@@ -304,7 +307,7 @@ def _stock(amount: Any, start: dt.date, *extra: Any) -> Select[Any]:
     by_facility=True,
     description="monthly stock records of vital items for the period's (first) month",
 )
-def vital_stock_records(start: dt.date, end: dt.date) -> Select[Any]:
+def vital_stock_records(start: dt.date, end: dt.date) -> Rows:
     return _stock(func.count(StockMonth.id), start, Consumable.criticality == "vital")
 
 
@@ -313,7 +316,7 @@ def vital_stock_records(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="of those, the records with at least one day out of stock",
 )
-def vital_stock_records_out(start: dt.date, end: dt.date) -> Select[Any]:
+def vital_stock_records_out(start: dt.date, end: dt.date) -> Rows:
     return _stock(
         func.count(StockMonth.id),
         start,
@@ -327,7 +330,7 @@ def vital_stock_records_out(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="closing stock of every item at the month's end, times 30 days",
 )
-def closing_stock_times_30(start: dt.date, end: dt.date) -> Select[Any]:
+def closing_stock_times_30(start: dt.date, end: dt.date) -> Rows:
     return _stock(func.coalesce(func.sum(StockMonth.closing), 0) * 30, start)
 
 
@@ -336,11 +339,11 @@ def closing_stock_times_30(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="quantities issued to wards in the month, every item",
 )
-def stock_issues(start: dt.date, end: dt.date) -> Select[Any]:
+def stock_issues(start: dt.date, end: dt.date) -> Rows:
     return _stock(func.coalesce(func.sum(StockMonth.issues), 0), start)
 
 
-def _deliveries(start: dt.date, end: dt.date, *extra: Any) -> Select[Any]:
+def _deliveries(start: dt.date, end: dt.date, *extra: Any) -> Rows:
     return (
         _by_facility(func.count(Delivery.id))
         .join(PurchaseOrder, PurchaseOrder.facility_id == Facility.id)
@@ -354,7 +357,7 @@ def _deliveries(start: dt.date, end: dt.date, *extra: Any) -> Select[Any]:
     by_facility=True,
     description="deliveries received in the period, by the ordering facility",
 )
-def deliveries(start: dt.date, end: dt.date) -> Select[Any]:
+def deliveries(start: dt.date, end: dt.date) -> Rows:
     return _deliveries(start, end)
 
 
@@ -363,32 +366,33 @@ def deliveries(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=True,
     description="of those, the deliveries that arrived by the order's due day",
 )
-def deliveries_by_due_day(start: dt.date, end: dt.date) -> Select[Any]:
+def deliveries_by_due_day(start: dt.date, end: dt.date) -> Rows:
     return _deliveries(start, end, Delivery.delivered_on <= PurchaseOrder.due_on)
 
 
 # ------------------------------------------------------------------ registry
-def _active(amount: Any) -> Select[Any]:
+def _active(amount: Any) -> Rows:
     return _by_facility(amount).where(Facility.is_active.is_(True))
 
 
 @_query(
     "active_beds",
     by_facility=True,
-    description="general, intensive, coronary and neonatal beds of active centres (as registered now)",
+    description="general, intensive, coronary and neonatal beds of active centres "
+    "(as registered now)",
 )
-def active_beds(start: dt.date, end: dt.date) -> Select[Any]:
+def active_beds(start: dt.date, end: dt.date) -> Rows:
     beds = Facility.beds_general + Facility.beds_icu + Facility.beds_ccu + Facility.beds_nicu
     return _active(func.sum(beds))
 
 
 @_query("icu_beds", by_facility=True, description="intensive-care beds of active centres")
-def icu_beds(start: dt.date, end: dt.date) -> Select[Any]:
+def icu_beds(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.beds_icu))
 
 
 @_query("physicians", by_facility=True, description="physicians of active centres")
-def physicians(start: dt.date, end: dt.date) -> Select[Any]:
+def physicians(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.physicians))
 
 
@@ -397,7 +401,7 @@ def physicians(start: dt.date, end: dt.date) -> Select[Any]:
     by_facility=False,
     description="insured people covered on the period's last day, by province of residence",
 )
-def insured_covered(start: dt.date, end: dt.date) -> Select[Any]:
+def insured_covered(start: dt.date, end: dt.date) -> Rows:
     covered = exists().where(
         CoveragePeriod.insured_id == Insured.id,
         CoveragePeriod.start_date <= end,
@@ -412,4 +416,3 @@ def insured_covered(start: dt.date, end: dt.date) -> Select[Any]:
         .where(covered)
         .group_by(Insured.province_id)
     )
-

@@ -102,9 +102,7 @@ def topsis(matrix: np.ndarray, weights: np.ndarray, types: np.ndarray) -> np.nda
     alternatives on every call, are skipped. A trial that makes an indicator constant
     answers NaN for it, which no comparison passes."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(
-            TOPSIS(minmax_normalization)(matrix, weights, types, validation=False)
-        )
+        return np.asarray(TOPSIS(minmax_normalization)(matrix, weights, types, validation=False))
 
 
 def ranks_of(scores: np.ndarray) -> np.ndarray:

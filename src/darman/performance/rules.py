@@ -22,9 +22,7 @@ def gap_to_target(value: float | None, target: float | None, direction: Directio
     return target - value if direction is Direction.HIGHER else value - target
 
 
-def improvement(
-    value: float | None, earlier: float | None, direction: Direction
-) -> float | None:
+def improvement(value: float | None, earlier: float | None, direction: Direction) -> float | None:
     """The change since an earlier period, signed so that positive means better."""
     if value is None or earlier is None:
         return None

@@ -84,9 +84,7 @@ def _national(who: Principal) -> None:
 def weights(session: Session) -> dict[str, float]:
     """Each indicator's ranking weight: the national office's, else the file's default."""
     out = {i.code: i.weight for i in definitions().indicators}
-    for code, weight in session.execute(
-        select(RankingWeight.indicator_code, RankingWeight.weight)
-    ):
+    for code, weight in session.execute(select(RankingWeight.indicator_code, RankingWeight.weight)):
         if code in out:
             out[code] = float(weight)
     return out
@@ -145,7 +143,8 @@ def set_target(
     provinces = _province_ids(session)
     if province_code not in provinces:
         raise InvalidInput(
-            "unknown province", [FieldProblem("province_code", f"استان «{province_code}» وجود ندارد")]
+            "unknown province",
+            [FieldProblem("province_code", f"استان «{province_code}» وجود ندارد")],
         )
     pid = provinces[province_code][0]
     return _upsert_target(session, who, indicator, pid, code, value)
@@ -202,10 +201,16 @@ def import_targets(
     for row in rows:
         v = row.values
         if v["indicator"] not in known:
-            problems.append(FieldProblem("indicator", f"شاخص «{v['indicator']}» تعریف نشده است", row.number))  # noqa: E501
+            problems.append(
+                FieldProblem("indicator", f"شاخص «{v['indicator']}» تعریف نشده است", row.number)
+            )
             continue
         if v["province_code"] not in provinces:
-            problems.append(FieldProblem("province_code", f"استان «{v['province_code']}» وجود ندارد", row.number))  # noqa: E501
+            problems.append(
+                FieldProblem(
+                    "province_code", f"استان «{v['province_code']}» وجود ندارد", row.number
+                )
+            )
             continue
         try:
             period = periods.parse(v["period"]).code
@@ -237,8 +242,13 @@ def list_targets(session: Session, who: Principal, *, period: str) -> list[Targe
     if not who.is_national:
         query = query.where(Target.province_id == who.province_id)
     return [
-        TargetRead(indicator=t.indicator_code, province_code=pc, period=t.period, value=t.value,
-                   set_by=t.set_by)  # fmt: skip
+        TargetRead(
+            indicator=t.indicator_code,
+            province_code=pc,
+            period=t.period,
+            value=t.value,
+            set_by=t.set_by,
+        )
         for t, pc in session.execute(query)
     ]
 
@@ -265,6 +275,7 @@ def _ranked(session: Session, period: Period, draws: int) -> tuple[ranking.Ranki
             f"no facts for {period.code}",
             [FieldProblem("period", f"شاخص‌های دوره {period.label_fa} هنوز محاسبه نشده است")],
         )
+
     def value(code: str, province: str) -> float:
         fact = facts.get((period.code, code, provinces[province][0]))
         return np.nan if fact is None or fact.value is None else fact.value
@@ -287,7 +298,9 @@ def rank(session: Session, who: Principal, *, period: str, draws: int = 0) -> Ra
     A provincial manager gets their province in full and the others' ranks only."""
     who.require_role(*READERS)
     if not 0 <= draws <= 10_000:
-        raise InvalidInput("bad draws", [FieldProblem("sensitivity", "تعداد تکرار باید ۰ تا ۱۰٬۰۰۰ باشد")])  # noqa: E501
+        raise InvalidInput(
+            "bad draws", [FieldProblem("sensitivity", "تعداد تکرار باید ۰ تا ۱۰٬۰۰۰ باشد")]
+        )
     p = periods.parse(period)
     result, provinces = _ranked(session, p, draws)
     own = _own_code(who, provinces)

@@ -73,9 +73,7 @@ def test_prescriptions_issued_in_the_period_and_those_dispensed(
     assert dispensed == {country.tehran: 1, country.qom: 1}  # twice dispensed counts once
 
 
-def test_referrals_issued_answered_in_time_and_internal(
-    session: Session, country: w.World
-) -> None:
+def test_referrals_issued_answered_in_time_and_internal(session: Session, country: w.World) -> None:
     issued, _ = _amounts(session, "referrals_issued")
     in_time, _ = _amounts(session, "referrals_answered_in_time")
     internal, _ = _amounts(session, "referrals_internal")
@@ -114,9 +112,7 @@ def test_deliveries_on_time_by_the_ordering_facility(session: Session, country: 
     assert on_time == {country.tehran: 1}
 
 
-def test_beds_icu_beds_and_physicians_of_active_centres(
-    session: Session, country: w.World
-) -> None:
+def test_beds_icu_beds_and_physicians_of_active_centres(session: Session, country: w.World) -> None:
     beds, by_fac = _amounts(session, "active_beds")
     icu, _ = _amounts(session, "icu_beds")
     doctors, _ = _amounts(session, "physicians")

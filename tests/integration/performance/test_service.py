@@ -170,7 +170,10 @@ def test_a_targets_file_with_bad_rows_is_refused_whole_naming_each_row(session: 
     with pytest.raises(InvalidInput) as caught:
         service.import_targets(session, SYSTEM, content=text.encode(), filename="t.csv")
     assert [(p.row, p.field) for p in caught.value.problems] == [
-        (3, "indicator"), (4, "province_code"), (5, "period"), (6, "value"),
+        (3, "indicator"),
+        (4, "province_code"),
+        (5, "period"),
+        (6, "value"),
     ]
     assert "تعریف نشده" in caught.value.problems[0].reason
     assert service.list_targets(session, SYSTEM, period=PERIOD) == []
@@ -196,4 +199,3 @@ def test_a_weight_change_is_audited_and_changes_the_ranking(session: Session) ->
     assert [p.province_code for p in ranked.provinces] == ["19", "04", "08"]
     with pytest.raises(PermissionDenied):
         service.set_weight(session, _manager(session, "19"), indicator="stockout_rate", weight=1)
-

@@ -110,8 +110,10 @@ def _people(session: Session) -> list[Any]:
 
 
 def _practitioner(session: Session, province_id: int, n: int) -> Practitioner:
-    doc = Practitioner(council_number=f"PC{n}", first_name="مریم", last_name="احمدی",
-                       sex="female", specialty="general", level=1, province_id=province_id)  # fmt: skip
+    doc = Practitioner(
+        council_number=f"PC{n}", first_name="مریم", last_name="احمدی", sex="female",
+        specialty="general", level=1, province_id=province_id,
+    )  # fmt: skip
     session.add(doc)
     session.flush()
     return doc
@@ -179,7 +181,9 @@ def _stock(session: Session, a: Any, c: Any) -> None:
     session.flush()
     month = 140507
     for fac, item, closing, issues, out in [
-        (a, vital, 100, 300, 0), (a, vital2, 0, 60, 4), (a, other, 50, 30, 2),
+        (a, vital, 100, 300, 0),
+        (a, vital2, 0, 60, 4),
+        (a, other, 50, 30, 2),
         (c, vital, 10, 10, 3),
     ]:
         session.add(StockMonth(facility_id=fac.id, item_id=item.id, month=month, opening=0,
@@ -194,10 +198,12 @@ def _deliveries(session: Session, a: Any) -> None:
     sup = Supplier(code="S1", name_fa="تأمین", kind="manufacturer", lead_time_days=10)
     session.add_all([item, sup])
     session.flush()
-    tender = Tender(code="T1", title_fa="مناقصه", scope="national", period_start=START,
-                    period_end=END, need_by=END, status="awarded", weight_price=50,
-                    weight_quality=30, weight_delivery=20, max_share_percent=100,
-                    intermediary_penalty_percent=0, created_by="t", created_at=utcnow())  # fmt: skip
+    tender = Tender(
+        code="T1", title_fa="مناقصه", scope="national", period_start=START, period_end=END,
+        need_by=END, status="awarded", weight_price=50, weight_quality=30, weight_delivery=20,
+        max_share_percent=100, intermediary_penalty_percent=0, created_by="t",
+        created_at=utcnow(),
+    )  # fmt: skip
     session.add(tender)
     session.flush()
     award = Award(tender_id=tender.id, item_id=item.id, supplier_id=sup.id, quantity=10,

@@ -1,0 +1,152 @@
+"""``darman performance``: compute the indicators of a period, import targets, print the
+scorecard and the ranking of provincial managers.
+
+Tables in Persian; ``--out FILE.xlsx`` (or ``.csv``) writes the whole result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+
+from darman.cli.context import console, unit_of_work
+from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import to_persian_digits
+from darman.security.principal import SYSTEM
+
+if TYPE_CHECKING:
+    from darman.performance import tables
+
+app = typer.Typer(
+    help="Performance: indicators, targets, scorecards, ranking of provincial managers",
+    no_args_is_help=True,
+)
+targets_app = typer.Typer(help="Targets per indicator, province and period", no_args_is_help=True)
+app.add_typer(targets_app, name="targets")
+OUT_HELP = "also write the whole result to this .xlsx or .csv file"
+PERIOD_HELP = "Jalali period: 1405/07 (month), 1405/Q3 (quarter) or 1405 (year)"
+
+
+def _fa(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return to_persian_digits(f"{value:,.2f}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return to_persian_digits(f"{value:,}")
+    return to_persian_digits(str(value))
+
+
+def _show(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = Table(title=title)
+    for h in header:
+        table.add_column(h)
+    for row in rows:
+        table.add_row(*(_fa(v) for v in row))
+    console.print(table)
+
+
+def _write(table: tables.Table, out: Path | None) -> None:
+    if out is None:
+        return
+    from darman.common.tabular import TableFormat, write_table
+
+    fmt = TableFormat.from_filename(out.name)
+    out.write_bytes(write_table(table[0], table[1], fmt))
+    console.print(f"written: {out}")
+
+
+def _period(period: str | None) -> str:
+    if period:
+        return period
+    from darman.common.jalali import tehran_today
+    from darman.performance.periods import last_complete_month
+
+    return last_complete_month(tehran_today()).code
+
+
+@app.command("compute")
+def compute(
+    period: str | None = typer.Option(None, help=PERIOD_HELP + "; last month if omitted"),
+) -> None:
+    """Recompute every indicator of the period for every province and facility (replaces
+    the period's facts)."""
+    from darman.performance import service
+
+    with unit_of_work() as uow, console.status("computing…"):
+        result = service.compute(uow.session, SYSTEM, period=_period(period))
+        uow.commit()
+    console.print(
+        f"دوره {_fa(result.period)}: {_fa(len(result.indicators))} شاخص، "
+        f"{_fa(result.province_facts)} مقدار استانی و {_fa(result.facility_facts)} مقدار مرکز"
+    )
+
+
+@targets_app.command("import")
+def import_targets(
+    file: Path = typer.Argument(..., help="CSV or Excel: indicator, province_code, period, value"),
+) -> None:
+    """Set targets from a file; any bad row refuses the whole file, each row named."""
+    from darman.performance import service
+
+    if not file.exists():
+        raise InvalidInput("no such file", [FieldProblem("FILE", f"فایل «{file}» پیدا نشد")])
+    with unit_of_work() as uow:
+        rows, changed = service.import_targets(
+            uow.session, SYSTEM, content=file.read_bytes(), filename=file.name
+        )
+        uow.commit()
+    console.print(f"{_fa(rows)} ردیف خوانده شد، {_fa(changed)} هدف تغییر کرد")
+
+
+@app.command("scorecard")
+def scorecard(
+    period: str = typer.Option(..., help=PERIOD_HELP),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Provinces by indicators: value, legend colour, target, distance to it, trends."""
+    from darman.performance import service, tables
+
+    with unit_of_work() as uow:
+        card = service.scorecard(uow.session, SYSTEM, period=period)
+    table = tables.scorecard_table(card)
+    _show(f"کارنامه استان‌ها — {card.period_label_fa}", table[0], table[1])
+    _write(table, out)
+
+
+@app.command("rank")
+def rank(
+    period: str = typer.Option(..., help=PERIOD_HELP),
+    sensitivity: int = typer.Option(0, "--sensitivity", help="Monte Carlo weight draws (+/-20%)"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Rank provincial managers by TOPSIS and the weighted sum, each rank explained."""
+    from darman.performance import service, tables
+
+    with unit_of_work() as uow, console.status("ranking…"):
+        ranked = service.rank(uow.session, SYSTEM, period=period, draws=sensitivity)
+    table = tables.ranking_table(ranked)
+    _show(f"رتبه‌بندی مدیران درمان استان‌ها — {ranked.period_label_fa}", table[0], table[1])
+    for note in ranked.notes:
+        console.print(f"• {note}")
+    for r in ranked.reversals:
+        pairs = "، ".join(f"{a}↔{b}" for a, b in r.pairs)
+        console.print(f"بدون استان {_fa(r.left_out)}: جابه‌جایی {pairs}")
+    _write(table, out)
+
+
+@app.command("weight")
+def weight(
+    indicator: str = typer.Argument(..., help="indicator code"),
+    value: float = typer.Argument(..., help="its weight in the ranking (0 leaves it out)"),
+) -> None:
+    """Set an indicator's weight in the managers' ranking (audited)."""
+    from darman.performance import service
+
+    with unit_of_work() as uow:
+        service.set_weight(uow.session, SYSTEM, indicator=indicator, weight=value)
+        uow.commit()
+    console.print(f"وزن «{indicator}»: {_fa(value)}")
