@@ -254,6 +254,15 @@ def list_targets(session: Session, who: Principal, *, period: str) -> list[Targe
 
 
 # ------------------------------------------------------------------ scorecard and ranking
+def latest_month(session: Session) -> str | None:
+    """The latest month that has computed facts (``1405/07``), if any."""
+    months = session.scalars(
+        select(IndicatorFact.period).where(IndicatorFact.period.like("____/__")).distinct()
+    )
+    return max(months, default=None)
+
+
+
 def _facts(session: Session, codes: list[str]) -> dict[tuple[str, str, int], IndicatorFact]:
     query = select(IndicatorFact).where(
         IndicatorFact.period.in_(codes), IndicatorFact.facility_id.is_(None)

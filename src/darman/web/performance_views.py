@@ -1,0 +1,126 @@
+"""Performance pages for national and provincial staff: the scorecard (provinces by
+indicators, each cell coloured by its legend, with target and trend) and the managers'
+ranking (each rank explained, its interval under the weight draws drawn as a bar). A
+provincial manager sees their own province in full and the others' ranks only, as the
+service decides. Pages call the performance service with the page principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from darman.common.errors import InvalidInput
+from darman.common.jalali import tehran_today
+from darman.common.tabular import TableFormat, write_table
+from darman.performance import periods, service, tables
+from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
+from darman.security.deps import ReadUowDep
+from darman.security.principal import Principal
+from darman.web.rendering import PagePrincipal, page_context, render, templates
+
+router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DRAWS = 200  # weight draws behind the page's rank intervals
+BAR_WIDTH = 240  # px of the interval drawing
+
+
+def _period(session: Any, asked: str) -> str:
+    """The asked period when it reads, else the latest computed month, else last month."""
+    if asked:
+        try:
+            return periods.parse(asked).code
+        except InvalidInput:
+            pass
+    return service.latest_month(session) or periods.last_complete_month(tehran_today()).code
+
+
+def _xlsx(table: tables.Table, name: str) -> Response:
+    return Response(
+        write_table(table[0], table[1], TableFormat.XLSX),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get("/performance")
+def scorecard_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", download: str = ""
+) -> Response:
+    """The scorecard of a month."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.scorecard(s, who, period=code)
+    if download == "xlsx":
+        return _xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
+    context = page_context(s, who, active="performance")
+    context.update(
+        {
+            "card": card,
+            "period": code,
+            "colours": COLOUR_LABELS_FA,
+            "directions": DIRECTION_LABELS_FA,
+            "has_values": any(c.value is not None for r in card.rows for c in r.cells),
+            "tab": "scorecard",
+        }
+    )
+    return render(request, "performance/scorecard.html", context)
+
+
+@router.get("/performance/ranking")
+def ranking_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = ""
+) -> Response:
+    """The managers' ranking of a month with every rank explained and its interval drawn."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    context = page_context(s, who, active="performance")
+    try:
+        ranked = service.rank(s, who, period=code, draws=DRAWS)
+    except InvalidInput as exc:
+        context.update({"ranked": None, "period": code, "why": exc.problems, "tab": "ranking"})
+        return render(request, "performance/ranking.html", context)
+    n = max(len(ranked.provinces), 2)
+
+    def x(rank: int) -> float:
+        # right to left, as the page reads: the first rank at the right end
+        return round(BAR_WIDTH - 8 - (rank - 1) * (BAR_WIDTH - 16) / (n - 1), 1)
+
+    bars = {
+        p.province_code: {
+            "x": x(p.interval[1]),
+            "width": max(x(p.interval[0]) - x(p.interval[1]), 2),
+            "dot": x(p.rank),
+        }
+        for p in ranked.provinces
+        if p.interval is not None
+    }
+    context.update(
+        {
+            "ranked": ranked,
+            "period": code,
+            "bars": bars,
+            "bar_width": BAR_WIDTH,
+            "names": {p.province_code: p.name_fa for p in ranked.provinces},
+            "tab": "ranking",
+        }
+    )
+    return render(request, "performance/ranking.html", context)
+
+
+def performance_nav(who: Principal) -> list[dict[str, str]]:
+    if who.role not in service.READERS:
+        return []
+    return [
+        {
+            "key": "performance",
+            "href": "/performance",
+            "label": "شاخص‌ها و رتبه‌بندی",
+            "hint": "کارنامه‌ی استان‌ها با هدف و روند، رتبه‌بندی مدیران درمان با توضیح و پایداری",
+        }
+    ]
+
+
+templates.env.globals["performance_nav"] = performance_nav
