@@ -117,3 +117,16 @@ def test_a_month_without_facts_says_so_and_other_roles_get_no_page(
     login(client, "rev")
     assert 'href="/performance"' not in client.get("/").text
     assert client.get("/performance").status_code == 403
+
+
+def test_a_province_s_facilities_open_from_its_name_and_only_within_scope(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    login(client, "qm")
+    card = client.get("/performance", params={"period": PERIOD}).text
+    assert 'href="/performance/province/19?period=1405/07"' in card
+    assert 'href="/performance/province/08' not in card
+    own = client.get("/performance/province/19", params={"period": PERIOD})
+    assert own.status_code == 200 and 'id="facility-table"' in own.text
+    assert client.get("/performance/province/08").status_code == 404

@@ -12,6 +12,7 @@ from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, wr
 from darman.performance import service, tables
 from darman.performance.schemas import (
     ComputeRead,
+    FacilityCard,
     IndicatorRead,
     RankingRead,
     Scorecard,
@@ -103,6 +104,18 @@ def scorecard(
             tables.scorecard_table(card), format, f"scorecard-{card.period.replace('/', '-')}"
         )
     return card
+
+
+@router.get("/scorecard/{province_code}/facilities", response_model=FacilityCard)
+def facility_scorecard(
+    province_code: Annotated[str, Path(min_length=2, max_length=2)],
+    period: PeriodQ,
+    who: PrincipalDep,
+    uow: ReadUowDep,
+) -> object:
+    """Drill-down from a province to its facilities, for the indicators counted per
+    facility; a provincial manager may open only their own province."""
+    return service.facility_scorecard(uow.session, who, period=period, province_code=province_code)
 
 
 @router.get("/ranking", response_model=RankingRead, responses=TABLES)

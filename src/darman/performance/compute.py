@@ -48,6 +48,11 @@ def run_query(session: Session, name: str, start: dt.date, end: dt.date) -> Amou
     return out
 
 
+def by_facility(ind: Indicator) -> bool:
+    """Whether the indicator has facts per facility (both its queries count by facility)."""
+    return QUERIES[ind.numerator].by_facility and QUERIES[ind.denominator].by_facility
+
+
 def due(definitions: Definitions, period: Period) -> list[Indicator]:
     """The indicators reported for periods of this kind."""
     return [i for i in definitions.indicators if i.period_type is period.kind]
@@ -68,7 +73,7 @@ def compute(session: Session, period: Period, definitions: Definitions) -> Compu
         for pid in provinces:
             n, d = num.by_province.get(pid, 0.0), den.by_province.get(pid, 0.0)
             rows.append(_fact(ind, period, pid, None, n, d, definitions.version, now))
-        if QUERIES[ind.numerator].by_facility and QUERIES[ind.denominator].by_facility:
+        if by_facility(ind):
             for (pid, fid), d in den.by_facility.items():
                 if d == 0:
                     continue

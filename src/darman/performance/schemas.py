@@ -138,3 +138,21 @@ class RankingRead(BaseModel):
     draws: int
     provinces: list[ProvinceRankRead]
     reversals: list[ReversalRead]
+
+
+class FacilityRow(BaseModel):
+    facility_id: int
+    facility_code: str
+    facility_name: str
+    cells: list[Cell]
+
+
+class FacilityCard(BaseModel):
+    """A province's facilities by the indicators counted per facility."""
+
+    period: str
+    period_label_fa: str
+    province_code: str
+    province_name_fa: str
+    indicators: list[IndicatorRead]
+    rows: list[FacilityRow]

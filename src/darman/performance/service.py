@@ -26,6 +26,8 @@ from darman.performance.schemas import (
     Cell,
     ComputeRead,
     ContributionRead,
+    FacilityCard,
+    FacilityRow,
     IndicatorRead,
     MoveUpRead,
     ProvinceRankRead,
@@ -35,7 +37,7 @@ from darman.performance.schemas import (
     ScorecardRow,
     TargetRead,
 )
-from darman.registry.models import Province
+from darman.registry.models import Facility, Province
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 
@@ -262,7 +264,6 @@ def latest_month(session: Session) -> str | None:
     return max(months, default=None)
 
 
-
 def _facts(session: Session, codes: list[str]) -> dict[tuple[str, str, int], IndicatorFact]:
     query = select(IndicatorFact).where(
         IndicatorFact.period.in_(codes), IndicatorFact.facility_id.is_(None)
@@ -409,3 +410,57 @@ def _cell(
         trend_6=trend(6),
         trend_12=trend(12),
     )
+
+
+def facility_scorecard(
+    session: Session, who: Principal, *, period: str, province_code: str
+) -> FacilityCard:
+    """Drill-down from a province to its facilities, for the indicators counted per facility
+    (legend colours and targets are the province's). National staff see any province, a
+    provincial manager only their own: another province answers as if it did not exist."""
+    from darman.common.errors import NotFound
+
+    who.require_role(*READERS)
+    p = periods.parse(period)
+    provinces = _province_ids(session)
+    if province_code not in provinces or not who.may_see_province(provinces[province_code][0]):
+        raise NotFound(f"no province '{province_code}'")
+    pid, name = provinces[province_code]
+    inds = [i for i in _month_indicators(p) if compute_job.by_facility(i)]
+    facts: dict[tuple[str, int], IndicatorFact] = {
+        (f.indicator_code, f.facility_id): f
+        for f in session.scalars(
+            select(IndicatorFact).where(
+                IndicatorFact.period == p.code,
+                IndicatorFact.province_id == pid,
+                IndicatorFact.facility_id.is_not(None),
+            )
+        )
+        if f.facility_id is not None
+    }
+    ids = sorted({fid for _, fid in facts})
+    w = weights(session)
+    rows = []
+    for fac in session.scalars(
+        select(Facility).where(Facility.id.in_(ids)).order_by(Facility.code)
+    ):
+        cells = []
+        for ind in inds:
+            fact = facts.get((ind.code, fac.id))
+            value = fact.value if fact else None
+            colour = ind.colour(value)
+            cells.append(Cell(
+                indicator=ind.code, value=value,
+                numerator=fact.numerator if fact else 0.0,
+                denominator=fact.denominator if fact else 0.0,
+                colour=colour.value if colour else None,
+                colour_fa=COLOUR_LABELS_FA[colour] if colour else None,
+                target=None, gap_to_target=None, trend_3=None, trend_6=None, trend_12=None,
+            ))  # fmt: skip
+        rows.append(FacilityRow(facility_id=fac.id, facility_code=fac.code,
+                                facility_name=fac.name, cells=cells))  # fmt: skip
+    return FacilityCard(
+        period=p.code, period_label_fa=p.label_fa, province_code=province_code,
+        province_name_fa=name, indicators=[indicator_read(i, w[i.code]) for i in inds],
+        rows=rows,
+    )  # fmt: skip

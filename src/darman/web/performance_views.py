@@ -68,6 +68,20 @@ def scorecard_page(
     return render(request, "performance/scorecard.html", context)
 
 
+@router.get("/performance/province/{province_code}")
+def facilities_page(
+    request: Request, province_code: str, who: PagePrincipal, uow: ReadUowDep, period: str = ""
+) -> Response:
+    """A province's facilities by the indicators counted per facility."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.facility_scorecard(s, who, period=code, province_code=province_code)
+    context = page_context(s, who, active="performance")
+    context.update({"card": card, "period": code, "colours": COLOUR_LABELS_FA, "tab": ""})
+    return render(request, "performance/facilities.html", context)
+
+
 @router.get("/performance/ranking")
 def ranking_page(
     request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = ""

@@ -199,3 +199,26 @@ def test_a_weight_change_is_audited_and_changes_the_ranking(session: Session) ->
     assert [p.province_code for p in ranked.provinces] == ["19", "04", "08"]
     with pytest.raises(PermissionDenied):
         service.set_weight(session, _manager(session, "19"), indicator="stockout_rate", weight=1)
+
+
+def test_a_province_drills_down_to_its_facilities_within_the_caller_s_scope(
+    session: Session,
+) -> None:
+    from darman.common.errors import NotFound
+
+    world = w.build(session)
+    service.compute(session, SYSTEM, period=PERIOD)
+    card = service.facility_scorecard(session, SYSTEM, period=PERIOD, province_code="08")
+    rows = {r.facility_id: r for r in card.rows}
+    assert set(rows) == {world.a.id, world.b.id}
+    deducted = next(c for c in rows[world.a.id].cells if c.indicator == "deducted_share")
+    assert deducted.value == pytest.approx(10) and deducted.colour == "amber"
+    assert "beds_per_10k" not in {i.code for i in card.indicators}  # counted by province
+    own = service.facility_scorecard(
+        session, _manager(session, "19"), period=PERIOD, province_code="19"
+    )
+    assert [r.facility_id for r in own.rows] == [world.c.id]
+    with pytest.raises(NotFound):
+        service.facility_scorecard(
+            session, _manager(session, "19"), period=PERIOD, province_code="08"
+        )
