@@ -102,3 +102,21 @@ def test_weights_are_set_by_national_staff_and_others_are_refused(client, world)
     assert client.get(f"{BASE}/scorecard", params=PERIOD, headers=desk).status_code == 403
     bad_period = client.get(f"{BASE}/scorecard", params={"period": "14/07"}, headers=hq)
     assert bad_period.status_code == 422
+
+
+def test_survey_responses_are_imported_and_scored_with_their_count(client, world) -> None:
+    hq = f.token(client, "hq")
+    head = "respondent,instrument,facility_code,answered_on,nurse_respect,overall\n"
+    body = head + f"A1,inpatient,{world.c.code},1405/07/05,4,10\n"
+    done = client.post(
+        f"{BASE}/surveys/import", files={"file": ("s.csv", body.encode())}, headers=hq
+    )
+    assert done.status_code == 200 and done.json() == {"rows": 1, "added": 1}
+    bad = head + f"A2,inpatient,{world.c.code},1405/07/05,9,10\n"
+    refused = client.post(
+        f"{BASE}/surveys/import", files={"file": ("s.csv", bad.encode())}, headers=hq
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["row"] == 2
+    got = client.get(f"{BASE}/surveys/inpatient/scores", params=PERIOD, headers=hq).json()
+    unit = next(u for u in got["units"] if u["code"] == world.c.code)
+    assert unit["responses"] == 1 and unit["too_few"] and unit["overall"] is None

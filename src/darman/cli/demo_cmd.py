@@ -66,7 +66,7 @@ def demo(
     a ``darman worker`` beside the server that adjudicates submitted claims. A database
     seeded before (darman seed, any scale and seed) is kept, and the demo's claims are
     drawn on it."""
-    from darman.synth import claims_seed, demo_users, procurement_seed
+    from darman.synth import claims_seed, demo_users, procurement_seed, surveys_seed
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
@@ -103,6 +103,11 @@ def demo(
             f"loaded two years of stock ({bought.stock_rows:,} facility-item months), "
             f"{bought.suppliers} suppliers and an open tender with {bought.bids} bids"
         )
+    with unit_of_work() as uow, console.status("patient-experience surveys…"):
+        answered = surveys_seed.load(uow.session, seed=seed)
+        uow.commit()
+    if answered:
+        console.print(f"loaded a year of patient-experience responses ({answered:,})")
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()

@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 targets_app = typer.Typer(help="Targets per indicator, province and period", no_args_is_help=True)
 app.add_typer(targets_app, name="targets")
+surveys_app = typer.Typer(help="Patient-experience surveys", no_args_is_help=True)
+app.add_typer(surveys_app, name="surveys")
 OUT_HELP = "also write the whole result to this .xlsx or .csv file"
 PERIOD_HELP = "Jalali period: 1405/07 (month), 1405/Q3 (quarter) or 1405 (year)"
 
@@ -150,3 +152,44 @@ def weight(
         service.set_weight(uow.session, SYSTEM, indicator=indicator, weight=value)
         uow.commit()
     console.print(f"وزن «{indicator}»: {_fa(value)}")
+
+
+@surveys_app.command("import")
+def import_surveys(
+    file: Path = typer.Argument(
+        ..., help="CSV or Excel: respondent, instrument, facility_code, answered_on, questions"
+    ),
+) -> None:
+    """Import survey responses; any bad row refuses the file, each row named."""
+    from darman.performance import responses
+
+    if not file.exists():
+        raise InvalidInput("no such file", [FieldProblem("FILE", f"فایل «{file}» پیدا نشد")])
+    with unit_of_work() as uow:
+        rows, added = responses.import_responses(
+            uow.session, SYSTEM, content=file.read_bytes(), filename=file.name
+        )
+        uow.commit()
+    console.print(f"{_fa(rows)} پاسخ خوانده شد، {_fa(added)} پاسخ تازه ثبت شد")
+
+
+@surveys_app.command("scores")
+def survey_scores(
+    period: str = typer.Option(..., help=PERIOD_HELP),
+    instrument: str = typer.Option("inpatient", help="instrument code"),
+) -> None:
+    """Scores (0-100) per province and facility with the number of responses."""
+    from darman.performance import responses
+
+    with unit_of_work() as uow:
+        got = responses.scores(uow.session, SYSTEM, instrument=instrument, period=period)
+    header = ["سطح", "کد", "نام", "پاسخ", "امتیاز کل", *got.composites.values()]
+    rows = [
+        [
+            "استان" if u.level == "province" else "مرکز", u.code, u.name, u.responses,
+            "پاسخ کم" if u.too_few else u.overall,
+            *("پاسخ کم" if u.too_few else u.composites[c] for c in got.composites),
+        ]
+        for u in got.units
+    ]  # fmt: skip
+    _show(f"{got.name_fa} — {to_persian_digits(got.period)}", header, rows)

@@ -9,13 +9,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response, UploadFile
 
 from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, write_table
-from darman.performance import service, tables
+from darman.performance import responses, service, tables
 from darman.performance.schemas import (
     ComputeRead,
     FacilityCard,
     IndicatorRead,
     RankingRead,
+    ResponsesImported,
     Scorecard,
+    SurveyScores,
     TargetRead,
     TargetsImported,
     TargetWrite,
@@ -136,3 +138,22 @@ def ranking(
             tables.ranking_table(ranked), format, f"ranking-{ranked.period.replace('/', '-')}"
         )
     return ranked
+
+
+@router.post("/surveys/import", response_model=ResponsesImported)
+def import_surveys(file: UploadFile, who: PrincipalDep, uow: UowDep) -> object:
+    """Patient-experience responses from CSV or Excel (respondent, instrument,
+    facility_code, answered_on, one column per question); any bad row refuses the file,
+    each named; a respondent already stored is skipped."""
+    rows, added = responses.import_responses(
+        uow.session, who, content=file.file.read(), filename=file.filename or "survey.csv"
+    )
+    uow.commit()
+    return ResponsesImported(rows=rows, added=added)
+
+
+@router.get("/surveys/{instrument}/scores", response_model=SurveyScores)
+def survey_scores(instrument: CodeP, period: PeriodQ, who: PrincipalDep, uow: ReadUowDep) -> object:
+    """Scores 0-100 per facility and province with the number of responses; "too few"
+    below the instrument's minimum. A provincial manager sees their own province."""
+    return responses.scores(uow.session, who, instrument=instrument, period=period)

@@ -113,7 +113,7 @@ def _fact(
         "facility_id": facility_id,
         "numerator": numerator,
         "denominator": denominator,
-        "value": ratio(numerator, denominator, ind.factor),
+        "value": ratio(numerator, denominator, ind.factor, ind.min_denominator),
         "definitions_version": version,
         "computed_at": now,
     }

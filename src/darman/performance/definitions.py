@@ -44,6 +44,8 @@ class Indicator(BaseModel):
     period_type: PeriodType
     source: Annotated[str, Field(min_length=1, max_length=32)]
     weight: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    # below this denominator the value is not shown ("too few"), e.g. survey responses
+    min_denominator: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     legend: Annotated[list[Band], Field(min_length=1)]
 
     @model_validator(mode="after")

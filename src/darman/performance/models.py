@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from darman.db.base import Base, UtcDateTime
@@ -60,3 +70,25 @@ class RankingWeight(Base):
     weight: Mapped[float] = mapped_column(Float)
     set_by: Mapped[str] = mapped_column(String(64))
     set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyResponse(Base):
+    """One patient's answers to an instrument about one facility, with the overall 0-100
+    score they make. ``respondent`` (the survey's own key) makes an import idempotent."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("instrument", "respondent"),
+        Index("ix_survey_responses_facility_answered", "facility_id", "answered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(48))
+    respondent: Mapped[str] = mapped_column(String(64))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    answered_on: Mapped[dt.date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Float)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

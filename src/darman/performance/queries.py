@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, null, or_, select
 
 from darman.claims.models import Claim, ProgrammeRollout
+from darman.performance.models import SurveyResponse
 from darman.performance.sql import days_from
 from darman.prescriptions.models import Prescription, PrescriptionDispensing
 from darman.procurement.models import Consumable, Delivery, PurchaseOrder, StockMonth
@@ -416,3 +417,30 @@ def insured_covered(start: dt.date, end: dt.date) -> Rows:
         .where(covered)
         .group_by(Insured.province_id)
     )
+
+
+# ------------------------------------------------------------------ surveys
+def _responses(amount: Any, start: dt.date, end: dt.date) -> Rows:
+    return (
+        _by_facility(amount)
+        .join(SurveyResponse, SurveyResponse.facility_id == Facility.id)
+        .where(SurveyResponse.answered_on >= start, SurveyResponse.answered_on <= end)
+    )
+
+
+@_query(
+    "survey_score_sum",
+    by_facility=True,
+    description="overall 0-100 scores of patient-experience responses answered in the period",
+)
+def survey_score_sum(start: dt.date, end: dt.date) -> Rows:
+    return _responses(func.coalesce(func.sum(SurveyResponse.score), 0), start, end)
+
+
+@_query(
+    "survey_responses",
+    by_facility=True,
+    description="patient-experience responses answered in the period",
+)
+def survey_responses(start: dt.date, end: dt.date) -> Rows:
+    return _responses(func.count(SurveyResponse.id), start, end)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from darman.performance.enums import Direction
 
 
-def ratio(numerator: float, denominator: float, factor: int) -> float | None:
-    """numerator / denominator x factor; none when there is nothing to divide by."""
-    if denominator == 0:
+def ratio(numerator: float, denominator: float, factor: int, minimum: int = 0) -> float | None:
+    """numerator / denominator x factor; none when there is nothing to divide by, or
+    fewer than ``minimum`` in the denominator (too few to show)."""
+    if denominator == 0 or denominator < minimum:
         return None
     return numerator / denominator * factor
 

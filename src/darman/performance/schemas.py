@@ -156,3 +156,27 @@ class FacilityCard(BaseModel):
     province_name_fa: str
     indicators: list[IndicatorRead]
     rows: list[FacilityRow]
+
+
+class SurveyUnit(BaseModel):
+    level: str  # facility | province
+    code: str
+    name: str
+    responses: int
+    too_few: bool
+    overall: float | None
+    composites: dict[str, float | None]
+
+
+class SurveyScores(BaseModel):
+    instrument: str
+    name_fa: str
+    period: str
+    min_responses: int
+    composites: dict[str, str]
+    units: list[SurveyUnit]
+
+
+class ResponsesImported(BaseModel):
+    rows: int
+    added: int

@@ -59,3 +59,25 @@ def test_ranking_before_computing_fails_without_a_traceback(cli) -> None:
     done = cli.invoke(app, ["performance", "rank", "--period", "1405/07"], env=WIDE)
     assert done.exit_code == 1
     assert "Traceback" not in done.output
+
+
+def test_surveys_import_and_scores_print_the_count_and_too_few(
+    cli, session_factory, tmp_path
+) -> None:
+    from sqlalchemy import select
+
+    from darman.registry.models import Facility
+
+    with UnitOfWork(session_factory) as uow:
+        code = uow.session.scalar(select(Facility.code).order_by(Facility.id).limit(1))
+    file = tmp_path / "s.csv"
+    file.write_text(
+        "respondent,instrument,facility_code,answered_on,overall\n"
+        f"B1,inpatient,{code},1405/07/03,9\n"
+    )
+    done = cli.invoke(app, ["performance", "surveys", "import", str(file)], env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert "۱ پاسخ تازه" in done.output
+    shown = cli.invoke(app, ["performance", "surveys", "scores", "--period", "1405/07"], env=WIDE)
+    assert shown.exit_code == 0, shown.output
+    assert "پاسخ کم" in shown.output

@@ -1,5 +1,6 @@
 """Performance management: the computed facts of every indicator per province, facility and
-period, the targets set by national staff, and the ranking weights.
+period, the targets set by national staff, the ranking weights, and patient-experience
+survey responses.
 
 Revision ID: 0017
 Revises: 0015
@@ -73,8 +74,39 @@ def upgrade() -> None:
         sa.UniqueConstraint("indicator_code", name=op.f("uq_performance_weights_indicator_code")),
     )
 
+    op.create_table(
+        "survey_responses",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("instrument", sa.String(length=48), nullable=False),
+        sa.Column("respondent", sa.String(length=64), nullable=False),
+        sa.Column("facility_id", sa.Integer(), nullable=False),
+        sa.Column("province_id", sa.Integer(), nullable=False),
+        sa.Column("answered_on", sa.Date(), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("imported_by", sa.String(length=64), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["facility_id"], ["facilities.id"], name=op.f("fk_survey_responses_facility_id_facilities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["province_id"], ["provinces.id"], name=op.f("fk_survey_responses_province_id_provinces")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_responses")),
+        sa.UniqueConstraint(
+            "instrument", "respondent", name=op.f("uq_survey_responses_instrument")
+        ),
+    )
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_survey_responses_facility_answered", ["facility_id", "answered_on"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.drop_index("ix_survey_responses_facility_answered")
+    op.drop_table("survey_responses")
     op.drop_table("performance_weights")
     op.drop_table("performance_targets")
     with op.batch_alter_table("performance_facts", schema=None) as batch_op:
