@@ -130,3 +130,16 @@ def test_a_province_s_facilities_open_from_its_name_and_only_within_scope(
     own = client.get("/performance/province/19", params={"period": PERIOD})
     assert own.status_code == 200 and 'id="facility-table"' in own.text
     assert client.get("/performance/province/08").status_code == 404
+
+
+def test_a_province_director_s_own_page_shows_targets_and_rank(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    login(client, "qm")
+    page = client.get("/performance/mine", params={"period": PERIOD})
+    assert page.status_code == 200
+    assert 'id="own-table" data-code="19"' in page.text
+    delay = re.search(r'<tr data-indicator="payment_delay_days">.*?</tr>', page.text, re.S)
+    assert delay and 'data-colour="red"' in delay.group(0) and "۹۰٫۰" in delay.group(0)
+    assert re.search(r'id="own-rank">[۱-۴]<', page.text)

@@ -151,10 +151,12 @@ def rank(
     draws: int = 0,
     seed: int = 1405,
     spread: float = SPREAD,
+    explain: bool = True,
 ) -> Ranking:
     """Rank the provinces (rows of ``matrix``, NaN where a value is missing) on the criteria
     (its columns); ``draws`` Monte Carlo weight perturbations give each rank's interval and
-    leaving each province out in turn shows which pairs reverse."""
+    leaving each province out in turn shows which pairs reverse. Without ``explain`` the
+    move-up search and the leave-one-out check are skipped (ranks only)."""
     if len(keys) < 2:
         raise InvalidInput("at least two provinces are needed to rank")
     used, m, notes = prepare(names, criteria, matrix)
@@ -199,12 +201,13 @@ def rank(
                 contributions=contributions,
             )
         )
-    for i, pr in enumerate(out):
-        pr.move_up = move_up(i, used, m, w, types, scores)
+    if explain:
+        for i, pr in enumerate(out):
+            pr.move_up = move_up(i, used, m, w, types, scores)
     ranking = Ranking(criteria=used, notes=notes, provinces=out, draws=draws)
     if draws > 0:
         _intervals(ranking, m, w, types, draws=draws, seed=seed, spread=spread)
-    if len(keys) > 2:
+    if explain and len(keys) > 2:
         _leave_one_out(ranking, m, w, types, r)
     ranking.provinces.sort(key=lambda p: (p.rank, p.key))
     return ranking

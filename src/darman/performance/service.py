@@ -275,7 +275,9 @@ def _month_indicators(period: Period) -> list[Indicator]:
     return [i for i in definitions().indicators if i.period_type is period.kind]
 
 
-def _ranked(session: Session, period: Period, draws: int) -> tuple[ranking.Ranking, dict]:
+def _ranked(
+    session: Session, period: Period, draws: int, *, explain: bool = True
+) -> tuple[ranking.Ranking, dict]:
     inds = _month_indicators(period)
     w = weights(session)
     provinces = _province_ids(session)
@@ -296,7 +298,8 @@ def _ranked(session: Session, period: Period, draws: int) -> tuple[ranking.Ranki
     left_out = [provinces[k][1] for k in provinces if k not in keys]
     matrix = np.array([rows[k] for k in keys], dtype=float)
     criteria = [ranking.Criterion(i.code, i.name_fa, w[i.code], i.direction) for i in inds]
-    result = ranking.rank(keys, [provinces[k][1] for k in keys], criteria, matrix, draws=draws)
+    names = [provinces[k][1] for k in keys]
+    result = ranking.rank(keys, names, criteria, matrix, draws=draws, explain=explain)
     if left_out:
         result.notes.append("بدون هیچ مقدار و رتبه‌بندی‌نشده: " + "، ".join(left_out))
     return result, provinces
@@ -356,7 +359,8 @@ def scorecard(session: Session, who: Principal, *, period: str) -> Scorecard:
     facts = _facts(session, [p.code, *earlier.values()])
     provinces = _province_ids(session)
     try:
-        ranks = {pr.key: pr.rank for pr in _ranked(session, p, 0)[0].provinces}
+        ranked = _ranked(session, p, 0, explain=False)[0]
+        ranks = {pr.key: pr.rank for pr in ranked.provinces}
     except InvalidInput:
         ranks = {}
     targets = {

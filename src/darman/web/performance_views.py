@@ -68,6 +68,36 @@ def scorecard_page(
     return render(request, "performance/scorecard.html", context)
 
 
+@router.get("/performance/mine")
+def own_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", province: str = ""
+) -> Response:
+    """A province's own page: each indicator with its colour, target, gap and trend, and
+    the province's rank. A provincial manager sees their own; national staff choose one."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.scorecard(s, who, period=code)
+    full = [r for r in card.rows if r.full]
+    row = next((r for r in full if r.province_code == province), None) or (
+        full[0] if not who.is_national else None
+    )
+    if row is None:
+        row = next((r for r in full if r.province_code == "08"), full[0])
+    context = page_context(s, who, active="performance")
+    context.update(
+        {
+            "card": card,
+            "row": row,
+            "cells": list(zip(card.indicators, row.cells, strict=True)),
+            "period": code,
+            "directions": DIRECTION_LABELS_FA,
+            "tab": "mine",
+        }
+    )
+    return render(request, "performance/mine.html", context)
+
+
 @router.get("/performance/province/{province_code}")
 def facilities_page(
     request: Request, province_code: str, who: PagePrincipal, uow: ReadUowDep, period: str = ""
