@@ -143,3 +143,32 @@ def test_a_province_director_s_own_page_shows_targets_and_rank(
     delay = re.search(r'<tr data-indicator="payment_delay_days">.*?</tr>', page.text, re.S)
     assert delay and 'data-colour="red"' in delay.group(0) and "۹۰٫۰" in delay.group(0)
     assert re.search(r'id="own-rank">[۱-۴]<', page.text)
+
+
+def test_a_response_entered_on_the_form_is_scored_and_bad_fields_are_named(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        fac = f.facility(uow.session, province_code="19")
+        uow.commit()
+    login(client, "hq")
+    page = client.get("/performance/surveys", params={"period": PERIOD})
+    assert page.status_code == 200 and 'id="survey-form"' in page.text
+    bad = client.post(
+        "/performance/surveys",
+        data={"facility_code": "NOPE", "answered_on": "1405/07/10", "overall": "9"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "پیدا نشد" in bad.text
+    done = client.post(
+        "/performance/surveys",
+        data={"facility_code": fac.code, "answered_on": "1405/07/10", "overall": "9"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    shown = client.get("/performance/surveys", params={"period": PERIOD}).text
+    row = re.search(rf'<tr data-code="{fac.code}".*?</tr>', shown, re.S)
+    assert row and "پاسخ کم" in row.group(0) and ">۱<" in row.group(0)
+    login(client, "qm")  # a provincial manager reads the scores but does not enter
+    assert 'id="survey-form"' not in client.get("/performance/surveys").text

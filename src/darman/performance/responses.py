@@ -14,6 +14,7 @@ from darman.audit import service as audit
 from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import parse_jalali
 from darman.common.persian import to_persian_digits
+from darman.common.tabular import SheetRow
 from darman.db.base import utcnow
 from darman.performance import periods, surveys
 from darman.performance.models import SurveyResponse
@@ -53,23 +54,10 @@ def _answers(
     return answers, problems
 
 
-def import_responses(
-    session: Session, who: Principal, *, content: bytes, filename: str
-) -> tuple[int, int]:
-    """Responses from a file with the columns respondent, instrument, facility_code,
-    answered_on (Jalali) and one column per question code. Any bad row refuses the whole
-    file, each row and column named; a respondent already stored is skipped. Answers
-    (rows read, rows added); audited once per import."""
-    from darman.common.tabular import TableFormat, read_table
-
-    who.require_role(*IMPORTERS)
-    header, rows = read_table(content, TableFormat.from_filename(filename), name=filename)
-    missing = [c for c in FIXED if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"'{filename}': missing columns",
-            [FieldProblem(c, f"ستون «{c}» در فایل نیست", row=1) for c in missing],
-        )
+def _validate(
+    session: Session, who: Principal, rows: list[SheetRow]
+) -> tuple[list[dict[str, object]], list[FieldProblem]]:
+    """The rows as responses to store, and a Persian problem for every bad one."""
     catalogue = surveys.shipped()
     facilities = {
         code: (fid, pid)
@@ -116,6 +104,27 @@ def import_responses(
             "province_id": place[1], "answered_on": day, "answers": answers,
             "score": inst.overall(answers),
         })  # fmt: skip
+    return good, problems
+
+
+def import_responses(
+    session: Session, who: Principal, *, content: bytes, filename: str
+) -> tuple[int, int]:
+    """Responses from a file with the columns respondent, instrument, facility_code,
+    answered_on (Jalali) and one column per question code. Any bad row refuses the whole
+    file, each row and column named; a respondent already stored is skipped. Answers
+    (rows read, rows added); audited once per import."""
+    from darman.common.tabular import TableFormat, read_table
+
+    who.require_role(*IMPORTERS)
+    header, rows = read_table(content, TableFormat.from_filename(filename), name=filename)
+    missing = [c for c in FIXED if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"'{filename}': missing columns",
+            [FieldProblem(c, f"ستون «{c}» در فایل نیست", row=1) for c in missing],
+        )
+    good, problems = _validate(session, who, rows)
     if problems:
         raise InvalidInput(f"'{filename}': {len(problems)} bad rows; nothing imported", problems)
     added = store(session, who, good)
@@ -125,6 +134,27 @@ def import_responses(
         after={"file": filename, "rows": len(good), "added": added},
     )  # fmt: skip
     return len(good), added
+
+
+def enter_response(session: Session, who: Principal, *, values: dict[str, str]) -> bool:
+    """One response entered on the page (the same fields as a file's row; an empty
+    respondent gets a fresh key). Bad fields are refused with a Persian reason each.
+    Answers whether it was stored (false: that respondent was already there); audited."""
+    import uuid
+
+    who.require_role(*IMPORTERS)
+    values = {**values, "respondent": values.get("respondent") or f"web-{uuid.uuid4().hex[:16]}"}
+    good, problems = _validate(session, who, [SheetRow(number=1, values=values)])
+    if problems:
+        fields = [FieldProblem(p.field, p.reason) for p in problems]  # one form, no rows
+        raise InvalidInput("the response has bad fields", fields)
+    added = store(session, who, good)
+    audit.record(
+        session, actor=who.username, action="performance.surveys.enter", entity="survey_response",
+        entity_id=f"{good[0]['instrument']}/{good[0]['respondent']}",
+        after={"facility_id": good[0]["facility_id"], "score": good[0]["score"]},
+    )  # fmt: skip
+    return added == 1
 
 
 def store(session: Session, who: Principal, rows: list[dict[str, object]]) -> int:

@@ -6,16 +6,17 @@ service decides. Pages call the performance service with the page principal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from darman.common.errors import InvalidInput
 from darman.common.jalali import tehran_today
 from darman.common.tabular import TableFormat, write_table
-from darman.performance import periods, service, tables
+from darman.performance import periods, responses, service, surveys, tables
 from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
-from darman.security.deps import ReadUowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
@@ -152,6 +153,77 @@ def ranking_page(
         }
     )
     return render(request, "performance/ranking.html", context)
+
+
+def _surveys_response(
+    request: Request,
+    who: Principal,
+    session: Any,
+    *,
+    period: str,
+    errors: list[Any] | None = None,
+    entered: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    inst = surveys.shipped().get("inpatient")
+    assert inst is not None
+    code = _period(session, period)
+    got = responses.scores(session, who, instrument=inst.code, period=code)
+    context = page_context(session, who, active="performance")
+    context.update(
+        {
+            "scores": got,
+            "instrument": inst,
+            "period": code,
+            "may_enter": who.role in responses.IMPORTERS,
+            "errors": {e.field: e.reason for e in errors or []},
+            "entered": entered or {},
+            "message": message,
+            "tab": "surveys",
+        }
+    )
+    return render(request, "performance/surveys.html", context, status_code=status)
+
+
+@router.get("/performance/surveys")
+def surveys_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", saved: str = ""
+) -> Response:
+    """Patient-experience scores per province and facility with the count beside each,
+    and the form to enter one response."""
+    who.require_role(*service.READERS)
+    message = "پاسخ ثبت شد." if saved else ""
+    return _surveys_response(request, who, uow.session, period=period, message=message)
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    """The posted fields as text (the questions are data, so they are not declared one by
+    one); read on the event loop, which touches no database."""
+    form = await request.form()
+    return {k: v[:64] for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/performance/surveys")
+def enter_survey(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    values: Annotated[dict[str, str], Depends(_form_values)],
+) -> Response:
+    """Store one response entered on the form; bad fields are named beside each."""
+    who.require_role(*responses.IMPORTERS)
+    values = {**values, "instrument": "inpatient"}
+    try:
+        responses.enter_response(uow.session, who, values=values)
+        uow.commit()
+    except InvalidInput as exc:
+        uow.rollback()
+        return _surveys_response(
+            request, who, uow.session, period="", errors=exc.problems, entered=values,
+            status=422,
+        )  # fmt: skip
+    return RedirectResponse("/performance/surveys?saved=1", 303)
 
 
 def performance_nav(who: Principal) -> list[dict[str, str]]:
