@@ -140,6 +140,25 @@ def rank(
     _write(table, out)
 
 
+@app.command("definitions")
+def set_definitions(
+    file: Path = typer.Argument(
+        ..., help="the insurer's indicators TOML (indicators.toml's shape)"
+    ),
+) -> None:
+    """Replace the indicator definitions with the insurer's own (audited; raise its version)."""
+    from darman.performance import service
+
+    if not file.exists():
+        raise InvalidInput("no such file", [FieldProblem("FILE", f"فایل «{file}» پیدا نشد")])
+    with unit_of_work() as uow:
+        version = service.set_definitions(
+            uow.session, SYSTEM, text=file.read_text("utf-8"), name=file.name
+        )
+        uow.commit()
+    console.print(f"تعریف شاخص‌ها، نسخه‌ی {_fa(version)}، در کار است")
+
+
 @app.command("weight")
 def weight(
     indicator: str = typer.Argument(..., help="indicator code"),

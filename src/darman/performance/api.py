@@ -48,6 +48,17 @@ def indicators(who: PrincipalDep, uow: ReadUowDep) -> object:
     return service.list_indicators(uow.session, who)
 
 
+@router.post("/definitions", response_model=list[IndicatorRead])
+def set_definitions(file: UploadFile, who: PrincipalDep, uow: UowDep) -> object:
+    """Replace the indicator definitions with the insurer's own TOML file (national
+    staff), audited; its version must differ from the one in force and every numerator and
+    denominator must name a known query. Answers the definitions now in force."""
+    text = file.file.read().decode("utf-8", errors="replace")
+    service.set_definitions(uow.session, who, text=text, name=file.filename or "indicators.toml")
+    uow.commit()
+    return service.list_indicators(uow.session, who)
+
+
 @router.post("/compute", response_model=ComputeRead)
 def compute(period: PeriodQ, who: PrincipalDep, uow: UowDep) -> object:
     """Recompute and replace every fact of the period (national staff)."""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,6 +69,19 @@ class RankingWeight(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_code: Mapped[str] = mapped_column(String(48), unique=True)
     weight: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DefinitionsOverride(Base):
+    """The insurer's own indicator definitions (TOML), replacing the shipped file from when
+    they are set; the latest row is in force, earlier rows are the history."""
+
+    __tablename__ = "performance_definitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(64))
     set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

@@ -18,9 +18,9 @@ from darman.common.errors import FieldProblem, InvalidInput
 from darman.db.base import utcnow
 from darman.performance import compute as compute_job
 from darman.performance import periods, ranking, rules
-from darman.performance.definitions import Definitions, Indicator, shipped
+from darman.performance.definitions import Definitions, Indicator, parse, shipped
 from darman.performance.enums import COLOUR_LABELS_FA
-from darman.performance.models import IndicatorFact, RankingWeight, Target
+from darman.performance.models import DefinitionsOverride, IndicatorFact, RankingWeight, Target
 from darman.performance.periods import Period
 from darman.performance.schemas import (
     Cell,
@@ -46,8 +46,45 @@ SETTERS = roles_that(Act.SET_PERFORMANCE)
 TRENDS = (3, 6, 12)
 
 
-def definitions() -> Definitions:
-    return shipped()
+def definitions(session: Session) -> Definitions:
+    """The insurer's definitions when it has set its own, else the shipped file's."""
+    text = session.scalar(
+        select(DefinitionsOverride.text).order_by(DefinitionsOverride.id.desc()).limit(1)
+    )
+    return shipped() if text is None else parse(text, name="override")
+
+
+def set_definitions(session: Session, who: Principal, *, text: str, name: str) -> str:
+    """Replace the indicator definitions with the insurer's own TOML (national staff),
+    audited with the versions before and after. Every numerator and denominator must name
+    a known query; the version must differ from the one in force. Answers the version."""
+    from darman.performance.queries import QUERIES
+
+    who.require_role(*SETTERS)
+    _national(who)
+    new = parse(text, name=name)
+    unknown = [
+        FieldProblem(f"indicator.{n}.{part}", f"پرس‌وجوی «{q}» وجود ندارد")
+        for n, ind in enumerate(new.indicators)
+        for part, q in (("numerator", ind.numerator), ("denominator", ind.denominator))
+        if q not in QUERIES
+    ]
+    if unknown:
+        raise InvalidInput(f"'{name}': unknown queries", unknown)
+    before = definitions(session).version
+    if new.version == before:
+        raise InvalidInput(
+            "same version",
+            [FieldProblem("version", f"نسخه‌ی «{before}» هم‌اکنون در کار است؛ نسخه را بالا ببرید")],
+        )
+    session.add(DefinitionsOverride(version=new.version, text=text, set_by=who.username,
+                                    set_at=utcnow()))  # fmt: skip
+    audit.record(
+        session, actor=who.username, action="performance.definitions.set", entity="definitions",
+        entity_id=new.version, before={"version": before},
+        after={"version": new.version, "indicators": [i.code for i in new.indicators]},
+    )  # fmt: skip
+    return new.version
 
 
 def indicator_read(ind: Indicator, weight: float) -> IndicatorRead:
@@ -64,14 +101,14 @@ def list_indicators(session: Session, who: Principal) -> list[IndicatorRead]:
     """Every indicator's definition with its current ranking weight."""
     who.require_role(*READERS)
     w = weights(session)
-    return [indicator_read(i, w[i.code]) for i in definitions().indicators]
+    return [indicator_read(i, w[i.code]) for i in definitions(session).indicators]
 
 
 def compute(session: Session, who: Principal, *, period: str) -> ComputeRead:
     """Recompute and replace every fact of the period (national staff). Idempotent."""
     who.require_role(*SETTERS)
     _national(who)
-    result = compute_job.compute(session, periods.parse(period), definitions())
+    result = compute_job.compute(session, periods.parse(period), definitions(session))
     return ComputeRead(**asdict(result))
 
 
@@ -85,7 +122,7 @@ def _national(who: Principal) -> None:
 # ------------------------------------------------------------------ weights
 def weights(session: Session) -> dict[str, float]:
     """Each indicator's ranking weight: the national office's, else the file's default."""
-    out = {i.code: i.weight for i in definitions().indicators}
+    out = {i.code: i.weight for i in definitions(session).indicators}
     for code, weight in session.execute(select(RankingWeight.indicator_code, RankingWeight.weight)):
         if code in out:
             out[code] = float(weight)
@@ -97,7 +134,7 @@ def set_weight(session: Session, who: Principal, *, indicator: str, weight: floa
     changes nothing and writes no entry."""
     who.require_role(*SETTERS)
     _national(who)
-    definitions().get(indicator)
+    definitions(session).get(indicator)
     if not 0 <= weight <= 100:
         raise InvalidInput("bad weight", [FieldProblem("weight", "وزن باید بین ۰ و ۱۰۰ باشد")])
     before = weights(session)[indicator]
@@ -140,7 +177,7 @@ def set_target(
     Answers whether anything changed: the same value again writes nothing."""
     who.require_role(*SETTERS)
     _national(who)
-    definitions().get(indicator)
+    definitions(session).get(indicator)
     code = periods.parse(period).code
     provinces = _province_ids(session)
     if province_code not in provinces:
@@ -197,7 +234,7 @@ def import_targets(
             [FieldProblem(c, f"ستون «{c}» در فایل نیست", row=1) for c in missing],
         )
     provinces = _province_ids(session)
-    known = {i.code for i in definitions().indicators}
+    known = {i.code for i in definitions(session).indicators}
     good: list[tuple[str, int, str, float]] = []
     problems: list[FieldProblem] = []
     for row in rows:
@@ -271,14 +308,14 @@ def _facts(session: Session, codes: list[str]) -> dict[tuple[str, str, int], Ind
     return {(f.period, f.indicator_code, f.province_id): f for f in session.scalars(query)}
 
 
-def _month_indicators(period: Period) -> list[Indicator]:
-    return [i for i in definitions().indicators if i.period_type is period.kind]
+def _month_indicators(session: Session, period: Period) -> list[Indicator]:
+    return [i for i in definitions(session).indicators if i.period_type is period.kind]
 
 
 def _ranked(
     session: Session, period: Period, draws: int, *, explain: bool = True
 ) -> tuple[ranking.Ranking, dict]:
-    inds = _month_indicators(period)
+    inds = _month_indicators(session, period)
     w = weights(session)
     provinces = _province_ids(session)
     facts = _facts(session, [period.code])
@@ -354,7 +391,7 @@ def scorecard(session: Session, who: Principal, *, period: str) -> Scorecard:
     (TOPSIS). A provincial manager sees their own row in full and the others' ranks only."""
     who.require_role(*READERS)
     p = periods.parse(period)
-    inds = _month_indicators(p)
+    inds = _month_indicators(session, p)
     earlier = {k: p.shift(-k).code for k in TRENDS} if p.kind.value == "month" else {}
     facts = _facts(session, [p.code, *earlier.values()])
     provinces = _province_ids(session)
@@ -430,7 +467,7 @@ def facility_scorecard(
     if province_code not in provinces or not who.may_see_province(provinces[province_code][0]):
         raise NotFound(f"no province '{province_code}'")
     pid, name = provinces[province_code]
-    inds = [i for i in _month_indicators(p) if compute_job.by_facility(i)]
+    inds = [i for i in _month_indicators(session, p) if compute_job.by_facility(i)]
     facts: dict[tuple[str, int], IndicatorFact] = {
         (f.indicator_code, f.facility_id): f
         for f in session.scalars(

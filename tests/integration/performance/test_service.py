@@ -222,3 +222,34 @@ def test_a_province_drills_down_to_its_facilities_within_the_caller_s_scope(
         service.facility_scorecard(
             session, _manager(session, "19"), period=PERIOD, province_code="08"
         )
+
+
+def test_the_insurer_s_own_definitions_replace_the_shipped_ones_audited(
+    session: Session,
+) -> None:
+    from importlib import resources
+
+    from darman.performance.definitions import SHIPPED
+    from darman.performance.definitions import shipped as shipped_defs
+
+    shipped_file = resources.files("darman.performance").joinpath("data", SHIPPED)
+    text = shipped_file.read_text("utf-8")
+    with pytest.raises(InvalidInput) as same:
+        service.set_definitions(session, SYSTEM, text=text, name="mine.toml")
+    assert same.value.problems[0].field == "version"
+    mine = text.replace('version = "1405.1"', 'version = "1405.2"').replace(
+        'numerator = "deducted_rials"', 'numerator = "no_such_query"'
+    )
+    with pytest.raises(InvalidInput) as unknown:
+        service.set_definitions(session, SYSTEM, text=mine, name="mine.toml")
+    assert unknown.value.problems[0].field == "indicator.1.numerator"
+    fixed = mine.replace('numerator = "no_such_query"', 'numerator = "copay_rials"')
+    assert service.set_definitions(session, SYSTEM, text=fixed, name="mine.toml") == "1405.2"
+    assert _audited(session, "performance.definitions.set") == 1
+    deducted = next(
+        i for i in service.list_indicators(session, SYSTEM) if i.code == "deducted_share"
+    )
+    assert deducted.numerator == "copay_rials"
+    assert shipped_defs().get("deducted_share").numerator == "deducted_rials"
+    with pytest.raises(PermissionDenied):
+        service.set_definitions(session, _manager(session, "08"), text=fixed, name="m.toml")

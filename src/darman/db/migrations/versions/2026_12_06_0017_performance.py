@@ -1,6 +1,6 @@
 """Performance management: the computed facts of every indicator per province, facility and
-period, the targets set by national staff, the ranking weights, and patient-experience
-survey responses.
+period, the targets set by national staff, the ranking weights, the insurer's own indicator
+definitions, and patient-experience survey responses.
 
 Revision ID: 0017
 Revises: 0015
@@ -75,6 +75,16 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "performance_definitions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_definitions")),
+    )
+
+    op.create_table(
         "survey_responses",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("instrument", sa.String(length=48), nullable=False),
@@ -107,6 +117,7 @@ def downgrade() -> None:
     with op.batch_alter_table("survey_responses", schema=None) as batch_op:
         batch_op.drop_index("ix_survey_responses_facility_answered")
     op.drop_table("survey_responses")
+    op.drop_table("performance_definitions")
     op.drop_table("performance_weights")
     op.drop_table("performance_targets")
     with op.batch_alter_table("performance_facts", schema=None) as batch_op:
