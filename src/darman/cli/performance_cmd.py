@@ -73,18 +73,20 @@ def _period(period: str | None) -> str:
 @app.command("compute")
 def compute(
     period: str | None = typer.Option(None, help=PERIOD_HELP + "; last month if omitted"),
+    months: int = typer.Option(1, help="also the months before it, this many in all (1-36)"),
 ) -> None:
-    """Recompute every indicator of the period for every province and facility (replaces
-    the period's facts)."""
+    """Recompute every indicator of the period (or of the months ending with it) for every
+    province and facility; replaces those periods' facts."""
     from darman.performance import service
 
     with unit_of_work() as uow, console.status("computing…"):
-        result = service.compute(uow.session, SYSTEM, period=_period(period))
+        results = service.compute(uow.session, SYSTEM, period=_period(period), months=months)
         uow.commit()
-    console.print(
-        f"دوره {_fa(result.period)}: {_fa(len(result.indicators))} شاخص، "
-        f"{_fa(result.province_facts)} مقدار استانی و {_fa(result.facility_facts)} مقدار مرکز"
-    )
+    for result in results:
+        console.print(
+            f"دوره {_fa(result.period)}: {_fa(len(result.indicators))} شاخص، "
+            f"{_fa(result.province_facts)} مقدار استانی و {_fa(result.facility_facts)} مقدار مرکز"
+        )
 
 
 @targets_app.command("import")

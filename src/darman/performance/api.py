@@ -59,10 +59,16 @@ def set_definitions(file: UploadFile, who: PrincipalDep, uow: UowDep) -> object:
     return service.list_indicators(uow.session, who)
 
 
-@router.post("/compute", response_model=ComputeRead)
-def compute(period: PeriodQ, who: PrincipalDep, uow: UowDep) -> object:
-    """Recompute and replace every fact of the period (national staff)."""
-    result = service.compute(uow.session, who, period=period)
+@router.post("/compute", response_model=list[ComputeRead])
+def compute(
+    period: PeriodQ,
+    who: PrincipalDep,
+    uow: UowDep,
+    months: Annotated[int, Query(ge=1, le=36)] = 1,
+) -> object:
+    """Recompute and replace every fact of the period, or of the ``months`` months ending
+    with it, in one pass (national staff)."""
+    result = service.compute(uow.session, who, period=period, months=months)
     uow.commit()
     return result
 

@@ -37,20 +37,28 @@ class NamedQuery:
     by_facility: bool  # rows per facility (province totals are their sums)
     description: str
     build: Builder
+    # what puts a row in a period, so that one query can serve many months at once:
+    # "day" (a date column), "moment" (a UTC timestamp), "month" (a Jalali yyyymm column),
+    # "snapshot" (counted on the period's last day: run month by month), "static" (the
+    # same for every period)
+    kind: str
+    dated: Any = None
 
 
 QUERIES: dict[str, NamedQuery] = {}
 
 
-def _query(name: str, *, by_facility: bool, description: str) -> Callable[[Builder], Builder]:
+def _query(
+    name: str, *, by_facility: bool, description: str, kind: str, dated: Any = None
+) -> Callable[[Builder], Builder]:
     def register(build: Builder) -> Builder:
-        QUERIES[name] = NamedQuery(name, by_facility, description, build)
+        QUERIES[name] = NamedQuery(name, by_facility, description, build, kind, dated)
         return build
 
     return register
 
 
-def _moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """A period's days as UTC instants [start 00:00, day after end 00:00)."""
     after = end + dt.timedelta(days=1)
     return (
@@ -79,9 +87,11 @@ def _by_facility(amount: Any) -> Rows:
     by_facility=True,
     description="days from submission to payment, summed over contracted centres' claims "
     "paid in the period",
+    kind="moment",
+    dated=Claim.paid_at,
 )
 def contracted_paid_claim_days(start: dt.date, end: dt.date) -> Rows:
-    since, until = _moments(start, end)
+    since, until = moments(start, end)
     return (
         _by_facility(func.coalesce(func.sum(days_from(Claim.paid_at, Claim.submitted_on)), 0))
         .join(Claim, Claim.facility_id == Facility.id)
@@ -93,9 +103,11 @@ def contracted_paid_claim_days(start: dt.date, end: dt.date) -> Rows:
     "contracted_paid_claims",
     by_facility=True,
     description="contracted centres' claims paid in the period",
+    kind="moment",
+    dated=Claim.paid_at,
 )
 def contracted_paid_claims(start: dt.date, end: dt.date) -> Rows:
-    since, until = _moments(start, end)
+    since, until = moments(start, end)
     return (
         _by_facility(func.count(Claim.id))
         .join(Claim, Claim.facility_id == Facility.id)
@@ -119,6 +131,8 @@ def _adjudicated_sum(column: Any, start: dt.date, end: dt.date) -> Rows:
     "deducted_rials",
     by_facility=True,
     description="rials deducted from adjudicated claims submitted in the period",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def deducted_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.deducted_rials, start, end)
@@ -128,6 +142,8 @@ def deducted_rials(start: dt.date, end: dt.date) -> Rows:
     "adjudicated_asked_rials",
     by_facility=True,
     description="rials asked by adjudicated claims submitted in the period",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def adjudicated_asked_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.asked_rials, start, end)
@@ -137,6 +153,8 @@ def adjudicated_asked_rials(start: dt.date, end: dt.date) -> Rows:
     "copay_rials",
     by_facility=True,
     description="patients' copayment in adjudicated claims submitted in the period",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def copay_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.copay_rials, start, end)
@@ -146,6 +164,8 @@ def copay_rials(start: dt.date, end: dt.date) -> Rows:
     "allowed_rials",
     by_facility=True,
     description="allowed value of adjudicated claims submitted in the period",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def allowed_rials(start: dt.date, end: dt.date) -> Rows:
     return _adjudicated_sum(Claim.allowed_rials, start, end)
@@ -172,6 +192,8 @@ def _level2_outpatient(start: dt.date, end: dt.date) -> Any:
     by_facility=True,
     description="outpatient claims of level-2 centres submitted in the period in a province "
     "where the referral programme was active that day",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def level2_outpatient_claims_in_rollout(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -185,6 +207,8 @@ def level2_outpatient_claims_in_rollout(start: dt.date, end: dt.date) -> Rows:
     "level2_outpatient_claims_referred",
     by_facility=True,
     description="of those, the claims that cite a referral",
+    kind="day",
+    dated=Claim.submitted_on,
 )
 def level2_outpatient_claims_referred(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -207,6 +231,8 @@ def _issued(start: dt.date, end: dt.date) -> Any:
     "prescriptions_issued",
     by_facility=True,
     description="e-prescriptions issued in the period, by the issuing facility",
+    kind="day",
+    dated=Prescription.issued_on,
 )
 def prescriptions_issued(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -220,6 +246,8 @@ def prescriptions_issued(start: dt.date, end: dt.date) -> Rows:
     "prescriptions_dispensed",
     by_facility=True,
     description="of those, the prescriptions with at least one dispensing (on any day)",
+    kind="day",
+    dated=Prescription.issued_on,
 )
 def prescriptions_dispensed(start: dt.date, end: dt.date) -> Rows:
     dispensed = exists().where(PrescriptionDispensing.prescription_id == Prescription.id)
@@ -243,6 +271,8 @@ def _referrals(amount: Any, start: dt.date, end: dt.date, *extra: Any) -> Rows:
     "referrals_issued",
     by_facility=True,
     description="referrals issued in the period, by the referring facility",
+    kind="day",
+    dated=ReferralOrder.issued_on,
 )
 def referrals_issued(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end)
@@ -252,6 +282,8 @@ def referrals_issued(start: dt.date, end: dt.date) -> Rows:
     "referrals_answered_in_time",
     by_facility=True,
     description="of those, the referrals answered by their feedback due day",
+    kind="day",
+    dated=ReferralOrder.issued_on,
 )
 def referrals_answered_in_time(start: dt.date, end: dt.date) -> Rows:
     return _referrals(
@@ -267,6 +299,8 @@ def referrals_answered_in_time(start: dt.date, end: dt.date) -> Rows:
     "referrals_internal",
     by_facility=True,
     description="of those, the referrals to the insurer's own (owned) facilities",
+    kind="day",
+    dated=ReferralOrder.issued_on,
 )
 def referrals_internal(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end, ReferralOrder.internal.is_(True))
@@ -277,6 +311,7 @@ def referrals_internal(start: dt.date, end: dt.date) -> Rows:
     by_facility=False,
     description="insured people on a family physician's panel on the period's last day, "
     "by the panel's province",
+    kind="snapshot",
 )
 def insured_on_panel(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -294,12 +329,12 @@ def insured_on_panel(start: dt.date, end: dt.date) -> Rows:
 
 
 # ------------------------------------------------------------------ procurement
-def _stock(amount: Any, start: dt.date, *extra: Any) -> Rows:
+def _stock(amount: Any, start: dt.date, end: dt.date, *extra: Any) -> Rows:
     return (
         _by_facility(amount)
         .join(StockMonth, StockMonth.facility_id == Facility.id)
         .join(Consumable, Consumable.id == StockMonth.item_id)
-        .where(StockMonth.month == _month(start), *extra)
+        .where(StockMonth.month >= _month(start), StockMonth.month <= _month(end), *extra)
     )
 
 
@@ -307,20 +342,25 @@ def _stock(amount: Any, start: dt.date, *extra: Any) -> Rows:
     "vital_stock_records",
     by_facility=True,
     description="monthly stock records of vital items for the period's (first) month",
+    kind="month",
+    dated=StockMonth.month,
 )
 def vital_stock_records(start: dt.date, end: dt.date) -> Rows:
-    return _stock(func.count(StockMonth.id), start, Consumable.criticality == "vital")
+    return _stock(func.count(StockMonth.id), start, end, Consumable.criticality == "vital")
 
 
 @_query(
     "vital_stock_records_out",
     by_facility=True,
     description="of those, the records with at least one day out of stock",
+    kind="month",
+    dated=StockMonth.month,
 )
 def vital_stock_records_out(start: dt.date, end: dt.date) -> Rows:
     return _stock(
         func.count(StockMonth.id),
         start,
+        end,
         Consumable.criticality == "vital",
         StockMonth.stockout_days > 0,
     )
@@ -330,18 +370,22 @@ def vital_stock_records_out(start: dt.date, end: dt.date) -> Rows:
     "closing_stock_times_30",
     by_facility=True,
     description="closing stock of every item at the month's end, times 30 days",
+    kind="month",
+    dated=StockMonth.month,
 )
 def closing_stock_times_30(start: dt.date, end: dt.date) -> Rows:
-    return _stock(func.coalesce(func.sum(StockMonth.closing), 0) * 30, start)
+    return _stock(func.coalesce(func.sum(StockMonth.closing), 0) * 30, start, end)
 
 
 @_query(
     "stock_issues",
     by_facility=True,
     description="quantities issued to wards in the month, every item",
+    kind="month",
+    dated=StockMonth.month,
 )
 def stock_issues(start: dt.date, end: dt.date) -> Rows:
-    return _stock(func.coalesce(func.sum(StockMonth.issues), 0), start)
+    return _stock(func.coalesce(func.sum(StockMonth.issues), 0), start, end)
 
 
 def _deliveries(start: dt.date, end: dt.date, *extra: Any) -> Rows:
@@ -357,6 +401,8 @@ def _deliveries(start: dt.date, end: dt.date, *extra: Any) -> Rows:
     "deliveries",
     by_facility=True,
     description="deliveries received in the period, by the ordering facility",
+    kind="day",
+    dated=Delivery.delivered_on,
 )
 def deliveries(start: dt.date, end: dt.date) -> Rows:
     return _deliveries(start, end)
@@ -366,6 +412,8 @@ def deliveries(start: dt.date, end: dt.date) -> Rows:
     "deliveries_by_due_day",
     by_facility=True,
     description="of those, the deliveries that arrived by the order's due day",
+    kind="day",
+    dated=Delivery.delivered_on,
 )
 def deliveries_by_due_day(start: dt.date, end: dt.date) -> Rows:
     return _deliveries(start, end, Delivery.delivered_on <= PurchaseOrder.due_on)
@@ -381,18 +429,21 @@ def _active(amount: Any) -> Rows:
     by_facility=True,
     description="general, intensive, coronary and neonatal beds of active centres "
     "(as registered now)",
+    kind="static",
 )
 def active_beds(start: dt.date, end: dt.date) -> Rows:
     beds = Facility.beds_general + Facility.beds_icu + Facility.beds_ccu + Facility.beds_nicu
     return _active(func.sum(beds))
 
 
-@_query("icu_beds", by_facility=True, description="intensive-care beds of active centres")
+@_query(
+    "icu_beds", by_facility=True, description="intensive-care beds of active centres", kind="static"
+)
 def icu_beds(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.beds_icu))
 
 
-@_query("physicians", by_facility=True, description="physicians of active centres")
+@_query("physicians", by_facility=True, description="physicians of active centres", kind="static")
 def physicians(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.physicians))
 
@@ -401,6 +452,7 @@ def physicians(start: dt.date, end: dt.date) -> Rows:
     "insured_covered",
     by_facility=False,
     description="insured people covered on the period's last day, by province of residence",
+    kind="snapshot",
 )
 def insured_covered(start: dt.date, end: dt.date) -> Rows:
     covered = exists().where(
@@ -432,6 +484,8 @@ def _responses(amount: Any, start: dt.date, end: dt.date) -> Rows:
     "survey_score_sum",
     by_facility=True,
     description="overall 0-100 scores of patient-experience responses answered in the period",
+    kind="day",
+    dated=SurveyResponse.answered_on,
 )
 def survey_score_sum(start: dt.date, end: dt.date) -> Rows:
     return _responses(func.coalesce(func.sum(SurveyResponse.score), 0), start, end)
@@ -441,6 +495,8 @@ def survey_score_sum(start: dt.date, end: dt.date) -> Rows:
     "survey_responses",
     by_facility=True,
     description="patient-experience responses answered in the period",
+    kind="day",
+    dated=SurveyResponse.answered_on,
 )
 def survey_responses(start: dt.date, end: dt.date) -> Rows:
     return _responses(func.count(SurveyResponse.id), start, end)

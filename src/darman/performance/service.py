@@ -104,12 +104,20 @@ def list_indicators(session: Session, who: Principal) -> list[IndicatorRead]:
     return [indicator_read(i, w[i.code]) for i in definitions(session).indicators]
 
 
-def compute(session: Session, who: Principal, *, period: str) -> ComputeRead:
-    """Recompute and replace every fact of the period (national staff). Idempotent."""
+def compute(session: Session, who: Principal, *, period: str, months: int = 1) -> list[ComputeRead]:
+    """Recompute and replace every fact of the period, or of the ``months`` months ending
+    with it (a month period), all at once (national staff). Idempotent."""
     who.require_role(*SETTERS)
     _national(who)
-    result = compute_job.compute(session, periods.parse(period), definitions(session))
-    return ComputeRead(**asdict(result))
+    last = periods.parse(period)
+    if not 1 <= months <= 36 or (months > 1 and last.kind.value != "month"):
+        raise InvalidInput(
+            "bad months",
+            [FieldProblem("months", "تعداد ماه‌ها باید ۱ تا ۳۶ و دوره یک ماه باشد")],
+        )
+    span = [last.shift(-k) for k in range(months - 1, -1, -1)] if months > 1 else [last]
+    results = compute_job.compute_months(session, span, definitions(session))
+    return [ComputeRead(**asdict(r)) for r in results]
 
 
 def _national(who: Principal) -> None:

@@ -23,9 +23,11 @@ def cli(session_factory, cli: CliRunner) -> CliRunner:
 
 
 def test_compute_then_scorecard_and_rank_print_persian_tables(cli, tmp_path) -> None:
-    done = cli.invoke(app, ["performance", "compute", "--period", "1405/07"], env=WIDE)
+    done = cli.invoke(
+        app, ["performance", "compute", "--period", "1405/07", "--months", "3"], env=WIDE
+    )
     assert done.exit_code == 0, done.output
-    assert "۱۴۰۵/۰۷" in done.output
+    assert "۱۴۰۵/۰۵" in done.output and "۱۴۰۵/۰۷" in done.output
     out = tmp_path / "card.xlsx"
     card = cli.invoke(
         app, ["performance", "scorecard", "--period", "1405/07", "--out", str(out)], env=WIDE

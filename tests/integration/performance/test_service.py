@@ -42,7 +42,7 @@ def test_compute_writes_each_province_s_value_from_its_numerator_and_denominator
     session: Session,
 ) -> None:
     world = w.build(session)
-    result = service.compute(session, SYSTEM, period=PERIOD)
+    (result,) = service.compute(session, SYSTEM, period=PERIOD)
     assert result.province_facts == 31 * len(result.indicators)
     assert _fact(session, "08", PERIOD, "payment_delay_days") == pytest.approx(27.5)
     assert _fact(session, "19", PERIOD, "payment_delay_days") == pytest.approx(110)
@@ -253,3 +253,30 @@ def test_the_insurer_s_own_definitions_replace_the_shipped_ones_audited(
     assert shipped_defs().get("deducted_share").numerator == "deducted_rials"
     with pytest.raises(PermissionDenied):
         service.set_definitions(session, _manager(session, "08"), text=fixed, name="m.toml")
+
+
+def _all_facts(session: Session) -> set[tuple[object, ...]]:
+    return {
+        (f.indicator_code, f.period, f.province_id, f.facility_id, f.numerator, f.denominator)
+        for f in session.scalars(select(IndicatorFact))
+    }
+
+
+def test_several_months_at_once_give_the_same_facts_as_month_by_month(
+    session: Session,
+) -> None:
+    from darman.performance import compute, periods
+    from darman.performance.definitions import shipped
+
+    w.build(session)
+    months = [periods.parse(m) for m in ("1405/05", "1405/06", "1405/07")]
+    results = compute.compute_months(session, months, shipped())
+    assert [r.period for r in results] == ["1405/05", "1405/06", "1405/07"]
+    together = _all_facts(session)
+    session.execute(IndicatorFact.__table__.delete())
+    for m in months:
+        compute.compute(session, m, shipped())
+    assert _all_facts(session) == together
+    # Shahrivar holds the stock month 140506 and the referral issued the day before Mehr
+    shahrivar = {f[0]: f for f in together if f[1] == "1405/06" and f[3] is None and f[5]}
+    assert {"stockout_rate", "referral_feedback_rate"} <= set(shahrivar)
