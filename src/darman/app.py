@@ -16,6 +16,7 @@ from darman.common import problems
 from darman.common.body_limit import BodyLimit
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
+from darman.performance.api import router as performance_router
 from darman.planning.api import router as planning_router
 from darman.prescriptions import api as prescriptions_api
 from darman.prescriptions import tables as prescription_tables
@@ -98,6 +99,7 @@ def create_app(
         registry_router,
         referrals_router,
         planning_router,
+        performance_router,
         procurement_router,
         appointments_router,
         # before the claims router, whose /{claim_id} would otherwise take /policy

@@ -16,6 +16,7 @@ from darman.cli import (
     db_cmd,
     demo_cmd,
     failures,
+    performance_cmd,
     plan_cmd,
     procure_cmd,
     referrals_cmd,
@@ -39,6 +40,7 @@ app.add_typer(referrals_cmd.app, name="referrals")
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(procure_cmd.app, name="procure")
 app.add_typer(appointments_cmd.app, name="appointments")
+app.add_typer(performance_cmd.app, name="performance")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

@@ -83,6 +83,8 @@ class Act(StrEnum):
     READ_REFERRAL_REPORTS = "read_referral_reports"
     MANAGE_PANELS = "manage_panels"
     READ_PLANNING = "read_planning"
+    READ_PERFORMANCE = "read_performance"
+    SET_PERFORMANCE = "set_performance"  # compute indicators, set targets and ranking weights
     RUN_TENDERS = "run_tenders"
     READ_PROCUREMENT = "read_procurement"
     READ_STOCK = "read_stock"
@@ -104,7 +106,7 @@ MAY: dict[Role, frozenset[Act]] = {
             A.READ_PRESCRIPTION_REPORTS, A.READ_REFERRAL_REPORTS,
             A.MANAGE_PANELS, A.READ_PLANNING, A.RUN_TENDERS, A.READ_PROCUREMENT, A.READ_STOCK,
             A.WRITE_PEOPLE, A.WRITE_CATALOGUES, A.IMPORT_REGISTRY, A.READ_AUDIT,
-            A.RUN_APPOINTMENTS, A.READ_APPOINTMENTS,
+            A.RUN_APPOINTMENTS, A.READ_APPOINTMENTS, A.READ_PERFORMANCE, A.SET_PERFORMANCE,
         }
     ),
     Role.HQ_ANALYST: frozenset(
@@ -113,6 +115,7 @@ MAY: dict[Role, frozenset[Act]] = {
             A.READ_PRESCRIPTION_REPORTS, A.READ_REFERRAL_REPORTS, A.READ_PLANNING,
             A.RUN_TENDERS, A.READ_PROCUREMENT, A.READ_STOCK, A.WRITE_CATALOGUES,
             A.IMPORT_REGISTRY, A.RUN_APPOINTMENTS, A.READ_APPOINTMENTS,
+            A.READ_PERFORMANCE, A.SET_PERFORMANCE,
         }
     ),
     Role.PROVINCE_MANAGER: frozenset(
@@ -120,6 +123,7 @@ MAY: dict[Role, frozenset[Act]] = {
             A.READ_CLAIMS_POLICY, A.ANALYSE_CLAIMS, A.READ_PRESCRIPTION_REPORTS,
             A.READ_REFERRAL_REPORTS, A.MANAGE_PANELS, A.READ_PLANNING, A.READ_PROCUREMENT,
             A.READ_STOCK, A.WRITE_PEOPLE, A.IMPORT_REGISTRY, A.READ_APPOINTMENTS,
+            A.READ_PERFORMANCE,
         }
     ),
     Role.CLAIMS_REVIEWER: frozenset({A.REVIEW_CLAIMS, A.READ_CLAIMS_POLICY, A.CHECK_ELIGIBILITY}),
@@ -130,7 +134,7 @@ MAY: dict[Role, frozenset[Act]] = {
         {
             A.READ_REMITTANCE, A.READ_CLAIMS_POLICY, A.READ_PRESCRIPTION_REPORTS,
             A.READ_REFERRAL_REPORTS, A.READ_PLANNING, A.READ_PROCUREMENT, A.READ_STOCK,
-            A.READ_AUDIT, A.READ_APPOINTMENTS,
+            A.READ_AUDIT, A.READ_APPOINTMENTS, A.READ_PERFORMANCE,
         }
     ),
     Role.PROVIDER_USER: frozenset(

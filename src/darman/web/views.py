@@ -36,6 +36,7 @@ from darman.web import (
     claims_views,
     dispense_views,
     panel_views,
+    performance_views,
     planning_views,
     prescription_views,
     procurement_views,
@@ -88,7 +89,7 @@ _DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
-    /prescriptions, /referrals, /planning and /procurement."""
+    /prescriptions, /referrals, /planning, /performance and /procurement."""
     problems.answer_errors_under(app, is_page, answer_error)
     app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -103,6 +104,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(panel_views.router)
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
+    app.include_router(performance_views.router)
     app.include_router(procurement_views.router)
     app.include_router(appointments_views.router)
 

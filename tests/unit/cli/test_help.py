@@ -126,11 +126,13 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "claims import-decisions",
         "appointments rank",
         "appointments fairness",
+        "performance targets import",
     }
     assert expected <= set(helps)
-    # darman itself, 13 top-level entries, 46 commands beneath them (the claims policy
-    # group's 5, the audit group's 3 and the appointments group's 5 included)
-    assert len(helps) == 1 + 13 + 46
+    # darman itself, 14 top-level entries, 56 commands beneath them (the claims policy
+    # group's 5, the audit group's 3, the appointments group's 5 and the performance
+    # group's 10 included)
+    assert len(helps) == 1 + 14 + 56
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer

@@ -1,0 +1,242 @@
+"""Performance pages for national and provincial staff: the scorecard (provinces by
+indicators, each cell coloured by its legend, with target and trend) and the managers'
+ranking (each rank explained, its interval under the weight draws drawn as a bar). A
+provincial manager sees their own province in full and the others' ranks only, as the
+service decides. Pages call the performance service with the page principal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from darman.common.errors import InvalidInput
+from darman.common.jalali import tehran_today
+from darman.common.tabular import TableFormat, write_table
+from darman.performance import periods, responses, service, surveys, tables
+from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
+from darman.security.deps import ReadUowDep, UowDep
+from darman.security.principal import Principal
+from darman.web.rendering import PagePrincipal, page_context, render, templates
+
+router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DRAWS = 200  # weight draws behind the page's rank intervals
+BAR_WIDTH = 240  # px of the interval drawing
+
+
+def _period(session: Any, asked: str) -> str:
+    """The asked period when it reads, else the latest computed month, else last month."""
+    if asked:
+        try:
+            return periods.parse(asked).code
+        except InvalidInput:
+            pass
+    return service.latest_month(session) or periods.last_complete_month(tehran_today()).code
+
+
+def _xlsx(table: tables.Table, name: str) -> Response:
+    return Response(
+        write_table(table[0], table[1], TableFormat.XLSX),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get("/performance")
+def scorecard_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", download: str = ""
+) -> Response:
+    """The scorecard of a month."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.scorecard(s, who, period=code)
+    if download == "xlsx":
+        return _xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
+    context = page_context(s, who, active="performance")
+    context.update(
+        {
+            "card": card,
+            "period": code,
+            "colours": COLOUR_LABELS_FA,
+            "directions": DIRECTION_LABELS_FA,
+            "has_values": any(c.value is not None for r in card.rows for c in r.cells),
+            "tab": "scorecard",
+        }
+    )
+    return render(request, "performance/scorecard.html", context)
+
+
+@router.get("/performance/mine")
+def own_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", province: str = ""
+) -> Response:
+    """A province's own page: each indicator with its colour, target, gap and trend, and
+    the province's rank. A provincial manager sees their own; national staff choose one."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.scorecard(s, who, period=code)
+    full = [r for r in card.rows if r.full]
+    row = next((r for r in full if r.province_code == province), None) or (
+        full[0] if not who.is_national else None
+    )
+    if row is None:
+        row = next((r for r in full if r.province_code == "08"), full[0])
+    context = page_context(s, who, active="performance")
+    context.update(
+        {
+            "card": card,
+            "row": row,
+            "cells": list(zip(card.indicators, row.cells, strict=True)),
+            "period": code,
+            "directions": DIRECTION_LABELS_FA,
+            "tab": "mine",
+        }
+    )
+    return render(request, "performance/mine.html", context)
+
+
+@router.get("/performance/province/{province_code}")
+def facilities_page(
+    request: Request, province_code: str, who: PagePrincipal, uow: ReadUowDep, period: str = ""
+) -> Response:
+    """A province's facilities by the indicators counted per facility."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    card = service.facility_scorecard(s, who, period=code, province_code=province_code)
+    context = page_context(s, who, active="performance")
+    context.update({"card": card, "period": code, "colours": COLOUR_LABELS_FA, "tab": ""})
+    return render(request, "performance/facilities.html", context)
+
+
+@router.get("/performance/ranking")
+def ranking_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = ""
+) -> Response:
+    """The managers' ranking of a month with every rank explained and its interval drawn."""
+    who.require_role(*service.READERS)
+    s = uow.session
+    code = _period(s, period)
+    context = page_context(s, who, active="performance")
+    try:
+        ranked = service.rank(s, who, period=code, draws=DRAWS)
+    except InvalidInput as exc:
+        context.update({"ranked": None, "period": code, "why": exc.problems, "tab": "ranking"})
+        return render(request, "performance/ranking.html", context)
+    n = max(len(ranked.provinces), 2)
+
+    def x(rank: int) -> float:
+        # right to left, as the page reads: the first rank at the right end
+        return round(BAR_WIDTH - 8 - (rank - 1) * (BAR_WIDTH - 16) / (n - 1), 1)
+
+    bars = {
+        p.province_code: {
+            "x": x(p.interval[1]),
+            "width": max(x(p.interval[0]) - x(p.interval[1]), 2),
+            "dot": x(p.rank),
+        }
+        for p in ranked.provinces
+        if p.interval is not None
+    }
+    context.update(
+        {
+            "ranked": ranked,
+            "period": code,
+            "bars": bars,
+            "bar_width": BAR_WIDTH,
+            "names": {p.province_code: p.name_fa for p in ranked.provinces},
+            "tab": "ranking",
+        }
+    )
+    return render(request, "performance/ranking.html", context)
+
+
+def _surveys_response(
+    request: Request,
+    who: Principal,
+    session: Any,
+    *,
+    period: str,
+    errors: list[Any] | None = None,
+    entered: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    inst = surveys.shipped().get("inpatient")
+    assert inst is not None
+    code = _period(session, period)
+    got = responses.scores(session, who, instrument=inst.code, period=code)
+    context = page_context(session, who, active="performance")
+    context.update(
+        {
+            "scores": got,
+            "instrument": inst,
+            "period": code,
+            "may_enter": who.role in responses.IMPORTERS,
+            "errors": {e.field: e.reason for e in errors or []},
+            "entered": entered or {},
+            "message": message,
+            "tab": "surveys",
+        }
+    )
+    return render(request, "performance/surveys.html", context, status_code=status)
+
+
+@router.get("/performance/surveys")
+def surveys_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", saved: str = ""
+) -> Response:
+    """Patient-experience scores per province and facility with the count beside each,
+    and the form to enter one response."""
+    who.require_role(*service.READERS)
+    message = "پاسخ ثبت شد." if saved else ""
+    return _surveys_response(request, who, uow.session, period=period, message=message)
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    """The posted fields as text (the questions are data, so they are not declared one by
+    one); read on the event loop, which touches no database."""
+    form = await request.form()
+    return {k: v[:64] for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/performance/surveys")
+def enter_survey(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    values: Annotated[dict[str, str], Depends(_form_values)],
+) -> Response:
+    """Store one response entered on the form; bad fields are named beside each."""
+    who.require_role(*responses.IMPORTERS)
+    values = {**values, "instrument": "inpatient"}
+    try:
+        responses.enter_response(uow.session, who, values=values)
+        uow.commit()
+    except InvalidInput as exc:
+        uow.rollback()
+        return _surveys_response(
+            request, who, uow.session, period="", errors=exc.problems, entered=values,
+            status=422,
+        )  # fmt: skip
+    return RedirectResponse("/performance/surveys?saved=1", 303)
+
+
+def performance_nav(who: Principal) -> list[dict[str, str]]:
+    if who.role not in service.READERS:
+        return []
+    return [
+        {
+            "key": "performance",
+            "href": "/performance",
+            "label": "شاخص‌ها و رتبه‌بندی",
+            "hint": "کارنامه‌ی استان‌ها با هدف و روند، رتبه‌بندی مدیران درمان با توضیح و پایداری",
+        }
+    ]
+
+
+templates.env.globals["performance_nav"] = performance_nav
