@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Imported for their side effect of registering tables on Base.metadata.
 from darman.audit import models as _audit_models  # noqa: F401
+from darman.circulars import models as _circulars_models  # noqa: F401
 from darman.claims import models as _claims_models  # noqa: F401
 from darman.db.base import Base
 from darman.prescriptions import models as _prescriptions_models  # noqa: F401
