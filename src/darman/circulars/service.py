@@ -88,14 +88,20 @@ def get(session: Session, who: Principal, number: str) -> Circular:
 
 
 def create_many(
-    session: Session, who: Principal, items: Sequence[CircularCreate], *, rows: Sequence[int] | None = None
+    session: Session,
+    who: Principal,
+    items: Sequence[CircularCreate],
+    *,
+    rows: Sequence[int] | None = None,
+    audit_each: bool = True,
 ) -> list[Circular]:
     """Record circulars and their effects, all or none.
 
     A number already stored, or twice in ``items``, is a Conflict; an effect naming a
     circular that is neither stored nor among ``items``, or the circular itself, is
     InvalidInput. ``rows`` (the user's row numbers) locate each problem. The targets'
-    statuses follow the effects as of today."""
+    statuses follow the effects as of today. Each circular is audited, unless the caller
+    audits the batch as one entry (``audit_each=False``)."""
     who.require_role(*WRITERS)
     where = list(rows) if rows is not None else [None] * len(items)
     numbers = [i.number for i in items]
@@ -138,17 +144,18 @@ def create_many(
         made.append(c)
     session.flush()
     known = {**targets, **{c.number: c for c in made}}
+    effects_in = {i.number: i.effects for i in items}
     touched: set[int] = set()
     for item, c in zip(items, made, strict=True):
         for effect in item.effects:
             touched.add(_add_effect(session, c, known[effect.target], effect))
     refresh_statuses(session, today, ids=touched)
-    for c in made:
+    for c in made if audit_each else []:
         audit.record(
             session, actor=who.username, action="circular.create", entity="circular",
             entity_id=c.number,
             after={"subject": c.subject, "issuer": c.issuer, "issued_on": c.issued_on.isoformat(),
-                   "effects": [e.model_dump(mode="json") for e in items[made.index(c)].effects]},
+                   "effects": [e.model_dump(mode="json") for e in effects_in[c.number]]},
         )  # fmt: skip
     return made
 
