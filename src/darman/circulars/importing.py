@@ -113,7 +113,8 @@ def _row(folder: Path, sheet_row: SheetRow) -> tuple[CircularCreate | None, list
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "-"
             label = FIELD_FA.get(field, field)
-            problems.append(FieldProblem(field, f"{label}: {err['msg']}", row))
+            why = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(FieldProblem(field, f"{label}: {why}", row))
         return None, problems
     return (item if not problems else None), problems
 

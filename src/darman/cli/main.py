@@ -10,6 +10,7 @@ import typer
 
 from darman.cli import (
     audit_cmd,
+    circulars_cmd,
     claims_cmd,
     claims_policy_cmd,
     db_cmd,
@@ -37,6 +38,7 @@ claims_cmd.app.add_typer(claims_policy_cmd.app, name="policy")
 app.add_typer(referrals_cmd.app, name="referrals")
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(procure_cmd.app, name="procure")
+app.add_typer(circulars_cmd.app, name="circulars")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)
