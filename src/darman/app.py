@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from darman import __version__
+from darman.circulars.api import router as circulars_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
@@ -94,6 +95,7 @@ def create_app(
         referrals_router,
         planning_router,
         procurement_router,
+        circulars_router,
         # before the claims router, whose /{claim_id} would otherwise take /policy
         claims_policy_router,
         claims_router,
