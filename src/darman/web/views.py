@@ -31,6 +31,7 @@ from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
+    circulars_views,
     claims_policy_views,
     claims_views,
     dispense_views,
@@ -87,7 +88,7 @@ _DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
-    /prescriptions, /referrals, /planning and /procurement."""
+    /prescriptions, /referrals, /planning, /procurement and /circulars."""
     problems.answer_errors_under(app, is_page, answer_error)
     app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -103,6 +104,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
     app.include_router(procurement_views.router)
+    app.include_router(circulars_views.router)
 
 
 # ------------------------------------------------------------------ log-in
