@@ -76,8 +76,11 @@ def test_a_consolidation_needs_two_approvers(client, people):
     _post(client, hq, "B", "1401/01/10", body=RULE + " مراکز تعرفه را نصب کنند.")
     clusters = client.get(f"{BASE}/clusters", headers=hq).json()
     assert [[m["number"] for m in c["members"]] for c in clusters] == [["A", "B"]]
-    made = client.post(f"{BASE}/projects", headers=hq, json={
-        "number": "T/1", "subject": "تعرفه تجمیعی", "members": ["A", "B"], "effective_on": "1404/01/01"})  # fmt: skip
+    project = {
+        "number": "T/1", "subject": "تعرفه تجمیعی", "members": ["A", "B"],
+        "effective_on": "1404/01/01",
+    }  # fmt: skip
+    made = client.post(f"{BASE}/projects", headers=hq, json=project)
     assert made.status_code == 201, made.text
     first = client.post(f"{BASE}/projects/T/1/approve", headers=hq).json()
     assert (first["status"], first["approvers"]) == ("draft", ["hq"])

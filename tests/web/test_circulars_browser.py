@@ -43,6 +43,8 @@ def test_an_analyst_searches_reads_a_timeline_and_the_workbench(
 
     page.click("a[data-tab='workbench']")
     expect(page.locator("#clusters-table tbody tr[data-size='2']")).to_have_count(1)
-    expect(page.locator("#progress-chart .bar-row[data-key='target']")).to_have_attribute("data-value", "60")
+    expect(page.locator("#progress-chart .bar-row[data-key='target']")).to_have_attribute(
+        "data-value", "60"
+    )
     page.screenshot(path=str(shots / "circulars-workbench.png"), full_page=True)
     assert problems == []

@@ -31,10 +31,13 @@ def make_world(session_factory: sessionmaker[Session]) -> None:
                            subject="تعرفه سونوگرافی", body=RULE + "\nمراکز تعرفه را نصب کنند.",
                            effects=[EffectIn(kind="amends", target="1400/5", provisions="بند ۱")]),
             CircularCreate(number="1402/3", issued_on="1402/01/10", issuer="اداره تدارکات",
-                           subject="خرید دستکش", body="خرید دستکش جراحی از راه مناقصه‌ی سراسری انجام می‌شود."),
+                           subject="خرید دستکش",
+                           body="خرید دستکش جراحی از راه مناقصه‌ی سراسری انجام می‌شود."),
         ])  # fmt: skip
-        consolidation.create(s, SYSTEM, number="T/1", subject="تعرفه تجمیعی",
-                             members=["1400/5", "1401/8"], effective_on=dt.date(2030, 1, 1))  # fmt: skip
+        consolidation.create(
+            s, SYSTEM, number="T/1", subject="تعرفه تجمیعی", members=["1400/5", "1401/8"],
+            effective_on=dt.date(2030, 1, 1),
+        )  # fmt: skip
         uow.commit()
 
 

@@ -19,7 +19,9 @@ from darman.common.validators import AnyDate
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/circulars", tags=["circulars"])
-DateQuery = Annotated[str | None, Query(max_length=10, description="Jalali 1403/01/01 or 2024-03-20")]
+DateQuery = Annotated[
+    str | None, Query(max_length=10, description="Jalali 1403/01/01 or 2024-03-20")
+]
 
 
 def _day(value: str | None, field: str) -> dt.date | None:
@@ -196,5 +198,3 @@ def approve_project(
     out = _project(consolidation.approve(uow.session, who, number))
     uow.commit()
     return out
-
-

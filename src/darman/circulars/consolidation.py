@@ -75,7 +75,9 @@ def get(session: Session, who: Principal, number: str) -> ProjectView:
     who.require_role(*service.READERS)
     p = session.scalar(select(ConsolidationProject).where(ConsolidationProject.number == number))
     if p is None:
-        raise ProjectNotFound(f"طرح تجمیعی با شماره‌ی {number} نیست", [FieldProblem("number", "ناموجود")])
+        raise ProjectNotFound(
+            f"طرح تجمیعی با شماره‌ی {number} نیست", [FieldProblem("number", "ناموجود")]
+        )
     return _view(session, p)
 
 
@@ -100,7 +102,9 @@ def create(
     who.require_role(*service.WRITERS)
     wanted = sorted(set(members))
     if len(wanted) < 2:
-        raise InvalidInput("طرح تجمیعی دست‌کم دو بخشنامه می‌خواهد", [FieldProblem("members", "کمتر از دو")])
+        raise InvalidInput(
+            "طرح تجمیعی دست‌کم دو بخشنامه می‌خواهد", [FieldProblem("members", "کمتر از دو")]
+        )
     taken = session.scalar(select(func.count()).where(ConsolidationProject.number == number))
     taken = taken or session.scalar(select(func.count()).where(Circular.number == number))
     if taken:
@@ -108,7 +112,9 @@ def create(
     found = {
         c.number: c for c in session.scalars(select(Circular).where(Circular.number.in_(wanted)))
     }
-    problems = [FieldProblem("members", f"بخشنامه‌ی {n} در مخزن نیست") for n in wanted if n not in found]
+    problems = [
+        FieldProblem("members", f"بخشنامه‌ی {n} در مخزن نیست") for n in wanted if n not in found
+    ]
     problems += [
         FieldProblem("members", f"بخشنامه‌ی {n} پیش‌تر نسخ شده است")
         for n, c in found.items()
@@ -118,7 +124,9 @@ def create(
         select(Circular.number)
         .join(ProjectMember, ProjectMember.circular_id == Circular.id)
         .join(ConsolidationProject, ConsolidationProject.id == ProjectMember.project_id)
-        .where(Circular.number.in_(wanted), ConsolidationProject.status == ProjectStatus.DRAFT.value)
+        .where(
+            Circular.number.in_(wanted), ConsolidationProject.status == ProjectStatus.DRAFT.value
+        )
     ).all()
     problems += [FieldProblem("members", f"بخشنامه‌ی {n} در طرح باز دیگری است") for n in busy]
     if problems:
@@ -153,7 +161,9 @@ def approve(session: Session, who: Principal, number: str) -> ProjectView:
     p = view.project
     if who.username in view.approvers or p.status != ProjectStatus.DRAFT.value:
         return view
-    session.add(ProjectApproval(project_id=p.id, approver=who.username, seq=len(view.approvers) + 1))
+    session.add(
+        ProjectApproval(project_id=p.id, approver=who.username, seq=len(view.approvers) + 1)
+    )
     audit.record(
         session, actor=who.username, action="circular.project.approve", entity="circular_project",
         entity_id=number, after={"approval": len(view.approvers) + 1},
@@ -183,7 +193,9 @@ def _issue(session: Session, who: Principal, p: ConsolidationProject, members: l
         ),
     )
     p.circular_id = issued.id
-    p.status = ProjectStatus.APPLIED.value if p.effective_on <= today else ProjectStatus.APPROVED.value
+    p.status = (
+        ProjectStatus.APPLIED.value if p.effective_on <= today else ProjectStatus.APPROVED.value
+    )
 
 
 def apply_due(session: Session, who: Principal, day: dt.date | None = None) -> int:

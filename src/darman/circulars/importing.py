@@ -88,7 +88,9 @@ def _row(folder: Path, sheet_row: SheetRow) -> tuple[CircularCreate | None, list
     name = values["file"].strip()
     path = (folder / name).resolve()
     if folder.resolve() not in path.parents or path.suffix.lower() not in TEXT_SUFFIXES:
-        return None, [FieldProblem("file", f"«{name}» باید پرونده‌ی docx، txt یا md در همین پوشه باشد", row)]
+        return None, [
+            FieldProblem("file", f"«{name}» باید پرونده‌ی docx، txt یا md در همین پوشه باشد", row)
+        ]
     if not path.is_file():
         return None, [FieldProblem("file", f"پرونده‌ی «{name}» در پوشه نیست", row)]
     try:
@@ -131,7 +133,9 @@ def import_folder(session: Session, who: Principal, folder: Path) -> list[Circul
             f"در پوشه‌ی «{folder}» پرونده‌ی metadata.csv یا metadata.xlsx نیست",
             [FieldProblem("folder", "metadata.csv نیست")],
         )
-    header, rows = read_table(sheet.read_bytes(), TableFormat.from_filename(sheet.name), name=sheet.name)
+    header, rows = read_table(
+        sheet.read_bytes(), TableFormat.from_filename(sheet.name), name=sheet.name
+    )
     absent = [c for c in REQUIRED if c not in header]
     if absent:
         raise InvalidInput(

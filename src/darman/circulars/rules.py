@@ -28,7 +28,9 @@ class Effect:
     provisions: str = ""
 
 
-def status_on(day: dt.date, *, effective_from: dt.date, effects_on_it: Iterable[Effect]) -> Status | None:
+def status_on(
+    day: dt.date, *, effective_from: dt.date, effects_on_it: Iterable[Effect]
+) -> Status | None:
     """The circular's status on ``day``, or None when it had not yet taken effect."""
     if day < effective_from:
         return None

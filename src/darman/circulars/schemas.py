@@ -23,14 +23,14 @@ class EffectIn(Strict):
     target: Number = Field(description="the number of the circular this one acts on")
     provisions: Annotated[PersianText, Field(max_length=300)] = ""
     effective_on: OptionalAnyDate = Field(
-        None, description="from when; the circular's own effective day if omitted"
+        default=None, description="from when; the circular's own effective day if omitted"
     )
 
 
 class CircularCreate(Strict):
     number: Number
     issued_on: AnyDate = Field(description="Jalali 1403/01/15 or Gregorian 2024-04-03")
-    effective_from: OptionalAnyDate = Field(None, description="the issue day if omitted")
+    effective_from: OptionalAnyDate = Field(default=None, description="the issue day if omitted")
     issuer: Annotated[PersianText, Field(min_length=2, max_length=200)]
     subject: Annotated[PersianText, Field(min_length=2, max_length=300)]
     audience: Annotated[PersianText, Field(max_length=300)] = ""

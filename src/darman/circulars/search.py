@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
@@ -58,7 +59,7 @@ def _terms(query: str) -> list[str]:
     return terms
 
 
-def _filtered(q: Select, f: Filters) -> Select:  # type: ignore[type-arg]
+def _filtered(q: Select[Any], f: Filters) -> Select[Any]:
     if f.issued_from:
         q = q.where(Circular.issued_on >= f.issued_from)
     if f.issued_to:
@@ -72,12 +73,12 @@ def _filtered(q: Select, f: Filters) -> Select:  # type: ignore[type-arg]
     return q
 
 
-def _matching(session: Session, terms: list[str]) -> tuple[Select, object]:  # type: ignore[type-arg]
+def _matching(session: Session, terms: list[str]) -> tuple[Select[Any], Any]:
     """The select of matching circulars with a rank column (higher is better)."""
     if session.get_bind().dialect.name == "postgresql":
         query = func.plainto_tsquery("simple", " ".join(terms))
         vector = func.to_tsvector("simple", Circular.search_text)
-        rank = func.ts_rank(vector, query)
+        rank: Any = func.ts_rank(vector, query)
         return select(Circular, rank.label("rank")).where(vector.op("@@")(query)), rank
     match = " ".join(f'"{t}"' for t in terms)
     rank = -func.bm25(literal_column("circulars_fts"))
@@ -106,7 +107,7 @@ def search(
     q = _filtered(q, filters or Filters())
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.execute(
-        q.order_by(rank.desc(), Circular.issued_on.desc(), Circular.number)  # type: ignore[attr-defined]
+        q.order_by(rank.desc(), Circular.issued_on.desc(), Circular.number)
         .limit(limit)
         .offset(offset)
     )

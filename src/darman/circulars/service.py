@@ -179,7 +179,12 @@ def _add_effect(session: Session, source: Circular, target: Circular, effect: Ef
 
 
 def add_effect(
-    session: Session, who: Principal, *, source: str, effect: EffectIn, action: str = "circular.effect"
+    session: Session,
+    who: Principal,
+    *,
+    source: str,
+    effect: EffectIn,
+    action: str = "circular.effect",
 ) -> None:
     """Record that ``source`` acts on ``effect.target``; the target's status follows as of
     today. InvalidInput for an effect on itself, CircularNotFound for either number."""
@@ -197,7 +202,9 @@ def add_effect(
     )  # fmt: skip
 
 
-def _effects_on(session: Session, ids: Iterable[int] | None = None) -> dict[int, list[rules.Effect]]:
+def _effects_on(
+    session: Session, ids: Iterable[int] | None = None
+) -> dict[int, list[rules.Effect]]:
     src = Circular.__table__.alias("src")
     tgt = Circular.__table__.alias("tgt")
     q = (
@@ -271,7 +278,9 @@ def count_in_force(session: Session, who: Principal, day: dt.date) -> int:
     return len(in_force(session, who, day))
 
 
-def effects_of(session: Session, who: Principal, number: str) -> tuple[list[EffectRead], list[EffectRead]]:
+def effects_of(
+    session: Session, who: Principal, number: str
+) -> tuple[list[EffectRead], list[EffectRead]]:
     """(effects of others on the circular, its effects on others)."""
     c = get(session, who, number)
     src = Circular.__table__.alias("src")

@@ -14,7 +14,7 @@ short repeal restating a rule does). Clusters are the connected groups of verifi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from datasketch import MinHash, MinHashLSH
@@ -46,7 +46,7 @@ def shingles(normalised: str, k: int = SHINGLE) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + k]) for i in range(len(words) - k + 1))
 
 
-def drop_common(sets: Mapping[Hashable, frozenset[str]], s: Settings) -> dict[Hashable, frozenset[str]]:
+def drop_common(sets: Mapping[str, frozenset[str]], s: Settings) -> dict[str, frozenset[str]]:
     """The shingle sets less the shingles found in more than ``max_df`` of the texts (and
     in more than ``min_common``, so a small collection keeps everything)."""
     df: Counter[str] = Counter()
@@ -73,15 +73,15 @@ def containment(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True)
 class Pair:
-    a: Hashable
-    b: Hashable
+    a: str
+    b: str
     jaccard: float
     containment: float
 
 
 @dataclass
 class Clustering:
-    clusters: list[list[Hashable]]  # groups of two or more, largest first
+    clusters: list[list[str]]  # groups of two or more, largest first
     pairs: list[Pair] = field(default_factory=list)  # the verified pairs
     candidates: int = 0  # pairs LSH proposed
 
@@ -90,9 +90,9 @@ class _Groups:
     """Union-find over the keys."""
 
     def __init__(self) -> None:
-        self.parent: dict[Hashable, Hashable] = {}
+        self.parent: dict[str, str] = {}
 
-    def find(self, x: Hashable) -> Hashable:
+    def find(self, x: str) -> str:
         root = x
         while self.parent.get(root, root) != root:
             root = self.parent[root]
@@ -100,17 +100,17 @@ class _Groups:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: Hashable, b: Hashable) -> None:
+    def union(self, a: str, b: str) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[ra] = rb
 
 
-def _groups_of(keys: Iterable[Hashable], pairs: Iterable[Pair]) -> list[list[Hashable]]:
+def _groups_of(keys: Iterable[str], pairs: Iterable[Pair]) -> list[list[str]]:
     groups = _Groups()
     for p in pairs:
         groups.union(p.a, p.b)
-    members: dict[Hashable, list[Hashable]] = {}
+    members: dict[str, list[str]] = {}
     for k in keys:
         members.setdefault(groups.find(k), []).append(k)
     found = [m for m in members.values() if len(m) > 1]
@@ -125,7 +125,7 @@ def _belongs(a: frozenset[str], b: frozenset[str], s: Settings) -> Pair | None:
     return None
 
 
-def cluster(texts: Mapping[Hashable, str], settings: Settings | None = None) -> Clustering:
+def cluster(texts: Mapping[str, str], settings: Settings | None = None) -> Clustering:
     """Cluster normalised texts by key; see the module's docstring for the rule."""
     s = settings or Settings()
     keys = list(texts)
@@ -150,7 +150,7 @@ def cluster(texts: Mapping[Hashable, str], settings: Settings | None = None) -> 
     return Clustering(_groups_of(keys, pairs), pairs, len(seen))
 
 
-def cluster_all_pairs(texts: Mapping[Hashable, str], settings: Settings | None = None) -> Clustering:
+def cluster_all_pairs(texts: Mapping[str, str], settings: Settings | None = None) -> Clustering:
     """The same rule checked on every pair: the baseline LSH is measured against."""
     s = settings or Settings()
     keys = list(texts)
@@ -179,18 +179,18 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def pair_score(predicted: Sequence[Sequence[Hashable]], truth: Mapping[Hashable, Hashable]) -> PairScore:
+def pair_score(predicted: Sequence[Sequence[str]], truth: Mapping[str, object]) -> PairScore:
     """Precision and recall of same-cluster pairs: a pair predicted together is correct
     when the truth puts both in one cluster. ``truth`` maps each key to its cluster;
     keys absent from every predicted cluster stand alone."""
-    true_sizes: dict[Hashable, int] = {}
+    true_sizes: dict[object, int] = {}
     for label in truth.values():
         true_sizes[label] = true_sizes.get(label, 0) + 1
     true_pairs = sum(_pairs(n) for n in true_sizes.values())
     predicted_pairs = sum(_pairs(len(c)) for c in predicted)
     correct = 0
     for members in predicted:
-        by_label: dict[Hashable, int] = {}
+        by_label: dict[object, int] = {}
         for k in members:
             by_label[truth[k]] = by_label.get(truth[k], 0) + 1
         correct += sum(_pairs(n) for n in by_label.values())

@@ -260,7 +260,8 @@ def generate(*, topics: int = 460, seed: int = 1405) -> list[SyntheticCircular]:
                 sentences = list(sentences)
                 sentences[spot] = _fill(rnd.choice(pool), rnd)
                 body = _body(
-                    f"بند {spot + 1} بخشنامه شماره {base_number} به شرح زیر اصلاح می‌شود و متن کامل آن چنین است:",
+                    f"بند {spot + 1} بخشنامه شماره {base_number} به شرح زیر اصلاح می‌شود "
+                    "و متن کامل آن چنین است:",
                     sentences,
                 )
                 effects = (SyntheticEffect("amends", base_number, f"بند {spot + 1}"),)

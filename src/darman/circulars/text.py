@@ -39,9 +39,7 @@ def _join(words: list[str]) -> list[str]:
     out: list[str] = []
     glue_next = False
     for word in words:
-        if glue_next and out:
-            out[-1] += word
-        elif word in SUFFIXES and out:
+        if (glue_next and out) or (word in SUFFIXES and out):
             out[-1] += word
         else:
             out.append(word)

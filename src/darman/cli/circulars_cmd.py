@@ -67,7 +67,9 @@ def search(
     from darman.common.jalali import parse_jalali
 
     if status is not None and status not in {s.value for s in Status}:
-        raise InvalidInput("وضعیت ناشناخته", [FieldProblem("--status", "in_force, amended, repealed")])
+        raise InvalidInput(
+            "وضعیت ناشناخته", [FieldProblem("--status", "in_force, amended, repealed")]
+        )
     filters = searching.Filters(
         issued_from=parse_jalali(since, field="--from") if since else None,
         issued_to=parse_jalali(until, field="--to") if until else None,
@@ -109,8 +111,11 @@ def in_force(
             table.add_column(h)
         for f in found[:limit]:
             c = f.circular
-            table.add_row(_fa(c.number), format_jalali(c.issued_on), c.issuer, c.subject,
-                          STATUS_FA[f.status], _fa("، ".join(e.source for e in f.amendments)))  # fmt: skip
+            amended_by = _fa("، ".join(e.source for e in f.amendments))
+            table.add_row(
+                _fa(c.number), format_jalali(c.issued_on), c.issuer, c.subject,
+                STATUS_FA[f.status], amended_by,
+            )  # fmt: skip
     console.print(table)
 
 
@@ -142,8 +147,11 @@ def clusters(limit: int = typer.Option(30, min=1, help="clusters to show")) -> N
     for h in ("ردیف", "تعداد", "موضوع", "شماره‌ها", "بیشترین شباهت"):
         table.add_column(h)
     for i, c in enumerate(found[:limit], start=1):
-        table.add_row(_fa(i), _fa(len(c.members)), c.members[0].subject,
-                      _fa("، ".join(m.number for m in c.members)), _fa(f"{c.best_jaccard:.2f}"))  # fmt: skip
+        numbers = _fa("، ".join(m.number for m in c.members))
+        table.add_row(
+            _fa(i), _fa(len(c.members)), c.members[0].subject, numbers,
+            _fa(f"{c.best_jaccard:.2f}"),
+        )  # fmt: skip
     console.print(table)
 
 
@@ -184,7 +192,11 @@ def check_synthetic(
     with console.status("خوشه‌بندی پیکره‌ی ساختگی…"):
         r = synthetic.check(topics=topics, seed=seed)
     s = r.score
-    console.print(f"بخشنامه‌ها: {_fa(r.circulars)} | موضوع‌ها: {_fa(r.topics)} | خوشه‌ها: {_fa(r.clusters)}")
-    console.print(f"precision {s.precision:.3f}  recall {s.recall:.3f}  "
-                  f"(pairs: predicted {s.predicted_pairs}, true {s.true_pairs}, correct {s.correct_pairs})")  # fmt: skip
+    console.print(
+        f"بخشنامه‌ها: {_fa(r.circulars)} | موضوع‌ها: {_fa(r.topics)} | خوشه‌ها: {_fa(r.clusters)}"
+    )
+    console.print(
+        f"precision {s.precision:.3f}  recall {s.recall:.3f}  (pairs: predicted "
+        f"{s.predicted_pairs}, true {s.true_pairs}, correct {s.correct_pairs})"
+    )
     console.print(f"candidate pairs {r.candidates} of {r.all_pairs}")

@@ -96,7 +96,9 @@ def search_page(
 
 
 @router.get("/circulars/view")
-def circular_page(request: Request, who: PagePrincipal, uow: ReadUowDep, number: str = "") -> Response:
+def circular_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, number: str = ""
+) -> Response:
     """One circular: its particulars, text, effects on it and by it, and its timeline."""
     if not number:
         raise InvalidInput("شماره‌ی بخشنامه را بدهید", [FieldProblem("number", "خالی")])
@@ -123,13 +125,13 @@ def workbench_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Res
     who.require_role(*service.READERS)
     report = workbench.progress(uow.session, who)
     top = max(report.in_force_before, report.in_force_now, report.target, 1)
-    bars = [
+    bars: list[dict[str, Any]] = [
         {"key": "before", "label": "نافذ پیش از تجمیع", "value": report.in_force_before},
         {"key": "now", "label": "نافذ اکنون", "value": report.in_force_now},
         {"key": "target", "label": "هدف", "value": report.target},
     ]
     for bar in bars:
-        bar["percent"] = round(100 * int(bar["value"]) / top)
+        bar["percent"] = round(100 * bar["value"] / top)
     context = page_context(uow.session, who, active="circulars")
     context.update(
         {
@@ -160,4 +162,3 @@ def circulars_nav(who: Principal) -> list[dict[str, str]]:
 
 
 templates.env.globals["circulars_nav"] = circulars_nav
-

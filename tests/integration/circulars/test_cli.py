@@ -37,7 +37,9 @@ def test_import_then_search_in_force_and_show(cli, tmp_path):
 
 def test_a_bad_sheet_row_is_named_without_a_traceback(cli, tmp_path):
     folder = _folder(tmp_path)
-    (folder / "metadata.csv").write_text(SHEET.replace("1402/01/10", "1402/14/10"), encoding="utf-8")
+    (folder / "metadata.csv").write_text(
+        SHEET.replace("1402/01/10", "1402/14/10"), encoding="utf-8"
+    )
     done = cli.invoke(app, ["circulars", "import", str(folder)], env=WIDE)
     # the entry point prints a DarmanError as its problems, row by row (cli/failures.py)
     assert isinstance(done.exception, InvalidInput)

@@ -38,7 +38,8 @@ def _load(session):
                            body=RULE + "\nمراکز موظفند تعرفه را در محل پذیرش نصب کنند."),
             CircularCreate(number="3", issued_on="1401/05/01", issuer="اداره تدارکات",
                            subject="خرید دستکش",
-                           body="خرید دستکش جراحی برای بیمارستان‌های ملکی از طریق مناقصه سراسری انجام می‌شود."),
+                           body="خرید دستکش جراحی برای بیمارستان‌های ملکی "
+                                "از طریق مناقصه سراسری انجام می‌شود."),
         ],
     )  # fmt: skip
 
@@ -56,8 +57,10 @@ def test_the_draft_keeps_each_paragraph_once_with_its_source(session):
                                 members=["2", "1"], effective_on=dt.date(2020, 1, 1))  # fmt: skip
     assert view.members == ["1", "2"]
     assert view.project.draft.splitlines() == [
-        "تعرفه سونوگرافی در مراکز تصویربرداری استان یزد از ابتدای سال برابر ۴۵۰۰۰۰۰ ریال تعیین می‌شود. 〔از بخشنامه‌ی 1〕",
-        "سهم بیمه شده ده درصد تعرفه دولتی است و مابه التفاوت از بیمار دریافت نمی‌شود. 〔از بخشنامه‌ی 1〕",
+        "تعرفه سونوگرافی در مراکز تصویربرداری استان یزد از ابتدای سال برابر ۴۵۰۰۰۰۰ ریال "
+        "تعیین می‌شود. 〔از بخشنامه‌ی 1〕",
+        "سهم بیمه شده ده درصد تعرفه دولتی است و مابه التفاوت از بیمار دریافت نمی‌شود. "
+        "〔از بخشنامه‌ی 1〕",
         "مراکز موظفند تعرفه را در محل پذیرش نصب کنند. 〔از بخشنامه‌ی 2〕",
     ]
 
@@ -77,9 +80,15 @@ def test_two_different_people_must_approve_and_a_repeated_approval_counts_once(s
     assert service.get(session, ALI, "1").status == Status.REPEALED
     assert service.get(session, ALI, "T-1").status == Status.IN_FORCE
     actions = session.scalars(
-        select(AuditEntry.action).where(AuditEntry.entity == "circular_project").order_by(AuditEntry.seq)
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "circular_project")
+        .order_by(AuditEntry.seq)
     ).all()
-    assert actions == ["circular.project.create", "circular.project.approve", "circular.project.approve"]
+    assert actions == [
+        "circular.project.create",
+        "circular.project.approve",
+        "circular.project.approve",
+    ]
     assert consolidation.approve(session, ALI, "T-1").project.status == ProjectStatus.APPLIED
 
 

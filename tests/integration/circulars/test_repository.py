@@ -55,7 +55,9 @@ def test_in_force_on_a_day_follows_amendments_and_repeals_from_their_own_days(se
     assert _in_force(session, "1402/06/01") == {"A": "amended", "B": "in_force"}
     assert _in_force(session, "1402/12/01") == {"A": "amended", "B": "in_force", "C": "in_force"}
     assert _in_force(session, "1403/01/01") == {"B": "in_force", "C": "in_force"}
-    [a] = [f for f in service.in_force(session, SYSTEM, J("1402/07/01")) if f.circular.number == "A"]
+    [a] = [
+        f for f in service.in_force(session, SYSTEM, J("1402/07/01")) if f.circular.number == "A"
+    ]
     assert [(e.source, e.provisions) for e in a.amendments] == [("B", "ماده ۲")]
 
 

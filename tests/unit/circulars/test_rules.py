@@ -8,7 +8,9 @@ D = dt.date
 
 def test_a_circular_is_not_in_force_before_its_effective_day():
     assert status_on(D(2025, 1, 1), effective_from=D(2025, 2, 1), effects_on_it=[]) is None
-    assert status_on(D(2025, 2, 1), effective_from=D(2025, 2, 1), effects_on_it=[]) is Status.IN_FORCE
+    assert (
+        status_on(D(2025, 2, 1), effective_from=D(2025, 2, 1), effects_on_it=[]) is Status.IN_FORCE
+    )
 
 
 def test_an_amendment_and_a_repeal_count_only_from_their_own_day():

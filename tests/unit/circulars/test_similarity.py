@@ -37,7 +37,8 @@ def test_a_near_copy_and_a_circular_restating_part_of_another_cluster_with_it():
         "base": BASE,
         "copy": BASE.replace("۴۵۰۰۰۰۰", "۵۰۰۰۰۰۰"),
         "inside": "بخشنامه شماره ۱۲ که مقرر می‌داشت " + BASE[:90] + " نسخ می‌شود",
-        "other": "خرید دستکش جراحی برای بیمارستان‌های ملکی استان گیلان از طریق مناقصه سراسری انجام می‌شود",
+        "other": "خرید دستکش جراحی برای بیمارستان‌های ملکی استان گیلان "
+                 "از طریق مناقصه سراسری انجام می‌شود",
     })  # fmt: skip
     found = similarity.cluster(texts)
     assert [sorted(map(str, c)) for c in found.clusters] == [["base", "copy", "inside"]]

@@ -34,8 +34,7 @@ FTS5_SQLITE = [
     "INSERT INTO circulars_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
 PG_INDEX = (
-    "CREATE INDEX ix_circulars_fts ON circulars "
-    "USING gin (to_tsvector('simple', search_text))"
+    "CREATE INDEX ix_circulars_fts ON circulars USING gin (to_tsvector('simple', search_text))"
 )
 
 
@@ -70,21 +69,30 @@ def upgrade() -> None:
         sa.Column("provisions", sa.String(length=300), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["source_id"], ["circulars.id"],
-            name=op.f("fk_circular_effects_source_id_circulars"), ondelete="CASCADE",
+            ["source_id"],
+            ["circulars.id"],
+            name=op.f("fk_circular_effects_source_id_circulars"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["target_id"], ["circulars.id"],
-            name=op.f("fk_circular_effects_target_id_circulars"), ondelete="CASCADE",
+            ["target_id"],
+            ["circulars.id"],
+            name=op.f("fk_circular_effects_target_id_circulars"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circular_effects")),
         sa.UniqueConstraint(
-            "source_id", "target_id", "kind", "effective_on",
+            "source_id",
+            "target_id",
+            "kind",
+            "effective_on",
             name=op.f("uq_circular_effects_source_id"),
         ),
     )
     with op.batch_alter_table("circular_effects", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_circular_effects_target_id"), ["target_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_circular_effects_target_id"), ["target_id"], unique=False
+        )
 
     op.create_table(
         "circular_projects",
@@ -98,7 +106,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("circular_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["circular_id"], ["circulars.id"], name=op.f("fk_circular_projects_circular_id_circulars")
+            ["circular_id"],
+            ["circulars.id"],
+            name=op.f("fk_circular_projects_circular_id_circulars"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circular_projects")),
         sa.UniqueConstraint("number", name=op.f("uq_circular_projects_number")),
@@ -109,11 +119,13 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("circular_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["circular_id"], ["circulars.id"],
+            ["circular_id"],
+            ["circulars.id"],
             name=op.f("fk_circular_project_members_circular_id_circulars"),
         ),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["circular_projects.id"],
+            ["project_id"],
+            ["circular_projects.id"],
             name=op.f("fk_circular_project_members_project_id_circular_projects"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circular_project_members")),
@@ -133,7 +145,8 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["circular_projects.id"],
+            ["project_id"],
+            ["circular_projects.id"],
             name=op.f("fk_circular_project_approvals_project_id_circular_projects"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circular_project_approvals")),
