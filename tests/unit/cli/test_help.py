@@ -124,11 +124,12 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "audit checkpoint",
         "claims export",
         "claims import-decisions",
+        "circulars check-synthetic",
     }
     assert expected <= set(helps)
-    # darman itself, 12 top-level entries, 41 commands beneath them (the claims policy
-    # group's 5 and the audit group's 3 included)
-    assert len(helps) == 1 + 12 + 41
+    # darman itself, 13 top-level entries, 50 commands beneath them (the claims policy
+    # group's 5, the audit group's 3 and the circulars group's 9 included)
+    assert len(helps) == 1 + 13 + 50
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer
