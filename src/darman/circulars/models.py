@@ -1,9 +1,9 @@
 """Tables of the circulars repository: circulars with their normalised search text, the
 effects one has on another, and consolidation projects with their approvals.
 
-The full-text index is not a mapped table: on SQLite an FTS5 table kept in step with
-``circulars`` by triggers, on PostgreSQL a GIN index over ``to_tsvector('simple',
-search_text)`` (migration 0018)."""
+The full-text index is not mapped: on SQLite an FTS5 table kept in step with
+``circulars`` by triggers, on PostgreSQL a generated column ``search_fts`` (the tsvector of
+``search_text`` under the 'simple' configuration) with a GIN index (migration 0018)."""
 
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 normalisation as the documents (``circulars.text``), so Arabic yeh/kaf, any digit script,
 diacritics and every spelling around the zero-width non-joiner find the same circulars.
 
-SQLite answers from the FTS5 table ``circulars_fts`` ranked by bm25; PostgreSQL from the
-GIN index over ``to_tsvector('simple', search_text)`` ranked by ts_rank. Every word of the
-query must occur. The matched passage is cut from the original body and its words marked
-there, the same way on both databases."""
+SQLite answers from the FTS5 table ``circulars_fts`` ranked by bm25 (without filters the
+ranking runs inside FTS5 and only the page is joined); PostgreSQL from the GIN index over
+the stored ``search_fts`` = ``to_tsvector('simple', search_text)``, ranked by ts_rank.
+Every word of the query must occur. The matched passage is cut from the original body and
+its words marked there, the same way on both databases."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from darman.circulars import text as persian
@@ -77,7 +78,7 @@ def _matching(session: Session, terms: list[str]) -> tuple[Select[Any], Any]:
     """The select of matching circulars with a rank column (higher is better)."""
     if session.get_bind().dialect.name == "postgresql":
         query = func.plainto_tsquery("simple", " ".join(terms))
-        vector = func.to_tsvector("simple", Circular.search_text)
+        vector: Any = literal_column("circulars.search_fts")
         rank: Any = func.ts_rank(vector, query)
         return select(Circular, rank.label("rank")).where(vector.op("@@")(query)), rank
     match = " ".join(f'"{t}"' for t in terms)
@@ -88,6 +89,30 @@ def _matching(session: Session, terms: list[str]) -> tuple[Select[Any], Any]:
         .where(literal_column("circulars_fts").op("MATCH")(match))
     )
     return q, rank
+
+
+def _fts5_page(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> tuple[int, list[tuple[Circular, float]]]:
+    """Without filters, FTS5 counts and ranks by itself (its ``rank`` column is bm25) and
+    only the page's circulars are read; ties are broken the same way as with filters."""
+    match = " ".join(f'"{t}"' for t in terms)
+    total = session.execute(
+        text("SELECT count(*) FROM circulars_fts WHERE circulars_fts MATCH :m"), {"m": match}
+    ).scalar_one()
+    ranked = session.execute(
+        text(
+            "SELECT f.rowid, -f.rank FROM circulars_fts f JOIN circulars c ON c.id = f.rowid "
+            "WHERE f.circulars_fts MATCH :m "
+            "ORDER BY f.rank, c.issued_on DESC, c.number LIMIT :limit OFFSET :offset"
+        ),
+        {"m": match, "limit": limit, "offset": offset},
+    ).all()
+    found = {
+        c.id: c
+        for c in session.scalars(select(Circular).where(Circular.id.in_([r[0] for r in ranked])))
+    }
+    return total, [(found[cid], score) for cid, score in ranked]
 
 
 def search(
@@ -103,14 +128,15 @@ def search(
     the matched passage. InvalidInput for a query with no word or over 20 words."""
     who.require_role(*READERS)
     terms = _terms(query)
-    q, rank = _matching(session, terms)
-    q = _filtered(q, filters or Filters())
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.execute(
-        q.order_by(rank.desc(), Circular.issued_on.desc(), Circular.number)
-        .limit(limit)
-        .offset(offset)
-    )
+    f = filters or Filters()
+    if f == Filters() and session.get_bind().dialect.name == "sqlite":
+        total, rows = _fts5_page(session, terms, limit, offset)
+    else:
+        q, rank = _matching(session, terms)
+        q = _filtered(q, f)
+        total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        page = q.order_by(rank.desc(), Circular.issued_on.desc(), Circular.number)
+        rows = [(c, score) for c, score in session.execute(page.limit(limit).offset(offset))]
     hits = []
     for c, score in rows:
         shown, spans = persian.passage(c.body, query)
@@ -130,10 +156,16 @@ def search(
     return Found(total, hits)
 
 
-def like_scan(session: Session, query: str, *, limit: int = 20) -> list[str]:
+def like_scan(session: Session, query: str, *, limit: int = 20) -> tuple[int, list[str]]:
     """The baseline the benchmark compares with: every word as a LIKE over the normalised
-    text, no index. Numbers of the first ``limit`` matches."""
-    q = select(Circular.number)
+    text, no index; the number of matches and the newest ``limit`` of them (a scan has no
+    rank to order by)."""
+    q = select(Circular.number, Circular.issued_on)
     for term in _terms(query):
         q = q.where(Circular.search_text.contains(term, autoescape=True))
-    return list(session.scalars(q.limit(limit)))
+    matched = q.subquery()
+    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    page = session.scalars(
+        select(matched.c.number).order_by(matched.c.issued_on.desc()).limit(limit)
+    )
+    return total, list(page)

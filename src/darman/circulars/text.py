@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from darman.common.persian import normalize_text, to_ascii_digits
 
@@ -70,23 +71,31 @@ class Span:
 _RAW_WORD = re.compile(r"[\w\u200c\u064b-\u065f\u0640\u0670]+")
 
 
+@lru_cache(maxsize=65_536)
+def _form(token: str) -> str:
+    """One written token's canonical form (its words joined; a token is one word unless it
+    held punctuation-like marks)."""
+    return "".join(words(token))
+
+
 def matches(text: str, terms: set[str]) -> list[Span]:
     """Where in the original ``text`` the normalised ``terms`` occur.
 
-    A term may stand for two written words ("می شود" for "میشود"), so a word and the one
-    after it are also tried together."""
+    A term may stand for two written words ("می شود" for "میشود"): a prefix written apart
+    is tried with the word after it, a word with the suffix written after it."""
     found: list[Span] = []
-    tokens = [(m.start(), m.end(), m.group()) for m in _RAW_WORD.finditer(text)]
+    tokens = [(m.start(), m.end(), _form(m.group())) for m in _RAW_WORD.finditer(text)]
     i = 0
     while i < len(tokens):
-        start, end, word = tokens[i]
+        start, end, form = tokens[i]
         if i + 1 < len(tokens):
-            n_start, n_end, n_word = tokens[i + 1]
-            if text[end:n_start].strip() == "" and normalize(word + " " + n_word) in terms:
+            n_start, n_end, n_form = tokens[i + 1]
+            joins = form in PREFIXES or n_form in SUFFIXES
+            if joins and text[end:n_start].strip() == "" and form + n_form in terms:
                 found.append(Span(start, n_end))
                 i += 2
                 continue
-        if normalize(word) in terms:
+        if form in terms:
             found.append(Span(start, end))
         i += 1
     return found
