@@ -1,12 +1,13 @@
 """Circulars at national size: Persian search and near-duplicate clustering.
 
 - search: ``--n`` synthetic circulars (``circulars.synthetic``, about 4.2 per topic)
-  stored on SQLite (FTS5) and on PostgreSQL (GIN over ``to_tsvector('simple', ...)``);
+  stored on SQLite (FTS5) and on PostgreSQL (GIN over the stored tsvector);
   ``--queries`` queries of one to three words of three letters or more drawn reproducibly
-  from the corpus's circulars, each typed one of the ways people do (Arabic yeh/kaf, ZWNJ or a space,
-  Persian digits), answered by ``circulars.search.search`` (top 20, the total and the
-  marked passage). Baseline in the same run: the same words as LIKE conditions over the
-  normalised text (``search.like_scan``), no index. p50/p95 per database.
+  from the corpus's circulars, each typed one of the ways people do (Arabic yeh/kaf, ZWNJ
+  or a space, Persian digits), answered by ``circulars.search.search`` (top 20, the total
+  and the marked passage). Baseline in the same run: the same words as LIKE conditions
+  over the normalised text (``search.like_scan``: the count and the newest 20), no index.
+  p50/p95 per database.
 - clustering: ``similarity.cluster`` (MinHash LSH, verified on exact sets) over the whole
   corpus, its pair precision/recall against the corpus's truth; baseline in the same run:
   ``similarity.cluster_all_pairs`` on a ``--sample`` of circulars, its time scaled by

@@ -75,3 +75,33 @@ def test_the_workbench_shows_the_cluster_the_project_and_the_progress(client, se
     assert 'data-number="T/1" data-status="draft"' in page.text
     assert 'data-key="now" data-value="3"' in page.text
     assert 'data-nav="circulars"' in page.text
+
+
+def test_two_people_carry_a_cluster_to_a_consolidated_circular_from_the_workbench(
+    client, session_factory
+):
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        f.user(uow.session, username="boss", role=Role.ADMIN)
+        uow.commit()
+    login(client, "hq")
+    form = {"members": "1400/5,1401/8", "number": "T/2", "effective_on": "1405/13/01"}
+    bad = client.post("/circulars/workbench/projects", data=form)
+    assert bad.status_code == 422 and "۱۴۰۵/۰۱/۰۱ بنویسید" in bad.text
+    busy = client.post("/circulars/workbench/projects", data={**form, "effective_on": "1404/01/01"})
+    # both are in the open project T/1 already
+    assert busy.status_code == 422 and "در طرح باز دیگری است" in busy.text
+    first = client.post(
+        "/circulars/workbench/approve", data={"number": "T/1"}, follow_redirects=False
+    )
+    assert first.status_code == 303
+    page = client.get("/circulars/workbench?done=approved")
+    assert 'data-number="T/1" data-status="draft"' in page.text
+    assert 'data-approve="T/1"' not in page.text  # hq has approved: no second button for hq
+    login(client, "boss")
+    client.post("/circulars/workbench/approve", data={"number": "T/1"})
+    page = client.get("/circulars/workbench")
+    assert 'data-number="T/1" data-status="approved"' in page.text
+    login(client, "doc")
+    refused = client.post("/circulars/workbench/approve", data={"number": "T/1"})
+    assert refused.status_code == 403

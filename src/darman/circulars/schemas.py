@@ -6,11 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from darman.circulars.enums import EffectKind
 from darman.common.validators import AnyDate, Digits, OptionalAnyDate, PersianText
 
+
+def _text(value: object) -> object:
+    """A circular's text keeps its lines; a control character other than a line break or
+    tab is a fault of the file, and PostgreSQL refuses NUL outright."""
+    if isinstance(value, str):
+        for ch in value:
+            if ch < " " and ch not in "\n\r\t":
+                raise ValueError(f"control character U+{ord(ch):04X} is not allowed")
+    return value
+
+
+Body = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=500_000)]
 Number = Annotated[Digits, Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z/\-.]+$")]
 
 
@@ -34,7 +46,7 @@ class CircularCreate(Strict):
     issuer: Annotated[PersianText, Field(min_length=2, max_length=200)]
     subject: Annotated[PersianText, Field(min_length=2, max_length=300)]
     audience: Annotated[PersianText, Field(max_length=300)] = ""
-    body: Annotated[str, Field(min_length=1, max_length=500_000)]
+    body: Body
     effects: list[EffectIn] = Field(default_factory=list, max_length=200)
 
 

@@ -36,6 +36,9 @@ class Settings:
     seed: int = 1
     max_df: float = 0.02
     min_common: int = 20
+    # however large the collection, a shingle in more circulars than this is stock
+    # phrasing, not what a few circulars on one rule share
+    max_common: int = 100
 
 
 def shingles(normalised: str, k: int = SHINGLE) -> frozenset[str]:
@@ -47,12 +50,13 @@ def shingles(normalised: str, k: int = SHINGLE) -> frozenset[str]:
 
 
 def drop_common(sets: Mapping[str, frozenset[str]], s: Settings) -> dict[str, frozenset[str]]:
-    """The shingle sets less the shingles found in more than ``max_df`` of the texts (and
-    in more than ``min_common``, so a small collection keeps everything)."""
+    """The shingle sets less the shingles found in more than ``max_df`` of the texts (but
+    at most ``max_common`` texts, and never fewer than ``min_common``, so a small
+    collection keeps everything)."""
     df: Counter[str] = Counter()
     for found in sets.values():
         df.update(found)
-    limit = max(s.max_df * len(sets), s.min_common)
+    limit = max(s.min_common, min(s.max_df * len(sets), s.max_common))
     common = {w for w, n in df.items() if n > limit}
     if not common:
         return dict(sets)

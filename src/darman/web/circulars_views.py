@@ -5,15 +5,18 @@ from the circulars services with the page principal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from darman.circulars import consolidation, search, service, workbench
 from darman.circulars.enums import EFFECT_FA, PROJECT_FA, STATUS_FA, ProjectStatus, Status
-from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.errors import DarmanError, FieldProblem, InvalidInput
+from darman.common.persian import to_ascii_digits
 from darman.common.validators import parse_any_date
-from darman.security.deps import ReadUowDep
+from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
@@ -119,11 +122,32 @@ def circular_page(
 
 
 @router.get("/circulars/workbench")
-def workbench_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
+def workbench_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, done: str = ""
+) -> Response:
     """Clusters of overlapping circulars in force, the consolidation projects, and the
     progress toward the target."""
     who.require_role(*service.READERS)
-    report = workbench.progress(uow.session, who)
+    message = DONE_FA.get(done)
+    return _workbench(request, who, uow.session, message=message)
+
+
+DONE_FA = {
+    "created": "طرح تجمیعی ساخته شد؛ دو نفر باید آن را تأیید کنند.",
+    "approved": "تأیید شما ثبت شد.",
+}
+
+
+def _workbench(
+    request: Request,
+    who: Principal,
+    session: Session,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    report = workbench.progress(session, who)
     top = max(report.in_force_before, report.in_force_now, report.target, 1)
     bars: list[dict[str, Any]] = [
         {"key": "before", "label": "نافذ پیش از تجمیع", "value": report.in_force_before},
@@ -132,20 +156,72 @@ def workbench_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Res
     ]
     for bar in bars:
         bar["percent"] = round(100 * bar["value"] / top)
-    context = page_context(uow.session, who, active="circulars")
+    context = page_context(session, who, active="circulars")
     context.update(
         {
             "tab": "workbench",
             "report": report,
             "bars": bars,
-            "clusters": workbench.clusters(uow.session, who)[:50],
-            "projects": consolidation.list_projects(uow.session, who),
+            "clusters": workbench.clusters(session, who)[:50],
+            "projects": consolidation.list_projects(session, who),
             "project_fa": {s.value: label for s, label in PROJECT_FA.items()},
             "status_fa": {s.value: label for s, label in STATUS_FA.items()},
             "draft": ProjectStatus.DRAFT.value,
+            "may_write": who.role in service.WRITERS,
+            "message": message,
+            "error": error,
         }
     )
-    return render(request, "circulars/workbench.html", context)
+    return render(request, "circulars/workbench.html", context, status_code=status)
+
+
+@router.post("/circulars/workbench/projects")
+def project_create(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    members: Annotated[str, Form(max_length=20_000)] = "",
+    number: Annotated[str, Form(max_length=64)] = "",
+    subject: Annotated[str, Form(max_length=300)] = "",
+    effective_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Draft a consolidated circular from a cluster's members (headquarters)."""
+    who.require_role(*service.WRITERS)
+    try:
+        day = parse_any_date(effective_on)
+        if day is None:
+            raise ValueError("خالی است")
+    except ValueError:
+        error = f"تاریخ اجرای «{effective_on}» درست نیست؛ مانند ۱۴۰۵/۰۱/۰۱ بنویسید."
+        return _workbench(request, who, uow.session, error=error, status=422)
+    try:
+        consolidation.create(
+            uow.session, who, number=to_ascii_digits(number.strip()),
+            subject=subject.strip() or "بخشنامه‌ی تجمیعی",
+            members=[m.strip() for m in members.split(",") if m.strip()], effective_on=day,
+        )  # fmt: skip
+        uow.commit()
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems)
+        error = f"{exc.detail}{': ' + reasons if reasons else ''}"
+        return _workbench(request, who, uow.session, error=error, status=exc.status)
+    return RedirectResponse("/circulars/workbench?done=created", status_code=303)
+
+
+@router.post("/circulars/workbench/approve")
+def project_approve(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    number: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """The caller's approval of a draft; the second person's issues it. Approving again
+    changes nothing."""
+    who.require_role(*service.WRITERS)
+    consolidation.approve(uow.session, who, number[:32])
+    uow.commit()
+    return RedirectResponse("/circulars/workbench?done=approved", status_code=303)
 
 
 def circulars_nav(who: Principal) -> list[dict[str, str]]:
