@@ -88,3 +88,11 @@ def test_a_consolidation_needs_two_approvers(client, people):
     assert (second["status"], second["approvers"]) == ("applied", ["hq", "boss"])
     report = client.get(f"{BASE}/progress", headers=hq).json()
     assert (report["in_force_before"], report["in_force_now"]) == (2, 1)
+
+
+def test_in_force_without_a_day_or_with_a_wrong_one_is_a_problem_naming_on(client, people):
+    for given in ("", "1405/13/01", "x"):
+        answer = client.get(f"{BASE}/in-force", params={"on": given}, headers=people["qm"])
+        assert answer.status_code == 422, given
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "on" in answer.text

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from darman.circulars import consolidation, search, service, workbench
 from darman.circulars.enums import Status
 from darman.circulars.schemas import CircularCreate, Number
+from darman.common.errors import FieldProblem, InvalidInput
 from darman.common.jalali import format_jalali
-from darman.common.validators import AnyDate
+from darman.common.validators import AnyDate, parse_any_date
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/circulars", tags=["circulars"])
@@ -25,9 +26,6 @@ DateQuery = Annotated[
 
 
 def _day(value: str | None, field: str) -> dt.date | None:
-    from darman.common.errors import FieldProblem, InvalidInput
-    from darman.common.validators import parse_any_date
-
     if value is None:
         return None
     try:
@@ -83,7 +81,8 @@ def in_force(
     """The circulars that applied on the day, with their status then and the amendments
     in force then."""
     day = _day(on, "on")
-    assert day is not None
+    if day is None:
+        raise InvalidInput("on: روز را بدهید", [FieldProblem("on", "خالی است")])
     found = service.in_force(uow.session, who, day, issuer=issuer)
     return {
         "on": day,
