@@ -24,6 +24,10 @@ def _fa(value: object) -> str:
     return to_persian_digits(value)
 
 
+def _share(value: float) -> str:
+    return _fa(f"{value:.3f}".replace(".", "٫"))
+
+
 @app.command("import")
 def import_folder(
     folder: Path = typer.Argument(..., help="folder of .docx/.txt/.md files and metadata.csv"),
@@ -196,7 +200,8 @@ def check_synthetic(
         f"بخشنامه‌ها: {_fa(r.circulars)} | موضوع‌ها: {_fa(r.topics)} | خوشه‌ها: {_fa(r.clusters)}"
     )
     console.print(
-        f"precision {s.precision:.3f}  recall {s.recall:.3f}  (pairs: predicted "
-        f"{s.predicted_pairs}, true {s.true_pairs}, correct {s.correct_pairs})"
+        f"دقت (precision) {_share(s.precision)}  بازیابی (recall) {_share(s.recall)}"
+        f"  — جفت‌های پیش‌بینی‌شده {_fa(s.predicted_pairs)}، جفت‌های درست {_fa(s.true_pairs)}، "
+        f"درست یافته {_fa(s.correct_pairs)}"
     )
-    console.print(f"candidate pairs {r.candidates} of {r.all_pairs}")
+    console.print(f"جفت‌های نامزد LSH: {_fa(r.candidates)} از {_fa(r.all_pairs)}")
