@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from darman import __version__
 from darman.appointments.api import router as appointments_router
+from darman.circulars.api import router as circulars_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
 from darman.common import problems
@@ -102,6 +103,7 @@ def create_app(
         performance_router,
         procurement_router,
         appointments_router,
+        circulars_router,
         # before the claims router, whose /{claim_id} would otherwise take /policy
         claims_policy_router,
         claims_router,

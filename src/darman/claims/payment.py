@@ -481,9 +481,7 @@ def remittance(
         query = query.where(Payment.facility_id == who.facility_id)
     elif who.province_id is not None:
         query = query.where(Claim.province_id == who.province_id)
-    rows = [
-        [*r[:6], PAYMENT_KINDS_FA.get(r[6], r[6]), r[7]] for r in session.execute(query).all()
-    ]
+    rows = [[*r[:6], PAYMENT_KINDS_FA.get(r[6], r[6]), r[7]] for r in session.execute(query).all()]
     return list(REMITTANCE_HEADER_FA), rows
 
 

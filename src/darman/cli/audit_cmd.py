@@ -137,9 +137,7 @@ def checkpoint_(
     )
     table.add_row("پرونده", str(out))
     console.print(table)
-    console.print(
-        f"نقطه‌ی وارسی {to_persian_digits(point.entries)} ورودی به {out} افزوده شد"
-    )
+    console.print(f"نقطه‌ی وارسی {to_persian_digits(point.entries)} ورودی به {out} افزوده شد")
 
 
 @app.command("list")

@@ -42,9 +42,7 @@ def port_is_free(host: str, port: int) -> None:
                     f"درگاه {port} روی {host} در دست برنامه‌ی دیگری است؛ درگاه دیگری بدهید، "
                     "مثلاً make demo PORT=8080 یا darman demo --port 8080"
                 ) from None
-            raise InvalidInput(
-                f"درگاه {port} روی {host} باز نمی‌شود ({exc.strerror})"
-            ) from None
+            raise InvalidInput(f"درگاه {port} روی {host} باز نمی‌شود ({exc.strerror})") from None
 
 
 def serve(

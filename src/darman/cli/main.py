@@ -11,6 +11,7 @@ import typer
 from darman.cli import (
     appointments_cmd,
     audit_cmd,
+    circulars_cmd,
     claims_cmd,
     claims_policy_cmd,
     db_cmd,
@@ -41,6 +42,7 @@ app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(procure_cmd.app, name="procure")
 app.add_typer(appointments_cmd.app, name="appointments")
 app.add_typer(performance_cmd.app, name="performance")
+app.add_typer(circulars_cmd.app, name="circulars")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

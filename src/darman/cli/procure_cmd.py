@@ -77,8 +77,7 @@ def quantify(
     _show(f"برآورد نیاز تا ماه {cells.month(q.last_month)}", table[0], shown)
     if len(table[1]) > len(shown):
         console.print(
-            f"{_num(len(shown))} ردیف از {_num(len(table[1]))} نشان داده شد؛ "
-            "--out همه را می‌نویسد"
+            f"{_num(len(shown))} ردیف از {_num(len(table[1]))} نشان داده شد؛ --out همه را می‌نویسد"
         )
     _write(table, out, "quantification")
 
@@ -168,9 +167,7 @@ def stockouts(
         ]
         for r in found.rows
     ]
-    _show(
-        f"ناموجود و کمتر از حداقل ({to_persian_digits(len(rows))})", header, rows[:60]
-    )
+    _show(f"ناموجود و کمتر از حداقل ({to_persian_digits(len(rows))})", header, rows[:60])
     _write((header, rows), out, "stockouts")
 
 

@@ -50,3 +50,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """What Alembic's comparison of the schema with the models looks at: everything but
+    full-text indexes (tables, columns or indexes named ``<name>_fts``, and SQLite FTS5's
+    own ``<name>_fts_*`` tables), which migrations create by hand and no model maps."""
+    if type_ in ("table", "column", "index") and name is not None:
+        return not (name.endswith("_fts") or "_fts_" in name)
+    return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 # Imported for their side effect of registering tables on Base.metadata.
 from darman.appointments import models as _appointments_models  # noqa: F401
 from darman.audit import models as _audit_models  # noqa: F401
+from darman.circulars import models as _circulars_models  # noqa: F401
 from darman.claims import models as _claims_models  # noqa: F401
 from darman.db.base import Base
 from darman.performance import models as _performance_models  # noqa: F401

@@ -126,9 +126,7 @@ def parse(data: object) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(p.field or "scenario", p.reason) for p in problems_fa(exc)
-        ]
+        problems = [FieldProblem(p.field or "scenario", p.reason) for p in problems_fa(exc)]
         raise InvalidInput("سناریو پذیرفته نیست", problems) from exc
 
 

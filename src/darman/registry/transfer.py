@@ -178,9 +178,7 @@ def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
         FieldProblem(h, UNKNOWN_COLUMN_FA, row=1) for h in header if h and h not in spec.columns
     ]
     problems += [
-        FieldProblem(c, MISSING_COLUMN_FA, row=1)
-        for c in spec.required
-        if c not in header
+        FieldProblem(c, MISSING_COLUMN_FA, row=1) for c in spec.required if c not in header
     ]
     if problems:
         raise InvalidInput(

@@ -32,6 +32,7 @@ from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
     appointments_views,
+    circulars_views,
     claims_policy_views,
     claims_views,
     dispense_views,
@@ -89,7 +90,8 @@ _DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
-    /prescriptions, /referrals, /planning, /performance and /procurement."""
+    /prescriptions, /referrals, /planning, /performance, /procurement, /appointments and
+    /circulars."""
     problems.answer_errors_under(app, is_page, answer_error)
     app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -107,6 +109,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(performance_views.router)
     app.include_router(procurement_views.router)
     app.include_router(appointments_views.router)
+    app.include_router(circulars_views.router)
 
 
 # ------------------------------------------------------------------ log-in

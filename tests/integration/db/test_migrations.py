@@ -10,6 +10,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from darman.db import migrate
+from darman.db.base import include_name
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.metadata import target_metadata
 from darman.prescriptions import dispensing as prescription_dispensing
@@ -42,7 +43,10 @@ def test_migrations_build_the_models_schema_from_empty_and_tear_it_down(
         assert migrate.is_current(engine)
         with engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), target_metadata
+                MigrationContext.configure(
+                    conn, opts={"compare_type": True, "include_name": include_name}
+                ),
+                target_metadata,
             )
         assert diff == []
         assert set(target_metadata.tables) <= set(inspect(engine).get_table_names())

@@ -32,10 +32,14 @@ def upgrade() -> None:
         sa.Column("definitions_version", sa.String(length=16), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["province_id"], ["provinces.id"], name=op.f("fk_performance_facts_province_id_provinces")
+            ["province_id"],
+            ["provinces.id"],
+            name=op.f("fk_performance_facts_province_id_provinces"),
         ),
         sa.ForeignKeyConstraint(
-            ["facility_id"], ["facilities.id"], name=op.f("fk_performance_facts_facility_id_facilities")
+            ["facility_id"],
+            ["facilities.id"],
+            name=op.f("fk_performance_facts_facility_id_facilities"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_facts")),
     )
@@ -54,11 +58,15 @@ def upgrade() -> None:
         sa.Column("set_by", sa.String(length=64), nullable=False),
         sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["province_id"], ["provinces.id"], name=op.f("fk_performance_targets_province_id_provinces")
+            ["province_id"],
+            ["provinces.id"],
+            name=op.f("fk_performance_targets_province_id_provinces"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_performance_targets")),
         sa.UniqueConstraint(
-            "indicator_code", "province_id", "period",
+            "indicator_code",
+            "province_id",
+            "period",
             name=op.f("uq_performance_targets_indicator_code"),
         ),
     )
@@ -97,10 +105,14 @@ def upgrade() -> None:
         sa.Column("imported_by", sa.String(length=64), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["facility_id"], ["facilities.id"], name=op.f("fk_survey_responses_facility_id_facilities")
+            ["facility_id"],
+            ["facilities.id"],
+            name=op.f("fk_survey_responses_facility_id_facilities"),
         ),
         sa.ForeignKeyConstraint(
-            ["province_id"], ["provinces.id"], name=op.f("fk_survey_responses_province_id_provinces")
+            ["province_id"],
+            ["provinces.id"],
+            name=op.f("fk_survey_responses_province_id_provinces"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_responses")),
         sa.UniqueConstraint(

@@ -1,0 +1,2 @@
+"""Administrative circulars: repository, effects (amends, repeals), Persian search, and
+consolidation of overlapping circulars."""

@@ -1,0 +1,89 @@
+"""Tables of the circulars repository: circulars with their normalised search text, the
+effects one has on another, and consolidation projects with their approvals.
+
+The full-text index is not mapped: on SQLite an FTS5 table kept in step with
+``circulars`` by triggers, on PostgreSQL a generated column ``search_fts`` (the tsvector of
+``search_text`` under the 'simple' configuration) with a GIN index (migration 0018)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from darman.db.base import Base, UtcDateTime, utcnow
+
+
+class Circular(Base):
+    __tablename__ = "circulars"
+    __table_args__ = (Index("ix_circulars_issued_on", "issued_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(200), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    audience: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    # status today, kept in step with the effects; "in force on D" reads the effects
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # subject and body through circulars.text.normalize: what the index and clustering read
+    search_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CircularEffect(Base):
+    """``source`` does ``kind`` to ``target`` from ``effective_on`` (provisions if known)."""
+
+    __tablename__ = "circular_effects"
+    __table_args__ = (UniqueConstraint("source_id", "target_id", "kind", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("circulars.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("circulars.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    provisions: Mapped[str] = mapped_column(String(300), default="")
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ConsolidationProject(Base):
+    """A consolidated circular drafted from a cluster: it repeals its members on its
+    effective day once two different people have approved it."""
+
+    __tablename__ = "circular_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    draft: Mapped[str] = mapped_column(Text)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    circular_id: Mapped[int | None] = mapped_column(ForeignKey("circulars.id"), nullable=True)
+
+
+class ProjectMember(Base):
+    """A circular the project repeals."""
+
+    __tablename__ = "circular_project_members"
+    __table_args__ = (UniqueConstraint("project_id", "circular_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("circular_projects.id"), index=True)
+    circular_id: Mapped[int] = mapped_column(ForeignKey("circulars.id"))
+
+
+class ProjectApproval(Base):
+    __tablename__ = "circular_project_approvals"
+    __table_args__ = (UniqueConstraint("project_id", "approver"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("circular_projects.id"), index=True)
+    approver: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    seq: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,90 @@
+"""The same query typed different ways finds the same circulars on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from darman.circulars import search
+from darman.circulars.enums import Status
+from darman.common.errors import InvalidInput
+from darman.common.jalali import parse_jalali
+from darman.security.principal import SYSTEM
+from tests.integration.circulars import world
+
+# each pair: two ways of typing one thing, and the circulars both must find
+PAIRS = [
+    ("می‌شود", "میشود", {"100/1", "100/2", "100/3"}),
+    ("می شود", "مي‌شود", {"100/1", "100/2", "100/3"}),
+    ("می‌شوند", "میـــشوند", {"100/4"}),
+    ("بیمارستان‌های", "بيمارستان هاي", {"100/3"}),
+    ("رسیدگی", "رسيدگي", {"100/3"}),
+    ("کسورات", "كسورات", {"100/3"}),
+    ("۴۵ روز", "45 روز", {"100/3"}),
+    ("١٢٠٠٠٠٠", "1200000", {"100/2"}),
+    ("مدارک", "مَدارِک", {"100/4"}),
+    ("نسخه‌ها", "نسخه ها", {"100/1"}),
+    ("مناقصه‌ی سراسری", "مناقصهی سراسری", {"100/5"}),
+]
+
+
+def _numbers(session, query, **filters) -> set[str]:
+    found = search.search(session, SYSTEM, query, filters=search.Filters(**filters))
+    return {h.number for h in found.hits}
+
+
+@pytest.mark.parametrize(("typed", "other", "expected"), PAIRS)
+def test_two_spellings_of_a_query_find_the_same_circulars(session, typed, other, expected):
+    world.load(session)
+    assert _numbers(session, typed) == expected
+    assert _numbers(session, other) == expected
+
+
+def test_every_word_of_the_query_must_occur(session):
+    world.load(session)
+    assert _numbers(session, "نسخه الکترونیک") == {"100/1"}
+    assert _numbers(session, "نسخه تجهیزات") == set()
+
+
+def test_filters_narrow_by_date_issuer_and_status(session):
+    world.load(session)
+    everyone = {"100/1", "100/2", "100/3"}
+    assert _numbers(session, "میشود", issuer="معاونت درمان") == {"100/1", "100/2"}
+    assert _numbers(session, "ویزیت", issued_from=parse_jalali("1403/01/01")) == {"100/4"}
+    assert _numbers(session, "میشود", issued_to=parse_jalali("1402/03/01")) == {"100/1", "100/2"}
+    assert _numbers(session, "میشود", status=Status.IN_FORCE) == everyone
+    assert _numbers(session, "میشود", status=Status.REPEALED) == set()
+
+
+def test_the_passage_marks_the_words_as_written_in_the_circular(session):
+    world.load(session)
+    [hit] = search.search(session, SYSTEM, "بیمارستانهای").hits
+    assert [hit.passage[a:b] for a, b in hit.marks] == ["بيمارستان هاي"]
+
+
+def test_a_circular_with_the_word_more_often_ranks_first(session):
+    world.load(session)
+    hits = search.search(session, SYSTEM, "نسخه").hits
+    assert [h.number for h in hits] == ["100/1"]
+    hits = search.search(session, SYSTEM, "ویزیت").hits
+    # 100/2 holds "ویزیت" in a shorter text than 100/4
+    assert {h.number for h in hits} == {"100/2", "100/4"}
+    assert hits[0].rank >= hits[1].rank
+
+
+def test_a_query_of_punctuation_only_is_refused_in_persian(session):
+    with pytest.raises(InvalidInput) as caught:
+        search.search(session, SYSTEM, "«؟!»")
+    assert caught.value.problems[0].field == "q"
+
+
+def test_search_follows_a_circulars_changed_text_and_its_removal(session):
+    from sqlalchemy import delete, update
+
+    from darman.circulars.models import Circular
+
+    world.load(session)
+    session.execute(update(Circular).where(Circular.number == "100/5").values(search_text="تازه"))
+    assert _numbers(session, "تازه") == {"100/5"}
+    assert _numbers(session, "مناقصه سراسری") == set()
+    session.execute(delete(Circular).where(Circular.number == "100/5"))
+    assert _numbers(session, "تازه") == set()
