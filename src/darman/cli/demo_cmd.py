@@ -96,7 +96,13 @@ def demo(
     a ``darman worker`` beside the server that adjudicates submitted claims. A database
     seeded before (darman seed, any scale and seed) is kept, and the demo's claims are
     drawn on it."""
-    from darman.synth import claims_seed, demo_users, procurement_seed, surveys_seed
+    from darman.synth import (
+        claims_seed,
+        demo_users,
+        procurement_seed,
+        programmes_seed,
+        surveys_seed,
+    )
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
@@ -139,11 +145,21 @@ def demo(
             f"{format_number(bought.suppliers)} تأمین‌کننده و یک مناقصه‌ی باز با "
             f"{format_number(bought.bids)} پیشنهاد بار شد"
         )
-    with unit_of_work() as uow, console.status("patient-experience surveys…"):
+    with unit_of_work() as uow, console.status("نظرسنجی بیماران…"):
         answered = surveys_seed.load(uow.session, seed=seed)
         uow.commit()
     if answered:
-        console.print(f"loaded a year of patient-experience responses ({answered:,})")
+        console.print(f"یک سال پاسخ نظرسنجی بیماران بار شد ({format_number(answered)} پاسخ)")
+    with unit_of_work() as uow, console.status("انتصاب مدیران، بخشنامه‌ها و شاخص‌ها…"):
+        programmes = programmes_seed.load(uow.session, seed=seed)
+        uow.commit()
+    if programmes.candidates:
+        console.print(
+            f"فراخوان انتخاب مدیران با {format_number(programmes.candidates)} داوطلب بار شد"
+        )
+    if programmes.circulars:
+        console.print(f"{format_number(programmes.circulars)} بخشنامه‌ی ساختگی ثبت شد")
+    console.print(f"شاخص‌های عملکرد {format_number(programmes.indicator_months)} ماه محاسبه شد")
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()

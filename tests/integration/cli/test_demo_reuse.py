@@ -7,13 +7,17 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from darman.appointments.models import Candidate
+from darman.circulars.models import Circular
 from darman.claims.models import Claim, ClaimLine
 from darman.cli import demo_cmd
 from darman.cli.main import app
 from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
+from darman.performance.models import IndicatorFact
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
+from darman.synth import programmes_seed
 from darman.synth.models import SeedRun
 
 
@@ -22,6 +26,9 @@ def cli(cli: CliRunner, monkeypatch) -> CliRunner:
     """The CLI, with the demo cut down to a small scale."""
     monkeypatch.setattr(demo_cmd, "DEMO_SCALE", 0.0002)
     monkeypatch.setattr(demo_cmd, "DEMO_CLAIM_LINES", 2_000)
+    monkeypatch.setattr(programmes_seed, "CANDIDATES", 400)
+    monkeypatch.setattr(programmes_seed, "OPENINGS", 70)  # at least one a post
+    monkeypatch.setattr(programmes_seed, "CIRCULAR_TOPICS", 12)
     return cli
 
 
@@ -29,21 +36,27 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     first = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
     assert first.exit_code == 0, first.output
     assert "بار کردن داده‌ی نمایشی" in first.output and "مناقصه‌ی باز" in first.output
-    with UnitOfWork(session_factory) as uow:
-        counts = (
-            uow.session.scalar(select(func.count()).select_from(StockMonth)),
-            uow.session.scalar(select(func.count()).select_from(Supplier)),
-        )
+    assert "فراخوان انتخاب مدیران با ۴۰۰ داوطلب" in first.output
+    assert "شاخص‌های عملکرد ۲۴ ماه محاسبه شد" in first.output
+
+    def counts_now() -> tuple[int | None, ...]:
+        with UnitOfWork(session_factory) as uow:
+            return tuple(
+                uow.session.scalar(select(func.count()).select_from(t))
+                for t in (StockMonth, Supplier, Candidate, Circular, IndicatorFact)
+            )
+
+    counts = counts_now()
     second = cli.invoke(app, ["demo", "--no-serve"], env={"COLUMNS": "200"})
     assert second.exit_code == 0, second.output
     assert "داده‌ی موجود به کار می‌رود (مقیاس ۰.۰۰۰۲" in second.output
     assert "ورود به نسخه‌ی نمایشی" in second.output and "مناقصه‌ی باز" not in second.output
-    with UnitOfWork(session_factory) as uow:
-        again = (
-            uow.session.scalar(select(func.count()).select_from(StockMonth)),
-            uow.session.scalar(select(func.count()).select_from(Supplier)),
-        )
-    assert again == counts and counts[0] > 0
+    assert "داوطلب" not in second.output and "بخشنامه‌ی ساختگی" not in second.output
+    # nothing loaded twice; the indicators are computed again over the same months
+    assert counts_now() == counts
+    stock, suppliers, candidates, circulars, facts = counts
+    assert stock and suppliers and facts
+    assert candidates == 400 and circulars and circulars > 12
 
 
 def test_the_demo_draws_its_claims_on_a_dataset_seeded_at_another_scale_and_seed(
