@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from darman.population import service
 from darman.population.schemas import (
     BuildRead,
+    CallBack,
     CascadeRead,
     EnrolmentCreate,
     EntryRead,
@@ -68,3 +69,15 @@ def cascade(
     """The care cascade per register, province and facility for a quarter (its last month
     is the reference month)."""
     return service.cascade(uow.session, who, quarter=quarter, province_id=province_id)
+
+
+@router.get("/call-back", response_model=list[CallBack])
+def call_back(
+    who: PrincipalDep,
+    uow: ReadUowDep,
+    quarter: QuarterQ,
+    facility_id: Annotated[int | None, Query()] = None,
+) -> object:
+    """Patients to call back at the end of a quarter (lost to follow-up or uncontrolled):
+    a physician's or desk's own facility, a province's, or national staff's choice."""
+    return service.to_call_back(uow.session, who, quarter=quarter, facility_id=facility_id)

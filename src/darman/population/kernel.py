@@ -54,7 +54,7 @@ ANTI JOIN existing e
 ORDER BY f.register_code, f.national_id, f.source
 """
 
-CASCADE_SQL = """
+PERSON_SQL = """
 WITH entry AS (
     SELECT register_code, national_id,
            arg_min(province_id, (entered_on, facility_id)) AS province_id,
@@ -86,7 +86,7 @@ control AS (
     GROUP BY e.register_code, e.national_id
 ),
 person AS (
-    SELECT e.register_code, e.national_id, e.province_id, e.facility_id,
+    SELECT e.register_code, e.national_id, e.province_id, e.facility_id, e.entered_on,
            e.entered_on < $start_3 AS in_cohort,
            COALESCE(s.seen_12, FALSE) AS seen_12,
            COALESCE(s.seen_3, FALSE) AS seen_3,
@@ -95,6 +95,11 @@ person AS (
     LEFT JOIN seen s ON s.national_id = e.national_id
     LEFT JOIN control c ON c.register_code = e.register_code AND c.national_id = e.national_id
 )
+"""
+
+CASCADE_SQL = (
+    PERSON_SQL
+    + """
 SELECT register_code, province_id, facility_id,
        count(*) AS registered,
        count(*) FILTER (WHERE seen_12) AS under_care,
@@ -107,6 +112,18 @@ FROM person
 GROUP BY register_code, province_id, facility_id
 ORDER BY register_code, province_id, facility_id
 """
+)
+
+ACTION_SQL = (
+    PERSON_SQL
+    + """
+SELECT register_code, national_id, province_id, facility_id, entered_on,
+       CASE WHEN NOT seen_12 THEN 'lost_to_follow_up' ELSE 'uncontrolled' END AS status
+FROM person
+WHERE NOT seen_12 OR (in_cohort AND seen_3 AND NOT controlled)
+ORDER BY facility_id, status, register_code, national_id
+"""
+)
 
 CASCADE_COLUMNS = (
     "registered", "under_care", "cohort", "controlled", "uncontrolled", "no_visit_3m",
@@ -142,6 +159,16 @@ def candidates(
         db.close()
 
 
+def _run(sql: str, tables: dict[str, pa.Table], params: dict[str, dt.date]) -> pa.Table:
+    db = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            db.register(name, table)
+        return db.sql(sql, params=params).to_arrow_table()
+    finally:
+        db.close()
+
+
 def cascade(
     *,
     entries: pa.Table,
@@ -157,14 +184,32 @@ def cascade(
     ``entries``: register_code, national_id, province_id, facility_id, entered_on.
     ``visits``: national_id, visit_on. ``measurements``: national_id, loinc, value,
     measured_on. ``targets``: register_code, loinc, below."""
-    db = duckdb.connect()
-    try:
-        for name, table in (
-            ("entries", entries), ("visits", visits), ("measurements", measurements),
-            ("targets", targets),
-        ):  # fmt: skip
-            db.register(name, table)
-        params = {"start_12": start_12, "start_3": start_3, "end": end}
-        return db.sql(CASCADE_SQL, params=params).to_arrow_table()
-    finally:
-        db.close()
+    tables = {
+        "entries": entries,
+        "visits": visits,
+        "measurements": measurements,
+        "targets": targets,
+    }
+    return _run(CASCADE_SQL, tables, {"start_12": start_12, "start_3": start_3, "end": end})
+
+
+def to_call_back(
+    *,
+    entries: pa.Table,
+    visits: pa.Table,
+    measurements: pa.Table,
+    targets: pa.Table,
+    start_12: dt.date,
+    start_3: dt.date,
+    end: dt.date,
+) -> pa.Table:
+    """The people to call back, from the same tables as ``cascade``: those lost to follow-up
+    and those in the cohort seen in the last 3 months but not controlled, with ``status``
+    saying which (register_code, national_id, province_id, facility_id, entered_on)."""
+    tables = {
+        "entries": entries,
+        "visits": visits,
+        "measurements": measurements,
+        "targets": targets,
+    }
+    return _run(ACTION_SQL, tables, {"start_12": start_12, "start_3": start_3, "end": end})

@@ -84,3 +84,14 @@ class CascadeRead(BaseModel):
     quarter: str
     reference_month: int
     rows: list[CascadeRow]
+
+
+class CallBack(BaseModel):
+    """A person to call back: ``status`` lost_to_follow_up or uncontrolled."""
+
+    register_code: str
+    national_id: str
+    province_id: int
+    facility_id: int
+    entered_on: dt.date
+    status: str

@@ -23,9 +23,10 @@ from darman.db.base import utcnow
 from darman.population import definitions, kernel
 from darman.population.enums import LOINC, EntrySource
 from darman.population.models import Measurement, RegisterEntry
-from darman.population.periods import parse_quarter
+from darman.population.periods import Window, parse_quarter
 from darman.population.schemas import (
     BuildRead,
+    CallBack,
     CascadeRead,
     CascadeRow,
     EnrolmentCreate,
@@ -286,15 +287,9 @@ def register_counts(
     ]
 
 
-def cascade(
-    session: Session, who: Principal, *, quarter: str, province_id: int | None = None
-) -> CascadeRead:
-    """The care cascade of every register per province and facility for ``quarter``
-    (``1405Q2``; the reference month is its last). Each person is counted at the province
-    and facility of their earliest entry; a provincial user gets their province's rows, a
-    facility user their facility's (the filter is on the result, so a person is counted at
-    the same place whoever asks). InvalidInput on a malformed quarter."""
-    window = parse_quarter(quarter)
+def _cascade_inputs(session: Session, window: Window) -> dict[str, Any]:
+    """The kernel's tables for a window, read straight into Arrow: entries up to its end,
+    the registered people's adjudicated claims and every measurement in its twelve months."""
     people = select(RegisterEntry.national_id).distinct().scalar_subquery()
     entries = _read(
         session,
@@ -331,18 +326,52 @@ def cascade(
         "loinc": [t.loinc for r in regs for t in r.targets],
         "below": pa.array([t.below for r in regs for t in r.targets], pa.float64()),
     })  # fmt: skip
-    result = kernel.cascade(
-        entries=entries, visits=visits, measurements=measurements, targets=targets,
-        start_12=window.start_12, start_3=window.start_3, end=window.end,
-    )  # fmt: skip
-    rows = [CascadeRow(**r) for r in result.to_pylist()]
+    return {
+        "entries": entries, "visits": visits, "measurements": measurements, "targets": targets,
+        "start_12": window.start_12, "start_3": window.start_3, "end": window.end,
+    }  # fmt: skip
+
+
+def _visible(rows: list[Any], who: Principal, province_id: int | None) -> list[Any]:
+    """Rows of the caller's facility (facility users) or province (provincial users), then
+    of the province asked for."""
     if scope.at_facility(who):
         rows = [r for r in rows if r.facility_id == who.facility_id]
     elif scope.provincial(who):
         rows = [r for r in rows if r.province_id == who.province_id]
     if province_id is not None:
         rows = [r for r in rows if r.province_id == province_id]
+    return rows
+
+
+def cascade(
+    session: Session, who: Principal, *, quarter: str, province_id: int | None = None
+) -> CascadeRead:
+    """The care cascade of every register per province and facility for ``quarter``
+    (``1405Q2``; the reference month is its last). Each person is counted at the province
+    and facility of their earliest entry; a provincial user gets their province's rows, a
+    facility user their facility's (the filter is on the result, so a person is counted at
+    the same place whoever asks). InvalidInput on a malformed quarter."""
+    window = parse_quarter(quarter)
+    result = kernel.cascade(**_cascade_inputs(session, window))
+    rows = _visible([CascadeRow(**r) for r in result.to_pylist()], who, province_id)
     return CascadeRead(quarter=window.quarter, reference_month=window.reference_month, rows=rows)
+
+
+def to_call_back(
+    session: Session, who: Principal, *, quarter: str, facility_id: int | None = None
+) -> list[CallBack]:
+    """The people a facility should call back at the end of ``quarter``: lost to follow-up
+    (no visit in twelve months) or uncontrolled (seen in the last three months, not below
+    target), each at the facility of their earliest entry. A facility user (a physician, a
+    desk) gets their own facility's, a provincial user their province's, national staff
+    everyone's; ``facility_id`` narrows to one facility."""
+    window = parse_quarter(quarter)
+    table = kernel.to_call_back(**_cascade_inputs(session, window))
+    rows = _visible([CallBack(**r) for r in table.to_pylist()], who, None)
+    if facility_id is not None:
+        rows = [r for r in rows if r.facility_id == facility_id]
+    return rows
 
 
 def cascade_by_province(read: CascadeRead) -> list[CascadeRow]:

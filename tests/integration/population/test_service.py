@@ -163,3 +163,19 @@ def test_only_national_staff_build_the_registers(session, world) -> None:
                      scope_level=ScopeLevel.FACILITY, facility_id=world.b.id)  # fmt: skip
     with pytest.raises(PermissionDenied):
         service.build_registers(session, desk)
+
+
+def test_a_facility_calls_back_its_lost_and_uncontrolled_patients(session, world) -> None:
+    desk = Principal(user_id=8, username="desk", role=Role.PHYSICIAN,
+                     scope_level=ScopeLevel.FACILITY, province_id=world.a.province_id,
+                     facility_id=world.a.id)  # fmt: skip
+    rows = service.to_call_back(session, desk, quarter="1405Q2")
+    p = world.people
+    assert {(r.register_code, r.national_id, r.status) for r in rows} == {
+        ("htn", p["p2"], "uncontrolled"),
+        ("htn", p["p4"], "lost_to_follow_up"),
+        ("t2dm", p["p1"], "uncontrolled"),
+    }
+    everyone = service.to_call_back(session, SYSTEM, quarter="1405Q2")
+    assert {r.national_id for r in everyone} == {p["p1"], p["p2"], p["p4"], p["p8"]}
+    assert service.to_call_back(session, SYSTEM, quarter="1405Q2", facility_id=world.b.id) == []
