@@ -49,6 +49,10 @@ ADJUDICATED = (
 )  # fmt: skip
 BUILDERS = (Role.ADMIN, Role.HQ_ANALYST)
 CLINICIANS = (Role.ADMIN, Role.PHYSICIAN, Role.PROVIDER_USER, Role.PROVINCE_MANAGER)
+READERS = (
+    Role.ADMIN, Role.HQ_ANALYST, Role.PROVINCE_MANAGER, Role.AUDITOR, Role.PHYSICIAN,
+    Role.PROVIDER_USER,
+)  # fmt: skip
 
 _CLAIMS = pa.schema([
     ("national_id", pa.string()), ("province_id", pa.int64()), ("facility_id", pa.int64()),
@@ -260,6 +264,7 @@ def register_counts(
 ) -> list[RegisterCount]:
     """People on each register per province, and how many entries each source gave: a
     provincial user sees their province only, a facility user their facility's entries."""
+    who.require_role(*READERS)
     source_count = {s: func.count().filter(RegisterEntry.source == s.value) for s in EntrySource}
     query = select(
         RegisterEntry.register_code, RegisterEntry.province_id,
@@ -351,7 +356,9 @@ def cascade(
     (``1405Q2``; the reference month is its last). Each person is counted at the province
     and facility of their earliest entry; a provincial user gets their province's rows, a
     facility user their facility's (the filter is on the result, so a person is counted at
-    the same place whoever asks). InvalidInput on a malformed quarter."""
+    the same place whoever asks). InvalidInput on a malformed quarter; PermissionDenied
+    for roles outside READERS."""
+    who.require_role(*READERS)
     window = parse_quarter(quarter)
     result = kernel.cascade(**_cascade_inputs(session, window))
     rows = _visible([CascadeRow(**r) for r in result.to_pylist()], who, province_id)
@@ -366,6 +373,7 @@ def to_call_back(
     target), each at the facility of their earliest entry. A facility user (a physician, a
     desk) gets their own facility's, a provincial user their province's, national staff
     everyone's; ``facility_id`` narrows to one facility."""
+    who.require_role(*READERS)
     window = parse_quarter(quarter)
     table = kernel.to_call_back(**_cascade_inputs(session, window))
     rows = _visible([CallBack(**r) for r in table.to_pylist()], who, None)
