@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from darman.common.paging import MAX_ID
 from darman.population import service
 from darman.population.schemas import (
     BuildRead,
@@ -22,6 +23,7 @@ from darman.population.schemas import (
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
 router = APIRouter(prefix="/api/v1/population", tags=["population"])
+IdQ = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 QuarterQ = Annotated[str, Query(min_length=6, max_length=8, description="1405Q2 or 1405/Q2")]
 
 
@@ -35,9 +37,7 @@ def build_registers(who: PrincipalDep, uow: UowDep) -> object:
 
 
 @router.get("/registers", response_model=list[RegisterCount])
-def registers(
-    who: PrincipalDep, uow: ReadUowDep, province_id: Annotated[int | None, Query()] = None
-) -> object:
+def registers(who: PrincipalDep, uow: ReadUowDep, province_id: IdQ = None) -> object:
     """People on each register per province and what each source contributed."""
     return service.register_counts(uow.session, who, province_id=province_id)
 
@@ -64,7 +64,7 @@ def cascade(
     who: PrincipalDep,
     uow: ReadUowDep,
     quarter: QuarterQ,
-    province_id: Annotated[int | None, Query()] = None,
+    province_id: IdQ = None,
 ) -> object:
     """The care cascade per register, province and facility for a quarter (its last month
     is the reference month)."""
@@ -76,7 +76,7 @@ def call_back(
     who: PrincipalDep,
     uow: ReadUowDep,
     quarter: QuarterQ,
-    facility_id: Annotated[int | None, Query()] = None,
+    facility_id: IdQ = None,
 ) -> object:
     """Patients to call back at the end of a quarter (lost to follow-up or uncontrolled):
     a physician's or desk's own facility, a province's, or national staff's choice."""

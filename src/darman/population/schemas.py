@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from darman.common.paging import MAX_ID
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +19,7 @@ class EnrolmentCreate(Strict):
 
     register_code: str = Field(min_length=1, max_length=16)
     national_id: str = Field(min_length=10, max_length=10)
-    facility_id: int | None = None
+    facility_id: int | None = Field(None, ge=1, le=MAX_ID)
     entered_on: dt.date | None = None
 
 
@@ -37,9 +39,9 @@ class MeasurementCreate(Strict):
 
     national_id: str = Field(min_length=10, max_length=10)
     loinc: str = Field(min_length=1, max_length=16)
-    value: float
+    value: float = Field(allow_inf_nan=False)
     measured_on: dt.date
-    facility_id: int | None = None
+    facility_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MeasurementRead(BaseModel):
@@ -48,7 +50,7 @@ class MeasurementRead(BaseModel):
     province_id: int
     facility_id: int
     loinc: str
-    value: float
+    value: float = Field(allow_inf_nan=False)
     measured_on: dt.date
 
 

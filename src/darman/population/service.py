@@ -201,6 +201,10 @@ def enrol(session: Session, who: Principal, *, data: EnrolmentCreate) -> EntryRe
     ).first()
     if found is not None:
         return _entry_read(found)
+    if data.entered_on is not None and data.entered_on > tehran_today():
+        raise InvalidInput(
+            "تاریخ ثبت در آینده است", [FieldProblem("entered_on", "is in the future")]
+        )
     facility_id, province_id = _place(session, who, data.facility_id)
     row = RegisterEntry(
         register_code=register.code, national_id=person, province_id=province_id,
