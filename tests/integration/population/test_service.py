@@ -179,3 +179,13 @@ def test_a_facility_calls_back_its_lost_and_uncontrolled_patients(session, world
     everyone = service.to_call_back(session, SYSTEM, quarter="1405Q2")
     assert {r.national_id for r in everyone} == {p["p1"], p["p2"], p["p4"], p["p8"]}
     assert service.to_call_back(session, SYSTEM, quarter="1405Q2", facility_id=world.b.id) == []
+
+
+def test_an_enrolment_dated_in_the_future_is_refused_naming_the_field(session, world) -> None:
+    data = EnrolmentCreate(
+        register_code="t2dm", national_id=world.people["p10"], facility_id=world.a.id,
+        entered_on=j("1499/01/01"),
+    )  # fmt: skip
+    with pytest.raises(InvalidInput) as err:
+        service.enrol(session, SYSTEM, data=data)
+    assert err.value.problems[0].field == "entered_on"
