@@ -19,6 +19,7 @@ from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.performance.api import router as performance_router
 from darman.planning.api import router as planning_router
+from darman.population.api import router as population_router
 from darman.prescriptions import api as prescriptions_api
 from darman.prescriptions import tables as prescription_tables
 from darman.procurement.api import router as procurement_router
@@ -101,6 +102,7 @@ def create_app(
         referrals_router,
         planning_router,
         performance_router,
+        population_router,
         procurement_router,
         appointments_router,
         circulars_router,

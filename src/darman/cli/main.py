@@ -19,6 +19,7 @@ from darman.cli import (
     failures,
     performance_cmd,
     plan_cmd,
+    population_cmd,
     procure_cmd,
     referrals_cmd,
     registry_cmd,
@@ -43,6 +44,7 @@ app.add_typer(procure_cmd.app, name="procure")
 app.add_typer(appointments_cmd.app, name="appointments")
 app.add_typer(performance_cmd.app, name="performance")
 app.add_typer(circulars_cmd.app, name="circulars")
+app.add_typer(population_cmd.app, name="population")
 app.command("seed")(seed_cmd.seed)
 app.command("serve")(demo_cmd.serve)
 app.command("demo")(demo_cmd.demo)

@@ -39,6 +39,7 @@ from darman.web import (
     panel_views,
     performance_views,
     planning_views,
+    population_views,
     prescription_views,
     procurement_views,
     referral_desk_views,
@@ -110,6 +111,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(procurement_views.router)
     app.include_router(appointments_views.router)
     app.include_router(circulars_views.router)
+    app.include_router(population_views.router)
 
 
 # ------------------------------------------------------------------ log-in

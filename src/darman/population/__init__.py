@@ -1,0 +1,1 @@
+"""Population health: chronic-disease registers, measurements and the care cascade."""
