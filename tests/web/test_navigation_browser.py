@@ -126,3 +126,24 @@ def test_every_page_of_a_role_fits_each_width_and_every_menu_link_is_reachable(
         for key in pages:
             page.goto(f"{live_server}{hrefs[key]}")
             _fits(page, f"{hrefs[key]} at {width}px")
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_every_screen_in_a_roles_menus_fits_a_phone_and_a_small_laptop(
+    username: str,
+    live_server: str,
+    session_factory: sessionmaker[Session],
+    browser_page: tuple[Any, list[str], list[str]],
+) -> None:
+    make_world(session_factory)
+    page, _, _ = browser_page
+    _sign_in(page, live_server, username)
+    hrefs = page.locator("nav.mainnav a[data-nav]").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert len(hrefs) >= 7
+    for width in (390, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for href in hrefs:
+            page.goto(f"{live_server}{href}")
+            _fits(page, f"{href} at {width}px")
