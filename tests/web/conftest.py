@@ -32,7 +32,9 @@ def click_nav(page: Any, key: str) -> None:
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
     link = page.locator(f"nav.mainnav a[data-nav='{key}']")
-    menu = page.locator("nav.mainnav details.navmenu").filter(has=link)
+    menu = page.locator("nav.mainnav details.navmenu").filter(
+        has=page.locator(f"a[data-nav='{key}']")
+    )
     if menu.count() and menu.get_attribute("open") is None:
         menu.locator("summary").click()
     link.click()
