@@ -66,7 +66,7 @@ def _open_menu_bar(page: Any, width: int) -> None:
     assert page.locator("#mainnav").is_visible()
 
 
-def _every_link_is_reachable(page: Any, width: int) -> list[str]:
+def _every_link_is_reachable(page: Any, width: int, shot: Path) -> list[str]:
     """Open each menu in turn: its links show, the page still does not scroll sideways, and
     another menu closes when one opens."""
     from playwright.sync_api import expect
@@ -85,6 +85,7 @@ def _every_link_is_reachable(page: Any, width: int) -> list[str]:
         _fits(page, f"menu {i} open at {width}px")
         opened = page.locator("nav.mainnav details.navmenu[open]")
         expect(opened).to_have_count(1)
+    page.screenshot(path=str(shot))  # the last menu open
     page.keyboard.press("Escape")
     expect(page.locator("nav.mainnav details.navmenu[open]")).to_have_count(0)
     return reached
@@ -118,7 +119,7 @@ def test_every_page_of_a_role_fits_each_width_and_every_menu_link_is_reachable(
         assert page.locator(".account-name").is_visible()
         assert page.locator(".account button[type=submit]").is_visible()
         page.screenshot(path=str(shots / f"nav-{username}-home-{width}.png"))
-        reached = _every_link_is_reachable(page, width)
+        reached = _every_link_is_reachable(page, width, shots / f"nav-{username}-menu-{width}.png")
         all_links = page.locator("nav.mainnav a[data-nav]").evaluate_all(
             "els => els.map(e => e.dataset.nav)"
         )
