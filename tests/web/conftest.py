@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -22,6 +23,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def click_nav(page: Any, key: str) -> None:
+    """Open the top-bar menu that holds the screen ``key`` (behind the menu button on a
+    phone) and click its link, as a person would."""
+    toggle = page.locator("#nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    link = page.locator(f"nav.mainnav a[data-nav='{key}']")
+    menu = page.locator("nav.mainnav details.navmenu").filter(
+        has=page.locator(f"a[data-nav='{key}']")
+    )
+    if menu.count() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    link.click()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role
 from tests import factories as f
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, click_nav
 
 PERSIAN_NUMBER = re.compile(r"^[۰-۹٬٫]+$")
 
@@ -59,7 +59,7 @@ def test_a_user_signs_in_and_reads_the_registry_in_persian_right_to_left(
             assert "نرگس کریمی" in page.inner_text(".hero h1")
             assert "کارشناس ستاد" in page.inner_text(".hero")
 
-            page.click("nav.mainnav >> text=استان‌ها و امکانات")
+            click_nav(page, "registry")
             page.wait_for_url(f"{live_server}/registry")
             page.wait_for_selector("#registry-chart[data-ready=true]", state="attached")
 

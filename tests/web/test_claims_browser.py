@@ -19,7 +19,7 @@ from darman.common.persian import to_persian_digits
 from darman.web.claims_views import reason_labels
 from tests import factories as f
 from tests.integration.claims.conftest import claim
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, click_nav
 from tests.web.test_claims_pages import adjudicate, seed_world, submit, two_line_claim
 
 pytestmark = pytest.mark.browser
@@ -80,7 +80,7 @@ def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approv
     page, _, _ = browser_page
 
     _sign_in(page, live_server, "rev")
-    page.click("nav.mainnav >> text=صف رسیدگی")
+    click_nav(page, "review")
     page.wait_for_url(f"{live_server}/claims/review")
     card = page.locator(f"#review-claim-{cid}")
     expect(card).to_be_visible()
@@ -144,7 +144,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     cards = page.locator("#card-claims a").evaluate_all("links => links.map(a => a.pathname)")
     assert cards == ["/claims/payments", "/claims/aging", "/claims/policy"]
     page.screenshot(path=str(shots / "claims-home.png"), full_page=True)
-    page.click("nav.mainnav >> text=پرداخت اسناد")
+    click_nav(page, "payments")
     page.wait_for_url(f"{live_server}/claims/payments")
     page.fill("#budget", to_persian_digits(f"{budget:,}".replace(",", "٬")))  # ۱٬۲۳۴
     page.click("#payment-form button[type=submit]")
@@ -169,7 +169,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     assert {r["کد مرکز"] for r in rows} == {world["hospital"]}
 
     # the third claim is still owed: the aging page shows it and the paid ones' delay
-    page.click("nav.mainnav >> text=مطالبات معوق")
+    click_nav(page, "aging")
     page.wait_for_url(f"{live_server}/claims/aging")
     page.wait_for_selector("#aging-chart[data-ready=true]", state="attached")
     page.wait_for_selector("#delay-chart[data-ready=true]", state="attached")
@@ -189,7 +189,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     page.screenshot(path=str(shots / "claims-aging.png"), full_page=True)
 
     _sign_in(page, live_server, "desk")
-    page.click("nav.mainnav >> text=اسناد درمانی")
+    click_nav(page, "claims")
     page.wait_for_url(f"{live_server}/claims")
     assert page.locator("#claims-grid tbody tr").count() == 3
     page.select_option("#claims-status", "paid")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.web.conftest import click_nav
 from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_performance_pages import PERIOD, make_world
 
@@ -28,7 +29,7 @@ def test_an_analyst_reads_the_coloured_scorecard(
     make_world(session_factory)
     page, _, problems = browser_page
     _sign_in(page, live_server, "hq")
-    page.click("a[data-nav='performance']")
+    click_nav(page, "performance")
     page.wait_for_url(f"{live_server}/performance")
     # the latest computed month is shown without asking
     expect(page.locator("#period")).to_have_value(PERIOD)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.web.conftest import click_nav
 from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_planning_pages import make_world
 
@@ -28,7 +29,7 @@ def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
     make_world(session_factory)
     page, _, problems = browser_page
     _sign_in(page, live_server, "hq")
-    page.click("a[data-nav='planning']")
+    click_nav(page, "planning")
     expect(page.locator("#lorenz-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)
     first = page.locator("#equity-table tbody tr").first
     expect(first).to_have_attribute("data-code", "19")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.prescriptions.models import Prescription
+from tests.web.conftest import click_nav
 from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_prescription_pages import ASPIRIN, WARFARIN, make_world
 
@@ -40,7 +41,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     page, _, _ = browser_page
     base = live_server
     _sign_in(page, base, "cardio")
-    page.click("a[data-nav='rx-new']")
+    click_nav(page, "rx-new")
     page.wait_for_url(f"{base}/prescriptions/new")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
 
@@ -82,7 +83,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
 
     # the pharmacist
     _sign_in(page, base, "pharm_a")
-    page.click("a[data-nav='rx-dispense']")
+    click_nav(page, "rx-dispense")
     page.fill("#tracking_code", tracking)
     page.fill("#lookup_national_id", w.nid)
     page.click("#lookup-form button[type=submit]")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.referrals.world import INTERNAL
+from tests.web.conftest import click_nav
 from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_referral_pages import make_world
 
@@ -30,14 +31,14 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     page, _, _ = browser_page
     base = live_server
     _sign_in(page, base, "doc")
-    page.click("a[data-nav='ref-panel']")
+    click_nav(page, "ref-panel")
     page.fill("#enrol_national_id", w.nids[0])
     page.click("#enrol-form button[type=submit]")
     expect(page.locator("#enrol-ok")).to_be_visible()
     expect(page.locator("#panel-members")).to_have_text("۱")
     page.screenshot(path=str(shots / "ref-panel.png"), full_page=True)
 
-    page.click("a[data-nav='ref-new']")
+    click_nav(page, "ref-new")
     page.fill("#ref_national_id", w.nids[0])
     page.fill("#specialty", INTERNAL)
     first = page.locator("#suggestion-list li").first
@@ -49,16 +50,16 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     page.click("#referral-submit")
     expect(page.locator("#referral-issued")).to_be_visible()
 
-    page.click("a[data-nav='ref-list']")
+    click_nav(page, "ref-list")
     expect(page.locator("#written-table tr[data-state='open']")).to_have_count(1)
     page.screenshot(path=str(shots / "ref-list.png"), full_page=True)
 
     _sign_in(page, base, "manager")
-    page.click("a[data-nav='ref-indicators']")
+    click_nav(page, "ref-indicators")
     expect(page.locator("#indicator-grid")).to_be_visible()
     if page.locator("#clinical-chart").count():
         expect(page.locator("#clinical-chart")).to_have_attribute("data-ready", "true")
     page.screenshot(path=str(shots / "ref-indicators.png"), full_page=True)
-    page.click("a[data-nav='rx-savings']")
+    click_nav(page, "rx-savings")
     expect(page.locator("#savings-grid")).to_be_visible()
     page.screenshot(path=str(shots / "rx-savings.png"), full_page=True)

@@ -36,6 +36,7 @@ from darman.web import (
     claims_policy_views,
     claims_views,
     dispense_views,
+    navigation,  # noqa: F401  (registers the top bar's menus with the templates)
     panel_views,
     performance_views,
     planning_views,
