@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import to_persian_digits
 
 # education levels, in order; a requirement is the lowest level that qualifies
 EDUCATION: dict[int, str] = {
@@ -454,6 +455,40 @@ def record_points(*, experience_years: int, education: int, prior_posts: frozens
     years = min(40, 2 * max(0, experience_years))
     posts = min(30, 15 * len(prior_posts & MANAGERIAL_POSTS))
     return float(min(100, years + EDUCATION_POINTS.get(education, 0) + posts))
+
+
+# a serving province director's record also counts their province's standing in the
+# managers' ranking (performance domain): up to 20 points, linear in rank
+RANK_POINTS_MAX = 20
+
+
+def is_serving_director(prior_posts: frozenset[str]) -> bool:
+    """Whether the candidate is taken to direct their home province's health now.
+
+    The candidate's record has no field for the post held today: ``prior_posts`` lists
+    the managerial posts held, and ``home_province_id`` is their province. So a candidate
+    listing ``province_director`` is taken as the serving director of their home province;
+    a former director of that province is counted the same way."""
+    return "province_director" in prior_posts
+
+
+def rank_points(*, rank: int, ranked: int) -> float:
+    """Points for a province's rank among the ``ranked`` provinces: ``RANK_POINTS_MAX`` for
+    the first, 0 for the last, linear in between (with all 31 ranked: 20 x (31 - rank) / 30);
+    a province ranked alone gets the whole. A rank outside 1..ranked is refused."""
+    if not 1 <= rank <= ranked:
+        raise InvalidInput(
+            "rank out of range",
+            [FieldProblem("rank", "میان ۱ و " + to_persian_digits(ranked) + " نیست")],
+        )
+    if ranked == 1:
+        return float(RANK_POINTS_MAX)
+    return RANK_POINTS_MAX * (ranked - rank) / (ranked - 1)
+
+
+def record_points_with_rank(base: float, *, rank: int, ranked: int) -> float:
+    """The record points from service history plus the province-rank part, at most 100."""
+    return min(100.0, base + rank_points(rank=rank, ranked=ranked))
 
 
 def age_band(birth: dt.date, on: dt.date) -> str:

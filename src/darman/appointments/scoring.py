@@ -29,8 +29,11 @@ from darman.appointments.setup import READERS, get_post, require_runner
 from darman.audit import service as audit
 from darman.common import national_id
 from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import format_decimal, to_persian_digits
 from darman.db.base import utcnow
+from darman.performance import service as performance_service
 from darman.registry import scope
+from darman.registry.models import Province
 from darman.security.principal import Principal
 
 
@@ -199,10 +202,48 @@ def set_record_points(
     return row
 
 
+@dataclass(frozen=True)
+class ProvinceStanding:
+    """A province's place in the managers' latest monthly ranking."""
+
+    rank: int
+    ranked: int
+    name_fa: str
+    period_label_fa: str
+
+
+def _standings(session: Session, who: Principal) -> dict[int, ProvinceStanding]:
+    """Each ranked province's standing (by province id) in the latest month the
+    performance domain has computed; empty when it has ranked none."""
+    period = performance_service.latest_month(session)
+    if period is None:
+        return {}
+    try:
+        ranking = performance_service.rank(session, who, period=period)
+    except InvalidInput:  # a month with facts for facilities only: no province ranked
+        return {}
+    ids = dict(session.execute(select(Province.code, Province.id)).tuples().all())
+    ranked = len(ranking.provinces)
+    return {
+        ids[p.province_code]: ProvinceStanding(p.rank, ranked, p.name_fa, ranking.period_label_fa)
+        for p in ranking.provinces
+        if p.province_code in ids
+    }
+
+
+HISTORY_BASIS = "سابقه، مدرک و پست‌های مدیریتی پیشین"
+
+
 def record_points_from_history(session: Session, who: Principal, *, call_code: str) -> int:
     """Set every applicant's record points of the call from their service history
-    (``rules.record_points``), leaving alone those already at that value; each change is
-    audited as ``set_record_points`` does. Returns how many changed."""
+    (``rules.record_points``), leaving alone those already at that value and basis; each
+    change is audited as ``set_record_points`` does. Returns how many changed.
+
+    A serving province director (``rules.is_serving_director``: ``province_director``
+    among their posts, their home province taken as the one they direct) also gets
+    ``rules.rank_points`` for their province's rank in the latest month ranked by the
+    performance domain, read through its service; the basis names the rank and the month.
+    Nothing is added when no month has been ranked or their province is not ranked."""
     require_runner(who)
     call_id = session.scalar(select(Post.call_id).join(Call).where(Call.code == call_code))
     if call_id is None:
@@ -210,15 +251,27 @@ def record_points_from_history(session: Session, who: Principal, *, call_code: s
             f"فراخوان «{call_code}» داوطلبی ندارد", [FieldProblem("call", call_code)]
         )
     applicants = select(Application.candidate_id).join(Post).where(Post.call_id == call_id)
+    standings = _standings(session, who)
     changed = 0
     for cand in session.scalars(select(Candidate).where(Candidate.id.in_(applicants))):
+        posts = frozenset(k for k in cand.prior_posts.split(",") if k)
         points = rules.record_points(
-            experience_years=cand.experience_years, education=cand.education,
-            prior_posts=frozenset(k for k in cand.prior_posts.split(",") if k),
+            experience_years=cand.experience_years, education=cand.education, prior_posts=posts,
         )  # fmt: skip
-        basis = "سابقه، مدرک و پست‌های مدیریتی پیشین"
+        basis = HISTORY_BASIS
+        standing = standings.get(cand.home_province_id)
+        if standing is not None and rules.is_serving_director(posts):
+            part = rules.rank_points(rank=standing.rank, ranked=standing.ranked)
+            points = rules.record_points_with_rank(
+                points, rank=standing.rank, ranked=standing.ranked
+            )
+            basis += (
+                f"؛ مدیر استان {standing.name_fa}: رتبه {to_persian_digits(standing.rank)} از "
+                f"{to_persian_digits(standing.ranked)} در رتبه‌بندی {standing.period_label_fa}، "
+                f"{format_decimal(part)} امتیاز"
+            )
         row = session.scalar(select(RecordPoints).where(RecordPoints.candidate_id == cand.id))
-        if row is not None and row.points == points:
+        if row is not None and row.points == points and row.basis == basis:
             continue
         set_record_points(session, who, national_id_=cand.national_id, points=points, basis=basis)
         changed += 1
