@@ -222,7 +222,7 @@ def _standings(session: Session, who: Principal) -> dict[int, ProvinceStanding]:
         ranking = performance_service.rank(session, who, period=period)
     except InvalidInput:  # a month with facts for facilities only: no province ranked
         return {}
-    ids = dict(session.execute(select(Province.code, Province.id)).tuples().all())
+    ids = {code: pid for code, pid in session.execute(select(Province.code, Province.id))}
     ranked = len(ranking.provinces)
     return {
         ids[p.province_code]: ProvinceStanding(p.rank, ranked, p.name_fa, ranking.period_label_fa)

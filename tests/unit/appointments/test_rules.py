@@ -218,3 +218,27 @@ def test_record_points_add_years_degree_and_managerial_posts_up_to_a_hundred() -
     many = frozenset({"hospital_director", "unit_head", "deputy_director"})
     assert rules.record_points(experience_years=30, education=5, prior_posts=many) == 100.0
     assert rules.record_points(experience_years=0, education=1, prior_posts=frozenset()) == 0.0
+
+
+def test_a_province_rank_gives_twenty_points_to_the_first_and_none_to_the_last() -> None:
+    # all 31 ranked: 20 x (31 - rank) / 30
+    assert rules.rank_points(rank=1, ranked=31) == 20.0
+    assert rules.rank_points(rank=16, ranked=31) == 10.0  # 20 x 15 / 30
+    assert rules.rank_points(rank=31, ranked=31) == 0.0
+    assert rules.rank_points(rank=7, ranked=31) == 16.0  # 20 x 24 / 30
+    # three ranked: 20, 10, 0; a province ranked alone gets the whole
+    assert [rules.rank_points(rank=r, ranked=3) for r in (1, 2, 3)] == [20.0, 10.0, 0.0]
+    assert rules.rank_points(rank=1, ranked=1) == 20.0
+    with pytest.raises(InvalidInput):
+        rules.rank_points(rank=4, ranked=3)
+
+
+def test_the_rank_part_is_added_to_the_record_points_without_passing_a_hundred() -> None:
+    assert rules.record_points_with_rank(55.0, rank=2, ranked=3) == 65.0  # 55 + 10
+    assert rules.record_points_with_rank(95.0, rank=1, ranked=31) == 100.0  # 95 + 20, capped
+
+
+def test_only_a_candidate_listing_the_province_director_post_counts_as_serving_director() -> None:
+    assert rules.is_serving_director(frozenset({"province_director", "unit_head"}))
+    assert not rules.is_serving_director(frozenset({"hospital_director"}))
+    assert not rules.is_serving_director(frozenset())
