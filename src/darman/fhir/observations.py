@@ -95,6 +95,7 @@ class _Reader:
 class Intake:
     """The measurements read from one Observation, and the element each value came from."""
 
+    code: str  # the Observation's LOINC (ACCEPTED)
     national_id: str
     measured_on: dt.date
     facility_code: str | None
@@ -171,8 +172,8 @@ def parse(body: Any) -> Intake:
                 values[c] = got
     if r.problems:
         raise InvalidInput("Observation پذیرفته نشد", r.problems)
-    assert day is not None and isinstance(person, str)
-    return Intake(person, day, facility_code, values, paths)
+    assert code is not None and day is not None and isinstance(person, str)
+    return Intake(code, person, day, facility_code, values, paths)
 
 
 def _element(intake: Intake, code: str, problem: FieldProblem) -> FieldProblem:
@@ -186,9 +187,44 @@ def _element(intake: Intake, code: str, problem: FieldProblem) -> FieldProblem:
     return ElementProblem(where, problem.reason)
 
 
-def record(session: Session, who: Principal, *, body: Any) -> tuple[list[MeasurementRead], bool]:
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM_SYSTEM, "code": unit}
+
+
+def resource(code: str, rows: list[MeasurementRead]) -> dict[str, Any]:
+    """The Observation as stored (values, day and facility of the stored measurements, so
+    an Observation received again answers what was kept the first time); its id is that of
+    its first measurement."""
+    first = rows[0]
+    label, unit, _ = ACCEPTED[code]
+    body: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"measurement-{first.id}",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}], "text": label},
+        "subject": {
+            "identifier": {"system": m.NATIONAL_ID_SYSTEM, "value": first.national_id}
+        },
+        "effectiveDateTime": first.measured_on.isoformat(),
+        "performer": [{"reference": f"Organization/{first.facility_id}"}],
+    }
+    if code == HBA1C:
+        body["valueQuantity"] = _quantity(first.value, unit)
+    else:
+        body["component"] = [
+            {"code": {"coding": [{"system": LOINC_SYSTEM, "code": r.loinc}],
+                      "text": COMPONENT_LABELS[r.loinc]},
+             "valueQuantity": _quantity(r.value, unit)}
+            for r in rows
+        ]  # fmt: skip
+    return body
+
+
+def record(
+    session: Session, who: Principal, *, body: Any
+) -> tuple[dict[str, Any], bool]:
     """Store the posted Observation's measurements through the population service:
-    (the stored rows, whether any is new). The caller commits. Refusals of the service
+    (the Observation as stored, whether any measurement is new). The caller commits. Refusals of the service
     (InvalidInput) come back with the Observation's element named; its PermissionDenied
     and NotFound pass unchanged."""
     got = parse(body)
@@ -229,4 +265,4 @@ def record(session: Session, who: Principal, *, body: Any) -> tuple[list[Measure
             problems = [_element(got, code, p) for p in exc.problems]
             raise InvalidInput(exc.detail, problems) from exc
         created = created or before is None
-    return rows, created
+    return resource(got.code, rows), created

@@ -1,6 +1,6 @@
 """Observation on the FHIR R4 facade: POST a blood-pressure panel or an HbA1c.
 
-POST /fhir/r4/Observation answers the Observation with its id: 201 when a measurement
+POST /fhir/r4/Observation answers the Observation as stored, with its id: 201 when a measurement
 is new, 200 when the same person, code and day were received before (nothing is stored
 twice). A refused Observation answers an OperationOutcome whose issues name the elements
 (``expression``) in Persian: 415 when the body is not JSON, 400 when it is not an
@@ -59,9 +59,8 @@ def create_observation(
             415, "not-supported", [f"send the Observation as {FHIR_JSON}, not '{media or 'nothing'}'"]
         )
     try:
-        rows, created = observations.record(uow.session, who, body=body)
+        answer, created = observations.record(uow.session, who, body=body)
     except (ClaimStructureInvalid, InvalidInput) as exc:
         return _refused(exc)
     uow.commit()
-    answer = {**body, "id": f"measurement-{rows[0].id}"}
     return FhirResponse(answer, status_code=201 if created else 200)
