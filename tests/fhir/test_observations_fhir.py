@@ -20,6 +20,7 @@ from tests.integration.population.world import build
 
 URL = "/fhir/r4/Observation"
 REST = "/api/v1/population/measurements"
+UCUM = "http://unitsofmeasure.org"
 FHIR = {"Content-Type": "application/fhir+json"}
 
 
@@ -40,8 +41,7 @@ def _loinc(code: str) -> dict[str, Any]:
 
 
 def _mmhg(value: float) -> dict[str, Any]:
-    return {"value": value, "unit": "mmHg", "system": "http://unitsofmeasure.org",
-            "code": "mm[Hg]"}  # fmt: skip
+    return {"value": value, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}
 
 
 def panel(person: str, facility_code: str, systolic: float = 150, diastolic: float = 95):
@@ -67,8 +67,7 @@ def hba1c(person: str, facility_code: str, value: float = 7.4) -> dict[str, Any]
         "subject": {"identifier": {"system": NATIONAL_ID_SYSTEM, "value": person}},
         "effectiveDateTime": "2026-09-02",
         "performer": [{"identifier": {"system": FACILITY_CODE_SYSTEM, "value": facility_code}}],
-        "valueQuantity": {"value": value, "unit": "%", "system": "http://unitsofmeasure.org",
-                          "code": "%"},  # fmt: skip
+        "valueQuantity": {"value": value, "unit": "%", "system": UCUM, "code": "%"},
     }
 
 

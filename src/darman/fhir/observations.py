@@ -88,7 +88,7 @@ class _Reader:
             where = "code" if node.get("code") is not None else "unit"
             self.bad(f"{path}.{where}", f"واحد باید «{unit}» باشد، نه «{given or 'هیچ'}»")
             ok = False
-        return float(value) if ok else None
+        return float(value) if ok and isinstance(value, int | float) else None
 
 
 @dataclass
@@ -103,6 +103,74 @@ class Intake:
     paths: dict[str, str]  # measurement LOINC -> FHIRPath of its value
 
 
+def _subject(r: _Reader, body: dict[str, Any]) -> str | None:
+    subject = body.get("subject")
+    ident = subject.get("identifier") if isinstance(subject, dict) else None
+    person = ident.get("value") if isinstance(ident, dict) else None
+    if not isinstance(ident, dict) or ident.get("system") != m.NATIONAL_ID_SYSTEM:
+        reason = f"بیمار را با شناسه‌ای از سامانه {m.NATIONAL_ID_SYSTEM} (کد ملی) بدهید"
+        r.bad("Observation.subject.identifier", reason, "required")
+        return None
+    if not isinstance(person, str) or not person:
+        r.missing("Observation.subject.identifier.value", "کد ملی بیمار")
+        return None
+    return person
+
+
+def _day(r: _Reader, body: dict[str, Any]) -> dt.date | None:
+    when = body.get("effectiveDateTime")
+    match = _DATE.match(when) if isinstance(when, str) else None
+    if match is None:
+        r.missing("Observation.effectiveDateTime", "تاریخ اندازه‌گیری (به شکل YYYY-MM-DD)")
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        r.bad("Observation.effectiveDateTime", f"تاریخ «{when}» وجود ندارد")
+        return None
+
+
+def _facility_code(r: _Reader, body: dict[str, Any]) -> str | None:
+    performers = body.get("performer")
+    for n, p in enumerate(performers if isinstance(performers, list) else []):
+        pid = p.get("identifier") if isinstance(p, dict) else None
+        if isinstance(pid, dict) and pid.get("system") == m.FACILITY_CODE_SYSTEM:
+            value = pid.get("value")
+            if isinstance(value, str) and value:
+                return value
+            r.missing(f"Observation.performer[{n}].identifier.value", "کد مرکز")
+            return None
+    return None
+
+
+def _values(r: _Reader, body: dict[str, Any], code: str | None) -> dict[str, tuple[str, float]]:
+    """Measurement LOINC -> (FHIRPath of its value, the value)."""
+    out: dict[str, tuple[str, float]] = {}
+    if code == HBA1C:
+        got = r.quantity(body.get("valueQuantity"), "Observation.valueQuantity", "%")
+        if got is not None:
+            out[HBA1C] = ("Observation.valueQuantity.value", got)
+        return out
+    if code != BP_PANEL:
+        return out
+    found: dict[str, tuple[str, Any]] = {}
+    comps = body.get("component")
+    for n, comp in enumerate(comps if isinstance(comps, list) else []):
+        at = f"Observation.component[{n}]"
+        c = r.loinc(comp.get("code") if isinstance(comp, dict) else None, f"{at}.code")
+        if c in COMPONENT_LABELS:
+            found[c] = (at, comp)
+    for c, label in COMPONENT_LABELS.items():
+        if c not in found:
+            r.missing("Observation.component", f"جزء {label} (LOINC {c})")
+            continue
+        at, comp = found[c]
+        got = r.quantity(comp.get("valueQuantity"), f"{at}.valueQuantity", "mm[Hg]")
+        if got is not None:
+            out[c] = (f"{at}.valueQuantity.value", got)
+    return out
+
+
 def parse(body: Any) -> Intake:
     """Read an Observation; ClaimStructureInvalid (400) when it is not one, InvalidInput
     (422) with every missing or wrong element named otherwise."""
@@ -115,65 +183,19 @@ def parse(body: Any) -> Intake:
     code = r.loinc(body.get("code"), "Observation.code")
     if code is not None and code not in ACCEPTED:
         accepted = "، ".join(f"{c} ({v[0]})" for c, v in ACCEPTED.items())
-        r.bad("Observation.code", f"کد LOINC «{code}» پذیرفته نیست؛ یکی از {accepted}",
-              "code-invalid")  # fmt: skip
-    subject = body.get("subject")
-    ident = subject.get("identifier") if isinstance(subject, dict) else None
-    person = ident.get("value") if isinstance(ident, dict) else None
-    if not isinstance(ident, dict) or ident.get("system") != m.NATIONAL_ID_SYSTEM:
-        r.bad("Observation.subject.identifier",
-              f"بیمار را با شناسه‌ای از سامانه {m.NATIONAL_ID_SYSTEM} (کد ملی) بدهید", "required")  # fmt: skip
-    elif not isinstance(person, str) or not person:
-        r.missing("Observation.subject.identifier.value", "کد ملی بیمار")
-    when = body.get("effectiveDateTime")
-    match = _DATE.match(when) if isinstance(when, str) else None
-    day: dt.date | None = None
-    if match is None:
-        r.missing("Observation.effectiveDateTime", "تاریخ اندازه‌گیری (به شکل YYYY-MM-DD)")
-    else:
-        try:
-            day = dt.date.fromisoformat(match.group(1))
-        except ValueError:
-            r.bad("Observation.effectiveDateTime", f"تاریخ «{when}» وجود ندارد")
-    facility_code: str | None = None
-    performers = body.get("performer")
-    for n, p in enumerate(performers if isinstance(performers, list) else []):
-        pid = p.get("identifier") if isinstance(p, dict) else None
-        if isinstance(pid, dict) and pid.get("system") == m.FACILITY_CODE_SYSTEM:
-            value = pid.get("value")
-            if not isinstance(value, str) or not value:
-                r.missing(f"Observation.performer[{n}].identifier.value", "کد مرکز")
-            facility_code = value if isinstance(value, str) else None
-            break
-    values: dict[str, float] = {}
-    paths: dict[str, str] = {}
-    if code == HBA1C:
-        path = "Observation.valueQuantity"
-        paths[HBA1C] = f"{path}.value"
-        got = r.quantity(body.get("valueQuantity"), path, "%")
-        if got is not None:
-            values[HBA1C] = got
-    elif code == BP_PANEL:
-        found: dict[str, tuple[str, Any]] = {}
-        comps = body.get("component")
-        for n, comp in enumerate(comps if isinstance(comps, list) else []):
-            at = f"Observation.component[{n}]"
-            c = r.loinc(comp.get("code") if isinstance(comp, dict) else None, f"{at}.code")
-            if c in COMPONENT_LABELS:
-                found[c] = (at, comp)
-        for c, label in COMPONENT_LABELS.items():
-            if c not in found:
-                r.missing("Observation.component", f"جزء {label} (LOINC {c})")
-                continue
-            at, comp = found[c]
-            paths[c] = f"{at}.valueQuantity.value"
-            got = r.quantity(comp.get("valueQuantity"), f"{at}.valueQuantity", "mm[Hg]")
-            if got is not None:
-                values[c] = got
+        reason = f"کد LOINC «{code}» پذیرفته نیست؛ یکی از {accepted}"
+        r.bad("Observation.code", reason, "code-invalid")
+    person = _subject(r, body)
+    day = _day(r, body)
+    facility_code = _facility_code(r, body)
+    values = _values(r, body, code)
     if r.problems:
         raise InvalidInput("Observation پذیرفته نشد", r.problems)
-    assert code is not None and day is not None and isinstance(person, str)
-    return Intake(code, person, day, facility_code, values, paths)
+    assert code is not None and day is not None and person is not None
+    return Intake(
+        code, person, day, facility_code,
+        {c: v for c, (_, v) in values.items()}, {c: p for c, (p, _) in values.items()},
+    )  # fmt: skip
 
 
 def _element(intake: Intake, code: str, problem: FieldProblem) -> FieldProblem:
@@ -202,9 +224,7 @@ def resource(code: str, rows: list[MeasurementRead]) -> dict[str, Any]:
         "id": f"measurement-{first.id}",
         "status": "final",
         "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}], "text": label},
-        "subject": {
-            "identifier": {"system": m.NATIONAL_ID_SYSTEM, "value": first.national_id}
-        },
+        "subject": {"identifier": {"system": m.NATIONAL_ID_SYSTEM, "value": first.national_id}},
         "effectiveDateTime": first.measured_on.isoformat(),
         "performer": [{"reference": f"Organization/{first.facility_id}"}],
     }
@@ -220,13 +240,11 @@ def resource(code: str, rows: list[MeasurementRead]) -> dict[str, Any]:
     return body
 
 
-def record(
-    session: Session, who: Principal, *, body: Any
-) -> tuple[dict[str, Any], bool]:
+def record(session: Session, who: Principal, *, body: Any) -> tuple[dict[str, Any], bool]:
     """Store the posted Observation's measurements through the population service:
-    (the Observation as stored, whether any measurement is new). The caller commits. Refusals of the service
-    (InvalidInput) come back with the Observation's element named; its PermissionDenied
-    and NotFound pass unchanged."""
+    (the Observation as stored, whether any measurement is new). The caller commits.
+    Refusals of the service (InvalidInput) come back with the Observation's element named;
+    its PermissionDenied and NotFound pass unchanged."""
     got = parse(body)
     facility_id: int | None = None
     if got.facility_code is not None:

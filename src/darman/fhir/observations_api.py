@@ -56,7 +56,9 @@ def create_observation(
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in params.JSON_FORMATS:
         return outcome_response(
-            415, "not-supported", [f"send the Observation as {FHIR_JSON}, not '{media or 'nothing'}'"]
+            415,
+            "not-supported",
+            [f"send the Observation as {FHIR_JSON}, not '{media or 'nothing'}'"],
         )
     try:
         answer, created = observations.record(uow.session, who, body=body)
