@@ -18,6 +18,7 @@ from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
@@ -29,6 +30,7 @@ from fhirclient.models.coverage import Coverage as FCCoverage
 from fhirclient.models.location import Location as FCLocation
 from fhirclient.models.medicationdispense import MedicationDispense as FCMedicationDispense
 from fhirclient.models.medicationrequest import MedicationRequest as FCMedicationRequest
+from fhirclient.models.observation import Observation as FCObservation
 from fhirclient.models.operationoutcome import OperationOutcome as FCOperationOutcome
 from fhirclient.models.organization import Organization as FCOrganization
 from fhirclient.models.patient import Patient as FCPatient
@@ -51,14 +53,14 @@ R4B_MODELS: dict[str, Any] = {
     "Coverage": Coverage, "Practitioner": Practitioner, "Bundle": Bundle,
     "CapabilityStatement": CapabilityStatement, "OperationOutcome": OperationOutcome,
     "MedicationRequest": MedicationRequest, "MedicationDispense": MedicationDispense,
-    "ServiceRequest": ServiceRequest,
+    "ServiceRequest": ServiceRequest, "Observation": Observation,
 }  # fmt: skip
 FHIRCLIENT_MODELS: dict[str, Any] = {
     "Organization": FCOrganization, "Location": FCLocation, "Patient": FCPatient,
     "Coverage": FCCoverage, "Practitioner": FCPractitioner, "Bundle": FCBundle,
     "CapabilityStatement": FCCapabilityStatement, "OperationOutcome": FCOperationOutcome,
     "MedicationRequest": FCMedicationRequest, "MedicationDispense": FCMedicationDispense,
-    "ServiceRequest": FCServiceRequest,
+    "ServiceRequest": FCServiceRequest, "Observation": FCObservation,
 }  # fmt: skip
 
 # Codes of the HL7 code systems the facade uses (R4 4.0.1 / THO), for an independent check.
@@ -87,7 +89,7 @@ HL7_CODES: dict[str, set[str]] = {
     "http://snomed.info/sct": {
         "108252007", "363679005", "409063005", "409073007", "387713003", "3457005",
     },
-    "http://unitsofmeasure.org": {"d", "wk", "mo", "a", "h", "min", "s"},
+    "http://unitsofmeasure.org": {"d", "wk", "mo", "a", "h", "min", "s", "mm[Hg]", "%"},
 }  # fmt: skip
 MEDICATION_REQUEST_STATUSES = {
     "active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft",

@@ -28,7 +28,7 @@ def test_the_capability_statement_is_public_r4_json_and_lists_what_is_served(
     registry_types = {"Organization", "Location", "Patient", "Coverage", "Practitioner"}
     assert set(served) == registry_types | {
         "Claim", "ClaimResponse", "ExplanationOfBenefit",
-        "MedicationRequest", "MedicationDispense", "ServiceRequest",
+        "MedicationRequest", "MedicationDispense", "ServiceRequest", "Observation",
     }  # fmt: skip
     for name in registry_types:
         assert [i["code"] for i in served[name]["interaction"]] == ["read", "search-type"]

@@ -5,7 +5,8 @@ limited to the caller's scope (see ``fhir.service``); every error is an
 OperationOutcome with its HTTP status (see ``fhir.outcome``); the
 CapabilityStatement is public, everything else needs the credentials the REST
 API takes (bearer token, X-API-Key or the web cookie). The facade is
-read-only but for submitting a Claim (see ``fhir.claims_api``): other
+read-only but for submitting a Claim (see ``fhir.claims_api``) and receiving an
+Observation (see ``fhir.observations_api``): other
 interactions answer 405, unknown paths 404.
 """
 
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Request
 from darman.fhir import (
     capability,
     claims_api,
+    observations_api,
     params,
     prescriptions_api,
     referrals_api,
@@ -45,6 +47,7 @@ router = APIRouter(
 router.include_router(claims_api.router)
 router.include_router(prescriptions_api.router)
 router.include_router(referrals_api.router)
+router.include_router(observations_api.router)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad search parameter (OperationOutcome)", **_OUTCOME},

@@ -15,7 +15,7 @@ from darman.fhir.service import RESOURCE_TYPES
 
 FHIR_VERSION = "4.0.1"
 # When the served capabilities last changed; bump it with them.
-STATEMENT_DATE = "2026-12-01"
+STATEMENT_DATE = "2026-12-06"
 INTERACTIONS = ("read", "search-type")
 SEARCH_PARAM_TYPES = frozenset(
     {"number", "date", "string", "token", "reference", "composite", "quantity", "uri", "special"}
@@ -51,7 +51,8 @@ def _resource(
 
 def statement(base_url: str) -> dict[str, Any]:
     """What this server does, JSON only: read and search-type of the registry's resources;
-    create, read and search-type of Claim; read of ClaimResponse and ExplanationOfBenefit."""
+    create, read and search-type of Claim; read of ClaimResponse and ExplanationOfBenefit;
+    create of Observation (blood pressure and HbA1c)."""
     return m.compact(
         {
             "resourceType": "CapabilityStatement",
@@ -95,7 +96,8 @@ def statement(base_url: str) -> dict[str, Any]:
                     + [
                         _resource(t, i, referrals_service.documented(t))
                         for t, i in referrals_service.INTERACTIONS.items()
-                    ],
+                    ]
+                    + [_resource("Observation", ("create",), [])],
                 }
             ],
         }
