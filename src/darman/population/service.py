@@ -16,7 +16,7 @@ from darman.audit import service as audit
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim
 from darman.common import national_id as nid
-from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import tehran_today
 from darman.db import bulk
 from darman.db.base import utcnow
@@ -181,6 +181,18 @@ def _place(session: Session, who: Principal, facility_id: int | None) -> tuple[i
     return facility.id, facility.province_id
 
 
+def _require_in_scope(session: Session, who: Principal, facility_id: int, field: str) -> None:
+    """Conflict, saying nothing of what is recorded, when a record the caller would repeat
+    was made at a facility outside the caller's scope."""
+    try:
+        registry_service.get_facility(session, who, facility_id=facility_id)
+    except (NotFound, PermissionDenied):
+        raise Conflict(
+            "این مورد پیش‌تر در مرکز دیگری ثبت شده است",
+            [FieldProblem(field, "پیش‌تر در مرکزی بیرون از حوزه‌ی شما ثبت شده است")],
+        ) from None
+
+
 def _entry_read(row: RegisterEntry) -> EntryRead:
     return EntryRead.model_validate(row, from_attributes=True)
 
@@ -192,6 +204,9 @@ def enrol(session: Session, who: Principal, *, data: EnrolmentCreate) -> EntryRe
     who.require_role(*CLINICIANS)
     register = _register(data.register_code, "register_code")
     person = nid.normalize(data.national_id)
+    # the caller's own place first: what was recorded elsewhere is answered only to a
+    # caller whose scope holds it
+    facility_id, province_id = _place(session, who, data.facility_id)
     found = session.scalars(
         select(RegisterEntry).where(
             RegisterEntry.register_code == register.code,
@@ -200,12 +215,12 @@ def enrol(session: Session, who: Principal, *, data: EnrolmentCreate) -> EntryRe
         )
     ).first()
     if found is not None:
+        _require_in_scope(session, who, found.facility_id, "national_id")
         return _entry_read(found)
     if data.entered_on is not None and data.entered_on > tehran_today():
         raise InvalidInput(
             "تاریخ ثبت در آینده است", [FieldProblem("entered_on", "is in the future")]
         )
-    facility_id, province_id = _place(session, who, data.facility_id)
     row = RegisterEntry(
         register_code=register.code, national_id=person, province_id=province_id,
         facility_id=facility_id, source=EntrySource.ENROLMENT.value, source_ref=who.username,
@@ -244,6 +259,7 @@ def record_measurement(
             "تاریخ اندازه‌گیری در آینده است",
             [FieldProblem("measured_on", "is in the future")],
         )
+    facility_id, province_id = _place(session, who, data.facility_id)
     found = session.scalars(
         select(Measurement).where(
             Measurement.national_id == person,
@@ -251,8 +267,9 @@ def record_measurement(
             Measurement.measured_on == data.measured_on,
         )
     ).first()
-    if found is None:
-        facility_id, province_id = _place(session, who, data.facility_id)
+    if found is not None:
+        _require_in_scope(session, who, found.facility_id, "measured_on")
+    else:
         found = Measurement(
             national_id=person, province_id=province_id, facility_id=facility_id,
             loinc=data.loinc, value=data.value, measured_on=data.measured_on,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from darman.common.errors import InvalidInput, PermissionDenied
+from darman.common.errors import Conflict, InvalidInput, PermissionDenied
 from darman.population import service
 from darman.population.schemas import EnrolmentCreate, MeasurementCreate
 from darman.security.enums import Role, ScopeLevel
@@ -156,6 +156,29 @@ def test_a_facility_user_cannot_record_at_another_facility(session, world) -> No
                                measured_on=j("1405/06/02"), facility_id=world.a.id),
     )  # fmt: skip
     assert row.facility_id == world.b.id  # a desk records at its own facility, whatever it names
+
+
+def test_a_clinician_elsewhere_repeating_a_record_learns_nothing_of_it(session, world) -> None:
+    # p5 was enrolled at facility a (Tehran); a desk at facility c (Qom) enrols p5 too
+    desk = Principal(user_id=9, username="qom-desk", role=Role.PHYSICIAN,
+                     scope_level=ScopeLevel.FACILITY, province_id=world.c.province_id,
+                     facility_id=world.c.id)  # fmt: skip
+    with pytest.raises(Conflict) as err:
+        service.enrol(
+            session, desk,
+            data=EnrolmentCreate(register_code="htn", national_id=world.people["p5"]),
+        )  # fmt: skip
+    assert "۱۴۰۵" not in str(err.value) and "1405" not in str(err.value)
+    data = MeasurementCreate(national_id=world.people["p4"], loinc="4548-4", value=8.1,
+                             measured_on=j("1405/06/03"), facility_id=world.a.id)  # fmt: skip
+    service.record_measurement(session, SYSTEM, data=data)
+    with pytest.raises(Conflict) as err:
+        service.record_measurement(session, desk, data=data.model_copy(update={"value": 6.0}))
+    assert "8.1" not in str(err.value) and err.value.problems[0].field == "measured_on"
+    # at its own facility the desk's repeat answers its own first record
+    own = data.model_copy(update={"measured_on": j("1405/06/04")})
+    first = service.record_measurement(session, desk, data=own)
+    assert service.record_measurement(session, desk, data=own).id == first.id
 
 
 def test_only_national_staff_build_the_registers(session, world) -> None:
