@@ -25,6 +25,7 @@ from darman.appointments.models import (
     Call,
     Candidate,
     ExamScore,
+    Offer,
     Post,
     RankingRow,
     RecordPoints,
@@ -41,7 +42,7 @@ from darman.appointments.setup import (
 )
 from darman.audit import service as audit
 from darman.common import national_id
-from darman.common.errors import AuthenticationFailed, FieldProblem
+from darman.common.errors import AuthenticationFailed, Conflict, FieldProblem
 from darman.registry import scope
 from darman.registry.models import Province
 from darman.security import passwords
@@ -172,6 +173,17 @@ def store_ranking(
         held = session.execute(select(*(_RANKING_ROWS.c[k] for k in _SAME)).where(where))
         if {_same(tuple(r)) for r in held} == {_same(tuple(r[k] for k in _SAME)) for r in rows}:
             continue
+        offered = session.scalar(
+            select(Offer.id).where(Offer.post_id == post.id, Offer.rule_version == version)
+        )
+        if offered is not None:
+            # offers were made from the stored ranking: a different one under the same
+            # version would leave them with people no longer selected
+            raise Conflict(
+                f"برای جایگاه «{post.code}» پیشنهاد داده شده است؛ رتبه‌بندی دوباره"
+                " نسخه‌ی تازه‌ای از قاعده با دلیل می‌خواهد",
+                [FieldProblem("post", "offers exist under this rule version")],
+            )
         session.execute(delete(RankingRow).where(where))
         if rows:
             # the table, not the entity: one executemany, no ids sent back

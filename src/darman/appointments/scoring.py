@@ -123,10 +123,18 @@ def score(
     nid = national_id.normalize(national_id_)
     rater = _rater(session, rater_code)
     app, cand = _application(session, post, nid)
+    # a declaration names a person: shown only for candidates of posts the caller may see
+    in_scope = scope.restrict(
+        select(Candidate.national_id)
+        .join(Application, Application.candidate_id == Candidate.id)
+        .join(Post, Post.id == Application.post_id),
+        who,
+        province=Post.province_id,
+    )
     declared = dict(
         session.execute(
             select(Declaration.national_id, Declaration.relation).where(
-                Declaration.rater_id == rater.id
+                Declaration.rater_id == rater.id, Declaration.national_id.in_(in_scope)
             )
         ).all()
     )
@@ -309,10 +317,18 @@ def rater_cards(
     ):
         line = lines.setdefault((post, nid), CardLine(post, nid, name, panel, {}))
         line.marks[comp] = mark
+    # a declaration names a person: shown only for candidates of posts the caller may see
+    in_scope = scope.restrict(
+        select(Candidate.national_id)
+        .join(Application, Application.candidate_id == Candidate.id)
+        .join(Post, Post.id == Application.post_id),
+        who,
+        province=Post.province_id,
+    )
     declared = dict(
         session.execute(
             select(Declaration.national_id, Declaration.relation).where(
-                Declaration.rater_id == rater.id
+                Declaration.rater_id == rater.id, Declaration.national_id.in_(in_scope)
             )
         ).all()
     )
@@ -328,6 +344,7 @@ class PanelLine:
 def panels(session: Session, who: Principal, *, call_id: int) -> list[PanelLine]:
     """Each interview panel of the call (posts the caller may see) with its ICC(2,1) and
     ICC(2,k); ``agreement.flagged`` marks those below the threshold."""
+    who.require_role(*READERS)
     query = (
         select(Scorecard.panel, Scorecard.application_id, Scorecard.rater_id, Scorecard.mark)
         .join(Application, Application.id == Scorecard.application_id)

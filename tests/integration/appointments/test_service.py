@@ -213,6 +213,20 @@ def test_a_refusal_passes_the_seat_once_to_the_next_in_line_of_the_same_quota(se
     assert _audits(session, "offer") == 3 and _audits(session, "refused") == 1
 
 
+def test_once_offers_are_made_a_different_ranking_under_the_same_rule_is_refused(session) -> None:
+    build(session)
+    service.store_ranking(session, SYSTEM, call_code=CALL)
+    assert service.make_offers(session, SYSTEM, post_code=POST) == 2
+    # the same ranking again is fine: nothing changes
+    service.store_ranking(session, SYSTEM, call_code=CALL)
+    service.set_record_points(session, SYSTEM, national_id_=IDS["B"], points=100, basis="اصلاح")
+    with pytest.raises(Conflict) as err:
+        service.store_ranking(session, SYSTEM, call_code=CALL)
+    assert err.value.problems[0].field == "post"
+    _, _, lines = service.read_ranking(session, SYSTEM, post_code=POST)
+    assert lines[0].national_id == IDS["A"]  # the ranking the offers came from stays
+
+
 def test_a_province_manager_sees_only_the_posts_of_their_province(session) -> None:
     build(session)
     qom = Principal(
