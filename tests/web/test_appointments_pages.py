@@ -55,6 +55,10 @@ def test_a_reader_sees_the_posts_the_rankings_of_each_version_and_downloads_one(
     latest = client.get(f"/appointments/posts/{POST}").text
     # version 2 has no quota: A and B are selected
     assert f'data-nid="{IDS["B"]}" data-outcome="selected"' in latest
+    # a superscript digit or a huge number is no version: the latest is shown, not a 500
+    for odd in ("²", "9" * 30):
+        shown = client.get(f"/appointments/posts/{POST}", params={"version": odd})
+        assert shown.status_code == 200 and f'data-nid="{IDS["B"]}"' in shown.text
     old = client.get(f"/appointments/posts/{POST}", params={"version": "۱"}).text
     assert f'data-nid="{IDS["C"]}" data-outcome="selected"' in old and "زنان" in old
     book = client.get(f"/appointments/posts/{POST}", params={"version": "1", "download": "xlsx"})

@@ -161,6 +161,9 @@ def test_a_response_entered_on_the_form_is_scored_and_bad_fields_are_named(
         follow_redirects=False,
     )
     assert bad.status_code == 422 and "پیدا نشد" in bad.text
+    # a form without its facility or date fields names them instead of failing
+    bare = client.post("/performance/surveys", data={"overall": "9"}, follow_redirects=False)
+    assert bare.status_code == 422 and "پیدا نشد" in bare.text
     done = client.post(
         "/performance/surveys",
         data={"facility_code": fac.code, "answered_on": "1405/07/10", "overall": "9"},

@@ -68,7 +68,9 @@ def _validate(
     good: list[dict[str, object]] = []
     problems: list[FieldProblem] = []
     for row in rows:
-        v = row.values
+        # a form that leaves a field out reads as the field left empty
+        v = {**dict.fromkeys(("instrument", "facility_code", "respondent", "answered_on"), ""),
+             **row.values}  # fmt: skip
         inst = catalogue.get(v["instrument"])
         if inst is None:
             problems.append(

@@ -20,6 +20,15 @@ from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
+
+
+def _small_whole(text: str) -> int | None:
+    """A version number or a mark typed in either script; None for anything else (a
+    superscript digit passes str.isdigit but not int, and a long one is no version)."""
+    digits = to_ascii_digits(text.strip())
+    return int(digits) if digits.isascii() and digits.isdecimal() and len(digits) <= 4 else None
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -70,7 +79,7 @@ def ranking_page(
     rule applied, and the versions published."""
     who.require_role(*service.READERS)
     s = uow.session
-    asked = int(to_ascii_digits(version)) if to_ascii_digits(version).isdigit() else None
+    asked = _small_whole(version)
     post = service.get_post(s, who, code)
     history = service.rule_history(s, who, post_code=code)
     try:
@@ -172,7 +181,7 @@ def rater_score(
         "leadership": leadership, "planning": planning, "health_system": health_system,
         "integrity": integrity,
     }  # fmt: skip
-    marks = {c: int(to_ascii_digits(v)) for c, v in given.items() if to_ascii_digits(v).isdigit()}
+    marks = {c: n for c, v in given.items() if (n := _small_whole(v)) is not None}
     try:
         saved = service.score(
             uow.session, who, rater_code=code, post_code=post_code.strip(),

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from darman.common.errors import InvalidInput
+from darman.common.errors import FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import tehran_today
 from darman.common.tabular import TableFormat, write_table
 from darman.performance import periods, responses, service, surveys, tables
@@ -80,6 +80,10 @@ def own_page(
     code = _period(s, period)
     card = service.scorecard(s, who, period=code)
     full = [r for r in card.rows if r.full]
+    if not full:
+        raise NotFound(
+            "این دوره برای استان شما شاخصی ندارد", [FieldProblem("period", "شاخصی محاسبه نشده")]
+        )
     row = next((r for r in full if r.province_code == province), None) or (
         full[0] if not who.is_national else None
     )
