@@ -60,7 +60,9 @@ class _CompiledKernel(threading.local):
 
     def __init__(self) -> None:
         self.duck: duckdb.DuckDBPyConnection | None = None
-        self.sql: dict[tuple[bool, str], str] = {}
+        # the SQL and the schema of the first run's result, which later runs are cast to:
+        # DuckDB's own types for an expression may differ from Ibis's (a SUM is a decimal)
+        self.sql: dict[tuple[bool, str], tuple[str, pa.Schema]] = {}
 
 
 _compiled = _CompiledKernel()
@@ -107,13 +109,14 @@ def run(
             }
         )
         shape = _shape(tables, ordered)
-        sql = _compiled.sql.get(shape)
-        if sql is not None:
-            return duck.sql(sql).to_arrow_table()
+        kept = _compiled.sql.get(shape)
+        if kept is not None:
+            sql, schema = kept
+            return duck.sql(sql).to_arrow_table().cast(schema)
         decided = adjudicate(inputs)
         expr = decided.order_by("line_id") if ordered else decided
         result = expr.to_pyarrow()
-        _compiled.sql[shape] = ibis.to_sql(expr, dialect="duckdb")
+        _compiled.sql[shape] = (ibis.to_sql(expr, dialect="duckdb"), result.schema)
         return result
     finally:
         for name in TABLES:

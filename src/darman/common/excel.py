@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from darman.common.jalali import format_jalali
+from darman.common.jalali import TEHRAN, format_jalali
 
 DEFAULT_SHEET = "داده‌ها"
 INTEGER_FORMAT = "#,##0"
@@ -60,7 +60,9 @@ def sheet_name(title: str) -> str:
 
 def _cell(value: object) -> object:
     if isinstance(value, dt.datetime):
-        return format_jalali(value.date())
+        # stored in UTC (naive on SQLite): a person reads the day it was in Tehran
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return format_jalali(aware.astimezone(TEHRAN).date())
     if isinstance(value, dt.date):
         return format_jalali(value)
     return value

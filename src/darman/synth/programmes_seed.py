@@ -1,8 +1,10 @@
 """The demo's programmes beside its claims: the seeds' call for managers (7,000 candidates
 for 150 openings), the synthetic repository of about 2,000 circulars, and the indicators
 computed over the two years up to last month, so that the appointment, circular and
-performance pages open on something. Each part is loaded once: a demo started again on the
-same database finds it there and leaves it."""
+performance pages open on something. The call and the circulars are loaded once: a demo
+started again on the same database finds them there and leaves them. The indicators are
+computed again at every start (replacing the same months' facts), since a month may have
+ended since the last."""
 
 from __future__ import annotations
 

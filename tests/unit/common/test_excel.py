@@ -52,3 +52,17 @@ def test_a_sheet_name_is_one_excel_accepts() -> None:
     assert sheet_name("a/b:c*d?[e]") == "a b c d  e"
     assert len(sheet_name("ب" * 40)) == 31
     assert sheet_name("") == "داده‌ها"
+
+
+def test_a_timestamp_is_shown_as_the_day_it_was_in_tehran() -> None:
+    # 21:00 UTC on 20 March 2026 is 00:30 on 21 March in Tehran: 1 Farvardin 1405
+    late = dt.datetime(2026, 3, 20, 21, 0)
+    book = load_workbook(
+        io.BytesIO(
+            write_table(["paid_at"], [[late], [late.replace(tzinfo=dt.UTC)]], TableFormat.XLSX)
+        )
+    )
+    assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == [
+        "۱۴۰۵/۰۱/۰۱",
+        "۱۴۰۵/۰۱/۰۱",
+    ]
