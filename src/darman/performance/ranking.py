@@ -138,7 +138,7 @@ def prepare(
             notes.append(f"«{c.name_fa}» برای {who} مقدار نداشت و میانه استان‌ها جای آن نشست")
         keep.append(j)
     if not keep:
-        raise InvalidInput("no indicator can rank the provinces: compute the period first")
+        raise InvalidInput("هیچ شاخصی برای رتبه‌بندی استان‌ها نیست: نخست شاخص‌های دوره را محاسبه کنید")
     return [criteria[j] for j in keep], filled[:, keep], notes
 
 
@@ -158,7 +158,7 @@ def rank(
     leaving each province out in turn shows which pairs reverse. Without ``explain`` the
     move-up search and the leave-one-out check are skipped (ranks only)."""
     if len(keys) < 2:
-        raise InvalidInput("at least two provinces are needed to rank")
+        raise InvalidInput("برای رتبه‌بندی دست‌کم دو استان لازم است")
     used, m, notes = prepare(names, criteria, matrix)
     w = np.array([c.weight for c in used], dtype=float)
     w = w / w.sum()

@@ -117,6 +117,13 @@ def compute(session: Session, who: Principal, *, period: str, months: int = 1) -
         )
     span = [last.shift(-k) for k in range(months - 1, -1, -1)] if months > 1 else [last]
     results = compute_job.compute_months(session, span, definitions(session))
+    # the facts behind the managers' ranking: who replaced which months, and how many
+    audit.record(
+        session, actor=who.username, action="performance.compute", entity="indicator_facts",
+        entity_id=f"{span[0].code}..{span[-1].code}",
+        after={"months": len(span), "province_facts": sum(r.province_facts for r in results),
+               "facility_facts": sum(r.facility_facts for r in results)},
+    )  # fmt: skip
     return [ComputeRead(**asdict(r)) for r in results]
 
 
@@ -124,7 +131,7 @@ def _national(who: Principal) -> None:
     if not who.is_national:
         from darman.common.errors import PermissionDenied
 
-        raise PermissionDenied("only national staff set indicators, targets and weights")
+        raise PermissionDenied("شاخص، هدف و وزن را تنها کارکنان ستاد کشوری تعیین می‌کنند")
 
 
 # ------------------------------------------------------------------ weights
@@ -473,7 +480,9 @@ def facility_scorecard(
     p = periods.parse(period)
     provinces = _province_ids(session)
     if province_code not in provinces or not who.may_see_province(provinces[province_code][0]):
-        raise NotFound(f"no province '{province_code}'")
+        raise NotFound(
+            f"استان «{province_code}» پیدا نشد", [FieldProblem("province_code", province_code)]
+        )
     pid, name = provinces[province_code]
     inds = [i for i in _month_indicators(session, p) if compute_job.by_facility(i)]
     facts: dict[tuple[str, int], IndicatorFact] = {

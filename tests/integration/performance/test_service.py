@@ -67,6 +67,11 @@ def test_computing_a_period_again_replaces_its_facts_instead_of_adding(session: 
     second = service.compute(session, SYSTEM, period=PERIOD)
     assert first == second
     assert session.scalar(select(func.count(IndicatorFact.id))) == count
+    # each computation is in the audit log: the facts rank the provincial managers
+    computed = session.scalars(
+        select(AuditEntry.entity_id).where(AuditEntry.action == "performance.compute")
+    ).all()
+    assert computed == [f"{PERIOD}..{PERIOD}"] * 2
 
 
 def test_only_national_staff_compute(session: Session) -> None:
