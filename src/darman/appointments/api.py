@@ -86,7 +86,7 @@ def rule_history(post: Code, who: PrincipalDep, uow: ReadUowDep) -> list[schemas
 
 def _import(
     kind: str, file: UploadFile, who: Any, uow: Any, all_or_nothing: bool
-) -> schemas.ImportResult:
+) -> schemas.AppointmentImportResult:
     run = service.import_candidates if kind == "candidates" else service.import_exam
     report = run(
         uow.session, who, content=file.file.read(), name=file.filename or "upload.csv",
@@ -95,7 +95,7 @@ def _import(
     commit = not (all_or_nothing and report.problems)
     if commit:
         uow.commit()
-    return schemas.ImportResult(
+    return schemas.AppointmentImportResult(
         rows=report.rows, written=report.written if commit else 0, unchanged=report.unchanged,
         changed=report.changed, committed=commit, problems=[p.as_dict() for p in report.problems],
     )  # fmt: skip
@@ -104,7 +104,7 @@ def _import(
 @router.post("/candidates/import")
 def import_candidates(
     file: UploadFile, who: PrincipalDep, uow: UowDep, all_or_nothing: bool = False
-) -> schemas.ImportResult:
+) -> schemas.AppointmentImportResult:
     """Candidates with their applications from CSV or Excel; bad rows are reported by row
     and column in Persian, good ones kept (unless ``all_or_nothing``)."""
     return _import("candidates", file, who, uow, all_or_nothing)
@@ -113,7 +113,7 @@ def import_candidates(
 @router.post("/exam/import")
 def import_exam(
     file: UploadFile, who: PrincipalDep, uow: UowDep, all_or_nothing: bool = False
-) -> schemas.ImportResult:
+) -> schemas.AppointmentImportResult:
     """Written-exam scores from CSV or Excel (call_code, national_id, score)."""
     return _import("exam", file, who, uow, all_or_nothing)
 

@@ -107,7 +107,7 @@ class OwnResultIn(Strict):
     access_code: Annotated[str, Field(min_length=4, max_length=32)]
 
 
-class ImportResult(BaseModel):
+class AppointmentImportResult(BaseModel):
     rows: int
     written: int
     unchanged: int
