@@ -17,13 +17,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 
-from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput
+from darman.common.errors import Conflict, InvalidInput
 from darman.db.uow import UnitOfWork
-from darman.fhir import claims_mapping as cm
-from darman.fhir import claims_service, params
+from darman.fhir import claims_service, intake, params
 from darman.fhir import mapping as m
 from darman.fhir.claims_intake import ClaimStructureInvalid
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
+from darman.fhir.outcome import FHIR_JSON, FhirResponse
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 from darman.security.principal import Principal
 
@@ -45,18 +44,10 @@ _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     415: {"description": "A body that is not JSON (OperationOutcome)", **_OUTCOME},
     422: {"description": "Missing or wrong values, each element named", **_OUTCOME},
 }
-_ISSUE = {400: "structure", 409: "conflict", 422: "invalid"}
 
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
-
-
-def _refused(exc: DarmanError) -> FhirResponse:
-    problems = exc.problems or [FieldProblem(None, exc.detail)]
-    return FhirResponse(
-        cm.element_outcome(_ISSUE.get(exc.status, "invalid"), problems), status_code=exc.status
-    )
 
 
 @router.post(
@@ -69,16 +60,13 @@ def create_claim(
     request: Request, body: Annotated[Any, Body()], who: PrincipalDep, uow: UowDep
 ) -> FhirResponse:
     """Submit one claim (provider users for their own facility, admins for any)."""
-    params.check_format(request.query_params.multi_items())
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in params.JSON_FORMATS:
-        return outcome_response(
-            415, "not-supported", [f"send the Claim as {FHIR_JSON}, not '{media or 'nothing'}'"]
-        )
+    refusal = intake.not_json(request, "Claim")
+    if refusal is not None:
+        return refusal
     try:
         claim_id, created = claims_service.submit(uow.session, who, body=body)
     except (ClaimStructureInvalid, InvalidInput, Conflict) as exc:
-        return _refused(exc)
+        return intake.refused(exc)
     uow.commit()
     answer = claims_service.read(
         uow.session, who, resource_type="ClaimResponse", resource_id=str(claim_id)

@@ -14,11 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 
-from darman.common.errors import DarmanError, FieldProblem, InvalidInput
-from darman.fhir import claims_mapping as cm
-from darman.fhir import observations, params
+from darman.common.errors import InvalidInput
+from darman.fhir import intake, observations
 from darman.fhir.claims_intake import ClaimStructureInvalid
-from darman.fhir.outcome import FHIR_JSON, FhirResponse, outcome_response
+from darman.fhir.outcome import FHIR_JSON, FhirResponse
 from darman.security.deps import PrincipalDep, UowDep
 
 router = APIRouter(default_response_class=FhirResponse)
@@ -32,14 +31,6 @@ _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     415: {"description": "A body that is not JSON (OperationOutcome)", **_OUTCOME},
     422: {"description": "Missing or wrong values, each element named", **_OUTCOME},
 }
-_ISSUE = {400: "structure", 422: "invalid"}
-
-
-def _refused(exc: DarmanError) -> FhirResponse:
-    problems = exc.problems or [FieldProblem(None, exc.detail)]
-    return FhirResponse(
-        cm.element_outcome(_ISSUE.get(exc.status, "invalid"), problems), status_code=exc.status
-    )
 
 
 @router.post(
@@ -52,17 +43,12 @@ def create_observation(
     request: Request, body: Annotated[Any, Body()], who: PrincipalDep, uow: UowDep
 ) -> FhirResponse:
     """Store the measurements of one Observation (clinicians, at a facility in their scope)."""
-    params.check_format(request.query_params.multi_items())
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in params.JSON_FORMATS:
-        return outcome_response(
-            415,
-            "not-supported",
-            [f"send the Observation as {FHIR_JSON}, not '{media or 'nothing'}'"],
-        )
+    refusal = intake.not_json(request, "Observation")
+    if refusal is not None:
+        return refusal
     try:
         answer, created = observations.record(uow.session, who, body=body)
     except (ClaimStructureInvalid, InvalidInput) as exc:
-        return _refused(exc)
+        return intake.refused(exc)
     uow.commit()
     return FhirResponse(answer, status_code=201 if created else 200)
