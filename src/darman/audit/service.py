@@ -108,12 +108,40 @@ def record(
 
 
 def list_entries(
-    session: Session, *, entity: str | None = None, offset: int = 0, limit: int = 50
+    session: Session,
+    *,
+    entity: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    entity_id: str | None = None,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
 ) -> tuple[list[AuditEntry], int]:
-    query = select(AuditEntry)
-    count = select(func.count()).select_from(AuditEntry)
-    if entity:
-        query = query.where(AuditEntry.entity == entity)
-        count = count.where(AuditEntry.entity == entity)
+    """Entries newest first, with how many match: each filter given narrows to entries
+    with exactly that ``entity``, ``actor``, ``action`` or ``entity_id``, written at or
+    after ``since`` and before ``before`` (aware datetimes)."""
+    conditions = [
+        column == value
+        for column, value in (
+            (AuditEntry.entity, entity),
+            (AuditEntry.actor, actor),
+            (AuditEntry.action, action),
+            (AuditEntry.entity_id, entity_id),
+        )
+        if value
+    ]
+    if since is not None:
+        conditions.append(AuditEntry.at >= since)
+    if before is not None:
+        conditions.append(AuditEntry.at < before)
+    query = select(AuditEntry).where(*conditions)
+    count = select(func.count()).select_from(AuditEntry).where(*conditions)
     rows = session.scalars(query.order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)).all()
     return list(rows), int(session.scalar(count) or 0)
+
+
+def get_entry(session: Session, *, seq: int) -> AuditEntry | None:
+    """The entry numbered ``seq``, or None when the log has none."""
+    return session.scalar(select(AuditEntry).where(AuditEntry.seq == seq))

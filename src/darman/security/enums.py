@@ -32,3 +32,10 @@ class ScopeLevel(StrEnum):
     NATIONAL = "national"
     PROVINCE = "province"
     FACILITY = "facility"
+
+
+SCOPE_LABELS_FA: dict[ScopeLevel, str] = {
+    ScopeLevel.NATIONAL: "کشوری",
+    ScopeLevel.PROVINCE: "استانی",
+    ScopeLevel.FACILITY: "مرکز درمانی",
+}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from darman.common.errors import Conflict, FieldProblem, PermissionDenied
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import ROLE_LABELS_FA, SCOPE_LABELS_FA, Role, ScopeLevel
 from darman.security.exceptions import CannotDisableYourself, LastActiveAdmin
 from darman.security.principal import Principal
 
@@ -31,8 +31,11 @@ def scope_problem(role: Role, scope: ScopeLevel) -> str | None:
     allowed = ALLOWED_SCOPES[role]
     if scope in allowed:
         return None
-    names = " or ".join(sorted(s.value for s in allowed))
-    return f"a {role.value} works at {names} scope, not {scope.value}"
+    names = " یا ".join(SCOPE_LABELS_FA[s] for s in ScopeLevel if s in allowed)
+    return (
+        f"نقش «{ROLE_LABELS_FA[role]}» در گستره‌ی {names} کار می‌کند، "
+        f"نه در گستره‌ی {SCOPE_LABELS_FA[scope]}"
+    )
 
 
 def require_user_admin(who: Principal) -> None:

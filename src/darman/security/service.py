@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from darman.common.errors import (
     InvalidInput,
     NotFound,
 )
+from darman.common.persian import to_persian_digits
 from darman.db.base import UtcDateTime, utcnow
 from darman.security import tokens
 from darman.security.enums import Role, ScopeLevel
@@ -42,6 +44,8 @@ from darman.security.principal import Principal
 from darman.security.rules import disabling_refusal, scope_problem
 
 MIN_PASSWORD_LENGTH = 8
+# What a username may hold: it is typed at log-in and shown verbatim in the audit log.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _USER_AUDIT_EXCLUDE = frozenset({"password_hash"})
 
 
@@ -101,12 +105,20 @@ def create_user(
     problems: list[FieldProblem] = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(
-            FieldProblem("password", f"at least {MIN_PASSWORD_LENGTH} characters are needed")
+            FieldProblem(
+                "password", f"دست‌کم {to_persian_digits(MIN_PASSWORD_LENGTH)} نویسه لازم است"
+            )
         )
     if len(full_name) > 200:
-        problems.append(FieldProblem("full_name", "at most 200 characters"))
-    if not username or len(username) > 64:
-        problems.append(FieldProblem("username", "between 1 and 64 characters"))
+        problems.append(FieldProblem("full_name", "دست‌بالا ۲۰۰ نویسه"))
+    if not USERNAME_PATTERN.fullmatch(username):
+        problems.append(
+            FieldProblem(
+                "username",
+                "۱ تا ۶۴ نویسه از حروف و رقم‌های لاتین، نقطه، خط تیره و زیرخط "
+                "(مانند tehran.manager)",
+            )
+        )
     role_scope = scope_problem(role, scope_level)
     if role_scope:
         problems.append(FieldProblem("scope_level", role_scope))
@@ -115,15 +127,11 @@ def create_user(
     elif scope_level is ScopeLevel.PROVINCE:
         facility_id = None
         if province_id is None or not places.has_province(province_id):
-            problems.append(
-                FieldProblem("province_id", "a province scope needs an existing province")
-            )
+            problems.append(FieldProblem("province_id", "گستره‌ی استانی استانِ موجودی می‌خواهد"))
     else:
         province_id = places.province_of_facility(facility_id) if facility_id is not None else None
         if province_id is None:
-            problems.append(
-                FieldProblem("facility_id", "a facility scope needs an existing facility")
-            )
+            problems.append(FieldProblem("facility_id", "گستره‌ی مرکز درمانی مرکزِ موجودی می‌خواهد"))
     practitioner_id = None
     if practitioner_council_number is not None:
         practitioner_id = _practitioner_link(
@@ -132,7 +140,10 @@ def create_user(
     if problems:
         raise InvalidInput("کاربر ساخته نشد", problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username '{username}' is taken", [FieldProblem("username", "taken")])
+        raise Conflict(
+            f"نام کاربری «{username}» گرفته شده است",
+            [FieldProblem("username", f"«{username}» از آنِ کاربر دیگری است")],
+        )
     user = User(
         username=username,
         full_name=full_name,
@@ -194,13 +205,31 @@ def _practitioner_link(
 def get_user(session: Session, *, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user named '{username}'")
+        raise NotFound(f"کاربری با نام «{username}» نیست")
     return user
 
 
-def list_users(session: Session, *, offset: int = 0, limit: int = 200) -> tuple[list[User], int]:
-    rows = session.scalars(select(User).order_by(User.username).offset(offset).limit(limit)).all()
-    total = session.scalar(select(func.count()).select_from(User)) or 0
+def list_users(
+    session: Session,
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    text: str = "",
+    role: Role | None = None,
+) -> tuple[list[User], int]:
+    """Users in username order, with how many there are; ``text`` narrows to usernames or
+    full names holding it (any case), ``role`` to one role."""
+    query = select(User)
+    needle = text.strip().lower()
+    if needle:
+        query = query.where(
+            func.lower(User.username).contains(needle, autoescape=True)
+            | func.lower(User.full_name).contains(needle, autoescape=True)
+        )
+    if role is not None:
+        query = query.where(User.role == role.value)
+    rows = session.scalars(query.order_by(User.username).offset(offset).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return list(rows), int(total)
 
 
@@ -219,7 +248,7 @@ def disable_user(
     rows = session.scalars(_USER_AND_ACTIVE_ADMINS, {"username": username}).all()
     user = next((row for row in rows if row.username == username), None)
     if user is None:
-        raise NotFound(f"no user named '{username}'")
+        raise NotFound(f"کاربری با نام «{username}» نیست")
     active_admins = [row.id for row in rows if row.role == Role.ADMIN and row.is_active]
     refusal = disabling_refusal(
         username=username,
@@ -238,7 +267,7 @@ def enable_user(session: Session, *, actor: str, username: str) -> User:
     nothing. Raises NotFound."""
     user = session.scalars(_ONE_USER, {"username": username}).first()
     if user is None:
-        raise NotFound(f"no user named '{username}'")
+        raise NotFound(f"کاربری با نام «{username}» نیست")
     return _set_active(session, actor=actor, user=user, active=True)
 
 
@@ -449,11 +478,20 @@ class NewApiKey:
     record: ApiKey
 
 
-def create_api_key(session: Session, *, actor: str, username: str, name: str) -> NewApiKey:
-    """Issue a key for a machine client acting as ``username``; the plain key is returned once."""
-    user = get_user(session, username=username)
+def _new_key() -> tuple[str, str]:
+    """A fresh key and its prefix (the part shown in lists to tell keys apart)."""
     prefix = secrets.token_hex(4)
-    key = f"dk_{prefix}_{secrets.token_urlsafe(32)}"
+    return f"dk_{prefix}_{secrets.token_urlsafe(32)}", prefix
+
+
+def create_api_key(session: Session, *, actor: str, username: str, name: str) -> NewApiKey:
+    """Issue a key for a machine client acting as ``username``; the plain key is returned once.
+    Raises NotFound, InvalidInput for an empty or over-long name."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("کلید ساخته نشد", [FieldProblem("name", "نام کلید ۱ تا ۱۰۰ نویسه است")])
+    user = get_user(session, username=username)
+    key, prefix = _new_key()
     record = ApiKey(user_id=user.id, name=name, prefix=prefix, digest=_digest(key), is_active=True)
     session.add(record)
     session.flush()
@@ -466,6 +504,86 @@ def create_api_key(session: Session, *, actor: str, username: str, name: str) ->
         after={"user": username, "name": name, "prefix": prefix},
     )
     return NewApiKey(key=key, record=record)
+
+
+def list_api_keys(session: Session, *, username: str) -> list[ApiKey]:
+    """``username``'s keys, newest first (their digests, never the keys). Raises NotFound."""
+    user = get_user(session, username=username)
+    return list(
+        session.scalars(
+            select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id.desc())
+        ).all()
+    )
+
+
+def _key_of(session: Session, *, username: str, key_id: int) -> ApiKey:
+    """``username``'s key ``key_id``, locked for the change; NotFound for anyone else's."""
+    user = get_user(session, username=username)
+    key = session.scalars(
+        select(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if key is None:
+        raise NotFound(f"کاربر «{username}» کلیدی با شناسه‌ی {to_persian_digits(key_id)} ندارد")
+    return key
+
+
+def _key_facts(key: ApiKey, username: str) -> dict[str, Any]:
+    return {"user": username, "name": key.name, "prefix": key.prefix, "is_active": key.is_active}
+
+
+def set_api_key_active(
+    session: Session, *, actor: str, username: str, key_id: int, active: bool
+) -> ApiKey:
+    """Disable a key (requests with it are refused at once) or enable it again. Audited;
+    setting the state a key already has changes and records nothing, so a retried
+    request is harmless. Raises NotFound when ``username`` holds no such key."""
+    key = _key_of(session, username=username, key_id=key_id)
+    if key.is_active == active:
+        return key
+    before = _key_facts(key, username)
+    key.is_active = active
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="enable" if active else "disable",
+        entity="api_key",
+        entity_id=key.id,
+        before=before,
+        after=_key_facts(key, username),
+    )
+    return key
+
+
+def rotate_api_key(session: Session, *, actor: str, username: str, key_id: int) -> NewApiKey:
+    """Give a key a new secret, returned once: the old secret stops working as this
+    commits, the client's name and record stay. Audited with the old and new prefix.
+    Each call issues a new secret (a retried rotation leaves the newest one in force).
+    Raises NotFound, or Conflict for a disabled key (enable it first: a disabled key's
+    client is not meant to work, and a fresh secret for it would hide that)."""
+    key = _key_of(session, username=username, key_id=key_id)
+    if not key.is_active:
+        raise Conflict(
+            f"کلید «{key.name}» غیرفعال است؛ نخست آن را فعال کنید، سپس کلید تازه بسازید",
+            [FieldProblem("key_id", "کلید غیرفعال")],
+        )
+    before = _key_facts(key, username)
+    secret, prefix = _new_key()
+    key.prefix, key.digest, key.last_used_at = prefix, _digest(secret), None
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="rotate",
+        entity="api_key",
+        entity_id=key.id,
+        before=before,
+        after=_key_facts(key, username),
+    )
+    return NewApiKey(key=secret, record=key)
 
 
 # ``last_used_at`` tells when a key was last used to the minute: writing it on every

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from darman.security.principal import Principal
+from darman.web.admin_views import admin_nav
 from darman.web.appointments_views import appointments_nav
 from darman.web.circulars_views import circulars_nav
 from darman.web.claims_views import claims_nav
@@ -51,6 +52,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
     NavGroup("clinical", "نسخه، ارجاع و سلامت", (prescription_nav, referral_nav, population_nav)),
     NavGroup("planning", "برنامه‌ریزی و خرید", (planning_nav, procurement_nav, performance_nav)),
     NavGroup("people", "منابع انسانی و بخشنامه‌ها", (appointments_nav, circulars_nav)),
+    NavGroup("admin", "مدیریت سامانه", (admin_nav,)),
 )
 
 

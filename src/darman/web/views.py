@@ -31,7 +31,10 @@ from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
+    admin_views,
     appointments_views,
+    audit_labels,
+    audit_views,
     circulars_views,
     claims_policy_views,
     claims_views,
@@ -66,34 +69,14 @@ LOCKED_FA = (
     "حساب شما پس از چند ورود ناموفق پیاپی موقتاً قفل شده است؛ "
     "{minutes} دقیقه‌ی دیگر دوباره تلاش کنید."
 )
-AUDIT_ACTIONS_FA = {
-    "create": "ایجاد",
-    "update": "ویرایش",
-    "lock": "قفل حساب",
-    "enable": "فعال‌سازی",
-    "disable": "غیرفعال‌سازی",
-    "seed": "تولید داده‌ی نمونه",
-}
-AUDIT_ENTITIES_FA = {
-    "user": "کاربر",
-    "api_key": "کلید API",
-    "facility": "مرکز درمانی",
-    "insured": "بیمه‌شده",
-    "coverage": "دوره‌ی پوشش",
-    "practitioner": "پزشک",
-    "service": "خدمت",
-    "drug": "دارو",
-    "tariff": "تعرفه",
-    "dataset": "مجموعه‌داده",
-}
 _AUDIT_ROLES = roles_that(Act.READ_AUDIT)
 _DESK_ROLES = roles_that(Act.CHECK_ELIGIBILITY)
 
 
 def mount(app: FastAPI) -> None:
     """Serve the vendored assets at /static and the page routes at /, /login, /registry, /claims,
-    /prescriptions, /referrals, /planning, /performance, /procurement, /appointments and
-    /circulars."""
+    /prescriptions, /referrals, /planning, /performance, /procurement, /appointments,
+    /circulars and /admin."""
     problems.answer_errors_under(app, is_page, answer_error)
     app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -113,6 +96,8 @@ def mount(app: FastAPI) -> None:
     app.include_router(appointments_views.router)
     app.include_router(circulars_views.router)
     app.include_router(population_views.router)
+    app.include_router(admin_views.router)
+    app.include_router(audit_views.router)
 
 
 # ------------------------------------------------------------------ log-in
@@ -225,8 +210,8 @@ def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
             {
                 "at": e.at,
                 "actor": e.actor,
-                "action": AUDIT_ACTIONS_FA.get(e.action, e.action),
-                "entity": AUDIT_ENTITIES_FA.get(e.entity, e.entity),
+                "action": audit_labels.action_fa(e.action),
+                "entity": audit_labels.entity_fa(e.entity),
                 "entity_id": e.entity_id,
             }
             for e in entries

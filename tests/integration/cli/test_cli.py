@@ -47,7 +47,7 @@ def test_a_bad_scope_is_refused_with_the_field_named(cli: CliRunner, monkeypatch
     with pytest.raises(SystemExit) as stop:
         run()
     assert stop.value.code == 1
-    assert "no user named 'nobody'" in capsys.readouterr().err
+    assert "کاربری با نام «nobody» نیست" in capsys.readouterr().err
 
 
 def test_audit_verify_names_the_first_tampered_entry(cli: CliRunner, engine) -> None:

@@ -78,4 +78,4 @@ def test_a_user_is_disabled_and_enabled_again_once_each_from_the_command_line(
 def test_enabling_someone_unknown_names_them(cli: CliRunner) -> None:
     result = cli.invoke(app, ["users", "enable", "nobody"])
     assert result.exit_code != 0
-    assert "no user named 'nobody'" in str(result.exception)
+    assert "کاربری با نام «nobody» نیست" in str(result.exception)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from darman.common.errors import PermissionDenied
-from darman.security.enums import Role, ScopeLevel
+from darman.security.enums import SCOPE_LABELS_FA, Role, ScopeLevel
 from darman.security.principal import Principal
 from darman.security.rules import ALLOWED_SCOPES, require_user_admin, scope_problem
 
@@ -26,7 +26,8 @@ def test_a_role_outside_its_scopes_is_refused_with_the_allowed_ones_named(
     role: Role, scope: ScopeLevel
 ) -> None:
     reason = scope_problem(role, scope)
-    assert reason is not None and scope.value in reason
+    assert reason is not None and SCOPE_LABELS_FA[scope] in reason
+    assert all(SCOPE_LABELS_FA[s] in reason for s in ALLOWED_SCOPES[role])
 
 
 def test_desk_roles_work_at_a_facility_and_headquarters_roles_nationally() -> None:
