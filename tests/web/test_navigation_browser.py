@@ -23,8 +23,8 @@ PHONE = 760  # at or below this width the menus fold behind one button
 # Each opens its home page and three screens of its menus; the menus each role must see.
 ROLES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "boss": (
-        ("claims", "planning", "appointments"),
-        {"records", "clinical", "planning", "people"},
+        ("claims", "planning", "appointments", "admin-users", "admin-audit"),
+        {"records", "clinical", "planning", "people", "admin"},
     ),
     "manager": (
         ("ref-indicators", "performance", "procurement"),
