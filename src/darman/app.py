@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from darman import __version__
 from darman.appointments.api import router as appointments_router
+from darman.appointments.attempts import ResultGuard
 from darman.circulars.api import router as circulars_router
 from darman.claims.api import router as claims_router
 from darman.claims.policy_api import router as claims_policy_router
@@ -70,6 +71,8 @@ def create_app(
         engine, audit_key=audit_key, reads_only=True
     )
     app.state.read_engine = reads = read_only(engine)
+    # counts of attempts at a candidate's access code, shared by the API and the page
+    app.state.result_guard = ResultGuard()
     # what adjudication reads of the referral domain, which sits above claims
     app.state.referral_register = referral_reading.claims_register
     problems.install(app)

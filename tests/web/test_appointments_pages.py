@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.appointments import rules, service
+from darman.appointments.attempts import ResultGuard
 from darman.common.persian import to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.registry.service_support import province_id_for
@@ -99,6 +100,35 @@ def test_a_candidate_sees_only_their_own_result_with_their_code(
     # version 2 ranks C third, a reserve; nobody else's national ID is on the page
     assert 'id="own-rank">۳<' in mine.text and "ذخیره" in mine.text
     assert all(to_persian_digits(IDS[k]) not in mine.text for k in "ABDE")
+
+
+def test_guessing_a_code_is_stopped_after_five_wrong_ones_even_for_the_right_code(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    code = make_world(session_factory)
+    clock = [0.0]
+    client.app.state.result_guard = ResultGuard(clock=lambda: clock[0])  # type: ignore[attr-defined]
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    for _ in range(5):
+        guess = client.post(
+            "/appointments/my-result", data={"national_id": IDS["C"], "access_code": wrong}
+        )
+        assert guess.status_code == 401
+    held = client.post(
+        "/appointments/my-result", data={"national_id": IDS["C"], "access_code": code}
+    )
+    assert held.status_code == 429 and held.headers["retry-after"] == "900"
+    assert "۱۵ دقیقه‌ی دیگر" in held.text and 'id="own-rank"' not in held.text
+    api = client.post(
+        "/api/v1/appointments/my-result", json={"national_id": IDS["C"], "access_code": code}
+    )
+    assert api.status_code == 429 and api.headers["retry-after"] == "900"
+    assert api.json()["type"].endswith("/too-many-attempts") and "۱۵ دقیقه" in api.json()["detail"]
+    clock[0] = 901.0
+    mine = client.post(
+        "/appointments/my-result", data={"national_id": IDS["C"], "access_code": code}
+    )
+    assert mine.status_code == 200 and 'id="own-rank">۳<' in mine.text
 
 
 def test_a_raters_page_lists_their_cards_records_marks_and_refuses_a_conflict(

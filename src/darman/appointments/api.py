@@ -8,10 +8,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
 
 from darman.appointments import schemas, service, tables
 from darman.appointments.models import ScoringRule
+from darman.common.client import client_address
+from darman.common.problems import problem_response
 from darman.common.tabular import DOWNLOAD_CONTENT, MEDIA_TYPES, TableFormat, write_table
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
 
@@ -265,13 +267,24 @@ def answer(
     return dataclasses.asdict(done)
 
 
-@router.post("/my-result")
-def my_result(body: schemas.OwnResultIn, uow: ReadUowDep) -> object:
+@router.post(
+    "/my-result",
+    responses={
+        429: problem_response(
+            "Too many wrong codes for this national ID, or attempts from this address; "
+            "wait the seconds of Retry-After"
+        )
+    },
+)
+def my_result(request: Request, body: schemas.OwnResultIn, uow: ReadUowDep) -> object:
     """A candidate's own scores per stage, rank and the rule applied, with their national
-    ID and access code; nobody else's (401 for a wrong pair)."""
-    cand, results = service.own_result(
-        uow.session, national_id_=body.national_id, access_code=body.access_code
-    )
+    ID and access code; nobody else's (401 for a wrong pair). Against guessing: after 5
+    wrong codes for a national ID, or 30 attempts from one address, in 15 minutes, 429
+    with Retry-After before any code is checked."""
+    cand, results = service.own_result_guarded(
+        uow.session, request.app.state.result_guard, national_id_=body.national_id,
+        access_code=body.access_code, address=client_address(request),
+    )  # fmt: skip
     return {
         "national_id": cand.national_id, "full_name": cand.full_name,
         "results": [dataclasses.asdict(r) for r in results],

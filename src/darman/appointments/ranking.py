@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from darman.appointments import fairness, rules
+from darman.appointments.attempts import ResultGuard
 from darman.appointments.exceptions import CandidateNotFound, NothingRanked
 from darman.appointments.models import (
     Application,
@@ -43,6 +44,7 @@ from darman.appointments.setup import (
 from darman.audit import service as audit
 from darman.common import national_id
 from darman.common.errors import AuthenticationFailed, Conflict, FieldProblem
+from darman.common.persian import to_ascii_digits
 from darman.registry import scope
 from darman.registry.models import Province
 from darman.security import passwords
@@ -360,6 +362,23 @@ class OwnResult:
     version: int | None
     rule: dict[str, Any] | None
     line: Line | None
+
+
+def own_result_guarded(
+    session: Session, guard: ResultGuard, *, national_id_: str, access_code: str, address: str
+) -> tuple[Candidate, list[OwnResult]]:
+    """``own_result`` behind ``guard``: refused (TooManyAttempts) before the code is checked
+    once this national ID has had too many wrong codes, or this address too many attempts,
+    in the guard's window; a wrong code counts against the national ID."""
+    key = to_ascii_digits(national_id_).strip()
+    guard.admit(national_id=key, address=address)
+    try:
+        found = own_result(session, national_id_=national_id_, access_code=access_code)
+    except AuthenticationFailed:
+        guard.failed(national_id=key)
+        raise
+    guard.succeeded(national_id=key)
+    return found
 
 
 def own_result(

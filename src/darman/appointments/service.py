@@ -5,6 +5,7 @@ module."""
 
 from __future__ import annotations
 
+from darman.appointments.attempts import ResultGuard
 from darman.appointments.exceptions import NothingRanked
 from darman.appointments.imports import ImportReport, import_candidates, import_exam
 from darman.appointments.offers import answer, list_offers, make_offers
@@ -16,6 +17,7 @@ from darman.appointments.ranking import (
     fairness_report,
     issue_access_code,
     own_result,
+    own_result_guarded,
     rank_call,
     read_ranking,
     store_ranking,
@@ -51,6 +53,7 @@ __all__ = [
     "ImportReport",
     "Line",
     "NothingRanked",
+    "ResultGuard",
     "add_rater",
     "answer",
     "call_code_of",
@@ -67,6 +70,7 @@ __all__ = [
     "list_posts",
     "make_offers",
     "own_result",
+    "own_result_guarded",
     "panels",
     "publish_rule",
     "rank_call",

@@ -77,6 +77,18 @@ class PermissionDenied(DarmanError):
     slug = "permission-denied"
 
 
+@dataclass
+class TooManyAttempts(DarmanError):
+    """Refused before it is tried: too many attempts of something guessable in a while;
+    ``retry_after`` is the seconds to wait (sent as the Retry-After header)."""
+
+    retry_after: int = 60
+
+    status = 429
+    title = "Too many attempts"
+    slug = "too-many-attempts"
+
+
 class ConfigurationError(DarmanError):
     status = 500
     title = "Configuration error"

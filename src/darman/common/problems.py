@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from darman.common.errors import AuthenticationFailed, DarmanError
+from darman.common.errors import AuthenticationFailed, DarmanError, TooManyAttempts
 
 log = logging.getLogger("darman")
 MEDIA_TYPE = "application/problem+json"
@@ -132,6 +132,8 @@ def _elsewhere(request: Request, exc: Exception) -> Response | None:
 
 async def _darman(request: Request, exc: Any) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationFailed) else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         exc.status,
         exc.title,

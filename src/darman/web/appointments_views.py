@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from darman.appointments import rules, service, tables
 from darman.appointments.models import Call
-from darman.common.errors import AuthenticationFailed, DarmanError, NotFound
+from darman.common.client import client_address
+from darman.common.errors import AuthenticationFailed, DarmanError, NotFound, TooManyAttempts
 from darman.common.persian import to_ascii_digits
 from darman.common.tabular import TableFormat, write_table
 from darman.security.deps import ReadUowDep, UowDep
@@ -211,18 +212,23 @@ def own_result_page(
     access_code: Annotated[str, Form()] = "",
 ) -> Response:
     """Only the candidate's own scores per stage, rank and rule; one refusal for a wrong
-    national ID or code alike."""
+    national ID or code alike, and a wait after too many (``attempts.ResultGuard``)."""
     try:
-        cand, results = service.own_result(
+        cand, results = service.own_result_guarded(
             uow.session,
+            request.app.state.result_guard,
             national_id_=to_ascii_digits(national_id.strip()),
             access_code=to_ascii_digits(access_code.strip()),
+            address=client_address(request),
         )
-    except AuthenticationFailed as exc:
+    except (AuthenticationFailed, TooManyAttempts) as exc:
         context: dict[str, Any] = {
             "result": None, "error": exc.detail, "national_id": national_id,
         }  # fmt: skip
-        return render(request, "appointments/own.html", context, status_code=401)
+        response = render(request, "appointments/own.html", context, status_code=exc.status)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     context = {
         "result": results, "candidate": cand, "error": None, "outcome_fa": tables.outcome_fa,
         "quotas_fa": rules.QUOTAS, "tie_fa": rules.TIE_BREAKS,
