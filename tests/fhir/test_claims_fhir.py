@@ -224,7 +224,7 @@ def test_posting_the_same_claim_again_answers_200_and_other_content_answers_409(
     changed = fhir_claim(country, "1002", subType={"coding": [{"system": VISIT,
                                                                "code": "emergency"}]})  # fmt: skip
     issues = refusal(post(client, changed, country["desk"]), 409)
-    assert "submitted before with other content" in issues["Claim.identifier[0].value"][0]
+    assert "پیش‌تر با محتوای دیگری ارسال شده است" in issues["Claim.identifier[0].value"][0]
     assert (
         answer(post(client, fhir_claim(country, "1002"), country["desk"]), 200)["id"] == first["id"]
     )
