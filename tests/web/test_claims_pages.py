@@ -173,7 +173,7 @@ def test_a_provider_sees_only_its_own_facilitys_claims_with_persian_statuses_and
     assert re.search(r"۱۴۰[۵-۹]/[۰-۹]{2}/[۰-۹]{2}", text)  # the Jalali submission date
 
     none_paid = _text(client.get("/claims?status=paid").text)
-    assert fa("5001") not in none_paid and "سندی با این وضعیت در محدوده‌ی شما نیست" in none_paid
+    assert fa("5001") not in none_paid and "سندی مطابق این جستجو در محدوده‌ی شما نیست" in none_paid
     fragment = client.get(
         "/claims?status=approved", headers={"HX-Request": "true", "HX-Target": "claims-table"}
     )
@@ -379,9 +379,9 @@ def test_the_top_bar_and_home_cards_follow_the_role(
 ) -> None:
     seed_world(session_factory)
     expected = {
-        "desk": {"/claims"},
-        "rev": {"/claims/review", "/claims/policy"},
-        "fin": {"/claims/payments", "/claims/aging", "/claims/policy"},
+        "desk": {"/claims", "/claims/upload", "/claims/remittances"},
+        "rev": {"/claims", "/claims/review", "/claims/policy"},
+        "fin": {"/claims", "/claims/payments", "/claims/aging", "/claims/policy"},
         "boss": {
             "/claims",
             "/claims/review",
