@@ -269,11 +269,11 @@ def claims_page(
         "names": _facility_names(uow.session, {c.facility_id for c in found.items}),
         "pages": found.pages,
     }
-    code = 422 if form.errors else 200
     if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
-        return render(request, "claims/_table.html", context, status_code=code)
+        # htmx swaps only a 2xx answer: the errors are in the fragment it swaps in
+        return render(request, "claims/_table.html", context)
     context.update(page_context(uow.session, who, active="claims"))
-    return render(request, "claims/list.html", context, status_code=code)
+    return render(request, "claims/list.html", context, status_code=422 if form.errors else 200)
 
 
 # The fixed paths below are declared before /claims/{claim_id}.
