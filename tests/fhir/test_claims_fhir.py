@@ -310,7 +310,10 @@ def test_missing_and_unknown_values_are_each_named_in_one_422(
     inpatient = fhir_claim(country, "1008")
     inpatient["subType"]["coding"][0]["code"] = "inpatient"
     issues = refusal(post(client, inpatient, country["desk"]), 422)
-    assert "admission_date and discharge_date" in issues["Claim.billablePeriod"][0]
+    assert (
+        "تاریخ پذیرش (admission_date) و ترخیص (discharge_date) لازم دارد"
+        in issues["Claim.billablePeriod"][0]
+    )
     icd = fhir_claim(country, "1009")
     icd["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["code"] = "not-icd"
     assert list(refusal(post(client, icd, country["desk"]), 422)) == [

@@ -15,14 +15,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.claims import payment
+from darman.claims import bulk, payment
 from darman.claims.bulk import FLAT_COLUMNS
 from darman.claims.models import Claim, ClaimLine
+from darman.claims.schemas import ClaimIn
 from darman.common.errors import FieldProblem
 from darman.common.persian import format_number, to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.security import service as security
-from darman.web.provider_claims_views import where_fa
+from darman.web.provider_claims_views import EXAMPLE_ROW, where_fa
 from tests.integration.claims.conftest import claim, tariff
 from tests.web.test_claims_pages import adjudicate, login, seed_world, submit
 
@@ -232,3 +233,11 @@ def test_a_provider_lists_the_runs_that_paid_it_and_downloads_only_its_own_rows(
     login(client, "rev")  # a reviewer reads no remittances
     refused = client.get("/claims/remittances")
     assert refused.status_code == 403 and "دسترسی مجاز نیست" in refused.text
+
+
+def test_the_upload_templates_example_row_is_a_claim_the_intake_accepts() -> None:
+    text = ",".join(FLAT_COLUMNS) + "\n" + EXAMPLE_ROW.format(code="C0100006") + "\n"
+    (record,) = list(bulk.records(io.BytesIO(text.encode("utf-8")), "csv"))
+    accepted = bulk.validate(record)
+    assert isinstance(accepted, ClaimIn), accepted
+    assert accepted.lines[0].unit_price_rials == 1_250_000
