@@ -20,6 +20,7 @@ from tests.integration.claims.conftest import claim
 from tests.web.conftest import click_nav
 from tests.web.test_claims_browser import _sign_in, browser_page
 from tests.web.test_claims_pages import seed_world, submit
+from tests.web.test_navigation_browser import _fits
 from tests.web.test_provider_claims_pages import csv_file, row
 
 pytestmark = pytest.mark.browser
@@ -60,6 +61,10 @@ def test_a_provider_uploads_a_file_reads_the_bad_row_and_opens_the_accepted_clai
     assert bad.get_attribute("data-row") == "ردیف ۳"
     assert "کد ملی بیمه‌شده" in bad.inner_text()
     page.screenshot(path=str(shots / "claims-upload.png"), full_page=True)
+    for width in (390, 1024):  # the report fits a phone and a small laptop
+        page.set_viewport_size({"width": width, "height": 900})
+        _fits(page, f"the upload report at {width}px")
+    page.set_viewport_size({"width": 1360, "height": 900})
 
     with session_factory() as s:
         stored = s.scalars(select(Claim.document_number)).all()
@@ -78,6 +83,12 @@ def test_a_provider_uploads_a_file_reads_the_bad_row_and_opens_the_accepted_clai
     assert to_persian_digits("9001") in page.inner_text("h1")
     # the line shows the catalogue's name of the service beside its code
     assert page.locator('#claim-lines tr[data-line="1"] [data-name]').inner_text().strip() != ""
+
+    for width in (390, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for href in ("/claims/upload", "/claims", "/claims/remittances", f"/claims/{cid}"):
+            page.goto(f"{live_server}{href}")
+            _fits(page, f"{href} at {width}px")
 
     # another centre's claim is not found, even by its address (asked with the browser's own
     # cookies; navigating there would log the 404 to the console the fixture watches)
@@ -124,6 +135,10 @@ def test_claims_staff_search_by_patient_and_dates_and_page_through_the_result(
     second = page.locator("#claims-grid tbody tr[data-claim]").get_attribute("data-claim")
     assert {first, second} == {str(ids["9102"]), str(ids["9104"])}
     page.screenshot(path=str(shots / "claims-search.png"), full_page=True)
+    for width in (390, 1024):  # the search form wraps on a phone
+        page.set_viewport_size({"width": width, "height": 900})
+        _fits(page, f"the claims search at {width}px")
+    page.set_viewport_size({"width": 1360, "height": 900})
 
     page.fill("#search-to", "1405/14/01")
     page.click("#search-submit")
