@@ -159,6 +159,14 @@ def test_the_pages_of_a_search_keep_its_filters(
         html.unescape(link), headers={"HX-Request": "true", "HX-Target": "claims-table"}
     )
     assert fragment.text.lstrip().startswith('<div id="claims-table"')
+    # the address the browser shows holds the filters given, not every empty field
+    assert fragment.headers["HX-Push-Url"] == f"/claims?national_id={first}&page=2"
+    typed = client.get(
+        "/claims",
+        params={"document_number": "", "national_id": first, "from": "", "status": ""},
+        headers={"HX-Request": "true", "HX-Target": "claims-table"},
+    )
+    assert typed.headers["HX-Push-Url"] == f"/claims?national_id={first}"
 
 
 def test_claims_staff_and_providers_find_the_claims_list_in_their_menu(

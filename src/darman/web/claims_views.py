@@ -271,7 +271,11 @@ def claims_page(
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
         # htmx swaps only a 2xx answer: the errors are in the fragment it swaps in
-        return render(request, "claims/_table.html", context)
+        response = render(request, "claims/_table.html", context)
+        # the address bar keeps only the filters given (htmx would push every empty field)
+        query = "&".join(q for q in (form.query, f"page={found.page}" * (found.page > 1)) if q)
+        response.headers["HX-Push-Url"] = "/claims" + (f"?{query}" if query else "")
+        return response
     context.update(page_context(uow.session, who, active="claims"))
     return render(request, "claims/list.html", context, status_code=422 if form.errors else 200)
 
