@@ -224,7 +224,7 @@ def test_posting_the_same_claim_again_answers_200_and_other_content_answers_409(
     changed = fhir_claim(country, "1002", subType={"coding": [{"system": VISIT,
                                                                "code": "emergency"}]})  # fmt: skip
     issues = refusal(post(client, changed, country["desk"]), 409)
-    assert "submitted before with other content" in issues["Claim.identifier[0].value"][0]
+    assert "پیش‌تر با محتوای دیگری ارسال شده است" in issues["Claim.identifier[0].value"][0]
     assert (
         answer(post(client, fhir_claim(country, "1002"), country["desk"]), 200)["id"] == first["id"]
     )
@@ -310,7 +310,10 @@ def test_missing_and_unknown_values_are_each_named_in_one_422(
     inpatient = fhir_claim(country, "1008")
     inpatient["subType"]["coding"][0]["code"] = "inpatient"
     issues = refusal(post(client, inpatient, country["desk"]), 422)
-    assert "admission_date and discharge_date" in issues["Claim.billablePeriod"][0]
+    assert (
+        "تاریخ پذیرش (admission_date) و ترخیص (discharge_date) لازم دارد"
+        in issues["Claim.billablePeriod"][0]
+    )
     icd = fhir_claim(country, "1009")
     icd["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["code"] = "not-icd"
     assert list(refusal(post(client, icd, country["desk"]), 422)) == [

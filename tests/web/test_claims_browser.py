@@ -142,7 +142,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
 
     _sign_in(page, live_server, "fin")
     cards = page.locator("#card-claims a").evaluate_all("links => links.map(a => a.pathname)")
-    assert cards == ["/claims/payments", "/claims/aging", "/claims/policy"]
+    assert cards == ["/claims", "/claims/payments", "/claims/aging", "/claims/policy"]
     page.screenshot(path=str(shots / "claims-home.png"), full_page=True)
     click_nav(page, "payments")
     page.wait_for_url(f"{live_server}/claims/payments")

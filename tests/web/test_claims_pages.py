@@ -21,7 +21,7 @@ from darman.common.money import format_toman
 from darman.common.persian import format_number, to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
-from darman.registry.models import Facility, Insured, Province
+from darman.registry.models import Facility, Insured, Province, Service
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import service as synth
@@ -173,7 +173,7 @@ def test_a_provider_sees_only_its_own_facilitys_claims_with_persian_statuses_and
     assert re.search(r"۱۴۰[۵-۹]/[۰-۹]{2}/[۰-۹]{2}", text)  # the Jalali submission date
 
     none_paid = _text(client.get("/claims?status=paid").text)
-    assert fa("5001") not in none_paid and "سندی با این وضعیت در محدوده‌ی شما نیست" in none_paid
+    assert fa("5001") not in none_paid and "سندی مطابق این جستجو در محدوده‌ی شما نیست" in none_paid
     fragment = client.get(
         "/claims?status=approved", headers={"HX-Request": "true", "HX-Target": "claims-table"}
     )
@@ -379,9 +379,9 @@ def test_the_top_bar_and_home_cards_follow_the_role(
 ) -> None:
     seed_world(session_factory)
     expected = {
-        "desk": {"/claims"},
-        "rev": {"/claims/review", "/claims/policy"},
-        "fin": {"/claims/payments", "/claims/aging", "/claims/policy"},
+        "desk": {"/claims", "/claims/upload", "/claims/remittances"},
+        "rev": {"/claims", "/claims/review", "/claims/policy"},
+        "fin": {"/claims", "/claims/payments", "/claims/aging", "/claims/policy"},
         "boss": {
             "/claims",
             "/claims/review",
@@ -396,3 +396,38 @@ def test_the_top_bar_and_home_cards_follow_the_role(
         nav = set(re.findall(r'<a href="(/claims[^"]*)" data-nav=', home))
         cards = set(re.findall(r'<a href="(/claims[^"]*)" data-card=', home))
         assert nav == links == cards, username
+
+
+def test_the_review_queue_names_each_service_beside_its_code_and_shows_rials(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(session_factory)
+    cid = submit(session_factory, "desk", two_line_claim(world, "5251"))
+    adjudicate(session_factory, review_percent=100)
+    with session_factory() as s:
+        names = dict(
+            s.execute(
+                select(Service.code, Service.name_fa).where(Service.code.in_(["100102", "200101"]))
+            ).all()
+        )
+        lines = {
+            ln.line_no: ln for ln in s.scalars(select(ClaimLine).where(ClaimLine.claim_id == cid))
+        }
+        asked = s.scalar(select(Claim.asked_rials).where(Claim.id == cid))
+    assert set(names) == {"100102", "200101"} and asked is not None
+    login(client, "rev")
+    page = client.get("/claims/review").text
+    card = page[page.index(f'id="review-claim-{cid}"') :]
+    for line_no, code in ((1, "100102"), (2, "200101")):
+        row = re.search(rf'<tr data-line="{line_no}">(.*?)</tr>', card, re.S)
+        assert row is not None
+        cells = html.unescape(row.group(1))
+        assert to_persian_digits(names[code]) in cells and fa(code) in cells
+        # one unit throughout: the line's asked and allowed amounts in rials
+        ln = lines[line_no]
+        assert f'data-amount="asked">{format_number(ln.asked_rials)}<' in cells
+        assert f'data-amount="allowed">{format_number(ln.allowed_rials)}<' in cells
+    assert lines[2].asked_rials == tariff("200101") + ABOVE_TARIFF
+    head = html.unescape(card[: card.index("<table")])
+    assert f'data-total="asked">{format_number(asked)} ریال<' in head
+    assert "تومان" not in html.unescape(page[page.index('id="review-queue"') :])

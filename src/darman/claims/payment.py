@@ -26,8 +26,10 @@ from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
 from darman.common.money import format_toman
+from darman.common.paging import Page, PageParams
 from darman.common.persian import format_number
 from darman.db.base import utcnow
+from darman.registry import scope
 from darman.registry.models import Facility, Province
 from darman.security.enums import Role
 from darman.security.principal import Principal
@@ -492,3 +494,46 @@ def list_runs(session: Session, who: Principal, *, limit: int = 12) -> list[Paym
     if not who.is_national:
         query = query.where(PaymentRun.province_id == who.province_id)
     return list(session.scalars(query).all())
+
+
+@dataclass(frozen=True)
+class Remittance:
+    """What one payment run paid into the caller's scope (for a provider: its facility)."""
+
+    run_id: int
+    kind: str  # final | advance
+    paid_at: dt.datetime
+    claims: int
+    amount_rials: int
+
+
+def remittances(session: Session, who: Principal, *, page: PageParams) -> Page[Remittance]:
+    """The payment runs that paid anything into the caller's scope, newest first, each with
+    the claims and the amount it paid there: a provider sees only its own facility's share of
+    a run, a provincial officer the province's. Raises PermissionDenied for roles that do not
+    read remittances."""
+    who.require_role(*roles_that(Act.READ_REMITTANCE))
+    paid = scope.restrict(
+        select(
+            Payment.run_id,
+            func.count(Payment.id).label("claims"),
+            func.sum(Payment.amount_rials).label("amount"),
+        ).join(Facility, Facility.id == Payment.facility_id),
+        who,
+        province=Facility.province_id,
+        facility=Payment.facility_id,
+    ).group_by(Payment.run_id)
+    total = session.scalar(select(func.count()).select_from(paid.subquery())) or 0
+    share = paid.subquery()
+    rows = session.execute(
+        select(PaymentRun.id, PaymentRun.kind, PaymentRun.created_at)
+        .add_columns(share.c.claims, share.c.amount)
+        .join(share, share.c.run_id == PaymentRun.id)
+        .order_by(PaymentRun.id.desc())
+        .offset(page.offset)
+        .limit(page.size)
+    ).all()
+    items = [
+        Remittance(int(r.id), r.kind, r.created_at, int(r.claims), int(r.amount or 0)) for r in rows
+    ]
+    return Page(items=items, total=int(total), page=page.page, size=page.size)

@@ -72,9 +72,13 @@ class ClaimIn(BaseModel):
     def _stay(self) -> ClaimIn:
         if self.visit_type is VisitType.INPATIENT:
             if self.admission_date is None or self.discharge_date is None:
-                raise ValueError("an inpatient claim needs admission_date and discharge_date")
+                raise ValueError(
+                    "سند بستری تاریخ پذیرش (admission_date) و ترخیص (discharge_date) لازم دارد"
+                )
             if self.discharge_date < self.admission_date:
-                raise ValueError("discharge_date is before admission_date")
+                raise ValueError(
+                    "تاریخ ترخیص (discharge_date) پیش از تاریخ پذیرش (admission_date) است"
+                )
         return self
 
 

@@ -14,9 +14,11 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
 from darman.claims import decisions, engine, policy, rules, turn
+from darman.claims import search as claim_search
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, ClaimLine, ProgrammeRollout
 from darman.claims.schemas import ClaimIn, ClaimRead, LineRead
+from darman.claims.search import ClaimSearch
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
 from darman.common.paging import Page, PageParams, page_of
@@ -93,6 +95,15 @@ def get_claim(session: Session, who: Principal, *, claim_id: int) -> ClaimRead:
     return _claim_read(session, claim, with_lines=True)
 
 
+def claims_by_id(session: Session, who: Principal, *, claim_ids: list[int]) -> list[ClaimRead]:
+    """These claims (without lines) in the order asked, leaving out any outside the scope."""
+    if not claim_ids:
+        return []
+    rows = session.scalars(in_scope(select(Claim).where(Claim.id.in_(claim_ids)), who)).all()
+    found = {c.id: _claim_read(session, c, with_lines=False) for c in rows}
+    return [found[i] for i in claim_ids if i in found]
+
+
 def list_claims(
     session: Session,
     who: Principal,
@@ -100,8 +111,13 @@ def list_claims(
     page: PageParams,
     status: str | None = None,
     facility_id: int | None = None,
+    search: ClaimSearch | None = None,
 ) -> Page[ClaimRead]:
+    """The claims in the caller's scope, newest first, narrowed by ``search`` (which the
+    scope filter precedes, so a search never reaches outside the scope)."""
     query = in_scope(select(Claim), who)
+    if search is not None:
+        query = claim_search.narrow(query, search)
     if status:
         query = query.where(Claim.status == status)
     if facility_id:

@@ -252,7 +252,7 @@ def store_batch(
                 None,
                 FieldProblem(
                     "facility_code",
-                    f"no facility '{claim.facility_code}' you may submit for",
+                    f"مرکزی با کد «{claim.facility_code}» که شما بتوانید برایش سند بفرستید نیست",
                     row=record,
                 ),
             )
@@ -271,7 +271,9 @@ def store_batch(
                 None
                 if same
                 else FieldProblem(
-                    "document_number", "sent twice in this file with different content", row=record
+                    "document_number",
+                    "این شماره‌ی سند در همین پرونده دو بار با محتوای متفاوت آمده است",
+                    row=record,
                 ),
             )
             continue
@@ -286,7 +288,7 @@ def store_batch(
                 old.status,
                 FieldProblem(
                     "document_number",
-                    f"document {claim.document_number} was submitted before with other content",
+                    f"سند {claim.document_number} پیش‌تر با محتوای دیگری ارسال شده است",
                     row=record,
                 ),
             )
@@ -344,6 +346,7 @@ class Acknowledged:
     conflicts: int  # other content for a submitted document
     rejected: int  # invalid, or for a facility the caller may not submit for
     problems: list[FieldProblem]  # by row
+    stored: tuple[Stored, ...] = ()  # each valid record's outcome, in file order
 
     @property
     def records(self) -> int:
@@ -393,4 +396,5 @@ def submit_stream(
             conflicts=conflicts,
             rejected=batch.records - accepted - unchanged - conflicts,
             problems=problems,
+            stored=tuple(stored),
         )

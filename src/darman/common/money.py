@@ -20,3 +20,9 @@ def format_toman(amount_rials: int) -> str:
     sign = -1 if amount_rials < 0 else 1
     toman = sign * ((abs(amount_rials) + RIALS_PER_TOMAN // 2) // RIALS_PER_TOMAN)
     return f"{format_number(toman)} تومان"
+
+
+def format_rials(amount_rials: int) -> str:
+    """Persian display in rials, e.g. ``۱۲۵٬۰۰۰ ریال``: the unit claims are asked, cut and
+    paid in, for screens where an amount is typed back in rials."""
+    return f"{format_number(rials(amount_rials))} ریال"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -66,6 +68,23 @@ def list_drugs(
         Drug.generic_code,
         lambda d: DrugRead.model_validate(d, from_attributes=True),
     )
+
+
+def names_of(
+    session: Session, *, services: Iterable[str] = (), drugs: Iterable[str] = ()
+) -> dict[tuple[str, str], str]:
+    """The Persian names of these service and drug codes, keyed ``("service", code)`` and
+    ``("drug", code)``: a code missing from the catalogue has no entry (the caller shows the
+    bare code). Two queries whatever the number of codes."""
+    out: dict[tuple[str, str], str] = {}
+    wanted_services, wanted_drugs = set(services), set(drugs)
+    if wanted_services:
+        query = select(Service.code, Service.name_fa).where(Service.code.in_(wanted_services))
+        out.update((("service", code), name) for code, name in session.execute(query))
+    if wanted_drugs:
+        query = select(Drug.generic_code, Drug.name_fa).where(Drug.generic_code.in_(wanted_drugs))
+        out.update((("drug", code), name) for code, name in session.execute(query))
+    return out
 
 
 def create_drug(session: Session, who: Principal, *, data: DrugCreate) -> DrugRead:

@@ -7,10 +7,13 @@ comes back. Service errors show in Persian on the page; a missing role gets the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
@@ -21,11 +24,15 @@ from darman.audit.models import AuditEntry
 from darman.claims import aging, payment, review, rules, service
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import ClaimLine
+from darman.claims.schemas import ClaimRead
+from darman.claims.search import ClaimSearch
 from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import MONTHS_FA, tehran_today
-from darman.common.money import format_toman
-from darman.common.paging import MAX_ID, PageParams
+from darman.common.money import format_rials, format_toman
+from darman.common.paging import MAX_ID, Page, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
+from darman.common.validators import parse_any_date
+from darman.registry import catalogues, scope
 from darman.registry import service as registry
 from darman.registry.models import Facility
 from darman.security.deps import ReadUowDep, UowDep
@@ -57,15 +64,24 @@ PAYMENT_ERRORS_FA = {
 EXTRA_REASONS_FA = {"V01": "کسر یا رد در بررسی کارشناس رسیدگی"}
 _ANALYSTS = roles_that(Act.ANALYSE_CLAIMS)
 POLICY_READERS = roles_that(Act.READ_CLAIMS_POLICY)
+# Who works with the claims list and its search: analysts, the claims staff who review and
+# pay, and the provider's own desk (each within its scope).
+CLAIM_SEARCHERS = tuple(
+    dict.fromkeys((*_ANALYSTS, *review.REVIEWERS, *payment.PAYERS, Role.PROVIDER_USER))
+)
+# The provider's own screens: sending claim files and reading what was paid.
+PROVIDER_DESK = (Role.PROVIDER_USER,)
 # A screen is linked for a role only where its service lets that role act.
 _NAV = (
-    ("", "اسناد درمانی", "فهرست اسناد، وضعیت و کسورات هر ردیف با دلیل", _ANALYSTS),
+    ("", "اسناد درمانی", "جستجوی اسناد، وضعیت و کسورات هر ردیف با دلیل", CLAIM_SEARCHERS),
+    ("/upload", "ارسال پرونده‌ی اسناد", "بارگذاری پرونده و خطاهای هر ردیف", PROVIDER_DESK),
+    ("/remittances", "حواله‌های پرداخت", "پرداخت‌های انجام‌شده به مرکز و دریافت Excel", PROVIDER_DESK),
     ("/review", "صف رسیدگی", "تأیید، کسر یا رد ردیف‌های اسناد و پایان بررسی", review.REVIEWERS),
     ("/payments", "پرداخت اسناد", "اجرای پرداخت در سقف بودجه و دریافت صورت‌حساب", payment.PAYERS),
     ("/aging", "مطالبات معوق", "مانده‌ی پرداخت‌نشده بر حسب مدت انتظار", _ANALYSTS),
     ("/policy", "سیاست رسیدگی", "سهم بیمار، مهلت ارسال و استقرار برنامه‌ها", POLICY_READERS),
 )
-_NAV_ALSO = {"": Role.PROVIDER_USER, "/aging": Role.FINANCE_OFFICER}
+_NAV_ALSO = {"/aging": Role.FINANCE_OFFICER}
 
 
 def claims_nav(who: Principal) -> list[dict[str, str]]:
@@ -78,6 +94,7 @@ def claims_nav(who: Principal) -> list[dict[str, str]]:
 
 
 templates.env.filters["toman"] = format_toman
+templates.env.filters["rials"] = format_rials
 templates.env.globals["claims_nav"] = claims_nav
 
 
@@ -128,34 +145,139 @@ def _review_notes(session: Session, claim_id: int) -> dict[int, list[dict[str, A
 
 
 def _claim_view(session: Session, who: Principal, claim_id: int) -> dict[str, Any]:
+    """The claim and each line with its Persian reasons and the catalogue's name of its
+    service or drug (beside the code, which is what the provider sent)."""
     claim = service.get_claim(session, who, claim_id=claim_id)
+    lines = claim.lines or []
+    names = catalogues.names_of(
+        session,
+        services={ln.code for ln in lines if ln.item_type == "service"},
+        drugs={ln.code for ln in lines if ln.item_type == "drug"},
+    )
     return {
         "claim": claim,
-        "lines": [{"line": ln, "reasons": reason_labels(ln.reasons)} for ln in claim.lines or []],
+        "lines": [
+            {
+                "line": ln,
+                "reasons": reason_labels(ln.reasons),
+                "name": names.get((ln.item_type, ln.code), ""),
+            }
+            for ln in lines
+        ],
     }
 
 
 # --------------------------------------------------------- claims and one claim
+SEARCH_FIELDS = ("document_number", "national_id", "facility", "from", "to", "status")
+SEARCH_ERRORS_FA = {
+    "document_number": "شماره‌ی سند فقط رقم است (تا ۳۲ رقم).",
+    "national_id": "کد ملی ده رقم است؛ مثلاً ۰۰۱۲۳۴۵۶۷۸.",
+    "facility": "کد یا نام مرکز بیش از اندازه بلند است.",
+    "order": "تاریخ «از» پس از تاریخ «تا» است.",
+}
+
+
+@dataclass
+class SearchForm:
+    """The claims search as typed (kept on the page) and as understood."""
+
+    typed: dict[str, str]
+    search: ClaimSearch
+    errors: dict[str, str]
+
+    @property
+    def query(self) -> str:
+        """The filters as a query string for the pager's links (empty ones left out)."""
+        return urlencode({k: v for k, v in self.typed.items() if v})
+
+
+def _search_date(text: str, name: str, errors: dict[str, str]) -> dt.date | None:
+    try:
+        day = parse_any_date(text)
+    except ValueError as exc:
+        errors[name] = f"{exc!s}؛ تاریخ را به شکل ۱۴۰۵/۰۷/۰۱ بنویسید."
+        return None
+    return day if isinstance(day, dt.date) else None
+
+
+def read_search(who: Principal, typed: dict[str, str]) -> SearchForm:
+    """The search a person typed: Persian or ASCII digits, Jalali dates as ``۱۴۰۵/۷/۱`` or
+    ``1405/07/01``; each field that cannot be read gets its Persian error. A facility user
+    searches only their own facility, so the facility field is dropped for them."""
+    typed = {k: typed.get(k, "").strip()[:64] for k in SEARCH_FIELDS}
+    if scope.at_facility(who):
+        typed["facility"] = ""
+    if typed["status"] not in STATUSES:
+        typed["status"] = ""
+    errors: dict[str, str] = {}
+    doc = to_ascii_digits(typed["document_number"])
+    if doc and not re.fullmatch(r"[0-9]{1,32}", doc):
+        errors["document_number"] = SEARCH_ERRORS_FA["document_number"]
+    nid = to_ascii_digits(typed["national_id"])
+    if nid and not re.fullmatch(r"[0-9]{10}", nid):
+        errors["national_id"] = SEARCH_ERRORS_FA["national_id"]
+    start = _search_date(typed["from"], "from", errors) if typed["from"] else None
+    end = _search_date(typed["to"], "to", errors) if typed["to"] else None
+    if start and end and start > end:
+        errors["to"] = SEARCH_ERRORS_FA["order"]
+    search = ClaimSearch(
+        document_number=doc or None,
+        national_id=nid or None,
+        facility=typed["facility"] or None,
+        submitted_from=start,
+        submitted_to=end,
+        status=typed["status"] or None,
+    )
+    return SearchForm(typed, search, errors)
+
+
 @router.get("/claims")
 def claims_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, status: str = "", page: str = "1"
+    request: Request,
+    who: PagePrincipal,
+    uow: ReadUowDep,
+    page: str = "1",
+    document_number: str = "",
+    national_id: str = "",
+    facility: str = "",
+    status: str = "",
 ) -> Response:
-    """The claims in the caller's scope, newest first, optionally of one status."""
-    status = status if status in STATUSES else ""
-    found = service.list_claims(
-        uow.session, who, page=PageParams.from_text(page, PAGE_SIZE), status=status or None
+    """The claims in the caller's scope, newest first, narrowed by document number, national
+    ID, facility, submission dates (``from``/``to``, Jalali) and status."""
+    form = read_search(
+        who,
+        {
+            "document_number": document_number,
+            "national_id": national_id,
+            "facility": facility,
+            "from": request.query_params.get("from", ""),
+            "to": request.query_params.get("to", ""),
+            "status": status,
+        },
     )
+    paging = PageParams.from_text(page, PAGE_SIZE)
+    if form.errors:  # nothing is searched on a half-understood request
+        found = Page[ClaimRead](items=[], total=0, page=1, size=PAGE_SIZE)
+    else:
+        found = service.list_claims(uow.session, who, page=paging, search=form.search)
     context: dict[str, Any] = {
         "who": who,
         "found": found,
-        "status": status,
+        "form": form,
+        "filtered": any(form.typed.values()),
+        "status": form.typed["status"],
         "names": _facility_names(uow.session, {c.facility_id for c in found.items}),
         "pages": found.pages,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "claims-table":
-        return render(request, "claims/_table.html", context)
+        # htmx swaps only a 2xx answer: the errors are in the fragment it swaps in
+        response = render(request, "claims/_table.html", context)
+        # the address bar keeps only the filters given (htmx would push every empty field)
+        query = "&".join(q for q in (form.query, f"page={found.page}" * (found.page > 1)) if q)
+        response.headers["HX-Push-Url"] = "/claims" + (f"?{query}" if query else "")
+        return response
     context.update(page_context(uow.session, who, active="claims"))
-    return render(request, "claims/list.html", context)
+    return render(request, "claims/list.html", context, status_code=422 if form.errors else 200)
 
 
 # The fixed paths below are declared before /claims/{claim_id}.

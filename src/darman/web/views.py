@@ -46,6 +46,7 @@ from darman.web import (
     population_views,
     prescription_views,
     procurement_views,
+    provider_claims_views,
     referral_desk_views,
     referral_views,
     registry_views,
@@ -84,6 +85,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(registry_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
+    app.include_router(provider_claims_views.router)  # /claims/upload, /claims/remittances
     app.include_router(claims_views.router)
     app.include_router(prescription_views.router)
     app.include_router(dispense_views.router)
