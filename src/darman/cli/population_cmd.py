@@ -103,10 +103,17 @@ def due(
     on: str = typer.Option("", help="Jalali reference day, e.g. 1405/06/31 (default: today)"),
 ) -> None:
     """A family physician's patients aged 60 and over with the screenings due to them."""
+    from darman.common.errors import FieldProblem, InvalidInput
     from darman.common.jalali import format_jalali, parse_jalali
     from darman.population import prevention
 
-    day = parse_jalali(on, field="on") if on.strip() else None
+    try:
+        day = parse_jalali(on.strip()) if on.strip() else None
+    except InvalidInput:
+        raise InvalidInput(
+            f"روز مرجع «{on}» تاریخ شمسی درستی نیست؛ به شکل ۱۴۰۵/۰۶/۳۱ بنویسید",
+            [FieldProblem("on", "a Jalali day like 1405/06/31")],
+        ) from None
     with unit_of_work() as uow:
         read = prevention.due_list(uow.session, SYSTEM, council_number=physician, on=day)
     console.print(

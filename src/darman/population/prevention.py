@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, null, or_, 
 from sqlalchemy.orm import Session
 
 from darman.claims.models import Claim, ClaimLine
-from darman.common.errors import FieldProblem, InvalidInput, NotFound
+from darman.common.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import jalali_month, jalali_month_bounds, tehran_today
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits
@@ -121,6 +121,28 @@ def _later(*days: dt.date | str | None) -> dt.date | None:
     return max(found) if found else None
 
 
+def _readable_panel(session: Session, who: Principal, council_number: str | None) -> Any:
+    """The panel through the referrals' own scope rules, its refusals said in Persian."""
+    try:
+        return referrals_panels.panel(
+            session, who, page=PageParams(page=1, size=1), council_number=council_number
+        )
+    except NotFound:
+        raise NotFound(
+            f"پزشک خانواده‌ای با شماره‌ی نظام «{council_number}» در حوزه‌ی شما نیست",
+            [FieldProblem("physician", "no such family physician in your scope")],
+        ) from None
+    except PermissionDenied:
+        raise PermissionDenied(
+            "فهرست سالمندان یک پزشک را خود پزشک و کارکنان ملی و استانی می‌بینند"
+        ) from None
+    except InvalidInput:
+        raise InvalidInput(
+            "شماره‌ی نظام پزشک خانواده (physician) را بدهید",
+            [FieldProblem("physician", "required for a caller who is not the physician")],
+        ) from None
+
+
 def due_list(
     session: Session, who: Principal, *, council_number: str | None = None,
     on: dt.date | None = None,
@@ -133,9 +155,7 @@ def due_list(
     scope, naming it by council number; facility desks are refused (PermissionDenied)."""
     who.require_role(*READERS)
     day = on or tehran_today()
-    read = referrals_panels.panel(
-        session, who, page=PageParams(page=1, size=1), council_number=council_number
-    )
+    read = _readable_panel(session, who, council_number)
     practitioner_id = session.scalar(
         select(Practitioner.id).where(Practitioner.council_number == read.council_number)
     )
@@ -189,7 +209,13 @@ def due_list(
     for p in patients.values():
         p.screenings.sort(key=lambda s: order.index(s.code))
     listed = sorted((p for p in patients.values() if p.due), key=lambda p: (-p.age, p.national_id))
+    facility_id = session.scalar(
+        select(func.min(PractitionerFacility.facility_id)).where(
+            PractitionerFacility.practitioner_id == practitioner_id
+        )
+    )
     return DueList(
+        facility_id=facility_id,
         council_number=read.council_number, physician_name=read.physician_name, on=day,
         elderly=int(elderly or 0), patients=listed,
     )  # fmt: skip

@@ -36,6 +36,7 @@ class DueList(BaseModel):
 
     council_number: str
     physician_name: str
+    facility_id: int | None  # the physician's first facility: their call-back list's
     on: dt.date
     elderly: int
     patients: list[ElderlyPatient]
