@@ -31,8 +31,9 @@ def cascade_quarters(
         start_3=min(w.start_3 for w in windows),
         end=max(w.end for w in windows),
     )
-    # one read over the span; the kernel keeps each quarter's own window
-    tables = cascade_service._cascade_inputs(session, span)  # the cascade service's own reading and scope filter
+    # one read over the span, through the cascade service's own reading; the kernel keeps
+    # each quarter's own window
+    tables = cascade_service._cascade_inputs(session, span)
     out = []
     for w in windows:
         result = kernel.cascade(
@@ -40,7 +41,7 @@ def cascade_quarters(
             measurements=tables["measurements"], targets=tables["targets"],
             start_12=w.start_12, start_3=w.start_3, end=w.end,
         )  # fmt: skip
-        rows = cascade_service._visible(  # the cascade service's own reading and scope filter
+        rows = cascade_service._visible(  # the same scope filter as one quarter's
             [CascadeRow(**r) for r in result.to_pylist()], who, province_id
         )
         out.append(CascadeRead(quarter=w.quarter, reference_month=w.reference_month, rows=rows))
