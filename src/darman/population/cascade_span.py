@@ -5,6 +5,7 @@ or the benchmark needs, for the cost of one read instead of one per quarter."""
 
 from __future__ import annotations
 
+import duckdb
 from sqlalchemy.orm import Session
 
 from darman.population import kernel
@@ -35,14 +36,18 @@ def cascade_quarters(
     # each quarter's own window
     tables = cascade_service._cascade_inputs(session, span)
     out = []
-    for w in windows:
-        result = kernel.cascade(
-            entries=tables["entries"], visits=tables["visits"],
-            measurements=tables["measurements"], targets=tables["targets"],
-            start_12=w.start_12, start_3=w.start_3, end=w.end,
-        )  # fmt: skip
-        rows = cascade_service._visible(  # the same scope filter as one quarter's
-            [CascadeRow(**r) for r in result.to_pylist()], who, province_id
-        )
-        out.append(CascadeRead(quarter=w.quarter, reference_month=w.reference_month, rows=rows))
+    # one DuckDB connection for every quarter: the Arrow tables are registered once
+    db = duckdb.connect()
+    try:
+        for name in ("entries", "visits", "measurements", "targets"):
+            db.register(name, tables[name])
+        for w in windows:
+            params = {"start_12": w.start_12, "start_3": w.start_3, "end": w.end}
+            result = db.sql(kernel.CASCADE_SQL, params=params).to_arrow_table()
+            # the kernel's own rows: built without validating each again
+            found = [CascadeRow.model_construct(**r) for r in result.to_pylist()]
+            rows = cascade_service._visible(found, who, province_id)  # the same scope filter
+            out.append(CascadeRead(quarter=w.quarter, reference_month=w.reference_month, rows=rows))
+    finally:
+        db.close()
     return out
