@@ -95,3 +95,38 @@ def cascade(
             for r in rows
         ],
     )  # fmt: skip
+
+
+@app.command("due")
+def due(
+    physician: str = typer.Option(..., help="the family physician's council number"),
+    on: str = typer.Option("", help="Jalali reference day, e.g. 1405/06/31 (default: today)"),
+) -> None:
+    """A family physician's patients aged 60 and over with the screenings due to them."""
+    from darman.common.errors import FieldProblem, InvalidInput
+    from darman.common.jalali import format_jalali, parse_jalali
+    from darman.population import prevention
+
+    try:
+        day = parse_jalali(on.strip()) if on.strip() else None
+    except InvalidInput:
+        raise InvalidInput(
+            f"روز مرجع «{on}» تاریخ شمسی درستی نیست؛ به شکل ۱۴۰۵/۰۶/۳۱ بنویسید",
+            [FieldProblem("on", "a Jalali day like 1405/06/31")],
+        ) from None
+    with unit_of_work() as uow:
+        read = prevention.due_list(uow.session, SYSTEM, council_number=physician, on=day)
+    console.print(
+        f"{read.physician_name} — {_fa(read.elderly)} نفر ۶۰ ساله و بیشتر در فهرست، "
+        f"{_fa(len(read.patients))} نفر با مراقبت عقب‌افتاده ({format_jalali(read.on)})"
+    )
+    _show(
+        "مراقبت‌های سالمندان: موعد رسیده",
+        ("کد ملی", "نام", "سن", "مراقبت‌های موعد رسیده", "آخرین انجام"),
+        [
+            (p.national_id, f"{p.first_name} {p.last_name}", p.age,
+             "، ".join(s.name_fa for s in p.due),
+             "، ".join(format_jalali(s.last_done) if s.last_done else "هرگز" for s in p.due))
+            for p in read.patients
+        ],
+    )  # fmt: skip

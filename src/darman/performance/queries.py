@@ -20,6 +20,8 @@ from sqlalchemy import Select, and_, exists, func, null, or_, select
 from darman.claims.models import Claim, ProgrammeRollout
 from darman.performance.models import SurveyResponse
 from darman.performance.sql import days_from
+from darman.population import prevention
+from darman.population.programmes import Programme
 from darman.prescriptions.models import Prescription, PrescriptionDispensing
 from darman.procurement.models import Consumable, Delivery, PurchaseOrder, StockMonth
 from darman.referrals.models import PanelEnrolment, ReferralOrder
@@ -500,3 +502,31 @@ def survey_score_sum(start: dt.date, end: dt.date) -> Rows:
 )
 def survey_responses(start: dt.date, end: dt.date) -> Rows:
     return _responses(func.count(SurveyResponse.id), start, end)
+
+
+# ------------------------------------------------------------------ prevention programmes
+def _prevention(programme: Programme, *, done: bool) -> Builder:
+    def build(start: dt.date, end: dt.date) -> Rows:
+        return prevention.coverage_query(programme, end, done=done)
+
+    return build
+
+
+# Each prevention programme (population/data/programmes.toml) gives two queries, counted
+# on the period's last day: its target population then, and those of it done in the
+# programme's window ending that day; people on no panel count in their province only.
+for _programme in prevention.all_programmes():
+    _query(
+        f"prevention_{_programme.code}_target",
+        by_facility=True,
+        description=f"target population of the prevention programme {_programme.code} on the "
+        "period's last day, at their family physician's facility",
+        kind="snapshot",
+    )(_prevention(_programme, done=False))
+    _query(
+        f"prevention_{_programme.code}_done",
+        by_facility=True,
+        description=f"people of the programme {_programme.code}'s target population with a "
+        "service or measurement that counts in its window ending on the period's last day",
+        kind="snapshot",
+    )(_prevention(_programme, done=True))

@@ -4,12 +4,14 @@ and the care cascade of a quarter. Every answer is filtered by the caller's scop
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from darman.common.paging import MAX_ID
-from darman.population import service
+from darman.population import prevention, service
+from darman.population.prevention_schemas import CoverageRead, DueList, ProgrammeRead
 from darman.population.schemas import (
     BuildRead,
     CallBack,
@@ -81,3 +83,36 @@ def call_back(
     """Patients to call back at the end of a quarter (lost to follow-up or uncontrolled):
     a physician's or desk's own facility, a province's, or national staff's choice."""
     return service.to_call_back(uow.session, who, quarter=quarter, facility_id=facility_id)
+
+
+# ------------------------------------------------------------------ the elderly and prevention
+@router.get("/due", response_model=DueList)
+def due(
+    who: PrincipalDep,
+    uow: ReadUowDep,
+    physician: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
+    on: dt.date | None = None,
+) -> object:
+    """A family physician's panel members aged 60 and over with the screenings due to them by
+    age and sex (a physician their own panel; staff name the physician's council number)."""
+    return prevention.due_list(uow.session, who, council_number=physician, on=on)
+
+
+@router.get("/programmes", response_model=list[ProgrammeRead])
+def programmes(who: PrincipalDep) -> object:
+    """The prevention programmes: target population, what counts as done, period, target."""
+    return prevention.list_programmes(who)
+
+
+@router.get("/programmes/{code}/coverage", response_model=CoverageRead)
+def programme_coverage(
+    code: Annotated[str, Path(min_length=1, max_length=32)],
+    who: PrincipalDep,
+    uow: ReadUowDep,
+    month: Annotated[str | None, Query(min_length=6, max_length=7, description="1405/06")] = None,
+    province_id: IdQ = None,
+) -> object:
+    """A programme's coverage at the end of a Jalali month, per province and facility."""
+    return prevention.coverage(
+        uow.session, who, programme=code, month=month, province_id=province_id
+    )

@@ -212,3 +212,19 @@ def test_an_enrolment_dated_in_the_future_is_refused_naming_the_field(session, w
     with pytest.raises(InvalidInput) as err:
         service.enrol(session, SYSTEM, data=data)
     assert err.value.problems[0].field == "entered_on"
+
+
+def test_several_quarters_from_one_read_equal_one_quarter_at_a_time(session) -> None:
+    from darman.population import cascade_span
+
+    build(session)
+    service.build_registers(session, SYSTEM)
+    quarters = ["1404Q4", "1405Q1", "1405Q2", "1405Q3"]
+    spanned = cascade_span.cascade_quarters(session, SYSTEM, quarters=quarters)
+    assert [r.quarter for r in spanned] == quarters
+    for read in spanned:
+        assert read.rows == service.cascade(session, SYSTEM, quarter=read.quarter).rows
+    # p7 entered 1405/07/10: registered in 1405Q3 only
+    assert (
+        sum(r.registered for r in spanned[3].rows) == sum(r.registered for r in spanned[2].rows) + 1
+    )

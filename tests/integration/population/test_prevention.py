@@ -1,0 +1,147 @@
+"""The elderly's due screenings and the prevention programmes' coverage on the hand-worked
+panel of ``elderly_world`` (reference day 1405/06/31), on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from darman.common.errors import InvalidInput, NotFound, PermissionDenied
+from darman.performance.compute import run_query
+from darman.population import prevention
+from darman.security.enums import Role, ScopeLevel
+from darman.security.principal import SYSTEM, Principal
+from tests.integration.population.elderly_world import ON, ElderlyWorld, build
+
+
+@pytest.fixture
+def world(session: Session) -> ElderlyWorld:
+    return build(session)
+
+
+def _manager(province_id: int) -> Principal:
+    return Principal(
+        user_id=9, username="manager", role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE, province_id=province_id,
+    )  # fmt: skip
+
+
+def _states(read, nid: str) -> dict[str, str]:
+    patient = next(p for p in read.patients if p.national_id == nid)
+    return {s.code: s.status for s in patient.screenings}
+
+
+def test_the_due_list_holds_the_panel_s_elderly_with_a_screening_due(
+    session: Session, world: ElderlyWorld
+) -> None:
+    read = prevention.due_list(session, SYSTEM, council_number="PC700", on=ON)
+    p = world.people
+    assert read.elderly == 4  # e60, e64, e65, e70: not e59 (59), e61 (left), e66 (elsewhere)
+    assert [x.national_id for x in read.patients] == [p["e70"], p["e64"], p["e60"]]
+    assert [x.age for x in read.patients] == [70, 64, 60]
+
+
+def test_screenings_apply_by_age_and_sex_and_count_claims_and_measurements(
+    session: Session, world: ElderlyWorld
+) -> None:
+    read = prevention.due_list(session, SYSTEM, council_number="PC700", on=ON)
+    p = world.people
+    # 60: blood pressure measured; fall risk only from 65; no mammography for a man
+    assert _states(read, p["e60"]) == {"blood_pressure": "done", "blood_sugar": "due"}
+    # 64: visit and sugar exactly at the interval's edge count; mammography a day late
+    assert _states(read, p["e64"]) == {
+        "blood_pressure": "done", "blood_sugar": "done", "mammography": "due",
+    }  # fmt: skip
+    # 70: a rejected claim does not count; past 69, no mammography
+    assert _states(read, p["e70"]) == {
+        "blood_pressure": "due", "blood_sugar": "due", "fall_risk": "due",
+    }  # fmt: skip
+    e64 = next(x for x in read.patients if x.national_id == p["e64"])
+    assert [s.code for s in e64.due] == ["mammography"]
+    assert str(e64.screenings[2].last_done) == "2024-09-21"
+
+
+def test_at_65_fall_risk_applies_and_a_person_with_nothing_due_is_not_listed(
+    session: Session, world: ElderlyWorld
+) -> None:
+    read = prevention.due_list(session, SYSTEM, council_number="PC700", on=ON)
+    assert world.people["e65"] not in {x.national_id for x in read.patients}
+    # a day earlier e65 is 64, e60 is 59: e60 leaves the list
+    before = prevention.due_list(session, SYSTEM, council_number="PC700", on=ON.replace(day=21))
+    assert world.people["e60"] not in {x.national_id for x in before.patients}
+    assert before.elderly == 3
+
+
+def test_staff_outside_the_province_and_facility_desks_do_not_read_a_panel(
+    session: Session, world: ElderlyWorld
+) -> None:
+    tehran = _manager(world.a.province_id)
+    assert prevention.due_list(session, tehran, council_number="PC700", on=ON).elderly == 4
+    other = _manager(world.a.province_id + 1)
+    with pytest.raises(NotFound):
+        prevention.due_list(session, other, council_number="PC700", on=ON)
+    desk = Principal(user_id=9, username="desk", role=Role.PROVIDER_USER,
+                     scope_level=ScopeLevel.FACILITY, facility_id=world.a.id)  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        prevention.due_list(session, desk, council_number="PC700", on=ON)
+
+
+def _cov(read) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+    return (
+        {r.province_id: (r.target, r.done) for r in read.provinces},
+        {r.facility_id: (r.target, r.done) for r in read.facilities},
+    )
+
+
+def test_elderly_bp_coverage_counts_the_target_population_and_those_done(
+    session: Session, world: ElderlyWorld
+) -> None:
+    read = prevention.coverage(session, SYSTEM, programme="elderly_bp", month="1405/06")
+    provinces, facilities = _cov(read)
+    tehran = world.a.province_id
+    assert provinces[tehran] == (6, 3)
+    assert facilities == {world.a.id: (4, 2), world.b.id: (1, 1)}
+    qom = next(r for r in read.provinces if r.province_id != tehran)
+    assert (qom.target, qom.done, qom.percent, qom.meets_target) == (1, 1, 100.0, True)
+    row = next(r for r in read.provinces if r.province_id == tehran)
+    assert (row.percent, row.meets_target) == (50.0, False)
+    assert str(read.window_start) == "2025-09-23"
+
+
+def test_mammography_targets_women_in_the_band_and_diabetes_the_register(
+    session: Session, world: ElderlyWorld
+) -> None:
+    mammo = prevention.coverage(session, SYSTEM, programme="mammography_50_69", month="1405/06")
+    assert _cov(mammo)[0] == {world.a.province_id: (1, 0)}
+    a1c = prevention.coverage(session, SYSTEM, programme="diabetes_a1c", month="۱۴۰۵/۰۶")
+    assert _cov(a1c)[0] == {world.a.province_id: (1, 1)}
+
+
+def test_a_provincial_reader_gets_their_province_and_bad_input_is_named(
+    session: Session, world: ElderlyWorld
+) -> None:
+    tehran = world.a.province_id
+    who = _manager(tehran)
+    read = prevention.coverage(session, who, programme="elderly_bp", month="1405/06")
+    assert {r.province_id for r in read.provinces} == {tehran}
+    asked_other = prevention.coverage(
+        session, who, programme="elderly_bp", month="1405/06", province_id=tehran + 1
+    )
+    assert asked_other.provinces == [] and asked_other.facilities == []  # narrows, never widens
+    with pytest.raises(InvalidInput) as bad:
+        prevention.coverage(session, SYSTEM, programme="elderly_bp", month="1405/13")
+    assert bad.value.problems[0].field == "month"
+    with pytest.raises(InvalidInput) as unknown:
+        prevention.coverage(session, SYSTEM, programme="nope")
+    assert unknown.value.problems[0].field == "programme"
+
+
+def test_the_performance_queries_read_the_same_coverage(
+    session: Session, world: ElderlyWorld
+) -> None:
+    done = run_query(session, "prevention_elderly_bp_done", ON.replace(day=1), ON)
+    target = run_query(session, "prevention_elderly_bp_target", ON, ON)
+    tehran = world.a.province_id
+    assert (target.by_province[tehran], done.by_province[tehran]) == (6.0, 3.0)
+    assert done.by_facility[(tehran, world.a.id)] == 2.0
+    assert target.by_facility[(tehran, world.b.id)] == 1.0
