@@ -114,7 +114,7 @@ def _store(
     )
     audit.record(
         session, actor=who.username,
-        action="population.epidemic.statement." + ("issue" if corrects is None else "correct"),
+        action="population.epidemic." + ("issue" if corrects is None else "correct"),
         entity="epidemic_statement", entity_id=statement.number,
         before=None if corrects is None else {
             "number": corrects.number, "insurer_rials": corrects.insurer_rials,
