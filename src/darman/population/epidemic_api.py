@@ -106,7 +106,9 @@ def statement_xlsx(statement_id: IdP, who: PrincipalDep, uow: ReadUowDep) -> Res
     )
 
 
-@router.post("/statements/{statement_id}/corrections", response_model=StatementRead, status_code=201)
+@router.post(
+    "/statements/{statement_id}/corrections", response_model=StatementRead, status_code=201
+)
 def correct_statement(
     statement_id: IdP, data: StatementCorrection, who: PrincipalDep, uow: UowDep
 ) -> object:

@@ -115,7 +115,9 @@ ORDER BY m.month
 """
 
 
-def _run(sql: str, tables: dict[str, pa.Table], params: dict[str, object] | None = None) -> pa.Table:
+def _run(
+    sql: str, tables: dict[str, pa.Table], params: dict[str, object] | None = None
+) -> pa.Table:
     db = duckdb.connect()
     try:
         for name, table in tables.items():

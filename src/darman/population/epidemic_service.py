@@ -92,9 +92,15 @@ def _inpatient_claims(ep: Episode, province_id: int | None, who: Principal) -> o
     categories = sorted({p[:3] for p in ep.icd10_prefixes})
     query = (
         select(
-            Claim.id, Claim.national_id, Claim.province_id, Claim.facility_id,
-            Facility.ownership, Claim.admission_date, Claim.discharge_date, Claim.diagnoses,
-        )  # fmt: skip
+            Claim.id,
+            Claim.national_id,
+            Claim.province_id,
+            Claim.facility_id,
+            Facility.ownership,
+            Claim.admission_date,
+            Claim.discharge_date,
+            Claim.diagnoses,
+        )
         .join(Facility, Facility.id == Claim.facility_id)
         .where(
             Claim.visit_type == VisitType.INPATIENT.value,

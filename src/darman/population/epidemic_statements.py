@@ -166,7 +166,9 @@ def correct(session: Session, who: Principal, *, statement_id: int, reason: str)
     who.require_role(*ISSUERS)
     old = session.get(EpidemicStatement, statement_id)
     if old is None:
-        raise NotFound(f"صورت‌حساب {statement_id} پیدا نشد", [FieldProblem("statement_id", "unknown")])
+        raise NotFound(
+            f"صورت‌حساب {statement_id} پیدا نشد", [FieldProblem("statement_id", "unknown")]
+        )
     if not reason.strip():
         raise InvalidInput("دلیل اصلاح را بنویسید", [FieldProblem("reason", "required")])
     head = _head(session, old.episode_code, old.month)
@@ -207,13 +209,14 @@ def list_statements(
     if episode_code:
         query = query.where(EpidemicStatement.episode_code == episode_code)
     found = list(session.scalars(query))
-    corrected = dict(
-        session.execute(
+    corrected: dict[int | None, int] = {
+        row.corrects_id: row.id
+        for row in session.execute(
             select(EpidemicStatement.corrects_id, EpidemicStatement.id).where(
                 EpidemicStatement.corrects_id.is_not(None)
             )
-        ).tuples()
-    )
+        )
+    }
     return [
         StatementRead.model_validate(s, from_attributes=True).model_copy(
             update={"corrected_by_id": corrected.get(s.id)}

@@ -31,21 +31,41 @@ def statement_workbook(
     """The statement's lines per admission, then a total row."""
     rows: list[tuple[object, ...]] = [
         (
-            line.line_no, line.admission_id, line.claim_ids, line.national_id,
+            line.line_no,
+            line.admission_id,
+            line.claim_ids,
+            line.national_id,
             provinces.get(line.province_id, str(line.province_id)),
             facilities.get(line.facility_id, str(line.facility_id)),
-            OWNERSHIP_FA.get(line.ownership, line.ownership), line.admission_date,
-            line.discharge_date, line.los_days, line.icu_days, line.drugs_insurer_rials,
-            line.services_insurer_rials, line.insurer_rials, line.total_rials,
-        )  # fmt: skip
+            OWNERSHIP_FA.get(line.ownership, line.ownership),
+            line.admission_date,
+            line.discharge_date,
+            line.los_days,
+            line.icu_days,
+            line.drugs_insurer_rials,
+            line.services_insurer_rials,
+            line.insurer_rials,
+            line.total_rials,
+        )
         for line in statement.lines
     ]
     rows.append(
         (
-            f"جمع صورت‌حساب {statement.number}", statement.admissions, "", "", "", "", "",
-            None, None, statement.patient_days, statement.icu_days,
-            statement.drugs_insurer_rials, statement.services_insurer_rials,
-            statement.insurer_rials, statement.total_rials,
-        )  # fmt: skip
+            f"جمع صورت‌حساب {statement.number}",
+            statement.admissions,
+            "",
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            statement.patient_days,
+            statement.icu_days,
+            statement.drugs_insurer_rials,
+            statement.services_insurer_rials,
+            statement.insurer_rials,
+            statement.total_rials,
+        )
     )
     return workbook(HEADER, rows, sheet=SHEET)

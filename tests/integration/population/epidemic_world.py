@@ -114,8 +114,9 @@ def build(session: Session) -> EpidemicWorld:
                            [("service", "500101", 4, 4_000, 3_600, ok)])  # fmt: skip
     w.claims["x2"] = admit(session, h, people["p6"], "U07.1", "1403/12/20", "1404/01/03",
                            [("service", "500101", 4, 4_000, 3_600, ok)])  # fmt: skip
-    w.claims["x3"] = admit(session, h, people["p7"], "U07.1", "1404/02/03", None,
-                           [("service", "100101", 1, 500, 450, ok)], visit="outpatient")  # fmt: skip
+    seen = [("service", "100101", 1, 500, 450, ok)]
+    w.claims["x3"] = admit(session, h, people["p7"], "U07.1", "1404/02/03", None, seen,
+                           visit="outpatient")  # fmt: skip
     w.claims["x4"] = admit(session, h, people["p8"], "U07.1", "1404/02/03", "1404/02/05",
                            [("service", "500101", 2, 2_000, 1_800, "rejected")],
                            status="rejected")  # fmt: skip

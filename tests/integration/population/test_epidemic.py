@@ -19,7 +19,9 @@ def world(session) -> EpidemicWorld:
 
 
 def _row(summary, province_id, ownership):
-    return next(r for r in summary.rows if r.province_id == province_id and r.ownership == ownership)
+    return next(
+        r for r in summary.rows if r.province_id == province_id and r.ownership == ownership
+    )
 
 
 def test_only_adjudicated_inpatient_episode_admissions_in_the_period_are_gathered(
@@ -68,13 +70,13 @@ def test_the_distribution_is_the_hand_worked_one(session, world) -> None:
 
 
 def test_a_province_manager_sees_their_province_only(session, world) -> None:
-    qom = Principal(user_id=90, username="qm", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
-                    province_id=world.q.province_id)  # fmt: skip
+    qom = Principal(user_id=90, username="qm", role=Role.PROVINCE_MANAGER,
+                    scope_level=ScopeLevel.PROVINCE, province_id=world.q.province_id)  # fmt: skip
     summary = cost.cost_summary(session, qom)
     assert {r.province_id for r in summary.rows} == {world.q.province_id, None}
     assert _row(summary, None, None).admissions == 1
-    doctor = Principal(user_id=90, username="dr", role=Role.PHYSICIAN, scope_level=ScopeLevel.FACILITY,
-                       facility_id=world.h.id)  # fmt: skip
+    doctor = Principal(user_id=90, username="dr", role=Role.PHYSICIAN,
+                       scope_level=ScopeLevel.FACILITY, facility_id=world.h.id)  # fmt: skip
     with pytest.raises(PermissionDenied):
         cost.cost_summary(session, doctor)
 

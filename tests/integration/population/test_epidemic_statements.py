@@ -72,9 +72,7 @@ def test_the_database_refuses_an_update_of_a_statement(session, world) -> None:
     session.rollback()
 
 
-def test_changed_figures_need_a_correction_that_refers_to_the_old_statement(
-    session, world
-) -> None:
+def test_changed_figures_need_a_correction_that_refers_to_the_old_statement(session, world) -> None:
     old = statements.issue(session, SYSTEM, month="1404/02").statement
     with pytest.raises(Conflict) as same:
         statements.correct(session, SYSTEM, statement_id=old.id, reason="بازبینی")
