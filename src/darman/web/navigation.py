@@ -15,9 +15,9 @@ from darman.security.principal import Principal
 from darman.web.appointments_views import appointments_nav
 from darman.web.circulars_views import circulars_nav
 from darman.web.claims_views import claims_nav
+from darman.web.epidemic_views import epidemic_nav
 from darman.web.performance_views import performance_nav
 from darman.web.planning_views import planning_nav
-from darman.web.epidemic_views import epidemic_nav
 from darman.web.population_views import population_nav
 from darman.web.prescription_views import prescription_nav
 from darman.web.procurement_views import procurement_nav
