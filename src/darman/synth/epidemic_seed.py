@@ -92,6 +92,48 @@ def _stays(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
     return admitted, los, icu_days.astype(int)
 
 
+def _items(
+    level: int, ownership: str, los: int, icu_days: int, has_ct: bool
+) -> list[tuple[str, str, int, int]]:
+    """A stay's (item type, code, quantity, unit price): bed-days, tests and drugs."""
+    scan = CT if has_ct else XRAY
+    return [
+        ("service", WARD, los - icu_days, _tariff(WARD, level, ownership)),
+        ("service", ICU, icu_days, _tariff(ICU, level, ownership)),
+        ("service", CBC, 1 + los // 4, _tariff(CBC, level, ownership)),
+        ("service", scan, 1, _tariff(scan, level, ownership)),
+        ("drug", CEFTRIAXONE, min(10, los), catalogue.DRUG_PRICES[CEFTRIAXONE]),
+        ("drug", PARACETAMOL, 20, catalogue.DRUG_PRICES[PARACETAMOL]),
+    ]
+
+
+def _lines(
+    items: list[tuple[str, str, int, int]], first_id: int, claim_id: int, nid: str, fac: int,
+    day: dt.date, ownership: str,
+) -> list[tuple[object, ...]]:  # fmt: skip
+    """The claim's lines, every one accepted at its price with the inpatient copayment."""
+    percent = _copay_percent(ownership)
+    out: list[tuple[object, ...]] = []
+    for kind, code, qty, price in items:
+        if qty <= 0:
+            continue
+        allowed = qty * price
+        copay = copay_of(allowed, percent)
+        out.append((
+            first_id + len(out), claim_id, len(out) + 1, nid, fac, kind, code, day, qty, price,
+            "accepted", allowed, allowed, copay, allowed - copay, 0, "",
+        ))  # fmt: skip
+    return out
+
+
+def _issue_statements(session: Session, months: list[int]) -> int:
+    """The monthly statements to the government, every month's but the last (left for a
+    person to issue in the demo)."""
+    for month in months[:-1]:
+        epidemic_statements.issue(session, SYSTEM, month=f"{month // 100}/{month % 100:02d}")
+    return max(0, len(months) - 1)
+
+
 def load(
     session: Session, *, seed: int, admissions: int = ADMISSIONS, progress: Progress | None = None
 ) -> Loaded:
@@ -99,9 +141,9 @@ def load(
     statements (all but the last month's); nothing when they are there already."""
     say = progress or (lambda _m: None)
     done = session.scalar(
-        select(func.count()).select_from(Claim).where(
-            Claim.document_number.like(f"{DOCUMENT_PREFIX}%")
-        )
+        select(func.count())
+        .select_from(Claim)
+        .where(Claim.document_number.like(f"{DOCUMENT_PREFIX}%"))
     )
     if done:
         return Loaded(0, 0)
@@ -129,33 +171,13 @@ def load(
         fac, province, level = pool[int(rng.integers(0, len(pool)))]
         start = YEAR_START + dt.timedelta(days=int(admitted[i]))
         end = start + dt.timedelta(days=int(los[i]))
-        percent = _copay_percent(ownership)
-        items: list[tuple[str, str, int, int]] = [
-            ("service", WARD, int(los[i] - icu_days[i]), _tariff(WARD, level, ownership)),
-            ("service", ICU, int(icu_days[i]), _tariff(ICU, level, ownership)),
-            ("service", CBC, 1 + int(los[i]) // 4, _tariff(CBC, level, ownership)),
-            ("service", CT if has_ct[i] else XRAY, 1,
-             _tariff(CT if has_ct[i] else XRAY, level, ownership)),
-            ("drug", CEFTRIAXONE, min(10, int(los[i])), catalogue.DRUG_PRICES[CEFTRIAXONE]),
-            ("drug", PARACETAMOL, 20, catalogue.DRUG_PRICES[PARACETAMOL]),
-        ]  # fmt: skip
         claim_id = first_id + i
-        asked = allowed_sum = copay_sum = 0
-        line_no = 0
-        for kind, code, qty, price in items:
-            if qty <= 0:
-                continue
-            line_no += 1
-            allowed = qty * price
-            copay = copay_of(allowed, percent)
-            asked += allowed
-            allowed_sum += allowed
-            copay_sum += copay
-            lines.append((
-                line_id, claim_id, line_no, str(who[i]), fac, kind, code, start, qty, price,
-                "accepted", allowed, allowed, copay, allowed - copay, 0, "",
-            ))  # fmt: skip
-            line_id += 1
+        items = _items(level, ownership, int(los[i]), int(icu_days[i]), bool(has_ct[i]))
+        made = _lines(items, line_id, claim_id, str(who[i]), fac, start, ownership)
+        lines.extend(made)
+        line_id += len(made)
+        asked = allowed_sum = sum(int(x[12]) for x in made)  # type: ignore[call-overload]
+        copay_sum = sum(int(x[13]) for x in made)  # type: ignore[call-overload]
         submitted_on = end + dt.timedelta(days=int(rng.integers(1, 20)))
         at = dt.datetime.combine(submitted_on, dt.time(7, 0), tzinfo=dt.UTC)
         digest = hashlib.sha256(f"epidemic:{seed}:{i}".encode()).hexdigest()
@@ -170,12 +192,7 @@ def load(
     bulk.load(conn, "claim_lines", LINE_COLUMNS, lines)
     bulk.reset_sequences(conn, ["claims", "claim_lines"])
     say(f"{len(claims):,} COVID-19 admissions, {len(lines):,} claim lines")
-    months = sorted({jalali_month(c[9]) for c in claims})  # type: ignore[arg-type]
-    issued = 0
-    for month in months[:-1]:
-        text = f"{month // 100}/{month % 100:02d}"
-        epidemic_statements.issue(session, SYSTEM, month=text)
-        issued += 1
+    issued = _issue_statements(session, sorted({jalali_month(c[9]) for c in claims}))  # type: ignore[arg-type]
     return Loaded(len(claims), issued)
 
 
