@@ -6,7 +6,6 @@ Services never commit; the caller owns the transaction."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pyarrow as pa
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from darman.claims.enums import VisitType
 from darman.claims.models import Claim, ClaimLine
 from darman.common.errors import FieldProblem, InvalidInput
-from darman.common.jalali import format_month, jalali_month, jalali_month_bounds
+from darman.common.jalali import jalali_month, jalali_month_bounds
 from darman.common.persian import to_ascii_digits
 from darman.db import bulk
 from darman.population import epidemic_kernel as kernel
@@ -196,11 +195,3 @@ def cost_summary(
     rows = [CostRow(**r) for r in kernel.summary(table).to_pylist()]
     months = [MonthRow(**r) for r in kernel.monthly(table, months_of(ep)).to_pylist()]
     return CostSummary(episode=episode_read(ep), rows=rows, months=months)
-
-
-def month_label(month: int) -> str:
-    return format_month(month)
-
-
-def today_month(day: dt.date) -> int:
-    return jalali_month(day)

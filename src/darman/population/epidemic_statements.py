@@ -27,7 +27,11 @@ from darman.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import format_month, jalali_month_bounds
 from darman.db.base import utcnow
 from darman.population import epidemic_service as cost
-from darman.population.epidemic_models import EpidemicStatement, EpidemicStatementLine
+from darman.population.epidemic_models import (
+    EpidemicStatement,
+    EpidemicStatementLine,
+    StatementImmutable,
+)
 from darman.population.epidemic_schemas import (
     IssueResult,
     StatementDetail,
@@ -248,8 +252,6 @@ def get(session: Session, who: Principal, *, statement_id: int) -> StatementDeta
 def refuse_change(session: Session, who: Principal, *, statement_id: int) -> None:
     """An issued statement is never edited: Conflict (StatementImmutable) in Persian, after
     the caller's role and the statement's existence are checked."""
-    from darman.population.epidemic_models import StatementImmutable
-
     who.require_role(*READERS)
     detail = get(session, who, statement_id=statement_id)
     raise StatementImmutable(
