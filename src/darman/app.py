@@ -21,6 +21,7 @@ from darman.db.engine import make_engine, make_session_factory, read_only
 from darman.performance.api import router as performance_router
 from darman.planning.api import router as planning_router
 from darman.population.api import router as population_router
+from darman.population.epidemic_api import router as epidemic_router
 from darman.prescriptions import api as prescriptions_api
 from darman.prescriptions import tables as prescription_tables
 from darman.procurement.api import router as procurement_router
@@ -106,6 +107,7 @@ def create_app(
         planning_router,
         performance_router,
         population_router,
+        epidemic_router,
         procurement_router,
         appointments_router,
         circulars_router,

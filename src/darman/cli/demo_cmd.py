@@ -15,6 +15,8 @@ from darman.security.enums import ROLE_LABELS_FA
 DEMO_SCALE = 0.01
 DEMO_SEED = 1405
 DEMO_CLAIM_LINES = 150_000
+# the seeds' COVID-19 inpatients, at their own size whatever the demo's scale
+DEMO_EPIDEMIC_ADMISSIONS = 16_000
 WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 
@@ -87,6 +89,20 @@ def serve(
     )  # fmt: skip
 
 
+def _load_epidemic(seed: int) -> None:
+    """The seeds' COVID-19 inpatients and their monthly statements, once."""
+    from darman.synth import epidemic_seed
+
+    with unit_of_work() as uow, console.status("همه‌گیری کووید-۱۹: بستری‌ها و صورت‌حساب‌ها…"):
+        epidemic = epidemic_seed.load(uow.session, seed=seed, admissions=DEMO_EPIDEMIC_ADMISSIONS)
+        uow.commit()
+    if epidemic.admissions:
+        console.print(
+            f"{format_number(epidemic.admissions)} بستری کووید-۱۹ و "
+            f"{format_number(epidemic.statements)} صورت‌حساب ماهانه به دولت بار شد"
+        )
+
+
 def demo(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -136,6 +152,7 @@ def demo(
             console.print(f"بار کردن یک سال سند نمایشی ({format_number(loaded)} خط)…")
             claims_seed.process(uow.session, progress=console.print)
         uow.commit()
+    _load_epidemic(seed)
     with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
         bought = procurement_seed.load(uow.session, seed=seed)
         uow.commit()

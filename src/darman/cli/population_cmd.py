@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import typer
 from rich.table import Table
 
+from darman.cli import epidemic_cmd
 from darman.cli.context import console, unit_of_work
 from darman.common.persian import to_persian_digits
 from darman.security.principal import SYSTEM
@@ -130,3 +131,6 @@ def due(
             for p in read.patients
         ],
     )  # fmt: skip
+
+
+app.add_typer(epidemic_cmd.app, name="epidemic")

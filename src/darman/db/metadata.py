@@ -13,6 +13,7 @@ from darman.circulars import models as _circulars_models  # noqa: F401
 from darman.claims import models as _claims_models  # noqa: F401
 from darman.db.base import Base
 from darman.performance import models as _performance_models  # noqa: F401
+from darman.population import epidemic_models as _epidemic_models  # noqa: F401
 from darman.population import models as _population_models  # noqa: F401
 from darman.prescriptions import models as _prescriptions_models  # noqa: F401
 from darman.procurement import models as _procurement_models  # noqa: F401

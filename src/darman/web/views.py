@@ -39,6 +39,7 @@ from darman.web import (
     claims_policy_views,
     claims_views,
     dispense_views,
+    epidemic_views,
     navigation,  # noqa: F401  (registers the top bar's menus with the templates)
     panel_views,
     performance_views,
@@ -100,6 +101,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(population_views.router)
     app.include_router(admin_views.router)
     app.include_router(audit_views.router)
+    app.include_router(epidemic_views.router)
 
 
 # ------------------------------------------------------------------ log-in

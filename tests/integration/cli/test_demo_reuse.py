@@ -15,6 +15,7 @@ from darman.cli.main import app
 from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.performance.models import IndicatorFact
+from darman.population.epidemic_models import EpidemicStatement
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
 from darman.synth import programmes_seed
@@ -26,6 +27,7 @@ def cli(cli: CliRunner, monkeypatch) -> CliRunner:
     """The CLI, with the demo cut down to a small scale."""
     monkeypatch.setattr(demo_cmd, "DEMO_SCALE", 0.0002)
     monkeypatch.setattr(demo_cmd, "DEMO_CLAIM_LINES", 2_000)
+    monkeypatch.setattr(demo_cmd, "DEMO_EPIDEMIC_ADMISSIONS", 300)
     monkeypatch.setattr(programmes_seed, "CANDIDATES", 400)
     monkeypatch.setattr(programmes_seed, "OPENINGS", 70)  # at least one a post
     monkeypatch.setattr(programmes_seed, "CIRCULAR_TOPICS", 12)
@@ -38,12 +40,20 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "بار کردن داده‌ی نمایشی" in first.output and "مناقصه‌ی باز" in first.output
     assert "فراخوان انتخاب مدیران با ۴۰۰ داوطلب" in first.output
     assert "شاخص‌های عملکرد ۲۴ ماه محاسبه شد" in first.output
+    assert "۳۰۰ بستری کووید-۱۹" in first.output
 
     def counts_now() -> tuple[int | None, ...]:
         with UnitOfWork(session_factory) as uow:
             return tuple(
                 uow.session.scalar(select(func.count()).select_from(t))
-                for t in (StockMonth, Supplier, Candidate, Circular, IndicatorFact)
+                for t in (
+                    StockMonth,
+                    Supplier,
+                    Candidate,
+                    Circular,
+                    IndicatorFact,
+                    EpidemicStatement,
+                )
             )
 
     counts = counts_now()
@@ -54,8 +64,9 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "داوطلب" not in second.output and "بخشنامه‌ی ساختگی" not in second.output
     # nothing loaded twice; the indicators are computed again over the same months
     assert counts_now() == counts
-    stock, suppliers, candidates, circulars, facts = counts
-    assert stock and suppliers and facts
+    stock, suppliers, candidates, circulars, facts, statements = counts
+    assert stock and suppliers and facts and statements
+    assert "بستری کووید" not in second.output
     assert candidates == 400 and circulars and circulars > 12
 
 
@@ -77,7 +88,10 @@ def test_the_demo_draws_its_claims_on_a_dataset_seeded_at_another_scale_and_seed
     assert "ورود به نسخه‌ی نمایشی" in result.output
     with UnitOfWork(session_factory) as uow:
         s = uow.session
-        assert s.scalar(select(func.count()).select_from(ClaimLine)) == 2_000
+        # the demo's claim lines, beside the epidemic's own claims
+        ordinary = select(Claim.id).where(Claim.document_number.not_like("CV%"))
+        lines = select(func.count()).select_from(ClaimLine)
+        assert s.scalar(lines.where(ClaimLine.claim_id.in_(ordinary))) == 2_000
         # the registry is the one seeded: nothing was added to it for the claims
         assert s.scalar(select(func.count()).select_from(Facility)) == facilities
         claimed = list(s.scalars(select(Claim.national_id)))
