@@ -103,9 +103,12 @@ def demo(
         programmes_seed,
         surveys_seed,
     )
+    from darman.common.jalali import tehran_today
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
+    # one anchor for every generator: the demo's activity runs up to the day it is seeded
+    today = tehran_today()
     if serve_after:
         port_is_free(host, port)
     with unit_of_work() as uow:
@@ -130,14 +133,17 @@ def demo(
             scale=scale,
             seed=seed,
             lines=DEMO_CLAIM_LINES,
+            today=today,
             progress=status.update,
         )
         if loaded:
-            console.print(f"بار کردن یک سال سند نمایشی ({format_number(loaded)} خط)…")
-            claims_seed.process(uow.session, progress=console.print)
+            console.print(
+                f"بار کردن سند‌های دوازده ماه گذشته ({format_number(loaded)} خط)…"
+            )
+            claims_seed.process(uow.session, today=today, progress=console.print)
         uow.commit()
     with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
-        bought = procurement_seed.load(uow.session, seed=seed)
+        bought = procurement_seed.load(uow.session, seed=seed, today=today)
         uow.commit()
     if bought.stock_rows:
         console.print(
@@ -146,12 +152,12 @@ def demo(
             f"{format_number(bought.bids)} پیشنهاد بار شد"
         )
     with unit_of_work() as uow, console.status("نظرسنجی بیماران…"):
-        answered = surveys_seed.load(uow.session, seed=seed)
+        answered = surveys_seed.load(uow.session, seed=seed, today=today)
         uow.commit()
     if answered:
         console.print(f"یک سال پاسخ نظرسنجی بیماران بار شد ({format_number(answered)} پاسخ)")
     with unit_of_work() as uow, console.status("انتصاب مدیران، بخشنامه‌ها و شاخص‌ها…"):
-        programmes = programmes_seed.load(uow.session, seed=seed)
+        programmes = programmes_seed.load(uow.session, seed=seed, today=today)
         uow.commit()
     if programmes.candidates:
         console.print(
