@@ -96,6 +96,7 @@ def demo(
     a ``darman worker`` beside the server that adjudicates submitted claims. A database
     seeded before (darman seed, any scale and seed) is kept, and the demo's claims are
     drawn on it."""
+    from darman.common.jalali import tehran_today
     from darman.synth import (
         claims_seed,
         demo_users,
@@ -103,7 +104,6 @@ def demo(
         programmes_seed,
         surveys_seed,
     )
-    from darman.common.jalali import tehran_today
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
@@ -137,9 +137,7 @@ def demo(
             progress=status.update,
         )
         if loaded:
-            console.print(
-                f"بار کردن سند‌های دوازده ماه گذشته ({format_number(loaded)} خط)…"
-            )
+            console.print(f"بار کردن سند‌های دوازده ماه گذشته ({format_number(loaded)} خط)…")
             claims_seed.process(uow.session, today=today, progress=console.print)
         uow.commit()
     with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):

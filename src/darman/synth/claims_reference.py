@@ -174,7 +174,8 @@ def reference(*, scale: float, seed: int, window: Window = FISCAL_1404) -> Refer
             "province_id": pa.array([*REFERRAL_PROVINCES, *range(1, 32)], pa.int64()),
             "programme": ["referral"] * len(REFERRAL_PROVINCES) + ["eprescription"] * 31,
             "active_from": pa.array(
-                [window.referral_from] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31, pa.date32()
+                [window.referral_from] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31,
+                pa.date32(),
             ),
             # a missing referral is rejected everywhere (no bypass copayment)
             "bypass_copay_percent": pa.nulls(len(REFERRAL_PROVINCES) + 31, pa.int64()),
