@@ -133,8 +133,33 @@ def draw_claims(
         room = np.clip(window.submitted_by.toordinal() - end + 1, 1, 45)
         delay = delay * room // 45
     submitted = end + delay
-    referred = np.isin(fac.province[facility], REFERRAL_PROVINCES)
+    facility = _first_level_first(rng, facility, fac)
+    # a family physician refers to a specialist: claims of level-2 and level-3 centres
+    # where the programme runs name a referral, a level-1 visit needs none
+    referred = np.isin(fac.province[facility], REFERRAL_PROVINCES) & (fac.level[facility] >= 2)
     return Claims(facility, person, visit, start, end, submitted, referred)
+
+
+# Where the referral programme runs, care starts at level 1: this share of the claims drawn
+# at a level-2 or level-3 centre goes to a level-1 centre of the province instead, so
+# referrals stay a minority of level-1 visits, as the programme's rate expects.
+FIRST_LEVEL_SHARE = 0.6
+
+
+def _first_level_first(
+    rng: np.random.Generator, facility: np.ndarray, fac: Facilities
+) -> np.ndarray:
+    moved = facility.copy()
+    draw = rng.random(len(facility))
+    pick = rng.integers(0, 1 << 30, len(facility))
+    for province in REFERRAL_PROVINCES:
+        level1 = np.flatnonzero((fac.province == province) & (fac.level == 1))
+        if not len(level1):
+            continue
+        upper = (fac.province[facility] == province) & (fac.level[facility] >= 2)
+        move = upper & (draw < FIRST_LEVEL_SHARE)
+        moved[move] = level1[pick[move] % len(level1)]
+    return moved
 
 
 # ---------------------------------------------------------------- clean lines
