@@ -98,7 +98,9 @@ def test_referral_feedback_is_mostly_on_time_and_only_recent_ones_wait(session_f
     assert len(rows) > 20
     answered = [r for r in rows if r[2] is not None]
     on_time = [r for r in answered if _day(r[2]) <= _day(r[1])]
-    assert len(on_time) == len(answered)
+    # answered two days after the claim's last visit: late only when a repeated visit
+    # (an injected R07) came weeks after the first
+    assert len(on_time) >= 0.9 * len(answered)
     assert all(_day(r[2]) < ANCHOR for r in answered)
     overdue = [r for r in rows if r[2] is None and _day(r[1]) < ANCHOR]
     # a few old ones never answered (4 % of those issued 45 days or more before)
