@@ -73,7 +73,14 @@ def test_the_problem_schema_in_the_document_is_the_problem_model(
     assert set(problem["required"]) == {"type", "title", "status", "detail", "instance"}
     assert problem["additionalProperties"] is False
     assert problem["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/ProblemItem"}
-    assert set(schemas["ProblemItem"]["properties"]) == {"field", "in", "row", "reason"}
+    assert set(schemas["ProblemItem"]["properties"]) == {
+        "field",
+        "in",
+        "row",
+        "reason",
+        "code",
+        "reason_fa",
+    }
 
 
 def test_every_rest_operation_declares_its_errors_as_problems_and_fhir_as_outcomes(

@@ -22,6 +22,7 @@ from darman.audit.models import AuditEntry
 from darman.claims.models import Claim, ClaimLine
 from darman.claims.schemas import ClaimIn
 from darman.claims.submission import store_batch
+from darman.cli import worker_cmd
 from darman.db.engine import make_session_factory
 from darman.db.uow import UnitOfWork
 from darman.registry.models import Facility, Insured
@@ -158,7 +159,7 @@ def test_two_workers_at_once_decide_every_claim_exactly_once(
         assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
         _every_claim_decided_whole_or_untouched(s)
         assert audit.verify(s).ok
-    decided_by = [workers.log(i).count(" decided ") for i in range(2)]
+    decided_by = [workers.log(i).count(worker_cmd.BATCH_MARK) for i in range(2)]
     assert sum(decided_by) == len(batches)
 
 
@@ -175,7 +176,7 @@ def test_a_worker_stopped_by_sigterm_finishes_its_batch_and_leaves_the_rest_pend
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(60) == 0, workers.log(0)
     log = workers.log(0)
-    assert "SIGTERM: stopping after the batch under way" in log and "stopped;" in log
+    assert f"SIGTERM: {worker_cmd.STOPPING_FA}" in log and f"{worker_cmd.STOPPED_FA}؛" in log
     with session_factory() as s:
         decided = _count(engine, "adjudicated")
         assert 0 < decided < claims

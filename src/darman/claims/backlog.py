@@ -21,6 +21,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.claims import decisions, service
+from darman.common.persian import format_number
 from darman.db.uow import UnitOfWork
 
 # About 1.9 GB of peak resident memory for a partition this size (bench/RESULTS.md).
@@ -48,7 +49,10 @@ def adjudicate_backlog(
         plan = service.plan_partitions(look.session, max_lines=max_lines)
     totals = [0, 0, 0, 0, 0]
     for number, partition in enumerate(plan, start=1):
-        say(f"partition {number}/{len(plan)}: {partition.lines:,} lines")
+        say(
+            f"بخش {format_number(number)} از {format_number(len(plan))}: "
+            f"{format_number(partition.lines)} خط"
+        )
         with UnitOfWork(factory) as uow:
             run = service.adjudicate_pending(
                 uow.session, actor=actor, referrals=referrals(), partition=partition

@@ -55,9 +55,9 @@ class RunResult:
     paid_rials: int
     budget_rials: int
     repeated: bool  # the key had run before: nothing was paid this time
-    # why a final run paid less than its budget (None when it spent it all, or repeated):
+    # why a run paid less than its budget (None when it spent it all, or repeated):
     # "budget_reached" (the next claim in the queue did not fit what was left) or
-    # "queue_empty" (no approved claim left in scope), said in Persian in why_fa
+    # "queue_empty" (no claim left in scope to pay or advance), said in Persian in why_fa
     why: str | None = None
     why_fa: str | None = None
     next_claim_rials: int | None = None  # what the first claim left in the queue costs
@@ -383,7 +383,81 @@ def pay_advances(
         text("UPDATE claims SET advance_rials = t.due FROM pay_sel t WHERE claims.id = t.claim_id")
     )
     _finish(session, who, run, count, paid)
-    return _result(run, repeated=False)
+    if paid >= budget_rials:
+        return _result(run, repeated=False)
+    return _advance_explained(
+        _result(run, repeated=False),
+        _advance_shortfall(
+            session, province_id=province_id, cutoff=cutoff, share_percent=share_percent
+        ),
+        min_wait_days=min_wait_days,
+    )
+
+
+@dataclass(frozen=True)
+class _AdvanceQueue:
+    """What an advance run left in its scope: the first claim it could have advanced and
+    did not, and the unadvanced claims too young to be advanced yet."""
+
+    next_document: str | None
+    next_due: int | None
+    too_young: int
+
+
+def _advance_shortfall(
+    session: Session, *, province_id: int | None, cutoff: dt.date, share_percent: int
+) -> _AdvanceQueue:
+    """Claims of contracted centres in the run's scope, not advanced and not yet reviewed,
+    as the run chose them (oldest first)."""
+
+    def scoped(query: Any) -> Any:  # a select of any columns, narrowed to the run's scope
+        query = (
+            query.join(Facility, Facility.id == Claim.facility_id)
+            .where(Facility.ownership == "contracted")
+            .where(Claim.status.in_([s.value for s in _UNPAID_BEFORE_REVIEW]))
+            .where(Claim.advance_rials == 0, Claim.asked_rials > 0)
+        )
+        if province_id is not None:
+            query = query.where(Claim.province_id == province_id)
+        return query
+
+    first = session.execute(
+        scoped(select(Claim.document_number, Claim.asked_rials))
+        .where(Claim.submitted_on <= cutoff)
+        .order_by(Claim.submitted_at, Claim.id)
+        .limit(1)
+    ).first()
+    young = session.scalar(scoped(select(func.count(Claim.id))).where(Claim.submitted_on > cutoff))
+    return _AdvanceQueue(
+        next_document=None if first is None else str(first[0]),
+        # as the run computes it: whole rials of the share, rounded down
+        next_due=None if first is None else int(first[1]) * share_percent // 100,
+        too_young=int(young or 0),
+    )
+
+
+def _advance_explained(result: RunResult, queue: _AdvanceQueue, *, min_wait_days: int) -> RunResult:
+    """``result`` with why an advance run paid less than its budget, in Persian."""
+    left = result.budget_rials - result.paid_rials
+    if queue.next_due is not None:
+        why = "budget_reached"
+        said = (
+            f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند {queue.next_document} "
+            f"{format_toman(queue.next_due)} است و از مانده‌ی بودجه ({format_toman(left)}) "
+            "بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت نگرفتند تا نوبت صف به هم نخورد"
+        )
+    else:
+        why = "queue_empty"
+        said = (
+            f"سند دیگری در این گستره نیست که بیش از {format_number(min_wait_days)} روز "
+            "در انتظار مانده و پیش‌پرداخت نگرفته باشد"
+        )
+    if queue.too_young:
+        said += (
+            f"؛ {format_number(queue.too_young)} سند هنوز کمتر از "
+            f"{format_number(min_wait_days)} روز در صف است"
+        )
+    return replace(result, why=why, why_fa=said, next_claim_rials=queue.next_due)
 
 
 def _ledger(session: Session, run_id: int, entries: list[tuple[str, str, str]]) -> None:

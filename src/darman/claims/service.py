@@ -22,6 +22,7 @@ from darman.claims.search import ClaimSearch
 from darman.claims.submission import Stored, store_batch
 from darman.common.errors import Conflict, InvalidInput, NotFound
 from darman.common.paging import Page, PageParams, page_of
+from darman.common.persian import format_number
 from darman.db import bulk
 from darman.prescriptions import dispensing as prescription_dispensing
 from darman.registry import scope
@@ -457,7 +458,7 @@ def adjudicate_pending(
     if tables is None:
         return decisions.AdjudicationRun(0, 0, 0, 0, 0)
     lines = tables["lines"]
-    say(f"read {lines.num_rows:,} pending lines")
+    say(f"{format_number(lines.num_rows)} خط در انتظار رسیدگی خوانده شد")
     decided = engine.run(tables, ordered=False)
-    say(f"decided {decided.num_rows:,} lines")
+    say(f"برای {format_number(decided.num_rows)} خط تصمیم گرفته شد")
     return decisions.write_and_record(session, actor, lines, decided)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from darman.cli.context import settings
+from darman.common.persian import format_decimal, format_number
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     from darman.claims.adjudicator import Batch
 
 SCHEMA_WAIT_S = 2.0
+# The operator's log, in Persian: the words a log search (and the tests) look for.
+BATCH_MARK = "دسته‌ی رسیدگی‌شده:"
+STOPPING_FA = "پس از پایان دسته‌ی در کار می‌ایستد"
+STOPPED_FA = "ایستاد"
+UNAVAILABLE_FA = "پایگاه داده در دسترس نیست، دوباره تلاش می‌شود"
 STOP_TIMEOUT_S = 60
 
 
@@ -35,10 +41,12 @@ def _say(message: str) -> None:
 
 def _batch_line(batch: Batch) -> str:
     r = batch.run
+    n = format_number
     return (
-        f"decided {r.claims:,} claims ({r.lines:,} lines: {r.accepted:,} accepted, "
-        f"{r.partial:,} partial, {r.rejected:,} rejected) in {batch.seconds:.2f} s; "
-        f"the longest-waiting took {batch.oldest_waited_s:.1f} s from submission"
+        f"{BATCH_MARK} {n(r.claims)} سند ({n(r.lines)} خط: {n(r.accepted)} پذیرفته، "
+        f"{n(r.partial)} با کسور، {n(r.rejected)} رد) در {format_decimal(batch.seconds, 2)} "
+        f"ثانیه؛ دیرترین سند {format_decimal(batch.oldest_waited_s, 1)} ثانیه پس از ارسال "
+        "تصمیم گرفت"
     )
 
 
@@ -55,9 +63,9 @@ def _current_schema(engine: Engine, stop: threading.Event) -> bool:
         try:
             if migrate.is_current(engine):
                 return True
-            why = "waiting for the database schema to be brought up to date (darman db upgrade)"
+            why = "در انتظار به‌روز شدن ساختار پایگاه داده (darman db upgrade)"
         except OperationalError as exc:
-            why = f"database unavailable, trying again: {str(exc.orig or exc).splitlines()[0]}"
+            why = f"{UNAVAILABLE_FA}: {str(exc.orig or exc).splitlines()[0]}"
         if why != told:
             _say(why)
             told = why
@@ -85,7 +93,7 @@ def worker(
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             raise KeyboardInterrupt  # the second signal: the batch under way rolls back
-        _say(f"{signal.Signals(signum).name}: stopping after the batch under way")
+        _say(f"{signal.Signals(signum).name}: {STOPPING_FA}")
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
@@ -93,7 +101,10 @@ def worker(
     audit_key = settings().audit_secret()  # an unfit key stops the worker before it starts
     engine = make_engine(settings().database_url, pool_size=2)
     actor = f"worker {socket.gethostname()}:{os.getpid()}"[:64]
-    _say(f"adjudicating submitted claims every {every:g} s, at most {batch:,} a batch")
+    _say(
+        f"رسیدگی به اسناد رسیده هر {format_decimal(every, 1)} ثانیه، "
+        f"هر بار حداکثر {format_number(batch)} سند"
+    )
     try:
         if _current_schema(engine, stop):
             decided = adjudicator.run(
@@ -102,11 +113,11 @@ def worker(
                 actor=actor, referrals=claims_register, stop=stop, every_s=every,
                 batch_claims=batch,
                 on_batch=lambda b: _say(_batch_line(b)),
-                on_retry=lambda why: _say(f"database unavailable, trying again: {why}"),
+                on_retry=lambda why: _say(f"{UNAVAILABLE_FA}: {why}"),
             )  # fmt: skip
-            _say(f"stopped; {decided:,} claims decided")
+            _say(f"{STOPPED_FA}؛ {format_number(decided)} سند رسیدگی شد")
     except KeyboardInterrupt:
-        _say("stopped at once; the batch under way was rolled back and stays pending")
+        _say("بی‌درنگ ایستاد؛ دسته‌ی در کار برگشت خورد و در انتظار رسیدگی می‌ماند")
         raise typer.Exit(130) from None
     finally:
         engine.dispose()

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from darman.common.errors import AuthenticationFailed, DarmanError, TooManyAttempts
+from darman.common.validation_fa import reason_fa
 
 log = logging.getLogger("darman")
 MEDIA_TYPE = "application/problem+json"
@@ -41,6 +42,12 @@ class ProblemItem(BaseModel):
     in_: str | None = Field(default=None, alias="in")
     row: int | None = None
     reason: str
+    code: str | None = Field(
+        default=None, description="a request's own fields: the validator's error type"
+    )
+    reason_fa: str | None = Field(
+        default=None, description="a request's own fields: the reason, in Persian"
+    )
 
 
 class Problem(BaseModel):
@@ -145,14 +152,29 @@ async def _darman(request: Request, exc: Any) -> Response:
     )
 
 
-async def _validation(request: Request, exc: Any) -> Response:
+def validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Each of a request's invalid fields: where, the validator's English message and error
+    type (for programs) and the reason in Persian (for people)."""
     items = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else None
         field = ".".join(loc[1:]) if len(loc) > 1 else where
-        items.append({"field": field, "in": where, "reason": err.get("msg", "invalid")})
-    detail = "; ".join(f"{i['field']}: {i['reason']}" for i in items[:5])
+        items.append(
+            {
+                "field": field,
+                "in": where,
+                "reason": err.get("msg", "invalid"),
+                "code": err.get("type"),
+                "reason_fa": reason_fa(err),
+            }
+        )
+    return items
+
+
+async def _validation(request: Request, exc: Any) -> Response:
+    items = validation_items(exc)
+    detail = "ورودی پذیرفته نشد: " + "؛ ".join(f"{i['field']}: {i['reason_fa']}" for i in items[:5])
     return problem(422, "Invalid input", detail, "invalid-input", request.url.path, items)
 
 

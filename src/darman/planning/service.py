@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput
+from darman.common.persian import to_persian_digits
 from darman.planning import allocation, deprivation, equity, facts, levelling, sensitivity
 from darman.planning.enums import Population, Resource
 from darman.planning.scenario import Scenario
@@ -22,6 +23,11 @@ from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 
 READERS = roles_that(Act.READ_PLANNING)
+# The national statistics (beds of 1396) count the whole population's beds: over the
+# registry's insured they mean something only when the registry holds (nearly) all of
+# the insured, at least this share of the census population (about half, nationally).
+WHOLE_REGISTRY_SHARE = 0.10
+NATIONAL_STATISTICS = (Resource.BEDS_1396, Resource.ICU_BEDS_1396)
 
 
 def province_facts(
@@ -62,6 +68,7 @@ def equity_report(
         rows = province_facts(session, who, on=on)
     else:
         who.require_role(*READERS)
+    _refuse_statistics_over_a_sample(rows, resource, population)
     try:
         return equity.report(
             rows,
@@ -73,6 +80,26 @@ def equity_report(
         )
     except ValueError as exc:
         raise InvalidInput(str(exc), [FieldProblem("population", str(exc))]) from exc
+
+
+def _refuse_statistics_over_a_sample(
+    rows: list[facts.ProvinceFacts], resource: Resource, population: Population
+) -> None:
+    """Refuse a national statistic per insured person when the registry's insured are a
+    sample of the country (the demo's 1 %): whole-country beds over a sample's head count
+    give figures a hundred times too large (222 intensive-care beds per 10,000)."""
+    if resource not in NATIONAL_STATISTICS or population is not Population.INSURED:
+        return
+    insured = sum(r.insured for r in rows)
+    people = sum(r.population for r in rows)
+    if people and insured < WHOLE_REGISTRY_SHARE * people:
+        share = to_persian_digits(f"{insured * 100 / people:.1f}".replace(".", "٫"))
+        reason = (
+            f"بیمه‌شدگان ثبت‌شده فقط ٪{share} جمعیت کشورند (داده‌ی نمایشی یا ثبت ناتمام) و آمار "
+            "کشوری تخت‌ها برای همه‌ی مردم است؛ نسبت این دو معنایی ندارد. جمعیت کل را "
+            "برگزینید یا منبعی از ثبت مراکز."
+        )
+        raise InvalidInput(reason, [FieldProblem("population", reason)])
 
 
 def deprivation_ranking(

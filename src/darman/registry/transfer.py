@@ -44,6 +44,13 @@ from darman.registry.schemas import (
     TariffCreate,
 )
 from darman.registry.scope import AnySelect
+from darman.registry.transfer_headers import (
+    SHEETS_FA,
+    field_of,
+    header_fa,
+    headers_fa,
+    is_header_fa,
+)
 from darman.security.principal import Principal
 
 _PEOPLE_TABLES = frozenset({"insured", "coverage"})
@@ -165,9 +172,27 @@ class ImportReport:
         return len({p.row for p in self.problems})
 
 
+def _column_namer(header: Sequence[str]) -> Callable[[str | None], str | None]:
+    """How a problem names a field: as the file's header wrote it, or, for a column the
+    file lacks, by its Persian header when the file uses Persian headers."""
+    as_written = {field_of(h): h for h in header if h}
+    persian = any(is_header_fa(h) for h in header if h)
+
+    def shown(field: str | None) -> str | None:
+        if not field:
+            return field
+        return as_written.get(field) or (header_fa(field) if persian else field)
+
+    return shown
+
+
 def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
-    named = [h for h in header if h]
-    twice = sorted({h for h in named if named.count(h) > 1})
+    """``header`` as read from the file; each names a field by its Persian header or its
+    field name, and a problem names the column as the file does."""
+    fields = [field_of(h) if h else "" for h in header]
+    shown = _column_namer(header)
+    named = [f for f in fields if f]
+    twice = sorted({h for h, f in zip(header, fields, strict=True) if f and named.count(f) > 1})
     problems = [FieldProblem(h, "این ستون دو بار آمده است", row=1) for h in twice]
     problems += [
         FieldProblem(f"ستون {i}", "ستونی بی‌نام", row=1)
@@ -175,15 +200,16 @@ def _check_header(spec: TableSpec, header: Sequence[str]) -> None:
         if not h
     ]
     problems += [
-        FieldProblem(h, UNKNOWN_COLUMN_FA, row=1) for h in header if h and h not in spec.columns
+        FieldProblem(h, UNKNOWN_COLUMN_FA, row=1)
+        for h, f in zip(header, fields, strict=True)
+        if h and f not in spec.columns
     ]
     problems += [
-        FieldProblem(c, MISSING_COLUMN_FA, row=1) for c in spec.required if c not in header
+        FieldProblem(shown(c), MISSING_COLUMN_FA, row=1) for c in spec.required if c not in fields
     ]
     if problems:
-        raise InvalidInput(
-            f"سرستون‌ها نمی‌خوانند؛ ستون‌های پذیرفته: {', '.join(spec.columns)}", problems
-        )
+        accepted = "، ".join(f"{header_fa(c)} ({c})" for c in spec.columns)
+        raise InvalidInput(f"سرستون‌ها نمی‌خوانند؛ ستون‌های پذیرفته: {accepted}", problems)
 
 
 def import_rows(
@@ -198,6 +224,7 @@ def import_rows(
     """Create one registry row per sheet row; good rows stay, bad rows are reported."""
     spec = spec_for(table)
     _check_header(spec, header)
+    shown = _column_namer(header)
     report = ImportReport(table=table, rows_read=len(rows))
     for row in rows:
         if "__extra__" in row.values:
@@ -205,18 +232,23 @@ def import_rows(
                 FieldProblem(None, "این ردیف خانه‌هایی بیش از سرستون‌ها دارد", row=row.number)
             )
             continue
-        values = {k: v for k, v in row.values.items() if v != ""}
+        values = {field_of(k): v for k, v in row.values.items() if v != ""}
         try:
             data = spec.schema.model_validate(values)
         except ValidationError as exc:
-            report.problems.extend(problems_fa(exc, row=row.number))
+            report.problems.extend(
+                FieldProblem(shown(p.field), p.reason, row=p.row)
+                for p in problems_fa(exc, row=row.number)
+            )
             continue
         try:
             with session.begin_nested():
                 spec.create(session, who, data=data)
         except DarmanError as exc:
             found = exc.problems or [FieldProblem(None, exc.detail)]
-            report.problems.extend(FieldProblem(p.field, p.reason, row=row.number) for p in found)
+            report.problems.extend(
+                FieldProblem(shown(p.field), p.reason, row=row.number) for p in found
+            )
             continue
         except DBAPIError as exc:
             # The savepoint is rolled back; the database's own refusal becomes a row problem
@@ -271,8 +303,14 @@ def _practitioner_links(session: Session, who: Principal) -> Iterator[tuple[int,
 
 
 def export_table(session: Session, who: Principal, *, table: str, fmt: TableFormat) -> bytes:
-    """The rows the caller may see, in the columns the import takes, in a stable order."""
+    """The rows the caller may see, in the columns the import takes (under their Persian
+    headers, which the import reads back), in a stable order."""
     spec = spec_for(table)
     if table in _PEOPLE_TABLES and scope.at_facility(who):
         raise PermissionDenied(f"a facility cannot export the {table} of its province")
-    return write_table(spec.columns, _rows(session, table, who), fmt, sheet=table)
+    return write_table(
+        headers_fa(spec.columns),
+        _rows(session, table, who),
+        fmt,
+        sheet=SHEETS_FA.get(table, table),
+    )

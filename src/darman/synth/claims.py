@@ -47,7 +47,8 @@ class SyntheticClaims:
 def claims(
     ref: Reference, *, n_lines: int, seed: int, violation_share: float = 0.1
 ) -> SyntheticClaims:
-    """``n_lines`` lines in claims of 1-4 lines over fiscal year 1404.
+    """``n_lines`` lines in claims of 1-4 lines over the reference's window of days
+    (fiscal year 1404 unless the reference was built for another).
 
     A share ``violation_share`` of lines carries one injected violation each,
     spread evenly over the codes in INJECTED.
@@ -58,9 +59,9 @@ def claims(
     people = people_of(ref)
     fac = facilities_of(ref)
     claim_of_line = claim_of_each_line(rng, n_lines)
-    made = draw_claims(rng, int(claim_of_line[-1]) + 1, people, fac)
+    made = draw_claims(rng, int(claim_of_line[-1]) + 1, people, fac, ref.window)
     draft = clean_lines(rng, made, claim_of_line, people, fac)
-    inject_violations(rng, draft, pools_for(people), violation_share)
+    inject_violations(rng, draft, pools_for(people, ref.window), violation_share)
     # Injections and chance meet in ways no single injection foresees; the truth
     # follows what the kernel will rightly see.
     mark_frequency_clashes(draft)

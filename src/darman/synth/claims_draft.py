@@ -3,20 +3,20 @@ clean lines that obey every adjudication rule by construction."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from darman.common.jalali import fiscal_year_bounds
 from darman.synth import catalogue
 from darman.synth.claims_reference import (
     REFERRAL_PROVINCES,
     UNPRICED_CODE,
-    YEAR,
-    YEAR_END,
-    YEAR_START,
     Reference,
+    Window,
 )
 
 # ---------------------------------------------------------------- who and where
@@ -28,35 +28,37 @@ class People:
 
     nid: np.ndarray
     sex: np.ndarray
-    eligible: np.ndarray  # rows covered all year
-    lapsed: np.ndarray  # rows whose only cover ended inside the year, earliest end first
+    eligible: np.ndarray  # rows covered all through the window
+    lapsed: np.ndarray  # rows whose only cover ended inside the window, earliest end first
     lapsed_end: np.ndarray  # their end dates as ordinals, ascending
 
 
 def people_of(ref: Reference) -> People:
     nid = np.array(ref.insured["national_id"].to_pylist(), dtype=object)
     sex = np.array(ref.insured["sex"].to_pylist(), dtype=object)
-    lapsed, lapsed_end = _lapsed(ref.coverage, nid)
+    lapsed, lapsed_end = _lapsed(ref.coverage, nid, ref.window)
     order = np.argsort(lapsed_end)
-    return People(nid, sex, _covered_all_year(ref.coverage, nid), lapsed[order], lapsed_end[order])
+    eligible = _covered_all_through(ref.coverage, nid, ref.window)
+    return People(nid, sex, eligible, lapsed[order], lapsed_end[order])
 
 
-def _covered_all_year(cov: pa.Table, nid: np.ndarray) -> np.ndarray:
-    """Rows of people with an open period that began before the year."""
+def _covered_all_through(cov: pa.Table, nid: np.ndarray, window: Window) -> np.ndarray:
+    """Rows of people with an open period that began before the window."""
     open_before = pc.and_(
-        pc.is_null(cov["end_date"]), pc.less(cov["start_date"], pa.scalar(YEAR_START, pa.date32()))
+        pc.is_null(cov["end_date"]),
+        pc.less(cov["start_date"], pa.scalar(window.first, pa.date32())),
     )
     eligible_nids = set(pc.filter(cov["national_id"], open_before).to_pylist())
     return np.flatnonzero(np.array([n in eligible_nids for n in nid]))
 
 
-def _lapsed(cov: pa.Table, nid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of people with a single period that ended inside the year, and its end.
+def _lapsed(cov: pa.Table, nid: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of people with a single period that ended inside the window, and its end.
 
-    The period ends at least 40 days before the year does, so a line after it
-    still falls inside the year.
+    The period ends at least 40 days before the window does, so a line after it
+    still falls inside the window.
     """
-    start_ord, end_ord = YEAR_START.toordinal(), YEAR_END.toordinal()
+    start_ord, end_ord = window.first.toordinal(), window.last.toordinal()
     counts: dict[str, int] = {}
     for n in cov["national_id"].to_pylist():
         counts[n] = counts.get(n, 0) + 1
@@ -112,9 +114,13 @@ def claim_of_each_line(rng: np.random.Generator, n_lines: int) -> np.ndarray:
     return np.repeat(np.arange(len(sizes)), sizes)[:n_lines]
 
 
-def draw_claims(rng: np.random.Generator, n_claims: int, people: People, fac: Facilities) -> Claims:
-    """Facility, person, visit type and dates; an inpatient stay lasts 1-7 days."""
-    start_ord, end_ord = YEAR_START.toordinal(), YEAR_END.toordinal()
+def draw_claims(
+    rng: np.random.Generator, n_claims: int, people: People, fac: Facilities, window: Window
+) -> Claims:
+    """Facility, person, visit type and dates; an inpatient stay lasts 1-7 days, and a
+    claim is filed up to 44 days after it ends (sooner near the window's submission
+    deadline, so nothing is filed after it)."""
+    start_ord, end_ord = window.first.toordinal(), window.last.toordinal()
     facility = rng.integers(0, len(fac.id), n_claims)
     person = people.eligible[rng.integers(0, len(people.eligible), n_claims)]
     visit = rng.choice(
@@ -122,9 +128,38 @@ def draw_claims(rng: np.random.Generator, n_claims: int, people: People, fac: Fa
     )
     start = rng.integers(start_ord, end_ord - 10, n_claims)
     end = start + np.where(visit == "inpatient", rng.integers(1, 8, n_claims), 0)
-    submitted = end + rng.integers(0, 45, n_claims)
-    referred = np.isin(fac.province[facility], REFERRAL_PROVINCES)
+    delay = rng.integers(0, 45, n_claims)
+    if window.submitted_by is not None:
+        room = np.clip(window.submitted_by.toordinal() - end + 1, 1, 45)
+        delay = delay * room // 45
+    submitted = end + delay
+    facility = _first_level_first(rng, facility, fac)
+    # a family physician refers to a specialist: claims of level-2 and level-3 centres
+    # where the programme runs name a referral, a level-1 visit needs none
+    referred = np.isin(fac.province[facility], REFERRAL_PROVINCES) & (fac.level[facility] >= 2)
     return Claims(facility, person, visit, start, end, submitted, referred)
+
+
+# Where the referral programme runs, care starts at level 1: this share of the claims drawn
+# at a level-2 or level-3 centre goes to a level-1 centre of the province instead, so
+# referrals stay a minority of level-1 visits, as the programme's rate expects.
+FIRST_LEVEL_SHARE = 0.6
+
+
+def _first_level_first(
+    rng: np.random.Generator, facility: np.ndarray, fac: Facilities
+) -> np.ndarray:
+    moved = facility.copy()
+    draw = rng.random(len(facility))
+    pick = rng.integers(0, 1 << 30, len(facility))
+    for province in REFERRAL_PROVINCES:
+        level1 = np.flatnonzero((fac.province == province) & (fac.level == 1))
+        if not len(level1):
+            continue
+        upper = (fac.province[facility] == province) & (fac.level[facility] >= 2)
+        move = upper & (draw < FIRST_LEVEL_SHARE)
+        moved[move] = level1[pick[move] % len(level1)]
+    return moved
 
 
 # ---------------------------------------------------------------- clean lines
@@ -175,7 +210,10 @@ def clean_lines(
     level = fac.level[facility]
     owned = fac.owned[facility]
     is_drug, code = _clean_items(rng, level)
-    quantity, price = _clean_amounts(rng, is_drug, code, level, owned)
+    # priced in the fiscal year the claim began: a later line of it (past Nowruz) then
+    # asks less than its own year's tariff, which is allowed and deducts nothing
+    year = fiscal_years(made.start)[claim_of_line]
+    quantity, price = _clean_amounts(rng, is_drug, code, level, owned, year)
     return Draft(
         claims=made,
         claim=claim_of_line,
@@ -201,7 +239,7 @@ def clean_lines(
 
 def _clean_items(rng: np.random.Generator, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A quarter drugs (covered ones); services with no sex, age or frequency limit,
-    priced for 1404, that the line's facility level may give."""
+    priced in the years claims are drawn in, that the line's facility level may give."""
     n_lines = len(level)
     svc_rows = [
         s
@@ -232,16 +270,19 @@ def _clean_amounts(
     code: np.ndarray,
     level: np.ndarray,
     owned: np.ndarray,
+    year: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quantity and unit price: one service at its tariff, drugs up to their maximum
-    at their price."""
+    """Quantity and unit price: one service at its tariff of ``year``, drugs up to their
+    maximum at their price."""
     n_lines = len(code)
     tariff = tariff_table()
     drug_max = drug_max_table()
     quantity = np.where(is_drug, 0, 1)
     price = np.zeros(n_lines, dtype=np.int64)
     for i in np.flatnonzero(~is_drug):
-        price[i] = tariff[(code[i], int(level[i]), "owned" if owned[i] else "contracted")]
+        price[i] = tariff[
+            (code[i], int(level[i]), "owned" if owned[i] else "contracted", int(year[i]))
+        ]
     for i in np.flatnonzero(is_drug):
         quantity[i] = 1 + int(rng.integers(0, drug_max[code[i]]))
         price[i] = catalogue.DRUG_PRICES[code[i]]
@@ -251,14 +292,26 @@ def _clean_amounts(
     return quantity, price
 
 
-def tariff_table() -> dict[tuple[str, int, str], int]:
-    """1404's tariff by (code, level, ownership)."""
+def tariff_table() -> dict[tuple[str, int, str, int], int]:
+    """The tariff by (code, level, ownership, fiscal year), for every published year."""
     return {
-        (c, lvl, own): catalogue.tariff_amount(base, YEAR, lvl, mn, own)
+        (c, lvl, own, year): catalogue.tariff_amount(base, year, lvl, mn, own)
         for c, _, _, mn, _, _, _, base in catalogue.SERVICES
         for lvl in range(mn, 4)
         for own in ("owned", "contracted")
+        for year in catalogue.TARIFF_YEARS
     }
+
+
+def fiscal_years(ordinals: np.ndarray) -> np.ndarray:
+    """The fiscal (Jalali) year of each day, given as ordinals."""
+    years = np.array(catalogue.TARIFF_YEARS)
+    starts = np.array([fiscal_year_bounds(int(y))[0].toordinal() for y in years])
+    at = np.searchsorted(starts, ordinals, side="right") - 1
+    if (at < 0).any():
+        first = dt.date.fromordinal(int(np.min(ordinals)))
+        raise ValueError(f"no tariff is published for {first}: before {years[0]}")
+    return years[at]
 
 
 def drug_max_table() -> dict[str, int]:

@@ -1,5 +1,5 @@
 """The synthetic country's registry as the adjudication kernel's reference tables, and
-the fiscal year and programme dates its synthetic claims are drawn in."""
+the window of days and programme dates its synthetic claims are drawn in."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import pyarrow as pa
 
 from darman.claims.kernel import DEDUCT_CODES, REJECT_CODES
 from darman.claims.rules import default_policy
+from darman.common.jalali import fiscal_year
 from darman.registry.provinces import read_facts
 from darman.synth import catalogue, generator
 
 YEAR = 1404
 YEAR_START = dt.date(2025, 3, 21)  # 1 Farvardin 1404
 YEAR_END = dt.date(2026, 3, 20)  # 29 Esfand 1404
-# A new catalogue entry that has no tariff for 1404 yet: lines for it fail R02.
+# A new catalogue entry with no tariff yet in the years claims are drawn in: lines for it
+# fail R02.
 UNPRICED_CODE = "400110"
 UNKNOWN_CODE = "999999"
 # one injected violation of every kind the kernel knows
@@ -25,10 +27,43 @@ UNKNOWN_CODE = "999999"
 INJECTED = tuple(c for c in (*REJECT_CODES, *DEDUCT_CODES) if c != "D03")
 # Phase 1 of the referral programme: Tehran and Alborz (province ids of provinces.csv).
 REFERRAL_PROVINCES = (5, 8)
-REFERRAL_FROM = YEAR_START - dt.timedelta(days=1)
 EPRESCRIPTION_FROM = dt.date(2021, 3, 21)
 # Specialist visits need a family physician's referral where the programme runs.
 REFERRAL_CODES = tuple(s[0] for s in catalogue.SERVICES if s[2] == "visit" and s[3] >= 2)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days synthetic claims are drawn in: services from ``first`` to ``last``, and,
+    when ``submitted_by`` is set, no claim submitted after it (a demo seeded on a day has
+    nothing filed in its future)."""
+
+    first: dt.date
+    last: dt.date
+    submitted_by: dt.date | None = None
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The fiscal (Jalali) years the window's services fall in."""
+        return tuple(range(fiscal_year(self.first), fiscal_year(self.last) + 1))
+
+    @property
+    def referral_from(self) -> dt.date:
+        """The referral programme started the day before the window: every specialist
+        visit in it needs a referral where the programme runs."""
+        return self.first - dt.timedelta(days=1)
+
+
+# Fixed dates for the kernel's tests and benchmarks, so their datasets never move.
+FISCAL_1404 = Window(YEAR_START, YEAR_END)
+WINDOW_DAYS = 365
+
+
+def window_before(anchor: dt.date) -> Window:
+    """The twelve months of activity up to the day before ``anchor`` (the day a demo is
+    seeded): services in them, and every claim filed by that day."""
+    last = anchor - dt.timedelta(days=1)
+    return Window(anchor - dt.timedelta(days=WINDOW_DAYS), last, submitted_by=last)
 
 
 @dataclass(frozen=True)
@@ -44,10 +79,12 @@ class Reference:
     calendar: pa.Table
     copay_rates: pa.Table
     rollouts: pa.Table
+    window: Window = FISCAL_1404
 
 
-def reference(*, scale: float, seed: int) -> Reference:
-    """The registry the seed would load, as kernel tables, built in memory."""
+def reference(*, scale: float, seed: int, window: Window = FISCAL_1404) -> Reference:
+    """The registry the seed would load, as kernel tables, built in memory, for claims
+    drawn in ``window`` (the unpriced code has no tariff in any of its years)."""
     plans = generator.plan(read_facts(), scale=scale, seed=seed)
     fac = generator.facilities(plans, seed=seed)
     facilities = pa.table(
@@ -111,7 +148,7 @@ def reference(*, scale: float, seed: int) -> Reference:
     t_code, t_year, t_level, t_own, t_amount = [], [], [], [], []
     for code, _, _, min_level, _, _, _, base in catalogue.SERVICES:
         for year in catalogue.TARIFF_YEARS:
-            if code == UNPRICED_CODE and year == YEAR:
+            if code == UNPRICED_CODE and year in window.years:
                 continue
             for level in range(min_level, 4):
                 for ownership in ("owned", "contracted"):
@@ -137,10 +174,13 @@ def reference(*, scale: float, seed: int) -> Reference:
             "province_id": pa.array([*REFERRAL_PROVINCES, *range(1, 32)], pa.int64()),
             "programme": ["referral"] * len(REFERRAL_PROVINCES) + ["eprescription"] * 31,
             "active_from": pa.array(
-                [REFERRAL_FROM] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31, pa.date32()
+                [window.referral_from] * len(REFERRAL_PROVINCES) + [EPRESCRIPTION_FROM] * 31,
+                pa.date32(),
             ),
             # a missing referral is rejected everywhere (no bypass copayment)
             "bypass_copay_percent": pa.nulls(len(REFERRAL_PROVINCES) + 31, pa.int64()),
         }
     )
-    return Reference(facilities, insured, coverage, services, drugs, tariffs, days, copay, rollouts)
+    return Reference(
+        facilities, insured, coverage, services, drugs, tariffs, days, copay, rollouts, window
+    )

@@ -1,9 +1,12 @@
-"""A year of synthetic claims for the demo: loaded, adjudicated, reviewed and partly paid
-month by month, so that every claims screen shows something real.
+"""A year of synthetic claims for the demo, up to the day it is seeded: loaded,
+adjudicated, reviewed and partly paid month by month, so that every claims screen shows
+something real and recent.
 
 The claims draw on the registry the seed loaded (same scale and seed give the
 same facilities and people), and the payment history replays a delay that
-shrinks through the year, the way the seeds describe it.
+shrinks through the year. Both take the seeding day
+(``today``, Tehran's by default) as their anchor: the same seed and day give the same
+rows, and another day shifts every date by the difference.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from darman.claims import payment, review
 from darman.claims import service as claims_service
 from darman.claims.models import Claim, ProgrammeRollout
 from darman.common.jalali import tehran_today
+from darman.common.persian import format_number
 from darman.db import bulk
 from darman.referrals.reading import claims_register
 from darman.registry.models import Facility
@@ -33,16 +37,25 @@ TEHRAN_OFFSET = dt.timedelta(hours=3, minutes=30)
 
 
 def load(
-    session: Session, *, scale: float, seed: int, lines: int, progress: Progress | None = None
+    session: Session,
+    *,
+    scale: float,
+    seed: int,
+    lines: int,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """Insert ``lines`` synthetic claim lines (about 10 % with a violation) as submitted claims."""
+    """Insert ``lines`` synthetic claim lines (about 10 % with a violation) as submitted
+    claims, with services over the twelve months before ``today`` (the seeding day,
+    Tehran's today by default) and every claim filed by the day before it."""
     say = progress or (lambda _m: None)
     if session.scalar(select(func.count()).select_from(Claim)):
         return 0
-    ref = synthetic_reference.reference(scale=scale, seed=seed)
+    window = synthetic_reference.window_before(today or tehran_today())
+    ref = synthetic_reference.reference(scale=scale, seed=seed, window=window)
     generated = synthetic.claims(ref, n_lines=lines, seed=seed)
     made = generated.lines
-    say(f"generated {made.num_rows:,} claim lines")
+    say(f"{format_number(made.num_rows)} خط سند ساخته شد")
     linked = prescriptions_seed.build(
         session,
         lines=made,
@@ -50,11 +63,13 @@ def load(
         referred=generated.referrals,
         referral_provinces=synthetic_reference.REFERRAL_PROVINCES,
         seed=seed,
+        enrolled_from=window.first,
+        today=window.last + dt.timedelta(days=1),
     )
     say(
-        f"{linked.counts['prescriptions']:,} prescriptions, "
-        f"{linked.counts['referral_orders']:,} referrals, "
-        f"{linked.counts['panel_enrolments']:,} panel enrolments"
+        f"{format_number(linked.counts['prescriptions'])} نسخه، "
+        f"{format_number(linked.counts['referral_orders'])} ارجاع و "
+        f"{format_number(linked.counts['panel_enrolments'])} ثبت‌نام در فهرست پزشک خانواده"
     )
     province_of = dict(session.execute(select(Facility.id, Facility.province_id)).all())
     cols = {name: made[name].to_pylist() for name in made.column_names}
@@ -132,7 +147,7 @@ def load(
             list(zip(*(rollouts[c].to_pylist() for c in rollouts.column_names), strict=True)),
         )
     bulk.reset_sequences(conn, ["claims", "claim_lines", "programme_rollouts"])
-    say(f"loaded {len(claims):,} claims")
+    say(f"{format_number(len(claims))} سند بار شد")
     return len(line_rows)
 
 
@@ -186,27 +201,51 @@ _LINE_COLUMNS = (
 )
 
 
-def process(session: Session, *, progress: Progress | None = None) -> None:
-    """Adjudicate, route to review, and replay a year of monthly payment runs whose
-    delay shrinks from about six months to about two."""
+# The payment history: the first run once claims are old enough to pay, then one every
+# 30 days whose delay shrinks from about four months to about six weeks, each with a
+# budget a little short of a month's claims, so that a believable backlog is left.
+FIRST_RUN_DAYS, RUN_EVERY_DAYS = 75, 30
+FIRST_DELAY_DAYS, LAST_DELAY_DAYS = 120, 45
+BUDGET_SHARE_DIVISOR = 9
+
+
+def payment_days(today: dt.date) -> list[tuple[dt.date, int]]:
+    """The demo's monthly payment runs up to ``today``, each with its delay in days: a
+    run pays what was filed at least the delay before it."""
+    first = synthetic_reference.window_before(today).first
+    days = []
+    pay_day = first + dt.timedelta(days=FIRST_RUN_DAYS)
+    while pay_day <= today:
+        days.append(pay_day)
+        pay_day += dt.timedelta(days=RUN_EVERY_DAYS)
+    delays = np.linspace(FIRST_DELAY_DAYS, LAST_DELAY_DAYS, len(days)).astype(int).tolist()
+    return list(zip(days, delays, strict=True))
+
+
+def process(
+    session: Session, *, today: dt.date | None = None, progress: Progress | None = None
+) -> None:
+    """Adjudicate, route to review, and replay the monthly payment runs of
+    ``payment_days`` up to ``today`` (Tehran's today by default)."""
     say = progress or (lambda _m: None)
     run = claims_service.adjudicate_pending(
         session, referrals=claims_register(), actor="system", progress=say
     )
-    say(f"adjudicated {run.lines:,} lines: {run.rejected:,} rejected, {run.partial:,} cut")
+    say(
+        f"{format_number(run.lines)} خط رسیدگی شد: {format_number(run.rejected)} رد، "
+        f"{format_number(run.partial)} با کسور"
+    )
     picked = review.select_for_review(session, actor="system")
-    say(f"{picked.selected:,} claims sent to medical review, {picked.approved:,} approved")
-    first = synthetic_reference.YEAR_START
-    delays = np.linspace(180, 60, 12).astype(int)
+    say(
+        f"{format_number(picked.selected)} سند به رسیدگی پزشکی رفت، "
+        f"{format_number(picked.approved)} تأیید شد"
+    )
     # A monthly budget short of what is owed keeps a realistic backlog for the aging screen.
     owed = session.scalar(
         select(func.coalesce(func.sum(Claim.insurer_rials), 0)).where(Claim.status == "approved")
     )
-    monthly = max(1, int(owed or 0) // 14)
-    for month, delay in enumerate(delays.tolist()):
-        pay_day = first + dt.timedelta(days=120 + 30 * month)
-        if pay_day > tehran_today():
-            break
+    monthly = max(1, int(owed or 0) // BUDGET_SHARE_DIVISOR)
+    for month, (pay_day, delay) in enumerate(payment_days(today or tehran_today())):
         stamp = dt.datetime.combine(pay_day, dt.time(12, 0), tzinfo=dt.UTC)
         result = payment.pay(
             session,
@@ -216,4 +255,7 @@ def process(session: Session, *, progress: Progress | None = None) -> None:
             paid_at=stamp,
             submitted_before=pay_day - dt.timedelta(days=delay),
         )
-        say(f"payment run {month + 1:2d}: {result.claims_paid:,} claims paid")
+        say(
+            f"پرداخت ماه {format_number(month + 1)}: "
+            f"{format_number(result.claims_paid)} سند پرداخت شد"
+        )

@@ -14,6 +14,7 @@ from darman.synth.claims_draft import (
     People,
     covered_drug_codes,
     drug_max_table,
+    fiscal_years,
     tariff_table,
 )
 from darman.synth.claims_reference import (
@@ -22,6 +23,7 @@ from darman.synth.claims_reference import (
     REFERRAL_PROVINCES,
     UNKNOWN_CODE,
     UNPRICED_CODE,
+    Window,
 )
 
 # ---------------------------------------------------------------- injected violations
@@ -32,8 +34,9 @@ class Pools:
     """What the injections draw from."""
 
     people: People
+    window: Window
     male: np.ndarray  # rows of eligible men
-    tariff: dict[tuple[str, int, str], int]
+    tariff: dict[tuple[str, int, str, int], int]
     drug_max: dict[str, int]
     covered_drugs: np.ndarray
     not_covered_drugs: list[str]
@@ -41,7 +44,7 @@ class Pools:
     freq_codes: np.ndarray  # frequency-limited services level 2 may give, no sex or age limit
 
 
-def pools_for(people: People) -> Pools:
+def pools_for(people: People, window: Window) -> Pools:
     level3 = {
         c
         for c, _, _, mn, sx, lo, hi, _ in catalogue.SERVICES
@@ -58,6 +61,7 @@ def pools_for(people: People) -> Pools:
     )
     return Pools(
         people=people,
+        window=window,
         male=people.eligible[people.sex[people.eligible] == "male"],
         tariff=tariff_table(),
         drug_max=drug_max_table(),
@@ -83,9 +87,19 @@ def inject_violations(
         d.injected[i] = _INJECT[kind](rng, d, pools, i)
 
 
-def _tariff_at(d: Draft, pools: Pools, code: str, i: int) -> int:
-    """The tariff of ``code`` at line ``i``'s facility."""
-    return pools.tariff[(code, int(d.level[i]), "owned" if d.owned[i] else "contracted")]
+def _tariff_at(d: Draft, pools: Pools, code: str, i: int, *, own_day: bool = False) -> int:
+    """The tariff of ``code`` at line ``i``'s facility, in the fiscal year its claim began
+    (never above the tariff of any day of the claim), or of the line's own day."""
+    day = d.service_date[i] if own_day else d.claims.start[d.claim[i]]
+    year = int(fiscal_years(np.array([day]))[0])
+    return pools.tariff[(code, int(d.level[i]), "owned" if d.owned[i] else "contracted", year)]
+
+
+def _filed_in_time(pools: Pools, day: int) -> bool:
+    """Whether a claim filed on ``day`` (an ordinal) is not after the window's last
+    filing day."""
+    last = pools.window.submitted_by
+    return last is None or day <= last.toordinal()
 
 
 def _unknown_code(rng: np.random.Generator, d: Draft, pools: Pools, i: int) -> str | None:
@@ -139,12 +153,15 @@ def _too_frequent(rng: np.random.Generator, d: Draft, pools: Pools, i: int) -> s
     c = pools.freq_codes[int(rng.integers(0, len(pools.freq_codes)))]
     if d.level[i] < 2:
         return _overcharge(rng, d, pools, i)
+    repeat_on = d.service_date[prev] + 1 + int(rng.integers(0, 20))
+    if not _filed_in_time(pools, repeat_on):
+        return _overcharge(rng, d, pools, i)
     d.is_drug[i] = d.is_drug[prev] = False
     d.code[i] = d.code[prev] = c
     d.quantity[i] = d.quantity[prev] = 1
     d.price[i] = d.price[prev] = _tariff_at(d, pools, c, i)
     d.nid[i] = d.nid[prev]
-    d.service_date[i] = d.service_date[prev] + 1 + int(rng.integers(0, 20))
+    d.service_date[i] = repeat_on
     d.submitted[i] = max(d.submitted[i], d.service_date[i])
     if d.admission[i] >= 0:
         d.discharge[i] = max(d.discharge[i], d.service_date[i])
@@ -165,6 +182,9 @@ def _duplicate(rng: np.random.Generator, d: Draft, pools: Pools, i: int) -> str 
 
 
 def _late(rng: np.random.Generator, d: Draft, pools: Pools, i: int) -> str | None:
+    """Filed 200 days after the service, if that day is not past the window's end."""
+    if not _filed_in_time(pools, int(d.service_date[i]) + 200):
+        return _overcharge(rng, d, pools, i)
     d.submitted[i] = d.service_date[i] + 200
     return "R09"
 
@@ -199,7 +219,9 @@ def _uncovered_drug(rng: np.random.Generator, d: Draft, pools: Pools, i: int) ->
 def _overcharge(rng: np.random.Generator, d: Draft, pools: Pools, i: int) -> str | None:
     """A price above the drug's price or the tariff, by a tenth and at least 10,000."""
     ref_price = (
-        catalogue.DRUG_PRICES[d.code[i]] if d.is_drug[i] else _tariff_at(d, pools, d.code[i], i)
+        catalogue.DRUG_PRICES[d.code[i]]
+        if d.is_drug[i]
+        else _tariff_at(d, pools, d.code[i], i, own_day=True)
     )
     d.price[i] = ref_price + max(10_000, ref_price // 10)
     return "D01"

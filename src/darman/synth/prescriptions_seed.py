@@ -14,8 +14,9 @@ Family physicians of every province get a panel of insured people of their provi
 claims of the referral provinces that name a referral cite one issued by the person's
 own family physician to the claim's facility, as ``referrals.service.issue`` writes it;
 an answered one is answered after the claim's last day, since the feedback closes the
-referral for later claims. Rows are bulk-built and deterministic for a seed; the caller
-commits.
+referral for later claims. Referrals issued in the last weeks before the seeding day are
+often still waiting for their feedback; older ones nearly all have it. Rows are
+bulk-built and deterministic for a seed and day; the caller commits.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ ACTOR = "demo"
 # share of each province's insured people on a family physician's panel
 ENROLLED_SHARE = {"referral": 0.6, "other": 0.2}
 ANSWERED_SHARE = 0.7
+# Referrals issued this many days or more before the seeding day: nearly all answered.
+RECENT_DAYS = 45
+ANSWERED_SHARE_OLDER = 0.96
 
 
 @dataclass
@@ -85,11 +89,15 @@ def build(
     referred: pa.Table,
     referral_provinces: tuple[int, ...],
     seed: int,
+    enrolled_from: dt.date,
+    today: dt.date,
 ) -> Links:
     """Write the rows described in the module docstring for the synthetic claims
     ``lines`` (the kernel layout), whose drugs ``dispensed`` (prescription_ref,
     national_id, code, quantity) were handed out, and whose claims in ``referred``
-    (ref_number ``RF<claim id>``, national_id, issued_on, valid_until) name a referral."""
+    (ref_number ``RF<claim id>``, national_id, issued_on, valid_until) name a referral.
+    Panel enrolments spread over the year before ``enrolled_from``; ``today`` is the
+    seeding day the referrals' feedback is read on."""
     # The steps draw from one generator in a fixed order: reordering them changes
     # every seed's rows.
     rng = np.random.default_rng([seed, 2024])
@@ -99,12 +107,16 @@ def build(
     world = _read_world(session)
     rx = _issue_prescriptions(rng, world, _claimed_drugs(lines), _given(dispensed), now, links)
     _load_prescriptions(conn, rx)
-    panel_of, panel_rows, enrol_rows = _enrol(rng, world, referred, referral_provinces, now)
+    panel_of, panel_rows, enrol_rows = _enrol(
+        rng, world, referred, referral_provinces, now, enrolled_from
+    )
     _load_panels(conn, panel_rows, enrol_rows)
     claim_facility = dict(
         zip(lines["claim_id"].to_pylist(), lines["facility_id"].to_pylist(), strict=True)
     )
-    ref_rows = _refer(rng, world, panel_of, claim_facility, _last_days(lines), referred, now, links)
+    ref_rows = _refer(
+        rng, world, panel_of, claim_facility, _last_days(lines), referred, now, today, links
+    )
     _load_referrals(conn, ref_rows)
     bulk.reset_sequences(
         conn,
@@ -425,6 +437,7 @@ def _enrol(
     referred: pa.Table,
     referral_provinces: tuple[int, ...],
     now: dt.datetime,
+    enrolled_from: dt.date,
 ) -> tuple[dict[str, tuple[int, int]], list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Panels filled in turn by the province's family physicians up to capacity: a share
     of each province's people, and everyone a claim cites a referral for.
@@ -451,15 +464,16 @@ def _enrol(
                 members[doc].append((insured_id, nid))
                 panel_of[nid] = (doc, facility_id)
                 break
-    panel_rows, enrol_rows = _panel_rows(world, members, now)
+    panel_rows, enrol_rows = _panel_rows(world, members, now, enrolled_from)
     return panel_of, panel_rows, enrol_rows
 
 
 def _panel_rows(
-    world: _World, members: dict[int, list[tuple[int, str]]], now: dt.datetime
+    world: _World, members: dict[int, list[tuple[int, str]]], now: dt.datetime, before: dt.date
 ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """A panel per family physician, and enrolments spread over the year before 1404."""
-    start = dt.date(2024, 3, 20)
+    """A panel per family physician, and enrolments spread over the year before
+    ``before`` (the first day the claims are drawn in)."""
+    start = before - dt.timedelta(days=366)
     panel_rows: list[tuple[object, ...]] = [
         (i, doc, max(referral_rules.DEFAULT_PANEL_CAPACITY, len(m)), ACTOR, now)
         for i, (doc, m) in enumerate(sorted(members.items()), start=1)
@@ -507,18 +521,26 @@ def _refer(
     last_day: dict[int, dt.date],
     referred: pa.Table,
     now: dt.datetime,
+    today: dt.date,
     links: Links,
 ) -> list[tuple[object, ...]]:
     """For each claim that names a referral, one from the person's family physician to
     the claim's facility, if the person is on a panel; most are answered, after the
-    claim's last day.
+    claim's last day: of those issued ``RECENT_DAYS`` or more before ``today``, nearly
+    all, since feedback that never comes is the exception the overdue list is for.
 
     Answers the referral orders.
     """
     taken: set[str] = set()
     ref_rows: list[tuple[object, ...]] = []
     tokens = rng.integers(0, len(rules.ALPHABET), (referred.num_rows, 8))
-    answered = rng.random(referred.num_rows) < ANSWERED_SHARE
+    draw = rng.random(referred.num_rows)
+    recent_from = today - dt.timedelta(days=RECENT_DAYS)
+    issued_on = referred["issued_on"].to_pylist()
+    answered = [
+        d < (ANSWERED_SHARE if day >= recent_from else ANSWERED_SHARE_OLDER)
+        for d, day in zip(draw.tolist(), issued_on, strict=True)
+    ]
     for k, (rf, nid, issued, until) in enumerate(
         zip(referred["ref_number"].to_pylist(), referred["national_id"].to_pylist(),
             referred["issued_on"].to_pylist(), referred["valid_until"].to_pylist(), strict=True)
@@ -534,7 +556,7 @@ def _refer(
         ref_rows.append(
             _referral_row(world, len(ref_rows) + 1, number, nid, panel_of[nid],
                           world.fac[claim_facility[cid]], issued, until, last_day[cid],
-                          bool(answered[k]), now)
+                          bool(answered[k]), now, today)
         )  # fmt: skip
         links.referral_ref[cid] = number
     return ref_rows
@@ -552,12 +574,15 @@ def _referral_row(
     last_visit: dt.date,
     answered: bool,
     now: dt.datetime,
+    today: dt.date,
 ) -> tuple[object, ...]:
     """A level-1 referral for a specialist visit; an answered one has the specialist's
     feedback two days after the claim's last day (within the validity), since feedback
-    closes a referral for the claims that cite it later."""
+    closes a referral for the claims that cite it later; feedback that would come after
+    ``today`` has not come yet."""
     doc, from_facility = panel
     answered_on = min(until, last_visit + dt.timedelta(days=2))
+    answered = answered and answered_on <= today
     internal = to.ownership == "owned"
     return (
         row_id, number, None,

@@ -10,14 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import tehran_today
 from darman.common.tabular import TableFormat, write_table
 from darman.performance import periods, responses, service, surveys, tables
 from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
+from darman.performance.schemas import Scorecard
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.web import registry_views
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +47,36 @@ def _xlsx(table: tables.Table, name: str) -> Response:
     )
 
 
+# Resources per 10,000 insured: on the demo's scaled registry they mix full-size owned
+# centres with a sample of insured (3,134 beds per 10,000), so the pages leave them out.
+RESOURCE_RATIOS = frozenset({"beds_per_10k", "icu_beds_per_10k", "physicians_per_10k"})
+
+
+def _withheld(s: Session, card: Scorecard) -> tuple[Scorecard, str | None]:
+    """``card`` with its resource ratios blanked, and why, when the registry is a scaled
+    synthetic dataset (see ``registry_views.beds_ratio_withheld``)."""
+    why = registry_views.beds_ratio_withheld(s)
+    if why is None:
+        return card, None
+    blank = {"value": None, "colour": None, "colour_fa": None, "gap_to_target": None,
+             "trend_3": None, "trend_6": None, "trend_12": None}  # fmt: skip
+    rows = [
+        r.model_copy(
+            update={
+                "cells": [
+                    c.model_copy(update=blank) if c.indicator in RESOURCE_RATIOS else c
+                    for c in r.cells
+                ]
+            }
+        )
+        for r in card.rows
+    ]
+    note = (
+        "تخت، تخت ویژه و پزشک به ازای ده هزار بیمه‌شده نشان داده نمی‌شوند: " + why.split(": ", 1)[-1]
+    )
+    return card.model_copy(update={"rows": rows}), note
+
+
 @router.get("/performance")
 def scorecard_page(
     request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", download: str = ""
@@ -52,13 +85,14 @@ def scorecard_page(
     who.require_role(*service.READERS)
     s = uow.session
     code = _period(s, period)
-    card = service.scorecard(s, who, period=code)
+    card, withheld = _withheld(s, service.scorecard(s, who, period=code))
     if download == "xlsx":
         return _xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
     context = page_context(s, who, active="performance")
     context.update(
         {
             "card": card,
+            "withheld": withheld,
             "period": code,
             "colours": COLOUR_LABELS_FA,
             "directions": DIRECTION_LABELS_FA,
@@ -78,7 +112,7 @@ def own_page(
     who.require_role(*service.READERS)
     s = uow.session
     code = _period(s, period)
-    card = service.scorecard(s, who, period=code)
+    card, withheld = _withheld(s, service.scorecard(s, who, period=code))
     full = [r for r in card.rows if r.full]
     if not full:
         raise NotFound(
@@ -94,6 +128,7 @@ def own_page(
         {
             "card": card,
             "row": row,
+            "withheld": withheld,
             "cells": list(zip(card.indicators, row.cells, strict=True)),
             "period": code,
             "directions": DIRECTION_LABELS_FA,

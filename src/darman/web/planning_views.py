@@ -71,10 +71,22 @@ def equity_page(
     norm_value = _norm(norm)
     s = uow.session
     gathered = service.province_facts(s, who)
-    report = service.equity_report(
-        s, who, resource=chosen, population=people, ownership=ownership,
-        need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
-    )  # fmt: skip
+    withheld = None
+    try:
+        report = service.equity_report(
+            s, who, resource=chosen, population=people, ownership=ownership,
+            need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
+        )  # fmt: skip
+    except InvalidInput as exc:
+        # a ratio that would mix a sample with whole-country figures: say why, and show
+        # the resource over the whole population instead
+        if people is Population.TOTAL or not exc.problems:
+            raise
+        withheld, people = exc.problems[0].reason, Population.TOTAL
+        report = service.equity_report(
+            s, who, resource=chosen, population=people, ownership=ownership,
+            need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
+        )  # fmt: skip
     if download == "xlsx":
         return _xlsx(tables.equity_table(report), f"equity-{chosen.value}")
     ranking = service.deprivation_ranking(s, who, rows=gathered)
@@ -92,6 +104,7 @@ def equity_page(
     context.update(
         {
             "report": report,
+            "withheld": withheld,
             "rows": sorted(report.rows, key=lambda r: r.rank),
             "ranking": ranking,
             "names": names,

@@ -11,10 +11,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
-from darman.common.persian import normalize_text, to_ascii_digits
+from darman.common.persian import normalize_text, to_ascii_digits, to_persian_digits
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep
+from darman.synth import service as synth
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,20 +61,39 @@ _SUMMED = (
 )
 
 
-def _ratios(row: dict[str, Any]) -> dict[str, Any]:
-    """Insured share of the 2016 population (%) and beds per 10,000 insured (None if no insured)."""
+def beds_ratio_withheld(session: Session) -> str | None:
+    """Why beds per 10,000 insured is not shown, or None when it is.
+
+    The synthetic dataset at a fraction of the nation draws the insured and the contracted
+    centres at that fraction but the insurer's own centres (and their beds) at full size:
+    beds over insured would mix the two (682 beds per 10,000 at the demo's 1 %), so the
+    ratio is withheld and the page says why."""
+    run = synth.existing_seed(session)
+    if run is None or run.scale >= 1:
+        return None
+    share = to_persian_digits(f"{run.scale * 100:g}".replace(".", "٫"))
+    return (
+        f"نسبت تخت به بیمه‌شده نشان داده نمی‌شود: در این داده‌ی نمایشی بیمه‌شدگان و مراکز "
+        f"طرف قرارداد ٪{share} کشورند ولی مراکز ملکی و تخت‌هایشان "
+        "به اندازه‌ی همه‌ی کشور، و نسبت این دو معنایی ندارد."
+    )
+
+
+def _ratios(row: dict[str, Any], *, beds: bool = True) -> dict[str, Any]:
+    """Insured share of the 2016 population (%) and beds per 10,000 insured (None if no
+    insured, or when ``beds`` is False: see ``beds_ratio_withheld``)."""
     population, insured = row["population_2016"], row["insured"]
     return {
         **row,
         "insured_share": insured * 100 / population if population else None,
-        "beds_per_10k": row["beds"] * 10_000 / insured if insured else None,
+        "beds_per_10k": row["beds"] * 10_000 / insured if insured and beds else None,
     }
 
 
-def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def totals(rows: list[dict[str, Any]], *, beds: bool = True) -> dict[str, Any]:
     """Column sums over the provinces in scope, with the ratios recomputed on the sums."""
     summed: dict[str, Any] = {key: sum(int(r[key]) for r in rows) for key in _SUMMED}
-    return _ratios(summed)
+    return _ratios(summed, beds=beds)
 
 
 def filter_rows(rows: list[dict[str, Any]], q: str) -> list[dict[str, Any]]:
@@ -111,10 +132,12 @@ def _page_url(sort: str, dir: str, q: str) -> str:
     return "/registry?" + urlencode(params)
 
 
-def table_context(raw: list[dict[str, Any]], *, sort: str, dir: str, q: str) -> dict[str, Any]:
+def table_context(
+    raw: list[dict[str, Any]], *, sort: str, dir: str, q: str, beds: bool = True
+) -> dict[str, Any]:
     """What ``_registry_table.html`` needs: the rows shown, the headers' next sort, the totals."""
     sort, dir = _clean_params(sort, dir)
-    rows = [_ratios(r) for r in raw]
+    rows = [_ratios(r, beds=beds) for r in raw]
     shown = sort_rows(filter_rows(rows, q), sort, dir == "desc")
     headers = []
     for col in COLUMNS:
@@ -138,14 +161,14 @@ def table_context(raw: list[dict[str, Any]], *, sort: str, dir: str, q: str) -> 
         "dir": dir,
         "q": q,
         "total_rows": len(rows),
-        "table_totals": totals(shown),
+        "table_totals": totals(shown, beds=beds),
         "filtered": len(shown) != len(rows),
     }
 
 
-def chart_data(raw: list[dict[str, Any]]) -> dict[str, Any]:
+def chart_data(raw: list[dict[str, Any]], *, beds: bool = True) -> dict[str, Any]:
     """Per-province series for the Chart.js bar chart, embedded in the page as JSON."""
-    rows = [_ratios(r) for r in raw]
+    rows = [_ratios(r, beds=beds) for r in raw]
     return {
         "labels": [r["name_fa"] for r in rows],
         "series": {
@@ -174,10 +197,13 @@ def registry_page(
 ) -> Response:
     """Coverage and capacity per province: national users see 31 rows, others their own."""
     raw = registry.province_overview(uow.session, who)
+    withheld = beds_ratio_withheld(uow.session)
+    beds = withheld is None
     context = page_context(uow.session, who, active="registry")
-    context.update(table_context(raw, sort=sort, dir=dir, q=q))
-    context["overall"] = totals(raw)
-    context["chart"] = chart_data(raw)
+    context.update(table_context(raw, sort=sort, dir=dir, q=q, beds=beds))
+    context["overall"] = totals(raw, beds=beds)
+    context["chart"] = chart_data(raw, beds=beds)
+    context["beds_withheld"] = withheld
     return render(request, "registry.html", context)
 
 
@@ -192,7 +218,9 @@ def registry_table(
 ) -> Response:
     """htmx fragment: the table alone, sorted and filtered; the address bar follows."""
     raw = registry.province_overview(uow.session, who)
-    context = table_context(raw, sort=sort, dir=dir, q=q)
+    withheld = beds_ratio_withheld(uow.session)
+    context = table_context(raw, sort=sort, dir=dir, q=q, beds=withheld is None)
+    context["beds_withheld"] = withheld
     response = render(request, "_registry_table.html", context)
     response.headers["HX-Replace-Url"] = _page_url(context["sort"], context["dir"], q)
     return response

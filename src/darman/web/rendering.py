@@ -24,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from darman.common import problems
 from darman.common.errors import (
     AuthenticationFailed,
     DarmanError,
@@ -204,10 +205,17 @@ def answer_error(request: Request, exc: Exception) -> Response | None:
     """A page's answer to an error raised on it (its dependencies' included): sign in
     again, a Persian error page, or for anything unexpected (which the app's handler has
     logged) a Persian 500 page. Malformed requests and unknown paths are left to the
-    app's problem+json (None)."""
-    if isinstance(exc, StarletteHTTPException | RequestValidationError):
+    app's problem+json (None); a page's malformed fields get the Persian error page."""
+    if isinstance(exc, StarletteHTTPException):
         return None
-    if isinstance(exc, AuthenticationFailed):
+    if isinstance(exc, RequestValidationError):
+        # a page's malformed address or form: the field and the reason in Persian, never
+        # the validator's English
+        said = "؛ ".join(
+            f"{i['field']}: {i['reason_fa']}" for i in problems.validation_items(exc)[:5]
+        )
+        response = error_page(request, InvalidInput(f"ورودی پذیرفته نشد: {said}"))
+    elif isinstance(exc, AuthenticationFailed):
         response = login_redirect(request)
     elif isinstance(exc, DarmanError):
         response = error_page(request, exc)

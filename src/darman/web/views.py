@@ -186,7 +186,9 @@ def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     session = uow.session
     context = page_context(session, who, active="home")
     rows = registry.province_overview(session, who)
-    context["totals"] = registry_views.totals(rows)
+    withheld = registry_views.beds_ratio_withheld(session)
+    context["totals"] = registry_views.totals(rows, beds=withheld is None)
+    context["beds_withheld"] = withheld
     context["province_count"] = len(rows)
     context["facility"] = None
     if scope.at_facility(who) and who.facility_id is not None:

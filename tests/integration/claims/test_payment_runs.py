@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from darman.claims import payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment
+from darman.common.jalali import tehran_today
 from darman.common.money import format_toman
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
@@ -156,3 +157,53 @@ def test_a_run_that_spends_its_whole_budget_gives_no_reason(
         run = payment.pay(uow.session, FINANCE, run_key="exact", budget_rials=due)
         uow.commit()
     assert run.paid_rials == due and run.why is None and run.why_fa is None
+
+
+def test_an_advance_run_that_spends_less_than_its_budget_says_why_in_persian(
+    client: TestClient, world: dict[str, Any], session_factory
+) -> None:
+    asked = tariff("100102", year=1403)
+    for number in ("8401", "8402", "8403"):
+        body = claim(world, number)
+        body["lines"][0].update(service_date="1403/10/01", unit_price_rials=asked)
+        client.post("/api/v1/claims", json=body, headers=world["desk"])
+    with UnitOfWork(session_factory) as uow:
+        ids = list(uow.session.scalars(select(Claim.id).order_by(Claim.id)))
+        # two claims have waited long enough for an advance, the third was filed yesterday
+        for k, cid in enumerate(ids):
+            filed = dt.date(2025, 1, 1) + dt.timedelta(days=k)
+            if k == 2:
+                filed = tehran_today() - dt.timedelta(days=1)
+            at = dt.datetime.combine(filed, dt.time(9), tzinfo=dt.UTC)
+            uow.session.execute(
+                update(Claim).where(Claim.id == cid).values(submitted_on=filed, submitted_at=at)
+            )
+        uow.commit()
+    half = asked * 50 // 100
+    # the budget covers the first advance and part of the second
+    answer = client.post(
+        "/api/v1/claims/advance-runs",
+        json={"run_key": "adv-short", "budget_rials": half + half // 2, "min_wait_days": 60},
+        headers=world["admin"],
+    )
+    assert answer.status_code == 200, answer.text
+    run = answer.json()
+    assert (run["claims_paid"], run["paid_rials"]) == (1, half)
+    assert run["why"] == "budget_reached" and run["next_claim_rials"] == half
+    assert run["why_fa"] == (
+        f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند 8402 {format_toman(half)} است و از "
+        f"مانده‌ی بودجه ({format_toman(half // 2)}) بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت "
+        "نگرفتند تا نوبت صف به هم نخورد؛ ۱ سند هنوز کمتر از ۶۰ روز در صف است"
+    )
+    # a second run with a large budget finds nothing old enough left
+    again = client.post(
+        "/api/v1/claims/advance-runs",
+        json={"run_key": "adv-rest", "budget_rials": 10**12, "min_wait_days": 60},
+        headers=world["admin"],
+    ).json()
+    assert (again["claims_paid"], again["paid_rials"]) == (1, half)
+    assert again["why"] == "queue_empty"
+    assert again["why_fa"] == (
+        "سند دیگری در این گستره نیست که بیش از ۶۰ روز در انتظار مانده و پیش‌پرداخت نگرفته "
+        "باشد؛ ۱ سند هنوز کمتر از ۶۰ روز در صف است"
+    )

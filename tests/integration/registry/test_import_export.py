@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -133,12 +136,53 @@ def test_an_excel_file_of_facilities_imports_and_exports_back_identically(sessio
     with session_factory() as s:
         exported = transfer.export_table(s, SYSTEM, table="facilities", fmt=TableFormat.CSV)
     out_header, out_rows = read_table(exported, TableFormat.CSV, name="export.csv")
-    assert out_header == header
+    # the file people open carries Persian headers, one per column the import takes
+    assert out_header[:4] == ["کد", "نام", "مالکیت", "نوع"]
+    assert out_header[-3:] == ["پزشک", "پرستار", "سایر کارکنان"]
+    assert len(out_header) == len(header)
     first = out_rows[0].values
-    assert first["code"] == "X0001" and first["level"] == "3" and first["beds_general"] == "200"
-    assert first["province_code"] == "08"
+    assert first["کد"] == "X0001" and first["سطح"] == "3" and first["تخت عادی"] == "200"
+    assert first["کد استان"] == "08"
     with session_factory() as s:
         assert s.scalar(select(Facility.beds_icu).where(Facility.code == "X0001")) == 20
+
+
+def test_an_exported_file_with_persian_headers_imports_back_and_its_errors_name_them(
+    session_factory,
+) -> None:
+    rows = [["X0101", "درمانگاه نمونه", "owned", "clinic", 1, "19", "قم", *([0] * 12)]]
+    header = transfer.TABLES["facilities"].columns
+    with UnitOfWork(session_factory) as uow:
+        transfer.import_file(
+            uow.session, SYSTEM, table="facilities",
+            content=write_table(header, rows, TableFormat.CSV), filename="f.csv",
+        )  # fmt: skip
+        uow.commit()
+    with session_factory() as s:
+        exported = transfer.export_table(s, SYSTEM, table="facilities", fmt=TableFormat.XLSX)
+    sheet = load_workbook(io.BytesIO(exported)).active
+    assert sheet.title == "مراکز" and sheet["A1"].value == "کد"
+    # edited and sent back: a new code, and a level the schema refuses
+    out_header, out_rows = read_table(exported, TableFormat.XLSX, name="back.xlsx")
+    edited = [dict(r.values) for r in out_rows]
+    edited[0]["کد"], edited[0]["سطح"] = "X0102", "9"
+    back = write_table(out_header, [list(r.values()) for r in edited], TableFormat.CSV)
+    with UnitOfWork(session_factory) as uow:
+        report = transfer.import_file(
+            uow.session, SYSTEM, table="facilities", content=back, filename="back.csv"
+        )
+    assert report.accepted == 0
+    assert [(p.row, p.field) for p in report.problems] == [(2, "سطح")]
+    edited[0]["سطح"] = "2"
+    back = write_table(out_header, [list(r.values()) for r in edited], TableFormat.CSV)
+    with UnitOfWork(session_factory) as uow:
+        report = transfer.import_file(
+            uow.session, SYSTEM, table="facilities", content=back, filename="back.csv"
+        )
+        uow.commit()
+    assert (report.accepted, report.problems) == (1, [])
+    with session_factory() as s:
+        assert s.scalar(select(Facility.level).where(Facility.code == "X0102")) == 2
 
 
 def test_import_through_the_api_can_be_all_or_nothing(
@@ -196,7 +240,7 @@ def test_export_is_limited_to_the_callers_scope(client: TestClient, uow: UnitOfW
     )
     assert resp.status_code == 200
     _, rows = read_table(resp.content, TableFormat.CSV, name="export.csv")
-    assert [r.values["code"] for r in rows] == ["IN1"]
+    assert [r.values["کد"] for r in rows] == ["IN1"]
 
 
 def test_a_wrong_choice_in_an_import_is_said_in_persian_with_its_row_and_column(
