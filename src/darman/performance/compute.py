@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from darman.db.base import utcnow
+from darman.performance import statistics
 from darman.performance.definitions import Definitions, Indicator
 from darman.performance.models import IndicatorFact
 from darman.performance.periods import Period
@@ -100,6 +101,8 @@ def compute_months(
     )
     if rows:
         session.execute(insert(IndicatorFact), rows)
+    # the scorecard and the ranking read these facts next: plan them on their real size
+    statistics.refresh(session, IndicatorFact.__tablename__, rows=len(rows))
     return results
 
 
