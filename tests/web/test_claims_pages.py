@@ -368,10 +368,15 @@ def test_the_aging_page_shows_unpaid_amounts_by_age_and_embeds_the_chart_data(
     assert chart["buckets"][0]["values"][row] == (insurer + 5) // 10  # toman, fresh claim
     assert f'data-bucket="<1">{format_number((insurer + 5) // 10)}</td>' in _text(page.text)
     assert '<script src="/static/js/claims-aging.js" defer></script>' in page.text
+    # the province map: the province's unpaid toman on its tile, as in the chart
+    assert page.text.count('<li class="pmap-tile') == 31
+    total = sum(b["values"][row] for b in chart["buckets"])
+    assert f'title="{world["province_name"]}: {format_number(total)}"' in page.text
 
     login(client, "desk")
     mine = client.get("/claims/aging")
     assert chart_of(mine.text)["labels"] == [to_persian_digits(world["hospital_name"])]
+    assert "pmap-tile" not in mine.text  # a facility's aging is by facility, not province
 
 
 def test_the_top_bar_and_home_cards_follow_the_role(

@@ -175,3 +175,38 @@ def test_a_response_entered_on_the_form_is_scored_and_bad_fields_are_named(
     assert row and "پاسخ کم" in row.group(0) and ">۱<" in row.group(0)
     login(client, "qm")  # a provincial manager reads the scores but does not enter
     assert 'id="survey-form"' not in client.get("/performance/surveys").text
+
+
+def _tile(html: str, code: str) -> str:
+    match = re.search(rf'<li class="pmap-tile [^"]*"[^>]*data-code="{code}"[^>]*>', html)
+    assert match, code
+    return match.group(0)
+
+
+def test_the_scorecard_map_colours_the_chosen_indicator_and_the_ranking_map_the_ranks(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    login(client, "hq")
+    page = client.get("/performance", params={"period": PERIOD, "indicator": "payment_delay_days"})
+    assert page.text.count('<li class="pmap-tile') == 31
+    # delays 30, 60, 90, 130 days: five classes 20 days wide from 30
+    assert "pm-b0" in _tile(page.text, "08") and "pm-b1" in _tile(page.text, "04")
+    assert "pm-b2" in _tile(page.text, "05") and "pm-b4" in _tile(page.text, "19")
+    assert 'title="قم: ۱۳۰٫۰"' in _tile(page.text, "19")
+    assert 'title="یزد: بدون داده"' in _tile(page.text, "31")
+    assert "بدون داده (۲۷ استان)" in page.text
+    assert "۳۰٫۰ تا ۵۰٫۰" in page.text
+    ranking = client.get("/performance/ranking", params={"period": PERIOD}).text
+    assert ranking.count('<li class="pmap-tile') == 31
+    assert 'title="تهران: ۱"' in _tile(ranking, "08") and "pm-b0" in _tile(ranking, "08")
+
+
+def test_a_province_director_s_map_shows_only_their_own_value(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    login(client, "qm")
+    page = client.get("/performance", params={"period": PERIOD, "indicator": "payment_delay_days"})
+    assert 'title="قم: ۱۳۰٫۰"' in _tile(page.text, "19")
+    assert 'title="تهران: بدون داده"' in _tile(page.text, "08")

@@ -49,6 +49,10 @@ def test_the_equity_page_shows_qom_first_with_the_lorenz_data(
     chart = json.loads(re.search(r"data-chart='([^']+)'", page.text).group(1).replace("&#34;", '"'))
     assert chart["all"]["x"][0] == 0 and len(chart["all"]["x"]) == 32
     assert 'id="gini-without"' in page.text and 'data-sort="num"' in page.text
+    # the map: every province a tile, Qom (fewest ICU beds per person) in the lightest class
+    assert page.text.count('<li class="pmap-tile') == 31
+    qom = re.search(r'<li class="pmap-tile ([^"]*)"[^>]*data-code="19"', page.text)
+    assert qom and qom.group(1).endswith("pm-b0")
     wanted = {
         "resource": "beds_general",
         "population": "insured",

@@ -359,6 +359,11 @@ def test_the_stockout_dashboard_lists_the_vital_item_out_of_stock_with_the_chart
     chart = json.loads(html.unescape(raw.group(1)))
     assert chart["labels"] == [p["province_name_fa"] for p in found.provinces]
     assert chart["vital"] == [100.0, 50.0]  # Tehran (08), then Qom (19)
+    # the map shows the vital lines out of stock: none in Tehran, half in Qom
+    assert page.text.count('<li class="pmap-tile') == 31
+    assert re.search(r'pm-b0"[^>]*data-code="08"[^>]*title="تهران: ۰٫۰ ٪"', page.text)
+    assert re.search(r'pm-b4"[^>]*data-code="19"[^>]*title="قم: ۵۰٫۰ ٪"', page.text)
+    assert "بدون داده (۲۹ استان)" in page.text
     login(client, "desk")
     desk = client.get("/procurement/stockouts")
     assert desk.status_code == 200 and 'id="province-form"' not in desk.text

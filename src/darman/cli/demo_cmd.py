@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Annotated
 
@@ -103,6 +104,37 @@ def _load_epidemic(seed: int) -> None:
         )
 
 
+def _load_activity(seed: int, today: dt.date) -> None:
+    """Purchasing, patient surveys, the call for managers, circulars and indicators, each
+    up to ``today`` and each loaded once."""
+    from darman.synth import procurement_seed, programmes_seed, surveys_seed
+
+    with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
+        bought = procurement_seed.load(uow.session, seed=seed, today=today)
+        uow.commit()
+    if bought.stock_rows:
+        console.print(
+            f"دو سال موجودی ({format_number(bought.stock_rows)} ماه-کالا-مرکز)، "
+            f"{format_number(bought.suppliers)} تأمین‌کننده و یک مناقصه‌ی باز با "
+            f"{format_number(bought.bids)} پیشنهاد بار شد"
+        )
+    with unit_of_work() as uow, console.status("نظرسنجی بیماران…"):
+        answered = surveys_seed.load(uow.session, seed=seed, today=today)
+        uow.commit()
+    if answered:
+        console.print(f"یک سال پاسخ نظرسنجی بیماران بار شد ({format_number(answered)} پاسخ)")
+    with unit_of_work() as uow, console.status("انتصاب مدیران، بخشنامه‌ها و شاخص‌ها…"):
+        programmes = programmes_seed.load(uow.session, seed=seed, today=today)
+        uow.commit()
+    if programmes.candidates:
+        console.print(
+            f"فراخوان انتخاب مدیران با {format_number(programmes.candidates)} داوطلب بار شد"
+        )
+    if programmes.circulars:
+        console.print(f"{format_number(programmes.circulars)} بخشنامه‌ی ساختگی ثبت شد")
+    console.print(f"شاخص‌های عملکرد {format_number(programmes.indicator_months)} ماه محاسبه شد")
+
+
 def demo(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -113,13 +145,7 @@ def demo(
     seeded before (darman seed, any scale and seed) is kept, and the demo's claims are
     drawn on it."""
     from darman.common.jalali import tehran_today
-    from darman.synth import (
-        claims_seed,
-        demo_users,
-        procurement_seed,
-        programmes_seed,
-        surveys_seed,
-    )
+    from darman.synth import claims_seed, demo_users
     from darman.synth import service as synth
 
     os.environ.setdefault("DARMAN_DEMO_MODE", "1")
@@ -157,30 +183,7 @@ def demo(
             claims_seed.process(uow.session, today=today, progress=console.print)
         uow.commit()
     _load_epidemic(seed)
-    with unit_of_work() as uow, console.status("خرید راهبردی: موجودی، تأمین‌کنندگان، مناقصه‌ها…"):
-        bought = procurement_seed.load(uow.session, seed=seed, today=today)
-        uow.commit()
-    if bought.stock_rows:
-        console.print(
-            f"دو سال موجودی ({format_number(bought.stock_rows)} ماه-کالا-مرکز)، "
-            f"{format_number(bought.suppliers)} تأمین‌کننده و یک مناقصه‌ی باز با "
-            f"{format_number(bought.bids)} پیشنهاد بار شد"
-        )
-    with unit_of_work() as uow, console.status("نظرسنجی بیماران…"):
-        answered = surveys_seed.load(uow.session, seed=seed, today=today)
-        uow.commit()
-    if answered:
-        console.print(f"یک سال پاسخ نظرسنجی بیماران بار شد ({format_number(answered)} پاسخ)")
-    with unit_of_work() as uow, console.status("انتصاب مدیران، بخشنامه‌ها و شاخص‌ها…"):
-        programmes = programmes_seed.load(uow.session, seed=seed, today=today)
-        uow.commit()
-    if programmes.candidates:
-        console.print(
-            f"فراخوان انتخاب مدیران با {format_number(programmes.candidates)} داوطلب بار شد"
-        )
-    if programmes.circulars:
-        console.print(f"{format_number(programmes.circulars)} بخشنامه‌ی ساختگی ثبت شد")
-    console.print(f"شاخص‌های عملکرد {format_number(programmes.indicator_months)} ماه محاسبه شد")
+    _load_activity(seed, today)
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)
         uow.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from darman.db.base import utcnow
+from darman.performance import statistics
 from darman.performance.definitions import Definitions, Indicator
 from darman.performance.models import IndicatorFact
 from darman.performance.periods import Period
@@ -69,8 +70,9 @@ def compute_months(
 ) -> list[ComputeResult]:
     """Recompute and replace the facts of several consecutive periods of one kind at once:
     each named query runs once over the whole span with the period as a grouping column
-    (a query counted on each period's last day runs once per period), so the result is
-    the same as computing the periods one by one."""
+    (a query counted on each period's last day runs once with a column per day where it
+    has a span form, else once per period), so the result is the same as computing the
+    periods one by one."""
     if not months:
         return []
     indicators = due(definitions, months[0])
@@ -100,6 +102,8 @@ def compute_months(
     )
     if rows:
         session.execute(insert(IndicatorFact), rows)
+    # the scorecard and the ranking read these facts next: plan them on their real size
+    statistics.refresh(session, IndicatorFact.__tablename__, rows=len(rows))
     return results
 
 
@@ -142,6 +146,8 @@ def _bucket(query: NamedQuery, months: list[Period]) -> Any:
 def run_span(session: Session, name: str, months: list[Period]) -> dict[str, Amounts]:
     """One named query over consecutive periods: the amounts of each period."""
     query = QUERIES[name]
+    if query.kind == "snapshot" and query.span is not None and len(months) > 1:
+        return _run_snapshots(session, query, months)
     if query.kind == "snapshot" or len(months) == 1:
         return {p.code: run_query(session, name, *p.bounds()) for p in months}
     start, end = months[0].bounds()[0], months[-1].bounds()[1]
@@ -164,6 +170,19 @@ def run_span(session: Session, name: str, months: list[Period]) -> dict[str, Amo
         got.by_province[int(province_id)] += value
         if facility_id is not None:
             got.by_facility[(int(province_id), int(facility_id))] = value
+    return out
+
+
+def _run_snapshots(session: Session, query: NamedQuery, months: list[Period]) -> dict[str, Amounts]:
+    """A snapshot counted on every period's last day in one statement (province level)."""
+    assert query.span is not None
+    out = {p.code: Amounts() for p in months}
+    for row in session.execute(query.span([p.bounds()[1] for p in months])):
+        province_id = row[0]
+        if province_id is None:
+            continue
+        for i, period in enumerate(months, start=1):
+            out[period.code].by_province[int(province_id)] += float(row[i] or 0)
     return out
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, null, or_, select
+from sqlalchemy import Select, and_, case, exists, func, null, or_, select
 
 from darman.claims.models import Claim, ProgrammeRollout
 from darman.performance.models import SurveyResponse
@@ -30,6 +30,8 @@ from darman.registry.models import CoveragePeriod, Facility, Insured
 # (province_id, facility_id, amount)
 Rows = Select[Any, Any, Any]
 Builder = Callable[[dt.date, dt.date], Rows]
+# A snapshot counted on many days in one pass: (province_id, amount on day 1, ..., day n).
+SpanBuilder = Callable[[list[dt.date]], Select[Any]]
 ADJUDICATED = ("adjudicated", "in_review", "reviewed", "approved", "rejected", "scheduled", "paid")
 
 
@@ -45,19 +47,39 @@ class NamedQuery:
     # same for every period)
     kind: str
     dated: Any = None
+    # a snapshot's count on every period's last day at once, where the query has one
+    span: SpanBuilder | None = None
 
 
 QUERIES: dict[str, NamedQuery] = {}
 
 
 def _query(
-    name: str, *, by_facility: bool, description: str, kind: str, dated: Any = None
+    name: str,
+    *,
+    by_facility: bool,
+    description: str,
+    kind: str,
+    dated: Any = None,
+    span: SpanBuilder | None = None,
 ) -> Callable[[Builder], Builder]:
     def register(build: Builder) -> Builder:
-        QUERIES[name] = NamedQuery(name, by_facility, description, build, kind, dated)
+        QUERIES[name] = NamedQuery(name, by_facility, description, build, kind, dated, span)
         return build
 
     return register
+
+
+def _held_on(days: list[dt.date], begins: Any, holds: Callable[[dt.date], Any]) -> list[Any]:
+    """Per day, 1 when any of a person's rows holds it (rows that begin after it excluded)."""
+    return [
+        func.max(case((and_(begins <= d, holds(d)), 1), else_=0)).label(f"d{i}")
+        for i, d in enumerate(days)
+    ]
+
+
+def _summed(group: Any, per_person: Any, n: int) -> list[Any]:
+    return [group, *(func.sum(per_person.c[f"d{i}"]) for i in range(n))]
 
 
 def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -308,12 +330,30 @@ def referrals_internal(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end, ReferralOrder.internal.is_(True))
 
 
+def insured_on_panel_on(days: list[dt.date]) -> Select[Any]:
+    """``insured_on_panel`` on each of ``days`` in one pass over the enrolments: per
+    province and person whether an enrolment holds each day, summed per province (the
+    distinct count, as month by month)."""
+    e = PanelEnrolment
+    flags = _held_on(days, e.enrolled_on, lambda d: or_(e.ended_on.is_(None), e.ended_on > d))
+    per_person = (
+        select(e.province_id, e.insured_id, *flags)
+        .where(e.enrolled_on <= max(days))
+        .group_by(e.province_id, e.insured_id)
+        .subquery()
+    )
+    return select(*_summed(per_person.c.province_id, per_person, len(days))).group_by(
+        per_person.c.province_id
+    )
+
+
 @_query(
     "insured_on_panel",
     by_facility=False,
     description="insured people on a family physician's panel on the period's last day, "
     "by the panel's province",
     kind="snapshot",
+    span=insured_on_panel_on,
 )
 def insured_on_panel(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -450,11 +490,32 @@ def physicians(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.physicians))
 
 
+def insured_covered_on(days: list[dt.date]) -> Select[Any]:
+    """``insured_covered`` on each of ``days`` in one pass over the coverage periods (the
+    month-by-month semi-join reads every insured person once per day): per person whether
+    any period holds each day, so overlapping periods count once, summed per province of
+    residence."""
+    c = CoveragePeriod
+    flags = _held_on(days, c.start_date, lambda d: or_(c.end_date.is_(None), c.end_date >= d))
+    per_person = (
+        select(c.insured_id, *flags)
+        .where(c.start_date <= max(days))
+        .group_by(c.insured_id)
+        .subquery()
+    )
+    return (
+        select(*_summed(Insured.province_id, per_person, len(days)))
+        .join(per_person, per_person.c.insured_id == Insured.id)
+        .group_by(Insured.province_id)
+    )
+
+
 @_query(
     "insured_covered",
     by_facility=False,
     description="insured people covered on the period's last day, by province of residence",
     kind="snapshot",
+    span=insured_covered_on,
 )
 def insured_covered(start: dt.date, end: dt.date) -> Rows:
     covered = exists().where(

@@ -16,7 +16,7 @@ from darman.common.jalali import parse_jalali
 from darman.common.persian import to_persian_digits
 from darman.common.tabular import SheetRow
 from darman.db.base import utcnow
-from darman.performance import periods, surveys
+from darman.performance import periods, statistics, surveys
 from darman.performance.models import SurveyResponse
 from darman.performance.schemas import SurveyScores, SurveyUnit
 from darman.registry.models import Facility, Province
@@ -175,6 +175,7 @@ def store(session: Session, who: Principal, rows: list[dict[str, object]]) -> in
         fresh.append({**r, "imported_by": who.username, "imported_at": now})
     if fresh:
         session.execute(insert(SurveyResponse), fresh)
+    statistics.refresh(session, SurveyResponse.__tablename__, rows=len(fresh))
     return len(fresh)
 
 

@@ -39,6 +39,7 @@ from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
+from darman.web import province_map
 from darman.web.rendering import PagePrincipal, is_htmx, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -506,9 +507,21 @@ def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Respons
             "over_3": sum(v for b, v in totals.items() if b not in ("<1", "1-3")),
             "delay": [(month_fa(d.month), d) for d in delay],
             "chart": chart,
+            "map": _aging_map(uow.session, rows) if by == "province" else None,
         }
     )
     return render(request, "claims/aging.html", context)
+
+
+def _aging_map(session: Session, rows: list[aging.AgingRow]) -> province_map.ProvinceMap:
+    """The unpaid toman of each province (rows keyed by province code) on the map."""
+    return province_map.build(
+        "aging",
+        "کل مانده‌ی پرداخت‌نشده (تومان)",
+        [(p.code, p.name_fa) for p in registry.list_provinces(session)],
+        {r.key: _toman(r.total_rials) for r in rows},
+        decimals=0,
+    )
 
 
 # ---------------------------------------------------------------- one claim

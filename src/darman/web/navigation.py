@@ -17,6 +17,7 @@ from darman.web.appointments_views import appointments_nav
 from darman.web.circulars_views import circulars_nav
 from darman.web.claims_views import claims_nav
 from darman.web.epidemic_views import epidemic_nav
+from darman.web.performance_targets_views import targets_nav
 from darman.web.performance_views import performance_nav
 from darman.web.planning_views import planning_nav
 from darman.web.population_views import population_nav
@@ -55,7 +56,11 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
         "نسخه، ارجاع و سلامت",
         (prescription_nav, referral_nav, population_nav, epidemic_nav),
     ),
-    NavGroup("planning", "برنامه‌ریزی و خرید", (planning_nav, procurement_nav, performance_nav)),
+    NavGroup(
+        "planning",
+        "برنامه‌ریزی و خرید",
+        (planning_nav, procurement_nav, performance_nav, targets_nav),
+    ),
     NavGroup("people", "منابع انسانی و بخشنامه‌ها", (appointments_nav, circulars_nav)),
     NavGroup("admin", "مدیریت سامانه", (admin_nav,)),
 )

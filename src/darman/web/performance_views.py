@@ -18,9 +18,10 @@ from darman.common.tabular import TableFormat, write_table
 from darman.performance import periods, responses, service, surveys, tables
 from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
 from darman.performance.schemas import Scorecard
+from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
-from darman.web import registry_views
+from darman.web import province_map, registry_views
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -77,20 +78,45 @@ def _withheld(s: Session, card: Scorecard) -> tuple[Scorecard, str | None]:
     return card.model_copy(update={"rows": rows}), note
 
 
+def _scorecard_map(card: Scorecard, indicator: str) -> province_map.ProvinceMap | None:
+    """The chosen indicator (else the first) of each province the caller sees in full."""
+    chosen = next((i for i in card.indicators if i.code == indicator), None) or next(
+        iter(card.indicators), None
+    )
+    if chosen is None:
+        return None
+    at = [i.code for i in card.indicators].index(chosen.code)
+    return province_map.build(
+        "scorecard",
+        f"{chosen.name_fa} ({chosen.unit_fa}) · {DIRECTION_LABELS_FA[chosen.direction]}",
+        [(r.province_code, r.province_name_fa) for r in sorted(card.rows,
+                                                               key=lambda r: r.province_code)],
+        {r.province_code: r.cells[at].value for r in card.rows if r.full},
+    )  # fmt: skip
+
+
 @router.get("/performance")
 def scorecard_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, period: str = "", download: str = ""
+    request: Request,
+    who: PagePrincipal,
+    uow: ReadUowDep,
+    period: str = "",
+    download: str = "",
+    indicator: str = "",
 ) -> Response:
-    """The scorecard of a month."""
+    """The scorecard of a month, and one indicator of it on the province map."""
     who.require_role(*service.READERS)
     s = uow.session
     code = _period(s, period)
     card, withheld = _withheld(s, service.scorecard(s, who, period=code))
     if download == "xlsx":
         return _xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
+    shown = _scorecard_map(card, indicator)
     context = page_context(s, who, active="performance")
     context.update(
         {
+            "map": shown,
+            "map_indicator": indicator if indicator in {i.code for i in card.indicators} else "",
             "card": card,
             "withheld": withheld,
             "period": code,
@@ -188,6 +214,13 @@ def ranking_page(
             "bars": bars,
             "bar_width": BAR_WIDTH,
             "names": {p.province_code: p.name_fa for p in ranked.provinces},
+            "map": province_map.build(
+                "ranking",
+                "رتبه‌ی هر استان (۱ بهترین؛ پررنگ‌تر یعنی رتبه‌ی پایین‌تر)",
+                [(p.code, p.name_fa) for p in registry.list_provinces(s)],
+                {p.province_code: p.rank for p in ranked.provinces},
+                decimals=0,
+            ),
             "tab": "ranking",
         }
     )

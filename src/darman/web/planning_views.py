@@ -14,8 +14,10 @@ from darman.common.persian import to_ascii_digits
 from darman.common.tabular import TableFormat, write_table
 from darman.planning import allocation, scenario, service, tables
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
+from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.web import province_map
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -103,6 +105,13 @@ def equity_page(
     context = page_context(s, who, active="planning")
     context.update(
         {
+            "map": province_map.build(
+                "equity",
+                f"{RESOURCE_LABELS_FA[chosen]} در ۱۰٬۰۰۰ نفر",
+                [(p.code, p.name_fa) for p in registry.list_provinces(s)],
+                {r.code: r.per_10k for r in report.rows},
+                decimals=2,
+            ),
             "report": report,
             "withheld": withheld,
             "rows": sorted(report.rows, key=lambda r: r.rank),

@@ -30,6 +30,7 @@ from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
+from darman.web import province_map
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -505,6 +506,18 @@ def stockouts_page(
             "vital_share": in_stock / lines if lines else None,
             "vital_out": sum(1 for r in out if r["criticality"] == "vital"),
             "chart": chart,
+            "map": province_map.build(
+                "stockouts",
+                "اقلام حیاتیِ ناموجود (درصد ردیف‌های مرکز و کالا)",
+                [(p.code, p.name_fa) for p in registry.list_provinces(s)],
+                {
+                    p["province_code"]: None
+                    if p["vital_in_stock_share"] is None
+                    else 100 * (1 - p["vital_in_stock_share"])
+                    for p in shown
+                },
+                unit_fa="٪",
+            ),
             "limit": LIST_LIMIT,
             "criticality_fa": tables.CRITICALITY_FA,
             "status_fa": tables.STATUS_FA_STOCK,

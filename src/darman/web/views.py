@@ -42,6 +42,7 @@ from darman.web import (
     epidemic_views,
     navigation,  # noqa: F401  (registers the top bar's menus with the templates)
     panel_views,
+    performance_targets_views,
     performance_views,
     planning_views,
     population_views,
@@ -95,6 +96,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
     app.include_router(performance_views.router)
+    app.include_router(performance_targets_views.router)
     app.include_router(procurement_views.router)
     app.include_router(appointments_views.router)
     app.include_router(circulars_views.router)

@@ -120,3 +120,22 @@ def test_beds_icu_beds_and_physicians_of_active_centres(session: Session, countr
     assert by_fac[country.a.id] == 55
     assert icu == {country.tehran: 5, country.qom: 3}
     assert doctors == {country.tehran: 15, country.qom: 3}
+
+
+def test_snapshots_on_many_days_in_one_pass_equal_each_day_s_own_count(
+    session: Session, country: w.World
+) -> None:
+    from darman.common.jalali import parse_jalali
+    from darman.performance import queries
+
+    days = [parse_jalali(d) for d in ("1405/05/31", "1405/06/31", "1405/08/30")]
+    got = {r[0]: tuple(r[1:]) for r in session.execute(queries.insured_covered_on(days))}
+    # Tehran: three covered until a cover ends in mid-Shahrivar; Qom: a second from Aban 5th
+    assert got == {country.tehran: (3, 2, 2), country.qom: (1, 1, 2)}
+    for i, day in enumerate(days):
+        alone = {p: a for p, _, a in session.execute(queries.insured_covered(day, day))}
+        assert {p: v[i] for p, v in got.items()} == alone
+    # enrolments: one ends the day before the period's end, one the day after
+    days = [w.END - 2 * w.DAY, w.END, w.END + w.DAY]
+    panel = {r[0]: tuple(r[1:]) for r in session.execute(queries.insured_on_panel_on(days))}
+    assert panel == {country.tehran: (3, 2, 1)}

@@ -4,7 +4,7 @@ the hand-worked world (world.py) and on facts written for three provinces."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit.models import AuditEntry
@@ -285,3 +285,36 @@ def test_several_months_at_once_give_the_same_facts_as_month_by_month(
     # Shahrivar holds the stock month 140506 and the referral issued the day before Mehr
     shahrivar = {f[0]: f for f in together if f[1] == "1405/06" and f[3] is None and f[5]}
     assert {"stockout_rate", "referral_feedback_rate"} <= set(shahrivar)
+
+
+def _analysed_rows(session: Session, table: str) -> int | None:
+    """The row count the planner's statistics hold for ``table`` (None: never analysed)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # ANALYZE writes reltuples; a table never analysed (or emptied since) holds -1 or 0
+        got = session.scalar(select(func.max(text("reltuples"))).select_from(
+            text("pg_class")).where(text(f"relname = '{table}'")))  # fmt: skip
+        return int(got) if got is not None and got > 0 else None
+    if not session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name='sqlite_stat1'")):
+        return None
+    stat = session.scalar(
+        text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t LIMIT 1"), {"t": table}
+    )
+    return int(stat.split()[0]) if stat else None
+
+
+def test_a_span_of_facts_is_analysed_so_the_next_plans_know_its_size(session: Session) -> None:
+    from darman.performance import compute, periods, statistics
+    from darman.performance.definitions import shipped
+
+    w.build(session)
+    one = compute.compute(session, periods.parse("1405/04"), shipped())
+    written = one.province_facts + one.facility_facts
+    assert written < statistics.ANALYZE_AFTER_ROWS  # one month of a small world: left alone
+    assert _analysed_rows(session, "performance_facts") is None
+    months = [periods.parse(m) for m in ("1405/05", "1405/06", "1405/07")]
+    results = compute.compute_months(session, months, shipped())
+    span = sum(r.province_facts + r.facility_facts for r in results)
+    assert span >= statistics.ANALYZE_AFTER_ROWS  # 3 months x 31 provinces x 15 indicators
+    # the statistics count every fact now stored: the span and the month before it
+    assert _analysed_rows(session, "performance_facts") == span + written
