@@ -133,7 +133,10 @@ def test_a_file_that_cannot_be_attached_is_refused_by_name(session, filename, co
 def test_attaching_needs_a_writer_and_a_stored_circular(session):
     service.create(session, SYSTEM, _c("A"))
     reader = Principal(
-        user_id=5, username="qm", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
+        user_id=5,
+        username="qm",
+        role=Role.PROVINCE_MANAGER,
+        scope_level=ScopeLevel.PROVINCE,
         province_id=1,
     )
     with pytest.raises(PermissionDenied):
@@ -171,9 +174,7 @@ def test_a_folder_import_carries_the_audience_and_the_attachments(session, tmp_p
 
 
 def test_a_folder_import_with_a_missing_attachment_stores_nothing(session, tmp_path):
-    sheet = SHEET.replace("form.pdf;table.xlsx", "form.pdf;gone.pdf").replace(
-        ",,,\n", ",قم2,,\n"
-    )
+    sheet = SHEET.replace("form.pdf;table.xlsx", "form.pdf;gone.pdf").replace(",,,\n", ",قم2,,\n")
     with pytest.raises(InvalidInput) as caught:
         importing.import_folder(session, SYSTEM, _folder(tmp_path, sheet))
     problems = {(p.field, p.row) for p in caught.value.problems}
