@@ -96,3 +96,61 @@ def test_in_force_without_a_day_or_with_a_wrong_one_is_a_problem_naming_on(clien
         assert answer.status_code == 422, given
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert "on" in answer.text
+
+
+def test_attachments_over_the_api_upload_once_list_and_download(client, people):
+    hq, qm = people["hq"], people["qm"]
+    _post(client, hq, "1403/9", "1403/01/15")
+    files = {"file": ("فرم.pdf", b"%PDF-1.4 form", "application/pdf")}
+    made = client.post(f"{BASE}/attachments", params={"number": "1403/9"}, files=files, headers=hq)
+    assert made.status_code == 201, made.text
+    again = client.post(f"{BASE}/attachments", params={"number": "1403/9"}, files=files, headers=hq)
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    refused = client.post(
+        f"{BASE}/attachments", params={"number": "1403/9"}, headers=qm,
+        files={"file": ("x.pdf", b"abc", "application/pdf")},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    bad = client.post(
+        f"{BASE}/attachments", params={"number": "1403/9"}, headers=hq,
+        files={"file": ("x.exe", b"MZ", "application/octet-stream")},
+    )  # fmt: skip
+    assert bad.status_code == 422 and "file" in bad.text
+    listed = client.get(f"{BASE}/attachments", params={"number": "1403/9"}, headers=qm).json()
+    assert [(a["filename"], a["size_bytes"]) for a in listed] == [("فرم.pdf", 13)]
+    one = client.get(f"{BASE}/by-number/1403/9", headers=qm).json()
+    assert [a["filename"] for a in one["attachments"]] == ["فرم.pdf"]
+    got = client.get(f"{BASE}/attachments/{made.json()['id']}", headers=qm)
+    assert got.status_code == 200 and got.content == b"%PDF-1.4 form"
+    assert got.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''%D9%81%D8%B1%D9%85.pdf" in got.headers["content-disposition"]
+    assert client.get(f"{BASE}/attachments/999999", headers=qm).status_code == 404
+
+
+def test_search_and_in_force_filter_by_province_and_kind(client, people):
+    hq, qm = people["hq"], people["qm"]
+    body = {"issuer": "دفتر تعرفه", "subject": "تعرفه", "body": RULE}
+    for number, audience in (
+        ("N/1", {}),
+        ("Y/1", {"provinces": ["یزد"], "facility_kinds": ["imaging"]}),
+    ):
+        made = client.post(
+            BASE, json={"number": number, "issued_on": "1403/01/10", **body, **audience}, headers=hq
+        )
+        assert made.status_code == 201, made.text
+    assert made.json()["provinces_fa"] == ["یزد"]
+    found = client.get(f"{BASE}/search", params={"q": "تعرفه", "province": "تهران"}, headers=qm)
+    assert [h["number"] for h in found.json()["items"]] == ["N/1"]
+    yazd = client.get(f"{BASE}/search", params={"q": "تعرفه", "province": "31"}, headers=qm)
+    assert {h["number"] for h in yazd.json()["items"]} == {"N/1", "Y/1"}
+    on = client.get(
+        f"{BASE}/in-force", params={"on": "1404/01/01", "facility_kind": "بیمارستان"}, headers=qm
+    )
+    assert [c["number"] for c in on.json()["items"]] == ["N/1"]
+    wrong = client.get(f"{BASE}/search", params={"q": "تعرفه", "province": "تهرن"}, headers=qm)
+    assert wrong.status_code == 422 and "provinces" in wrong.text
+    unknown = client.post(
+        BASE, json={"number": "Z/1", "issued_on": "1403/01/10", **body, "provinces": ["تهرن"]},
+        headers=hq,
+    )  # fmt: skip
+    assert unknown.status_code == 422 and "تهرن" in unknown.json()["detail"] + unknown.text

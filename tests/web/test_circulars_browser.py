@@ -1,6 +1,6 @@
 """A real browser (Debian's Chromium through Playwright): an analyst searches circulars
-typing Arabic letters, sees the passages marked, opens a circular's timeline, and reads the
-workbench's clusters and progress."""
+typing Arabic letters, sees the passages marked, opens a circular's timeline, attaches a
+file to it, and reads the workbench's clusters and progress."""
 
 from __future__ import annotations
 
@@ -41,6 +41,17 @@ def test_an_analyst_searches_reads_a_timeline_and_the_workbench(
     expect(page.locator("#circular-status")).to_have_attribute("data-status", "amended")
     expect(page.locator("#timeline li[data-kind='amends']")).to_contain_text("۱۴۰۱/۸")
     page.screenshot(path=str(shots / "circulars-view.png"), full_page=True)
+
+    # headquarters attaches the tariff table; it is listed with its size
+    page.set_input_files(
+        "#attach-form input[type=file]",
+        files=[{"name": "جدول تعرفه.xlsx", "mimeType": "application/octet-stream",
+                "buffer": b"PK tariff table"}],
+    )  # fmt: skip
+    page.click("#attach-form button[type=submit]")
+    expect(page.locator("#attachments li")).to_have_count(1)
+    expect(page.locator("#attachments li a")).to_have_text("جدول تعرفه.xlsx")
+    expect(page.locator("#attachments li")).to_contain_text("۱۵ بایت")
 
     page.click("a[data-tab='workbench']")
     expect(page.locator("#clusters-table tbody tr[data-size='2']")).to_have_count(1)

@@ -105,3 +105,49 @@ def test_two_people_carry_a_cluster_to_a_consolidated_circular_from_the_workbenc
     login(client, "doc")
     refused = client.post("/circulars/workbench/approve", data={"number": "T/1"})
     assert refused.status_code == 403
+
+
+def test_a_circular_page_shows_its_audience_and_takes_an_attachment(client, session_factory):
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        service.create(
+            uow.session, SYSTEM,
+            CircularCreate(number="1403/1", issued_on="1403/01/10", issuer="دفتر تعرفه",
+                           subject="تعرفه سونوگرافی یزد", body=RULE, provinces=["یزد"],
+                           facility_kinds=["imaging"]),
+        )  # fmt: skip
+        uow.commit()
+    login(client, "hq")
+    page = client.get("/circulars/view", params={"number": "1403/1"})
+    assert "مخاطبان: استان‌ها: یزد · مراکز: مرکز تصویربرداری" in page.text
+    assert "پیوستی ندارد" in page.text and 'id="attach-form"' in page.text
+    sent = client.post(
+        "/circulars/attachments", data={"number": "1403/1"},
+        files={"file": ("جدول تعرفه.xlsx", b"PK table", "application/octet-stream")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303
+    shown = client.get(sent.headers["location"])
+    assert "پرونده پیوست شد." in shown.text and "جدول تعرفه.xlsx" in shown.text
+    bad = client.post(
+        "/circulars/attachments", data={"number": "1403/1"},
+        files={"file": ("run.exe", b"MZ", "application/octet-stream")},
+    )  # fmt: skip
+    assert bad.status_code == 422 and "پسوند «.exe» پذیرفته نیست" in bad.text
+    link = shown.text.split('href="/circulars/attachments/')[1].split('"')[0]
+    got = client.get(f"/circulars/attachments/{link}")
+    assert got.status_code == 200 and got.content == b"PK table"
+    narrowed = client.get("/circulars", params={"q": "تعرفه", "province": "08"})
+    assert 'data-number="1403/1"' not in narrowed.text and 'data-number="1400/5"' in narrowed.text
+
+
+def test_a_reader_sees_attachments_but_no_upload_form(client, session_factory):
+    make_world(session_factory)
+    login(client, "doc")
+    page = client.get("/circulars/view", params={"number": "1400/5"})
+    assert page.status_code == 200 and 'id="attach-form"' not in page.text
+    refused = client.post(
+        "/circulars/attachments", data={"number": "1400/5"},
+        files={"file": ("x.pdf", b"abc", "application/pdf")},
+    )  # fmt: skip
+    assert refused.status_code == 403

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from darman.circulars import consolidation, search, service, workbench
+from darman.circulars import attachments, consolidation, search, service, workbench
+from darman.circulars import audience as addressed
 from darman.circulars.enums import Status
 from darman.circulars.schemas import CircularCreate, Number
 from darman.common.errors import FieldProblem, InvalidInput
@@ -23,6 +25,23 @@ router = APIRouter(prefix="/api/v1/circulars", tags=["circulars"])
 DateQuery = Annotated[
     str | None, Query(max_length=10, description="Jalali 1403/01/01 or 2024-03-20")
 ]
+
+
+ProvinceQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="a province's code (07) or Persian name"),
+]
+KindQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="a kind of centre (hospital, or its Persian label)"),
+]
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that keeps a Persian file name (RFC 6266 ``filename*``), with
+    an ASCII fallback for clients that read only ``filename``."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _day(value: str | None, field: str) -> dt.date | None:
@@ -52,6 +71,8 @@ def search_circulars(
     issuer: Annotated[str | None, Query(max_length=200)] = None,
     status: Status | None = None,
     audience: Annotated[str | None, Query(max_length=100)] = None,
+    province: ProvinceQuery = None,
+    facility_kind: KindQuery = None,
     issued_from: DateQuery = None,
     issued_to: DateQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -66,6 +87,8 @@ def search_circulars(
         issuer=issuer,
         status=status,
         audience=audience,
+        province=addressed.code_of(addressed.PROVINCE, province),
+        facility_kind=addressed.code_of(addressed.FACILITY_KIND, facility_kind),
     )
     found = search.search(uow.session, who, q, filters=filters, limit=limit, offset=offset)
     return {"total": found.total, "items": found.hits}
@@ -77,13 +100,22 @@ def in_force(
     uow: ReadUowDep,
     on: Annotated[str, Query(max_length=10, description="Jalali 1405/01/01 or 2026-03-21")],
     issuer: Annotated[str | None, Query(max_length=200)] = None,
+    province: ProvinceQuery = None,
+    facility_kind: KindQuery = None,
 ) -> object:
     """The circulars that applied on the day, with their status then and the amendments
-    in force then."""
+    in force then; with a province or a kind of centre, only those binding it."""
     day = _day(on, "on")
     if day is None:
         raise InvalidInput("on: روز را بدهید", [FieldProblem("on", "خالی است")])
-    found = service.in_force(uow.session, who, day, issuer=issuer)
+    found = service.in_force(
+        uow.session,
+        who,
+        day,
+        issuer=issuer,
+        province=addressed.code_of(addressed.PROVINCE, province),
+        facility_kind=addressed.code_of(addressed.FACILITY_KIND, facility_kind),
+    )
     return {
         "on": day,
         "on_fa": format_jalali(day),
@@ -113,10 +145,50 @@ def get_circular(
     on_it, by_it = service.effects_of(uow.session, who, number)
     return {
         "circular": c,
+        "attachments": attachments.listed(uow.session, who, number),
         "effects_on_it": on_it,
         "effects_by_it": by_it,
         "timeline": service.timeline(uow.session, who, number),
     }
+
+
+NumberQuery = Annotated[
+    str, Query(min_length=1, max_length=32, description="the circular's number")
+]
+
+
+@router.post("/attachments", status_code=201)
+def attach_file(
+    file: UploadFile, number: NumberQuery, who: PrincipalDep, uow: UowDep, response: Response
+) -> object:
+    """Attach a file to the circular (headquarters). The same content again returns the
+    stored attachment with 200 and changes nothing."""
+    content = file.file.read(attachments.MAX_BYTES + 1)
+    a, new = attachments.attach(uow.session, who, number, file.filename or "", content)
+    out = attachments.read(a)
+    uow.commit()
+    if not new:
+        response.status_code = 200
+    return out
+
+
+@router.get("/attachments")
+def list_attachments(who: PrincipalDep, uow: ReadUowDep, number: NumberQuery) -> object:
+    """The circular's attached files, without their content."""
+    return attachments.listed(uow.session, who, number)
+
+
+@router.get("/attachments/{attachment_id}")
+def download_attachment(
+    who: PrincipalDep, uow: ReadUowDep, attachment_id: Annotated[int, Path(ge=1)]
+) -> Response:
+    """One attached file as it was handed over."""
+    a = attachments.fetch(uow.session, who, attachment_id)
+    return Response(
+        content=a.content,
+        media_type=a.media_type,
+        headers={"Content-Disposition": content_disposition(a.filename)},
+    )
 
 
 @router.get("/clusters")

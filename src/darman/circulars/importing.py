@@ -3,7 +3,9 @@ Excel) sheet naming, per row, the file and the circular's number, date, issuer, 
 audience and its effects on others. All are stored or none; every problem is reported
 with its row in the user's sheet, in Persian.
 
-The sheet's columns: ``file, number, date, issuer, subject`` (required), ``audience``,
+The sheet's columns: ``file, number, date, issuer, subject`` (required), ``audience`` (a
+note), ``provinces`` and ``facility_kinds`` (whom it binds: codes or Persian names separated
+by commas; empty for all), ``attachments`` (files in the same folder, separated by ``;``),
 ``effective_from`` and ``effects`` (optional). ``effects`` lists ``kind:target`` or
 ``kind:target:provisions`` separated by ``;``, the kind in English (repeals, amends,
 replaces, consolidates, clarifies) or Persian (نسخ، اصلاح، جایگزینی، تجمیع، تفسیر)."""
@@ -16,7 +18,8 @@ import docx
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from darman.circulars import service
+from darman.circulars import attachments, service
+from darman.circulars import audience as addressed
 from darman.circulars.enums import EffectKind
 from darman.circulars.models import Circular
 from darman.circulars.schemas import CircularCreate
@@ -42,6 +45,8 @@ FIELD_FA = {
     "issuer": "صادرکننده",
     "subject": "موضوع",
     "audience": "مخاطبان",
+    "provinces": "استان‌ها",
+    "facility_kinds": "نوع مراکز",
     "body": "متن",
     "effects": "اثرها",
 }
@@ -80,30 +85,75 @@ def _effects(raw: str, row: int) -> tuple[list[dict[str, str]], list[FieldProble
     return effects, problems
 
 
-def _row(folder: Path, sheet_row: SheetRow) -> tuple[CircularCreate | None, list[FieldProblem]]:
+def _in_folder(folder: Path, name: str) -> Path | None:
+    path = (folder / name).resolve()
+    return path if folder.resolve() in path.parents else None
+
+
+def _attachments(folder: Path, raw: str, row: int) -> tuple[list[Path], list[FieldProblem]]:
+    """The files the row's ``attachments`` cell names, each in the folder and of a kind
+    taken (``attachments.clean_name``)."""
+    found: list[Path] = []
+    problems: list[FieldProblem] = []
+    for name in (part.strip() for part in raw.replace("؛", ";").split(";")):
+        if not name:
+            continue
+        path = _in_folder(folder, name)
+        try:
+            attachments.clean_name(name)
+        except InvalidInput as exc:
+            problems.append(FieldProblem("attachments", exc.detail, row))
+            continue
+        if path is None or not path.is_file():
+            problems.append(FieldProblem("attachments", f"پیوست «{name}» در پوشه نیست", row))
+        elif path.stat().st_size > attachments.MAX_BYTES:
+            problems.append(
+                FieldProblem("attachments", f"پیوست «{name}» بیش از ۲۰ مگابایت است", row)
+            )
+        else:
+            found.append(path)
+    return found, problems
+
+
+def _row(
+    folder: Path, sheet_row: SheetRow
+) -> tuple[CircularCreate | None, list[Path], list[FieldProblem]]:
     values, row = sheet_row.values, sheet_row.number
     missing = [c for c in REQUIRED if not values.get(c, "").strip()]
     if missing:
-        return None, [FieldProblem(c, "خالی است", row) for c in missing]
+        return None, [], [FieldProblem(c, "خالی است", row) for c in missing]
     name = values["file"].strip()
-    path = (folder / name).resolve()
-    if folder.resolve() not in path.parents or path.suffix.lower() not in TEXT_SUFFIXES:
-        return None, [
-            FieldProblem("file", f"«{name}» باید پرونده‌ی docx، txt یا md در همین پوشه باشد", row)
-        ]
+    path = _in_folder(folder, name)
+    if path is None or path.suffix.lower() not in TEXT_SUFFIXES:
+        return (
+            None,
+            [],
+            [FieldProblem("file", f"«{name}» باید پرونده‌ی docx، txt یا md در همین پوشه باشد", row)],
+        )
     if not path.is_file():
-        return None, [FieldProblem("file", f"پرونده‌ی «{name}» در پوشه نیست", row)]
+        return None, [], [FieldProblem("file", f"پرونده‌ی «{name}» در پوشه نیست", row)]
     try:
         body = read_text(path)
     except Exception as exc:  # a damaged .docx or a file in another encoding
-        return None, [FieldProblem("file", f"متن «{name}» خوانده نشد ({type(exc).__name__})", row)]
+        return (
+            None,
+            [],
+            [FieldProblem("file", f"متن «{name}» خوانده نشد ({type(exc).__name__})", row)],
+        )
     effects, problems = _effects(values.get("effects", ""), row)
+    files, wrong = _attachments(folder, values.get("attachments", ""), row)
+    problems += wrong
+    provinces = addressed.split(values.get("provinces", ""))
+    kinds = addressed.split(values.get("facility_kinds", ""))
+    problems += addressed.resolve(provinces, kinds, row)[1]
     data = {
         "number": values["number"],
         "issued_on": values["date"],
         "issuer": values["issuer"],
         "subject": values["subject"],
         "audience": values.get("audience", ""),
+        "provinces": provinces,
+        "facility_kinds": kinds,
         "body": body,
         "effects": effects,
     }
@@ -117,16 +167,16 @@ def _row(folder: Path, sheet_row: SheetRow) -> tuple[CircularCreate | None, list
             label = FIELD_FA.get(field, field)
             why = str(err["msg"]).removeprefix("Value error, ")
             problems.append(FieldProblem(field, f"{label}: {why}", row))
-        return None, problems
-    return (item if not problems else None), problems
+        return None, files, problems
+    return (item if not problems else None), files, problems
 
 
 def import_folder(session: Session, who: Principal, folder: Path) -> list[Circular]:
     """Store every circular the folder's metadata sheet lists, all or none.
 
-    InvalidInput naming each row's problems (a missing or unreadable file, an empty
-    required column, a date that is not a date, an unknown effect); Conflict for numbers
-    already stored; see ``service.create_many``."""
+    InvalidInput naming each row's problems (a missing or unreadable file or attachment, an
+    empty required column, a date that is not a date, an unknown effect, province or kind
+    of centre); Conflict for numbers already stored; see ``service.create_many``."""
     sheet = next((folder / n for n in SHEET_NAMES if (folder / n).is_file()), None)
     if sheet is None:
         raise InvalidInput(
@@ -144,15 +194,21 @@ def import_folder(session: Session, who: Principal, folder: Path) -> list[Circul
         )
     items: list[CircularCreate] = []
     numbers: list[int] = []
+    files: list[list[Path]] = []
     problems: list[FieldProblem] = []
     for sheet_row in rows:
-        item, found = _row(folder, sheet_row)
+        item, attached, found = _row(folder, sheet_row)
         problems += found
         if item is not None:
             items.append(item)
             numbers.append(sheet_row.number)
+            files.append(attached)
     if problems:
         raise InvalidInput(
             f"{sheet.name}: هیچ بخشنامه‌ای ثبت نشد؛ ایراد هر ردیف گفته شده است", problems
         )
-    return service.create_many(session, who, items, rows=numbers)
+    made = service.create_many(session, who, items, rows=numbers)
+    for c, attached in zip(made, files, strict=True):
+        for path in attached:
+            attachments.attach(session, who, c.number, path.name, path.read_bytes())
+    return made

@@ -1,5 +1,6 @@
-"""Tables of the circulars repository: circulars with their normalised search text, the
-effects one has on another, and consolidation projects with their approvals.
+"""Tables of the circulars repository: circulars with their normalised search text, whom
+each is addressed to, the files attached to it, the effects one has on another, and
+consolidation projects with their approvals.
 
 The full-text index is not mapped: on SQLite an FTS5 table kept in step with
 ``circulars`` by triggers, on PostgreSQL a generated column ``search_fts`` (the tsvector of
@@ -9,8 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from darman.db.base import Base, UtcDateTime, utcnow
 
@@ -25,6 +35,7 @@ class Circular(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     issuer: Mapped[str] = mapped_column(String(200), index=True)
     subject: Mapped[str] = mapped_column(String(300))
+    # a free note on the audience; whom it binds is CircularAudience
     audience: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
     # status today, kept in step with the effects; "in force on D" reads the effects
@@ -32,6 +43,50 @@ class Circular(Base):
     # subject and body through circulars.text.normalize: what the index and clustering read
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # read with the circular (one query for a whole page of them)
+    addressed_to: Mapped[list[CircularAudience]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class CircularAudience(Base):
+    """One province or facility kind a circular is addressed to. A circular with no row of
+    a kind binds every one of that kind: no province rows means the whole country."""
+
+    __tablename__ = "circular_audience"
+    __table_args__ = (
+        UniqueConstraint("circular_id", "kind", "code"),
+        Index("ix_circular_audience_kind_code", "kind", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circular_id: Mapped[int] = mapped_column(ForeignKey("circulars.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # province | facility_kind
+    code: Mapped[str] = mapped_column(String(32))  # a province's code, a FacilityKind
+
+
+class CircularAttachment(Base):
+    """A file attached to a circular (a form, a table, a scanned signature page), kept in
+    the database so that a backup of it is a backup of the repository."""
+
+    __tablename__ = "circular_attachments"
+    __table_args__ = (
+        # the naming convention would give both the same name (its first column's)
+        UniqueConstraint("circular_id", "filename", name="uq_circular_attachments_filename"),
+        UniqueConstraint("circular_id", "sha256", name="uq_circular_attachments_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circular_id: Mapped[int] = mapped_column(
+        ForeignKey("circulars.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class CircularEffect(Base):

@@ -46,6 +46,13 @@ class CircularCreate(Strict):
     issuer: Annotated[PersianText, Field(min_length=2, max_length=200)]
     subject: Annotated[PersianText, Field(min_length=2, max_length=300)]
     audience: Annotated[PersianText, Field(max_length=300)] = ""
+    # codes or Persian names; none means every province / every kind of centre
+    provinces: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=31
+    )
+    facility_kinds: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=16
+    )
     body: Body
     effects: list[EffectIn] = Field(default_factory=list, max_length=200)
 
@@ -59,6 +66,16 @@ class EffectRead(BaseModel):
     effective_on_fa: str
 
 
+class AttachmentRead(BaseModel):
+    id: int
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    added_by: str
+    added_at: dt.datetime
+
+
 class CircularRead(BaseModel):
     number: str
     issued_on: dt.date
@@ -67,6 +84,11 @@ class CircularRead(BaseModel):
     issuer: str
     subject: str
     audience: str
+    provinces: list[str]
+    provinces_fa: list[str]
+    facility_kinds: list[str]
+    facility_kinds_fa: list[str]
+    audience_fa: str
     status: str
     status_fa: str
     body: str

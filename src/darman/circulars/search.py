@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from darman.circulars import audience as addressed
 from darman.circulars import text as persian
 from darman.circulars.enums import Status
 from darman.circulars.models import Circular
@@ -38,6 +39,9 @@ class Filters:
     issuer: str | None = None
     status: Status | None = None
     audience: str | None = None
+    # codes: only circulars binding this province / kind of centre (``audience.binds``)
+    province: str | None = None
+    facility_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ def _filtered(q: Select[Any], f: Filters) -> Select[Any]:
         q = q.where(Circular.status == f.status.value)
     if f.audience:
         q = q.where(Circular.audience.contains(f.audience, autoescape=True))
+    if f.province:
+        q = q.where(addressed.binds(addressed.PROVINCE, f.province))
+    if f.facility_kind:
+        q = q.where(addressed.binds(addressed.FACILITY_KIND, f.facility_kind))
     return q
 
 

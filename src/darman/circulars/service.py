@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
-from darman.circulars import rules, text
+from darman.circulars import audience, rules, text
 from darman.circulars.enums import EFFECT_FA, STATUS_FA, EffectKind, Status
-from darman.circulars.models import Circular, CircularEffect
+from darman.circulars.models import Circular, CircularAudience, CircularEffect
 from darman.circulars.schemas import (
     CircularCreate,
     CircularRead,
@@ -54,6 +54,7 @@ def searchable(subject: str, body: str) -> str:
 
 def read(c: Circular) -> CircularRead:
     status = Status(c.status)
+    bound = audience.of(c.addressed_to)
     return CircularRead(
         number=c.number,
         issued_on=c.issued_on,
@@ -62,6 +63,11 @@ def read(c: Circular) -> CircularRead:
         issuer=c.issuer,
         subject=c.subject,
         audience=c.audience,
+        provinces=bound.provinces,
+        provinces_fa=bound.provinces_fa,
+        facility_kinds=bound.facility_kinds,
+        facility_kinds_fa=bound.facility_kinds_fa,
+        audience_fa=bound.describe(),
         status=status.value,
         status_fa=STATUS_FA[status],
         body=c.body,
@@ -112,6 +118,8 @@ def create_many(
         if item.number in seen or item.number in existing:
             problems.append(FieldProblem("number", f"شماره‌ی {item.number} تکراری است", row))
         seen.add(item.number)
+    addressed, wrong = _addressed(items, where)
+    problems += wrong
     targets = _by_numbers(session, [e.target for i in items for e in i.effects])
     for item, row in zip(items, where, strict=True):
         for effect in item.effects:
@@ -128,7 +136,7 @@ def create_many(
         raise error("بخشنامه‌ها ثبت نشدند؛ ایراد هر ردیف گفته شده است", problems)
     today = tehran_today()
     made: list[Circular] = []
-    for item in items:
+    for item, pairs in zip(items, addressed, strict=True):
         c = Circular(
             number=item.number,
             issued_on=item.issued_on,
@@ -139,6 +147,7 @@ def create_many(
             body=item.body,
             status=Status.IN_FORCE.value,
             search_text=searchable(item.subject, item.body),
+            addressed_to=[CircularAudience(kind=kind, code=code) for kind, code in pairs],
         )
         session.add(c)
         made.append(c)
@@ -155,9 +164,23 @@ def create_many(
             session, actor=who.username, action="circular.create", entity="circular",
             entity_id=c.number,
             after={"subject": c.subject, "issuer": c.issuer, "issued_on": c.issued_on.isoformat(),
+                   "audience": audience.of(c.addressed_to).describe(),
                    "effects": [e.model_dump(mode="json") for e in effects_in[c.number]]},
         )  # fmt: skip
     return made
+
+
+def _addressed(
+    items: Sequence[CircularCreate], rows: Sequence[int | None]
+) -> tuple[list[list[tuple[str, str]]], list[FieldProblem]]:
+    """Each item's (kind, code) audience pairs, and the names that are no province or kind."""
+    pairs: list[list[tuple[str, str]]] = []
+    problems: list[FieldProblem] = []
+    for item, row in zip(items, rows, strict=True):
+        found, wrong = audience.resolve(item.provinces, item.facility_kinds, row)
+        pairs.append(found)
+        problems += wrong
+    return pairs, problems
 
 
 def create(session: Session, who: Principal, item: CircularCreate) -> Circular:
@@ -251,15 +274,26 @@ class InForce:
 
 
 def in_force(
-    session: Session, who: Principal, day: dt.date, *, issuer: str | None = None
+    session: Session,
+    who: Principal,
+    day: dt.date,
+    *,
+    issuer: str | None = None,
+    province: str | None = None,
+    facility_kind: str | None = None,
 ) -> list[InForce]:
     """The circulars that applied on ``day`` (issued and effective by then, not repealed,
     replaced or consolidated by then), each with its status then and the amendments in
-    force then, oldest first."""
+    force then, oldest first; with ``province`` or ``facility_kind`` (codes), only those
+    binding it (``audience.binds``)."""
     who.require_role(*READERS)
     q = select(Circular).where(Circular.effective_from <= day)
     if issuer:
         q = q.where(Circular.issuer == issuer)
+    if province:
+        q = q.where(audience.binds(audience.PROVINCE, province))
+    if facility_kind:
+        q = q.where(audience.binds(audience.FACILITY_KIND, facility_kind))
     found = list(session.scalars(q.order_by(Circular.issued_on, Circular.number)))
     effects = _effects_on(session)
     out: list[InForce] = []

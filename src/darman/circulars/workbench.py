@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
+from darman.circulars import audience as addressed
 from darman.circulars import service, similarity, synthetic
 from darman.circulars.enums import EffectKind, ProjectStatus, Status
 from darman.circulars.models import Circular, ConsolidationProject
@@ -76,7 +77,7 @@ def load_synthetic(session: Session, who: Principal, *, topics: int = 460, seed:
     items = [
         CircularCreate(
             number=c.number, issued_on=c.issued_on, issuer=c.issuer, subject=c.subject,
-            audience=c.audience, body=c.body,
+            provinces=addressed.split(c.audience), body=c.body,
             effects=[EffectIn(kind=EffectKind(e.kind), target=e.target, provisions=e.provisions)
                      for e in c.effects],
         )

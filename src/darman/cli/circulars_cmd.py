@@ -62,9 +62,12 @@ def search(
     status: str | None = typer.Option(None, help="in_force, amended or repealed"),
     since: str | None = typer.Option(None, "--from", help="issued on or after (1403/01/01)"),
     until: str | None = typer.Option(None, "--to", help="issued on or before"),
+    province: str | None = typer.Option(None, help="only those binding this province"),
+    kind: str | None = typer.Option(None, "--facility-kind", help="only those binding it"),
     limit: int = typer.Option(20, min=1, max=200),
 ) -> None:
     """Circulars holding every word of the query, best first, with the matched passage."""
+    from darman.circulars import audience
     from darman.circulars import search as searching
     from darman.circulars.enums import STATUS_FA, Status
     from darman.common.errors import FieldProblem, InvalidInput
@@ -79,6 +82,8 @@ def search(
         issued_to=parse_jalali(until, field="--to") if until else None,
         issuer=issuer,
         status=Status(status) if status else None,
+        province=audience.code_of(audience.PROVINCE, province),
+        facility_kind=audience.code_of(audience.FACILITY_KIND, kind),
     )
     with unit_of_work() as uow:
         found = searching.search(uow.session, SYSTEM, query, filters=filters, limit=limit)
@@ -100,16 +105,25 @@ def search(
 def in_force(
     on: str = typer.Option(..., "--on", help="the day, Jalali (1405/01/01)"),
     issuer: str | None = typer.Option(None, help="only this issuing unit"),
+    province: str | None = typer.Option(None, help="only those binding this province"),
+    kind: str | None = typer.Option(None, "--facility-kind", help="only those binding it"),
     limit: int = typer.Option(50, min=1, help="rows to show"),
 ) -> None:
     """The circulars that applied on the day, with their status then and amendments."""
-    from darman.circulars import service
+    from darman.circulars import audience, service
     from darman.circulars.enums import STATUS_FA
     from darman.common.jalali import format_jalali, parse_jalali
 
     day = parse_jalali(on, field="--on")
     with unit_of_work() as uow:
-        found = service.in_force(uow.session, SYSTEM, day, issuer=issuer)
+        found = service.in_force(
+            uow.session,
+            SYSTEM,
+            day,
+            issuer=issuer,
+            province=audience.code_of(audience.PROVINCE, province),
+            facility_kind=audience.code_of(audience.FACILITY_KIND, kind),
+        )
         table = Table(title=f"بخشنامه‌های نافذ در {format_jalali(day)}: {_fa(len(found))}")
         for h in ("شماره", "تاریخ", "صادرکننده", "موضوع", "وضعیت", "اصلاحیه‌ها"):
             table.add_column(h)
@@ -123,15 +137,48 @@ def in_force(
     console.print(table)
 
 
+@app.command("attach")
+def attach(
+    number: str = typer.Argument(..., help="the circular's number"),
+    files: list[Path] = typer.Argument(..., help="files to attach (pdf, docx, xlsx, images…)"),
+) -> None:
+    """Attach files to a circular; a file already attached is left as it is."""
+    from darman.circulars import attachments
+    from darman.common.errors import FieldProblem, InvalidInput
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise InvalidInput(
+            f"پرونده‌ی {'، '.join(missing)} نیست", [FieldProblem("FILES", m) for m in missing]
+        )
+    with unit_of_work() as uow:
+        results = [
+            attachments.attach(uow.session, SYSTEM, number, f.name, f.read_bytes()) for f in files
+        ]
+        uow.commit()
+    table = Table(title=f"پیوست‌های بخشنامه‌ی {_fa(number)}")
+    for h in ("پرونده", "اندازه (بایت)", "نتیجه"):
+        table.add_column(h)
+    for a, new in results:
+        table.add_row(
+            a.filename, _fa(f"{a.size_bytes:,}"), "پیوست شد" if new else "پیش‌تر پیوست بود"
+        )
+    console.print(table)
+
+
 @app.command("show")
 def show(number: str = typer.Argument(..., help="the circular's number")) -> None:
-    """One circular's particulars and its timeline."""
-    from darman.circulars import service
+    """One circular's particulars, whom it binds, its attachments and its timeline."""
+    from darman.circulars import attachments, service
 
     with unit_of_work() as uow:
         c = service.read(service.get(uow.session, SYSTEM, number))
         events = service.timeline(uow.session, SYSTEM, number)
+        files = attachments.listed(uow.session, SYSTEM, number)
     console.print(f"{_fa(c.number)} — {c.subject} — {c.issuer} — {c.issued_on_fa} — {c.status_fa}")
+    console.print(f"مخاطبان: {c.audience_fa}")
+    for f in files:
+        console.print(f"پیوست: {f.filename} ({_fa(f'{f.size_bytes:,}')} بایت)")
     table = Table(title="سرگذشت")
     for h in ("تاریخ", "رویداد", "بندها"):
         table.add_column(h)

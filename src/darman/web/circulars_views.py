@@ -6,22 +6,27 @@ from the circulars services with the page principal."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Path, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from darman.circulars import consolidation, search, service, workbench
+from darman.circulars import attachments, consolidation, search, service, workbench
+from darman.circulars import audience as addressed
+from darman.circulars.api import content_disposition
 from darman.circulars.enums import EFFECT_FA, PROJECT_FA, STATUS_FA, ProjectStatus, Status
 from darman.common.errors import DarmanError, FieldProblem, InvalidInput
 from darman.common.persian import to_ascii_digits
 from darman.common.validators import parse_any_date
+from darman.registry.enums import LABELS_FA, FacilityKind
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
 PAGE = 20
+KINDS_FA = {k.value: LABELS_FA[k] for k in FacilityKind}
 
 
 def segments(passage: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -58,6 +63,8 @@ def search_page(
     status: str = "",
     since: str = "",
     until: str = "",
+    province: str = "",
+    kind: str = "",
     page: int = 1,
 ) -> Response:
     """The search form and, when asked, the circulars found with their passages."""
@@ -68,6 +75,8 @@ def search_page(
         issued_to=_date(until, "«تا تاریخ»", errors),
         issuer=issuer.strip() or None,
         status=Status(status) if status in {s.value for s in Status} else None,
+        province=province if province in addressed.province_names() else None,
+        facility_kind=kind if kind in KINDS_FA else None,
     )
     found = None
     page = max(1, min(page, 500))
@@ -87,6 +96,10 @@ def search_page(
             "status": status,
             "since": since,
             "until": until,
+            "province": province,
+            "kind": kind,
+            "provinces_fa": addressed.province_names(),
+            "kinds_fa": KINDS_FA,
             "page": page,
             "found": found,
             "errors": errors,
@@ -100,25 +113,80 @@ def search_page(
 
 @router.get("/circulars/view")
 def circular_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, number: str = ""
+    request: Request, who: PagePrincipal, uow: ReadUowDep, number: str = "", done: str = ""
 ) -> Response:
-    """One circular: its particulars, text, effects on it and by it, and its timeline."""
+    """One circular: its particulars, whom it binds, its attachments, text, effects on it
+    and by it, and its timeline."""
     if not number:
         raise InvalidInput("شماره‌ی بخشنامه را بدهید", [FieldProblem("number", "خالی")])
-    c = service.read(service.get(uow.session, who, number[:32]))
-    on_it, by_it = service.effects_of(uow.session, who, c.number)
-    context = page_context(uow.session, who, active="circulars")
+    return _circular(request, who, uow.session, number[:32], done=done)
+
+
+def _circular(
+    request: Request,
+    who: Principal,
+    session: Session,
+    number: str,
+    *,
+    done: str = "",
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    c = service.read(service.get(session, who, number))
+    on_it, by_it = service.effects_of(session, who, c.number)
+    context = page_context(session, who, active="circulars")
+    message = {"attached": "پرونده پیوست شد.", "again": "این پرونده پیش‌تر پیوست شده بود."}
     context.update(
         {
             "tab": "search",
             "c": c,
+            "files": attachments.listed(session, who, c.number),
+            "may_write": who.role in service.WRITERS,
+            "message": message.get(done, ""),
+            "error": error,
             "on_it": on_it,
             "by_it": by_it,
-            "timeline": service.timeline(uow.session, who, c.number),
+            "timeline": service.timeline(session, who, c.number),
             "effect_fa": {k.value: label for k, label in EFFECT_FA.items()},
         }
     )
-    return render(request, "circulars/view.html", context)
+    return render(request, "circulars/view.html", context, status_code=status)
+
+
+@router.post("/circulars/attachments")
+def attachment_upload(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    file: UploadFile,
+    number: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Attach a file to the circular (headquarters); a bad file is named on the page."""
+    who.require_role(*service.WRITERS)
+    content = file.file.read(attachments.MAX_BYTES + 1)
+    try:
+        _, new = attachments.attach(uow.session, who, number, file.filename or "", content)
+        uow.commit()
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems)
+        error = f"{exc.detail}{': ' + reasons if reasons else ''}"
+        return _circular(request, who, uow.session, number, error=error, status=exc.status)
+    done = "attached" if new else "again"
+    return RedirectResponse(f"/circulars/view?number={quote(number)}&done={done}", status_code=303)
+
+
+@router.get("/circulars/attachments/{attachment_id}")
+def attachment_download(
+    who: PagePrincipal, uow: ReadUowDep, attachment_id: Annotated[int, Path(ge=1)]
+) -> Response:
+    """One attached file as it was handed over."""
+    a = attachments.fetch(uow.session, who, attachment_id)
+    return Response(
+        content=a.content,
+        media_type=a.media_type,
+        headers={"Content-Disposition": content_disposition(a.filename)},
+    )
 
 
 @router.get("/circulars/workbench")

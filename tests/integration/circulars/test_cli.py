@@ -57,3 +57,18 @@ def test_synthetic_corpus_loads_clusters_and_checks(cli):
     checked = cli.invoke(app, ["circulars", "check-synthetic", "--topics", "60"], env=WIDE)
     assert checked.exit_code == 0, checked.output
     assert "precision" in checked.output and "recall" in checked.output
+
+
+def test_attach_files_to_a_circular_and_show_them(cli, tmp_path):
+    cli.invoke(app, ["circulars", "import", str(_folder(tmp_path))], env=WIDE)
+    (tmp_path / "form.pdf").write_bytes(b"%PDF form")
+    done = cli.invoke(app, ["circulars", "attach", "50/1", str(tmp_path / "form.pdf")], env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert "پیوست شد" in done.output and "۹" in done.output
+    again = cli.invoke(app, ["circulars", "attach", "50/1", str(tmp_path / "form.pdf")], env=WIDE)
+    assert "پیش‌تر پیوست بود" in again.output
+    shown = cli.invoke(app, ["circulars", "show", "50/1"], env=WIDE)
+    assert "پیوست: form.pdf" in shown.output
+    assert "مخاطبان: استان‌ها: همه‌ی استان‌ها" in shown.output
+    missing = cli.invoke(app, ["circulars", "attach", "50/1", str(tmp_path / "gone.pdf")], env=WIDE)
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
