@@ -31,6 +31,7 @@ NO_UNIT_GETS = {
     "/api/v1/me",
     "/api/v1/planning/scenarios/example",
     "/api/v1/population/epidemic/episodes",  # the episodes shipped as data
+    "/api/v1/population/programmes",  # the prevention programmes shipped as data
     "/fhir/r4/metadata",
     "/fhir/r4/{path:path}",  # answers any unsupported interaction with an OperationOutcome
     "/docs",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from darman.audit.models import AuditEntry
 from darman.db.uow import UnitOfWork
 from darman.performance import service
+from darman.performance.definitions import shipped
 from darman.security.principal import SYSTEM
 from tests.web.test_claims_pages import login
 from tests.web.test_performance_pages import PERIOD, make_world
@@ -91,7 +92,9 @@ def test_weights_are_set_together_and_a_bad_one_changes_none(
     shown = _shown_weights(client.get("/performance/targets").text)
     assert shown["weight-payment_delay_days"] == "۲"  # the file's default, in Persian
     assert shown["weight-days_of_stock"] == "۰٫۵"
-    assert len(shown) == 15
+    # one weight per shipped indicator (the elderly's screening coverage among them, at 0)
+    assert len(shown) == len(shipped().indicators)
+    assert shown["weight-elderly_bp_screening"] == "۰"
     bad = {**shown, "weight-payment_delay_days": "۳", "weight-stockout_rate": "۱۵۰"}
     page = client.post("/performance/weights", data=bad)
     assert page.status_code == 422
