@@ -174,15 +174,24 @@ def run_span(session: Session, name: str, months: list[Period]) -> dict[str, Amo
 
 
 def _run_snapshots(session: Session, query: NamedQuery, months: list[Period]) -> dict[str, Amounts]:
-    """A snapshot counted on every period's last day in one statement (province level)."""
+    """A snapshot counted on every period's last day in one statement: rows without a
+    facility are the province's amounts, rows with one the facility's (already in the
+    province's)."""
     assert query.span is not None
     out = {p.code: Amounts() for p in months}
-    for row in session.execute(query.span([p.bounds()[1] for p in months])):
-        province_id = row[0]
+    for province_id, facility_id, *counts in session.execute(
+        query.span([p.bounds()[1] for p in months])
+    ):
         if province_id is None:
             continue
-        for i, period in enumerate(months, start=1):
-            out[period.code].by_province[int(province_id)] += float(row[i] or 0)
+        for period, count in zip(months, counts, strict=True):
+            if not count:
+                continue  # as a day's own query, which answers no row for nobody
+            got = out[period.code]
+            if facility_id is None:
+                got.by_province[int(province_id)] += float(count)
+            else:
+                got.by_facility[(int(province_id), int(facility_id))] = float(count)
     return out
 
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, null, or_, select
+from sqlalchemy import Select, and_, exists, func, null, or_, select
 
 from darman.claims.models import Claim, ProgrammeRollout
+from darman.db.day_runs import counts_by_day, day_index, labelled
 from darman.performance.models import SurveyResponse
 from darman.performance.sql import days_from
-from darman.population import prevention
+from darman.population import coverage_runs, prevention
 from darman.population.programmes import Programme
 from darman.prescriptions.models import Prescription, PrescriptionDispensing
 from darman.procurement.models import Consumable, Delivery, PurchaseOrder, StockMonth
@@ -30,7 +31,9 @@ from darman.registry.models import CoveragePeriod, Facility, Insured
 # (province_id, facility_id, amount)
 Rows = Select[Any, Any, Any]
 Builder = Callable[[dt.date, dt.date], Rows]
-# A snapshot counted on many days in one pass: (province_id, amount on day 1, ..., day n).
+# A snapshot counted on many days in one pass: (province_id, facility_id, amount on day 1,
+# ..., day n); a row without a facility is the province's amount, a facility's row its
+# share of it.
 SpanBuilder = Callable[[list[dt.date]], Select[Any]]
 ADJUDICATED = ("adjudicated", "in_review", "reviewed", "approved", "rejected", "scheduled", "paid")
 
@@ -68,18 +71,6 @@ def _query(
         return build
 
     return register
-
-
-def _held_on(days: list[dt.date], begins: Any, holds: Callable[[dt.date], Any]) -> list[Any]:
-    """Per day, 1 when any of a person's rows holds it (rows that begin after it excluded)."""
-    return [
-        func.max(case((and_(begins <= d, holds(d)), 1), else_=0)).label(f"d{i}")
-        for i, d in enumerate(days)
-    ]
-
-
-def _summed(group: Any, per_person: Any, n: int) -> list[Any]:
-    return [group, *(func.sum(per_person.c[f"d{i}"]) for i in range(n))]
 
 
 def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -331,20 +322,19 @@ def referrals_internal(start: dt.date, end: dt.date) -> Rows:
 
 
 def insured_on_panel_on(days: list[dt.date]) -> Select[Any]:
-    """``insured_on_panel`` on each of ``days`` in one pass over the enrolments: per
-    province and person whether an enrolment holds each day, summed per province (the
-    distinct count, as month by month)."""
+    """``insured_on_panel`` on each of ``days`` in one grouped scan of the enrolments
+    (``db.day_runs``), by the panel's province. A person's enrolments never hold the same
+    day (moving to another panel ends the last enrolment the day the next begins), so
+    enrolments count people."""
     e = PanelEnrolment
-    flags = _held_on(days, e.enrolled_on, lambda d: or_(e.ended_on.is_(None), e.ended_on > d))
-    per_person = (
-        select(e.province_id, e.insured_id, *flags)
-        .where(e.enrolled_on <= max(days))
-        .group_by(e.province_id, e.insured_id)
+    first = day_index(days, lambda d: e.enrolled_on <= d)
+    gone = day_index(days, lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d))
+    runs = (
+        select(*labelled({"province_id": e.province_id, "facility_id": null()}, first, gone, 1))
+        .where(e.enrolled_on <= days[-1], or_(e.ended_on.is_(None), e.ended_on > days[0]))
         .subquery()
     )
-    return select(*_summed(per_person.c.province_id, per_person, len(days))).group_by(
-        per_person.c.province_id
-    )
+    return counts_by_day(runs, len(days), ("province_id", "facility_id"))
 
 
 @_query(
@@ -491,23 +481,22 @@ def physicians(start: dt.date, end: dt.date) -> Rows:
 
 
 def insured_covered_on(days: list[dt.date]) -> Select[Any]:
-    """``insured_covered`` on each of ``days`` in one pass over the coverage periods (the
-    month-by-month semi-join reads every insured person once per day): per person whether
-    any period holds each day, so overlapping periods count once, summed per province of
-    residence."""
+    """``insured_covered`` on each of ``days`` in one grouped scan of the coverage periods
+    (``db.day_runs``), by province of residence. One person's periods never overlap
+    (``registry.service.create_coverage`` refuses it), so periods count people."""
     c = CoveragePeriod
-    flags = _held_on(days, c.start_date, lambda d: or_(c.end_date.is_(None), c.end_date >= d))
-    per_person = (
-        select(c.insured_id, *flags)
-        .where(c.start_date <= max(days))
-        .group_by(c.insured_id)
+    first = day_index(days, lambda d: c.start_date <= d)
+    gone = day_index(days, lambda d: and_(c.end_date.is_not(None), c.end_date < d))
+    runs = (
+        select(
+            *labelled({"province_id": Insured.province_id, "facility_id": null()}, first, gone, 1)
+        )
+        .select_from(c)
+        .join(Insured, Insured.id == c.insured_id)
+        .where(c.start_date <= days[-1], or_(c.end_date.is_(None), c.end_date >= days[0]))
         .subquery()
     )
-    return (
-        select(*_summed(Insured.province_id, per_person, len(days)))
-        .join(per_person, per_person.c.insured_id == Insured.id)
-        .group_by(Insured.province_id)
-    )
+    return counts_by_day(runs, len(days), ("province_id", "facility_id"))
 
 
 @_query(
@@ -573,6 +562,13 @@ def _prevention(programme: Programme, *, done: bool) -> Builder:
     return build
 
 
+def _prevention_span(programme: Programme, *, done: bool) -> SpanBuilder:
+    def build(days: list[dt.date]) -> Select[Any]:
+        return coverage_runs.coverage_on_days(programme, days, done=done)
+
+    return build
+
+
 # Each prevention programme (population/data/programmes.toml) gives two queries, counted
 # on the period's last day: its target population then, and those of it done in the
 # programme's window ending that day; people on no panel count in their province only.
@@ -583,6 +579,7 @@ for _programme in prevention.all_programmes():
         description=f"target population of the prevention programme {_programme.code} on the "
         "period's last day, at their family physician's facility",
         kind="snapshot",
+        span=_prevention_span(_programme, done=False),
     )(_prevention(_programme, done=False))
     _query(
         f"prevention_{_programme.code}_done",
@@ -590,4 +587,5 @@ for _programme in prevention.all_programmes():
         description=f"people of the programme {_programme.code}'s target population with a "
         "service or measurement that counts in its window ending on the period's last day",
         kind="snapshot",
+        span=_prevention_span(_programme, done=True),
     )(_prevention(_programme, done=True))

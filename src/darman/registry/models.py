@@ -59,6 +59,9 @@ class Insured(Base):
     """An insured person (بیمه‌شده); a dependant points at the main insured."""
 
     __tablename__ = "insured"
+    # an age band of a province and sex (the elderly, a programme's people) from the
+    # index alone, not by reading every insured person
+    __table_args__ = (Index("ix_insured_birth_date", "birth_date", "province_id", "sex"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     national_id: Mapped[str] = mapped_column(String(10), unique=True)
@@ -77,7 +80,10 @@ class CoveragePeriod(Base):
     """A span of cover; a null ``end_date`` is open-ended. Eligibility is answered from these."""
 
     __tablename__ = "coverage_periods"
-    __table_args__ = (Index("ix_coverage_periods_insured_start", "insured_id", "start_date"),)
+    # with the end: "covered on D" is read from the index alone
+    __table_args__ = (
+        Index("ix_coverage_periods_insured_start", "insured_id", "start_date", "end_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     insured_id: Mapped[int] = mapped_column(ForeignKey("insured.id"))

@@ -3,15 +3,17 @@ panel of ``elderly_world`` (reference day 1405/06/31), on both databases."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy.orm import Session
 
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.performance.compute import run_query
-from darman.population import prevention
+from darman.population import coverage_runs, prevention
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
-from tests.integration.population.elderly_world import ON, ElderlyWorld, build
+from tests.integration.population.elderly_world import ON, ElderlyWorld, build, measure
 
 
 @pytest.fixture
@@ -145,3 +147,56 @@ def test_the_performance_queries_read_the_same_coverage(
     assert (target.by_province[tehran], done.by_province[tehran]) == (6.0, 3.0)
     assert done.by_facility[(tehran, world.a.id)] == 2.0
     assert target.by_facility[(tehran, world.b.id)] == 1.0
+
+
+# Reference days around the hand-worked ones: a birthday that makes e60 elderly on ON and
+# e59 the day after, e61 leaving the panel on 2026-06-01, the window edges of e64's visit.
+DAYS = [
+    dt.date(2025, 9, 22), dt.date(2026, 1, 10), dt.date(2026, 3, 20), dt.date(2026, 6, 1),
+    dt.date(2026, 6, 2), ON - dt.timedelta(days=1), ON, ON + dt.timedelta(days=1),
+    dt.date(2027, 3, 20),
+]  # fmt: skip
+
+
+def _day_by_day(session: Session, programme, day: dt.date, done: bool) -> dict:
+    counts: dict[tuple[int, int | None], int] = {}
+    for province_id, facility_id, amount in session.execute(
+        prevention.coverage_query(programme, day, done=done)
+    ):
+        counts[(province_id, None)] = counts.get((province_id, None), 0) + amount
+        if facility_id is not None:
+            counts[(province_id, facility_id)] = amount
+    return {k: v for k, v in counts.items() if v}
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_every_programme_on_many_days_in_one_pass_equals_each_day_s_own_count(
+    session: Session, world: ElderlyWorld, done: bool
+) -> None:
+    # a second blood-pressure reading of e60 whose window overlaps the first's: once a day
+    measure(session, world.a, world.people["e60"], dt.date(2026, 4, 1), "8480-6", 150)
+    session.flush()
+    for programme in prevention.all_programmes():
+        rows = session.execute(coverage_runs.coverage_on_days(programme, DAYS, done=done)).all()
+        for i, day in enumerate(DAYS):
+            got = {(r[0], r[1]): r[2 + i] for r in rows if r[2 + i]}
+            assert got == _day_by_day(session, programme, day, done), (programme.code, day)
+
+
+def test_the_span_of_elderly_bp_by_hand(session: Session, world: ElderlyWorld) -> None:
+    measure(session, world.a, world.people["e60"], dt.date(2026, 4, 1), "8480-6", 150)
+    session.flush()
+    bp = next(p for p in prevention.all_programmes() if p.code == "elderly_bp")
+    tehran = world.a.province_id
+    days = [ON - dt.timedelta(days=1), ON, ON + dt.timedelta(days=1)]
+    rows = session.execute(coverage_runs.coverage_on_days(bp, days, done=False)).all()
+    target = {(r[0], r[1]): tuple(r[2:]) for r in rows}
+    # e60 turns 60 on ON and e59 the day after; e61 is on no panel after 2026-06-01
+    assert target[(tehran, None)] == (5, 6, 7)
+    assert target[(tehran, world.a.id)] == (3, 4, 5)
+    assert target[(tehran, world.b.id)] == (1, 1, 1)
+    rows = session.execute(coverage_runs.coverage_on_days(bp, days, done=True)).all()
+    done = {(r[0], r[1]): tuple(r[2:]) for r in rows}
+    # e60 (twice measured, counted once) only from ON, when he is 60; e65; e66
+    assert done[(tehran, None)] == (2, 3, 3)
+    assert done[(tehran, world.a.id)] == (1, 2, 2)
