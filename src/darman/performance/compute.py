@@ -179,9 +179,8 @@ def _run_snapshots(session: Session, query: NamedQuery, months: list[Period]) ->
     province's)."""
     assert query.span is not None
     out = {p.code: Amounts() for p in months}
-    for province_id, facility_id, *counts in session.execute(
-        query.span([p.bounds()[1] for p in months])
-    ):
+    for row in session.execute(query.span([p.bounds()[1] for p in months])):
+        province_id, facility_id, *counts = tuple(row)
         if province_id is None:
             continue
         for period, count in zip(months, counts, strict=True):

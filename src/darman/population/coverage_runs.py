@@ -128,7 +128,7 @@ def _done_runs(programme: Programme, days: list[dt.date]) -> Any:
     """Per person, the non-overlapping runs of days on which something that counts lies in
     the programme's window: ``(national_id, first_day, gone_day)``."""
     since = programme.window(days[0])[0]
-    ways: list[Select[Any]] = []
+    ways: list[Select[str, dt.date]] = []
     if programme.service_codes:
         ways.append(
             select(ClaimLine.national_id.label("national_id"), ClaimLine.service_date.label("on"))
@@ -149,8 +149,6 @@ def _done_runs(programme: Programme, days: list[dt.date]) -> Any:
                 Measurement.measured_on.between(since, days[-1]),
             )
         )
-    if not ways:
-        ways.append(select(null().label("national_id"), null().label("on")).where(False))
     events = (union_all(*ways) if len(ways) > 1 else ways[0]).subquery()
     # an event counts from the first day on or after it until a day whose window starts
     # after it; runs of one person that overlap are cut where the next one begins
