@@ -23,11 +23,18 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-def day_index(days: Sequence[dt.date], reached: Callable[[dt.date], Any]) -> Any:
+def day_index(
+    days: Sequence[dt.date], reached: Callable[[dt.date], Any], *, never: Any = None
+) -> Any:
     """The index of the first of ``days`` on which ``reached(d)`` is true, ``len(days)``
     when none is. ``reached`` must stay true on every later day once it is true, and be
-    false (never null) where it is not."""
-    return case(*((reached(d), i) for i, d in enumerate(days)), else_=len(days))
+    false (never null) where it is not. ``never``, when given, is a cheap test that it is
+    not reached on any of the days (an open end), tried first so that such rows are not
+    compared with every day."""
+    whens = [(reached(d), i) for i, d in enumerate(days)]
+    if never is not None:
+        whens.insert(0, (never, len(days)))
+    return case(*whens, else_=len(days))
 
 
 class later(FunctionElement[Any]):

@@ -328,7 +328,11 @@ def insured_on_panel_on(days: list[dt.date]) -> Select[Any]:
     enrolments count people."""
     e = PanelEnrolment
     first = day_index(days, lambda d: e.enrolled_on <= d)
-    gone = day_index(days, lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d))
+    gone = day_index(
+        days,
+        lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d),
+        never=or_(e.ended_on.is_(None), e.ended_on > days[-1]),
+    )
     runs = (
         select(*labelled({"province_id": e.province_id, "facility_id": null()}, first, gone, 1))
         .where(e.enrolled_on <= days[-1], or_(e.ended_on.is_(None), e.ended_on > days[0]))
@@ -486,7 +490,11 @@ def insured_covered_on(days: list[dt.date]) -> Select[Any]:
     (``registry.service.create_coverage`` refuses it), so periods count people."""
     c = CoveragePeriod
     first = day_index(days, lambda d: c.start_date <= d)
-    gone = day_index(days, lambda d: and_(c.end_date.is_not(None), c.end_date < d))
+    gone = day_index(
+        days,
+        lambda d: and_(c.end_date.is_not(None), c.end_date < d),
+        never=or_(c.end_date.is_(None), c.end_date >= days[-1]),
+    )
     runs = (
         select(
             *labelled({"province_id": Insured.province_id, "facility_id": null()}, first, gone, 1)

@@ -44,10 +44,21 @@ def coverage_on_days(programme: Programme, days: list[dt.date], *, done: bool) -
     c, person = CoveragePeriod, Insured
     begun = [lambda d: c.start_date <= d]
     begun.append(lambda d: person.birth_date <= screenings.born_by(d, programme.min_age))
-    ended = [lambda d: and_(c.end_date.is_not(None), c.end_date < d)]
+    ends = day_index(
+        days,
+        lambda d: and_(c.end_date.is_not(None), c.end_date < d),
+        never=or_(c.end_date.is_(None), c.end_date >= days[-1]),
+    )
+    gones = [ends]
     if programme.max_age is not None:
         too_old = programme.max_age + 1
-        ended.append(lambda d: person.birth_date <= screenings.born_by(d, too_old))
+        gones.append(
+            day_index(
+                days,
+                lambda d: person.birth_date <= screenings.born_by(d, too_old),
+                never=person.birth_date > screenings.born_by(days[-1], too_old),
+            )
+        )
     people = (
         select()
         .select_from(c)
@@ -81,7 +92,6 @@ def coverage_on_days(programme: Programme, days: list[dt.date], *, done: bool) -
         )
         begun.append(lambda d: registered.c.entered_on <= d)
     firsts = [day_index(days, b) for b in begun]
-    gones = [day_index(days, e) for e in ended]
     if done:
         did = _done_runs(programme, days)
         people = people.join(did, did.c.national_id == person.national_id)
@@ -108,7 +118,11 @@ def coverage_on_days(programme: Programme, days: list[dt.date], *, done: bool) -
         [held.c.first_day, day_index(days, lambda d: e.enrolled_on <= d)],
         [
             held.c.gone_day,
-            day_index(days, lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d)),
+            day_index(
+                days,
+                lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d),
+                never=or_(e.ended_on.is_(None), e.ended_on > days[-1]),
+            ),
         ],
     )
     everyone = {"province_id": held.c.province_id, "facility_id": cast(null(), Integer)}
