@@ -36,6 +36,7 @@ from darman.web import (
     audit_labels,
     audit_views,
     circulars_views,
+    claims_policy_forms,
     claims_policy_views,
     claims_views,
     dispense_views,
@@ -87,6 +88,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(registry_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
+    app.include_router(claims_policy_forms.router)
     app.include_router(provider_claims_views.router)  # /claims/upload, /claims/remittances
     app.include_router(claims_views.router)
     app.include_router(prescription_views.router)
