@@ -32,6 +32,7 @@ from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
     admin_views,
+    allocation_views,
     appointments_views,
     audit_labels,
     audit_views,
@@ -97,6 +98,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(panel_views.router)
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
+    app.include_router(allocation_views.router)
     app.include_router(performance_views.router)
     app.include_router(performance_targets_views.router)
     app.include_router(procurement_views.router)
