@@ -164,6 +164,8 @@ def test_a_bad_value_is_refused_in_persian_beside_its_field_and_nothing_is_saved
                 "valid_from": "1405/01/01"}  # fmt: skip
     page = client.post("/claims/policy/referral", data=too_long)
     assert page.status_code == 422 and "عدد صحیحی از ۱ تا ۳۶۵" in page.text
+    superscript = client.post("/claims/policy/referral", data={**too_long, "days": "²"})
+    assert superscript.status_code == 422 and "عدد صحیحی از ۱ تا ۳۶۵" in superscript.text
     assert _entries(session_factory) == seeded and _audited(session_factory, "set_policy") == []
 
 

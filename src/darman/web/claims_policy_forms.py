@@ -7,6 +7,7 @@ way; what those refuse is said in Persian beside the field. Saving the same vers
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -50,7 +51,8 @@ def _days_fa(top: int) -> str:
 
 def _whole(text: str) -> int | None:
     cleaned = to_ascii_digits(text.strip()).replace("٬", "").replace(",", "")
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+    # only ASCII digits: str.isdigit also accepts superscripts, which int() cannot read
+    return int(cleaned) if re.fullmatch(r"[0-9]{1,9}", cleaned) else None
 
 
 class _Reader:

@@ -73,6 +73,8 @@
     var colours = ["#0f766e", "#ca8a04", "#1d4ed8", "#b91c1c", "#7c3aed", "#0891b2",
                    "#65a30d", "#db2777", "#475569", "#ea580c"];
     function toman(rials) { return billions.format(rials / 1e10) + " میلیارد تومان"; }
+    // one bar's room per province that got something, so 4 or 31 provinces both read
+    box.style.height = Math.max(220, 26 * data.labels.length + 110) + "px";
     Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
     new Chart(document.getElementById("money-chart"), {
       type: "bar",
@@ -87,10 +89,10 @@
         indexAxis: "y", responsive: true, maintainAspectRatio: false, locale: "fa-IR",
         animation: false,
         scales: {
-          x: { stacked: true, position: "top",
+          x: { stacked: true, position: "top", reverse: true,
                ticks: { callback: function (v) { return billions.format(v / 1e10); } },
                title: { display: true, text: "میلیارد تومان" } },
-          y: { stacked: true, ticks: { autoSkip: false } }
+          y: { stacked: true, position: "right", ticks: { autoSkip: false } }
         },
         plugins: {
           legend: { position: "top", align: "start", rtl: true, textDirection: "rtl" },
