@@ -84,7 +84,7 @@ def _text(value: object, *, whole: bool) -> str:
     if isinstance(value, int) and whole:
         return to_persian_digits(f"{value:,}".replace(",", "٬"))
     if isinstance(value, int | float):
-        return to_persian_digits(f"{value:.6g}".replace(".", "٫"))
+        return to_persian_digits(f"{value:.10g}".replace(".", "٫"))
     return str(value)
 
 
