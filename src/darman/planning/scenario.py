@@ -56,9 +56,9 @@ class BudgetLine(Strict):
     @model_validator(mode="after")
     def _amount(self) -> BudgetLine:
         if self.budget_rials is None and self.units is None:
-            raise ValueError("give budget_rials, units or both")
+            raise ValueError("بودجه (budget_rials)، تعداد واحد (units) یا هر دو را بدهید")
         if self.max_per_province is not None and self.max_per_province < self.min_per_province:
-            raise ValueError("max_per_province is below min_per_province")
+            raise ValueError("سقف هر استان (max_per_province) کمتر از کف آن (min_per_province) است")
         return self
 
     @property
@@ -83,7 +83,7 @@ class Weights(Strict):
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:
         if self.icu_beds + self.beds + self.spending + self.physicians + self.nurses <= 0:
-            raise ValueError("at least one deprivation weight must be above zero")
+            raise ValueError("دست‌کم یکی از وزن‌های محرومیت باید بیش از صفر باشد")
         return self
 
 
@@ -117,7 +117,7 @@ class Scenario(Strict):
     def _unique_keys(self) -> Scenario:
         keys = [line.key for line in self.lines]
         if len(set(keys)) != len(keys):
-            raise ValueError("budget line keys must be unique")
+            raise ValueError("شناسه‌ی ردیف‌های بودجه (key) باید یکتا باشد")
         return self
 
 

@@ -1,21 +1,21 @@
 """Planning pages for national and provincial staff: equity of a resource with the Lorenz
-curve and a province table sortable by any index (and the deprivation ranking), the budget
-allocation of a scenario with its explanations, and the service-levelling gap list. Each
-result downloads as Excel. Pages call the planning service with the page principal."""
+curve and a province table sortable by any index (and the deprivation ranking), and the
+service-levelling gap list (the budget allocation is ``allocation_views``). Each result
+downloads as Excel. Pages call the planning service with the page principal."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from darman.common.errors import InvalidInput
 from darman.common.persian import to_ascii_digits
 from darman.common.tabular import TableFormat, write_table
-from darman.planning import allocation, scenario, service, tables
+from darman.planning import service, tables
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
 from darman.registry import service as registry
-from darman.security.deps import ReadUowDep, UowDep
+from darman.security.deps import ReadUowDep
 from darman.security.principal import Principal
 from darman.web import province_map
 from darman.web.rendering import PagePrincipal, page_context, render, templates
@@ -41,7 +41,7 @@ def _norm(text: str) -> float | None:
     return value if value is not None and 0 <= value <= 100_000 else None
 
 
-def _xlsx(table: tables.Table, name: str) -> Response:
+def xlsx_response(table: tables.Table, name: str) -> Response:
     content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
     return Response(
         content,
@@ -90,7 +90,7 @@ def equity_page(
             need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
         )  # fmt: skip
     if download == "xlsx":
-        return _xlsx(tables.equity_table(report), f"equity-{chosen.value}")
+        return xlsx_response(tables.equity_table(report), f"equity-{chosen.value}")
     ranking = service.deprivation_ranking(s, who, rows=gathered)
     names = {r.code: r.name_fa for r in report.rows}
     curve = report.all_provinces.lorenz
@@ -134,76 +134,6 @@ def equity_page(
     return render(request, "planning/equity.html", context)
 
 
-# ------------------------------------------------------------------ allocation
-def _allocation_response(
-    request: Request,
-    who: Principal,
-    uow: UowDep,
-    *,
-    text: str,
-    runs: int = 0,
-    status: int = 200,
-) -> Response:
-    s = uow.session
-    context = page_context(s, who, active="planning")
-    context.update({"text": text, "tab": "allocation", "errors": [], "result": None, "runs": runs})
-    try:
-        chosen = scenario.loads(text)
-        problem, solution, lines = service.allocate(s, who, scenario=chosen)
-        stable = service.stability(s, who, scenario=chosen, runs=runs) if runs else None
-    except InvalidInput as exc:
-        context["errors"] = [(p.field or "", p.reason) for p in exc.problems]
-        return render(request, "planning/allocation.html", context, status_code=422)
-    context["result"] = {
-        "scenario": chosen,
-        "solution": solution,
-        "greedy": allocation.objective_of(problem, allocation.greedy(problem)),
-        "lines": lines,
-        "stability": ({(r.key, r.code): r for r in stable} if stable is not None else None),
-        "binding_fa": tables.binding_fa,
-    }
-    return render(request, "planning/allocation.html", context, status_code=status)
-
-
-@router.get("/planning/allocation")
-def allocation_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, download: str = ""
-) -> Response:
-    """The seeds' example scenario solved, with the scenario text to edit and re-run."""
-    who.require_role(*service.READERS)
-    if download == "xlsx":
-        _, _, lines = service.allocate(uow.session, who, scenario=scenario.shipped())
-        return _xlsx(tables.allocation_table(lines), "allocation")
-    return _allocation_response(request, who, uow, text=scenario.shipped_text())
-
-
-@router.post("/planning/allocation")
-def allocation_run(
-    request: Request,
-    who: PagePrincipal,
-    uow: ReadUowDep,
-    scenario_text: Annotated[str, Form()] = "",
-    sensitivity: Annotated[str, Form()] = "",
-    download: Annotated[str, Form()] = "",
-) -> Response:
-    """Solve the edited scenario (or download its allocation as Excel); errors name the
-    field or the line of the text."""
-    who.require_role(*service.READERS)
-    runs = 5 if sensitivity == "1" else 0
-    text = scenario_text[:100_000]
-    if download == "xlsx":
-        try:
-            chosen = scenario.loads(text)
-            _, _, lines = service.allocate(uow.session, who, scenario=chosen)
-            stable = (
-                service.stability(uow.session, who, scenario=chosen, runs=runs) if runs else None
-            )
-        except InvalidInput:
-            return _allocation_response(request, who, uow, text=text, runs=runs)
-        return _xlsx(tables.allocation_table(lines, stable), "allocation")
-    return _allocation_response(request, who, uow, text=text, runs=runs)
-
-
 # ------------------------------------------------------------------ levelling
 @router.get("/planning/levelling")
 def levelling_page(
@@ -214,7 +144,7 @@ def levelling_page(
     s = uow.session
     rows = service.service_levelling(s, who)
     if download == "xlsx":
-        return _xlsx(tables.levelling_table(rows), "levelling")
+        return xlsx_response(tables.levelling_table(rows), "levelling")
     chosen = province if province in {r.province_code for r in rows} else ""
     context = page_context(s, who, active="planning")
     context.update(

@@ -32,10 +32,12 @@ from darman.security.rules import Act, roles_that
 from darman.settings import Settings
 from darman.web import (
     admin_views,
+    allocation_views,
     appointments_views,
     audit_labels,
     audit_views,
     circulars_views,
+    claims_policy_forms,
     claims_policy_views,
     claims_views,
     dispense_views,
@@ -87,6 +89,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(registry_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
+    app.include_router(claims_policy_forms.router)
     app.include_router(provider_claims_views.router)  # /claims/upload, /claims/remittances
     app.include_router(claims_views.router)
     app.include_router(prescription_views.router)
@@ -95,6 +98,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(panel_views.router)
     app.include_router(referral_views.router)
     app.include_router(planning_views.router)
+    app.include_router(allocation_views.router)
     app.include_router(performance_views.router)
     app.include_router(performance_targets_views.router)
     app.include_router(procurement_views.router)

@@ -1,5 +1,6 @@
-/* Planning pages: the Lorenz curve of the equity page (from the data-chart attribute the
- * server writes; nothing is fetched). Sorting lives in sortable-tables.js. */
+/* Planning pages: the Lorenz curve of the equity page and the allocation's money per
+ * province (from the data-chart attribute the server writes; nothing is fetched). Sorting
+ * lives in sortable-tables.js. */
 (function () {
   "use strict";
 
@@ -59,7 +60,56 @@
     box.setAttribute("data-drawn", "yes");
   }
 
+  // Rials per province, one stacked bar per province and one colour per budget line; the
+  // axis reads in billions of toman, the unit the budget is spoken of in.
+  function money() {
+    var box = document.getElementById("money-box");
+    if (!box || typeof window.Chart === "undefined") {
+      return;
+    }
+    var data = JSON.parse(box.getAttribute("data-chart"));
+    var Chart = window.Chart;
+    var billions = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 1 });
+    var colours = ["#0f766e", "#ca8a04", "#1d4ed8", "#b91c1c", "#7c3aed", "#0891b2",
+                   "#65a30d", "#db2777", "#475569", "#ea580c"];
+    function toman(rials) { return billions.format(rials / 1e10) + " میلیارد تومان"; }
+    // one bar's room per province that got something, so 4 or 31 provinces both read
+    box.style.height = Math.max(220, 26 * data.labels.length + 110) + "px";
+    Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
+    new Chart(document.getElementById("money-chart"), {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: data.datasets.map(function (d, i) {
+          return { label: d.label, data: d.data, backgroundColor: colours[i % colours.length],
+                   stack: "money" };
+        })
+      },
+      options: {
+        indexAxis: "y", responsive: true, maintainAspectRatio: false, locale: "fa-IR",
+        animation: false,
+        scales: {
+          x: { stacked: true, position: "top", reverse: true,
+               ticks: { callback: function (v) { return billions.format(v / 1e10); } },
+               title: { display: true, text: "میلیارد تومان" } },
+          y: { stacked: true, position: "right", ticks: { autoSkip: false } }
+        },
+        plugins: {
+          legend: { position: "top", align: "start", rtl: true, textDirection: "rtl" },
+          tooltip: {
+            rtl: true, textDirection: "rtl",
+            callbacks: {
+              label: function (ctx) { return ctx.dataset.label + ": " + toman(ctx.parsed.x); }
+            }
+          }
+        }
+      }
+    });
+    box.setAttribute("data-drawn", "yes");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     lorenz();
+    money();
   });
 })();
