@@ -86,6 +86,10 @@ def discard(url: str) -> None:
 
 
 def load(factory, scale: float, lines: int) -> None:
+    with factory() as session:
+        if session.scalar(select(Claim.id).limit(1)) is not None:
+            print("dataset already loaded: reused")
+            return
     started = time.perf_counter()
     with UnitOfWork(factory) as uow:
         synth.seed(uow.session, scale=scale, seed=1405)
@@ -221,12 +225,7 @@ def run(args: argparse.Namespace, url: str) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     factory = make_session_factory(engine, audit_key=BENCH_AUDIT_KEY)
-    with factory() as session:
-        loaded = session.scalar(select(Claim.id).limit(1)) is not None
-    if loaded:
-        print("dataset already loaded: reused")
-    else:
-        load(factory, args.scale, args.lines)
+    load(factory, args.scale, args.lines)
     last = periods.last_complete_month(tehran_today())
     months = [last.shift(-k) for k in range(MONTHS - 1, -1, -1)]
     defs = shipped()
