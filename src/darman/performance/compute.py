@@ -101,7 +101,9 @@ def compute_months(
         )
     )
     if rows:
-        session.execute(insert(IndicatorFact), rows)
+        # a Core executemany on the session's connection: the session's ORM bulk path
+        # would build an insert command per fact (a third of the job at 120,000 facts)
+        session.connection().execute(insert(IndicatorFact), rows)
     # the scorecard and the ranking read these facts next: plan them on their real size
     statistics.refresh(session, IndicatorFact.__tablename__, rows=len(rows))
     return results
