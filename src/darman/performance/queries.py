@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, null, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, null, or_, select, union_all
 
 from darman.claims.models import Claim, ProgrammeRollout
 from darman.db.day_runs import counts_by_day, day_index, labelled
@@ -487,24 +487,34 @@ def physicians(start: dt.date, end: dt.date) -> Rows:
 def insured_covered_on(days: list[dt.date]) -> Select[Any]:
     """``insured_covered`` on each of ``days`` in one grouped scan of the coverage periods
     (``db.day_runs``), by province of residence. One person's periods never overlap
-    (``registry.service.create_coverage`` refuses it), so periods count people."""
+    (``registry.service.create_coverage`` refuses it), so periods count people. Most
+    periods hold every one of the days: they are counted per province in the scan's own
+    order, and only the others are grouped by their run."""
     c = CoveragePeriod
+    n = len(days)
     first = day_index(days, lambda d: c.start_date <= d)
     gone = day_index(
         days,
         lambda d: and_(c.end_date.is_not(None), c.end_date < d),
         never=or_(c.end_date.is_(None), c.end_date >= days[-1]),
     )
-    runs = (
-        select(
-            *labelled({"province_id": Insured.province_id, "facility_id": null()}, first, gone, 1)
-        )
+    place = {"province_id": Insured.province_id, "facility_id": null()}
+    throughout = and_(c.start_date <= days[0], or_(c.end_date.is_(None), c.end_date >= days[-1]))
+    periods = (
+        select()
         .select_from(c)
         .join(Insured, Insured.id == c.insured_id)
         .where(c.start_date <= days[-1], or_(c.end_date.is_(None), c.end_date >= days[0]))
-        .subquery()
     )
-    return counts_by_day(runs, len(days), ("province_id", "facility_id"))
+    runs = union_all(
+        periods.with_only_columns(
+            *labelled(place, literal(0), literal(n), 1)[:-1], func.count().label("weight")
+        )
+        .where(throughout)
+        .group_by(Insured.province_id),
+        periods.with_only_columns(*labelled(place, first, gone, 1)).where(~throughout),
+    ).subquery()
+    return counts_by_day(runs, n, ("province_id", "facility_id"))
 
 
 @_query(
