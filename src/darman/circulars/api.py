@@ -91,7 +91,8 @@ def search_circulars(
         facility_kind=addressed.code_of(addressed.FACILITY_KIND, facility_kind),
     )
     found = search.search(uow.session, who, q, filters=filters, limit=limit, offset=offset)
-    return {"total": found.total, "items": found.hits}
+    # past COUNT_CAP matches, "total" is the cap and "more" is true
+    return {"total": found.total, "more": found.more, "items": found.hits}
 
 
 @router.get("/in-force")

@@ -87,7 +87,8 @@ def search(
     )
     with unit_of_work() as uow:
         found = searching.search(uow.session, SYSTEM, query, filters=filters, limit=limit)
-    table = Table(title=f"{_fa(found.total)} بخشنامه یافت شد")
+    counted = f"بیش از {_fa(found.total)}" if found.more else _fa(found.total)
+    table = Table(title=f"{counted} بخشنامه یافت شد")
     for h in ("شماره", "تاریخ", "موضوع", "وضعیت", "بخش یافته"):
         table.add_column(h)
     for hit in found.hits:
