@@ -100,8 +100,8 @@ def _matches(session: Session, terms: list[str], f: Filters, rank: bool = False)
     score too (higher is better), which the engine computes for every row it returns."""
     if session.get_bind().dialect.name == "postgresql":
         query = func.plainto_tsquery("simple", " ".join(terms))
-        vector = literal_column("circulars.search_fts")
-        score = func.ts_rank(vector, query)
+        vector: Any = literal_column("circulars.search_fts")
+        score: Any = func.ts_rank(vector, query)
         q = select(Circular.id, *([score.label("score")] if rank else []))
         return _filtered(q.where(vector.op("@@")(query)), f)
     # bm25, as FTS5's rank column (lower is better)

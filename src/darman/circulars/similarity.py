@@ -8,7 +8,7 @@ MinHash with LSH (datasketch) proposes candidate pairs without comparing every
 pair; each candidate is then verified on the exact shingle sets: a pair belongs together
 when its Jaccard similarity reaches ``jaccard`` or when the smaller text lies mostly inside
 the larger (containment: shared shingles over the smaller set reach ``containment``, as a
-short repeal restating a rule does). Clusters are stars of verified pairs (``_centred``):
+short repeal restating a rule does). Clusters are stars of verified pairs (``stars``):
 each member is linked to the cluster's centre, not merely to some other member.
 """
 
@@ -92,7 +92,7 @@ class Clustering:
     candidates: int = 0  # pairs LSH proposed
 
 
-def _centred(keys: Sequence[str], pairs: Iterable[Pair]) -> list[list[str]]:
+def stars(keys: Sequence[str], pairs: Iterable[Pair]) -> list[list[str]]:
     """Star clusters: the circular linked to the most others not yet placed becomes a
     centre, and its cluster is the centre with those of its links still unplaced; then the
     next. Every member is linked to its centre itself, so two circulars on different rules
@@ -146,7 +146,7 @@ def cluster(texts: Mapping[str, str], settings: Settings | None = None) -> Clust
             found = _belongs(sets[keys[i]], sets[keys[j]], s)
             if found is not None:
                 pairs.append(Pair(keys[i], keys[j], found.jaccard, found.containment))
-    return Clustering(_centred(keys, pairs), pairs, len(seen))
+    return Clustering(stars(keys, pairs), pairs, len(seen))
 
 
 def cluster_all_pairs(texts: Mapping[str, str], settings: Settings | None = None) -> Clustering:
@@ -162,7 +162,7 @@ def cluster_all_pairs(texts: Mapping[str, str], settings: Settings | None = None
             if found is not None:
                 pairs.append(Pair(keys[i], keys[j], found.jaccard, found.containment))
     n = len(keys)
-    return Clustering(_centred(keys, pairs), pairs, n * (n - 1) // 2)
+    return Clustering(stars(keys, pairs), pairs, n * (n - 1) // 2)
 
 
 @dataclass(frozen=True)

@@ -89,10 +89,10 @@ def _compute(
         of.update((m, i) for m in members)
     best = [(0.0, 0.0)] * len(found.clusters)
     for p in found.pairs:
-        i = of.get(p.a)
+        at = of.get(p.a)
         # a verified pair counts for its cluster only when both ends were placed in it
-        if i is not None and of.get(p.b) == i:
-            best[i] = (max(best[i][0], p.jaccard), max(best[i][1], p.containment))
+        if at is not None and of.get(p.b) == at:
+            best[at] = (max(best[at][0], p.jaccard), max(best[at][1], p.containment))
     out = []
     for members, (j, c) in zip(found.clusters, best, strict=True):
         ordered = sorted((info[m] for m in members), key=lambda r: (r.issued_on, r.number))

@@ -106,9 +106,7 @@ def _six_on_tariffs(session):
     )  # fmt: skip
 
 
-def test_past_the_cap_the_count_says_more_and_the_newest_matches_are_ranked(
-    session, monkeypatch
-):
+def test_past_the_cap_the_count_says_more_and_the_newest_matches_are_ranked(session, monkeypatch):
     _six_on_tariffs(session)
     monkeypatch.setattr(search, "COUNT_CAP", 3)
     monkeypatch.setattr(search, "CANDIDATES", 4)
