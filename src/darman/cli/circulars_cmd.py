@@ -207,9 +207,9 @@ def clusters(
     if computed is None:
         console.print("خوشه‌ها هنوز محاسبه نشده‌اند: darman circulars clusters --refresh")
         return
+    took = _fa(f"{computed.seconds:.1f}".replace(".", "٫"))
     console.print(
-        f"محاسبه‌شده در {computed.at_fa} "
-        f"از {_fa(computed.circulars)} بخشنامه‌ی نافذ در {_fa(f'{computed.seconds:.1f}')} ثانیه"
+        f"محاسبه‌شده در {computed.at_fa} از {_fa(computed.circulars)} بخشنامه‌ی نافذ در {took} ثانیه"
     )
     table = Table(title=f"{_fa(len(found))} خوشه‌ی بخشنامه‌های همپوشان")
     for h in ("ردیف", "تعداد", "موضوع", "شماره‌ها", "بیشترین شباهت"):
