@@ -74,8 +74,15 @@ def test_a_consolidation_needs_two_approvers(client, people):
     hq, boss = people["hq"], people["boss"]
     _post(client, hq, "A", "1400/01/10")
     _post(client, hq, "B", "1401/01/10", body=RULE + " مراکز تعرفه را نصب کنند.")
+    never = client.get(f"{BASE}/clusters", headers=hq).json()
+    assert (never["computed_at"], never["clusters"]) == (None, [])
+    assert client.post(f"{BASE}/clusters/refresh", headers=people["qm"]).status_code == 403
+    refreshed = client.post(f"{BASE}/clusters/refresh", headers=hq)
+    assert refreshed.status_code == 200, refreshed.text
     clusters = client.get(f"{BASE}/clusters", headers=hq).json()
-    assert [[m["number"] for m in c["members"]] for c in clusters] == [["A", "B"]]
+    assert clusters["circulars_clustered"] == 2 and clusters["computed_at_fa"]
+    assert [[m["number"] for m in c["members"]] for c in clusters["clusters"]] == [["A", "B"]]
+    assert clusters["clusters"][0]["centre"] == "A"
     project = {
         "number": "T/1", "subject": "تعرفه تجمیعی", "members": ["A", "B"],
         "effective_on": "1404/01/01",

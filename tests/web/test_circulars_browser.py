@@ -54,6 +54,9 @@ def test_an_analyst_searches_reads_a_timeline_and_the_workbench(
     expect(page.locator("#attachments li")).to_contain_text("۱۵ بایت")
 
     page.click("a[data-tab='workbench']")
+    expect(page.locator("#clusters-computed")).to_have_attribute("data-computed", "no")
+    page.click("#clusters-refresh")
+    expect(page.locator("#clusters-computed")).to_have_attribute("data-computed", "yes")
     expect(page.locator("#clusters-table tbody tr[data-size='2']")).to_have_count(1)
     expect(page.locator("#progress-chart .bar-row[data-key='target']")).to_have_attribute(
         "data-value", "60"

@@ -69,8 +69,17 @@ def test_a_circular_shows_its_timeline_and_effects(client, session_factory):
 def test_the_workbench_shows_the_cluster_the_project_and_the_progress(client, session_factory):
     make_world(session_factory)
     login(client, "hq")
-    page = client.get("/circulars/workbench")
+    never = client.get("/circulars/workbench")
+    assert 'data-computed="no"' in never.text and 'data-size="2"' not in never.text
+    login(client, "doc")
+    assert client.post("/circulars/workbench/clusters").status_code == 403
+    login(client, "hq")
+    done = client.post("/circulars/workbench/clusters", follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get("/circulars/workbench?done=clustered")
     assert page.status_code == 200
+    assert "خوشه‌ها دوباره محاسبه و ذخیره شدند" in page.text
+    assert 'data-computed="yes"' in page.text and "از ۳ بخشنامه‌ی نافذ" in page.text
     assert 'data-size="2"' in page.text
     assert 'data-number="T/1" data-status="draft"' in page.text
     assert 'data-key="now" data-value="3"' in page.text

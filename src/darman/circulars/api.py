@@ -91,7 +91,8 @@ def search_circulars(
         facility_kind=addressed.code_of(addressed.FACILITY_KIND, facility_kind),
     )
     found = search.search(uow.session, who, q, filters=filters, limit=limit, offset=offset)
-    return {"total": found.total, "items": found.hits}
+    # past COUNT_CAP matches, "total" is the cap and "more" is true
+    return {"total": found.total, "more": found.more, "items": found.hits}
 
 
 @router.get("/in-force")
@@ -191,18 +192,37 @@ def download_attachment(
     )
 
 
+def _clusters_out(computed: workbench.Computed | None, found: list[workbench.Cluster]) -> object:
+    return {
+        "computed_at": computed.at.isoformat() if computed else None,
+        "computed_at_fa": computed.at_fa if computed else "",
+        "circulars_clustered": computed.circulars if computed else 0,
+        "clusters": [
+            {
+                "members": [m.__dict__ for m in c.members],
+                "centre": c.centre,
+                "best_jaccard": round(c.best_jaccard, 4),
+                "best_containment": round(c.best_containment, 4),
+            }
+            for c in found
+        ],
+    }
+
+
 @router.get("/clusters")
 def clusters(who: PrincipalDep, uow: ReadUowDep) -> object:
-    """Groups of overlapping circulars in force, largest first."""
-    found = workbench.clusters(uow.session, who)
-    return [
-        {
-            "members": [m.__dict__ for m in c.members],
-            "best_jaccard": round(c.best_jaccard, 4),
-            "best_containment": round(c.best_containment, 4),
-        }
-        for c in found
-    ]
+    """The stored groups of overlapping circulars still in force, largest first, and when
+    they were computed (null: never; POST ``/clusters/refresh``)."""
+    return _clusters_out(workbench.computed(uow.session, who), workbench.clusters(uow.session, who))
+
+
+@router.post("/clusters/refresh")
+def refresh_clusters(who: PrincipalDep, uow: UowDep) -> object:
+    """Compute the clusters of the circulars in force now and store them (headquarters)."""
+    computed = workbench.refresh(uow.session, who)
+    out = _clusters_out(computed, workbench.clusters(uow.session, who))
+    uow.commit()
+    return out
 
 
 @router.get("/progress")

@@ -1,6 +1,7 @@
 """Tables of the circulars repository: circulars with their normalised search text, whom
 each is addressed to, the files attached to it, the effects one has on another, and
-consolidation projects with their approvals.
+consolidation projects with their approvals, and the clusters of overlapping circulars
+last computed (so that pages read them instead of clustering on every request).
 
 The full-text index is not mapped: on SQLite an FTS5 table kept in step with
 ``circulars`` by triggers, on PostgreSQL a generated column ``search_fts`` (the tsvector of
@@ -12,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -142,3 +144,41 @@ class ProjectApproval(Base):
     approver: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     seq: Mapped[int] = mapped_column(Integer)
+
+
+class ClusterRun(Base):
+    """One computation of the clusters of overlapping circulars; only the latest is kept."""
+
+    __tablename__ = "circular_cluster_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    computed_by: Mapped[str] = mapped_column(String(64))
+    circulars: Mapped[int] = mapped_column(Integer)  # the circulars in force clustered
+    clusters: Mapped[int] = mapped_column(Integer)
+    millis: Mapped[int] = mapped_column(Integer)  # how long the clustering took
+
+
+class StoredCluster(Base):
+    """A cluster of one run, ``rank`` 1 the largest; its closest verified pair's Jaccard
+    and its most contained pair's containment."""
+
+    __tablename__ = "circular_clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("circular_cluster_runs.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    best_jaccard: Mapped[float] = mapped_column(Float)
+    best_containment: Mapped[float] = mapped_column(Float)
+
+
+class StoredClusterMember(Base):
+    """A circular in a stored cluster; ``position`` 0 is the cluster's centre."""
+
+    __tablename__ = "circular_cluster_members"
+    __table_args__ = (UniqueConstraint("cluster_id", "circular_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("circular_clusters.id"), index=True)
+    circular_id: Mapped[int] = mapped_column(ForeignKey("circulars.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)

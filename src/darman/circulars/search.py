@@ -2,11 +2,13 @@
 normalisation as the documents (``circulars.text``), so Arabic yeh/kaf, any digit script,
 diacritics and every spelling around the zero-width non-joiner find the same circulars.
 
-SQLite answers from the FTS5 table ``circulars_fts`` ranked by bm25 (without filters the
-ranking runs inside FTS5 and only the page is joined); PostgreSQL from the GIN index over
-the stored ``search_fts`` = ``to_tsvector('simple', search_text)``, ranked by ts_rank.
-Every word of the query must occur. The matched passage is cut from the original body and
-its words marked there, the same way on both databases."""
+SQLite answers from the FTS5 table ``circulars_fts`` ranked by bm25; PostgreSQL from the
+GIN index over the stored ``search_fts`` = ``to_tsvector('simple', search_text)``, ranked
+by ts_rank. Every word of the query must occur. At national size a common word matches
+tens of thousands of circulars, so the count stops at ``COUNT_CAP`` and the rank is
+computed over the ``CANDIDATES`` most recently recorded matches only (exact below that).
+The matched passage is cut from the original body and its words marked there, the same way
+on both databases, for the page's hits only."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import Select, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from darman.circulars import audience as addressed
@@ -28,8 +30,14 @@ from darman.common.jalali import format_jalali
 from darman.security.principal import Principal
 
 MAX_TERMS = 20
+# matches counted exactly up to this many; past it, "more than 1,000": the exact figure
+# tells a reader little and costs a pass over every match
+COUNT_CAP = 1000
+# the most recently recorded matches ranked for the page (``_ranked_page``); one more than
+# the count's cap, so that the same rows count and rank
+CANDIDATES = COUNT_CAP + 1
 # the FTS5 table (SQLite), named for the join; it is not a mapped table
-FTS = table("circulars_fts", column("rowid"))
+FTS = table("circulars_fts", column("rowid"), column("rank"))
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,9 @@ class Filters:
 
 @dataclass(frozen=True)
 class Found:
-    total: int
+    total: int  # at most COUNT_CAP
     hits: list[SearchHit]
+    more: bool = False  # more than COUNT_CAP match: "more than 1,000"
 
 
 def _terms(query: str) -> list[str]:
@@ -82,45 +91,54 @@ def _filtered(q: Select[Any], f: Filters) -> Select[Any]:
     return q
 
 
-def _matching(session: Session, terms: list[str]) -> tuple[Select[Any], Any]:
-    """The select of matching circulars with a rank column (higher is better)."""
+def _fts5_match(terms: list[str]) -> str:
+    return " ".join(f'"{t}"' for t in terms)
+
+
+def _matches(session: Session, terms: list[str], f: Filters, rank: bool = False) -> Select[Any]:
+    """The ids of the matching circulars that pass the filters; with ``rank``, each one's
+    score too (higher is better), which the engine computes for every row it returns."""
     if session.get_bind().dialect.name == "postgresql":
         query = func.plainto_tsquery("simple", " ".join(terms))
         vector: Any = literal_column("circulars.search_fts")
-        rank: Any = func.ts_rank(vector, query)
-        return select(Circular, rank.label("rank")).where(vector.op("@@")(query)), rank
-    match = " ".join(f'"{t}"' for t in terms)
-    rank = -func.bm25(literal_column("circulars_fts"))
-    q = (
-        select(Circular, rank.label("rank"))
-        .join(FTS, FTS.c.rowid == Circular.id)
-        .where(literal_column("circulars_fts").op("MATCH")(match))
+        score: Any = func.ts_rank(vector, query)
+        q = select(Circular.id, *([score.label("score")] if rank else []))
+        return _filtered(q.where(vector.op("@@")(query)), f)
+    # bm25, as FTS5's rank column (lower is better)
+    score = -FTS.c.rank
+    q = select(FTS.c.rowid.label("id"), *([score.label("score")] if rank else []))
+    q = q.where(literal_column("circulars_fts").op("MATCH")(_fts5_match(terms)))
+    if f != Filters():
+        q = _filtered(q.join(Circular, Circular.id == FTS.c.rowid), f)
+    return q
+
+
+def _ranked_page(
+    session: Session, terms: list[str], f: Filters, limit: int, offset: int
+) -> tuple[list[tuple[Circular, float]], int]:
+    """The page, best first (ties: newest issued first, then by number), ranked among the
+    ``CANDIDATES`` most recently recorded matches (highest id), and how many candidates
+    there were. Scoring is what costs: both engines score every row they are asked to
+    order, and a common word matches a sixth of a national repository; the matches come
+    in id order and stop at the limit. A query with no more matches than ``COUNT_CAP`` is
+    ranked and counted over all of them, exactly."""
+    q = _matches(session, terms, f, rank=True)
+    newest = q.order_by(q.selected_columns[0].desc()).limit(CANDIDATES).subquery()
+    page = (
+        select(newest.c.id, newest.c.score, func.count().over().label("n"))
+        .join(Circular, Circular.id == newest.c.id)
+        .order_by(newest.c.score.desc(), Circular.issued_on.desc(), Circular.number)
+        .limit(limit)
+        .offset(offset)
     )
-    return q, rank
-
-
-def _fts5_page(
-    session: Session, terms: list[str], limit: int, offset: int
-) -> tuple[int, list[tuple[Circular, float]]]:
-    """Without filters, FTS5 counts and ranks by itself (its ``rank`` column is bm25) and
-    only the page's circulars are read; ties are broken the same way as with filters."""
-    match = " ".join(f'"{t}"' for t in terms)
-    total = session.execute(
-        text("SELECT count(*) FROM circulars_fts WHERE circulars_fts MATCH :m"), {"m": match}
-    ).scalar_one()
-    ranked = session.execute(
-        text(
-            "SELECT f.rowid, -f.rank FROM circulars_fts f JOIN circulars c ON c.id = f.rowid "
-            "WHERE f.circulars_fts MATCH :m "
-            "ORDER BY f.rank, c.issued_on DESC, c.number LIMIT :limit OFFSET :offset"
-        ),
-        {"m": match, "limit": limit, "offset": offset},
-    ).all()
+    ranked = session.execute(page).all()
+    # past the last page, the count still says how many there are
+    n = ranked[0].n if ranked else session.scalar(select(func.count()).select_from(newest))
     found = {
         c.id: c
-        for c in session.scalars(select(Circular).where(Circular.id.in_([r[0] for r in ranked])))
+        for c in session.scalars(select(Circular).where(Circular.id.in_([r.id for r in ranked])))
     }
-    return total, [(found[cid], score) for cid, score in ranked]
+    return [(found[r.id], r.score) for r in ranked], n or 0
 
 
 def search(
@@ -137,14 +155,8 @@ def search(
     who.require_role(*READERS)
     terms = _terms(query)
     f = filters or Filters()
-    if f == Filters() and session.get_bind().dialect.name == "sqlite":
-        total, rows = _fts5_page(session, terms, limit, offset)
-    else:
-        q, rank = _matching(session, terms)
-        q = _filtered(q, f)
-        total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-        page = q.order_by(rank.desc(), Circular.issued_on.desc(), Circular.number)
-        rows = [(c, score) for c, score in session.execute(page.limit(limit).offset(offset))]
+    rows, n = _ranked_page(session, terms, f, limit, offset)
+    total, more = min(n, COUNT_CAP), n > COUNT_CAP
     hits = []
     for c, score in rows:
         shown, spans = persian.passage(c.body, query)
@@ -161,7 +173,7 @@ def search(
                 marks=[(s.start, s.end) for s in spans],
             )
         )
-    return Found(total, hits)
+    return Found(total, hits, more)
 
 
 def like_scan(session: Session, query: str, *, limit: int = 20) -> tuple[int, list[str]]:

@@ -8,7 +8,8 @@ MinHash with LSH (datasketch) proposes candidate pairs without comparing every
 pair; each candidate is then verified on the exact shingle sets: a pair belongs together
 when its Jaccard similarity reaches ``jaccard`` or when the smaller text lies mostly inside
 the larger (containment: shared shingles over the smaller set reach ``containment``, as a
-short repeal restating a rule does). Clusters are the connected groups of verified pairs.
+short repeal restating a rule does). Clusters are stars of verified pairs (``stars``):
+each member is linked to the cluster's centre, not merely to some other member.
 """
 
 from __future__ import annotations
@@ -85,40 +86,34 @@ class Pair:
 
 @dataclass
 class Clustering:
-    clusters: list[list[str]]  # groups of two or more, largest first
+    # groups of two or more, largest first; each starts with its centre
+    clusters: list[list[str]]
     pairs: list[Pair] = field(default_factory=list)  # the verified pairs
     candidates: int = 0  # pairs LSH proposed
 
 
-class _Groups:
-    """Union-find over the keys."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-
-def _groups_of(keys: Iterable[str], pairs: Iterable[Pair]) -> list[list[str]]:
-    groups = _Groups()
+def stars(keys: Sequence[str], pairs: Iterable[Pair]) -> list[list[str]]:
+    """Star clusters: the circular linked to the most others not yet placed becomes a
+    centre, and its cluster is the centre with those of its links still unplaced; then the
+    next. Every member is linked to its centre itself, so two circulars on different rules
+    are never joined through a chain of members in between (single link would)."""
+    order = {k: i for i, k in enumerate(keys)}
+    links: dict[str, set[str]] = {}
     for p in pairs:
-        groups.union(p.a, p.b)
-    members: dict[str, list[str]] = {}
-    for k in keys:
-        members.setdefault(groups.find(k), []).append(k)
-    found = [m for m in members.values() if len(m) > 1]
-    return sorted(found, key=lambda m: (-len(m), str(m[0])))
+        links.setdefault(p.a, set()).add(p.b)
+        links.setdefault(p.b, set()).add(p.a)
+    placed: set[str] = set()
+    found = []
+    for centre in sorted(links, key=lambda k: (-len(links[k]), order[k])):
+        if centre in placed:
+            continue
+        members = sorted((k for k in links[centre] if k not in placed), key=order.__getitem__)
+        if not members:
+            continue
+        placed.add(centre)
+        placed.update(members)
+        found.append([centre, *members])
+    return sorted(found, key=lambda m: (-len(m), order[m[0]]))
 
 
 def _belongs(a: frozenset[str], b: frozenset[str], s: Settings) -> Pair | None:
@@ -151,7 +146,7 @@ def cluster(texts: Mapping[str, str], settings: Settings | None = None) -> Clust
             found = _belongs(sets[keys[i]], sets[keys[j]], s)
             if found is not None:
                 pairs.append(Pair(keys[i], keys[j], found.jaccard, found.containment))
-    return Clustering(_groups_of(keys, pairs), pairs, len(seen))
+    return Clustering(stars(keys, pairs), pairs, len(seen))
 
 
 def cluster_all_pairs(texts: Mapping[str, str], settings: Settings | None = None) -> Clustering:
@@ -167,7 +162,7 @@ def cluster_all_pairs(texts: Mapping[str, str], settings: Settings | None = None
             if found is not None:
                 pairs.append(Pair(keys[i], keys[j], found.jaccard, found.containment))
     n = len(keys)
-    return Clustering(_groups_of(keys, pairs), pairs, n * (n - 1) // 2)
+    return Clustering(stars(keys, pairs), pairs, n * (n - 1) // 2)
 
 
 @dataclass(frozen=True)

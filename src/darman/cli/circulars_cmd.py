@@ -87,7 +87,8 @@ def search(
     )
     with unit_of_work() as uow:
         found = searching.search(uow.session, SYSTEM, query, filters=filters, limit=limit)
-    table = Table(title=f"{_fa(found.total)} بخشنامه یافت شد")
+    counted = f"بیش از {_fa(found.total)}" if found.more else _fa(found.total)
+    table = Table(title=f"{counted} بخشنامه یافت شد")
     for h in ("شماره", "تاریخ", "موضوع", "وضعیت", "بخش یافته"):
         table.add_column(h)
     for hit in found.hits:
@@ -188,12 +189,28 @@ def show(number: str = typer.Argument(..., help="the circular's number")) -> Non
 
 
 @app.command("clusters")
-def clusters(limit: int = typer.Option(30, min=1, help="clusters to show")) -> None:
-    """Groups of overlapping circulars in force, largest first."""
+def clusters(
+    limit: int = typer.Option(30, min=1, help="clusters to show"),
+    refresh: bool = typer.Option(False, "--refresh", help="recompute and store them first"),
+) -> None:
+    """The stored groups of overlapping circulars in force, largest first; with --refresh,
+    computed again over the circulars in force now and stored."""
     from darman.circulars import workbench
 
-    with unit_of_work() as uow, console.status("خوشه‌بندی…"):
+    with unit_of_work() as uow:
+        if refresh:
+            with console.status("خوشه‌بندی…"):
+                workbench.refresh(uow.session, SYSTEM)
+            uow.commit()
+        computed = workbench.computed(uow.session, SYSTEM)
         found = workbench.clusters(uow.session, SYSTEM)
+    if computed is None:
+        console.print("خوشه‌ها هنوز محاسبه نشده‌اند: darman circulars clusters --refresh")
+        return
+    took = _fa(f"{computed.seconds:.1f}".replace(".", "٫"))
+    console.print(
+        f"محاسبه‌شده در {computed.at_fa} از {_fa(computed.circulars)} بخشنامه‌ی نافذ در {took} ثانیه"
+    )
     table = Table(title=f"{_fa(len(found))} خوشه‌ی بخشنامه‌های همپوشان")
     for h in ("ردیف", "تعداد", "موضوع", "شماره‌ها", "بیشترین شباهت"):
         table.add_column(h)

@@ -201,6 +201,7 @@ def workbench_page(
 
 
 DONE_FA = {
+    "clustered": "خوشه‌ها دوباره محاسبه و ذخیره شدند.",
     "created": "طرح تجمیعی ساخته شد؛ دو نفر باید آن را تأیید کنند.",
     "approved": "تأیید شما ثبت شد.",
 }
@@ -231,6 +232,7 @@ def _workbench(
             "report": report,
             "bars": bars,
             "clusters": workbench.clusters(session, who)[:50],
+            "computed": workbench.computed(session, who),
             "projects": consolidation.list_projects(session, who),
             "project_fa": {s.value: label for s, label in PROJECT_FA.items()},
             "status_fa": {s.value: label for s, label in STATUS_FA.items()},
@@ -275,6 +277,15 @@ def project_create(
         error = f"{exc.detail}{': ' + reasons if reasons else ''}"
         return _workbench(request, who, uow.session, error=error, status=exc.status)
     return RedirectResponse("/circulars/workbench?done=created", status_code=303)
+
+
+@router.post("/circulars/workbench/clusters")
+def clusters_refresh(who: PagePrincipal, uow: UowDep) -> Response:
+    """Compute the clusters of the circulars in force now and store them (headquarters)."""
+    who.require_role(*service.WRITERS)
+    workbench.refresh(uow.session, who)
+    uow.commit()
+    return RedirectResponse("/circulars/workbench?done=clustered", status_code=303)
 
 
 @router.post("/circulars/workbench/approve")

@@ -42,6 +42,7 @@ def _load(session):
                                 "از طریق مناقصه سراسری انجام می‌شود."),
         ],
     )  # fmt: skip
+    workbench.refresh(session, ALI)
 
 
 def test_the_workbench_finds_the_two_circulars_on_one_rule(session):
@@ -122,3 +123,43 @@ def test_a_project_needs_two_members_that_exist_and_are_not_repealed(session):
     with pytest.raises(InvalidInput):
         consolidation.create(session, ALI, number="T-3", subject="x", members=["1"],
                              effective_on=dt.date(2030, 1, 1))  # fmt: skip
+
+
+def test_clusters_are_read_as_last_stored_until_refreshed(session):
+    service.create_many(
+        session, ALI,
+        [
+            CircularCreate(number="1", issued_on="1400/01/10", issuer="دفتر تعرفه",
+                           subject="تعرفه سونوگرافی", body=RULE),
+            CircularCreate(number="2", issued_on="1401/01/10", issuer="دفتر تعرفه",
+                           subject="تعرفه سونوگرافی", body=RULE + "\nمراکز تعرفه را نصب کنند."),
+        ],
+    )  # fmt: skip
+    # never computed: nothing to read, and no clustering on a read
+    assert workbench.clusters(session, ALI) == []
+    assert workbench.computed(session, ALI) is None
+    first = workbench.refresh(session, ALI)
+    assert (first.circulars, first.clusters, first.by) == (2, 1, "ali")
+    [cluster] = workbench.clusters(session, AUDITOR)
+    assert [m.number for m in cluster.members] == ["1", "2"]
+    # each is linked to one other: the older is the centre
+    assert cluster.centre == "1"
+    service.create(
+        session, ALI,
+        CircularCreate(number="3", issued_on="1402/01/10", issuer="دفتر تعرفه",
+                       subject="تعرفه سونوگرافی", body=RULE + "\nنظارت با مدیر درمان است."),
+    )  # fmt: skip
+    # a third on the same rule waits for the next refresh
+    assert [len(c.members) for c in workbench.clusters(session, ALI)] == [2]
+    second = workbench.refresh(session, SARA)
+    assert (second.circulars, second.by) == (3, "sara")
+    assert [[m.number for m in c.members] for c in workbench.clusters(session, ALI)] == [
+        ["1", "2", "3"]
+    ]
+    assert workbench.computed(session, ALI) == second  # only the latest run is kept
+    refreshes = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "circular.clusters_refresh")
+    ).all()
+    assert [e.actor for e in refreshes] == ["ali", "sara"]
+    with pytest.raises(PermissionDenied):
+        workbench.refresh(session, AUDITOR)

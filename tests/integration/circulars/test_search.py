@@ -88,3 +88,43 @@ def test_search_follows_a_circulars_changed_text_and_its_removal(session):
     assert _numbers(session, "مناقصه سراسری") == set()
     session.execute(delete(Circular).where(Circular.number == "100/5"))
     assert _numbers(session, "تازه") == set()
+
+
+def _six_on_tariffs(session):
+    from darman.circulars import service
+    from darman.circulars.schemas import CircularCreate
+
+    # recorded in this order (ids rise); "تعرفه" three times in the first, once in the others
+    bodies = ["تعرفه ویزیت و تعرفه دارو و تعرفه خدمات جدید"] + ["تعرفه خدمات جدید"] * 5
+    service.create_many(
+        session, SYSTEM,
+        [
+            CircularCreate(number=f"7/{i}", issued_on=f"140{i - 1}/01/01", issuer="دفتر تعرفه",
+                           subject="ابلاغ", body=body)
+            for i, body in enumerate(bodies, start=1)
+        ],
+    )  # fmt: skip
+
+
+def test_past_the_cap_the_count_says_more_and_the_newest_matches_are_ranked(session, monkeypatch):
+    _six_on_tariffs(session)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    found = search.search(session, SYSTEM, "تعرفه")
+    assert (found.total, found.more) == (3, True)
+    # the four most recently recorded (7/3 to 7/6) are ranked; their texts are alike, so
+    # the newest issued comes first, and 7/1 (the word three times) is not among them
+    assert [h.number for h in found.hits] == ["7/6", "7/5", "7/4", "7/3"]
+    past = search.search(session, SYSTEM, "تعرفه", offset=10)
+    assert (past.total, past.more, past.hits) == (3, True, [])
+
+
+def test_up_to_the_cap_every_match_is_counted_and_ranked(session, monkeypatch):
+    _six_on_tariffs(session)
+    monkeypatch.setattr(search, "COUNT_CAP", 6)
+    monkeypatch.setattr(search, "CANDIDATES", 7)
+    found = search.search(session, SYSTEM, "تعرفه")
+    assert (found.total, found.more) == (6, False)
+    assert [h.number for h in found.hits] == ["7/1", "7/6", "7/5", "7/4", "7/3", "7/2"]
+    page = search.search(session, SYSTEM, "تعرفه", limit=2, offset=2)
+    assert ([h.number for h in page.hits], page.total) == (["7/5", "7/4"], 6)

@@ -69,3 +69,21 @@ def test_clustering_the_synthetic_corpus_finds_its_true_clusters_at_ninety_perce
     assert result.score.recall >= 0.9
     # LSH proposes a small share of all pairs
     assert result.candidates < result.all_pairs / 20
+
+
+def _link(a, b):
+    return similarity.Pair(a, b, 0.5, 0.5)
+
+
+def test_a_chain_of_links_is_not_one_cluster_every_member_links_to_the_centre():
+    # a-b, b-c, c-d: single link would make one cluster of four
+    keys = ["a", "b", "c", "d"]
+    found = similarity.stars(keys, [_link("a", "b"), _link("b", "c"), _link("c", "d")])
+    # b and c have two links each; b comes first, takes a and c; d's only link is placed
+    assert found == [["b", "a", "c"]]
+
+
+def test_the_most_linked_circular_is_the_centre_and_each_is_placed_once():
+    keys = ["p", "q", "r", "s", "t", "u"]
+    links = [_link("s", k) for k in ("p", "q", "r")] + [_link("p", "q"), _link("t", "u")]
+    assert similarity.stars(keys, links) == [["s", "p", "q", "r"], ["t", "u"]]
