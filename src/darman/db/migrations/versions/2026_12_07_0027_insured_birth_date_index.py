@@ -4,7 +4,7 @@ every insured person; and coverage periods with their end, so "covered on D" is 
 from the index without reading the periods.
 
 Revision ID: 0027
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0027"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
