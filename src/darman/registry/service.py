@@ -143,6 +143,17 @@ def list_facilities(
     return page_of(session, query, page, Facility.code, lambda f: _facility_read(session, f))
 
 
+def may_write_people(who: Principal, province_id: int) -> bool:
+    """Whether ``who`` may change the people and providers of ``province_id``: the same
+    check every write here makes (``check_writer``), answered as a yes or no so a page can
+    leave out a form its user could not send."""
+    try:
+        check_writer(who, PEOPLE_WRITERS, province_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _scoped_facility(session: Session, who: Principal, facility_id: int) -> Facility:
     f = session.scalar(scope.facilities(select(Facility).where(Facility.id == facility_id), who))
     if f is None:
@@ -417,12 +428,23 @@ def list_practitioners(
     page: PageParams,
     specialty: str | None = None,
     province_code: str | None = None,
+    q: str | None = None,
 ) -> Page[PractitionerRead]:
+    """Practitioners in scope; ``q`` is a council number (exact) or part of a name."""
     query = scope.practitioners(select(Practitioner), who)
     if specialty:
         query = query.where(Practitioner.specialty == specialty)
     if province_code:
         query = query.where(Practitioner.province_id == province_id_for(session, province_code))
+    if q:
+        q = normalize_text(q)
+        query = query.where(
+            or_(
+                Practitioner.council_number == to_ascii_digits(q),
+                Practitioner.last_name.contains(q, autoescape=True),
+                Practitioner.first_name.contains(q, autoescape=True),
+            )
+        )
     return page_of(
         session, query, page, Practitioner.id, lambda p: _practitioner_read(session, who, p)
     )
