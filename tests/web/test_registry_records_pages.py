@@ -264,13 +264,17 @@ def test_a_wrong_field_is_named_in_persian_beside_it_and_nothing_is_written(
 ) -> None:
     w = make_world(session_factory)
     login(client, "tehran")
+    page = client.get(f"/registry/facilities/{w['hospital']}").text
+    assert 'id="beds_general" name="beds_general" value="۵۰"' in page  # Persian digits
     form = {**_form(session_factory, w["hospital"]), "level": "۴", "beds_icu": "چند", "name": "ب"}
+    form["nurses"] = " "  # emptied: not "unchanged", a mistake
     bad = client.post(f"/registry/facilities/{w['hospital']}", data=form)
     assert bad.status_code == 422
     text = _text(bad.text)
-    assert '<span class="field-error" data-field="level">«4» پذیرفته نیست: باید حداکثر ۳ باشد' in (
+    assert '<span class="field-error" data-field="level">«۴» پذیرفته نیست: باید حداکثر ۳ باشد' in (
         text
     )
+    assert 'data-field="nurses">لازم است و خالی مانده' in text
     assert re.search(r'data-field="beds_icu">«چند» پذیرفته نیست', text)
     assert 'data-field="name">«ب» پذیرفته نیست: باید دست‌کم ۲ نویسه باشد' in text
     assert "«تخت ICU»" in text and "«سطح»" in text  # the summary names the fields in Persian

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from darman.audit import service as audit
 from darman.common.errors import DarmanError, FieldProblem, NotFound, PermissionDenied
 from darman.common.paging import MAX_ID, PageParams
-from darman.common.persian import to_ascii_digits
+from darman.common.persian import to_persian_digits
 from darman.common.validation_fa import problems_fa
 from darman.registry import scope
 from darman.registry import service as registry
@@ -198,7 +198,9 @@ def _entry_row(e: Any) -> dict[str, Any]:
 
 def _facility_form(f: FacilityRead) -> dict[str, str]:
     """The stored values as the form shows them."""
-    form = {k: str(getattr(f, k)) for k in ("name", "level", "city", *COUNT_FIELDS_FA)}
+    form = {k: to_persian_digits(getattr(f, k)) for k in ("level", *COUNT_FIELDS_FA)}
+    # the name and city as stored: Persian digits typed back would change them
+    form.update(name=f.name, city=f.city)
     form["is_active"] = "on" if f.is_active else ""
     return form
 
@@ -251,13 +253,21 @@ def edit_facility(
         raise PermissionDenied("شما اجازه‌ی ویرایش این مرکز را ندارید")
     form = sent.model_dump()
     values: dict[str, Any] = {k: v for k, v in form.items() if k != "is_active"}
-    values["level"] = to_ascii_digits(values["level"])
     values["is_active"] = form["is_active"] == "on"
+    # a number left empty would read as "unchanged" to the schema: on this form, where
+    # every field shows its value, emptying one is a mistake to name, not a no-op
+    problems = [
+        FieldProblem(k, "لازم است و خالی مانده")
+        for k in ("level", *COUNT_FIELDS_FA)
+        if not values[k].strip()
+    ]
     try:
         data = FacilityUpdate.model_validate(values)
     except ValidationError as exc:
+        problems += problems_fa(exc)
+    if problems:
         return _facility_page(request, who, uow.session, current, form=form,
-                              problems=problems_fa(exc), status=422)  # fmt: skip
+                              problems=problems, status=422)  # fmt: skip
     try:
         registry.update_facility(uow.session, who, facility_id=current.id, data=data)
         uow.commit()
