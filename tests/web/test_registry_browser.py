@@ -70,7 +70,7 @@ def test_a_manager_searches_opens_and_edits_a_facility(
 
     _sign_in(page, live_server, "boss")
     page.goto(f"{live_server}/registry/facilities/{world['hospital']}")
-    history = page.locator("#facility-history tbody tr").first
+    history = page.locator("#record-history tbody tr").first
     expect(history).to_contain_text("tehran")
     expect(history.locator("[data-field='beds_icu']")).to_contain_text("تخت ICU")
     page.screenshot(path=str(shots / "registry-facility-saved.png"), full_page=True)

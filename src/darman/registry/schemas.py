@@ -71,7 +71,7 @@ class FacilityCreate(Strict):
     other_staff: Count = 0
 
 
-class FacilityUpdate(Strict):
+class PartialUpdate(Strict):
     """Fields to change; a field left out stays as it is (null is not a value here)."""
 
     @model_validator(mode="before")
@@ -85,6 +85,8 @@ class FacilityUpdate(Strict):
                 )
         return data
 
+
+class FacilityUpdate(PartialUpdate):
     name: Annotated[PersianText, Field(min_length=2, max_length=200)] | None = None
     level: Level | None = None
     city: Annotated[PersianText, Field(max_length=64)] | None = None
@@ -139,6 +141,22 @@ class InsuredCreate(Strict):
         return self
 
 
+class InsuredUpdate(PartialUpdate):
+    """A person's name, sex and birth date as corrected; the national ID, province and
+    relation are who the person is in the registry and are not changed here."""
+
+    first_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    last_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    sex: Sex | None = None
+    birth_date: AnyDate | None = None
+
+    @model_validator(mode="after")
+    def _born(self) -> InsuredUpdate:
+        if self.birth_date is not None and self.birth_date > tehran_today():
+            raise ValueError("تاریخ تولد در آینده است")
+        return self
+
+
 class InsuredRead(BaseModel):
     id: int
     national_id: str
@@ -188,6 +206,16 @@ class PractitionerCreate(Strict):
     level: Level
     province_code: Digits = Field(min_length=2, max_length=2)
     facility_codes: str = Field("", description="facility codes separated by ';'")
+
+
+class PractitionerUpdate(PartialUpdate):
+    """A practitioner's name, specialty and level as corrected; the council number and
+    province stay, and workplaces are not edited here."""
+
+    first_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    last_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    specialty: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    level: Level | None = None
 
 
 class PractitionerRead(PractitionerCreate):

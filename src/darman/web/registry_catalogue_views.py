@@ -19,7 +19,7 @@ from darman.registry import catalogues
 from darman.registry.enums import LABELS_FA
 from darman.security.deps import ReadUowDep
 from darman.security.principal import Principal
-from darman.web.registry_search import BadAddress, Pager, bad_address_page, page_number, search_text
+from darman.web.registry_pages import BadAddress, Pager, bad_address_page, page_number, search_text
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)

@@ -52,6 +52,7 @@ from darman.web import (
     referral_desk_views,
     referral_views,
     registry_catalogue_views,
+    registry_people_views,
     registry_records_views,
     registry_views,
 )
@@ -88,6 +89,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(registry_views.router)
     app.include_router(registry_records_views.router)
+    app.include_router(registry_people_views.router)
     app.include_router(registry_catalogue_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
