@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from darman.common.jalali import tehran_today
 from darman.common.validators import (
@@ -150,11 +157,13 @@ class InsuredUpdate(PartialUpdate):
     sex: Sex | None = None
     birth_date: AnyDate | None = None
 
-    @model_validator(mode="after")
-    def _born(self) -> InsuredUpdate:
-        if self.birth_date is not None and self.birth_date > tehran_today():
+    @field_validator("birth_date")
+    @classmethod
+    def _born(cls, value: dt.date | None) -> dt.date | None:
+        # a field's own validator, so the form names the field the reason is about
+        if value is not None and value > tehran_today():
             raise ValueError("تاریخ تولد در آینده است")
-        return self
+        return value
 
 
 class InsuredRead(BaseModel):
