@@ -50,7 +50,8 @@ def test_a_manager_corrects_a_persons_name_and_birth_date_and_it_is_audited(
     zahra = w["zahra"].id
     login(client, "tehran")
     page = client.get(f"/registry/insured/{zahra}").text
-    assert 'id="insured-form"' in page and 'value="۱۳۷۰/۰۱/۱۵"' in page  # Jalali, Persian
+    assert page.count('id="insured-form"') == 1 and 'value="۱۳۷۰/۰۱/۱۵"' in page  # Jalali
+    assert "<title>زهرا موسوی | سامانه‌ی درمان</title>" in page
     sent = {**PERSON, "last_name": "موسوي‌نژاد", "birth_date": "۱۳۷۱/۰۲/۰۳"}
     done = client.post(f"/registry/insured/{zahra}", data=sent, follow_redirects=False)
     assert done.status_code == 303
@@ -95,6 +96,7 @@ def test_a_manager_corrects_a_practitioners_specialty_and_a_wrong_level_is_refus
     make_world(session_factory)
     doctor = _practitioner_id(session_factory, "11111")
     login(client, "tehran")
+    assert client.get(f"/registry/practitioners/{doctor}").text.count('id="practitioner-form"') == 1
     sent = {"first_name": "سارا", "last_name": "احمدی", "specialty": "داخلی", "level": "۵"}
     bad = client.post(f"/registry/practitioners/{doctor}", data=sent)
     assert bad.status_code == 422

@@ -192,6 +192,7 @@ def test_an_insured_person_opens_with_their_coverage_periods_in_jalali(
     rows = re.findall(r'<tr data-coverage="\d+">(.*?)</tr>', text)
     assert "۱۴۰۰/۰۱/۰۱" in rows[0] and "۱۴۰۲/۱۲/۲۹" in rows[0]
     assert "۱۴۰۳/۰۷/۰۱" in rows[1] and "بدون پایان" in rows[1]
+    assert "عمومی" in rows[0] and "general" not in rows[0]
 
 
 def test_a_practitioner_is_found_by_council_number_or_name_and_opened(

@@ -58,6 +58,8 @@ FIELDS_FA = {
     "sex": "جنس",
     "birth_date": "تاریخ تولد",
 }
+# Coverage plans by code; a plan not named here is shown by its code.
+PLANS_FA = {"general": "عمومی"}
 SEXES = [{"value": s.value, "label": LABELS_FA[s]} for s in Sex]
 _NATIONAL_ID = re.compile(r"[0-9]{10}")
 
@@ -283,6 +285,7 @@ def _insured_page(
             "person": person,
             "labels": LABELS_FA,
             "sexes": SEXES,
+            "plans": PLANS_FA,
             "province_name": province_names(session).get(person.province_code, ""),
             "periods": sorted(periods.items, key=lambda c: c.start_date),
             "may_edit": registry.may_write_people(who, province_id),
