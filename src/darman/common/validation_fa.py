@@ -77,6 +77,10 @@ def reason_fa(error: ErrorDetails) -> str:
     """One Pydantic error as a Persian reason, with the value refused where it helps."""
     kind = error["type"]
     ctx: Mapping[str, Any] = error.get("ctx") or {}
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        # a length bound on text inside an optional type (``Annotated[str, Field(...)] |
+        # None``) is reported as a sequence's: the reader is told of characters, not items
+        kind = f"string_{kind}"
     if kind in ("value_error", "assertion_error"):
         said = ctx.get("error")
         return str(said) if said is not None else error["msg"].removeprefix("Value error, ")

@@ -107,6 +107,11 @@ def _tariff_read(session: Session, t: Tariff) -> TariffRead:
     )
 
 
+def tariff_years(session: Session) -> list[int]:
+    """The Jalali years some tariff is priced for, latest first."""
+    return list(session.scalars(select(Tariff.year).distinct().order_by(Tariff.year.desc())))
+
+
 def list_tariffs(
     session: Session, *, page: PageParams, year: int | None = None, service_code: str | None = None
 ) -> Page[TariffRead]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from darman.common.jalali import tehran_today
 from darman.common.validators import (
@@ -71,7 +78,7 @@ class FacilityCreate(Strict):
     other_staff: Count = 0
 
 
-class FacilityUpdate(Strict):
+class PartialUpdate(Strict):
     """Fields to change; a field left out stays as it is (null is not a value here)."""
 
     @model_validator(mode="before")
@@ -85,6 +92,8 @@ class FacilityUpdate(Strict):
                 )
         return data
 
+
+class FacilityUpdate(PartialUpdate):
     name: Annotated[PersianText, Field(min_length=2, max_length=200)] | None = None
     level: Level | None = None
     city: Annotated[PersianText, Field(max_length=64)] | None = None
@@ -139,6 +148,24 @@ class InsuredCreate(Strict):
         return self
 
 
+class InsuredUpdate(PartialUpdate):
+    """A person's name, sex and birth date as corrected; the national ID, province and
+    relation are who the person is in the registry and are not changed here."""
+
+    first_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    last_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    sex: Sex | None = None
+    birth_date: AnyDate | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born(cls, value: dt.date | None) -> dt.date | None:
+        # a field's own validator, so the form names the field the reason is about
+        if value is not None and value > tehran_today():
+            raise ValueError("تاریخ تولد در آینده است")
+        return value
+
+
 class InsuredRead(BaseModel):
     id: int
     national_id: str
@@ -188,6 +215,16 @@ class PractitionerCreate(Strict):
     level: Level
     province_code: Digits = Field(min_length=2, max_length=2)
     facility_codes: str = Field("", description="facility codes separated by ';'")
+
+
+class PractitionerUpdate(PartialUpdate):
+    """A practitioner's name, specialty and level as corrected; the council number and
+    province stay, and workplaces are not edited here."""
+
+    first_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    last_name: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    specialty: Annotated[PersianText, Field(min_length=1, max_length=64)] | None = None
+    level: Level | None = None
 
 
 class PractitionerRead(PractitionerCreate):

@@ -37,8 +37,10 @@ from darman.registry.schemas import (
     FacilityUpdate,
     InsuredCreate,
     InsuredRead,
+    InsuredUpdate,
     PractitionerCreate,
     PractitionerRead,
+    PractitionerUpdate,
 )
 from darman.registry.service_support import (
     PEOPLE_WRITERS,
@@ -47,6 +49,7 @@ from darman.registry.service_support import (
     province_code_of,
     province_id_for,
     require_unique,
+    update_audited,
 )
 from darman.security.principal import Principal
 
@@ -143,6 +146,17 @@ def list_facilities(
     return page_of(session, query, page, Facility.code, lambda f: _facility_read(session, f))
 
 
+def may_write_people(who: Principal, province_id: int) -> bool:
+    """Whether ``who`` may change the people and providers of ``province_id``: the same
+    check every write here makes (``check_writer``), answered as a yes or no so a page can
+    leave out a form its user could not send."""
+    try:
+        check_writer(who, PEOPLE_WRITERS, province_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _scoped_facility(session: Session, who: Principal, facility_id: int) -> Facility:
     f = session.scalar(scope.facilities(select(Facility).where(Facility.id == facility_id), who))
     if f is None:
@@ -168,22 +182,12 @@ def create_facility(session: Session, who: Principal, *, data: FacilityCreate) -
 def update_facility(
     session: Session, who: Principal, *, facility_id: int, data: FacilityUpdate
 ) -> FacilityRead:
+    """Change a facility's name, level, city, counts or active flag. Only a facility in
+    the caller's scope (NotFound otherwise), by a people writer of its province
+    (PermissionDenied); audited with before and after."""
     facility = _scoped_facility(session, who, facility_id)
     check_writer(who, PEOPLE_WRITERS, facility.province_id)
-    before = audit.snapshot(facility)
-    for key, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(facility, key, value)
-    session.flush()
-    audit.record(
-        session,
-        actor=who.username,
-        action="update",
-        entity="facility",
-        entity_id=facility.id,
-        before=before,
-        after=audit.snapshot(facility),
-    )
+    update_audited(session, who, facility, "facility", data)
     return _facility_read(session, facility)
 
 
@@ -262,6 +266,18 @@ def get_insured(
     return _insured_read(
         session, _scoped_insured(session, who, insured_id=insured_id, national_id=national_id)
     )
+
+
+def update_insured(
+    session: Session, who: Principal, *, insured_id: int, data: InsuredUpdate
+) -> InsuredRead:
+    """Correct a person's name, sex or birth date. Only a person in the caller's scope
+    (NotFound otherwise), by a people writer of their province (PermissionDenied); audited
+    with before and after."""
+    person = _scoped_insured(session, who, insured_id=insured_id)
+    check_writer(who, PEOPLE_WRITERS, person.province_id)
+    update_audited(session, who, person, "insured", data)
+    return _insured_read(session, person)
 
 
 def get_insured_row(session: Session, who: Principal, *, insured_id: int) -> Insured:
@@ -417,12 +433,23 @@ def list_practitioners(
     page: PageParams,
     specialty: str | None = None,
     province_code: str | None = None,
+    q: str | None = None,
 ) -> Page[PractitionerRead]:
+    """Practitioners in scope; ``q`` is a council number (exact) or part of a name."""
     query = scope.practitioners(select(Practitioner), who)
     if specialty:
         query = query.where(Practitioner.specialty == specialty)
     if province_code:
         query = query.where(Practitioner.province_id == province_id_for(session, province_code))
+    if q:
+        q = normalize_text(q)
+        query = query.where(
+            or_(
+                Practitioner.council_number == to_ascii_digits(q),
+                Practitioner.last_name.contains(q, autoescape=True),
+                Practitioner.first_name.contains(q, autoescape=True),
+            )
+        )
     return page_of(
         session, query, page, Practitioner.id, lambda p: _practitioner_read(session, who, p)
     )
@@ -441,6 +468,18 @@ def get_practitioner(session: Session, who: Principal, *, practitioner_id: int) 
     return _practitioner_read(
         session, who, get_practitioner_row(session, who, practitioner_id=practitioner_id)
     )
+
+
+def update_practitioner(
+    session: Session, who: Principal, *, practitioner_id: int, data: PractitionerUpdate
+) -> PractitionerRead:
+    """Correct a practitioner's name, specialty or level. Only one in the caller's scope
+    (NotFound otherwise), by a people writer of their province (PermissionDenied); audited
+    with before and after."""
+    row = get_practitioner_row(session, who, practitioner_id=practitioner_id)
+    check_writer(who, PEOPLE_WRITERS, row.province_id)
+    update_audited(session, who, row, "practitioner", data)
+    return _practitioner_read(session, who, row)
 
 
 def create_practitioner(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -65,6 +66,27 @@ def add_audited(session: Session, who: Principal, row: Any, entity: str) -> None
         action="create",
         entity=entity,
         entity_id=row.id,
+        after=audit.snapshot(row),
+    )
+
+
+def update_audited(
+    session: Session, who: Principal, row: Any, entity: str, data: BaseModel
+) -> None:
+    """Set the fields ``data`` gives on ``row`` and record the change (before and after),
+    in the caller's transaction. The caller has checked scope and write rights."""
+    before = audit.snapshot(row)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(row, key, value.value if isinstance(value, Enum) else value)
+    session.flush()
+    audit.record(
+        session,
+        actor=who.username,
+        action="update",
+        entity=entity,
+        entity_id=row.id,
+        before=before,
         after=audit.snapshot(row),
     )
 

@@ -24,6 +24,8 @@ from darman.web.population_views import population_nav
 from darman.web.prescription_views import prescription_nav
 from darman.web.procurement_views import procurement_nav
 from darman.web.referral_views import referral_nav
+from darman.web.registry_catalogue_views import registry_catalogue_nav
+from darman.web.registry_records_views import registry_records_nav
 from darman.web.rendering import templates
 
 NavLinks = Callable[[Principal], list[dict[str, str]]]
@@ -50,7 +52,11 @@ class NavGroup:
 
 # The menus of the top bar, right to left; a domain's screens go under exactly one.
 NAV_GROUPS: tuple[NavGroup, ...] = (
-    NavGroup("records", "ثبت و پرونده‌ها", (registry_nav, claims_nav)),
+    NavGroup(
+        "records",
+        "ثبت و پرونده‌ها",
+        (registry_nav, registry_records_nav, registry_catalogue_nav, claims_nav),
+    ),
     NavGroup(
         "clinical",
         "نسخه، ارجاع و سلامت",

@@ -53,6 +53,9 @@ from darman.web import (
     provider_claims_views,
     referral_desk_views,
     referral_views,
+    registry_catalogue_views,
+    registry_people_views,
+    registry_records_views,
     registry_views,
 )
 from darman.web.rendering import (
@@ -87,6 +90,9 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(registry_views.router)
+    app.include_router(registry_records_views.router)
+    app.include_router(registry_people_views.router)
+    app.include_router(registry_catalogue_views.router)
     # before the claims pages, whose /claims/{claim_id} would otherwise take /claims/policy
     app.include_router(claims_policy_views.router)
     app.include_router(claims_policy_forms.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -58,3 +58,22 @@ def test_the_row_may_depend_on_where_the_error_is() -> None:
     )
     assert found == {"quantity": ("«100» پذیرفته نیست: باید حداکثر ۹۰ باشد", 40)}
     assert not any("Input should" in reason for reason, _ in found.values())
+
+
+class OptionalText(BaseModel):
+    name: Annotated[str, Field(min_length=2, max_length=4)] | None = None
+    codes: Annotated[list[str], Field(min_length=2)] | None = None
+
+
+def test_a_length_bound_on_optional_text_is_said_in_characters_and_on_a_list_in_items() -> None:
+    """Pydantic reports a bound inside ``Annotated[...] | None`` as a sequence's
+    (``too_short``) even on text; the reader of a form field counts characters."""
+    with pytest.raises(ValidationError) as caught:
+        OptionalText.model_validate({"name": "a", "codes": ["x"]})
+    found = {p.field: p.reason for p in problems_fa(caught.value)}
+    assert found["name"] == "«a» پذیرفته نیست: باید دست‌کم ۲ نویسه باشد"
+    assert found["codes"] == "باید دست‌کم ۲ مورد داشته باشد"
+    with pytest.raises(ValidationError) as caught:
+        OptionalText.model_validate({"name": "abcde"})
+    [long] = problems_fa(caught.value)
+    assert long.reason == "«abcde» پذیرفته نیست: باید حداکثر ۴ نویسه باشد"

@@ -1,0 +1,132 @@
+"""The tariffs of a Jalali year and the drug formulary, read-only: national reference data
+every signed-in user reads (``registry.catalogues``); amounts in rials with Persian digits
+and separators.
+
+The formulary is not dated in the registry (one current list, ``drugs``), so its page has
+no year to choose; the tariffs are priced per Jalali year and the page picks the year by a
+select, the latest by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from darman.common.money import format_rials
+from darman.common.persian import to_ascii_digits
+from darman.registry import catalogues
+from darman.registry.enums import LABELS_FA
+from darman.security.deps import ReadUowDep
+from darman.security.principal import Principal
+from darman.web.registry_pages import BadAddress, Pager, bad_address_page, page_number, search_text
+from darman.web.rendering import PagePrincipal, page_context, render, templates
+
+router = APIRouter(include_in_schema=False)
+templates.env.filters["rials"] = format_rials
+
+DRUG_FORMS_FA = {
+    "tablet": "قرص",
+    "capsule": "کپسول",
+    "syrup": "شربت",
+    "injection": "تزریقی",
+    "ointment": "پماد",
+    "drops": "قطره",
+    "inhaler": "افشانه‌ی استنشاقی",
+    "suppository": "شیاف",
+}
+
+
+def _year_choice(text: str, years: list[int]) -> int | None:
+    """The year asked for, else the latest priced one (None when nothing is priced)."""
+    cleaned = to_ascii_digits(text.strip())
+    if not cleaned:
+        return years[0] if years else None
+    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) not in years:
+        raise BadAddress(f"برای سال «{text[:20]}» تعرفه‌ای ثبت نشده است.")
+    return int(cleaned)
+
+
+@router.get("/registry/tariffs")
+def tariffs_page(
+    request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = "", page: str = ""
+) -> Response:
+    """Every tariff of one Jalali year: service, level, ownership and amount in rials."""
+    session = uow.session
+    context = page_context(session, who, active="registry-catalogues")
+    years = catalogues.tariff_years(session)
+    try:
+        paging = page_number(page)
+        chosen = _year_choice(year, years)
+    except BadAddress as exc:
+        return bad_address_page(request, context, exc)
+    rows: list[dict[str, Any]] = []
+    found = None
+    if chosen is not None:
+        found = catalogues.list_tariffs(session, page=paging, year=chosen)
+        names = catalogues.names_of(session, services={t.service_code for t in found.items})
+        rows = [{"t": t, "name": names.get(("service", t.service_code), "")} for t in found.items]
+    filters = {"year": str(chosen or "")}
+    context.update(
+        {
+            "years": years,
+            "year": chosen,
+            "rows": rows,
+            "found": found,
+            "labels": LABELS_FA,
+            "pager": Pager("/registry/tariffs", filters, found.page, found.pages)
+            if found
+            else None,
+        }
+    )
+    return render(request, "registry/tariffs.html", context)
+
+
+@router.get("/registry/formulary")
+def formulary_page(
+    request: Request,
+    who: PagePrincipal,
+    uow: ReadUowDep,
+    q: str = "",
+    covered: str = "",
+    page: str = "",
+) -> Response:
+    """The drug formulary by generic code, searched by name or exact code, with whether the
+    insurer covers each drug and its reference price per unit in rials."""
+    session = uow.session
+    context = page_context(session, who, active="registry-catalogues")
+    try:
+        paging = page_number(page)
+        if covered not in ("", "yes", "no"):
+            raise BadAddress(f"پالایه‌ی پوشش «{covered[:20]}» شناخته نیست.")
+    except BadAddress as exc:
+        return bad_address_page(request, context, exc)
+    found = catalogues.list_drugs(
+        session,
+        page=paging,
+        covered={"yes": True, "no": False}.get(covered),
+        q=search_text(q) or None,
+    )
+    filters = {"q": q.strip(), "covered": covered}
+    context.update(
+        {
+            "found": found,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "forms": DRUG_FORMS_FA,
+            "pager": Pager("/registry/formulary", filters, found.page, found.pages),
+        }
+    )
+    return render(request, "registry/formulary.html", context)
+
+
+def registry_catalogue_nav(who: Principal) -> list[dict[str, str]]:
+    """Tariffs and the formulary: reference data, open to every signed-in role."""
+    return [
+        {
+            "key": "registry-catalogues",
+            "href": "/registry/tariffs",
+            "label": "تعرفه‌ها و فهرست دارو",
+            "hint": "تعرفه‌ی خدمات هر سال و داروهای فهرست سازمان",
+        }
+    ]
