@@ -281,7 +281,7 @@ def run(args: argparse.Namespace, url: str) -> None:
     with UnitOfWork(factory) as uow, Clock() as ranking:
         ranked = service.rank(uow.session, SYSTEM, period=last.code, draws=DRAWS)
     span = f"{months[0].code}..{last.code}"
-    print(f"{args.backend}, scale {args.scale}, {args.lines:,} claim lines; months {span}")
+    print(f"{engine.dialect.name}, scale {args.scale}, {args.lines:,} claim lines; months {span}")
     rows = [
         (f"compute, all {len(defs.indicators)} indicators x {MONTHS} months at once", full,
          f"{facts:,} facts"),
