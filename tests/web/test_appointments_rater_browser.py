@@ -20,8 +20,7 @@ pytestmark = pytest.mark.browser
 __all__ = ["browser_page"]  # the shared Chromium fixture
 # the refused scorecard is answered 409 on purpose, which the browser reports on its console
 REFUSED = (
-    "console error: Failed to load resource: the server responded with a status of 409 "
-    "(Conflict)"
+    "console error: Failed to load resource: the server responded with a status of 409 (Conflict)"
 )
 
 
