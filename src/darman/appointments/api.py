@@ -128,6 +128,42 @@ def add_rater(body: schemas.RaterCreate, who: PrincipalDep, uow: UowDep) -> obje
     return read
 
 
+@router.put("/raters/{rater}/user")
+def link_rater_user(
+    rater: Code, body: schemas.RaterUserIn, who: PrincipalDep, uow: UowDep
+) -> object:
+    """Link the rater to a user account of role rater (national administrator only); the
+    account then reads and scores only this rater's scorecards. Linking again is
+    harmless; 409 when either is linked to another."""
+    row = service.link_user(uow.session, who, rater_code=rater, username=body.username)
+    read = {"rater": row.code, "username": body.username}
+    uow.commit()
+    return read
+
+
+@router.get("/my-scorecards")
+def own_cards(who: PrincipalDep, uow: ReadUowDep) -> object:
+    """The signed-in rater's own scorecards (one line per candidate) and declarations."""
+    rater, lines, declared = service.own_cards(uow.session, who)
+    return {
+        "rater": rater.code,
+        "cards": [dataclasses.asdict(line) for line in lines],
+        "declared": declared,
+    }
+
+
+@router.post("/my-scorecards")
+def score_own(body: schemas.OwnScorecardIn, who: PrincipalDep, uow: UowDep) -> object:
+    """The signed-in rater's marks for one candidate, recorded as themself; 409 on a
+    conflict of interest. Sending the same marks again changes nothing."""
+    changed = service.score_own(
+        uow.session, who, post_code=body.post_code, national_id_=body.national_id,
+        panel=body.panel, marks=body.marks,
+    )  # fmt: skip
+    uow.commit()
+    return {"changed": changed}
+
+
 @router.post("/raters/{rater}/declarations", status_code=201)
 def declare(rater: Code, body: schemas.DeclarationIn, who: PrincipalDep, uow: UowDep) -> object:
     """A relationship the rater declares; they may not score that person afterwards."""

@@ -117,6 +117,9 @@ class Rater(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     unit_code: Mapped[str] = mapped_column(String(32))
+    # the rater's own account (role rater), linked by an administrator: signed in, they
+    # see and score only this rater's scorecards
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True, nullable=True)
 
 
 class Declaration(Base):

@@ -82,6 +82,21 @@ class ScorecardIn(Strict):
     )
 
 
+class OwnScorecardIn(Strict):
+    """A signed-in rater's marks for one candidate: the rater is the caller's own."""
+
+    post_code: Code
+    national_id: NationalId
+    panel: Code
+    marks: dict[str, Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(
+        description="competency -> mark on the anchored 1-5 scale: " + ", ".join(rules.COMPETENCIES)
+    )
+
+
+class RaterUserIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class RaterCreate(Strict):
     code: Code
     full_name: Annotated[str, Field(min_length=2, max_length=120)]

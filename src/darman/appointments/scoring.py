@@ -7,7 +7,7 @@ A rater may not score a relative they declared nor a candidate from their own un
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from darman.db.base import utcnow
 from darman.performance import service as performance_service
 from darman.registry import scope
 from darman.registry.models import Province
+from darman.registry.scope import AnySelect
 from darman.security.principal import Principal
 
 
@@ -51,7 +52,7 @@ def add_rater(
     return rater
 
 
-def _rater(session: Session, code: str) -> Rater:
+def rater_by_code(session: Session, code: str) -> Rater:
     rater = session.scalar(select(Rater).where(Rater.code == code))
     if rater is None:
         raise RaterNotFound(f"ارزیابی با کد «{code}» نیست", [FieldProblem("rater", code)])
@@ -66,7 +67,7 @@ def declare(
     if relation not in rules.RELATIONS:
         raise InvalidInput("نوع رابطه", [FieldProblem("relation", "، ".join(rules.RELATIONS))])
     nid = national_id.normalize(national_id_)
-    rater = _rater(session, rater_code)
+    rater = rater_by_code(session, rater_code)
     held = session.scalar(
         select(Declaration).where(Declaration.rater_id == rater.id, Declaration.national_id == nid)
     )
@@ -106,12 +107,20 @@ def score(
     panel: str,
     marks: Mapping[str, int],
 ) -> int:
-    """Store one rater's marks for one candidate; returns how many marks changed.
-
-    Every competency of ``rules.COMPETENCIES`` is marked 1-5 (InvalidInput otherwise); a
-    conflict of interest refuses the whole scorecard (ConflictOfInterest). Sending the same
-    marks again changes nothing; a changed mark is audited with the old and new value."""
+    """The national office stores a rater's marks for one candidate (``record_marks``);
+    returns how many marks changed. A rater signed in scores through ``raters.score_own``."""
     require_runner(who)
+    post = get_post(session, who, post_code)
+    rater = rater_by_code(session, rater_code)
+    return record_marks(
+        session, who, rater=rater, post=post, national_id_=national_id_, panel=panel,
+        marks=marks,
+    )  # fmt: skip
+
+
+def check_marks(marks: Mapping[str, int]) -> None:
+    """Every competency of ``rules.COMPETENCIES`` marked 1-5 and nothing else, or
+    InvalidInput naming each competency that is wrong."""
     problems = [
         FieldProblem(c, "باید عددی از ۱ تا ۵ باشد")
         for c in rules.COMPETENCIES
@@ -119,22 +128,34 @@ def score(
     ] + [FieldProblem(c, "شایستگی شناخته‌شده نیست") for c in marks if c not in rules.COMPETENCIES]
     if problems:
         raise InvalidInput("کارت امتیاز کامل نیست", problems)
-    post = get_post(session, who, post_code)
+
+
+def record_marks(
+    session: Session,
+    who: Principal,
+    *,
+    rater: Rater,
+    post: Post,
+    national_id_: str,
+    panel: str,
+    marks: Mapping[str, int],
+) -> int:
+    """Store ``rater``'s marks for one candidate of ``post``; returns how many changed.
+    The caller has checked who may act for the rater and the marks (``check_marks``).
+
+    A conflict of interest (``rules.conflict``: a relative the rater declared, or a
+    candidate of the rater's own unit) refuses the whole scorecard (ConflictOfInterest).
+    Sending the same marks again changes nothing; each change is audited with ``who`` as
+    the actor and the old and new value. CandidateNotFound when the person did not apply
+    to the post."""
+    check_marks(marks)
     nid = national_id.normalize(national_id_)
-    rater = _rater(session, rater_code)
     app, cand = _application(session, post, nid)
-    # a declaration names a person: shown only for candidates of posts the caller may see
-    in_scope = scope.restrict(
-        select(Candidate.national_id)
-        .join(Application, Application.candidate_id == Candidate.id)
-        .join(Post, Post.id == Application.post_id),
-        who,
-        province=Post.province_id,
-    )
+    # only this candidate's declaration matters to the check
     declared = dict(
         session.execute(
             select(Declaration.national_id, Declaration.relation).where(
-                Declaration.rater_id == rater.id, Declaration.national_id.in_(in_scope)
+                Declaration.rater_id == rater.id, Declaration.national_id == nid
             )
         ).all()
     )
@@ -301,7 +322,18 @@ def rater_cards(
     """A rater's scorecards on the posts the caller may see, one line per candidate, and
     the relationships they declared (national ID -> relation)."""
     who.require_role(*READERS)
-    rater = _rater(session, rater_code)
+    rater = rater_by_code(session, rater_code)
+    lines, declared = cards_of(
+        session, rater, lambda q: scope.restrict(q, who, province=Post.province_id)
+    )
+    return rater, lines, declared
+
+
+def cards_of(
+    session: Session, rater: Rater, narrow: Callable[[AnySelect], AnySelect]
+) -> tuple[list[CardLine], dict[str, str]]:
+    """``rater``'s scorecards, one line per candidate, and their declarations, on the
+    posts ``narrow`` keeps (a reader's scope; nothing narrower for the rater themself)."""
     query = (
         select(Post.code, Candidate.national_id, Candidate.full_name, Scorecard.panel,
                Scorecard.competency, Scorecard.mark)
@@ -312,18 +344,14 @@ def rater_cards(
         .order_by(Post.code, Candidate.national_id)
     )  # fmt: skip
     lines: dict[tuple[str, str], CardLine] = {}
-    for post, nid, name, panel, comp, mark in session.execute(
-        scope.restrict(query, who, province=Post.province_id)
-    ):
+    for post, nid, name, panel, comp, mark in session.execute(narrow(query)):
         line = lines.setdefault((post, nid), CardLine(post, nid, name, panel, {}))
         line.marks[comp] = mark
     # a declaration names a person: shown only for candidates of posts the caller may see
-    in_scope = scope.restrict(
+    in_scope = narrow(
         select(Candidate.national_id)
         .join(Application, Application.candidate_id == Candidate.id)
-        .join(Post, Post.id == Application.post_id),
-        who,
-        province=Post.province_id,
+        .join(Post, Post.id == Application.post_id)
     )
     declared = dict(
         session.execute(
@@ -332,7 +360,7 @@ def rater_cards(
             )
         ).all()
     )
-    return rater, list(lines.values()), declared
+    return list(lines.values()), declared
 
 
 @dataclass(frozen=True)

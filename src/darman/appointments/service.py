@@ -1,7 +1,7 @@
 """Merit-based appointment use cases, gathered: calls, posts and rules (``setup``),
-imports (``imports``), scorecards, raters and record points (``scoring``), rankings,
-fairness and a candidate's own result (``ranking``), offers (``offers``). Callers use this
-module."""
+imports (``imports``), scorecards, raters and record points (``scoring``), raters' own
+accounts and scorecards (``raters``), rankings, fairness and a candidate's own result
+(``ranking``), offers (``offers``). Callers use this module."""
 
 from __future__ import annotations
 
@@ -21,6 +21,15 @@ from darman.appointments.ranking import (
     rank_call,
     read_ranking,
     store_ranking,
+)
+from darman.appointments.raters import (
+    SCORERS,
+    link_problem,
+    link_user,
+    own_cards,
+    own_rater,
+    rater_exists,
+    score_own,
 )
 from darman.appointments.scoring import (
     add_rater,
@@ -48,6 +57,7 @@ __all__ = [
     "DIMENSIONS",
     "READERS",
     "RUNNERS",
+    "SCORERS",
     "STAGES",
     "FairnessReport",
     "ImportReport",
@@ -66,19 +76,25 @@ __all__ = [
     "import_candidates",
     "import_exam",
     "issue_access_code",
+    "link_problem",
+    "link_user",
     "list_offers",
     "list_posts",
     "make_offers",
+    "own_cards",
+    "own_rater",
     "own_result",
     "own_result_guarded",
     "panels",
     "publish_rule",
     "rank_call",
     "rater_cards",
+    "rater_exists",
     "read_ranking",
     "record_points_from_history",
     "rule_history",
     "score",
+    "score_own",
     "set_record_points",
     "store_ranking",
 ]

@@ -6,28 +6,43 @@ from darman.cli.cells import table, verbatim
 from darman.cli.context import console, unit_of_work
 from darman.common.persian import format_number
 from darman.security.enums import ROLE_LABELS_FA, Role, ScopeLevel
+from darman.security.principal import Principal
 
 app = typer.Typer(help="Users and API keys", no_args_is_help=True)
-SCOPE_FA = {"national": "کشوری", "province": "استانی", "facility": "مرکز"}
+SCOPE_FA = {"national": "کشوری", "province": "استانی", "facility": "مرکز", "own": "کار خود"}
+# the command line acts as a national administrator, named "cli" in the audit log
+CLI = Principal(user_id=0, username="cli", role=Role.ADMIN, scope_level=ScopeLevel.NATIONAL)
 
 
 @app.command("create")
 def create(
     username: str,
     role: Role = typer.Option(..., help="one of: " + ", ".join(r.value for r in Role)),
-    scope: ScopeLevel = typer.Option(ScopeLevel.NATIONAL, help="national, province or facility"),
+    scope: ScopeLevel | None = typer.Option(
+        None, help="national, province, facility or own (a rater's); national unless a rater"
+    ),
     province_id: int | None = typer.Option(None, help="for a province scope"),
     facility_id: int | None = typer.Option(None, help="for a facility scope"),
     full_name: str = "",
     practitioner: str | None = typer.Option(
         None, help="a physician's council number: links the user to that practitioner"
     ),
+    rater: str | None = typer.Option(
+        None, help="a rater's code (role rater): the user then scores as that rater"
+    ),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a user with a role and a scope."""
+    from darman.appointments import service as appointments
+    from darman.common.errors import InvalidInput
     from darman.registry import service as registry_service
     from darman.security import service
 
+    if scope is None:
+        scope = ScopeLevel.OWN if role is Role.RATER else ScopeLevel.NATIONAL
+    problem = appointments.link_problem(role, rater)
+    if problem is not None:
+        raise InvalidInput("کاربر ساخته نشد", [problem])
     with unit_of_work() as uow:
         user = service.create_user(
             uow.session,
@@ -42,10 +57,15 @@ def create(
             full_name=full_name,
             practitioner_council_number=practitioner,
         )
+        if rater:
+            # in the same unit: a refused link leaves no account behind
+            appointments.link_user(uow.session, CLI, rater_code=rater, username=user.username)
         uow.commit()
         console.print(
             f"کاربر [bold]{user.username}[/] ساخته شد "
-            f"({ROLE_LABELS_FA[role]}، {SCOPE_FA.get(scope.value, scope.value)})"
+            f"({ROLE_LABELS_FA[role]}، {SCOPE_FA.get(scope.value, scope.value)}"
+            + (f"، ارزیاب {rater}" if rater else "")
+            + ")"
         )
 
 

@@ -39,6 +39,15 @@ def _at(place: Place, place_id: int | None) -> ColumnElement[bool]:
     return place(place_id)
 
 
+# Deny by default: a rater's account reaches only the pages of their own scorecards.
+OWN_REFUSED = "این حساب فقط به کارهای خود دارنده‌اش دسترسی دارد"
+
+
+def own_records_only(who: Principal) -> bool:
+    """The caller reads only records linked to their own account (a rater)."""
+    return who.scope_level is ScopeLevel.OWN
+
+
 def at_facility(who: Principal) -> bool:
     """The caller works at one facility (a desk, a physician, a pharmacy)."""
     return who.scope_level is ScopeLevel.FACILITY
@@ -64,10 +73,13 @@ def restrict(
     of its province's insured), unless ``facility_refused`` says why a facility may not
     read them at all: then PermissionDenied with that reason.
 
-    A level that needs a column the caller did not give is a programming error
-    (ValueError), never an unfiltered query."""
+    A caller whose scope is their own records (a rater) has no place: PermissionDenied,
+    whatever the query. A level that needs a column the caller did not give is a
+    programming error (ValueError), never an unfiltered query."""
     if who.scope_level is ScopeLevel.NATIONAL:
         return query
+    if who.scope_level is ScopeLevel.OWN:
+        raise PermissionDenied(OWN_REFUSED)
     if who.scope_level is ScopeLevel.FACILITY:
         if facility_refused is not None:
             raise PermissionDenied(facility_refused)
@@ -81,7 +93,10 @@ def restrict(
 def report_province(who: Principal, asked: int | None, *, refused: str) -> int | None:
     """The province a staff report or list is about: a provincial user's own (asking for
     another is PermissionDenied), for national staff the one asked (None: every province).
-    Facility users get PermissionDenied with ``refused``."""
+    Facility users get PermissionDenied with ``refused``, callers of their own records
+    only (raters) PermissionDenied."""
+    if who.scope_level is ScopeLevel.OWN:
+        raise PermissionDenied(OWN_REFUSED)
     if who.scope_level is ScopeLevel.FACILITY:
         raise PermissionDenied(refused)
     if who.scope_level is ScopeLevel.PROVINCE:

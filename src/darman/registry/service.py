@@ -62,8 +62,11 @@ def list_provinces(session: Session) -> list[Province]:
 def province_overview(session: Session, who: Principal) -> list[dict[str, Any]]:
     """Per province: population, insured, owned and contracted facilities and beds.
 
-    National users get every province; everyone else only their own.
+    National users get every province; everyone else only their own; a caller of their
+    own records only (a rater) has none: PermissionDenied.
     """
+    if scope.own_records_only(who):
+        raise PermissionDenied(scope.OWN_REFUSED)
     insured = dict(
         session.execute(
             select(Insured.province_id, func.count()).group_by(Insured.province_id)

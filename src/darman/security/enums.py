@@ -13,6 +13,8 @@ class Role(StrEnum):
     PHYSICIAN = "physician"
     PHARMACIST = "pharmacist"
     AUDITOR = "auditor"
+    # an interview rater of merit-based appointment: scores only their own scorecards
+    RATER = "rater"
 
 
 ROLE_LABELS_FA: dict[Role, str] = {
@@ -25,6 +27,7 @@ ROLE_LABELS_FA: dict[Role, str] = {
     Role.PHYSICIAN: "پزشک",
     Role.PHARMACIST: "داروساز",
     Role.AUDITOR: "حسابرس",
+    Role.RATER: "ارزیاب مصاحبه",
 }
 
 
@@ -32,10 +35,14 @@ class ScopeLevel(StrEnum):
     NATIONAL = "national"
     PROVINCE = "province"
     FACILITY = "facility"
+    # no province or facility: the holder reads only records linked to their own account
+    # (a rater's scorecards), so every scope-filtered read refuses them (registry.scope)
+    OWN = "own"
 
 
 SCOPE_LABELS_FA: dict[ScopeLevel, str] = {
     ScopeLevel.NATIONAL: "کشوری",
     ScopeLevel.PROVINCE: "استانی",
     ScopeLevel.FACILITY: "مرکز درمانی",
+    ScopeLevel.OWN: "کار خود",
 }

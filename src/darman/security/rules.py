@@ -23,6 +23,8 @@ ALLOWED_SCOPES: dict[Role, frozenset[ScopeLevel]] = {
     Role.PROVIDER_USER: frozenset({ScopeLevel.FACILITY}),
     Role.PHYSICIAN: frozenset({ScopeLevel.FACILITY}),
     Role.PHARMACIST: frozenset({ScopeLevel.FACILITY}),
+    # a rater belongs to no province or facility: they see their own scorecards only
+    Role.RATER: frozenset({ScopeLevel.OWN}),
 }
 
 
@@ -100,6 +102,7 @@ class Act(StrEnum):
     READ_APPOINTMENTS = "read_appointments"
     READ_CIRCULARS = "read_circulars"
     WRITE_CIRCULARS = "write_circulars"
+    SCORE_OWN_INTERVIEWS = "score_own_interviews"  # a rater's own scorecards
 
 
 A = Act
@@ -156,6 +159,7 @@ MAY: dict[Role, frozenset[Act]] = {
     ),
     Role.PHYSICIAN: frozenset({A.RECEIVE_REFERRALS, A.CHECK_ELIGIBILITY, A.READ_CIRCULARS}),
     Role.PHARMACIST: frozenset({A.DISPENSE, A.CHECK_ELIGIBILITY, A.READ_CIRCULARS}),
+    Role.RATER: frozenset({A.SCORE_OWN_INTERVIEWS}),
 }  # fmt: skip
 
 

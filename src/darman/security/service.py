@@ -93,7 +93,8 @@ def create_user(
     full_name: str = "",
     practitioner_council_number: str | None = None,
 ) -> User:
-    """Create a user whose scope is national, one province or one facility.
+    """Create a user whose scope is national, one province, one facility or their own
+    records (a rater, linked to their rater record by the appointments domain).
 
     A province scope needs ``province_id``; a facility scope needs ``facility_id``
     and takes its province from the facility. A physician may be linked to their
@@ -122,7 +123,7 @@ def create_user(
     role_scope = scope_problem(role, scope_level)
     if role_scope:
         problems.append(FieldProblem("scope_level", role_scope))
-    if scope_level is ScopeLevel.NATIONAL:
+    if scope_level in (ScopeLevel.NATIONAL, ScopeLevel.OWN):
         province_id = facility_id = None
     elif scope_level is ScopeLevel.PROVINCE:
         facility_id = None

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from darman.appointments import service as appointments
 from darman.registry import service as registry_service
 from darman.registry.models import Facility, Practitioner, PractitionerFacility, Province
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.security.models import User
+from darman.security.principal import SYSTEM
 
 TEHRAN, QOM = "08", "19"
 
@@ -49,6 +51,11 @@ _PLAN: tuple[tuple[str, Role, ScopeLevel, str | None, tuple[str, str, str] | Non
     ),
     ("auditor", Role.AUDITOR, ScopeLevel.NATIONAL, None, None),
 )
+
+
+# The demo's interview rater: the first rater of Tehran's provincial-director panel in
+# the seeds' call, whose scorecards the account reads and scores.
+DEMO_RATER = ("rater", "R-DIR-08-1")
 
 
 def password_for(username: str) -> str:
@@ -100,7 +107,31 @@ def ensure(session: Session) -> list[DemoUser]:
                 practitioner_council_number=council,
             )
         out.append(DemoUser(username, password_for(username), role, scope))
+    rater = _rater(session)
+    if rater is not None:
+        out.append(rater)
     return out
+
+
+def _rater(session: Session) -> DemoUser | None:
+    """The rater's account, linked to their rater record; None when the call is not
+    loaded (a database seeded without the programmes)."""
+    username, code = DEMO_RATER
+    if not appointments.rater_exists(session, code):
+        return None
+    if session.scalar(select(User.id).where(User.username == username)) is None:
+        security.create_user(
+            session,
+            places=registry_service.UserPlaces(session),
+            actor="system",
+            username=username,
+            password=password_for(username),
+            role=Role.RATER,
+            scope_level=ScopeLevel.OWN,
+            full_name="ارزیاب نمایشی مصاحبه",
+        )
+        appointments.link_user(session, SYSTEM, rater_code=code, username=username)
+    return DemoUser(username, password_for(username), Role.RATER, f"کارت‌های ارزیاب {code}")
 
 
 def _practitioner_at(

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from darman.appointments import service as appointments
 from darman.audit import service as audit
 from darman.common.errors import DarmanError, FieldProblem
 from darman.common.paging import PageParams
@@ -43,6 +44,7 @@ FIELDS_FA = {
     "province_id": "استان",
     "facility_id": "شناسه‌ی مرکز درمانی",
     "practitioner_council_number": "شماره‌ی نظام پزشکی",
+    "rater": "کد ارزیاب",
     "name": "نام کلید",
     "key_id": "کلید",
 }
@@ -182,13 +184,15 @@ def create_user(
     province_id: Annotated[str, Form(max_length=20)] = "",
     facility_id: Annotated[str, Form(max_length=20)] = "",
     practitioner: Annotated[str, Form(max_length=32)] = "",
+    rater: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Create a user; a wrong field is named in Persian beside the field and the form is
     shown again with what was typed (never the password)."""
     require_user_admin(who)
     form = {"username": username, "full_name": full_name, "role": role,
             "scope_level": scope_level, "province_id": province_id,
-            "facility_id": facility_id, "practitioner": practitioner}  # fmt: skip
+            "facility_id": facility_id, "practitioner": practitioner,
+            "rater": rater}  # fmt: skip
     problems: list[FieldProblem] = []
     if role not in {r.value for r in Role}:
         problems.append(FieldProblem("role", "یکی از نقش‌های فهرست را برگزینید"))
@@ -196,6 +200,11 @@ def create_user(
         problems.append(FieldProblem("scope_level", "یکی از گستره‌های فهرست را برگزینید"))
     province = _whole_number(province_id, "province_id", problems)
     facility = _whole_number(facility_id, "facility_id", problems)
+    rater = rater.strip()
+    if role in {r.value for r in Role} and (
+        linking := appointments.link_problem(Role(role), rater)
+    ):
+        problems.append(linking)
     if problems:
         return _user_form(request, who, uow.session, form=form, problems=problems, status=422)
     council = to_ascii_digits(practitioner).strip()
@@ -213,6 +222,9 @@ def create_user(
             full_name=full_name.strip(),
             practitioner_council_number=council or None,
         )
+        if rater:
+            # in the same unit: a refused link leaves no account behind
+            appointments.link_user(uow.session, who, rater_code=rater, username=username.strip())
         uow.commit()
     except DarmanError as exc:
         uow.rollback()

@@ -1,10 +1,12 @@
 """Pages of merit-based appointment: for the national office and readers, a call's posts
 with their interview panels' agreement, a post's ranking under any rule version, and the
 fairness report with its chart; for candidates, their own result by national ID and access
-code (no account), showing only their own scores. Every table downloads as Excel."""
+code (no account), showing only their own scores; for a rater signed in, their own
+scorecards and the form to score. Every table downloads as Excel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -133,19 +135,26 @@ def _rater_page(
     request: Request,
     who: Principal,
     s: Any,
-    code: str,
+    code: str | None,
     *,
     error: str | None = None,
     saved: int | None = None,
     status: int = 200,
 ) -> Response:
-    rater, cards, declared = service.rater_cards(s, who, rater_code=code)
+    """A rater's cards: the one of ``code`` for a reader, the caller's own for ``None``."""
+    if code is None:
+        rater, cards, declared = service.own_cards(s, who)
+        action, can_score = "/appointments/my-scorecards", True
+    else:
+        rater, cards, declared = service.rater_cards(s, who, rater_code=code)
+        action, can_score = f"/appointments/raters/{code}", who.role in service.RUNNERS
     context = page_context(s, who, active="appointments")
     context.update(
         {
             "rater": rater, "cards": cards, "declared": declared, "error": error,
             "saved": saved, "competencies": rules.COMPETENCIES, "scale": rules.SCALE,
-            "relations": rules.RELATIONS, "runner": who.role in service.RUNNERS,
+            "relations": rules.RELATIONS, "can_score": can_score, "action": action,
+            "own": code is None,
         }
     )  # fmt: skip
     return render(request, "appointments/rater.html", context, status_code=status)
@@ -159,7 +168,36 @@ def rater_page(request: Request, who: PagePrincipal, uow: ReadUowDep, code: str)
     return _rater_page(request, who, uow.session, code)
 
 
+@router.get("/appointments/my-scorecards")
+def own_cards_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
+    """The signed-in rater's own scorecards, what they declared, and the form to score a
+    candidate; no other rater's cards are reachable from here."""
+    return _rater_page(request, who, uow.session, None)
+
+
 FormText = Annotated[str, Form()]
+
+
+def _marks(**given: str) -> dict[str, int]:
+    """The marks typed in either script; a blank or odd one is left out, so the service
+    names the competency that is missing."""
+    return {c: n for c, v in given.items() if (n := _small_whole(v)) is not None}
+
+
+def _scored(
+    request: Request, who: Principal, uow: Any, code: str | None, store: Callable[[], int]
+) -> Response:
+    """Run ``store``; a refusal (conflict of interest, a missing mark, an unknown post or
+    candidate) is shown in Persian on the same page and nothing is stored."""
+    try:
+        saved = store()
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
+        error = exc.detail + (f" ({reasons})" if reasons else "")
+        return _rater_page(request, who, uow.session, code, error=error, status=exc.status)
+    uow.commit()
+    return _rater_page(request, who, uow.session, code, saved=saved)
 
 
 @router.post("/appointments/raters/{code}")
@@ -176,26 +214,47 @@ def rater_score(
     health_system: FormText = "",
     integrity: FormText = "",
 ) -> Response:
-    """Record the rater's marks for one candidate; a conflict of interest or a missing
-    mark is shown in Persian and nothing is stored."""
-    given = {
-        "leadership": leadership, "planning": planning, "health_system": health_system,
-        "integrity": integrity,
-    }  # fmt: skip
-    marks = {c: n for c, v in given.items() if (n := _small_whole(v)) is not None}
-    try:
-        saved = service.score(
+    """The national office records the rater's marks for one candidate."""
+    marks = _marks(
+        leadership=leadership, planning=planning, health_system=health_system,
+        integrity=integrity,
+    )  # fmt: skip
+    return _scored(
+        request, who, uow, code,
+        lambda: service.score(
             uow.session, who, rater_code=code, post_code=post_code.strip(),
             national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
             marks=marks,
-        )  # fmt: skip
-    except DarmanError as exc:
-        uow.rollback()
-        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
-        error = exc.detail + (f" ({reasons})" if reasons else "")
-        return _rater_page(request, who, uow.session, code, error=error, status=exc.status)
-    uow.commit()
-    return _rater_page(request, who, uow.session, code, saved=saved)
+        ),
+    )  # fmt: skip
+
+
+@router.post("/appointments/my-scorecards")
+def own_score(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    post_code: FormText = "",
+    national_id: FormText = "",
+    panel: FormText = "",
+    leadership: FormText = "",
+    planning: FormText = "",
+    health_system: FormText = "",
+    integrity: FormText = "",
+) -> Response:
+    """The signed-in rater records their own marks for one candidate, as themself."""
+    marks = _marks(
+        leadership=leadership, planning=planning, health_system=health_system,
+        integrity=integrity,
+    )  # fmt: skip
+    return _scored(
+        request, who, uow, None,
+        lambda: service.score_own(
+            uow.session, who, post_code=post_code.strip(),
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            marks=marks,
+        ),
+    )  # fmt: skip
 
 
 @router.get("/appointments/my-result")
@@ -237,6 +296,15 @@ def own_result_page(
 
 
 def appointments_nav(who: Principal) -> list[dict[str, str]]:
+    if who.role in service.SCORERS:
+        return [
+            {
+                "key": "appointments",
+                "href": "/appointments/my-scorecards",
+                "label": "کارت‌های امتیاز من",
+                "hint": "نمره‌های مصاحبه‌ای که داده‌اید و ثبت نمره‌ی تازه",
+            }
+        ]
     if who.role not in service.READERS:
         return []
     return [

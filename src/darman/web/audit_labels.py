@@ -47,6 +47,7 @@ ACTIONS_FA: dict[str, str] = {
     "award_tender": "واگذاری مناقصه",
     "place_order": "سفارش خرید",
     "record_delivery": "ثبت تحویل",
+    "link_user": "پیوند به حساب کاربری",
 }
 
 ENTITIES_FA: dict[str, str] = {

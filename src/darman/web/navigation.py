@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from darman.registry import scope
 from darman.security.principal import Principal
 from darman.web.admin_views import admin_nav
 from darman.web.appointments_views import appointments_nav
@@ -32,7 +33,10 @@ NavLinks = Callable[[Principal], list[dict[str, str]]]
 
 
 def registry_nav(who: Principal) -> list[dict[str, str]]:
-    """The provinces and facilities page: every signed-in role reads it in its own scope."""
+    """The provinces and facilities page: every signed-in role with a place reads it in its
+    own scope (a rater has none)."""
+    if scope.own_records_only(who):
+        return []
     return [
         {
             "key": "registry",

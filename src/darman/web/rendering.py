@@ -259,6 +259,8 @@ def scope_label(session: Session, who: Principal) -> str:
     """``سراسری``, ``استان قم`` or the facility's name and province."""
     if who.is_national:
         return "سراسری"
+    if scope.own_records_only(who):
+        return "کارت‌های امتیاز خود"
     names = {p.id: p.name_fa for p in registry.list_provinces(session)}
     province = names.get(who.province_id or 0, "")
     if scope.provincial(who):

@@ -194,7 +194,10 @@ def logout() -> Response:
 # -------------------------------------------------------------------- home
 @router.get("/")
 def home(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
-    """The dashboard: who you are, what you may see, and the cards your role uses."""
+    """The dashboard: who you are, what you may see, and the cards your role uses. A rater
+    has no place to see figures of: their home is their own scorecards."""
+    if scope.own_records_only(who):
+        return RedirectResponse("/appointments/my-scorecards", status_code=303)
     session = uow.session
     context = page_context(session, who, active="home")
     rows = registry.province_overview(session, who)

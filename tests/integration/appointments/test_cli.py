@@ -71,3 +71,33 @@ def test_rank_and_fairness_print_persian_tables_and_write_excel(cli, tmp_path) -
     fair = cli.invoke(app, ["appointments", "fairness", "--call", "C-1"], env=WIDE)
     assert fair.exit_code == 0, fair.output
     assert "آزمون کتبی" in fair.output and "هیئت‌های مصاحبه" in fair.output
+
+
+def test_users_create_links_a_raters_account_and_refuses_one_without_a_rater(
+    cli, session_factory
+) -> None:
+    from sqlalchemy import select
+
+    from darman.appointments.models import Rater
+    from darman.security import service as security
+
+    password = "s3cret-pass\ns3cret-pass\n"
+    made = cli.invoke(
+        app, ["users", "create", "r2", "--role", "rater", "--rater", "R2"], input=password
+    )
+    assert made.exit_code == 0, made.output
+    assert "ارزیاب R2" in made.output
+    lone = cli.invoke(app, ["users", "create", "r9", "--role", "rater"], input=password)
+    assert lone.exit_code == 1 and lone.exception.problems[0].field == "rater"
+    # R2 is taken: the refused link leaves no account behind
+    again = cli.invoke(
+        app, ["users", "create", "r3", "--role", "rater", "--rater", "R2"], input=password
+    )
+    assert again.exit_code == 1 and "پیوند خورده" in again.exception.detail
+    with UnitOfWork(session_factory) as uow:
+        user = security.get_user(uow.session, username="r2")
+        linked = uow.session.scalar(select(Rater.code).where(Rater.user_id == user.id))
+        names = {u.username for u in security.list_users(uow.session)[0]}
+        held = (user.role, user.scope_level, linked)
+    assert held == ("rater", "own", "R2")
+    assert "r3" not in names and "r9" not in names

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from darman.appointments.models import Candidate
+from darman.appointments.models import Candidate, Rater
 from darman.circulars.models import Circular
 from darman.claims.models import Claim, ClaimLine
 from darman.cli import demo_cmd
@@ -18,6 +18,7 @@ from darman.performance.models import IndicatorFact
 from darman.population.epidemic_models import EpidemicStatement
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
+from darman.security.models import User
 from darman.synth import programmes_seed
 from darman.synth.models import SeedRun
 
@@ -41,6 +42,13 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "فراخوان انتخاب مدیران با ۴۰۰ داوطلب" in first.output
     assert "شاخص‌های عملکرد ۲۴ ماه محاسبه شد" in first.output
     assert "۳۰۰ بستری کووید-۱۹" in first.output
+    # the demo's interview rater signs in as the first rater of Tehran's director panel
+    assert "rater-1405" in first.output and "ارزیاب مصاحبه" in first.output
+    with UnitOfWork(session_factory) as uow:
+        linked = uow.session.scalar(
+            select(Rater.code).join(User, User.id == Rater.user_id).where(User.username == "rater")
+        )
+    assert linked == "R-DIR-08-1"
 
     def counts_now() -> tuple[int | None, ...]:
         with UnitOfWork(session_factory) as uow:
@@ -61,6 +69,7 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert second.exit_code == 0, second.output
     assert "داده‌ی موجود به کار می‌رود (مقیاس ۰.۰۰۰۲" in second.output
     assert "ورود به نسخه‌ی نمایشی" in second.output and "مناقصه‌ی باز" not in second.output
+    assert "rater-1405" in second.output
     assert "داوطلب" not in second.output and "بخشنامه‌ی ساختگی" not in second.output
     # nothing loaded twice; the indicators are computed again over the same months
     assert counts_now() == counts
