@@ -77,7 +77,7 @@ def _diagnose(session: Session, rng: np.random.Generator) -> int:
         if codes:
             rows.append({"person": nid, "codes": ";".join(codes)})
     if rows:
-        claims = Claim.__table__
+        claims = Claim.metadata.tables[Claim.__tablename__]
         session.connection().execute(
             update(claims)
             .where(
