@@ -159,3 +159,32 @@ def test_a_physician_reads_their_own_panel_s_cascade_over_the_api(client, sessio
         url, params={"quarter": "1405Q2", "physician": "PF2"}, headers=f.token(client, "hq")
     )
     assert staff.status_code == 200 and staff.json()["members"] == 1
+
+
+def test_the_cli_prints_a_panel_s_cascade_in_persian(cli, session_factory) -> None:
+    from darman.cli.main import app
+
+    with UnitOfWork(session_factory) as uow:
+        build_panels(uow.session)
+        uow.commit()
+    wide = {"COLUMNS": "250"}
+    done = cli.invoke(
+        app, ["population", "cascade", "--quarter", "1405Q2", "--physician", "PF1"], env=wide
+    )
+    assert done.exit_code == 0, done.output
+    assert "سارا کریمی" in done.output and "۵ نفر در فهرست" in done.output
+    cells = [
+        [c.strip() for c in line.split("│")[1:-1]]
+        for line in done.output.splitlines()
+        if line.startswith("│")
+    ]
+    rows = {c[0]: c[1:] for c in cells if c and c[0] in ("فشار خون بالا", "دیابت نوع ۲")}
+    assert rows == {
+        "فشار خون بالا": ["۴", "۳", "۴", "۱", "۱", "۲", "۱"],
+        "دیابت نوع ۲": ["۱", "۱", "۱", "۰", "۱", "۰", "۰"],
+    }
+    unknown = cli.invoke(
+        app, ["population", "cascade", "--quarter", "1405Q2", "--physician", "PX9"], env=wide
+    )
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    assert unknown.exception.problems[0].field == "physician"
