@@ -16,6 +16,7 @@ from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.performance.models import IndicatorFact
 from darman.population.epidemic_models import EpidemicStatement
+from darman.population.models import Measurement, RegisterEntry
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
 from darman.synth import programmes_seed
@@ -41,6 +42,7 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "فراخوان انتخاب مدیران با ۴۰۰ داوطلب" in first.output
     assert "شاخص‌های عملکرد ۲۴ ماه محاسبه شد" in first.output
     assert "۳۰۰ بستری کووید-۱۹" in first.output
+    assert "ورود به ثبت فشار خون و دیابت" in first.output
 
     def counts_now() -> tuple[int | None, ...]:
         with UnitOfWork(session_factory) as uow:
@@ -53,6 +55,8 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
                     Circular,
                     IndicatorFact,
                     EpidemicStatement,
+                    RegisterEntry,
+                    Measurement,
                 )
             )
 
@@ -64,9 +68,9 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "داوطلب" not in second.output and "بخشنامه‌ی ساختگی" not in second.output
     # nothing loaded twice; the indicators are computed again over the same months
     assert counts_now() == counts
-    stock, suppliers, candidates, circulars, facts, statements = counts
-    assert stock and suppliers and facts and statements
-    assert "بستری کووید" not in second.output
+    stock, suppliers, candidates, circulars, facts, statements, entries, measured = counts
+    assert stock and suppliers and facts and statements and entries and measured
+    assert "بستری کووید" not in second.output and "ثبت فشار خون" not in second.output
     assert candidates == 400 and circulars and circulars > 12
 
 
