@@ -53,21 +53,27 @@ class Loaded:
 def _diagnose(session: Session, rng: np.random.Generator) -> int:
     """Give the chosen chronic patients' demo claims their ICD-10 codes; answers how many
     people were chosen."""
-    people = session.execute(
-        select(Claim.national_id, func.min(Claim.province_id))
+    claims = session.execute(
+        select(Claim.id, Claim.national_id, Claim.province_id)
         .where(
             Claim.diagnoses == "",
             Claim.nid_valid.is_(True),
             ~Claim.document_number.like(f"{DOCUMENT_PREFIX}%"),
         )
-        .group_by(Claim.national_id)
-        .order_by(Claim.national_id)
+        .order_by(Claim.id)
     ).all()
-    provinces = sorted({p for _, p in people})
+    person_claims: dict[str, list[int]] = {}
+    province_of: dict[str, int] = {}
+    for claim_id, nid, province in claims:
+        person_claims.setdefault(nid, []).append(claim_id)
+        province_of.setdefault(nid, province)  # the person's first claim's province
+    provinces = sorted(set(province_of.values()))
     htn_share = dict(zip(provinces, rng.uniform(0.12, 0.22, len(provinces)), strict=True))
     dm_share = dict(zip(provinces, rng.uniform(0.06, 0.12, len(provinces)), strict=True))
-    rows = []
-    for nid, province in people:
+    rows: list[dict[str, object]] = []
+    chosen = 0
+    for nid in sorted(person_claims):
+        province = province_of[nid]
         # diabetes and hypertension go together more often than by chance
         htn = rng.random() < htn_share[province]
         dm = rng.random() < dm_share[province] * (1.8 if htn else 0.85)
@@ -75,20 +81,18 @@ def _diagnose(session: Session, rng: np.random.Generator) -> int:
             [str(rng.choice(T2DM_CODES))] if dm else []
         )
         if codes:
-            rows.append({"person": nid, "codes": ";".join(codes)})
+            chosen += 1
+            rows.extend({"claim": cid, "codes": ";".join(codes)} for cid in person_claims[nid])
     if rows:
-        claims = Claim.metadata.tables[Claim.__tablename__]
+        table = Claim.metadata.tables[Claim.__tablename__]
+        # by primary key: the claims have no index on the national id
         session.connection().execute(
-            update(claims)
-            .where(
-                claims.c.national_id == bindparam("person"),
-                claims.c.diagnoses == "",
-                ~claims.c.document_number.like(f"{DOCUMENT_PREFIX}%"),
-            )
+            update(table)
+            .where(table.c.id == bindparam("claim"))
             .values(diagnoses=bindparam("codes")),
             rows,
         )
-    return len(rows)
+    return chosen
 
 
 def _enrol_historic(session: Session, rng: np.random.Generator, today: dt.date) -> int:
