@@ -39,7 +39,7 @@ SYSTOLIC, DIASTOLIC, HBA1C = "8480-6", "8462-4", "4548-4"
 HTN_CODES = ("I10", "I10", "I10", "I11.9", "I12.9")
 T2DM_CODES = ("E11.9", "E11.9", "E11.6")
 # historic enrolments, against the people the claims and prescriptions found
-HISTORIC_RATIO = 1.0
+HISTORIC_RATIO = 1.25
 RECORDED_BY = "demo"
 
 
