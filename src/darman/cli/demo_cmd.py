@@ -104,6 +104,22 @@ def _load_epidemic(seed: int) -> None:
         )
 
 
+def _load_population(seed: int, today: dt.date) -> None:
+    """The chronic-disease registers built from the demo's claims and prescriptions, with
+    historic enrolments and the measurements of the months, once."""
+    from darman.synth import population_seed
+
+    with unit_of_work() as uow, console.status("ثبت بیماران مزمن و اندازه‌گیری‌ها…"):
+        loaded = population_seed.load(uow.session, seed=seed, today=today)
+        uow.commit()
+    if loaded.entries:
+        console.print(
+            f"{format_number(loaded.entries)} ورود به ثبت فشار خون و دیابت "
+            f"({format_number(loaded.enrolled)} ثبت پزشک) و "
+            f"{format_number(loaded.measurements)} اندازه‌گیری بار شد"
+        )
+
+
 def _load_activity(seed: int, today: dt.date) -> None:
     """Purchasing, patient surveys, the call for managers, circulars and indicators, each
     up to ``today`` and each loaded once."""
@@ -183,6 +199,7 @@ def demo(
             claims_seed.process(uow.session, today=today, progress=console.print)
         uow.commit()
     _load_epidemic(seed)
+    _load_population(seed, today)
     _load_activity(seed, today)
     with unit_of_work() as uow:
         users = demo_users.ensure(uow.session)

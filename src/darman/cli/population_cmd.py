@@ -77,10 +77,17 @@ def cascade(
     quarter: str = typer.Option(
         ..., help="Jalali quarter, e.g. 1405Q2 (its last month is the reference)"
     ),
+    physician: str = typer.Option(
+        "", help="a family physician's council number: the cascade of their panel only"
+    ),
 ) -> None:
-    """The care cascade of every register per province for a quarter."""
+    """The care cascade of every register per province for a quarter, or of one family
+    physician's panel (--physician)."""
     from darman.population import service
 
+    if physician.strip():
+        _panel_cascade(quarter, physician.strip())
+        return
     with unit_of_work() as uow:
         read = service.cascade(uow.session, SYSTEM, quarter=quarter)
     reg_names, provinces = _names()
@@ -94,6 +101,27 @@ def cascade(
              r.registered, r.under_care, r.cohort, r.controlled, r.uncontrolled, r.no_visit_3m,
              r.lost_to_follow_up)
             for r in rows
+        ],
+    )  # fmt: skip
+
+
+def _panel_cascade(quarter: str, physician: str) -> None:
+    from darman.population import panel_cascade
+
+    with unit_of_work() as uow:
+        read = panel_cascade.panel_cascade(
+            uow.session, SYSTEM, quarter=quarter, council_number=physician
+        )
+    reg_names, _ = _names()
+    year, number = read.quarter.split("Q")
+    _show(
+        f"آبشار مراقبت فهرست دکتر {read.physician_name} ({_fa(read.council_number)}) — "
+        f"فصل {_fa(number)} سال {_fa(year)}، {_fa(read.members)} نفر در فهرست",
+        ("ثبت", *CASCADE_HEADER[2:]),
+        [
+            (reg_names.get(r.register_code, r.register_code), r.registered, r.under_care,
+             r.cohort, r.controlled, r.uncontrolled, r.no_visit_3m, r.lost_to_follow_up)
+            for r in read.rows
         ],
     )  # fmt: skip
 

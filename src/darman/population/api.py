@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from darman.common.paging import MAX_ID
-from darman.population import prevention, service
+from darman.population import panel_cascade, prevention, service
 from darman.population.prevention_schemas import CoverageRead, DueList, ProgrammeRead
 from darman.population.schemas import (
     BuildRead,
@@ -20,6 +20,7 @@ from darman.population.schemas import (
     EntryRead,
     MeasurementCreate,
     MeasurementRead,
+    PanelCascadeRead,
     RegisterCount,
 )
 from darman.security.deps import PrincipalDep, ReadUowDep, UowDep
@@ -71,6 +72,18 @@ def cascade(
     """The care cascade per register, province and facility for a quarter (its last month
     is the reference month)."""
     return service.cascade(uow.session, who, quarter=quarter, province_id=province_id)
+
+
+@router.get("/cascade/panel", response_model=PanelCascadeRead)
+def cascade_of_panel(
+    who: PrincipalDep,
+    uow: ReadUowDep,
+    quarter: QuarterQ,
+    physician: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
+) -> object:
+    """The care cascade of a family physician's panel (the people on it at the quarter's
+    end) per register: a physician their own, staff name the physician's council number."""
+    return panel_cascade.panel_cascade(uow.session, who, quarter=quarter, council_number=physician)
 
 
 @router.get("/call-back", response_model=list[CallBack])

@@ -9,6 +9,11 @@ issued.
   reviewed since) it is refused: the month needs a correction.
 - A correction is a new statement, the month's next revision with its own number, that
   names the one it corrects and why; only the latest of a month's chain can be corrected.
+- Two requests issuing (or correcting) at the same moment give one statement: issuing is
+  serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: its write lock), and
+  the request that waited finds the month issued after it began, which it is refused with a
+  Persian conflict naming the statement; should the database's unique numbering decide
+  instead, the loser is refused the same way, never answered with an error page.
 
 Services never commit; the caller owns the transaction."""
 
@@ -19,7 +24,8 @@ import json
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
@@ -49,6 +55,25 @@ LINE_COLUMNS = (
     "admission_date", "discharge_date", "los_days", "icu_days", "drugs_insurer_rials",
     "services_insurer_rials", "insurer_rials", "total_rials",
 )  # fmt: skip
+
+
+# the advisory lock that serialises issuing and correcting statements on PostgreSQL
+ISSUE_LOCK = 7262025
+
+
+def _serialise(session: Session) -> None:
+    """Wait for any other transaction issuing or correcting a statement to end (PostgreSQL;
+    on SQLite a writing transaction holds the database's write lock from its start)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ISSUE_LOCK})
+
+
+def _issued_meanwhile(number: int, statement: str) -> Conflict:
+    return Conflict(
+        f"صورت‌حساب ماه {format_month(number)} هم‌زمان با درخواست شما با شماره‌ی {statement} "
+        "صادر شد؛ صورت‌حساب دیگری صادر نشد",
+        [FieldProblem("month", f"issued meanwhile as {statement}")],
+    )
 
 
 def _month_lines(session: Session, episode_code: str, month: int) -> list[dict[str, object]]:
@@ -111,8 +136,12 @@ def _store(
         insurer_rials=total("insurer_rials"), total_rials=total("total_rials"),
         content_hash=digest, issued_by=who.username, issued_at=utcnow(),
     )  # fmt: skip
-    session.add(statement)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(statement)
+            session.flush()
+    except IntegrityError:  # the same number or revision taken by a request at this moment
+        raise _issued_meanwhile(month, f"{episode_code.upper()}-{seq:05d}") from None
     session.execute(
         insert(EpidemicStatementLine), [{"statement_id": statement.id, **line} for line in lines]
     )
@@ -135,14 +164,19 @@ def issue(
     """Issue the statement of ``month`` (``1405/03``). The same month again with the same
     figures answers the first statement (``created`` false). InvalidInput on a malformed
     month, an unknown episode or a month without admissions; Conflict when the month was
-    issued with other figures (a correction is needed); audited."""
+    issued with other figures (a correction is needed) or by another request while this
+    one waited its turn (see the module docstring); audited."""
     who.require_role(*ISSUERS)
+    asked_at = utcnow()
     ep = cost.episode(episode_code)
     number = cost.parse_month(month)
+    _serialise(session)
     lines = _month_lines(session, ep.code, number)
     digest = _content_hash(lines)
     head = _head(session, ep.code, number)
     if head is not None:
+        if head.issued_at >= asked_at:  # issued by another request while this one waited
+            raise _issued_meanwhile(number, head.number)
         if head.content_hash == digest:
             return IssueResult(created=False, statement=_read(session, head))
         raise Conflict(
@@ -168,6 +202,7 @@ def correct(session: Session, who: Principal, *, statement_id: int, reason: str)
     an unknown statement; Conflict when a later correction exists (correct that one) or
     nothing changed; audited with the corrected statement's figures as before."""
     who.require_role(*ISSUERS)
+    _serialise(session)
     old = session.get(EpidemicStatement, statement_id)
     if old is None:
         raise NotFound(

@@ -114,6 +114,26 @@ ORDER BY register_code, province_id, facility_id
 """
 )
 
+# one family physician's panel: the people of ``panel`` (national_id) whatever facility
+# registered them, one row per register
+PANEL_CASCADE_SQL = (
+    PERSON_SQL
+    + """
+SELECT register_code,
+       count(*) AS registered,
+       count(*) FILTER (WHERE seen_12) AS under_care,
+       count(*) FILTER (WHERE in_cohort) AS cohort,
+       count(*) FILTER (WHERE in_cohort AND controlled) AS controlled,
+       count(*) FILTER (WHERE in_cohort AND seen_3 AND NOT controlled) AS uncontrolled,
+       count(*) FILTER (WHERE in_cohort AND NOT seen_3) AS no_visit_3m,
+       count(*) FILTER (WHERE NOT seen_12) AS lost_to_follow_up
+FROM person
+SEMI JOIN panel ON panel.national_id = person.national_id
+GROUP BY register_code
+ORDER BY register_code
+"""
+)
+
 ACTION_SQL = (
     PERSON_SQL
     + """
@@ -191,6 +211,30 @@ def cascade(
         "targets": targets,
     }
     return _run(CASCADE_SQL, tables, {"start_12": start_12, "start_3": start_3, "end": end})
+
+
+def panel_cascade(
+    *,
+    entries: pa.Table,
+    visits: pa.Table,
+    measurements: pa.Table,
+    targets: pa.Table,
+    panel: pa.Table,
+    start_12: dt.date,
+    start_3: dt.date,
+    end: dt.date,
+) -> pa.Table:
+    """The care cascade of one family physician's panel per register: the same stages as
+    ``cascade``, over the people of ``panel`` (national_id) only, wherever they were
+    registered."""
+    tables = {
+        "entries": entries,
+        "visits": visits,
+        "measurements": measurements,
+        "targets": targets,
+        "panel": panel,
+    }
+    return _run(PANEL_CASCADE_SQL, tables, {"start_12": start_12, "start_3": start_3, "end": end})
 
 
 def to_call_back(

@@ -88,6 +88,29 @@ class CascadeRead(BaseModel):
     rows: list[CascadeRow]
 
 
+class PanelCascadeRow(BaseModel):
+    register_code: str
+    registered: int
+    under_care: int
+    cohort: int
+    controlled: int
+    uncontrolled: int
+    no_visit_3m: int
+    lost_to_follow_up: int
+
+
+class PanelCascadeRead(BaseModel):
+    """The cascade of one family physician's panel: the people on it at the quarter's end
+    (``members``), per register."""
+
+    quarter: str
+    reference_month: int
+    council_number: str
+    physician_name: str
+    members: int
+    rows: list[PanelCascadeRow]
+
+
 class CallBack(BaseModel):
     """A person to call back: ``status`` lost_to_follow_up or uncontrolled."""
 

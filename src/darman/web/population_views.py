@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
 from darman.common.jalali import jalali_month, parse_jalali, tehran_today
-from darman.population import definitions, prevention, service
+from darman.population import definitions, panel_cascade, prevention, service
 from darman.population.schemas import CascadeRead
 from darman.registry import service as registry_service
 from darman.security.deps import ReadUowDep
@@ -156,13 +156,14 @@ def actions_page(
     request: Request, who: PagePrincipal, uow: ReadUowDep, physician: str = "", on: str = "",
     quarter: str = "",
 ) -> Response:  # fmt: skip
-    """A family physician's action list: their panel's elderly with screenings due, beside
-    the patients of their facility to call back this quarter. Staff name the physician by
+    """A family physician's action list: the care cascade of their panel for the quarter,
+    their panel's elderly with screenings due, beside the patients of their facility to
+    call back this quarter. Staff name the physician by
     council number; every refusal or malformed field is said in Persian on the page."""
     who.require_role(*ACTION_READERS)
     s = uow.session
     asked = quarter.strip() or current_quarter()
-    error, due, call_back = "", None, []
+    error, due, call_back, panel = "", None, [], None
     wanted = physician.strip() or None
     day = None
     if on.strip():
@@ -175,6 +176,7 @@ def actions_page(
     if not error:
         try:
             due = prevention.due_list(s, who, council_number=wanted, on=day)
+            panel = panel_cascade.panel_cascade(s, who, quarter=asked, council_number=wanted)
             if due.facility_id is not None:
                 call_back = service.to_call_back(s, who, quarter=asked, facility_id=due.facility_id)
         except (InvalidInput, NotFound, PermissionDenied) as exc:
@@ -183,6 +185,7 @@ def actions_page(
     context.update({
         "quarter": asked, "physician": physician.strip(), "on": on.strip(), "error": error,
         "due": due, "call_back": call_back, "registers": _names(s)[0], "statuses": STATUS_FA,
+        "panel": panel, "stages": STAGES_FA,
         "is_physician": who.role is Role.PHYSICIAN,
     })  # fmt: skip
     return render(request, "population/actions.html", context)

@@ -16,6 +16,7 @@ from darman.common.errors import Conflict
 from darman.db.uow import UnitOfWork
 from darman.performance.models import IndicatorFact
 from darman.population.epidemic_models import EpidemicStatement
+from darman.population.models import Measurement, RegisterEntry
 from darman.procurement.models import StockMonth, Supplier
 from darman.registry.models import Facility, Insured
 from darman.security.models import User
@@ -49,6 +50,7 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
             select(Rater.code).join(User, User.id == Rater.user_id).where(User.username == "rater")
         )
     assert linked == "R-DIR-08-1"
+    assert "ورود به ثبت فشار خون و دیابت" in first.output
 
     def counts_now() -> tuple[int | None, ...]:
         with UnitOfWork(session_factory) as uow:
@@ -61,6 +63,8 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
                     Circular,
                     IndicatorFact,
                     EpidemicStatement,
+                    RegisterEntry,
+                    Measurement,
                 )
             )
 
@@ -73,9 +77,9 @@ def test_a_second_demo_reuses_the_seeded_data(cli, session_factory) -> None:
     assert "داوطلب" not in second.output and "بخشنامه‌ی ساختگی" not in second.output
     # nothing loaded twice; the indicators are computed again over the same months
     assert counts_now() == counts
-    stock, suppliers, candidates, circulars, facts, statements = counts
-    assert stock and suppliers and facts and statements
-    assert "بستری کووید" not in second.output
+    stock, suppliers, candidates, circulars, facts, statements, entries, measured = counts
+    assert stock and suppliers and facts and statements and entries and measured
+    assert "بستری کووید" not in second.output and "ثبت فشار خون" not in second.output
     assert candidates == 400 and circulars and circulars > 12
 
 

@@ -228,3 +228,41 @@ def test_several_quarters_from_one_read_equal_one_quarter_at_a_time(session) -> 
     assert (
         sum(r.registered for r in spanned[3].rows) == sum(r.registered for r in spanned[2].rows) + 1
     )
+
+
+def test_a_list_enrolment_names_each_bad_row_and_skips_those_already_enrolled(
+    session, world
+) -> None:
+    bad = [
+        EnrolmentCreate(
+            register_code="htn", national_id=world.people["p2"], facility_id=world.a.id
+        ),
+        EnrolmentCreate(
+            register_code="gout", national_id=world.people["p3"], facility_id=world.a.id
+        ),
+        EnrolmentCreate(register_code="htn", national_id="0000000001", facility_id=world.a.id),
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        service.enrol_many(session, SYSTEM, data=bad)
+    assert [(p.row, p.field) for p in refused.value.problems] == [
+        (2, "register_code"), (3, "national_id"),
+    ]  # fmt: skip
+    # p5 is enrolled on htn already (the fixture); p2 twice in the list counts once
+    added = service.enrol_many(
+        session, SYSTEM,
+        data=[
+            EnrolmentCreate(register_code="htn", national_id=world.people["p5"],
+                            facility_id=world.a.id, entered_on=j("1403/01/10")),
+            EnrolmentCreate(register_code="htn", national_id=world.people["p2"],
+                            facility_id=world.b.id, entered_on=j("1403/02/10")),
+            EnrolmentCreate(register_code="htn", national_id=world.people["p2"],
+                            facility_id=world.b.id),
+        ],
+    )  # fmt: skip
+    assert added == 1
+    counts = {(c.register_code, c.province_id): c for c in service.register_counts(session, SYSTEM)}
+    assert counts[("htn", world.a.province_id)].from_enrolment == 2
+    # p2's earliest entry is now the enrolment of 1403/02/10 at B: counted there, not at A
+    read = service.cascade(session, SYSTEM, quarter="1405Q2")
+    assert _counts(read, "htn", world.b.id)[0] == 2  # p3 and p2
+    assert sum(r.registered for r in read.rows if r.register_code == "htn") == 6
