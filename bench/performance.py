@@ -313,9 +313,13 @@ def run(args: argparse.Namespace, url: str) -> None:
     print(f"baseline / their named queries alone: {base.wall / counted.wall:.1f}x wall, "
           f"{base.cpu / counted.cpu:.1f}x CPU of this process")  # fmt: skip
     print(f"numerator/denominator pairs differing from the baseline: {differ}")
+    # the baseline computes the numerators and stores nothing: the aim compares like
+    # with like, the stored compute's ratio is printed above beside it
+    like = base.wall / counted.wall
     print(
         f"aims: compute under {AIM_S:.0f} s {'met' if full.wall < AIM_S else 'NOT met'}; "
-        f"{AIM_RATIO:.0f}x the baseline {'met' if ratio >= AIM_RATIO else 'NOT met'}"
+        f"{AIM_RATIO:.0f}x the baseline (the same numerators) "
+        f"{'met' if like >= AIM_RATIO else 'NOT met'}"
     )
     engine.dispose()
 

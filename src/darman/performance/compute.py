@@ -154,9 +154,7 @@ def _rows(
 
 def _bucket(query: NamedQuery, months: list[Period]) -> Any:
     """The period a row falls in, as a SQL expression over the query's dating column."""
-    if query.kind == "month":
-        whens = [(query.dated == p.year * 100 + p.number, p.code) for p in months]
-    elif query.kind == "moment":
+    if query.kind == "moment":
         whens = [(query.dated < moments(*p.bounds())[1], p.code) for p in months]
     else:
         whens = [(query.dated <= p.bounds()[1], p.code) for p in months]
@@ -175,14 +173,18 @@ def run_span(session: Session, name: str, months: list[Period]) -> dict[str, Amo
         same = run_query(session, name, start, end)
         return {p.code: same for p in months}
     out = {p.code: Amounts() for p in months}
+    # a Jalali yyyymm column is its own period: grouped by it, named here (no CASE per row)
+    by_month = {p.year * 100 + p.number: p.code for p in months}
+    bucket = query.dated if query.kind == "month" else _bucket(query, months)
     # grouped by the output column's name: the CASE's bound values would otherwise make
     # PostgreSQL see the select's and the GROUP BY's expressions as different
     stmt = (
         query.build(start, end)
-        .add_columns(_bucket(query, months).label("period"))
+        .add_columns(bucket.label("period"))
         .group_by(literal_column("period"))
     )
-    for province_id, facility_id, amount, period in session.execute(stmt):
+    for province_id, facility_id, amount, found in session.execute(stmt):
+        period = by_month.get(int(found)) if query.kind == "month" and found else found
         if province_id is None or period is None:
             continue
         value = float(amount or 0)
