@@ -40,6 +40,7 @@ from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 from darman.web import province_map
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, is_htmx, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -237,7 +238,7 @@ def claims_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
-    page: str = "1",
+    page: PageNumber,
     document_number: str = "",
     national_id: str = "",
     facility: str = "",
@@ -256,7 +257,7 @@ def claims_page(
             "status": status,
         },
     )
-    paging = PageParams.from_text(page, PAGE_SIZE)
+    paging = PageParams(page=page, size=PAGE_SIZE)
     if form.errors:  # nothing is searched on a half-understood request
         found = Page[ClaimRead](items=[], total=0, page=1, size=PAGE_SIZE)
     else:

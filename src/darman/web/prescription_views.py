@@ -38,6 +38,7 @@ from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -332,11 +333,11 @@ def issue_prescription(
 # ------------------------------------------------------------ own prescriptions
 @router.get("/prescriptions")
 def prescriptions_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, page: PageNumber
 ) -> Response:
     """A physician's own prescriptions (staff: those in their scope), newest first, with
     what each line has had dispensed. A dispensing desk is refused, as in the API."""
-    found = service.list_prescriptions(uow.session, who, page=PageParams.from_text(page, PAGE_SIZE))
+    found = service.list_prescriptions(uow.session, who, page=PageParams(page=page, size=PAGE_SIZE))
     context = page_context(uow.session, who, active="rx-list")
     context.update(
         {
