@@ -373,9 +373,7 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
             {
                 "label": name,
                 "values": [
-                    (by_key[(y, m, name)].prevented_rials + 5) // 10
-                    if (y, m, name) in by_key
-                    else 0
+                    by_key[(y, m, name)].prevented_rials if (y, m, name) in by_key else 0
                     for y, m in months
                 ],
             }
