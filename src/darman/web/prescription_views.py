@@ -38,6 +38,7 @@ from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
+from darman.web import chart_series
 from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
@@ -367,19 +368,18 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
-    chart = {
-        "labels": [month_fa(y, m) for y, m in months],
-        "series": [
-            {
-                "label": name,
-                "values": [
-                    by_key[(y, m, name)].prevented_rials if (y, m, name) in by_key else 0
-                    for y, m in months
-                ],
-            }
+    # a line per province of the country is unreadable: the highest and lowest five and
+    # the national average (chart_series); the table below keeps every province
+    chart = chart_series.top_and_bottom(
+        [month_fa(y, m) for y, m in months],
+        {
+            name: [
+                by_key[(y, m, name)].prevented_rials if (y, m, name) in by_key else 0
+                for y, m in months
+            ]
             for name in provinces
-        ],
-    }
+        },
+    )
     context = page_context(uow.session, who, active="rx-savings")
     context.update(
         {
@@ -390,6 +390,7 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
             "issued": sum(r.issued for r in report.rows),
             "refused": sum(r.refused for r in report.rows),
             "chart": json.dumps(chart, ensure_ascii=False),
+            "chart_note": chart_series.note(chart),
         }
     )
     return render(request, "prescriptions/savings.html", context)
