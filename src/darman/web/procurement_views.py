@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from darman.common.errors import Conflict, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
 from darman.common.persian import normalize_text, to_ascii_digits, to_persian_digits
-from darman.common.tabular import TableFormat, write_table
 from darman.procurement import service, tables
 from darman.procurement.award import AwardLine
 from darman.procurement.models import Award
@@ -30,12 +29,11 @@ from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
-from darman.web import province_map
+from darman.web import downloads, province_map
 from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CRITICALITY_ORDER = {"vital": 0, "essential": 1, "non_essential": 2}
 TENDER_STATUS_FA = {"open": "باز", "awarded": "واگذارشده", "cancelled": "لغوشده"}
 SCOPE_FA = {"national": "سراسری (قرارداد چارچوبی)", "provincial": "استانی"}
@@ -44,15 +42,6 @@ SCOPE_FA = {"national": "سراسری (قرارداد چارچوبی)", "provinc
 LIST_LIMIT = 200
 QUANTIFICATION_PAGE = 50
 CONFLICT_FA = "این مناقصه پیش‌تر واگذار شده است؛ تخصیص هر مناقصه فقط یک بار ثبت می‌شود."
-
-
-def _xlsx(table: tables.Table, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 def _item_matches(wanted: str, code: str, name: str) -> bool:
@@ -155,7 +144,7 @@ def quantification_page(
         return render(request, "procurement/quantification.html", context)
     header, body = tables.quantification_table(s, q, level)
     if download == "xlsx":
-        return _xlsx((header, body), f"quantification-{level}-{q.last_month}")
+        return downloads.xlsx((header, body), f"quantification-{level}-{q.last_month}")
     raw = (q.provinces if level == "province" else q.facilities).to_pylist()
     rows = []
     # the table's rows come from the same list in the same order: zip keeps the page's
@@ -295,7 +284,7 @@ def _tender_response(
                 intermediaries_only_rials=None,
             )
             shown = dataclasses.replace(ev, result=result)
-        return _xlsx(tables.award_table(shown), f"award-{ev.tender.code}")
+        return downloads.xlsx(tables.award_table(shown), f"award-{ev.tender.code}")
     days_to_need = max(0, (ev.tender.need_by - tehran_today()).days)
     context = _context(s, who, "tenders")
     info = tables.tender_dict(s, ev.tender)
