@@ -287,8 +287,9 @@ def test_every_other_role_gets_the_persian_forbidden_page_and_no_admin_menu(
     assert 'data-nav="admin-audit"' in client.get("/").text
     login(client, username)
     assert 'data-nav="admin-users"' not in client.get("/").text
-    for path in ("/admin/users", "/admin/users/new", "/admin/users/boss", "/admin/audit",
-                 "/admin/audit/verify"):  # fmt: skip
+    # the audit log is the national auditor's work too (test_the_national_auditor_...)
+    audit_log = ("/admin/audit", "/admin/audit/verify") if username == "hq" else ()
+    for path in ("/admin/users", "/admin/users/new", "/admin/users/boss", *audit_log):
         page = client.get(path)
         assert page.status_code == 403, path
         assert "دسترسی مجاز نیست" in page.text
@@ -297,3 +298,33 @@ def test_every_other_role_gets_the_persian_forbidden_page_and_no_admin_menu(
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(ApiKey)) == 0
         assert s.scalar(select(User.is_active).where(User.username == "deputy")) is True
+
+
+def test_the_national_auditor_reaches_the_audit_log_from_its_menu_and_reads_it(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    world = make_world(session_factory)
+    login(client, "boss")
+    made = client.post("/admin/users", data={**NEW_USER, "province_id": str(world["qom"])})
+    assert made.status_code in (200, 303)  # one audited change to read
+    login(client, "aud")
+    home = client.get("/").text
+    assert 'data-nav="admin-audit"' in home and 'href="/admin/audit"' in home
+    log = client.get("/admin/audit", params={"actor": "boss"})
+    assert log.status_code == 200
+    assert "qom.manager" in _text(log.text)
+    verified = client.get("/admin/audit/verify")
+    assert verified.status_code == 200 and "زنجیره" in _text(verified.text)
+
+
+def test_a_provincial_auditor_has_no_audit_log_link_and_is_refused_it(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    world = make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        f.user(uow.session, username="qom.aud", role=Role.AUDITOR,
+               scope_level=ScopeLevel.PROVINCE, province_id=world["qom"])  # fmt: skip
+        uow.commit()
+    login(client, "qom.aud")
+    assert 'data-nav="admin-audit"' not in client.get("/").text
+    assert client.get("/admin/audit").status_code == 403

@@ -3,6 +3,7 @@ payment runs and aging, each within the signed-in user's role and scope."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -13,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from darman.claims import review, rules, service
+from darman.claims import payment, review, rules, service
 from darman.claims.models import Claim, ClaimLine, Payment, PaymentRun
 from darman.claims.schemas import ClaimIn
 from darman.common.errors import InvalidInput
-from darman.common.money import format_toman
+from darman.common.money import format_rials
 from darman.common.persian import format_number, to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
@@ -26,6 +27,7 @@ from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import service as synth
 from darman.web.claims_views import BUDGET_FA, parse_rials, reason_labels
+from darman.web.rendering import fa_datetime
 from tests import factories as f
 from tests.integration.claims.conftest import claim, tariff
 
@@ -152,7 +154,7 @@ def _text(page: str) -> str:
 
 
 # ------------------------------------------------------------------- claims
-def test_a_provider_sees_only_its_own_facilitys_claims_with_persian_statuses_and_toman(
+def test_a_provider_sees_only_its_own_facilitys_claims_with_persian_statuses_and_rials(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
     world = seed_world(session_factory)
@@ -169,7 +171,7 @@ def test_a_provider_sees_only_its_own_facilitys_claims_with_persian_statuses_and
     with session_factory() as s:
         c = s.get(Claim, mine)
         assert c is not None
-        assert format_toman(c.asked_rials) in text and format_toman(c.insurer_rials) in text
+        assert format_rials(c.asked_rials) in text and format_rials(c.insurer_rials) in text
     assert re.search(r"۱۴۰[۵-۹]/[۰-۹]{2}/[۰-۹]{2}", text)  # the Jalali submission date
 
     none_paid = _text(client.get("/claims?status=paid").text)
@@ -200,12 +202,12 @@ def test_a_claim_page_explains_every_deduction_in_persian_and_shows_its_totals(
         c = s.get(Claim, cid)
         assert c is not None and c.deducted_rials == ABOVE_TARIFF
         for amount in (c.asked_rials, c.allowed_rials, c.copay_rials, c.insurer_rials):
-            assert format_toman(amount) in text
+            assert format_rials(amount) in text
         line = s.scalar(select(ClaimLine).where(ClaimLine.claim_id == cid, ClaimLine.line_no == 2))
         assert line is not None and line.reasons == "D01" and line.outcome == "partial"
     assert 'data-code="D01"' in page.text and rules.REASON_BY_CODE["D01"].label_fa in text
     assert "پذیرفته با کسر" in text and "پذیرفته" in text
-    assert format_toman(ABOVE_TARIFF) in text  # the deducted total
+    assert format_rials(ABOVE_TARIFF) in text  # the deducted total
 
 
 # ------------------------------------------------------------------- review
@@ -275,6 +277,34 @@ def test_a_reviewer_cuts_a_line_with_a_reason_and_finishing_approves_the_claim(
 
 
 # ------------------------------------------------------------------ payments
+def test_a_replayed_payment_run_is_dated_the_day_it_paid_not_the_day_it_was_loaded(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(session_factory)
+    submit(session_factory, "desk", claim(world, "5501"))
+    adjudicate(session_factory, review_percent=0)
+    # the demo replays last year's monthly runs: 26 Farvardin 1405, 12:00 UTC (15:30 Tehran)
+    paid_on = dt.datetime(2026, 4, 15, 12, 0, tzinfo=dt.UTC)
+    with UnitOfWork(session_factory) as uow:
+        fin = security.principal_of(security.get_user(uow.session, username="fin"))
+        result = payment.pay(
+            uow.session, fin, run_key="history-01",
+            budget_rials=10**12, paid_at=paid_on,
+        )  # fmt: skip
+        uow.commit()
+    assert result.claims_paid == 1
+    with session_factory() as s:
+        run = s.get(PaymentRun, result.run_id)
+        assert run is not None and run.created_at.replace(tzinfo=dt.UTC) == paid_on
+        paid_at = s.scalar(select(Claim.paid_at).where(Claim.document_number == "5501"))
+        assert paid_at is not None and paid_at.replace(tzinfo=dt.UTC) == paid_on
+    login(client, "fin")
+    listed = _text(client.get("/claims/payments").text)
+    recent = listed[listed.index('id="recent-runs"') :]
+    assert "۱۴۰۵/۰۱/۲۶ ۱۵:۳۰" in recent
+    assert fa_datetime(dt.datetime.now(dt.UTC))[:10] not in recent  # not the loading day
+
+
 def test_a_finance_officer_runs_a_payment_and_a_repeated_form_pays_nothing(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
@@ -303,7 +333,7 @@ def test_a_finance_officer_runs_a_payment_and_a_repeated_form_pays_nothing(
     with session_factory() as s:
         run = s.scalar(select(PaymentRun))
         assert run is not None and run.claims_paid == 2
-        assert format_toman(run.paid_rials) in text
+        assert format_rials(run.paid_rials) in text
     assert f"/api/v1/claims/payment-runs/{run.id}/remittance?format=csv" in paid.text
     assert f"/api/v1/claims/payment-runs/{run.id}/remittance?format=xlsx" in paid.text
     again = client.post("/claims/payments", data=data, headers={"HX-Request": "true"})
@@ -317,7 +347,7 @@ def test_a_finance_officer_runs_a_payment_and_a_repeated_form_pays_nothing(
     listed = client.get("/claims/payments").text
     recent = listed[listed.index('id="recent-runs"') :]
     assert f"/api/v1/claims/payment-runs/{run.id}/remittance?format=xlsx" in recent
-    assert format_toman(run.paid_rials) in html.unescape(recent)
+    assert format_rials(run.paid_rials) in html.unescape(recent)
 
 
 def test_a_user_outside_finance_cannot_open_or_run_payments(
@@ -365,10 +395,10 @@ def test_the_aging_page_shows_unpaid_amounts_by_age_and_embeds_the_chart_data(
         insurer = s.scalar(select(Claim.insurer_rials).where(Claim.id == cid))
         assert insurer is not None
     row = chart["labels"].index(world["province_name"])
-    assert chart["buckets"][0]["values"][row] == (insurer + 5) // 10  # toman, fresh claim
-    assert f'data-bucket="<1">{format_number((insurer + 5) // 10)}</td>' in _text(page.text)
+    assert chart["buckets"][0]["values"][row] == insurer  # rials, fresh claim
+    assert f'data-bucket="<1">{format_number(insurer)}</td>' in _text(page.text)
     assert '<script src="/static/js/claims-aging.js" defer></script>' in page.text
-    # the province map: the province's unpaid toman on its tile, as in the chart
+    # the province map: the province's unpaid rials on its tile, as in the chart
     assert page.text.count('<li class="pmap-tile') == 31
     total = sum(b["values"][row] for b in chart["buckets"])
     assert f'title="{world["province_name"]}: {format_number(total)}"' in page.text

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.claims.models import ClaimLine
+from darman.common.persian import to_persian_digits as fa
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role, ScopeLevel
 from tests import factories as f
@@ -85,7 +86,7 @@ def test_a_statement_is_issued_from_the_list_printed_corrected_and_downloaded(
     assert issued.status_code == 303
     detail_url = issued.headers["location"].split("?")[0]
     detail = client.get(issued.headers["location"]).text
-    assert "صورت‌حساب صادر شد" in detail and "COVID19-00001" in detail
+    assert "صورت‌حساب صادر شد" in detail and fa("COVID19-00001") in detail  # Persian digits
     assert '<dd id="fact-insurer"><strong>۲۱٬۳۳۰</strong>' in detail
     assert len(re.findall(r'<tr data-admission="', detail)) == 3
     again = client.post("/population/epidemic/statements", data={"month": "1404/02"})
@@ -106,7 +107,7 @@ def test_a_statement_is_issued_from_the_list_printed_corrected_and_downloaded(
                         follow_redirects=False)  # fmt: skip
     assert fixed.status_code == 303
     new = client.get(fixed.headers["location"]).text
-    assert "COVID19-00002" in new and 'id="corrects-link"' in new and "۲۰٬۴۳۰" in new
+    assert fa("COVID19-00002") in new and 'id="corrects-link"' in new and "۲۰٬۴۳۰" in new
     listing = client.get("/population/epidemic/statements").text
     assert re.findall(r'data-number="([^"]+)"', listing) == ["COVID19-00002", "COVID19-00001"]
     assert "اصلاح‌شده" in listing and "اصلاحیه" in listing

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from darman.db.uow import UnitOfWork
+from darman.security.enums import Role
+from tests import factories as f
 from tests.web.test_claims_browser import _sign_in, browser_page
-from tests.web.test_referral_pages import make_world
+from tests.web.test_referral_pages import make_world as referral_world
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_page"]  # the shared Chromium fixture
@@ -19,7 +22,17 @@ __all__ = ["browser_page"]  # the shared Chromium fixture
 WIDTHS = (390, 1024, 1280, 1920)
 PHONE = 760  # at or below this width the menus fold behind one button
 
-# Users of the referral world: the admin, Tehran's manager of health, a family physician.
+
+def make_world(session_factory: sessionmaker[Session]) -> None:
+    """The referral world and a national auditor."""
+    referral_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        f.user(uow.session, username="aud", role=Role.AUDITOR)
+        uow.commit()
+
+
+# Users of the referral world: the admin, Tehran's manager of health, a family physician;
+# and a national auditor.
 # Each opens its home page and three screens of its menus; the menus each role must see.
 ROLES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "boss": (
@@ -31,6 +44,11 @@ ROLES: dict[str, tuple[tuple[str, ...], set[str]]] = {
         {"records", "clinical", "planning", "people"},
     ),
     "doc": (("rx-new", "ref-panel", "circulars"), {"records", "clinical", "people"}),
+    # a national auditor: the audit log is theirs, under the administration menu
+    "aud": (
+        ("admin-audit", "epidemic", "policy"),
+        {"records", "clinical", "planning", "people", "admin"},
+    ),
 }
 
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"

@@ -18,7 +18,7 @@ from darman.prescriptions import issuing
 from darman.prescriptions.exceptions import PrescriptionRefused
 from darman.prescriptions.models import Prescription
 from tests.integration.prescriptions.world import World, build, drug, order, rx
-from tests.web.test_claims_pages import login
+from tests.web.test_claims_pages import chart_of, login
 
 WARFARIN, ASPIRIN, PARACETAMOL = "10028", "10013", "10001"
 
@@ -266,6 +266,13 @@ def test_staff_read_the_savings_report_and_each_role_sees_only_its_links(
     page = client.get("/prescriptions/savings")
     assert page.status_code == 200
     assert "data-chart='" in page.text and 'id="savings-grid"' in page.text
+    # the chart draws at most ten provinces and the national average (chart_series); the
+    # table keeps every province it has rows for
+    chart = chart_of(page.text)
+    provinces = [s["label"] for s in chart["series"] if s["role"] != "national"]
+    assert 1 <= len(provinces) <= 10 and chart["provinces"] >= len(provinces)
+    grid = html.unescape(page.text[page.text.index('id="savings-grid"') :])
+    assert all(f"<td>{name}</td>" in grid for name in provinces)
     assert 'data-code="P08"' in page.text
     nav = client.get("/").text
     assert 'data-nav="rx-savings"' in nav and 'data-nav="rx-dispense"' not in nav

@@ -23,11 +23,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.common.jalali import jalali_month, tehran_today
+from darman.common.persian import to_persian_digits as fa
 from darman.db.uow import UnitOfWork
 from darman.procurement import award, quantify, service, tables
 from darman.procurement.models import Award, Consumable, StockMonth, Supplier, SupplierItem
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
+from darman.web import procurement_views
 from tests import factories as f
 from tests.web.test_claims_pages import login
 
@@ -214,6 +216,49 @@ def test_the_quantification_page_shows_the_services_rows_by_province_and_by_faci
     login(client, "desk")  # a facility desk: its own centre
     desk = rows_of(client.get("/procurement/quantification").text, "quantification-table")
     assert {r["where"] for r in desk} == {w.qom_a.code}
+
+
+def test_the_quantification_page_shows_one_page_of_rows_and_the_excel_file_all_of_them(
+    client: TestClient, session_factory: sessionmaker[Session], monkeypatch: Any
+) -> None:
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        q = service.quantification(uow.session, hq())
+        _header, body = tables.quantification_table(uow.session, q, "province")
+    # the hand-made world has a handful of rows; pages of two show the paging as a country's
+    # 2,000 rows in pages of 50 would
+    monkeypatch.setattr(procurement_views, "QUANTIFICATION_PAGE", 2)
+    login(client, "hq")
+    pages = -(-len(body) // 2)
+    assert pages >= 2
+    seen: list[tuple[str, str]] = []
+    for number in range(1, pages + 1):
+        page = client.get("/procurement/quantification", params={"page": str(number)})
+        rows = rows_of(page.text, "quantification-table")
+        assert len(rows) == (2 if number < pages else len(body) - 2 * (pages - 1))
+        seen += [(r["where"], r["item"]) for r in rows]
+        text = html.unescape(page.text)
+        assert f"صفحه‌ی {fa(number)} از {fa(pages)}" in text
+        assert f'id="quantification-matched">{fa(len(body))}<' in text
+    assert seen == [(str(r[0]), str(r[2])) for r in body]  # every row once, in order
+    # past the last page is the last page; a malformed page number a Persian 400
+    last = client.get("/procurement/quantification", params={"page": "999"})
+    assert f"صفحه‌ی {fa(pages)} از {fa(pages)}" in html.unescape(last.text)
+    assert client.get("/procurement/quantification", params={"page": "x"}).status_code == 400
+    # narrowed to one item by its code, or by part of its Persian name
+    vital = rows_of(
+        client.get("/procurement/quantification", params={"item": VITAL}).text,
+        "quantification-table",
+    )
+    assert {r["item"] for r in vital} == {VITAL}
+    assert len(vital) == sum(1 for r in body if r[2] == VITAL)
+    name = str(next(r[3] for r in body if r[2] == VITAL))
+    by_name = client.get("/procurement/quantification", params={"item": name[1:-1]}).text
+    assert {r["item"] for r in rows_of(by_name, "quantification-table")} >= {VITAL}
+    # the Excel file is every row of the scope, whatever the page shows
+    sheet = client.get("/procurement/quantification", params={"download": "xlsx", "page": "2"})
+    got = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert len(got) == len(body) + 1
 
 
 def test_a_province_manager_sees_national_tenders_but_not_another_provinces(

@@ -24,10 +24,10 @@ def test_a_pages_malformed_field_answers_the_persian_error_page(
 ) -> None:
     _analyst(session_factory)
     login(client, "hq")
-    page = client.get("/circulars", params={"page": "abc"})
+    page = client.get("/population/epidemic/statements/abc")
     assert page.status_code == 422
     assert page.headers["content-type"].startswith("text/html")
-    assert "page: «abc» پذیرفته نیست: باید عدد صحیح باشد" in page.text
+    assert "statement_id: «abc» پذیرفته نیست: باید عدد صحیح باشد" in page.text
     assert "Input should" not in page.text and "parsing" not in page.text
 
 

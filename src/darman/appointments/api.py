@@ -25,7 +25,7 @@ TABLES: dict[int | str, dict[str, Any]] = {200: {"content": DOWNLOAD_CONTENT}}
 
 
 def _download(table: tables.Table, fmt: str, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat(fmt))
+    content = write_table(table[0], table[1], TableFormat(fmt), sheet=name)
     return Response(
         content,
         media_type=MEDIA_TYPES[TableFormat(fmt)],

@@ -25,7 +25,7 @@ from darman.claims.enums import ClaimStatus
 from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
-from darman.common.money import format_toman
+from darman.common.money import format_rials
 from darman.common.paging import Page, PageParams
 from darman.common.persian import format_number
 from darman.db.base import utcnow
@@ -79,6 +79,7 @@ def _start(
     kind: str,
     budget_rials: int,
     province_id: int | None,
+    at: dt.datetime | None = None,
 ) -> tuple[PaymentRun, bool]:
     if isinstance(budget_rials, bool) or not isinstance(budget_rials, int) or budget_rials <= 0:
         raise InvalidInput(
@@ -114,7 +115,8 @@ def _start(
         paid_rials=0,
         claims_paid=0,
         created_by=who.username,
-        created_at=utcnow(),
+        # a replayed run (the demo's past year) is dated the day it paid, as its claims are
+        created_at=at or utcnow(),
     )
     session.add(run)
     session.flush()  # the write lock on SQLite is taken here, before anything is read
@@ -207,6 +209,7 @@ def pay(
         kind=FINAL,
         budget_rials=budget_rials,
         province_id=province_id,
+        at=paid_at,
     )
     if repeated:
         return _result(run, repeated=True)
@@ -246,7 +249,7 @@ def pay(
             " paid_rials = t.advance + CASE WHEN t.due > 0 THEN t.due ELSE 0 END"
             " FROM pay_sel t WHERE claims.id = t.claim_id"
         ),
-        {"status": ClaimStatus.PAID.value, "at": paid_at or utcnow()},
+        {"status": ClaimStatus.PAID.value, "at": run.created_at},
     )
     _finish(session, who, run, count, paid)
     if paid >= budget_rials:
@@ -317,7 +320,7 @@ def _explained(result: RunResult, queue: _Queue) -> RunResult:
         why = "budget_reached"
         said = (
             f"بودجه به سند بعدی صف نرسید: سند {queue.next_document} "
-            f"{format_toman(queue.next_due)} است و از مانده‌ی بودجه ({format_toman(left)}) "
+            f"{format_rials(queue.next_due)} است و از مانده‌ی بودجه ({format_rials(left)}) "
             "بیشتر؛ اسناد جوان‌تر از آن پرداخت نشد تا نوبت صف به هم نخورد"
         )
     else:
@@ -443,7 +446,7 @@ def _advance_explained(result: RunResult, queue: _AdvanceQueue, *, min_wait_days
         why = "budget_reached"
         said = (
             f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند {queue.next_document} "
-            f"{format_toman(queue.next_due)} است و از مانده‌ی بودجه ({format_toman(left)}) "
+            f"{format_rials(queue.next_due)} است و از مانده‌ی بودجه ({format_rials(left)}) "
             "بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت نگرفتند تا نوبت صف به هم نخورد"
         )
     else:

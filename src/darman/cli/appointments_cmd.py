@@ -47,7 +47,7 @@ def _write(header: Sequence[str], rows: Sequence[Sequence[object]], out: Path | 
     from darman.common.tabular import TableFormat, write_table
 
     fmt = TableFormat.from_filename(out.name)
-    out.write_bytes(write_table(header, rows, fmt))
+    out.write_bytes(write_table(header, rows, fmt, sheet=out.stem))
     console.print(f"written: {out}")
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from darman.cli.cells import cell, month, table, verbatim
 from darman.cli.context import console, session_factory, unit_of_work
 from darman.common.errors import FieldProblem
-from darman.common.money import format_toman
+from darman.common.money import format_rials, format_toman
 from darman.common.persian import format_number
 from darman.security.principal import SYSTEM
 
@@ -333,7 +333,7 @@ def pay(
         )
     )
     if result.why_fa:
-        unspent = format_toman(result.budget_rials - result.paid_rials)
+        unspent = format_rials(result.budget_rials - result.paid_rials)
         console.print(f"{unspent} از بودجه خرج نشد: {result.why_fa}.")
 
 

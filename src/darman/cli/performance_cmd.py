@@ -57,7 +57,7 @@ def _write(table: tables.Table, out: Path | None) -> None:
     from darman.common.tabular import TableFormat, write_table
 
     fmt = TableFormat.from_filename(out.name)
-    out.write_bytes(write_table(table[0], table[1], fmt))
+    out.write_bytes(write_table(table[0], table[1], fmt, sheet=out.stem))
     console.print(f"written: {out}")
 
 

@@ -44,6 +44,11 @@ SHEET_NAMES_FA: dict[str, str] = {
     "services": "خدمات",
     "drugs": "داروها",
     "tariffs": "تعرفه‌ها",
+    "panels": "هیئت‌های مصاحبه",
+    "ranking": "رتبه‌بندی",
+    "fairness": "عدالت در گزینش",
+    "offers": "پیشنهادهای انتصاب",
+    "scorecard": "کارنامه‌ی عملکرد",
 }
 
 
@@ -58,7 +63,9 @@ def sheet_name(title: str) -> str:
     return (cleaned or DEFAULT_SHEET)[:31]
 
 
-def _cell(value: object) -> object:
+def cell_value(value: object) -> object:
+    """What a file shows for ``value``: a date or a timestamp as its Jalali day in
+    Tehran, anything else as it is."""
     if isinstance(value, dt.datetime):
         # stored in UTC (naive on SQLite): a person reads the day it was in Tehran
         aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -95,7 +102,7 @@ def workbook(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet: 
         c.font = bold
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
     for r, row in enumerate(rows, start=2):
-        values = [_cell(v) for v in row]
+        values = [cell_value(v) for v in row]
         ws.append(values)
         for col, value in enumerate(values, start=1):
             if isinstance(value, bool):

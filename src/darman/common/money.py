@@ -1,4 +1,5 @@
-"""Money is integer rials everywhere; toman exists only on screen."""
+"""Money is integer rials everywhere and shown in rials on pages; toman only beside a
+stated conversion (the command line's payment table)."""
 
 from __future__ import annotations
 

@@ -27,13 +27,6 @@ class PageParams(BaseModel):
     def offset(self) -> int:
         return (self.page - 1) * self.size
 
-    @classmethod
-    def from_text(cls, text: str, size: int) -> PageParams:
-        """The page a web page's ``?page=`` names; anything but a page number from 1 to
-        ``MAX_PAGE`` (a hand-edited address) is the first page, never an error page."""
-        ok = text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE
-        return cls(page=int(text) if ok else 1, size=size)
-
 
 def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,

@@ -19,7 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from darman.common.errors import InvalidInput
-from darman.common.excel import DEFAULT_SHEET, workbook
+from darman.common.excel import DEFAULT_SHEET, cell_value, workbook
 from darman.common.persian import normalize_text, to_ascii_digits
 
 
@@ -173,7 +173,8 @@ def write_table(
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            # dates as the Excel file writes them: Jalali, which the imports read back
+            writer.writerow(["" if v is None else cell_value(v) for v in row])
         # The BOM makes Excel open Persian text as UTF-8.
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     return workbook(header, rows, sheet=sheet)

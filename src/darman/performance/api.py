@@ -35,7 +35,7 @@ CodeP = Annotated[str, Path(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$"
 def _download(table: tables.Table, fmt: str, name: str) -> Response:
     header, rows = table
     return Response(
-        write_table(header, rows, TableFormat(fmt)),
+        write_table(header, rows, TableFormat(fmt), sheet=name),
         media_type=MEDIA_TYPES[TableFormat(fmt)],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )

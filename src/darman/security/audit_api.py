@@ -13,20 +13,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from darman.audit import service, verification
-from darman.common.errors import PermissionDenied
 from darman.common.paging import Page, PagingDep
 from darman.security.deps import PrincipalDep, ReadUowDep
-from darman.security.principal import Principal
-from darman.security.rules import Act, roles_that
+from darman.security.rules import require_audit_reader
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-
-
-def _require_national_reader(who: Principal) -> None:
-    """Entries hold before/after snapshots of people from every province: national eyes only."""
-    who.require_role(*roles_that(Act.READ_AUDIT))
-    if not who.is_national:
-        raise PermissionDenied("the audit log is open to national administrators and auditors only")
 
 
 class AuditEntryRead(BaseModel):
@@ -55,7 +46,7 @@ def list_entries(
     paging: PagingDep,
     entity: str | None = None,
 ) -> Page[AuditEntryRead]:
-    _require_national_reader(who)
+    require_audit_reader(who)
     rows, total = service.list_entries(
         uow.session, entity=entity, offset=paging.offset, limit=paging.size
     )
@@ -65,7 +56,7 @@ def list_entries(
 
 @router.get("/verify", response_model=VerifyRead)
 def verify(who: PrincipalDep, uow: ReadUowDep) -> VerifyRead:
-    _require_national_reader(who)
+    require_audit_reader(who)
     report = verification.verify(uow.session)
     return VerifyRead(
         ok=report.ok,

@@ -48,6 +48,15 @@ def require_user_admin(who: Principal) -> None:
         raise PermissionDenied("only a national administrator manages users and API keys")
 
 
+def require_audit_reader(who: Principal) -> None:
+    """The audit log's entries hold before/after snapshots of people from every province:
+    national administrators and national auditors read it, nobody else.
+    Raises PermissionDenied for anyone else."""
+    who.require_role(*roles_that(Act.READ_AUDIT))
+    if not who.is_national:
+        raise PermissionDenied("the audit log is open to national administrators and auditors only")
+
+
 def disabling_refusal(
     *, username: str, is_self: bool, is_active_admin: bool, other_active_admins: int
 ) -> Conflict | None:

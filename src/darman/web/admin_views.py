@@ -29,6 +29,7 @@ from darman.security.enums import ROLE_LABELS_FA, SCOPE_LABELS_FA, Role, ScopeLe
 from darman.security.principal import Principal
 from darman.security.rules import ALLOWED_SCOPES, require_user_admin
 from darman.web import audit_labels
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -96,15 +97,15 @@ def users_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
+    page: PageNumber,
     q: str = "",
     role: str = "",
-    page: str = "1",
 ) -> Response:
     """Users in username order, 25 a page, searched by username or name and by role."""
     require_user_admin(who)
     q = q.strip()[:64]
     wanted = Role(role) if role in {r.value for r in Role} else None
-    paging = PageParams.from_text(page, PAGE)
+    paging = PageParams(page=page, size=PAGE)
     users, total = security.list_users(
         uow.session, offset=paging.offset, limit=PAGE, text=q, role=wanted
     )
@@ -397,8 +398,19 @@ def enable_key(
 
 
 def admin_nav(who: Principal) -> list[dict[str, str]]:
-    """The administration screens: a national administrator's only."""
-    if who.role is not Role.ADMIN or not who.is_national:
+    """The administration screens: users and keys a national administrator's only; the
+    audit log also a national auditor's, whose work it is."""
+    audit_log = {
+        "key": "admin-audit",
+        "href": "/admin/audit",
+        "label": "دفتر رویدادها",
+        "hint": "رویدادهای ثبت‌شده با پالایه‌ها و وارسی زنجیره",
+    }
+    if not who.is_national:
+        return []
+    if who.role is Role.AUDITOR:
+        return [audit_log]
+    if who.role is not Role.ADMIN:
         return []
     return [
         {
@@ -407,12 +419,7 @@ def admin_nav(who: Principal) -> list[dict[str, str]]:
             "label": "کاربران و کلیدها",
             "hint": "ساخت، غیرفعال و فعال کردن کاربران و کلیدهای API",
         },
-        {
-            "key": "admin-audit",
-            "href": "/admin/audit",
-            "label": "دفتر رویدادها",
-            "hint": "رویدادهای ثبت‌شده با پالایه‌ها و وارسی زنجیره",
-        },
+        audit_log,
     ]
 
 

@@ -16,7 +16,7 @@ from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA
 from darman.security.deps import ReadUowDep
 from darman.security.principal import Principal
 from darman.web import allocation_form as form
-from darman.web.planning_views import xlsx_response
+from darman.web import downloads
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
@@ -119,7 +119,7 @@ def allocation_page(
     shipped = scenario.shipped()
     if download == "xlsx":
         _, _, lines = service.allocate(uow.session, who, scenario=shipped)
-        return xlsx_response(tables.allocation_table(lines), "allocation")
+        return downloads.xlsx(tables.allocation_table(lines), "allocation")
     return _respond(request, who, uow, form.state_of(shipped))
 
 
@@ -161,7 +161,7 @@ def allocation_run(
                     if runs
                     else None
                 )
-                return xlsx_response(tables.allocation_table(lines, stable), "allocation")
+                return downloads.xlsx(tables.allocation_table(lines, stable), "allocation")
             except InvalidInput:
                 pass  # the page below says what is wrong
         state = form.state_from(posted)

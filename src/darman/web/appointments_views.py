@@ -17,9 +17,9 @@ from darman.appointments.models import Call
 from darman.common.client import client_address
 from darman.common.errors import AuthenticationFailed, DarmanError, NotFound, TooManyAttempts
 from darman.common.persian import to_ascii_digits
-from darman.common.tabular import TableFormat, write_table
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.web import downloads
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -30,17 +30,6 @@ def _small_whole(text: str) -> int | None:
     superscript digit passes str.isdigit but not int, and a long one is no version)."""
     digits = to_ascii_digits(text.strip())
     return int(digits) if digits.isascii() and digits.isdecimal() and len(digits) <= 4 else None
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(table: tables.Table, name: str) -> Response:
-    return Response(
-        write_table(table[0], table[1], TableFormat.XLSX),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 @router.get("/appointments")
@@ -58,7 +47,7 @@ def call_page(
         posts = service.list_posts(s, who, call_code=chosen.code)
         panels = service.panels(s, who, call_id=chosen.id)
         if download == "panels":
-            return _xlsx(tables.panels_table(panels), f"panels-{chosen.code}")
+            return downloads.xlsx(tables.panels_table(panels), f"panels-{chosen.code}")
     context = page_context(s, who, active="appointments")
     context.update(
         {
@@ -90,7 +79,7 @@ def ranking_page(
     except (NotFound, service.NothingRanked):
         rule, lines = None, []
     if download == "xlsx" and rule is not None:
-        return _xlsx(tables.ranking_table(lines), f"ranking-{code}-v{rule.version}")
+        return downloads.xlsx(tables.ranking_table(lines), f"ranking-{code}-v{rule.version}")
     context = page_context(s, who, active="appointments")
     context.update(
         {
@@ -112,7 +101,7 @@ def fairness_page(
     s = uow.session
     report = service.fairness_report(s, who, call_code=code)
     if download == "xlsx":
-        return _xlsx(tables.fairness_table(report), f"fairness-{code}")
+        return downloads.xlsx(tables.fairness_table(report), f"fairness-{code}")
     groups: dict[str, list[float | None]] = {}
     for st in service.STAGES:
         for g in report.lines.get((st, "sex"), []):

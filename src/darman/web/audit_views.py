@@ -1,9 +1,8 @@
 """The audit log as pages: entries filtered by actor, action, entity and Jalali dates, each
 with its before and after as a table of Persian labels, and the hash chain's verification.
 
-Only a national administrator opens them (``require_user_admin``), as the brief for the
-administration pages asks; the read-only API (security/audit_api.py) also serves
-national auditors.
+National administrators and national auditors open them (``require_audit_reader``),
+the same readers as the read-only API (security/audit_api.py).
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits
 from darman.common.validators import parse_any_date
 from darman.security.deps import ReadUowDep
-from darman.security.rules import require_user_admin
+from darman.security.rules import require_audit_reader
 from darman.web import audit_labels
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
@@ -51,17 +51,17 @@ def audit_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
+    page: PageNumber,
     actor: str = "",
     action: str = "",
     entity: str = "",
     entity_id: str = "",
     since: str = "",
     until: str = "",
-    page: str = "1",
 ) -> Response:
     """Entries newest first, 30 a page; ``since`` and ``until`` are whole Tehran days, both
     included."""
-    require_user_admin(who)
+    require_audit_reader(who)
     actor, action, entity = actor.strip()[:64], action.strip()[:32], entity.strip()[:64]
     entity_id = to_ascii_digits(entity_id).strip()[:64]
     errors: list[str] = []
@@ -69,7 +69,7 @@ def audit_page(
     last = _day(until, "«تا تاریخ»", errors)
     if first and last and first > last:
         errors.append("«از تاریخ» پس از «تا تاریخ» است؛ بازه را درست کنید.")
-    paging = PageParams.from_text(page, PAGE)
+    paging = PageParams(page=page, size=PAGE)
     entries: list[Any] = []
     total = 0
     if not errors:
@@ -131,7 +131,7 @@ def _entry(e: Any) -> dict[str, Any]:
 def verify_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """The chain walked from the first entry under the audit key: verified up to entry N,
     or broken at entry N with what was found and that entry as the log now holds it."""
-    require_user_admin(who)
+    require_audit_reader(who)
     report = verification.verify(uow.session)
     broken = None
     if report.problem is not None:

@@ -22,6 +22,7 @@ from darman.common.validators import parse_any_date
 from darman.registry.enums import LABELS_FA, FacilityKind
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +59,7 @@ def search_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
+    page: PageNumber,
     q: str = "",
     issuer: str = "",
     status: str = "",
@@ -65,7 +67,6 @@ def search_page(
     until: str = "",
     province: str = "",
     kind: str = "",
-    page: int = 1,
 ) -> Response:
     """The search form and, when asked, the circulars found with their passages."""
     who.require_role(*service.READERS)

@@ -28,7 +28,7 @@ from darman.claims.schemas import ClaimRead
 from darman.claims.search import ClaimSearch
 from darman.common.errors import Conflict, DarmanError, FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import MONTHS_FA, tehran_today
-from darman.common.money import format_rials, format_toman
+from darman.common.money import format_rials
 from darman.common.paging import MAX_ID, Page, PageParams
 from darman.common.persian import to_ascii_digits, to_persian_digits
 from darman.common.validators import parse_any_date
@@ -40,6 +40,7 @@ from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 from darman.web import province_map
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, is_htmx, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -94,7 +95,6 @@ def claims_nav(who: Principal) -> list[dict[str, str]]:
     ]
 
 
-templates.env.filters["toman"] = format_toman
 templates.env.filters["rials"] = format_rials
 templates.env.globals["claims_nav"] = claims_nav
 
@@ -237,7 +237,7 @@ def claims_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
-    page: str = "1",
+    page: PageNumber,
     document_number: str = "",
     national_id: str = "",
     facility: str = "",
@@ -256,7 +256,7 @@ def claims_page(
             "status": status,
         },
     )
-    paging = PageParams.from_text(page, PAGE_SIZE)
+    paging = PageParams(page=page, size=PAGE_SIZE)
     if form.errors:  # nothing is searched on a half-understood request
         found = Page[ClaimRead](items=[], total=0, page=1, size=PAGE_SIZE)
     else:
@@ -473,10 +473,6 @@ def month_fa(month: str) -> str:
     return f"{MONTHS_FA[int(number) - 1]} {to_persian_digits(year)}"
 
 
-def _toman(rials: int) -> int:
-    return (rials + 5) // 10
-
-
 @router.get("/claims/aging")
 def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
     """Unpaid amounts by months waited: per province nationally, per facility otherwise."""
@@ -488,9 +484,7 @@ def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Respons
     totals = {b: sum(r.buckets[b] for r in rows) for b in keys}
     chart = {
         "labels": labels,
-        "buckets": [
-            {"label": bucket_fa(b), "values": [_toman(r.buckets[b]) for r in rows]} for b in keys
-        ],
+        "buckets": [{"label": bucket_fa(b), "values": [r.buckets[b] for r in rows]} for b in keys],
         "months": [month_fa(d.month) for d in delay],
         "mean": [d.mean_days for d in delay],
         "p90": [d.p90_days for d in delay],
@@ -514,12 +508,12 @@ def aging_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Respons
 
 
 def _aging_map(session: Session, rows: list[aging.AgingRow]) -> province_map.ProvinceMap:
-    """The unpaid toman of each province (rows keyed by province code) on the map."""
+    """The unpaid rials of each province (rows keyed by province code) on the map."""
     return province_map.build(
         "aging",
-        "کل مانده‌ی پرداخت‌نشده (تومان)",
+        "کل مانده‌ی پرداخت‌نشده (ریال)",
         [(p.code, p.name_fa) for p in registry.list_provinces(session)],
-        {r.key: _toman(r.total_rials) for r in rows},
+        {r.key: r.total_rials for r in rows},
         decimals=0,
     )
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from darman.common.errors import Conflict, InvalidInput
 from darman.common.paging import MAX_ID
+from darman.common.persian import to_persian_digits
 from darman.population import epidemic_service as cost
 from darman.population import epidemic_statements as statements
 from darman.population.epidemic_schemas import CostSummary
@@ -47,7 +48,8 @@ def _scale_note(session: Any) -> str:
     found = synth.existing_seed(session)
     if found is None or found.scale >= 1:
         return ""
-    return f"{found.scale:g}".replace(".", "٫")
+    # written out (0.0002, never 2e-04) in Persian digits with the Persian decimal point
+    return to_persian_digits(f"{found.scale:.6f}".rstrip("0").rstrip(".").replace(".", "٫"))
 
 
 @router.get("/population/epidemic")

@@ -14,18 +14,16 @@ from sqlalchemy.orm import Session
 
 from darman.common.errors import FieldProblem, InvalidInput, NotFound
 from darman.common.jalali import tehran_today
-from darman.common.tabular import TableFormat, write_table
 from darman.performance import periods, responses, service, surveys, tables
 from darman.performance.enums import COLOUR_LABELS_FA, DIRECTION_LABELS_FA
 from darman.performance.schemas import Scorecard
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
-from darman.web import province_map, registry_views
+from darman.web import downloads, province_map, registry_views
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DRAWS = 200  # weight draws behind the page's rank intervals
 BAR_WIDTH = 240  # px of the interval drawing
 
@@ -38,14 +36,6 @@ def _period(session: Any, asked: str) -> str:
         except InvalidInput:
             pass
     return service.latest_month(session) or periods.last_complete_month(tehran_today()).code
-
-
-def _xlsx(table: tables.Table, name: str) -> Response:
-    return Response(
-        write_table(table[0], table[1], TableFormat.XLSX),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 # Resources per 10,000 insured: on the demo's scaled registry they mix full-size owned
@@ -110,7 +100,7 @@ def scorecard_page(
     code = _period(s, period)
     card, withheld = _withheld(s, service.scorecard(s, who, period=code))
     if download == "xlsx":
-        return _xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
+        return downloads.xlsx(tables.scorecard_table(card), f"scorecard-{code.replace('/', '-')}")
     shown = _scorecard_map(card, indicator)
     context = page_context(s, who, active="performance")
     context.update(

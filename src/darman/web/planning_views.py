@@ -11,17 +11,15 @@ from fastapi import APIRouter, Request, Response
 
 from darman.common.errors import InvalidInput
 from darman.common.persian import to_ascii_digits
-from darman.common.tabular import TableFormat, write_table
 from darman.planning import service, tables
 from darman.planning.enums import POPULATION_LABELS_FA, RESOURCE_LABELS_FA, Population, Resource
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep
 from darman.security.principal import Principal
-from darman.web import province_map
+from darman.web import downloads, province_map
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OWNERSHIP_FA = {"all": "همه‌ی مراکز", "owned": "ملکی", "contracted": "طرف قرارداد"}
 
 
@@ -39,15 +37,6 @@ def _norm(text: str) -> float | None:
     except ValueError:
         return None
     return value if value is not None and 0 <= value <= 100_000 else None
-
-
-def xlsx_response(table: tables.Table, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 # ------------------------------------------------------------------ equity
@@ -90,7 +79,7 @@ def equity_page(
             need_weighted=need == "1", norm_per_10k=norm_value, rows=gathered,
         )  # fmt: skip
     if download == "xlsx":
-        return xlsx_response(tables.equity_table(report), f"equity-{chosen.value}")
+        return downloads.xlsx(tables.equity_table(report), f"equity-{chosen.value}")
     ranking = service.deprivation_ranking(s, who, rows=gathered)
     names = {r.code: r.name_fa for r in report.rows}
     curve = report.all_provinces.lorenz
@@ -144,7 +133,7 @@ def levelling_page(
     s = uow.session
     rows = service.service_levelling(s, who)
     if download == "xlsx":
-        return xlsx_response(tables.levelling_table(rows), "levelling")
+        return downloads.xlsx(tables.levelling_table(rows), "levelling")
     chosen = province if province in {r.province_code for r in rows} else ""
     context = page_context(s, who, active="planning")
     context.update(

@@ -38,6 +38,8 @@ from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
+from darman.web import chart_series
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -332,11 +334,11 @@ def issue_prescription(
 # ------------------------------------------------------------ own prescriptions
 @router.get("/prescriptions")
 def prescriptions_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, page: PageNumber
 ) -> Response:
     """A physician's own prescriptions (staff: those in their scope), newest first, with
     what each line has had dispensed. A dispensing desk is refused, as in the API."""
-    found = service.list_prescriptions(uow.session, who, page=PageParams.from_text(page, PAGE_SIZE))
+    found = service.list_prescriptions(uow.session, who, page=PageParams(page=page, size=PAGE_SIZE))
     context = page_context(uow.session, who, active="rx-list")
     context.update(
         {
@@ -366,21 +368,18 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
-    chart = {
-        "labels": [month_fa(y, m) for y, m in months],
-        "series": [
-            {
-                "label": name,
-                "values": [
-                    (by_key[(y, m, name)].prevented_rials + 5) // 10
-                    if (y, m, name) in by_key
-                    else 0
-                    for y, m in months
-                ],
-            }
+    # a line per province of the country is unreadable: the highest and lowest five and
+    # the national average (chart_series); the table below keeps every province
+    chart = chart_series.top_and_bottom(
+        [month_fa(y, m) for y, m in months],
+        {
+            name: [
+                by_key[(y, m, name)].prevented_rials if (y, m, name) in by_key else 0
+                for y, m in months
+            ]
             for name in provinces
-        ],
-    }
+        },
+    )
     context = page_context(uow.session, who, active="rx-savings")
     context.update(
         {
@@ -391,6 +390,7 @@ def savings_page(request: Request, who: PagePrincipal, uow: ReadUowDep, year: st
             "issued": sum(r.issued for r in report.rows),
             "refused": sum(r.refused for r in report.rows),
             "chart": json.dumps(chart, ensure_ascii=False),
+            "chart_note": chart_series.note(chart),
         }
     )
     return render(request, "prescriptions/savings.html", context)

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from darman.common.errors import Conflict, InvalidInput
 from darman.common.jalali import MONTHS_FA, tehran_today, to_jalali
-from darman.common.persian import to_persian_digits
-from darman.common.tabular import TableFormat, write_table
+from darman.common.persian import normalize_text, to_ascii_digits, to_persian_digits
 from darman.procurement import service, tables
 from darman.procurement.award import AwardLine
 from darman.procurement.models import Award
@@ -30,27 +29,24 @@ from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, Role
 from darman.security.principal import Principal
-from darman.web import province_map
+from darman.web import downloads, province_map
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CRITICALITY_ORDER = {"vital": 0, "essential": 1, "non_essential": 2}
 TENDER_STATUS_FA = {"open": "باز", "awarded": "واگذارشده", "cancelled": "لغوشده"}
 SCOPE_FA = {"national": "سراسری (قرارداد چارچوبی)", "provincial": "استانی"}
 # a stock-out list of a whole country runs to thousands of lines; the page shows the worst
 # (vital first) and says how many more there are
 LIST_LIMIT = 200
+QUANTIFICATION_PAGE = 50
 CONFLICT_FA = "این مناقصه پیش‌تر واگذار شده است؛ تخصیص هر مناقصه فقط یک بار ثبت می‌شود."
 
 
-def _xlsx(table: tables.Table, name: str) -> Response:
-    content = write_table(table[0], table[1], TableFormat.XLSX, sheet=name)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+def _item_matches(wanted: str, code: str, name: str) -> bool:
+    """An item asked for by its code or by part of its name, as people type either."""
+    return to_ascii_digits(wanted) == code or wanted in normalize_text(name)
 
 
 def month_fa(month: int) -> str:
@@ -116,18 +112,31 @@ def quantification_page(
     request: Request,
     who: PagePrincipal,
     uow: ReadUowDep,
+    page: PageNumber,
     province: str = "",
     only: str = "",
+    item: str = "",
     download: str = "",
 ) -> Response:
     """Needs and orders per province and item (national staff, no province chosen) or per
-    facility and item (a chosen province, provincial staff, a facility desk)."""
+    facility and item (a chosen province, provincial staff, a facility desk), narrowed by
+    item (code or part of its name), ``QUANTIFICATION_PAGE`` rows a page; the Excel file
+    holds every row of the scope."""
     who.require_role(*service.READERS)
     s = uow.session
     provinces, chosen = _province_choice(s, who, province)
     level = "province" if who.is_national and not chosen else "facility"
     context = _context(s, who, "quantification")
-    context.update({"provinces": provinces, "chosen": chosen, "level": level, "only": only == "1"})
+    item = normalize_text(item)[:64]
+    context.update(
+        {
+            "provinces": provinces,
+            "chosen": chosen,
+            "level": level,
+            "only": only == "1",
+            "item": item,
+        }
+    )
     try:
         q = service.quantification(s, who, province_code=chosen or None)
     except InvalidInput:  # nothing recorded yet: an empty page, not an error
@@ -135,13 +144,15 @@ def quantification_page(
         return render(request, "procurement/quantification.html", context)
     header, body = tables.quantification_table(s, q, level)
     if download == "xlsx":
-        return _xlsx((header, body), f"quantification-{level}-{q.last_month}")
+        return downloads.xlsx((header, body), f"quantification-{level}-{q.last_month}")
     raw = (q.provinces if level == "province" else q.facilities).to_pylist()
     rows = []
     # the table's rows come from the same list in the same order: zip keeps the page's
     # names and the Excel file's in step, with the raw keys beside them for styling
     for cells, r in zip(body, raw, strict=True):
         if only == "1" and not r["order_qty"] and r.get("status") not in ("out", "below_min"):
+            continue
+        if item and not _item_matches(item, str(cells[2]), str(cells[3])):
             continue
         rows.append(
             {
@@ -154,11 +165,19 @@ def quantification_page(
             }
         )
     lines = q.facilities.to_pylist()
+    # a whole country is 1,000-2,000 lines (a megabyte of page): one page of them at a time
+    pages = max(1, -(-len(rows) // QUANTIFICATION_PAGE))
+    page = min(page, pages)
+    first = (page - 1) * QUANTIFICATION_PAGE
     context.update(
         {
             "q": q,
             "month_fa": month_fa(q.last_month),
-            "rows": rows,
+            "rows": rows[first : first + QUANTIFICATION_PAGE],
+            "matched": len(rows),
+            "first_row": first + 1,
+            "page": page,
+            "pages": pages,
             "criticality_fa": tables.CRITICALITY_FA,
             "criticality_order": CRITICALITY_ORDER,
             "status_fa": tables.STATUS_FA_STOCK,
@@ -265,7 +284,7 @@ def _tender_response(
                 intermediaries_only_rials=None,
             )
             shown = dataclasses.replace(ev, result=result)
-        return _xlsx(tables.award_table(shown), f"award-{ev.tender.code}")
+        return downloads.xlsx(tables.award_table(shown), f"award-{ev.tender.code}")
     days_to_need = max(0, (ev.tender.need_by - tehran_today()).days)
     context = _context(s, who, "tenders")
     info = tables.tender_dict(s, ev.tender)

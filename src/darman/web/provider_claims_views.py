@@ -25,6 +25,7 @@ from darman.common.persian import to_persian_digits
 from darman.registry import service as registry
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.principal import Principal
+from darman.web.paging import PageNumber
 from darman.web.rendering import PagePrincipal, page_context, render
 
 router = APIRouter(include_in_schema=False)
@@ -230,11 +231,11 @@ def _upload_response(
 # -------------------------------------------------------------- remittances
 @router.get("/claims/remittances")
 def remittances_page(
-    request: Request, who: PagePrincipal, uow: ReadUowDep, page: str = "1"
+    request: Request, who: PagePrincipal, uow: ReadUowDep, page: PageNumber
 ) -> Response:
     """The payment runs that paid the caller's facility (or scope), newest first, each with
     its remittance as Excel or CSV (rows of the caller's own scope only)."""
-    found = payment.remittances(uow.session, who, page=PageParams.from_text(page, REMITTANCE_PAGE))
+    found = payment.remittances(uow.session, who, page=PageParams(page=page, size=REMITTANCE_PAGE))
     context = page_context(uow.session, who, active="remittances")
     context.update(
         {

@@ -26,6 +26,7 @@ from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import Role
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
+from darman.web import chart_series
 from darman.web.rendering import PagePrincipal, page_context, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -381,19 +382,17 @@ def indicators_page(
     months = sorted({(r.year, r.month) for r in report.rows})
     provinces = sorted({r.province_name_fa for r in report.rows})
     by_key = {(r.year, r.month, r.province_name_fa): r for r in report.rows}
-    chart = {
-        "labels": [f"{MONTHS_FA[m - 1]} {to_persian_digits(y)}" for y, m in months],
-        "series": [
-            {
-                "label": name,
-                "values": [
-                    by_key[(y, m, name)].referrals if (y, m, name) in by_key else 0
-                    for y, m in months
-                ],
-            }
+    # a line per province of the country is unreadable: the highest and lowest five and
+    # the national average (chart_series); the table below keeps every province
+    chart = chart_series.top_and_bottom(
+        [f"{MONTHS_FA[m - 1]} {to_persian_digits(y)}" for y, m in months],
+        {
+            name: [
+                by_key[(y, m, name)].referrals if (y, m, name) in by_key else 0 for y, m in months
+            ]
             for name in provinces
-        ],
-    }
+        },
+    )
     context = page_context(uow.session, who, active="ref-indicators")
     context.update(
         {
@@ -403,6 +402,7 @@ def indicators_page(
                 (f"{MONTHS_FA[r.month - 1]} {to_persian_digits(r.year)}", r) for r in report.rows
             ],
             "chart": json.dumps(chart, ensure_ascii=False),
+            "chart_note": chart_series.note(chart),
         }
     )
     return render(request, "referrals/indicators.html", context)

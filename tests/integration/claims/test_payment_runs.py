@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from darman.claims import payment, review, service
 from darman.claims.models import Claim, LedgerEntry, Payment
 from darman.common.jalali import tehran_today
-from darman.common.money import format_toman
+from darman.common.money import format_rials
 from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
 from darman.security.enums import Role, ScopeLevel
@@ -108,7 +108,7 @@ def test_a_claim_that_does_not_fit_stops_the_run_and_no_younger_claim_jumps_the_
     # it says why it spent less than its budget: the second claim did not fit what was left
     assert run.why == "budget_reached" and run.next_claim_rials == dues[1]
     assert run.why_fa is not None and "8201" in run.why_fa
-    assert format_toman(dues[1]) in run.why_fa and format_toman(dues[2]) in run.why_fa
+    assert format_rials(dues[1]) in run.why_fa and format_rials(dues[2]) in run.why_fa
 
 
 def test_a_run_that_empties_the_queue_says_so_and_counts_the_claims_held_for_review(
@@ -191,8 +191,8 @@ def test_an_advance_run_that_spends_less_than_its_budget_says_why_in_persian(
     assert (run["claims_paid"], run["paid_rials"]) == (1, half)
     assert run["why"] == "budget_reached" and run["next_claim_rials"] == half
     assert run["why_fa"] == (
-        f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند 8402 {format_toman(half)} است و از "
-        f"مانده‌ی بودجه ({format_toman(half // 2)}) بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت "
+        f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند 8402 {format_rials(half)} است و از "
+        f"مانده‌ی بودجه ({format_rials(half // 2)}) بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت "
         "نگرفتند تا نوبت صف به هم نخورد؛ ۱ سند هنوز کمتر از ۶۰ روز در صف است"
     )
     # a second run with a large budget finds nothing old enough left

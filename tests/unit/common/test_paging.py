@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from darman.common.paging import MAX_PAGE, Page, PageParams
+from darman.web.paging import BadPageNumber, page_number
 
 
 def test_the_third_page_of_twenty_starts_after_forty_rows() -> None:
@@ -21,19 +22,15 @@ def test_a_list_has_enough_pages_for_every_row_and_at_least_one(
     assert Page[int](items=[], total=total, page=1, size=size).pages == pages
 
 
-@pytest.mark.parametrize(
-    ("text", "page"),
-    [
-        ("4", 4),
-        ("1", 1),
-        ("0", 1),
-        ("-2", 1),
-        ("", 1),
-        ("abc", 1),
-        ("۳", 1),
-        (str(MAX_PAGE + 1), 1),
-    ],
-)
-def test_a_web_address_names_its_page_or_falls_back_to_the_first(text: str, page: int) -> None:
-    got = PageParams.from_text(text, 25)
-    assert (got.page, got.size) == (page, 25)
+@pytest.mark.parametrize(("text", "page"), [("4", 4), ("1", 1), ("", 1), ("۳", 3), (" 12 ", 12)])
+def test_a_web_address_names_its_page_in_either_script(text: str, page: int) -> None:
+    assert page_number(text) == page
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "abc", "1.5", "²", "1e3", str(MAX_PAGE + 1), "9" * 40])
+def test_a_malformed_page_number_is_a_persian_400_naming_it(text: str) -> None:
+    with pytest.raises(BadPageNumber) as raised:
+        page_number(text)
+    assert raised.value.status == 400
+    assert "شماره‌ی صفحه" in raised.value.detail and "پذیرفته نیست" in raised.value.detail
+    assert text[:20] in raised.value.detail

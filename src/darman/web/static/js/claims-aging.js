@@ -1,4 +1,4 @@
-/* Claims aging page: a stacked bar chart of unpaid toman by months waited, and a line
+/* Claims aging page: a stacked bar chart of unpaid rials by months waited, and a line
  * chart of the mean and 90th-percentile payment delay by Jalali month. The data comes
  * from the data-chart attribute the server writes; nothing is fetched. */
 (function () {
@@ -54,7 +54,7 @@
         maintainAspectRatio: false,
         locale: "fa-IR",
         animation: { duration: 250 },
-        plugins: { legend: legend(false), tooltip: tooltip("تومان") },
+        plugins: { legend: legend(false), tooltip: tooltip("ریال") },
         scales: {
           x: { stacked: true, reverse: true, beginAtZero: true, grid: { color: "#e2e8f0" },
                ticks: { callback: function (v) { return number.format(v); } } },

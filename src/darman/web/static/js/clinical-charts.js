@@ -1,6 +1,8 @@
-/* A grouped bar chart of one figure per Jalali month and province (the e-prescription
- * savings and the referral indicators pages). The data comes from the data-chart
- * attribute the server writes: {labels: [month...], series: [{label, values}...]}. */
+/* A line chart of one figure per Jalali month and province (the e-prescription savings
+ * and the referral indicators pages). The data comes from the data-chart attribute the
+ * server writes (web/chart_series.py): {labels: [month...], series: [{label, values,
+ * role}...]}, role "top" or "bottom" (the five provinces of highest and of lowest total),
+ * "all" (a scope of ten provinces or fewer) or "national" (the average per province). */
 (function () {
   "use strict";
 
@@ -14,7 +16,23 @@
   var whole = box.getAttribute("data-whole") === "true"; // counts: no fractional ticks
   var Chart = window.Chart;
   var number = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 1 });
-  var COLOURS = ["#0f766e", "#b45309", "#1d4ed8", "#be123c", "#65a30d", "#7c3aed", "#0e7490", "#a16207"];
+  var COLOURS = {
+    all: ["#0f766e", "#b45309", "#1d4ed8", "#be123c", "#65a30d", "#7c3aed", "#0e7490", "#a16207", "#9d174d", "#475569"],
+    top: ["#065f46", "#047857", "#059669", "#10b981", "#34d399"],
+    bottom: ["#fca5a5", "#f87171", "#ef4444", "#dc2626", "#991b1b"]
+  };
+  var seen = { all: 0, top: 0, bottom: 0 };
+
+  function dataset(s) {
+    if (s.role === "national") {
+      return { label: s.label, data: s.values, borderColor: "#0f172a", backgroundColor: "#0f172a",
+               borderWidth: 3, borderDash: [6, 4], pointRadius: 0, tension: 0.2 };
+    }
+    var role = COLOURS[s.role] ? s.role : "all";
+    var colour = COLOURS[role][seen[role]++ % COLOURS[role].length];
+    return { label: s.label, data: s.values, borderColor: colour, backgroundColor: colour,
+             borderWidth: 2, pointRadius: 2, tension: 0.2 };
+  }
 
   Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
   Chart.defaults.font.size = 12;
@@ -22,14 +40,8 @@
 
   function draw() {
     new Chart(canvas, {
-      type: "bar",
-      data: {
-        labels: data.labels,
-        datasets: data.series.map(function (s, i) {
-          return { label: s.label, data: s.values, backgroundColor: COLOURS[i % COLOURS.length],
-                   maxBarThickness: 28 };
-        })
-      },
+      type: "line",
+      data: { labels: data.labels, datasets: data.series.map(dataset) },
       options: {
         responsive: true,
         maintainAspectRatio: false,

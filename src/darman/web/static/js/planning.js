@@ -61,7 +61,7 @@
   }
 
   // Rials per province, one stacked bar per province and one colour per budget line; the
-  // axis reads in billions of toman, the unit the budget is spoken of in.
+  // axis reads in billions of rials.
   function money() {
     var box = document.getElementById("money-box");
     if (!box || typeof window.Chart === "undefined") {
@@ -72,7 +72,7 @@
     var billions = new Intl.NumberFormat("fa-IR", { maximumFractionDigits: 1 });
     var colours = ["#0f766e", "#ca8a04", "#1d4ed8", "#b91c1c", "#7c3aed", "#0891b2",
                    "#65a30d", "#db2777", "#475569", "#ea580c"];
-    function toman(rials) { return billions.format(rials / 1e10) + " میلیارد تومان"; }
+    function inBillions(rials) { return billions.format(rials / 1e9) + " میلیارد ریال"; }
     // one bar's room per province that got something, so 4 or 31 provinces both read
     box.style.height = Math.max(220, 26 * data.labels.length + 110) + "px";
     Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
@@ -90,8 +90,8 @@
         animation: false,
         scales: {
           x: { stacked: true, position: "top", reverse: true,
-               ticks: { callback: function (v) { return billions.format(v / 1e10); } },
-               title: { display: true, text: "میلیارد تومان" } },
+               ticks: { callback: function (v) { return billions.format(v / 1e9); } },
+               title: { display: true, text: "میلیارد ریال" } },
           y: { stacked: true, position: "right", ticks: { autoSkip: false } }
         },
         plugins: {
@@ -99,7 +99,7 @@
           tooltip: {
             rtl: true, textDirection: "rtl",
             callbacks: {
-              label: function (ctx) { return ctx.dataset.label + ": " + toman(ctx.parsed.x); }
+              label: function (ctx) { return ctx.dataset.label + ": " + inBillions(ctx.parsed.x); }
             }
           }
         }
