@@ -82,7 +82,7 @@ def test_a_rater_lands_on_their_own_cards_and_sees_no_other_raters(
     # E's card is R2's: not on R1's page
     assert f'data-nid="{IDS["E"]}"' not in page
     # one menu entry, to their own cards; no registry menu
-    assert 'href="/appointments/my-scorecards"' in page and 'href="/registry"' not in page
+    assert 'href="/appointments/my-scorecards"' in page and 'href="/registry' not in page
     login(client, "r2")
     theirs = client.get("/appointments/my-scorecards").text
     assert f'data-nid="{IDS["E"]}"' in theirs and "همسر" not in theirs
@@ -99,7 +99,14 @@ def test_a_rater_is_refused_another_raters_page_and_the_staff_and_registry_pages
         data={"post_code": POST, "national_id": IDS["E"], "panel": "P1", **MARKS},
     )
     assert posted.status_code == 403 and cards_of(session_factory, "R1", IDS["E"]) == 0
-    for path in ("/appointments", f"/appointments/posts/{POST}", "/registry"):
+    for path in (
+        "/appointments",
+        f"/appointments/posts/{POST}",
+        "/registry",
+        "/registry/facilities",
+        "/registry/tariffs",
+        "/registry/formulary",
+    ):
         refused = client.get(path)
         assert refused.status_code == 403, path
         assert "Traceback" not in refused.text

@@ -31,6 +31,8 @@ def day_index(
     false (never null) where it is not. ``never``, when given, is a cheap test that it is
     not reached on any of the days (an open end), tried first so that such rows are not
     compared with every day."""
+    if list(days) != sorted(set(days)):
+        raise ValueError("day_index needs distinct days in ascending order")
     whens = [(reached(d), i) for i, d in enumerate(days)]
     if never is not None:
         whens.insert(0, (never, len(days)))

@@ -12,9 +12,10 @@ run of day indexes (``db.day_runs``) and one grouped scan gives every day's coun
   it until the window of a later day starts after it; one person's overlapping runs are
   cut where the next begins, so they never hold the same day twice.
 
-People on no panel count in their province only. Per province, the rows without a
-facility are the programme's people less those on a panel (weight -1), and each facility's
-rows those on its panels, so the sums are exactly ``coverage_query``'s on each day. One
+People on no panel count in their province only. The rows without a facility are every
+person of the programme in the province, and each facility's rows those on its panels, so
+each day's province total and facility counts are ``coverage_query``'s (whose rows sum to
+the province's total, people on no panel in a row without a facility). One
 person's coverage periods and enrolments never overlap (the registry and the panels keep
 that), which is what makes runs count people.
 """
@@ -37,9 +38,9 @@ from darman.registry.models import CoveragePeriod, Insured, PractitionerFacility
 
 
 def coverage_on_days(programme: Programme, days: list[dt.date], *, done: bool) -> Select[Any]:
-    """``(province_id, facility_id, amount on days[0], ..., days[-1])``: what
-    ``prevention.coverage_query(programme, d, done=done)`` counts on each of ``days``
-    (ascending)."""
+    """``(province_id, facility_id, amount on days[0], ..., days[-1])`` for ascending
+    ``days``: on each day, ``prevention.coverage_query(programme, d, done=done)``'s
+    province total (the row without a facility) and each facility's count."""
     n = len(days)
     c, person = CoveragePeriod, Insured
     begun = [lambda d: c.start_date <= d]

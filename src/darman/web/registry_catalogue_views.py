@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from darman.common.errors import PermissionDenied
 from darman.common.money import format_rials
 from darman.common.persian import to_ascii_digits
-from darman.registry import catalogues
+from darman.registry import catalogues, scope
 from darman.registry.enums import LABELS_FA
 from darman.security.deps import ReadUowDep
 from darman.security.principal import Principal
@@ -52,6 +53,7 @@ def tariffs_page(
     request: Request, who: PagePrincipal, uow: ReadUowDep, year: str = "", page: str = ""
 ) -> Response:
     """Every tariff of one Jalali year: service, level, ownership and amount in rials."""
+    _not_for_raters(who)
     session = uow.session
     context = page_context(session, who, active="registry-catalogues")
     years = catalogues.tariff_years(session)
@@ -93,6 +95,7 @@ def formulary_page(
 ) -> Response:
     """The drug formulary by generic code, searched by name or exact code, with whether the
     insurer covers each drug and its reference price per unit in rials."""
+    _not_for_raters(who)
     session = uow.session
     context = page_context(session, who, active="registry-catalogues")
     try:
@@ -120,8 +123,17 @@ def formulary_page(
     return render(request, "registry/formulary.html", context)
 
 
+def _not_for_raters(who: Principal) -> None:
+    # an interview rater works on their own scorecards and reads no registry
+    if scope.own_records_only(who):
+        raise PermissionDenied(scope.OWN_REFUSED)
+
+
 def registry_catalogue_nav(who: Principal) -> list[dict[str, str]]:
-    """Tariffs and the formulary: reference data, open to every signed-in role."""
+    """Tariffs and the formulary: reference data, open to every signed-in role with a
+    place (a rater has none)."""
+    if scope.own_records_only(who):
+        return []
     return [
         {
             "key": "registry-catalogues",

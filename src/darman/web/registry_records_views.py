@@ -206,8 +206,8 @@ def edit_facility(
 
 def registry_records_nav(who: Principal) -> list[dict[str, str]]:
     """The registry's records: the staff of headquarters and the provinces (a facility's
-    own desk looks people up on the eligibility page)."""
-    if scope.at_facility(who):
+    own desk looks people up on the eligibility page; a rater reads no registry)."""
+    if scope.at_facility(who) or scope.own_records_only(who):
         return []
     return [
         {
