@@ -3,16 +3,21 @@ panel of ``elderly_world`` (reference day 1405/06/31), on both databases."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import InvalidInput, NotFound, PermissionDenied
+from darman.db.base import utcnow
 from darman.performance.compute import run_query
 from darman.population import coverage_runs, prevention
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM, Principal
+from tests import factories as f
 from tests.integration.population.elderly_world import ON, ElderlyWorld, build, measure
 
 
@@ -169,14 +174,58 @@ def _day_by_day(session: Session, programme, day: dt.date, done: bool) -> dict:
     return {k: v for k, v in counts.items() if v}
 
 
+def more_cases(session: Session, world: ElderlyWorld) -> None:
+    """People the hand-worked panel lacks: a cover that ends and starts again, a move from
+    one panel to another on the same day, and a physician with no facility."""
+    from darman.referrals.models import PanelEnrolment
+    from darman.registry.models import Practitioner
+
+    def person(born: str) -> Any:
+        return f.insured(session, sex="female", birth_date=born, province_code="08")
+
+    def enrol(who: Any, doc: Any, start: dt.date, end: dt.date | None) -> None:
+        session.add(
+            PanelEnrolment(
+                insured_id=who.id, national_id=who.national_id, practitioner_id=doc.id,
+                province_id=doc.province_id, enrolled_on=start, ended_on=end,
+                end_reason="transfer" if end else "", open_insured_id=None if end else who.id,
+                created_by="test", created_at=utcnow(),
+            )
+        )  # fmt: skip
+
+    gap = person("1337/01/01")  # 68: covered to 1404/12/10, again from 1405/02/11
+    f.coverage(session, national_id=gap.national_id, end_date="1404/12/10")
+    f.coverage(session, national_id=gap.national_id, start_date="1405/02/11")
+    enrol(gap, world.doc, dt.date(2024, 1, 1), None)
+    measure(session, world.a, gap.national_id, dt.date(2026, 3, 10), "8480-6", 141)
+    moved = person("1338/01/01")  # 67: from Dr. Karimi's panel to Dr. Nouri's on 2026-04-01
+    f.coverage(session, national_id=moved.national_id)
+    doc2 = session.scalars(select(Practitioner).where(Practitioner.council_number == "PC701")).one()
+    enrol(moved, world.doc, dt.date(2024, 1, 1), dt.date(2026, 4, 1))
+    enrol(moved, doc2, dt.date(2026, 4, 1), None)
+    measure(session, world.b, moved.national_id, dt.date(2026, 7, 1), "8480-6", 120)
+    lone = Practitioner(
+        council_number="PC799", first_name="رضا", last_name="بی‌مرکز", sex="male",
+        specialty="general", level=1, province_id=world.a.province_id,
+    )  # fmt: skip
+    session.add(lone)
+    session.flush()
+    nowhere = person("1330/01/01")  # 75, on the panel of a physician with no facility
+    f.coverage(session, national_id=nowhere.national_id)
+    enrol(nowhere, lone, dt.date(2025, 1, 1), None)
+    session.flush()
+
+
 @pytest.mark.parametrize("done", [False, True])
 def test_every_programme_on_many_days_in_one_pass_equals_each_day_s_own_count(
     session: Session, world: ElderlyWorld, done: bool
 ) -> None:
     # a second blood-pressure reading of e60 whose window overlaps the first's: once a day
     measure(session, world.a, world.people["e60"], dt.date(2026, 4, 1), "8480-6", 150)
-    session.flush()
-    for programme in prevention.all_programmes():
+    more_cases(session, world)
+    shipped = prevention.all_programmes()
+    tehran_only = dataclasses.replace(shipped[0], code="bp_08", provinces=("08",))
+    for programme in (*shipped, tehran_only):
         rows = session.execute(coverage_runs.coverage_on_days(programme, DAYS, done=done)).all()
         for i, day in enumerate(DAYS):
             got = {(r[0], r[1]): r[2 + i] for r in rows if r[2 + i]}
