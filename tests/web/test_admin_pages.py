@@ -328,3 +328,34 @@ def test_a_provincial_auditor_has_no_audit_log_link_and_is_refused_it(
     login(client, "qom.aud")
     assert 'data-nav="admin-audit"' not in client.get("/").text
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_a_rater_account_shows_the_rater_record_it_is_linked_to(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """In the users list and on the user's page: the linked rater's code for a rater
+    account, a note while a rater account has none, and nothing for other roles."""
+    from darman.appointments import service as appointments
+    from darman.security.principal import SYSTEM
+
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        appointments.add_rater(s, SYSTEM, code="R-HQ-7", full_name="ارزیاب هفتم", unit_code="HQ")
+        f.user(s, username="linked", role=Role.RATER, scope_level=ScopeLevel.OWN)
+        f.user(s, username="waiting", role=Role.RATER, scope_level=ScopeLevel.OWN)
+        appointments.link_user(s, SYSTEM, rater_code="R-HQ-7", username="linked")
+        uow.commit()
+    login(client, "boss")
+
+    listed = _text(client.get("/admin/users").text)
+    rows = dict(re.findall(r'<tr data-username="([^"]+)"[^>]*>(.*?)</tr>', listed))
+    assert "R-HQ-7" in rows["linked"]
+    assert "R-HQ-7" not in rows["waiting"] and "بی‌پیوند" in rows["waiting"]
+    assert "بی‌پیوند" not in rows["hq"] and "R-HQ-7" not in rows["hq"]
+
+    page = _text(client.get("/admin/users/linked").text)
+    assert re.search(r'<dd id="linked-rater"><span dir="ltr">R-HQ-7</span></dd>', page)
+    waiting = _text(client.get("/admin/users/waiting").text)
+    assert "هنوز به ارزیابی پیوند نخورده است" in waiting
+    assert 'id="linked-rater"' not in _text(client.get("/admin/users/hq").text)

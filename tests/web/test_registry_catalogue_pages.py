@@ -9,10 +9,14 @@ import html
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from darman.common.jalali import fiscal_year, tehran_today
+from darman.common.persian import to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.registry import catalogues
+from darman.registry.models import Drug
 from darman.registry.schemas import DrugCreate, ServiceCreate, TariffCreate
 from darman.security.enums import Role, ScopeLevel
 from darman.security.principal import SYSTEM
@@ -124,3 +128,58 @@ def test_the_formulary_is_searched_and_filtered_by_cover(
     assert "۳۵٬۰۰۰ ریال" in text and "۱٬۲۰۰٬۰۰۰ ریال" in text and "قرص" in text
     refused = client.get("/registry/formulary", params={"covered": "maybe"})
     assert refused.status_code == 400 and "پالایه‌ی پوشش «maybe» شناخته نیست" in refused.text
+
+
+def test_the_formulary_of_the_year_chosen_shows_that_years_cover_and_price(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """A new drug enters the current year's list with its values in force; an earlier
+    year's list is recorded beside it and the drug row (what prescribing and claims read)
+    keeps the values in force."""
+    make_catalogue(session_factory)
+    current = fiscal_year(tehran_today())
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        # in the earlier year amoxicillin was not covered and sildenafil cost less
+        catalogues.record_drug_year(s, SYSTEM, generic_code="5001", year=current - 2,
+                                    covered=False, price_rials=21_000)  # fmt: skip
+        catalogues.record_drug_year(s, SYSTEM, generic_code="5003", year=current - 2,
+                                    covered=False, price_rials=800_000)  # fmt: skip
+        uow.commit()
+    login(client, "desk")
+
+    def rows(**params: str) -> dict[str, str]:
+        page = client.get("/registry/formulary", params=params)
+        assert page.status_code == 200
+        return dict(re.findall(r'<tr data-code="(\d+)">(.*?)</tr>', _text(page.text)))
+
+    now = client.get("/registry/formulary").text
+    assert f'<option value="{current}" selected>' in now
+    assert f'<option value="{current - 2}" >' in now
+    listed = rows()
+    assert set(listed) == {"5001", "5002", "5003"}
+    assert "۳۵٬۰۰۰ ریال" in listed["5001"] and "بله" in listed["5001"]
+    earlier = rows(year=to_persian_digits(str(current - 2)))
+    assert set(earlier) == {"5001", "5003"}
+    assert "۲۱٬۰۰۰ ریال" in earlier["5001"] and "pill-off" in earlier["5001"]
+    assert "۸۰۰٬۰۰۰ ریال" in earlier["5003"]
+    assert set(rows(year=str(current - 2), covered="no")) == {"5001", "5003"}
+    assert set(rows(year=str(current), covered="no")) == {"5003"}
+    with UnitOfWork(session_factory) as uow:
+        drug = uow.session.scalar(select(Drug).where(Drug.generic_code == "5001"))
+        assert drug is not None and drug.covered and drug.price_rials == 35_000
+    for year in (str(current - 1), "next"):
+        refused = client.get("/registry/formulary", params={"year": year})
+        assert refused.status_code == 400
+        assert f"برای سال «{year}» فهرست دارویی ثبت نشده است" in _text(refused.text)
+
+
+def test_with_no_formulary_the_page_says_so(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    with UnitOfWork(session_factory) as uow:
+        f.user(uow.session, username="boss", role=Role.ADMIN)
+        uow.commit()
+    login(client, "boss")
+    page = client.get("/registry/formulary")
+    assert page.status_code == 200 and 'id="no-formulary"' in page.text

@@ -5,7 +5,7 @@ entries (``scoring.record_marks``), with their own account as the actor."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,6 +70,16 @@ def link_user(session: Session, who: Principal, *, rater_code: str, username: st
         entity_id=rater.id, after={"rater": rater.code, "user": username},
     )  # fmt: skip
     return rater
+
+
+def rater_codes_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """The code of the rater record linked to each of these accounts that has one, keyed
+    by user id; one query whatever the number of accounts."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    query = select(Rater.user_id, Rater.code).where(Rater.user_id.in_(wanted))
+    return {user_id: code for user_id, code in session.execute(query) if user_id is not None}
 
 
 def rater_exists(session: Session, code: str) -> bool:

@@ -28,6 +28,7 @@ from darman.appointments.raters import (
     link_user,
     own_cards,
     own_rater,
+    rater_codes_of,
     rater_exists,
     score_own,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "publish_rule",
     "rank_call",
     "rater_cards",
+    "rater_codes_of",
     "rater_exists",
     "read_ranking",
     "record_points_from_history",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from darman.common.errors import Conflict, FieldProblem, InvalidInput
+from darman.common.jalali import fiscal_year, tehran_today
 from darman.common.paging import Page, PageParams, page_of
 from darman.registry.enums import Ownership
-from darman.registry.models import Drug, Service, Tariff
+from darman.registry.models import Drug, DrugYear, Service, Tariff
 from darman.registry.schemas import (
     DrugCreate,
     DrugRead,
+    DrugYearRead,
     ServiceCreate,
     ServiceRead,
     TariffCreate,
@@ -92,7 +94,93 @@ def create_drug(session: Session, who: Principal, *, data: DrugCreate) -> DrugRe
     require_unique(session, Drug.generic_code, data.generic_code, "generic_code")
     row = Drug(**data.model_dump(mode="json"))
     add_audited(session, who, row, "drug")
+    # the new drug enters the current Jalali year's formulary with the values in force
+    session.add(
+        DrugYear(
+            drug_id=row.id,
+            year=fiscal_year(tehran_today()),
+            covered=row.covered,
+            price_rials=row.price_rials,
+        )
+    )
+    session.flush()
     return DrugRead.model_validate(row, from_attributes=True)
+
+
+def record_drug_year(
+    session: Session,
+    who: Principal,
+    *,
+    generic_code: str,
+    year: int,
+    covered: bool,
+    price_rials: int | None,
+) -> None:
+    """Enter a drug in the formulary of a Jalali year (a past year's list, or one published
+    ahead); one entry per drug and year. The drug row, which prescribing and claims read,
+    is left as it is."""
+    check_writer(who, CATALOGUE_WRITERS)
+    drug_id = session.scalar(select(Drug.id).where(Drug.generic_code == generic_code))
+    if drug_id is None:
+        raise InvalidInput(
+            "unknown drug", [FieldProblem("generic_code", f"no drug {generic_code}")]
+        )
+    taken = session.scalar(
+        select(func.count())
+        .select_from(DrugYear)
+        .where(DrugYear.drug_id == drug_id, DrugYear.year == year)
+    )
+    if taken:
+        raise Conflict(
+            "this drug is in that year's formulary already",
+            [FieldProblem("year", "duplicate formulary entry")],
+        )
+    row = DrugYear(drug_id=drug_id, year=year, covered=covered, price_rials=price_rials)
+    add_audited(session, who, row, "drug_year")
+
+
+def formulary_years(session: Session) -> list[int]:
+    """The Jalali years some drug is listed for, latest first."""
+    return list(session.scalars(select(DrugYear.year).distinct().order_by(DrugYear.year.desc())))
+
+
+def list_formulary(
+    session: Session,
+    *,
+    page: PageParams,
+    year: int,
+    covered: bool | None = None,
+    q: str | None = None,
+) -> Page[DrugYearRead]:
+    """The formulary of Jalali year ``year`` by generic code, filtered by that year's cover
+    and searched by name or exact code."""
+    query = select(DrugYear).join(Drug, Drug.id == DrugYear.drug_id).where(DrugYear.year == year)
+    if covered is not None:
+        query = query.where(DrugYear.covered == covered)
+    if q:
+        query = query.where(or_(Drug.name_fa.contains(q, autoescape=True), Drug.generic_code == q))
+
+    def reads(rows: Sequence[DrugYear]) -> list[DrugYearRead]:
+        drugs = {
+            d.id: d
+            for d in session.scalars(select(Drug).where(Drug.id.in_({r.drug_id for r in rows})))
+        }
+        return [
+            DrugYearRead(
+                generic_code=drugs[r.drug_id].generic_code,
+                name_fa=drugs[r.drug_id].name_fa,
+                form=drugs[r.drug_id].form,
+                strength=drugs[r.drug_id].strength,
+                specialist_only=drugs[r.drug_id].specialist_only,
+                max_quantity=drugs[r.drug_id].max_quantity,
+                year=r.year,
+                covered=r.covered,
+                price_rials=r.price_rials,
+            )
+            for r in rows
+        ]
+
+    return page_of(session, query, page, Drug.generic_code, to_reads=reads)
 
 
 def _tariff_read(session: Session, t: Tariff) -> TariffRead:

@@ -150,6 +150,21 @@ class Drug(Base):
     price_rials: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class DrugYear(Base):
+    """Whether the insurer covers a drug and its reference price per unit in rials, for one
+    Jalali year: the formulary's history. Prescribing and claims read the ``drugs`` row,
+    which holds the values in force; this table keeps each year's list beside it."""
+
+    __tablename__ = "drug_years"
+    __table_args__ = (UniqueConstraint("drug_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drug_id: Mapped[int] = mapped_column(ForeignKey("drugs.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    covered: Mapped[bool] = mapped_column(Boolean)
+    price_rials: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 class Tariff(Base):
     """Price of a service for a Jalali year, care level and ownership, in integer rials."""
 

@@ -288,6 +288,21 @@ class DrugRead(DrugCreate):
     id: int
 
 
+class DrugYearRead(BaseModel):
+    """One drug as the formulary of a Jalali year lists it: the drug's fixed facts with that
+    year's cover and reference price per unit in rials."""
+
+    generic_code: str
+    name_fa: str
+    form: str
+    strength: str
+    specialist_only: bool
+    max_quantity: int
+    year: int
+    covered: bool
+    price_rials: int | None
+
+
 class TariffCreate(Strict):
     service_code: Digits = Field(min_length=1, max_length=16, pattern=r"^\d+$")
     year: Annotated[int, BeforeValidator(int_from_text), Field(ge=1390, le=1500)]

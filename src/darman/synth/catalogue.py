@@ -133,3 +133,24 @@ def tariff_amount(base: int, year: int, level: int, min_level: int, ownership: s
     if ownership == "contracted":
         amount = amount * (100 + CONTRACTED_MARKUP_PERCENT) // 100
     return (amount // 1000) * 1000
+
+
+# The formulary by Jalali year, over the tariffs' years. The list of 1404 is still in force
+# (no later list is published), so from 1404 on every year repeats the ``drugs`` row that
+# prescribing and claims read; the earlier years were cheaper, and a few covered drugs
+# entered the cover only in 1403.
+FORMULARY_YEARS = TARIFF_YEARS
+FORMULARY_IN_FORCE_YEAR = 1404
+DRUG_YEARLY_RISE_PERCENT = 25
+
+
+def drug_year_entry(code: str, covered: bool, year: int) -> tuple[bool, int]:
+    """(covered, reference price per unit in rials) of drug ``code`` in Jalali ``year``;
+    integer arithmetic, earlier prices rounded down to 1,000 rials."""
+    price = DRUG_PRICES[code]
+    if year >= FORMULARY_IN_FORCE_YEAR:
+        return covered, price
+    for _ in range(FORMULARY_IN_FORCE_YEAR - year):
+        price = price * 100 // (100 + DRUG_YEARLY_RISE_PERCENT)
+    late_entry = covered and int(code) % 5 == 0 and year < FORMULARY_IN_FORCE_YEAR - 1
+    return covered and not late_entry, (price // 1000) * 1000

@@ -463,6 +463,16 @@ def catalogue_tables() -> list[TableRows]:
         (i, *d, catalogue.DRUG_PRICES[d[0]], catalogue.DRUG_MAX_DAYS[d[0]])
         for i, d in enumerate(catalogue.DRUGS, start=1)
     ]
+    drug_years = [
+        (
+            len(catalogue.FORMULARY_YEARS) * (i - 1) + k,
+            i,
+            year,
+            *catalogue.drug_year_entry(d[0], d[4], year),
+        )
+        for i, d in enumerate(catalogue.DRUGS, start=1)
+        for k, year in enumerate(catalogue.FORMULARY_YEARS, start=1)
+    ]
     tariffs: list[tuple[object, ...]] = []
     for sid, (_, _, _, min_level, _, _, _, base) in enumerate(catalogue.SERVICES, start=1):
         for year in catalogue.TARIFF_YEARS:
@@ -511,6 +521,7 @@ def catalogue_tables() -> list[TableRows]:
             ),
             drugs,
         ),
+        TableRows("drug_years", ("id", "drug_id", "year", "covered", "price_rials"), drug_years),
         TableRows(
             "tariffs", ("id", "service_id", "year", "level", "ownership", "amount_rials"), tariffs
         ),

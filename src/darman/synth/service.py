@@ -105,6 +105,7 @@ def seed(
         [
             "services",
             "drugs",
+            "drug_years",
             "tariffs",
             "facilities",
             "practitioners",

@@ -73,8 +73,11 @@ def _roles() -> list[dict[str, str]]:
     ]
 
 
-def _user_row(user: Any, provinces: dict[int, str]) -> dict[str, Any]:
+def _user_row(user: Any, provinces: dict[int, str], raters: dict[int, str]) -> dict[str, Any]:
     return {
+        # the rater record a rater's account scores as ("" while none is linked)
+        "rater": raters.get(user.id, ""),
+        "is_rater": user.role == Role.RATER.value,
         "username": user.username,
         "full_name": user.full_name,
         "role": ROLE_LABELS_FA.get(Role(user.role), user.role),
@@ -110,11 +113,12 @@ def users_page(
         uow.session, offset=paging.offset, limit=PAGE, text=q, role=wanted
     )
     provinces = _province_names(uow.session)
+    raters = appointments.rater_codes_of(uow.session, (u.id for u in users))
     context = page_context(uow.session, who, active="admin-users")
     context.update(
         {
             "tab": "users",
-            "users": [_user_row(u, provinces) for u in users],
+            "users": [_user_row(u, provinces, raters) for u in users],
             "total": total,
             "q": q,
             "role": wanted.value if wanted else "",
@@ -266,7 +270,9 @@ def _user_detail(
     context.update(
         {
             "tab": "users",
-            "user": _user_row(user, _province_names(session)),
+            "user": _user_row(
+                user, _province_names(session), appointments.rater_codes_of(session, [user.id])
+            ),
             "facility_name": facility_name,
             "is_self": user.id == who.user_id,
             "keys": security.list_api_keys(session, username=username),

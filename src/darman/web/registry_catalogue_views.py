@@ -2,9 +2,10 @@
 every signed-in user reads (``registry.catalogues``); amounts in rials with Persian digits
 and separators.
 
-The formulary is not dated in the registry (one current list, ``drugs``), so its page has
-no year to choose; the tariffs are priced per Jalali year and the page picks the year by a
-select, the latest by default.
+The tariffs are priced per Jalali year and their page picks the year by a select, the
+latest by default. The formulary is listed per Jalali year too (``drug_years``); its page
+picks the year the same way, the current Jalali year by default (the list in force), else
+the latest listed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from darman.common.errors import PermissionDenied
+from darman.common.jalali import fiscal_year, tehran_today
 from darman.common.money import format_rials
 from darman.common.persian import to_ascii_digits
 from darman.registry import catalogues, scope
@@ -38,13 +40,18 @@ DRUG_FORMS_FA = {
 }
 
 
-def _year_choice(text: str, years: list[int]) -> int | None:
-    """The year asked for, else the latest priced one (None when nothing is priced)."""
+def _year_choice(
+    text: str, years: list[int], *, default: int | None = None, what: str = "تعرفه‌ای"
+) -> int | None:
+    """The year asked for, else ``default`` when listed, else the latest listed one (None
+    when nothing is listed)."""
     cleaned = to_ascii_digits(text.strip())
     if not cleaned:
+        if default in years:
+            return default
         return years[0] if years else None
     if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) not in years:
-        raise BadAddress(f"برای سال «{text[:20]}» تعرفه‌ای ثبت نشده است.")
+        raise BadAddress(f"برای سال «{text[:20]}» {what} ثبت نشده است.")
     return int(cleaned)
 
 
@@ -91,33 +98,45 @@ def formulary_page(
     uow: ReadUowDep,
     q: str = "",
     covered: str = "",
+    year: str = "",
     page: str = "",
 ) -> Response:
-    """The drug formulary by generic code, searched by name or exact code, with whether the
-    insurer covers each drug and its reference price per unit in rials."""
+    """The drug formulary of one Jalali year by generic code, searched by name or exact
+    code, with whether the insurer covers each drug that year and its reference price per
+    unit in rials."""
     _not_for_raters(who)
     session = uow.session
     context = page_context(session, who, active="registry-catalogues")
+    years = catalogues.formulary_years(session)
     try:
         paging = page_number(page)
+        chosen = _year_choice(year, years, default=fiscal_year(tehran_today()), what="فهرست دارویی")
         if covered not in ("", "yes", "no"):
             raise BadAddress(f"پالایه‌ی پوشش «{covered[:20]}» شناخته نیست.")
     except BadAddress as exc:
         return bad_address_page(request, context, exc)
-    found = catalogues.list_drugs(
-        session,
-        page=paging,
-        covered={"yes": True, "no": False}.get(covered),
-        q=search_text(q) or None,
-    )
-    filters = {"q": q.strip(), "covered": covered}
+    found = None
+    if chosen is not None:
+        found = catalogues.list_formulary(
+            session,
+            page=paging,
+            year=chosen,
+            covered={"yes": True, "no": False}.get(covered),
+            q=search_text(q) or None,
+        )
+    searched = {"q": q.strip(), "covered": covered}
+    filters = {**searched, "year": str(chosen or "")}
     context.update(
         {
             "found": found,
+            "years": years,
+            "year": chosen,
             "filters": filters,
-            "filtered": any(filters.values()),
+            "filtered": any(searched.values()),
             "forms": DRUG_FORMS_FA,
-            "pager": Pager("/registry/formulary", filters, found.page, found.pages),
+            "pager": Pager("/registry/formulary", filters, found.page, found.pages)
+            if found
+            else None,
         }
     )
     return render(request, "registry/formulary.html", context)

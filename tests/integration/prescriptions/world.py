@@ -47,7 +47,7 @@ def load_catalogue(session: Session) -> None:
     conn = session.connection()
     for table in generator.catalogue_tables():
         bulk.load(conn, table.table, table.columns, table.rows)
-    bulk.reset_sequences(conn, ["services", "drugs", "tariffs"])
+    bulk.reset_sequences(conn, ["services", "drugs", "drug_years", "tariffs"])
 
 
 def _practitioner(session: Session, council: str, specialty: str, facility: str) -> None:

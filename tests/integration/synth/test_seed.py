@@ -15,8 +15,8 @@ from darman.common.tabular import TableFormat
 from darman.db import migrate
 from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
-from darman.registry import provinces, transfer
-from darman.registry.models import CoveragePeriod, Facility, Insured, Province
+from darman.registry import catalogues, provinces, transfer
+from darman.registry.models import CoveragePeriod, Drug, DrugYear, Facility, Insured, Province
 from darman.security.principal import SYSTEM
 from darman.synth import generator
 from darman.synth import service as synth
@@ -153,3 +153,36 @@ def test_new_rows_after_a_seed_get_fresh_ids(session_factory) -> None:
         uow.commit()
     with session_factory() as s:
         assert made.id == s.scalar(select(func.max(Facility.id)))
+
+
+def test_the_seeded_formulary_lists_every_drug_for_every_tariff_year(session_factory) -> None:
+    """From 1404 on every year repeats the drug row that prescribing and claims read; the
+    earlier years are cheaper by 25 % a year, rounded down to 1,000 rials, and 10005 (a
+    covered drug whose code is a multiple of five) entered the cover only in 1403."""
+    _seed(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        listed = {
+            (code, year): (covered, price)
+            for code, year, covered, price in s.execute(
+                select(
+                    Drug.generic_code, DrugYear.year, DrugYear.covered, DrugYear.price_rials
+                ).join(Drug, Drug.id == DrugYear.drug_id)
+            )
+        }
+        drugs = {d.generic_code: d for d in s.scalars(select(Drug))}
+        assert len(listed) == len(drugs) * 9  # 1402 to 1410
+        for code, d in drugs.items():
+            for year in range(1404, 1411):
+                assert listed[code, year] == (d.covered, d.price_rials)
+        # 10005: 40,000 + (10005 mod 97 = 14) x 9,000 = 166,000 in force;
+        # 1403: 166,000 x 100 // 125 = 132,800 -> 132,000; 1402: 132,800 -> 106,240 -> 106,000
+        assert drugs["10005"].price_rials == 166_000
+        assert listed["10005", 1403] == (True, 132_000)
+        assert listed["10005", 1402] == (False, 106_000)
+        assert listed["10001", 1402][0] is True
+        # a drug entered by hand after the seed gets a fresh id in the yearly table too
+        catalogues.record_drug_year(
+            s, SYSTEM, generic_code="10001", year=1401, covered=True, price_rials=1_000
+        )
+        uow.commit()
