@@ -159,8 +159,9 @@ def rater_page(request: Request, who: PagePrincipal, uow: ReadUowDep, code: str)
 
 @router.get("/appointments/my-scorecards")
 def own_cards_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
-    """The signed-in rater's own scorecards, what they declared, and the form to score a
-    candidate; no other rater's cards are reachable from here."""
+    """The candidates shortlisted on the posts whose panel the signed-in rater sits on,
+    with the marks they gave, what they declared, and the form to score; no other rater's
+    cards and no candidate outside their panels are reachable from here."""
     return _rater_page(request, who, uow.session, None)
 
 
@@ -212,7 +213,7 @@ def rater_score(
         request, who, uow, code,
         lambda: service.score(
             uow.session, who, rater_code=code, post_code=post_code.strip(),
-            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or None,
             marks=marks,
         ),
     )  # fmt: skip
@@ -231,7 +232,8 @@ def own_score(
     health_system: FormText = "",
     integrity: FormText = "",
 ) -> Response:
-    """The signed-in rater records their own marks for one candidate, as themself."""
+    """The signed-in rater records their own marks for one candidate shortlisted on a post
+    they sit on, as themself; any other is refused as an unknown candidate."""
     marks = _marks(
         leadership=leadership, planning=planning, health_system=health_system,
         integrity=integrity,
@@ -240,7 +242,7 @@ def own_score(
         request, who, uow, None,
         lambda: service.score_own(
             uow.session, who, post_code=post_code.strip(),
-            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or None,
             marks=marks,
         ),
     )  # fmt: skip
