@@ -206,11 +206,13 @@ def visible_to_rater(
     if row is None or (panel and panel != row[1]):
         return None
     post, held = row[0], row[1]
+    # the shortlist first, whoever is asked about, so the time taken does not tell either
+    called = shortlisted(session, post)
     app_id = session.scalar(
         select(Application.id)
         .join(Candidate, Candidate.id == Application.candidate_id)
         .where(Application.post_id == post.id, Candidate.national_id == national_id_)
     )
-    if app_id is None or app_id not in shortlisted(session, post):
+    if app_id is None or app_id not in called:
         return None
     return post, held

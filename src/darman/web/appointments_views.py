@@ -68,9 +68,23 @@ def ranking_page(
     download: str = "",
 ) -> Response:
     """A post's stored ranking under a rule version (the latest ranked unless chosen), the
-    rule applied, and the versions published."""
+    rule applied, the versions published, and the post's interview panels."""
     who.require_role(*service.READERS)
-    s = uow.session
+    return _post_page(request, who, uow.session, code, version=version, download=download)
+
+
+def _post_page(
+    request: Request,
+    who: Principal,
+    s: Any,
+    code: str,
+    *,
+    version: str = "",
+    download: str = "",
+    error: str | None = None,
+    seated: int | None = None,
+    status: int = 200,
+) -> Response:
     asked = _small_whole(version)
     post = service.get_post(s, who, code)
     history = service.rule_history(s, who, post_code=code)
@@ -85,10 +99,37 @@ def ranking_page(
         {
             "post": post, "rule": rule, "lines": lines, "history": history,
             "outcome_fa": tables.outcome_fa, "quotas_fa": rules.QUOTAS,
-            "tie_fa": rules.TIE_BREAKS,
+            "tie_fa": rules.TIE_BREAKS, "seats": service.seats(s, who, post_code=code),
+            "can_seat": who.role in service.RUNNERS and who.is_national,
+            "seat_error": error, "seated": seated,
         }
     )  # fmt: skip
-    return render(request, "appointments/ranking.html", context)
+    return render(request, "appointments/ranking.html", context, status_code=status)
+
+
+@router.post("/appointments/posts/{code}/panels")
+def seat_raters(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    code: str,
+    panel: Annotated[str, Form()] = "",
+    raters: Annotated[str, Form()] = "",
+) -> Response:
+    """The national office seats raters (codes separated by commas or spaces) on one of
+    the post's interview panels; a refusal is shown in Persian and nothing is seated."""
+    codes = [c for c in raters.replace("،", ",").replace(",", " ").split() if c]
+    try:
+        changed = service.seat_raters(
+            uow.session, who, post_code=code, panel=panel, rater_codes=codes
+        )
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
+        error = exc.detail + (f" ({reasons})" if reasons else "")
+        return _post_page(request, who, uow.session, code, error=error, status=exc.status)
+    uow.commit()
+    return _post_page(request, who, uow.session, code, seated=changed)
 
 
 @router.get("/appointments/calls/{code}/fairness")
