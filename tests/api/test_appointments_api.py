@@ -91,7 +91,18 @@ def test_an_upload_reports_its_bad_rows_and_a_conflicted_rater_is_refused(client
     )
     marks = dict.fromkeys(rules.COMPETENCIES, 3)
     body = {"rater_code": "R7", "national_id": IDS["A"], "panel": "P1", "marks": marks}
-    refused = client.post(f"{BASE}/posts/{POST}/scorecards", json=body, headers=hq)
+    # R7 sits on no panel of the post: refused, naming the rater
+    off = client.post(f"{BASE}/posts/{POST}/scorecards", json=body, headers=hq)
+    assert off.status_code == 422 and "R7" in off.json()["detail"]
+    assert [e["field"] for e in off.json()["errors"]] == ["rater"]
+    seat = client.put(f"{BASE}/posts/{POST}/panels/P2", json={"raters": ["R7"]}, headers=hq)
+    assert seat.json() == {"post": POST, "panel": "P2", "changed": 1}
+    # seated on P2, their marks under another panel are refused naming the panel
+    other = client.post(f"{BASE}/posts/{POST}/scorecards", json=body, headers=hq)
+    assert other.status_code == 422 and [e["field"] for e in other.json()["errors"]] == ["panel"]
+    refused = client.post(
+        f"{BASE}/posts/{POST}/scorecards", json={**body, "panel": "P2"}, headers=hq
+    )
     assert refused.status_code == 409 and "U-A" in refused.text
 
 

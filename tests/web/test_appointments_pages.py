@@ -157,3 +157,39 @@ def test_a_raters_page_lists_their_cards_records_marks_and_refuses_a_conflict(
     assert short.status_code == 422 and "۱ تا ۵" in short.text
     login(client, "tm")  # Tehran's manager sees no card of the Qom post
     assert f'data-nid="{IDS["A"]}"' not in client.get("/appointments/raters/R1").text
+
+
+def test_the_office_seats_raters_on_a_posts_panel_from_the_ranking_page(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    make_world(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        s = uow.session
+        service.add_rater(s, SYSTEM, code="R5", full_name="ارزیاب پنجم", unit_code="HQ")
+        f.user(
+            s, username="qm", role=Role.PROVINCE_MANAGER, scope_level=ScopeLevel.PROVINCE,
+            province_id=province_id_for(s, "19"),
+        )  # fmt: skip
+        uow.commit()
+    login(client, "hq")
+    page = client.get(f"/appointments/posts/{POST}").text
+    assert all(f'data-rater="R{n}" data-panel="P1"' in page for n in (1, 2, 3))
+    assert 'id="seat-form"' in page
+    # one unknown code refuses the whole form, naming it; nobody is seated
+    bad = client.post(
+        f"/appointments/posts/{POST}/panels", data={"panel": "P2", "raters": "R5، R9"}
+    )
+    assert bad.status_code == 404 and 'id="seat-error"' in bad.text and "R۹" in bad.text
+    assert 'data-rater="R5"' not in bad.text
+    done = client.post(f"/appointments/posts/{POST}/panels", data={"panel": "P2", "raters": "R5"})
+    assert 'id="seat-saved">۱ ' in done.text and 'data-rater="R5" data-panel="P2"' in done.text
+    again = client.post(f"/appointments/posts/{POST}/panels", data={"panel": "P2", "raters": "R5"})
+    assert 'id="seat-saved">۰ ' in again.text
+    # the province's manager reads the panels but does not seat anyone
+    login(client, "qm")
+    read = client.get(f"/appointments/posts/{POST}").text
+    assert 'data-rater="R5" data-panel="P2"' in read and 'id="seat-form"' not in read
+    refused = client.post(
+        f"/appointments/posts/{POST}/panels", data={"panel": "P1", "raters": "R5"}
+    )
+    assert refused.status_code == 403

@@ -26,8 +26,7 @@ REFUSED = (
 
 def _score(page: Any, national_id: str, mark: str) -> None:
     page.fill("#post_code", POST)
-    page.fill("#national_id", national_id)
-    page.fill("#panel", "P1")
+    page.fill("#national_id", national_id)  # the panel is the rater's own seat's
     for select in page.locator("#score-form select").all():
         select.select_option(mark)
     page.click("#score-form button[type=submit]")
@@ -41,7 +40,7 @@ def test_a_rater_signs_in_and_scores_a_candidate_but_not_a_declared_relative(
 ) -> None:
     from playwright.sync_api import expect
 
-    rater_world(session_factory)  # r1 is rater R1, who declared E their spouse
+    rater_world(session_factory)  # r1 is rater R1 of panel P1, who declared D their spouse
     page, requests, problems = browser_page
     page.goto(f"{live_server}/login")
     page.fill("#username", "r1")
@@ -49,9 +48,12 @@ def test_a_rater_signs_in_and_scores_a_candidate_but_not_a_declared_relative(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/appointments/my-scorecards")
     expect(page.locator("#cards-table tbody tr")).to_have_count(4)
-    _score(page, to_persian_digits(IDS["E"]), "3")
+    _score(page, to_persian_digits(IDS["D"]), "1")
     expect(page.locator("#rater-error")).to_contain_text("همسر")
-    assert cards_of(session_factory, "R1", IDS["E"]) == 0
+    # the office's marks for D, entered before the declaration, are all that is held
+    assert cards_of(session_factory, "R1", IDS["D"]) == 4
+    row_d = page.locator(f"#cards-table tr[data-nid='{IDS['D']}'] td.num").first
+    expect(row_d).to_have_text("۳")
     _score(page, IDS["B"], "2")  # R1 marked B 4 in every competency; now 2
     expect(page.locator("#rater-saved")).to_contain_text("۴")
     row = page.locator(f"#cards-table tr[data-nid='{IDS['B']}'] td.num").first

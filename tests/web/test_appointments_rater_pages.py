@@ -5,9 +5,10 @@ candidate of their own unit, and each mark they record is audited under their ac
 the national office still sees every rater's cards, and an administrator links a new
 rater's account from the users page.
 
-The hand-worked call of ``world``: raters R1-R3 (unit HQ) scored A-D; candidate E (unit
-U-E) has no marks. R1 declared E their spouse; R4 works in unit U-D,
-D's unit."""
+The hand-worked call of ``world``: raters R1-R3 (unit HQ) sit on the post's panel P1 and
+scored A-D, the four the exam shortlists; candidate E (unit U-E, fifth in the exam) is not
+shortlisted. R1 declared D their spouse; R4 works in unit U-D, D's unit, and also sits on
+P1."""
 
 from __future__ import annotations
 
@@ -31,13 +32,14 @@ MARKS = dict.fromkeys(rules.COMPETENCIES, "۳")
 
 
 def rater_world(session_factory: sessionmaker[Session]) -> None:
-    """``make_world`` plus rater R4 of unit U-D, R1's declared spouse E, an administrator,
-    and accounts r1, r2 and r4 linked to R1, R2 and R4."""
+    """``make_world`` plus rater R4 of unit U-D seated on P1, R1's declared spouse D, an
+    administrator, and accounts r1, r2 and r4 linked to R1, R2 and R4."""
     make_world(session_factory)
     with UnitOfWork(session_factory) as uow:
         s = uow.session
         service.add_rater(s, SYSTEM, code="R4", full_name="ارزیاب ۴", unit_code="U-D")
-        service.declare(s, SYSTEM, rater_code="R1", national_id_=IDS["E"], relation="spouse")
+        service.seat_raters(s, SYSTEM, post_code=POST, panel="P1", rater_codes=["R4"])
+        service.declare(s, SYSTEM, rater_code="R1", national_id_=IDS["D"], relation="spouse")
         f.user(s, username="boss", role=Role.ADMIN)
         for n in (1, 2, 4):
             f.user(s, username=f"r{n}", role=Role.RATER, scope_level=ScopeLevel.OWN)
@@ -61,6 +63,20 @@ def cards_of(session_factory: sessionmaker[Session], rater: str, nid: str) -> in
         )
 
 
+def _marks_of(session_factory: sessionmaker[Session], rater: str, nid: str) -> set[int]:
+    """The distinct marks ``rater`` holds for the candidate ``nid``."""
+    with session_factory() as s:
+        return set(
+            s.scalars(
+                select(Scorecard.mark)
+                .join(Rater, Rater.id == Scorecard.rater_id)
+                .join(Application, Application.id == Scorecard.application_id)
+                .join(Candidate, Candidate.id == Application.candidate_id)
+                .where(Rater.code == rater, Candidate.national_id == nid)
+            )
+        )
+
+
 def test_a_rater_lands_on_their_own_cards_and_sees_no_other_raters(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
@@ -79,13 +95,18 @@ def test_a_rater_lands_on_their_own_cards_and_sees_no_other_raters(
     assert all(f'data-nid="{IDS[k]}"' in page for k in "ABCD")
     assert 'id="score-form"' in page and 'action="/appointments/my-scorecards"' in page
     assert "همسر" in page and "R1" in page
-    # E's card is R2's: not on R1's page
+    # E's card is R2's, and E was not shortlisted: not on R1's page
     assert f'data-nid="{IDS["E"]}"' not in page
     # one menu entry, to their own cards; no registry menu
     assert 'href="/appointments/my-scorecards"' in page and 'href="/registry' not in page
     login(client, "r2")
     theirs = client.get("/appointments/my-scorecards").text
-    assert f'data-nid="{IDS["E"]}"' in theirs and "همسر" not in theirs
+    # a rater's page lists the panel's shortlist: the office's card for E is not there
+    assert all(f'data-nid="{IDS[k]}"' in theirs for k in "ABCD")
+    assert f'data-nid="{IDS["E"]}"' not in theirs and "همسر" not in theirs
+    login(client, "r4")  # seated, nothing scored yet: the shortlist to score, unmarked
+    todo = client.get("/appointments/my-scorecards").text
+    assert all(f'data-nid="{IDS[k]}"' in todo for k in "ABCD") and "—" in todo
 
 
 def test_a_rater_is_refused_another_raters_page_and_the_staff_and_registry_pages(
@@ -121,10 +142,14 @@ def test_a_rater_cannot_score_a_declared_relative_nor_a_candidate_of_their_unit(
 ) -> None:
     rater_world(session_factory)
     login(client, "r1")
-    form = {"post_code": POST, "national_id": to_persian_digits(IDS["E"]), "panel": "P1"}
-    spouse = client.post("/appointments/my-scorecards", data={**form, **MARKS})
+    form = {"post_code": POST, "national_id": to_persian_digits(IDS["D"]), "panel": "P1"}
+    spouse = client.post(
+        "/appointments/my-scorecards",
+        data={**form, "leadership": "1", "planning": "1", "health_system": "1", "integrity": "1"},
+    )
     assert spouse.status_code == 409 and 'id="rater-error"' in spouse.text
-    assert "همسر" in spouse.text and cards_of(session_factory, "R1", IDS["E"]) == 0
+    # the office's marks of 3, entered before the declaration, stay as they were
+    assert "همسر" in spouse.text and _marks_of(session_factory, "R1", IDS["D"]) == {3}
     login(client, "r4")
     unit = client.post(
         "/appointments/my-scorecards", data={**form, "national_id": IDS["D"], **MARKS}
@@ -144,15 +169,17 @@ def test_a_raters_marks_are_stored_as_theirs_audited_under_their_account_and_see
 ) -> None:
     rater_world(session_factory)
     login(client, "r2")
-    form = {"post_code": POST, "national_id": IDS["E"], "panel": "P1"}
-    saved = client.post("/appointments/my-scorecards", data={**form, **MARKS})
+    # no panel typed: the rater's own panel on the post is taken
+    form = {"post_code": POST, "national_id": IDS["D"]}
+    twos = dict.fromkeys(rules.COMPETENCIES, "۲")  # D held 3 from the office
+    saved = client.post("/appointments/my-scorecards", data={**form, **twos})
     assert saved.status_code == 200 and 'id="rater-saved">۴ ' in saved.text
-    assert f'data-nid="{IDS["E"]}"' in saved.text
-    assert cards_of(session_factory, "R2", IDS["E"]) == 4
+    assert f'data-nid="{IDS["D"]}"' in saved.text
+    assert _marks_of(session_factory, "R2", IDS["D"]) == {2}
     # one changed mark: one entry naming the old and new value
-    again = client.post("/appointments/my-scorecards", data={**form, **MARKS, "planning": "5"})
+    again = client.post("/appointments/my-scorecards", data={**form, **twos, "planning": "5"})
     assert 'id="rater-saved">۱ ' in again.text
-    same = client.post("/appointments/my-scorecards", data={**form, **MARKS, "planning": "5"})
+    same = client.post("/appointments/my-scorecards", data={**form, **twos, "planning": "5"})
     assert 'id="rater-saved">۰ ' in same.text
     with session_factory() as s:
         entries, total = audit.list_entries(s, action="score", actor="r2")
@@ -164,11 +191,11 @@ def test_a_raters_marks_are_stored_as_theirs_audited_under_their_account_and_see
         )
     assert total == 2  # the unchanged third post recorded nothing
     assert entries[0].after == {"rater": "R2", "panel": "P1", "planning": 5}
-    assert entries[0].before == {"rater": "R2", "planning": 3}
+    assert entries[0].before == {"rater": "R2", "planning": 2}
     assert card is not None and card.recorded_by == "r2" and card.mark == 5
     login(client, "hq")  # the national office still reads every rater's cards
     office = client.get("/appointments/raters/R2").text
-    assert f'data-nid="{IDS["E"]}"' in office and f'data-nid="{IDS["A"]}"' in office
+    assert f'data-nid="{IDS["D"]}"' in office and f'data-nid="{IDS["A"]}"' in office
 
 
 def test_an_administrator_creates_a_raters_account_linked_to_their_record(

@@ -141,9 +141,30 @@ def link_rater_user(
     return read
 
 
+@router.put("/posts/{post}/panels/{panel}")
+def seat_raters(
+    post: Code, panel: Code, body: schemas.PanelIn, who: PrincipalDep, uow: UowDep
+) -> object:
+    """Seat raters on the post's interview panel (national office only, audited); seating
+    again changes nothing. Only seated raters' marks are taken for the post, and a
+    signed-in rater sees the post's shortlisted candidates only once seated."""
+    changed = service.seat_raters(
+        uow.session, who, post_code=post, panel=panel, rater_codes=body.raters
+    )
+    uow.commit()
+    return {"post": post, "panel": panel, "changed": changed}
+
+
+@router.get("/posts/{post}/panels")
+def list_seats(post: Code, who: PrincipalDep, uow: ReadUowDep) -> object:
+    """The post's interview panels and the raters seated on each."""
+    return [dataclasses.asdict(s) for s in service.seats(uow.session, who, post_code=post)]
+
+
 @router.get("/my-scorecards")
 def own_cards(who: PrincipalDep, uow: ReadUowDep) -> object:
-    """The signed-in rater's own scorecards (one line per candidate) and declarations."""
+    """The candidates shortlisted on the posts whose panel the signed-in rater sits on,
+    with the marks they gave each (empty: still to score), and their declarations."""
     rater, lines, declared = service.own_cards(uow.session, who)
     return {
         "rater": rater.code,
@@ -154,8 +175,9 @@ def own_cards(who: PrincipalDep, uow: ReadUowDep) -> object:
 
 @router.post("/my-scorecards")
 def score_own(body: schemas.OwnScorecardIn, who: PrincipalDep, uow: UowDep) -> object:
-    """The signed-in rater's marks for one candidate, recorded as themself; 409 on a
-    conflict of interest. Sending the same marks again changes nothing."""
+    """The signed-in rater's marks for one candidate shortlisted on a post they sit on,
+    recorded as themself; 404 alike for anyone else (whether or not they applied), 409 on
+    a conflict of interest. Sending the same marks again changes nothing."""
     changed = service.score_own(
         uow.session, who, post_code=body.post_code, national_id_=body.national_id,
         panel=body.panel, marks=body.marks,
@@ -177,8 +199,9 @@ def declare(rater: Code, body: schemas.DeclarationIn, who: PrincipalDep, uow: Uo
 
 @router.post("/posts/{post}/scorecards")
 def score(post: Code, body: schemas.ScorecardIn, who: PrincipalDep, uow: UowDep) -> object:
-    """One rater's marks for one candidate; 409 on a conflict of interest. Sending the same
-    marks again changes nothing."""
+    """One rater's marks for one candidate; 422 naming the rater when they do not sit on
+    the post's panel, 409 on a conflict of interest. Sending the same marks again changes
+    nothing."""
     changed = service.score(
         uow.session, who, rater_code=body.rater_code, post_code=post,
         national_id_=body.national_id, panel=body.panel, marks=body.marks,

@@ -1,6 +1,7 @@
 """Loading the synthetic call (``synthetic.generate``) into the database: the call, posts
 and rules through the services (audited one by one), the candidates, applications, exam
-scores, raters, scorecards and record points by bulk insert, audited as one import."""
+scores, raters, their panel seats (the panels their scorecards name), scorecards and
+record points by bulk insert, audited as one import."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from darman.appointments.models import (
     Application,
     Candidate,
     ExamScore,
+    PanelSeat,
     Post,
     Rater,
     RecordPoints,
@@ -70,6 +72,17 @@ def load(session: Session, who: Principal, world: synthetic.World) -> dict[str, 
             for n, p, r, panel, comp, mark in world.marks
         ],
     )  # fmt: skip
+    # each rater sits on the panel their scorecards name: a rater signs in to that post
+    seated = sorted({(p, panel, r) for _, p, r, panel, _, _ in world.marks})
+    if seated:
+        session.execute(
+            insert(PanelSeat),
+            [
+                {"post_id": posts[p], "rater_id": raters[r], "panel": panel,
+                 "seated_by": who.username, "seated_at": now}
+                for p, panel, r in seated
+            ],
+        )  # fmt: skip
     session.execute(
         insert(RecordPoints),
         [
@@ -80,7 +93,7 @@ def load(session: Session, who: Principal, world: synthetic.World) -> dict[str, 
     counts = {
         "posts": len(world.posts), "candidates": len(world.candidates),
         "applications": len(world.applications), "exam_scores": len(world.exam),
-        "scorecards": len(world.marks),
+        "scorecards": len(world.marks), "panel_seats": len(seated),
     }  # fmt: skip
     audit.record(
         session, actor=who.username, action="import", entity="appt_call", entity_id=call.id,

@@ -122,6 +122,22 @@ class Rater(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True, nullable=True)
 
 
+class PanelSeat(Base):
+    """A rater's seat on one post's interview panel, set by the national office: a signed-in
+    rater sees and scores only the shortlisted candidates of the posts they sit on, and the
+    office enters marks only for raters seated on the post. One seat per rater and post."""
+
+    __tablename__ = "appt_panel_seats"
+    __table_args__ = (UniqueConstraint("post_id", "rater_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("appt_posts.id"), index=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("appt_raters.id"), index=True)
+    panel: Mapped[str] = mapped_column(String(32))
+    seated_by: Mapped[str] = mapped_column(String(64))
+    seated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class Declaration(Base):
     """A relationship a rater declared with a person (by national ID)."""
 

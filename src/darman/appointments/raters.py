@@ -1,19 +1,24 @@
 """Raters as users: a national administrator links a rater record to a user account of
-role ``rater``; signed in, the rater reads and scores only their own scorecards, on any
-post, under the same conflict-of-interest rules and audit as the national office's
-entries (``scoring.record_marks``), with their own account as the actor."""
+role ``rater``; signed in, the rater sees and scores only the candidates shortlisted for
+interview on the posts whose panel they sit on (``panels``), under the same
+conflict-of-interest rules and audit as the national office's entries
+(``scoring.record_marks``), with their own account as the actor. Anything else is
+answered as an unknown candidate, so a rater learns nothing of who applied."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from darman.appointments.exceptions import PostNotFound, RaterNotFound
-from darman.appointments.models import Post, Rater
-from darman.appointments.scoring import CardLine, cards_of, rater_by_code, record_marks
+from darman.appointments import panels
+from darman.appointments.exceptions import RaterNotFound
+from darman.appointments.models import Declaration, Rater, Scorecard
+from darman.appointments.scoring import CardLine, no_such_candidate, rater_by_code, record_marks
 from darman.audit import service as audit
+from darman.common import national_id
 from darman.common.errors import Conflict, FieldProblem, InvalidInput
 from darman.security import service as security_service
 from darman.security.enums import ROLE_LABELS_FA, Role
@@ -100,10 +105,34 @@ def own_rater(session: Session, who: Principal) -> Rater:
 
 
 def own_cards(session: Session, who: Principal) -> tuple[Rater, list[CardLine], dict[str, str]]:
-    """The signed-in rater's own scorecards, one line per candidate, and what they
-    declared; never another rater's."""
+    """The candidates the signed-in rater is to score: one line per candidate shortlisted
+    on a post whose panel they sit on, with the marks they have given (none yet: empty),
+    and what they declared about those candidates; never another rater's marks, nor a
+    candidate outside their panels."""
     rater = own_rater(session, who)
-    lines, declared = cards_of(session, rater, lambda query: query)
+    todo = panels.rater_shortlist(session, rater)
+    ids = [t.application_id for t in todo]
+    given: dict[int, dict[str, int]] = defaultdict(dict)
+    for app, comp, mark in session.execute(
+        select(Scorecard.application_id, Scorecard.competency, Scorecard.mark).where(
+            Scorecard.rater_id == rater.id, Scorecard.application_id.in_(ids)
+        )
+    ):
+        given[app][comp] = mark
+    lines = [
+        CardLine(t.post_code, t.national_id, t.full_name, t.panel, given.get(t.application_id, {}))
+        for t in todo
+    ]
+    nids = {t.national_id for t in todo}
+    declared = {
+        nid: rel
+        for nid, rel in session.execute(
+            select(Declaration.national_id, Declaration.relation).where(
+                Declaration.rater_id == rater.id
+            )
+        )
+        if nid in nids
+    }
     return rater, lines, declared
 
 
@@ -113,18 +142,23 @@ def score_own(
     *,
     post_code: str,
     national_id_: str,
-    panel: str,
+    panel: str | None,
     marks: Mapping[str, int],
 ) -> int:
     """The signed-in rater records their own marks for one candidate of ``post_code``;
-    returns how many changed. A conflict of interest refuses it (ConflictOfInterest), as
-    do marks off the 1-5 scale (InvalidInput); each change is audited with the rater's
-    account as the actor. PostNotFound, CandidateNotFound."""
+    returns how many changed. Only a candidate shortlisted on a post whose panel they sit
+    on (and ``panel``, when given, theirs) can be scored: anything else, an unknown post
+    included, is CandidateNotFound in the same words as for a person who never applied.
+    A conflict of interest refuses it (ConflictOfInterest), as do marks off the 1-5 scale
+    (InvalidInput); each change is audited with the rater's account as the actor."""
     rater = own_rater(session, who)
-    post = session.scalar(select(Post).where(Post.code == post_code))
-    if post is None:
-        raise PostNotFound(f"پستی با کد «{post_code}» نیست", [FieldProblem("post", post_code)])
+    nid = national_id.normalize(national_id_)
+    found = panels.visible_to_rater(
+        session, rater, post_code=post_code, national_id_=nid, panel=panel
+    )
+    if found is None:
+        raise no_such_candidate(post_code, nid)
+    post, held = found
     return record_marks(
-        session, who, rater=rater, post=post, national_id_=national_id_, panel=panel,
-        marks=marks,
+        session, who, rater=rater, post=post, national_id_=nid, panel=held, marks=marks,
     )  # fmt: skip

@@ -240,6 +240,24 @@ def shortlist(scores: Mapping[K, float], *, openings: int, rule: Rule) -> set[K]
     return {a for a, s in passing.items() if s >= boundary}
 
 
+def interview_shortlist(
+    entries: Iterable[Entry],
+    rule: Rule,
+    *,
+    openings: int,
+    requirements: Requirements,
+    on: dt.date,
+) -> set[int]:
+    """Application ids called to interview: eligible, sat the exam, and on the exam's
+    shortlist, exactly the stages ``rank_post`` applies before the interview."""
+    scores = {
+        e.application_id: e.exam
+        for e in entries
+        if e.exam is not None and not eligibility_refusals(e, requirements, on=on)
+    }
+    return shortlist(scores, openings=openings, rule=rule)
+
+
 def interview_score(marks: Mapping[K, Mapping[str, int]]) -> float | None:
     """The interview score on 0-100 from ``{rater: {competency: mark 1-5}}``: each rater's
     mean mark, the mean of the raters, mapped from 1-5 onto 0-100. None with fewer than

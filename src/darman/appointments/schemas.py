@@ -76,7 +76,9 @@ class RuleRead(BaseModel):
 class ScorecardIn(Strict):
     rater_code: Code
     national_id: NationalId
-    panel: Code
+    panel: Code | None = Field(
+        default=None, description="the rater's panel on the post; theirs when left out"
+    )
     marks: dict[str, Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(
         description="competency -> mark on the anchored 1-5 scale: " + ", ".join(rules.COMPETENCIES)
     )
@@ -87,10 +89,18 @@ class OwnScorecardIn(Strict):
 
     post_code: Code
     national_id: NationalId
-    panel: Code
+    panel: Code | None = Field(
+        default=None, description="your panel on the post; yours when left out"
+    )
     marks: dict[str, Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(
         description="competency -> mark on the anchored 1-5 scale: " + ", ".join(rules.COMPETENCIES)
     )
+
+
+class PanelIn(Strict):
+    """The raters to seat on one panel of a post (codes of rater records)."""
+
+    raters: list[Code] = Field(min_length=1, max_length=50)
 
 
 class RaterUserIn(Strict):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darman.appointments import agreement, rules
+from darman.appointments import panels as panels_
 from darman.appointments.exceptions import CandidateNotFound, ConflictOfInterest, RaterNotFound
 from darman.appointments.models import (
     Application,
@@ -90,11 +91,18 @@ def _application(session: Session, post: Post, nid: str) -> tuple[Application, C
         .where(Application.post_id == post.id, Candidate.national_id == nid)
     ).first()
     if row is None:
-        raise CandidateNotFound(
-            f"داوطلبی با کد ملی {nid} برای پست «{post.code}» نیست",
-            [FieldProblem("national_id", nid)],
-        )
+        raise no_such_candidate(post.code, nid)
     return row[0], row[1]
+
+
+def no_such_candidate(post_code: str, nid: str) -> CandidateNotFound:
+    """The one answer for a candidate the caller may not score: the same words whether the
+    person did not apply, or a rater is not seated on the post or the person was not
+    shortlisted, so the refusal tells nobody who applied."""
+    return CandidateNotFound(
+        f"داوطلبی با کد ملی {nid} برای پست «{post_code}» نیست",
+        [FieldProblem("national_id", nid)],
+    )
 
 
 def score(
@@ -104,16 +112,20 @@ def score(
     rater_code: str,
     post_code: str,
     national_id_: str,
-    panel: str,
+    panel: str | None,
     marks: Mapping[str, int],
 ) -> int:
     """The national office stores a rater's marks for one candidate (``record_marks``);
-    returns how many marks changed. A rater signed in scores through ``raters.score_own``."""
+    returns how many marks changed. The rater must sit on the post's interview panel
+    (``panels.seated_panel``: InvalidInput naming the rater, or the panel when another
+    is given; none given means theirs). A rater signed in scores through
+    ``raters.score_own``."""
     require_runner(who)
     post = get_post(session, who, post_code)
     rater = rater_by_code(session, rater_code)
+    held = panels_.seated_panel(session, rater, post, panel)
     return record_marks(
-        session, who, rater=rater, post=post, national_id_=national_id_, panel=panel,
+        session, who, rater=rater, post=post, national_id_=national_id_, panel=held,
         marks=marks,
     )  # fmt: skip
 

@@ -1,7 +1,8 @@
 """Merit-based appointment use cases, gathered: calls, posts and rules (``setup``),
 imports (``imports``), scorecards, raters and record points (``scoring``), raters' own
-accounts and scorecards (``raters``), rankings, fairness and a candidate's own result
-(``ranking``), offers (``offers``). Callers use this module."""
+accounts and scorecards (``raters``), interview panels (``panels``), rankings, fairness
+and a candidate's own result (``ranking``), offers (``offers``). Callers use this
+module."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from darman.appointments.attempts import ResultGuard
 from darman.appointments.exceptions import NothingRanked
 from darman.appointments.imports import ImportReport, import_candidates, import_exam
 from darman.appointments.offers import answer, list_offers, make_offers
+from darman.appointments.panels import Seat, seat_raters, seats
 from darman.appointments.ranking import (
     DIMENSIONS,
     STAGES,
@@ -65,6 +67,7 @@ __all__ = [
     "Line",
     "NothingRanked",
     "ResultGuard",
+    "Seat",
     "add_rater",
     "answer",
     "call_code_of",
@@ -97,6 +100,8 @@ __all__ = [
     "rule_history",
     "score",
     "score_own",
+    "seat_raters",
+    "seats",
     "set_record_points",
     "store_ranking",
 ]

@@ -120,6 +120,26 @@ def rank(
     _write(header, rows, out)
 
 
+@app.command("panel")
+def panel(
+    post: str = typer.Option(..., "--post", help="post code, e.g. HOSP-19"),
+    panel: str = typer.Option(..., "--panel", help="panel code, e.g. P1"),
+    rater: list[str] = typer.Option(..., "--rater", help="rater code; repeat for each rater"),
+) -> None:
+    """Seat raters on a post's interview panel (audited; seating again changes nothing)."""
+    from darman.appointments import service
+
+    with unit_of_work() as uow:
+        changed = service.seat_raters(
+            uow.session, SYSTEM, post_code=post, panel=panel, rater_codes=rater
+        )
+        uow.commit()
+        seats = service.seats(uow.session, SYSTEM, post_code=post)
+    console.print(f"جایگاه‌های تازه یا جابه‌جاشده: {_fa(changed)}")
+    _show(f"هیئت‌های مصاحبه‌ی {post}", ["هیئت", "ارزیاب", "نام"],
+          [[s.panel, s.rater_code, s.rater_name] for s in seats])  # fmt: skip
+
+
 @app.command("fairness")
 def fairness(
     call: str = typer.Option(..., "--call", help="call code, e.g. MGR-1405"),

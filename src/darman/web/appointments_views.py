@@ -68,9 +68,23 @@ def ranking_page(
     download: str = "",
 ) -> Response:
     """A post's stored ranking under a rule version (the latest ranked unless chosen), the
-    rule applied, and the versions published."""
+    rule applied, the versions published, and the post's interview panels."""
     who.require_role(*service.READERS)
-    s = uow.session
+    return _post_page(request, who, uow.session, code, version=version, download=download)
+
+
+def _post_page(
+    request: Request,
+    who: Principal,
+    s: Any,
+    code: str,
+    *,
+    version: str = "",
+    download: str = "",
+    error: str | None = None,
+    seated: int | None = None,
+    status: int = 200,
+) -> Response:
     asked = _small_whole(version)
     post = service.get_post(s, who, code)
     history = service.rule_history(s, who, post_code=code)
@@ -85,10 +99,37 @@ def ranking_page(
         {
             "post": post, "rule": rule, "lines": lines, "history": history,
             "outcome_fa": tables.outcome_fa, "quotas_fa": rules.QUOTAS,
-            "tie_fa": rules.TIE_BREAKS,
+            "tie_fa": rules.TIE_BREAKS, "seats": service.seats(s, who, post_code=code),
+            "can_seat": who.role in service.RUNNERS and who.is_national,
+            "seat_error": error, "seated": seated,
         }
     )  # fmt: skip
-    return render(request, "appointments/ranking.html", context)
+    return render(request, "appointments/ranking.html", context, status_code=status)
+
+
+@router.post("/appointments/posts/{code}/panels")
+def seat_raters(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    code: str,
+    panel: Annotated[str, Form()] = "",
+    raters: Annotated[str, Form()] = "",
+) -> Response:
+    """The national office seats raters (codes separated by commas or spaces) on one of
+    the post's interview panels; a refusal is shown in Persian and nothing is seated."""
+    codes = [c for c in raters.replace("،", ",").replace(",", " ").split() if c]
+    try:
+        changed = service.seat_raters(
+            uow.session, who, post_code=code, panel=panel, rater_codes=codes
+        )
+    except DarmanError as exc:
+        uow.rollback()
+        reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
+        error = exc.detail + (f" ({reasons})" if reasons else "")
+        return _post_page(request, who, uow.session, code, error=error, status=exc.status)
+    uow.commit()
+    return _post_page(request, who, uow.session, code, seated=changed)
 
 
 @router.get("/appointments/calls/{code}/fairness")
@@ -159,8 +200,9 @@ def rater_page(request: Request, who: PagePrincipal, uow: ReadUowDep, code: str)
 
 @router.get("/appointments/my-scorecards")
 def own_cards_page(request: Request, who: PagePrincipal, uow: ReadUowDep) -> Response:
-    """The signed-in rater's own scorecards, what they declared, and the form to score a
-    candidate; no other rater's cards are reachable from here."""
+    """The candidates shortlisted on the posts whose panel the signed-in rater sits on,
+    with the marks they gave, what they declared, and the form to score; no other rater's
+    cards and no candidate outside their panels are reachable from here."""
     return _rater_page(request, who, uow.session, None)
 
 
@@ -212,7 +254,7 @@ def rater_score(
         request, who, uow, code,
         lambda: service.score(
             uow.session, who, rater_code=code, post_code=post_code.strip(),
-            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or None,
             marks=marks,
         ),
     )  # fmt: skip
@@ -231,7 +273,8 @@ def own_score(
     health_system: FormText = "",
     integrity: FormText = "",
 ) -> Response:
-    """The signed-in rater records their own marks for one candidate, as themself."""
+    """The signed-in rater records their own marks for one candidate shortlisted on a post
+    they sit on, as themself; any other is refused as an unknown candidate."""
     marks = _marks(
         leadership=leadership, planning=planning, health_system=health_system,
         integrity=integrity,
@@ -240,7 +283,7 @@ def own_score(
         request, who, uow, None,
         lambda: service.score_own(
             uow.session, who, post_code=post_code.strip(),
-            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or "P",
+            national_id_=to_ascii_digits(national_id.strip()), panel=panel.strip() or None,
             marks=marks,
         ),
     )  # fmt: skip

@@ -1,5 +1,5 @@
-"""`darman appointments import-candidates|import-exam|rank|fairness` on the hand-worked
-call of ``world``."""
+"""`darman appointments import-candidates|import-exam|rank|fairness|panel` on the
+hand-worked call of ``world``."""
 
 from __future__ import annotations
 
@@ -101,3 +101,31 @@ def test_users_create_links_a_raters_account_and_refuses_one_without_a_rater(
         held = (user.role, user.scope_level, linked)
     assert held == ("rater", "own", "R2")
     assert "r3" not in names and "r9" not in names
+
+
+def test_panel_seats_raters_once_and_names_an_unknown_one(cli, session_factory) -> None:
+    from darman.appointments import service
+    from darman.audit import service as audit
+    from darman.security.principal import SYSTEM
+
+    with UnitOfWork(session_factory) as uow:
+        service.add_rater(uow.session, SYSTEM, code="R4", full_name="ارزیاب ۴", unit_code="HQ")
+        uow.commit()
+    args = ["appointments", "panel", "--post", POST, "--panel", "P2", "--rater", "R4"]
+    done = cli.invoke(app, [*args, "--rater", "R3"], env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert "جابه‌جاشده: ۲" in done.output and "P۲" in done.output  # codes in Persian digits
+    again = cli.invoke(app, [*args, "--rater", "R3"], env=WIDE)
+    assert again.exit_code == 0 and "جابه‌جاشده: ۰" in again.output
+    with session_factory() as s:
+        seats = service.seats(s, SYSTEM, post_code=POST)
+        _, audited = audit.list_entries(s, action="seat")
+    assert [(x.panel, x.rater_code) for x in seats] == [
+        ("P1", "R1"),
+        ("P1", "R2"),
+        ("P2", "R3"),
+        ("P2", "R4"),
+    ]
+    assert audited == 3 + 2  # build's three seats, then R3's move and R4's seat
+    unknown = cli.invoke(app, [*args, "--rater", "X9"], env=WIDE)
+    assert unknown.exit_code == 1 and "X9" in str(unknown.exception)

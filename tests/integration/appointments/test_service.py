@@ -10,10 +10,21 @@ import pytest
 from sqlalchemy import func, select
 
 from darman.appointments import rules, service
-from darman.appointments.exceptions import ConflictOfInterest, PostNotFound, RuleChangeNeedsReason
-from darman.appointments.models import Application, Candidate, ExamScore, RecordPoints
+from darman.appointments.exceptions import (
+    ConflictOfInterest,
+    PostNotFound,
+    RaterNotFound,
+    RuleChangeNeedsReason,
+)
+from darman.appointments.models import (
+    Application,
+    Candidate,
+    ExamScore,
+    RecordPoints,
+    Scorecard,
+)
 from darman.audit.models import AuditEntry
-from darman.common.errors import AuthenticationFailed, Conflict
+from darman.common.errors import AuthenticationFailed, Conflict, InvalidInput
 from darman.common.persian import to_persian_digits
 from darman.common.tabular import TableFormat, write_table
 from darman.security.enums import Role, ScopeLevel
@@ -159,11 +170,12 @@ def test_a_rater_cannot_score_a_declared_relative_or_a_colleague_of_their_unit(s
             rater_code="R1",
             post_code=POST,
             national_id_=IDS["E"],
-            panel="P",
+            panel="P1",
             marks=marks,
         )
     assert "درجه یک" in caught.value.detail
     service.add_rater(session, SYSTEM, code="R9", full_name="همکار", unit_code="U-D")
+    service.seat_raters(session, SYSTEM, post_code=POST, panel="P1", rater_codes=["R9"])
     with pytest.raises(ConflictOfInterest):
         service.score(
             session,
@@ -171,7 +183,7 @@ def test_a_rater_cannot_score_a_declared_relative_or_a_colleague_of_their_unit(s
             rater_code="R9",
             post_code=POST,
             national_id_=IDS["D"],
-            panel="P",
+            panel="P1",
             marks=marks,
         )
     first = service.score(
@@ -180,7 +192,7 @@ def test_a_rater_cannot_score_a_declared_relative_or_a_colleague_of_their_unit(s
         rater_code="R2",
         post_code=POST,
         national_id_=IDS["E"],
-        panel="P",
+        panel="P1",
         marks=marks,
     )
     again = service.score(
@@ -189,10 +201,49 @@ def test_a_rater_cannot_score_a_declared_relative_or_a_colleague_of_their_unit(s
         rater_code="R2",
         post_code=POST,
         national_id_=IDS["E"],
-        panel="P",
+        panel="P1",
         marks=marks,
     )
     assert (first, again) == (4, 0) and _audits(session, "score") == 1
+
+
+def test_the_office_enters_marks_only_for_a_rater_seated_on_the_posts_panel(session) -> None:
+    build(session, scores=False)
+    service.add_rater(session, SYSTEM, code="R8", full_name="بیرونی", unit_code="HQ")
+    marks = dict.fromkeys(rules.COMPETENCIES, 4)
+    with pytest.raises(InvalidInput) as caught:
+        service.score(
+            session, SYSTEM, rater_code="R8", post_code=POST, national_id_=IDS["A"],
+            panel="P1", marks=marks,
+        )  # fmt: skip
+    assert [p.field for p in caught.value.problems] == ["rater"]
+    assert "R8" in caught.value.detail and "هیئت" in caught.value.detail
+    assert session.scalar(select(func.count()).select_from(Scorecard)) == 0
+
+
+def test_seating_raters_is_audited_once_and_a_rater_who_scored_keeps_their_panel(
+    session,
+) -> None:
+    build(session, scores=False)  # R1-R3 seated on P1 by build: three audited seats
+    assert _audits(session, "seat") == 3
+    assert service.seat_raters(session, SYSTEM, post_code=POST, panel="P1", rater_codes=["R1"]) == 0
+    assert _audits(session, "seat") == 3
+    # R3 has not scored yet: moving them to P2 is one audited change naming the old panel
+    assert service.seat_raters(session, SYSTEM, post_code=POST, panel="P2", rater_codes=["R3"]) == 1
+    assert _audits(session, "seat") == 4
+    assert [(s.panel, s.rater_code) for s in service.seats(session, SYSTEM, post_code=POST)] == [
+        ("P1", "R1"), ("P1", "R2"), ("P2", "R3"),
+    ]  # fmt: skip
+    # R1 scored on P1: their cards belong to P1's agreement, so they do not move
+    service.score(
+        session, SYSTEM, rater_code="R1", post_code=POST, national_id_=IDS["A"], panel=None,
+        marks=dict.fromkeys(rules.COMPETENCIES, 4),
+    )  # fmt: skip
+    with pytest.raises(Conflict):
+        service.seat_raters(session, SYSTEM, post_code=POST, panel="P2", rater_codes=["R1"])
+    with pytest.raises(RaterNotFound) as unknown:
+        service.seat_raters(session, SYSTEM, post_code=POST, panel="P1", rater_codes=["R1", "X9"])
+    assert [p.reason for p in unknown.value.problems] == ["X9"]
 
 
 def test_a_refusal_passes_the_seat_once_to_the_next_in_line_of_the_same_quota(session) -> None:

@@ -7,8 +7,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from darman.appointments import demo, service, synthetic
-from darman.appointments.models import RankingRow
+from darman.appointments import demo, panels, service, synthetic
+from darman.appointments.models import (
+    Application,
+    PanelSeat,
+    Post,
+    RankingRow,
+    Rater,
+    Scorecard,
+)
 from darman.registry import provinces
 from darman.security.principal import SYSTEM
 
@@ -69,3 +76,28 @@ def test_the_whole_call_ranks_into_its_150_openings_with_quotas(loaded) -> None:
         loaded, SYSTEM, call_id=service.get_call(loaded, synthetic.CALL_CODE).id
     )
     assert len(panels) == 62 and all(p.agreement.raters == 3 for p in panels)
+
+
+def test_the_demo_seats_each_rater_on_the_panel_its_scorecards_name(loaded) -> None:
+    seats = set(loaded.execute(
+        select(Post.code, PanelSeat.panel, Rater.code)
+        .join(Post, Post.id == PanelSeat.post_id)
+        .join(Rater, Rater.id == PanelSeat.rater_id)
+    ).all())  # fmt: skip
+    used = set(loaded.execute(
+        select(Post.code, Scorecard.panel, Rater.code)
+        .join(Application, Application.id == Scorecard.application_id)
+        .join(Post, Post.id == Application.post_id)
+        .join(Rater, Rater.id == Scorecard.rater_id)
+        .distinct()
+    ).all())  # fmt: skip
+    # the three raters of each post with interviews, on that post's panel P-<post>
+    assert seats == used and len(seats) == 3 * len({p for p, _, _ in used})
+    assert ("DIR-08", "P-DIR-08", "R-DIR-08-1") in seats
+    # the demo's rater signed in sees exactly the shortlist their panel scored
+    rater = loaded.scalar(select(Rater).where(Rater.code == "R-DIR-08-1"))
+    todo = panels.rater_shortlist(loaded, rater)
+    scored = set(loaded.scalars(
+        select(Scorecard.application_id).where(Scorecard.rater_id == rater.id)
+    ))  # fmt: skip
+    assert todo and {t.application_id for t in todo} == scored

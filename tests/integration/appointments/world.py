@@ -7,7 +7,8 @@ Totals under the rule 50/30/20 (interview (mean - 1) / 4 x 100):
   C  exam 70, marks 5 -> 100,         record 0  -> 35 + 30   + 0  = 65.0  rank 3 (woman)
   D  exam 60, marks 3 -> 50,          record 50 -> 30 + 15   + 10 = 55.0  rank 4 (woman)
   E  exam 50: fifth of five, outside the shortlist of 2 x 2 = 4
-With the women's quota of one seat, C takes B's seat: A and C are selected."""
+With the women's quota of one seat, C takes B's seat: A and C are selected.
+R1-R3 sit on the post's interview panel P1, so a signed-in one sees A-D to score."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from darman.common.national_id import make
 from darman.security.principal import SYSTEM
 
 CALL, POST = "C-1", "P-QOM"
+RATERS = ("R1", "R2", "R3")  # all three sit on the post's panel P1
 IDS = {k: make(100 + i) for i, k in enumerate("ABCDE")}
 SEX = {"A": "مرد", "B": "مرد", "C": "زن", "D": "زن", "E": "مرد"}
 EXAM = {"A": 90, "B": 80, "C": 70, "D": 60, "E": 50}
@@ -65,6 +67,7 @@ def build(session: Session, *, scores: bool = True) -> None:
     assert report.problems == [], report.problems
     for r in range(1, 4):
         service.add_rater(session, SYSTEM, code=f"R{r}", full_name=f"ارزیاب {r}", unit_code="HQ")
+    service.seat_raters(session, SYSTEM, post_code=POST, panel="P1", rater_codes=RATERS)
     if not scores:
         return
     service.import_exam(session, SYSTEM, content=exam_csv(), name="exam.csv")

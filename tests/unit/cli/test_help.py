@@ -126,6 +126,7 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "claims import-decisions",
         "appointments rank",
         "appointments fairness",
+        "appointments panel",
         "performance targets import",
         "circulars check-synthetic",
         "circulars attach",
@@ -134,11 +135,11 @@ def test_every_command_and_group_is_asked_for_help(helps: dict[str, dict[str, An
         "population epidemic statement",
     }
     assert expected <= set(helps)
-    # darman itself, 16 top-level entries, 73 commands beneath them (the claims policy
-    # group's 5, the audit group's 3, the appointments group's 5, the performance group's
+    # darman itself, 16 top-level entries, 74 commands beneath them (the claims policy
+    # group's 5, the audit group's 3, the appointments group's 6, the performance group's
     # 10, the circulars group's 10 and the population group's 7 (its epidemic group and the
     # group's 3, and due) included)
-    assert len(helps) == 1 + 16 + 73
+    assert len(helps) == 1 + 16 + 74
     for answer in helps.values():
         assert answer["code"] == 0, answer
         assert "Usage: darman" in answer["shown"], answer
