@@ -94,7 +94,7 @@ def test_a_rater_lands_on_their_own_cards_and_sees_no_other_raters(
     # R1's four cards (A-D, all 4 but C's 5), their declaration, the form to score
     assert all(f'data-nid="{IDS[k]}"' in page for k in "ABCD")
     assert 'id="score-form"' in page and 'action="/appointments/my-scorecards"' in page
-    assert "همسر" in page and "R1" in page
+    assert "همسر" in page and "R۱" in page  # codes read in Persian digits
     # E's card is R2's, and E was not shortlisted: not on R1's page
     assert f'data-nid="{IDS["E"]}"' not in page
     # one menu entry, to their own cards; no registry menu
@@ -215,7 +215,7 @@ def test_an_administrator_creates_a_raters_account_linked_to_their_record(
     assert made.status_code == 303
     login(client, "r3")
     page = client.get("/appointments/my-scorecards").text
-    assert "R3" in page and f'data-nid="{IDS["A"]}"' in page
+    assert "R۳" in page and f'data-nid="{IDS["A"]}"' in page
     with session_factory() as s:
         linked, _ = audit.list_entries(s, action="link_user", actor="boss")
     assert [e.after for e in linked] == [{"rater": "R3", "user": "r3"}]
