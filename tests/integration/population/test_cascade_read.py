@@ -4,9 +4,10 @@ the batch size, the cycle collector left as it was, and an empty read typed by i
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from darman.db import bulk
 from darman.population import service
@@ -21,7 +22,7 @@ SCHEMA = pa.schema([
 ])  # fmt: skip
 
 
-def _measurements() -> select:
+def _measurements() -> Select[Any]:
     return select(
         Measurement.national_id, Measurement.loinc, Measurement.value, Measurement.measured_on
     ).order_by(Measurement.national_id, Measurement.loinc, Measurement.measured_on)
