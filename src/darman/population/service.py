@@ -386,13 +386,11 @@ def _cascade_inputs(session: Session, window: Window) -> dict[str, Any]:
     )
     visits = _read(
         session,
-        select(Claim.national_id, _claim_day())
-        .where(
+        select(Claim.national_id, _claim_day()).where(
             Claim.status.in_([s.value for s in ADJUDICATED]),
             Claim.national_id.in_(people),
             _claim_day().between(window.start_12, window.end),
-        )
-        .distinct(),
+        ),  # a day twice is harmless to the kernel (it asks only whether one is in range)
         _VISITS,
     )
     measurements = _read(
