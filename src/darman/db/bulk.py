@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -106,19 +107,32 @@ def _sqlite_type(kind: pa.DataType) -> pa.DataType:
     return kind
 
 
+# Reads running at once in a server's threads share one pause: the first turns the
+# collector off, the last puts it back as the first found it.
+_pause_lock = threading.Lock()
+_pausers = 0
+_was_on = True
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cycle collector off while a read makes millions of short-lived tuples: each
     batch is freed as soon as Arrow has it, yet the tuples' allocations would trigger
     collections that walk every object the process holds (half the read's time, measured).
-    Back as it was afterwards."""
-    was_on = gc.isenabled()
-    gc.disable()
+    Back as it was once the last read running ends."""
+    global _pausers, _was_on
+    with _pause_lock:
+        if _pausers == 0:
+            _was_on = gc.isenabled()
+            gc.disable()
+        _pausers += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _pause_lock:
+            _pausers -= 1
+            if _pausers == 0 and _was_on:
+                gc.enable()
 
 
 def _pg_read(raw: object, sql: str, schema: pa.Schema) -> pa.Table:

@@ -67,3 +67,14 @@ def test_the_cascade_reads_each_registered_persons_visit_days(session) -> None:
     assert visits and {v["national_id"] for v in visits} <= registered
     w = parse_quarter("1405Q2")
     assert all(w.start_12 <= v["visit_on"] <= w.end for v in visits)
+
+
+def test_overlapping_reads_share_one_pause_and_the_last_puts_the_collector_back() -> None:
+    assert gc.isenabled()
+    first, second = bulk._collector_paused(), bulk._collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second read is still running
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
