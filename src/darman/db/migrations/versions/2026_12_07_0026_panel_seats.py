@@ -1,7 +1,7 @@
 """Interview panels as data: which rater sits on which post's panel (appt_panel_seats).
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
-down_revision = "0028"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

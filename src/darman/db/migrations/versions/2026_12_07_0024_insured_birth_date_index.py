@@ -3,7 +3,7 @@ an age band such as a programme's elderly is read from the index alone rather th
 every insured person; and coverage periods with their end, so "covered on D" is answered
 from the index without reading the periods.
 
-Revision ID: 0027
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0027"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None

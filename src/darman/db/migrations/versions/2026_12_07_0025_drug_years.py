@@ -3,8 +3,8 @@ price per unit in rials, one row per drug and year. The ``drugs`` row keeps the 
 force (prescribing and claims read it); an existing formulary is copied in as the current
 Jalali year's list so the yearly page is not empty after upgrading.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from darman.common.jalali import fiscal_year, tehran_today
 
-revision = "0028"
-down_revision = "0027"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
