@@ -258,6 +258,10 @@ def test_a_province_manager_edits_a_facility_and_the_change_is_audited(
     assert (entry.before["is_active"], entry.after["is_active"]) == (True, False)
     shown = _text(client.get(done.headers["location"]).text)
     assert "تغییرات مرکز ثبت شد." in shown and "غیرفعال" in shown
+    # the same form sent again changes nothing and records nothing
+    again = client.post(f"/registry/facilities/{w['hospital']}", data=form, follow_redirects=False)
+    assert again.status_code == 303
+    assert len(_entries(session_factory, w["hospital"])) == 1
 
 
 def test_a_wrong_field_is_named_in_persian_beside_it_and_nothing_is_written(

@@ -74,12 +74,16 @@ def update_audited(
     session: Session, who: Principal, row: Any, entity: str, data: BaseModel
 ) -> None:
     """Set the fields ``data`` gives on ``row`` and record the change (before and after),
-    in the caller's transaction. The caller has checked scope and write rights."""
+    in the caller's transaction; a form sent again with the same values changes nothing
+    and records nothing. The caller has checked scope and write rights."""
     before = audit.snapshot(row)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(row, key, value.value if isinstance(value, Enum) else value)
     session.flush()
+    after = audit.snapshot(row)
+    if after == before:
+        return
     audit.record(
         session,
         actor=who.username,
@@ -87,7 +91,7 @@ def update_audited(
         entity=entity,
         entity_id=row.id,
         before=before,
-        after=audit.snapshot(row),
+        after=after,
     )
 
 
