@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Select, and_, exists, func, null, or_, select
 
 from darman.claims.models import Claim, ProgrammeRollout
-from darman.db.day_runs import counts_by_day, day_index, labelled
+from darman.performance import snapshots
 from darman.performance.models import SurveyResponse
 from darman.performance.sql import days_from
 from darman.population import coverage_runs, prevention
@@ -321,33 +321,13 @@ def referrals_internal(start: dt.date, end: dt.date) -> Rows:
     return _referrals(func.count(ReferralOrder.id), start, end, ReferralOrder.internal.is_(True))
 
 
-def insured_on_panel_on(days: list[dt.date]) -> Select[Any]:
-    """``insured_on_panel`` on each of ``days`` in one grouped scan of the enrolments
-    (``db.day_runs``), by the panel's province. A person's enrolments never hold the same
-    day (moving to another panel ends the last enrolment the day the next begins), so
-    enrolments count people."""
-    e = PanelEnrolment
-    first = day_index(days, lambda d: e.enrolled_on <= d)
-    gone = day_index(
-        days,
-        lambda d: and_(e.ended_on.is_not(None), e.ended_on <= d),
-        never=or_(e.ended_on.is_(None), e.ended_on > days[-1]),
-    )
-    runs = (
-        select(*labelled({"province_id": e.province_id, "facility_id": null()}, first, gone, 1))
-        .where(e.enrolled_on <= days[-1], or_(e.ended_on.is_(None), e.ended_on > days[0]))
-        .subquery()
-    )
-    return counts_by_day(runs, len(days), ("province_id", "facility_id"))
-
-
 @_query(
     "insured_on_panel",
     by_facility=False,
     description="insured people on a family physician's panel on the period's last day, "
     "by the panel's province",
     kind="snapshot",
-    span=insured_on_panel_on,
+    span=snapshots.insured_on_panel_on,
 )
 def insured_on_panel(start: dt.date, end: dt.date) -> Rows:
     return (
@@ -484,45 +464,12 @@ def physicians(start: dt.date, end: dt.date) -> Rows:
     return _active(func.sum(Facility.physicians))
 
 
-def insured_covered_on(days: list[dt.date]) -> Select[Any]:
-    """``insured_covered`` on each of ``days`` in one grouped scan of the coverage periods
-    (``db.day_runs``), by province of residence. One person's periods never overlap
-    (``registry.service.create_coverage`` refuses it), so periods count people. Most
-    periods hold every one of the days: they are counted per province in the scan's own
-    order, and only the others are grouped by their run."""
-    c = CoveragePeriod
-    n = len(days)
-    first = day_index(days, lambda d: c.start_date <= d)
-    gone = day_index(
-        days,
-        lambda d: and_(c.end_date.is_not(None), c.end_date < d),
-        never=or_(c.end_date.is_(None), c.end_date >= days[-1]),
-    )
-    place = {"province_id": Insured.province_id, "facility_id": null()}
-    throughout = and_(c.start_date <= days[0], or_(c.end_date.is_(None), c.end_date >= days[-1]))
-    periods = (
-        select()
-        .select_from(c)
-        .join(Insured, Insured.id == c.insured_id)
-        .where(c.start_date <= days[-1], or_(c.end_date.is_(None), c.end_date >= days[0]))
-    )
-    runs = union_all(
-        periods.with_only_columns(
-            *labelled(place, literal(0), literal(n), 1)[:-1], func.count().label("weight")
-        )
-        .where(throughout)
-        .group_by(Insured.province_id),
-        periods.with_only_columns(*labelled(place, first, gone, 1)).where(~throughout),
-    ).subquery()
-    return counts_by_day(runs, n, ("province_id", "facility_id"))
-
-
 @_query(
     "insured_covered",
     by_facility=False,
     description="insured people covered on the period's last day, by province of residence",
     kind="snapshot",
-    span=insured_covered_on,
+    span=snapshots.insured_covered_on,
 )
 def insured_covered(start: dt.date, end: dt.date) -> Rows:
     covered = exists().where(

@@ -126,10 +126,10 @@ def test_snapshots_on_many_days_in_one_pass_equal_each_day_s_own_count(
     session: Session, country: w.World
 ) -> None:
     from darman.common.jalali import parse_jalali
-    from darman.performance import queries
+    from darman.performance import queries, snapshots
 
     days = [parse_jalali(d) for d in ("1405/05/31", "1405/06/31", "1405/08/30")]
-    got = {r[0]: tuple(r[2:]) for r in session.execute(queries.insured_covered_on(days))}
+    got = {r[0]: tuple(r[2:]) for r in session.execute(snapshots.insured_covered_on(days))}
     # Tehran: three covered until a cover ends in mid-Shahrivar; Qom: a second from Aban 5th
     assert got == {country.tehran: (3, 2, 2), country.qom: (1, 1, 2)}
     for i, day in enumerate(days):
@@ -137,5 +137,5 @@ def test_snapshots_on_many_days_in_one_pass_equal_each_day_s_own_count(
         assert {p: v[i] for p, v in got.items()} == alone
     # enrolments: one ends the day before the period's end, one the day after
     days = [w.END - 2 * w.DAY, w.END, w.END + w.DAY]
-    panel = {r[0]: tuple(r[2:]) for r in session.execute(queries.insured_on_panel_on(days))}
+    panel = {r[0]: tuple(r[2:]) for r in session.execute(snapshots.insured_on_panel_on(days))}
     assert panel == {country.tehran: (3, 2, 1)}
