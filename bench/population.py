@@ -17,6 +17,7 @@ from their entry to 1405/06/31, generated with a fixed seed and bulk-loaded.
   counts exactly.
 
     PYTHONPATH=src .venv/bin/python bench/population.py [--scale 0.1] [--sample 3000]
+        [--database FILE]   # keep the dataset in FILE and reuse it on the next run
 """
 
 from __future__ import annotations
@@ -201,7 +202,14 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--sample", type=int, default=3000)
+    parser.add_argument(
+        "--database",
+        help="a SQLite file to use and keep (loaded on first use, then reused)",
+    )
     args = parser.parse_args()
+    if args.database:
+        run(args, f"sqlite:///{args.database}")
+        return
     OUT.mkdir(exist_ok=True)
     path = OUT / f"population-{uuid.uuid4().hex[:8]}.db"
     try:
@@ -217,16 +225,21 @@ def run(args: argparse.Namespace, url: str) -> None:
     factory = make_session_factory(engine, audit_key=KEY)
     started = time.perf_counter()
     with UnitOfWork(factory) as uow:
-        synth.seed(uow.session, scale=args.scale, seed=1405)
-        uow.commit()
-    with UnitOfWork(factory) as uow:
-        sizes = generate(uow.session)
-        uow.commit()
-    with UnitOfWork(factory) as uow:
-        uow.session.execute(text("ANALYZE"))
-        uow.commit()
-    print(f"dataset loaded in {time.perf_counter() - started:.0f} s: " +
-          ", ".join(f"{v:,} {k}" for k, v in sizes.items()))  # fmt: skip
+        loaded = uow.session.scalar(select(RegisterEntry.id).limit(1)) is not None
+    if loaded:
+        print("dataset reused from the file given")
+    else:
+        with UnitOfWork(factory) as uow:
+            synth.seed(uow.session, scale=args.scale, seed=1405)
+            uow.commit()
+        with UnitOfWork(factory) as uow:
+            sizes = generate(uow.session)
+            uow.commit()
+        with UnitOfWork(factory) as uow:
+            uow.session.execute(text("ANALYZE"))
+            uow.commit()
+        print(f"dataset loaded in {time.perf_counter() - started:.0f} s: " +
+              ", ".join(f"{v:,} {k}" for k, v in sizes.items()))  # fmt: skip
     windows = [parse_quarter(q) for q in QUARTERS]
     with UnitOfWork(factory) as uow:
         started = time.perf_counter()

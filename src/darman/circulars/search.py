@@ -16,8 +16,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from sqlalchemy import (
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnClause
 
 from darman.circulars import audience as addressed
 from darman.circulars import text as persian
@@ -38,6 +51,13 @@ COUNT_CAP = 1000
 CANDIDATES = COUNT_CAP + 1
 # the FTS5 table (SQLite), named for the join; it is not a mapped table
 FTS = table("circulars_fts", column("rowid"), column("rank"))
+# PostgreSQL (neither is mapped): the stored tsvector that ranks (a generated column of
+# migration 0018) and the table of each circular's words that finds (migration 0027)
+PG_VECTOR: ColumnClause[Any] = literal_column("circulars.search_fts")
+PG_WORDS = table("circulars_fts", column("circular_id"), column("words"))
+# PostgreSQL looks for the newest matches among this many newest circulars first (see
+# ``_pg_candidates``)
+PG_WINDOW = 20_000
 
 
 @dataclass(frozen=True)
@@ -95,22 +115,43 @@ def _fts5_match(terms: list[str]) -> str:
     return " ".join(f'"{t}"' for t in terms)
 
 
-def _matches(session: Session, terms: list[str], f: Filters, rank: bool = False) -> Select[Any]:
-    """The ids of the matching circulars that pass the filters; with ``rank``, each one's
-    score too (higher is better), which the engine computes for every row it returns."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = func.plainto_tsquery("simple", " ".join(terms))
-        vector: Any = literal_column("circulars.search_fts")
-        score: Any = func.ts_rank(vector, query)
-        q = select(Circular.id, *([score.label("score")] if rank else []))
-        return _filtered(q.where(vector.op("@@")(query)), f)
-    # bm25, as FTS5's rank column (lower is better)
-    score = -FTS.c.rank
-    q = select(FTS.c.rowid.label("id"), *([score.label("score")] if rank else []))
-    q = q.where(literal_column("circulars_fts").op("MATCH")(_fts5_match(terms)))
+def _plan(session: Session, **settings: str) -> None:
+    """PostgreSQL planner settings for the rest of the transaction (SET LOCAL; the names and
+    values are this module's, never input)."""
+    for name, value in settings.items():
+        session.execute(text(f"SET LOCAL {name} = {value}"))
+
+
+def _pg_candidates(session: Session, terms: list[str], f: Filters) -> list[int]:
+    """The ids of the ``CANDIDATES`` newest matches on PostgreSQL, newest first.
+
+    Two reads, each with the plan that bounds its work whatever the words: first the
+    newest ``PG_WINDOW`` circulars walked down the key, each one's words tested (about
+    half a microsecond a circular; a common word fills the candidates there); then, only
+    if fewer matched, the older ones from the GIN index's bitmap, which costs in
+    proportion to their matches, few for a word that is rare among the newest. Left to
+    itself the planner picks between the two by its estimate of how many circulars match,
+    which is tens of times off for words that go together ("متن کامل"), and either plan
+    chosen wrongly reads most of the table. Both are planned for the query's own words (a
+    prepared statement's generic plan is blind to how common they are)."""
+    query = func.plainto_tsquery("simple", " ".join(terms))
+    key = PG_WORDS.c.circular_id
+    matching = select(key).where(PG_WORDS.c.words.op("@@")(query))
     if f != Filters():
-        q = _filtered(q.join(Circular, Circular.id == FTS.c.rowid), f)
-    return q
+        matching = _filtered(matching.join(Circular, Circular.id == key), f)
+    floor = (session.scalar(select(func.max(key))) or 0) - PG_WINDOW
+    _plan(session, plan_cache_mode="force_custom_plan", enable_seqscan="off",
+          enable_bitmapscan="off")  # fmt: skip
+    newest = matching.where(key > floor).order_by(key.desc())
+    ids = list(session.scalars(newest.limit(CANDIDATES)).all())
+    if len(ids) < CANDIDATES and floor > 0:
+        _plan(session, enable_bitmapscan="on", enable_indexscan="off")
+        older = matching.where(key <= floor).order_by(key.desc())
+        ids += session.scalars(older.limit(CANDIDATES - len(ids))).all()
+    # the rest of the transaction plans as usual
+    _plan(session, plan_cache_mode="DEFAULT", enable_seqscan="DEFAULT",
+          enable_bitmapscan="DEFAULT", enable_indexscan="DEFAULT")  # fmt: skip
+    return ids
 
 
 def _ranked_page(
@@ -119,26 +160,37 @@ def _ranked_page(
     """The page, best first (ties: newest issued first, then by number), ranked among the
     ``CANDIDATES`` most recently recorded matches (highest id), and how many candidates
     there were. Scoring is what costs: both engines score every row they are asked to
-    order, and a common word matches a sixth of a national repository; the matches come
-    in id order and stop at the limit. A query with no more matches than ``COUNT_CAP`` is
-    ranked and counted over all of them, exactly."""
-    q = _matches(session, terms, f, rank=True)
-    newest = q.order_by(q.selected_columns[0].desc()).limit(CANDIDATES).subquery()
-    page = (
-        select(newest.c.id, newest.c.score, func.count().over().label("n"))
-        .join(Circular, Circular.id == newest.c.id)
-        .order_by(newest.c.score.desc(), Circular.issued_on.desc(), Circular.number)
+    order, and a common word matches a sixth of a national repository; so the newest
+    matches are found first and only they are scored. A query with no more matches than
+    ``COUNT_CAP`` is ranked and counted over all of them, exactly."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _pg_candidates(session, terms, f)
+        score: Any = func.ts_rank(PG_VECTOR, func.plainto_tsquery("simple", " ".join(terms)))
+        # one array parameter, not a parameter per id
+        chosen = Circular.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
+        page = select(Circular, score).where(chosen)
+        ranked = session.execute(_best_first(page, score, limit, offset)).all()
+        return [(c, s) for c, s in ranked], len(ids)
+    # bm25, as FTS5's rank column (lower is better), for the newest matches
+    q = select(FTS.c.rowid.label("id"), (-FTS.c.rank).label("score"))
+    q = q.where(literal_column("circulars_fts").op("MATCH")(_fts5_match(terms)))
+    if f != Filters():
+        q = _filtered(q.join(Circular, Circular.id == FTS.c.rowid), f)
+    newest = q.order_by(FTS.c.rowid.desc()).limit(CANDIDATES).subquery()
+    page = select(Circular, newest.c.score, func.count().over().label("n"))
+    page = page.join(newest, Circular.id == newest.c.id)
+    ranked = session.execute(_best_first(page, newest.c.score, limit, offset)).all()
+    # past the last page, the count still says how many there are
+    n = ranked[0].n if ranked else session.scalar(select(func.count()).select_from(newest))
+    return [(c, s) for c, s, _ in ranked], n or 0
+
+
+def _best_first(page: Select[Any], score: Any, limit: int, offset: int) -> Select[Any]:
+    return (
+        page.order_by(score.desc(), Circular.issued_on.desc(), Circular.number)
         .limit(limit)
         .offset(offset)
     )
-    ranked = session.execute(page).all()
-    # past the last page, the count still says how many there are
-    n = ranked[0].n if ranked else session.scalar(select(func.count()).select_from(newest))
-    found = {
-        c.id: c
-        for c in session.scalars(select(Circular).where(Circular.id.in_([r.id for r in ranked])))
-    }
-    return [(found[r.id], r.score) for r in ranked], n or 0
 
 
 def search(

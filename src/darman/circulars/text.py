@@ -12,6 +12,7 @@ and a query go through the same function, so they meet whichever way either was 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,41 +79,49 @@ def _form(token: str) -> str:
     return "".join(words(token))
 
 
+def _found(text: str, terms: set[str]) -> Iterator[Span]:
+    """``matches`` one at a time, reading the text only as far as asked."""
+    tokens = ((m.start(), m.end(), _form(m.group())) for m in _RAW_WORD.finditer(text))
+    here = next(tokens, None)
+    while here is not None:
+        start, end, form = here
+        after = next(tokens, None)
+        if after is not None:
+            n_start, n_end, n_form = after
+            joins = form in PREFIXES or n_form in SUFFIXES
+            if joins and text[end:n_start].strip() == "" and form + n_form in terms:
+                yield Span(start, n_end)
+                here = next(tokens, None)
+                continue
+        if form in terms:
+            yield Span(start, end)
+        here = after
+
+
 def matches(text: str, terms: set[str]) -> list[Span]:
     """Where in the original ``text`` the normalised ``terms`` occur.
 
     A term may stand for two written words ("می شود" for "میشود"): a prefix written apart
     is tried with the word after it, a word with the suffix written after it."""
-    found: list[Span] = []
-    tokens = [(m.start(), m.end(), _form(m.group())) for m in _RAW_WORD.finditer(text)]
-    i = 0
-    while i < len(tokens):
-        start, end, form = tokens[i]
-        if i + 1 < len(tokens):
-            n_start, n_end, n_form = tokens[i + 1]
-            joins = form in PREFIXES or n_form in SUFFIXES
-            if joins and text[end:n_start].strip() == "" and form + n_form in terms:
-                found.append(Span(start, n_end))
-                i += 2
-                continue
-        if form in terms:
-            found.append(Span(start, end))
-        i += 1
-    return found
+    return list(_found(text, terms))
 
 
 def passage(text: str, query: str, *, width: int = 160) -> tuple[str, list[Span]]:
     """The stretch of ``text`` around the first match of ``query``, at most about
     ``width`` characters, and the matches inside it (offsets into the stretch). The text's
     start and no spans when nothing matches."""
-    terms = set(words(query))
-    spans = matches(text, terms)
-    if not spans:
+    found = _found(text, set(words(query)))
+    first = next(found, None)
+    if first is None:
         return text[:width], []
-    first = spans[0]
     start = max(0, first.start - width // 3)
     space = text.rfind(" ", 0, start)
     start = space + 1 if start > 0 and space >= 0 else start
     end = min(len(text), start + width)
-    inside = [Span(s.start - start, s.end - start) for s in spans if s.end <= end]
-    return text[start:end], inside
+    # the text is read no further than the stretch shown
+    inside = [first]
+    for span in found:
+        if span.end > end:
+            break
+        inside.append(span)
+    return text[start:end], [Span(s.start - start, s.end - start) for s in inside if s.end <= end]

@@ -128,3 +128,33 @@ def test_up_to_the_cap_every_match_is_counted_and_ranked(session, monkeypatch):
     assert [h.number for h in found.hits] == ["7/1", "7/6", "7/5", "7/4", "7/3", "7/2"]
     page = search.search(session, SYSTEM, "تعرفه", limit=2, offset=2)
     assert ([h.number for h in page.hits], page.total) == (["7/5", "7/4"], 6)
+
+
+@pytest.mark.parametrize("window", [1, 3, 5, 10_000])
+def test_the_newest_matches_are_found_however_far_the_newest_are_walked(
+    session, monkeypatch, window
+):
+    """PostgreSQL walks the newest ``PG_WINDOW`` circulars first and reads the older ones
+    from the index only if too few matched; where the window ends changes nothing."""
+    from darman.circulars import service
+    from darman.circulars.schemas import CircularCreate
+
+    _six_on_tariffs(session)
+    # recorded last: two circulars without the word
+    service.create_many(
+        session, SYSTEM,
+        [
+            CircularCreate(number=f"8/{i}", issued_on="1404/06/01", issuer="دفتر اسناد",
+                           subject="ابلاغ", body="مهلت ارسال اسناد")
+            for i in (1, 2)
+        ],
+    )  # fmt: skip
+    monkeypatch.setattr(search, "PG_WINDOW", window)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    found = search.search(session, SYSTEM, "تعرفه")
+    assert (found.total, found.more) == (3, True)
+    assert [h.number for h in found.hits] == ["7/6", "7/5", "7/4", "7/3"]
+    issued = search.Filters(issued_to=parse_jalali("1403/12/29"))
+    older = search.search(session, SYSTEM, "تعرفه", filters=issued)
+    assert [h.number for h in older.hits] == ["7/1", "7/4", "7/3", "7/2"]
