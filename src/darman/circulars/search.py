@@ -168,21 +168,28 @@ def _ranked_page(
         score: Any = func.ts_rank(PG_VECTOR, func.plainto_tsquery("simple", " ".join(terms)))
         # one array parameter, not a parameter per id
         chosen = Circular.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
-        page = select(Circular, score).where(chosen)
+        page = select(Circular.id, score.label("score")).where(chosen)
         ranked = session.execute(_best_first(page, score, limit, offset)).all()
-        return [(c, s) for c, s in ranked], len(ids)
-    # bm25, as FTS5's rank column (lower is better), for the newest matches
-    q = select(FTS.c.rowid.label("id"), (-FTS.c.rank).label("score"))
-    q = q.where(literal_column("circulars_fts").op("MATCH")(_fts5_match(terms)))
-    if f != Filters():
-        q = _filtered(q.join(Circular, Circular.id == FTS.c.rowid), f)
-    newest = q.order_by(FTS.c.rowid.desc()).limit(CANDIDATES).subquery()
-    page = select(Circular, newest.c.score, func.count().over().label("n"))
-    page = page.join(newest, Circular.id == newest.c.id)
-    ranked = session.execute(_best_first(page, newest.c.score, limit, offset)).all()
-    # past the last page, the count still says how many there are
-    n = ranked[0].n if ranked else session.scalar(select(func.count()).select_from(newest))
-    return [(c, s) for c, s, _ in ranked], n or 0
+        n = len(ids)
+    else:
+        # bm25, as FTS5's rank column (lower is better), for the newest matches
+        q = select(FTS.c.rowid.label("id"), (-FTS.c.rank).label("score"))
+        q = q.where(literal_column("circulars_fts").op("MATCH")(_fts5_match(terms)))
+        if f != Filters():
+            q = _filtered(q.join(Circular, Circular.id == FTS.c.rowid), f)
+        newest = q.order_by(FTS.c.rowid.desc()).limit(CANDIDATES).subquery()
+        page = select(newest.c.id, newest.c.score, func.count().over().label("n"))
+        page = page.join(Circular, Circular.id == newest.c.id)
+        ranked = session.execute(_best_first(page, newest.c.score, limit, offset)).all()
+        # past the last page, the count still says how many there are
+        counted = select(func.count()).select_from(newest)
+        n = ranked[0].n if ranked else session.scalar(counted) or 0
+    # the page's circulars only, read once ranked (not every candidate's whole text)
+    found = {
+        c.id: c
+        for c in session.scalars(select(Circular).where(Circular.id.in_([r.id for r in ranked])))
+    }
+    return [(found[r.id], r.score) for r in ranked], n
 
 
 def _best_first(page: Select[Any], score: Any, limit: int, offset: int) -> Select[Any]:

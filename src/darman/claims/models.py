@@ -24,6 +24,8 @@ class Claim(Base):
     __table_args__ = (
         UniqueConstraint("facility_id", "document_number"),
         Index("ix_claims_status_province", "status", "province_id"),
+        # a person's claims with what the care cascade reads of them (migration 0028)
+        Index("ix_claims_person_visits", "national_id", "status", "admission_date", "submitted_on"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -31,7 +33,7 @@ class Claim(Base):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
     document_number: Mapped[str] = mapped_column(String(32))
-    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    national_id: Mapped[str] = mapped_column(String(10))
     nid_valid: Mapped[bool] = mapped_column(Boolean)
     practitioner_council_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
     visit_type: Mapped[str] = mapped_column(String(16))

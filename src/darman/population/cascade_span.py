@@ -1,11 +1,11 @@
 """The care cascade of several quarters at once: the registers, visits and measurements are
-read from the database once for the whole span, then the set-based kernel runs once per
-quarter on the same Arrow tables (it windows them itself). What a trend chart, an export
-or the benchmark needs, for the cost of one read instead of one per quarter."""
+read from the database once for the whole span, then the set-based kernel computes every
+quarter in one pass over the same Arrow tables (it windows them itself). What a trend
+chart, an export or the benchmark needs, for the cost of one read instead of one per
+quarter."""
 
 from __future__ import annotations
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from darman.population import kernel
@@ -33,21 +33,21 @@ def cascade_quarters(
         end=max(w.end for w in windows),
     )
     # one read over the span, through the cascade service's own reading; the kernel keeps
-    # each quarter's own window
+    # each quarter's own window, all of them in one pass
     tables = cascade_service._cascade_inputs(session, span)
-    out = []
-    # one DuckDB connection for every quarter: the Arrow tables are registered once
-    db = duckdb.connect()
-    try:
-        for name in ("entries", "visits", "measurements", "targets"):
-            db.register(name, tables[name])
-        for w in windows:
-            params = {"start_12": w.start_12, "start_3": w.start_3, "end": w.end}
-            result = db.sql(kernel.CASCADE_SQL, params=params).to_arrow_table()
-            # the kernel's own rows: built without validating each again
-            found = [CascadeRow.model_construct(**r) for r in result.to_pylist()]
-            rows = cascade_service._visible(found, who, province_id)  # the same scope filter
-            out.append(CascadeRead(quarter=w.quarter, reference_month=w.reference_month, rows=rows))
-    finally:
-        db.close()
-    return out
+    found = kernel.cascade_windows(
+        entries=tables["entries"], visits=tables["visits"], measurements=tables["measurements"],
+        targets=tables["targets"], windows=[(w.start_12, w.start_3, w.end) for w in windows],
+    )  # fmt: skip
+    by_window: list[list[CascadeRow]] = [[] for _ in windows]
+    for r in found.to_pylist():
+        # the kernel's own rows: built without validating each again
+        by_window[r.pop("w")].append(CascadeRow.model_construct(**r))
+    return [
+        CascadeRead(
+            quarter=w.quarter,
+            reference_month=w.reference_month,
+            rows=cascade_service._visible(rows, who, province_id),  # the same scope filter
+        )
+        for w, rows in zip(windows, by_window, strict=True)
+    ]

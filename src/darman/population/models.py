@@ -43,6 +43,8 @@ class Measurement(Base):
     __table_args__ = (
         UniqueConstraint("national_id", "loinc", "measured_on"),
         Index("ix_population_measurements_province", "province_id", "measured_on"),
+        # the care cascade's read of a span of days, from the index alone (migration 0028)
+        Index("ix_population_measurements_day", "measured_on", "national_id", "loinc", "value"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -48,8 +48,7 @@ def test_a_malformed_quarter_names_the_field() -> None:
 D = dt.date
 
 
-def test_the_cascade_kernel_counts_a_cohort_worked_by_hand() -> None:
-    # window: 12 months from 2025-01-01, 3 months from 2025-10-01, end 2025-12-31.
+def _cohort() -> dict[str, pa.Table]:
     entries = pa.table({
         "register_code": ["htn"] * 4,
         "national_id": ["a", "b", "c", "d"],
@@ -69,10 +68,15 @@ def test_the_cascade_kernel_counts_a_cohort_worked_by_hand() -> None:
     })  # fmt: skip
     targets = pa.table({"register_code": ["htn", "htn"], "loinc": ["8480-6", "8462-4"],
                         "below": [140.0, 90.0]})  # fmt: skip
+    return {"entries": entries, "visits": visits, "measurements": measurements,
+            "targets": targets}  # fmt: skip
+
+
+def test_the_cascade_kernel_counts_a_cohort_worked_by_hand() -> None:
+    # window: 12 months from 2025-01-01, 3 months from 2025-10-01, end 2025-12-31.
     out = kernel.cascade(
-        entries=entries, visits=visits, measurements=measurements, targets=targets,
-        start_12=D(2025, 1, 1), start_3=D(2025, 10, 1), end=D(2025, 12, 31),
-    )  # fmt: skip
+        **_cohort(), start_12=D(2025, 1, 1), start_3=D(2025, 10, 1), end=D(2025, 12, 31)
+    )
     row = out.to_pylist()[0]
     # a: controlled (139/89). b: in the cohort (entered the day before), 140 is not below
     # 140: uncontrolled. c: entered on the window's first day, outside the cohort.
@@ -81,3 +85,36 @@ def test_the_cascade_kernel_counts_a_cohort_worked_by_hand() -> None:
         "registered": 4, "under_care": 3, "cohort": 3, "controlled": 1, "uncontrolled": 1,
         "no_visit_3m": 1, "lost_to_follow_up": 1,
     }  # fmt: skip
+
+
+COUNTS_BY_WINDOW = [
+    # 2024-07..2025-06: only a and d registered, both in the cohort and neither seen in
+    # the last 3 months; a seen by nothing in it (lost), d on 2024-12-31
+    {"registered": 2, "under_care": 1, "cohort": 2, "controlled": 0, "uncontrolled": 0,
+     "no_visit_3m": 2, "lost_to_follow_up": 1},
+    # the window of the test above
+    {"registered": 4, "under_care": 3, "cohort": 3, "controlled": 1, "uncontrolled": 1,
+     "no_visit_3m": 1, "lost_to_follow_up": 1},
+    # 2025-04..2026-03: all in the cohort; a, b and c last seen in 2025-12 (no visit in 3
+    # months), d seen on 2026-01-05 with no measurement (uncontrolled)
+    {"registered": 4, "under_care": 4, "cohort": 4, "controlled": 0, "uncontrolled": 1,
+     "no_visit_3m": 3, "lost_to_follow_up": 0},
+]  # fmt: skip
+WINDOWS = [
+    (D(2024, 7, 1), D(2025, 4, 1), D(2025, 6, 30)),
+    (D(2025, 1, 1), D(2025, 10, 1), D(2025, 12, 31)),
+    (D(2025, 4, 1), D(2026, 1, 1), D(2026, 3, 31)),
+]
+
+
+@pytest.mark.parametrize("at_once", [1, 2, kernel.WINDOWS_AT_ONCE])
+def test_the_kernel_counts_several_windows_in_one_pass_as_worked_by_hand(
+    monkeypatch, at_once
+) -> None:
+    monkeypatch.setattr(kernel, "WINDOWS_AT_ONCE", at_once)
+    out = kernel.cascade_windows(**_cohort(), windows=WINDOWS).to_pylist()
+    assert [r["w"] for r in out] == [0, 1, 2]
+    assert [{k: r[k] for k in kernel.CASCADE_COLUMNS} for r in out] == COUNTS_BY_WINDOW
+    for (start_12, start_3, end), expected in zip(WINDOWS, COUNTS_BY_WINDOW, strict=True):
+        alone = kernel.cascade(**_cohort(), start_12=start_12, start_3=start_3, end=end)
+        assert {k: alone.to_pylist()[0][k] for k in kernel.CASCADE_COLUMNS} == expected
