@@ -1,6 +1,6 @@
 """A real browser (Debian's Chromium through Playwright): a family physician opens their
-action list for a reference day and sees their elderly with screenings due beside the
-call-back list; national staff see the cascade drawn per province beside its table and
+action list for a reference day and sees their panel's care cascade, their elderly with
+screenings due and the call-back list; national staff see the cascade drawn per province beside its table and
 a programme's coverage."""
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ def test_a_physician_reads_their_action_list_and_staff_see_the_cascade_chart(
     expect(rows.first).to_have_attribute("data-national-id", elderly.people["e70"])
     expect(rows.nth(1).locator("[data-screening]")).to_have_text("ماموگرافی")
     expect(page.locator("#call-title")).to_be_visible()
+    # the panel's cascade at the top: five on the panel at the quarter's end (e61 left),
+    # e65 alone on a register (type 2 diabetes since 1405/01/05), seen in the twelve months
+    # (a visit, an HbA1c in 1405/02) but not in the quarter's three
+    expect(page.locator("#panel-members")).to_contain_text("۵ نفر در فهرست")
+    cells = page.locator("#panel-cascade tr[data-register='t2dm'] td")
+    expect(cells).to_have_text(["۱", "۱", "۰", "۰", "۱", "۰"])
     page.screenshot(path=str(shots / "population-actions.png"), full_page=True)
 
     _sign_in(page, live_server, "hq")
