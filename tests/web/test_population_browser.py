@@ -1,7 +1,7 @@
 """A real browser (Debian's Chromium through Playwright): a family physician opens their
 action list for a reference day and sees their panel's care cascade, their elderly with
-screenings due and the call-back list; national staff see the cascade drawn per province beside its table and
-a programme's coverage."""
+screenings due and the call-back list; national staff see the cascade drawn per province
+beside its table and a programme's coverage."""
 
 from __future__ import annotations
 

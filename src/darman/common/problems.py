@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from darman.common.constraints import fields_of
 from darman.common.errors import AuthenticationFailed, DarmanError, TooManyAttempts
 from darman.common.validation_fa import reason_fa
 
@@ -181,12 +182,22 @@ async def _validation(request: Request, exc: Any) -> Response:
 async def _integrity(request: Request, exc: Any) -> Response:
     # Services check uniqueness first; this answers the race where two requests
     # pass that check at once and the database's constraint decides.
+    items = [
+        {
+            "field": name,
+            "reason": "refused by the database: saved meanwhile by another request",
+            "reason_fa": "هم‌زمان درخواست دیگری همین را ثبت کرد",
+        }
+        for name in fields_of(exc)
+    ]
+    named = f" ({', '.join(i['field'] for i in items)})" if items else ""
     return problem(
         409,
         "Conflict",
-        "the change conflicts with data saved meanwhile; retry",
+        f"the change conflicts with data saved meanwhile{named}; retry",
         "conflict",
         request.url.path,
+        items,
     )
 
 
