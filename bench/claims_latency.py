@@ -50,6 +50,7 @@ from darman.db.uow import UnitOfWork
 from darman.referrals.reading import claims_register
 from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Facility, Insured
+from darman.security import api_keys
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import catalogue, claims_seed
@@ -76,7 +77,7 @@ def build(url: str, history: int) -> tuple[str, list[str], list[str]]:
             s, places=registry.UserPlaces(s), actor="bench", username="bench.admin",
             password="bench-password-1405", role=Role.ADMIN, scope_level=ScopeLevel.NATIONAL,
         )  # fmt: skip
-        key = security.create_api_key(s, actor="bench", username="bench.admin", name="b").key
+        key = api_keys.create_api_key(s, actor="bench", username="bench.admin", name="b").key
         facilities = s.scalars(
             select(Facility.code)
             .where(Facility.ownership == "contracted", Facility.level == 2)

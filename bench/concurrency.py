@@ -37,6 +37,7 @@ from darman.db.engine import make_engine, make_session_factory
 from darman.db.uow import UnitOfWork
 from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Insured
+from darman.security import api_keys
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import claims_seed
@@ -62,7 +63,7 @@ def build(url: str) -> tuple[str, list[str]]:
             s, places=registry.UserPlaces(s), actor="bench", username="bench.admin",
             password="bench-password-1405", role=Role.ADMIN, scope_level=ScopeLevel.NATIONAL,
         )  # fmt: skip
-        key = security.create_api_key(s, actor="bench", username="bench.admin", name="b").key
+        key = api_keys.create_api_key(s, actor="bench", username="bench.admin", name="b").key
         nids = s.scalars(
             select(Insured.national_id)
             .join(CoveragePeriod, CoveragePeriod.insured_id == Insured.id)

@@ -56,6 +56,7 @@ from darman.db.uow import UnitOfWork
 from darman.prescriptions import rules
 from darman.registry import service as registry
 from darman.registry.models import CoveragePeriod, Insured, Practitioner, PractitionerFacility
+from darman.security import api_keys
 from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from darman.synth import service as synth
@@ -249,7 +250,7 @@ def _physician_users(s: Session, doctors: Sequence[Doctor], world: World) -> Non
             role=Role.PHYSICIAN, scope_level=ScopeLevel.FACILITY, facility_id=facility_id,
             practitioner_council_number=council,
         )  # fmt: skip
-        world.keys.append(security.create_api_key(s, actor="bench", username=name, name="b").key)
+        world.keys.append(api_keys.create_api_key(s, actor="bench", username=name, name="b").key)
 
 
 def _write_tables(

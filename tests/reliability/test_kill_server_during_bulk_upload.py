@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from darman.claims.models import Claim, ClaimLine
 from darman.db.uow import UnitOfWork
 from darman.registry.models import Facility, Insured
-from darman.security import service as security
+from darman.security import api_keys
 from darman.synth import catalogue
 from darman.synth import service as synth
 from tests import factories as f
@@ -167,7 +167,7 @@ def test_a_server_killed_mid_upload_keeps_every_acknowledged_batch_and_a_resend_
     with UnitOfWork(session_factory) as uow:
         synth.seed(uow.session, scale=0.0002, seed=4)
         f.user(uow.session, username="his")
-        key = security.create_api_key(uow.session, actor="test", username="his", name="HIS").key
+        key = api_keys.create_api_key(uow.session, actor="test", username="his", name="HIS").key
         uow.commit()
     path, asked_per_claim = _file(tmp_path, session_factory)
     url = engine.url.render_as_string(hide_password=False)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db.uow import UnitOfWork
 from darman.registry.models import CoveragePeriod, Insured
-from darman.security import service as security
+from darman.security import api_keys
 from darman.synth import claims_seed
 from darman.synth import service as synth
 from tests import factories as f
@@ -61,7 +61,7 @@ def seeded(session_factory: sessionmaker[Session]) -> Seeded:
         synth.seed(s, scale=SCALE, seed=SEED)
         assert claims_seed.load(s, scale=SCALE, seed=SEED, lines=1_000) > 0
         admin = f.user(s)
-        key = security.create_api_key(s, actor="test", username=admin.username, name="load").key
+        key = api_keys.create_api_key(s, actor="test", username=admin.username, name="load").key
         nids = s.scalars(
             select(Insured.national_id)
             .join(CoveragePeriod, CoveragePeriod.insured_id == Insured.id)

@@ -129,10 +129,10 @@ def enable(username: str) -> None:
 @app.command("api-key")
 def api_key(username: str, name: str = typer.Option(..., help="what the key is for")) -> None:
     """Issue an API key for a machine client acting as USERNAME (shown once)."""
-    from darman.security import service
+    from darman.security import api_keys
 
     with unit_of_work() as uow:
-        new = service.create_api_key(uow.session, actor="cli", username=username, name=name)
+        new = api_keys.create_api_key(uow.session, actor="cli", username=username, name=name)
         uow.commit()
     console.print(f"کلید API برای {username} ({name}):")
     console.print(verbatim(new.key), style="bold")

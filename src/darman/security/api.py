@@ -7,7 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from darman.common.errors import AuthenticationFailed
 from darman.common.paging import Page
-from darman.security import audit_api, service
+from darman.security import api_keys, audit_api, service
 from darman.security.deps import PrincipalDep, ReadUowDep, SettingsDep, UowDep
 from darman.security.rules import require_user_admin
 from darman.security.schemas import (
@@ -94,7 +94,7 @@ def enable_user(username: str, who: PrincipalDep, uow: UowDep) -> UserRead:
 @router.post("/api-keys", response_model=ApiKeyRead, status_code=201)
 def create_api_key(body: ApiKeyCreate, who: PrincipalDep, uow: UowDep) -> ApiKeyRead:
     require_user_admin(who)
-    new = service.create_api_key(
+    new = api_keys.create_api_key(
         uow.session, actor=who.username, username=body.username, name=body.name
     )
     uow.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from darman.common.errors import AuthenticationFailed
 from darman.db.uow import UnitOfWork
-from darman.security import service
+from darman.security import api_keys, service
 from darman.security.principal import Principal
 from darman.settings import Settings
 
@@ -55,7 +55,7 @@ def current_principal(
     engine: Engine = request.app.state.read_engine
     with engine.connect() as conn:
         if api_key and not token:
-            use = service.principal_from_api_key(conn, key=api_key)
+            use = api_keys.principal_from_api_key(conn, key=api_key)
         else:
             bearer = token or request.cookies.get(TOKEN_COOKIE)
             if not bearer:
@@ -65,7 +65,7 @@ def current_principal(
             return service.principal_from_token(conn, token=bearer, secret=settings.secret_key)
     if use.stale:
         with UnitOfWork(request.app.state.session_factory) as uow:
-            service.touch_api_key(uow.session, key_id=use.key_id)
+            api_keys.touch_api_key(uow.session, key_id=use.key_id)
             uow.commit()
     return use.principal
 

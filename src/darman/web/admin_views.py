@@ -23,6 +23,7 @@ from darman.common.errors import DarmanError, FieldProblem
 from darman.common.paging import PageParams
 from darman.common.persian import to_ascii_digits
 from darman.registry import service as registry
+from darman.security import api_keys
 from darman.security import service as security
 from darman.security.deps import ReadUowDep, UowDep
 from darman.security.enums import ROLE_LABELS_FA, SCOPE_LABELS_FA, Role, ScopeLevel
@@ -256,7 +257,7 @@ def _user_detail(
     *,
     message: str | None = None,
     error: str | None = None,
-    new_key: security.NewApiKey | None = None,
+    new_key: api_keys.NewApiKey | None = None,
     status: int = 200,
 ) -> Response:
     user = security.get_user(session, username=username)
@@ -275,7 +276,7 @@ def _user_detail(
             ),
             "facility_name": facility_name,
             "is_self": user.id == who.user_id,
-            "keys": security.list_api_keys(session, username=username),
+            "keys": api_keys.list_api_keys(session, username=username),
             "entries": [_entry_row(e) for e in entries],
             "entry_total": entry_total,
             "user_id": user.id,
@@ -356,7 +357,7 @@ def create_key(
     """Issue a key and show its secret once, on this answer."""
     require_user_admin(who)
     try:
-        new = security.create_api_key(uow.session, actor=who.username, username=username, name=name)
+        new = api_keys.create_api_key(uow.session, actor=who.username, username=username, name=name)
         uow.commit()
     except DarmanError as exc:
         uow.rollback()
@@ -372,7 +373,7 @@ def rotate_key(
     """A new secret for the key, shown once; the old one stops working."""
     require_user_admin(who)
     try:
-        new = security.rotate_api_key(
+        new = api_keys.rotate_api_key(
             uow.session, actor=who.username, username=username, key_id=key_id
         )
         uow.commit()
@@ -388,7 +389,7 @@ def disable_key(
     request: Request, who: PagePrincipal, uow: UowDep, username: str, key_id: int
 ) -> Response:
     require_user_admin(who)
-    return _change(request, who, uow, username, "key-disabled", lambda: security.set_api_key_active(
+    return _change(request, who, uow, username, "key-disabled", lambda: api_keys.set_api_key_active(
         uow.session, actor=who.username, username=username, key_id=key_id, active=False
     ))  # fmt: skip
 
@@ -398,7 +399,7 @@ def enable_key(
     request: Request, who: PagePrincipal, uow: UowDep, username: str, key_id: int
 ) -> Response:
     require_user_admin(who)
-    return _change(request, who, uow, username, "key-enabled", lambda: security.set_api_key_active(
+    return _change(request, who, uow, username, "key-enabled", lambda: api_keys.set_api_key_active(
         uow.session, actor=who.username, username=username, key_id=key_id, active=True
     ))  # fmt: skip
 
