@@ -8,10 +8,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
+
+from tests import factories as f
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,6 +26,48 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def browser_page() -> Iterator[tuple[Any, list[str], list[str]]]:
+    """A right-to-left Persian page, with every request and any console problem recorded."""
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1360, "height": 900}, locale="fa-IR", accept_downloads=True
+            )
+            page = context.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
+            yield page, requests, problems
+        finally:
+            browser.close()
+    foreign = [u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS]
+    assert foreign == [], f"the pages asked other hosts for {foreign}"
+    assert problems == [], problems
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in afresh as ``username`` (the factories' password) and land on the home page."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", f.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
 
 
 def click_nav(page: Any, key: str) -> None:

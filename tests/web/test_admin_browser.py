@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_admin_pages import make_world
-from tests.web.test_claims_browser import _sign_in, browser_page
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_admin_creates_a_user_and_a_key_rotates_it_and_reads_it_in_the_audit_log(
@@ -28,7 +26,7 @@ def test_an_admin_creates_a_user_and_a_key_rotates_it_and_reads_it_in_the_audit_
 
     make_world(session_factory)
     page, requests, problems = browser_page
-    _sign_in(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     click_nav(page, "admin-users")
     page.wait_for_url(f"{live_server}/admin/users")
     expect(page.locator("#user-count")).to_have_attribute("data-total", "4")

@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.common.persian import to_persian_digits
 from tests.integration.appointments.world import IDS, POST
-from tests.web.conftest import click_nav
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_appointments_pages import make_world
-from tests.web.test_claims_browser import _sign_in, browser_page
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_reads_a_ranking_and_the_fairness_chart_and_a_candidate_their_result(
@@ -30,7 +28,7 @@ def test_an_analyst_reads_a_ranking_and_the_fairness_chart_and_a_candidate_their
 
     code = make_world(session_factory)
     page, requests, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "appointments")
     page.click(f"tr[data-post='{POST}'] a")
     expect(page.locator(f"#ranking-table tr[data-nid='{IDS['A']}']")).to_have_attribute(

@@ -14,10 +14,8 @@ from darman.common.persian import to_persian_digits
 from tests import factories as f
 from tests.integration.appointments.world import IDS, POST
 from tests.web.test_appointments_rater_pages import cards_of, rater_world
-from tests.web.test_claims_browser import browser_page
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 # the refused scorecard is answered 409 on purpose, which the browser reports on its console
 REFUSED = (
     "console error: Failed to load resource: the server responded with a status of 409 (Conflict)"

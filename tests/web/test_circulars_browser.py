@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_circulars_pages import make_world
-from tests.web.test_claims_browser import _sign_in, browser_page
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_searches_reads_a_timeline_and_the_workbench(
@@ -28,7 +26,7 @@ def test_an_analyst_searches_reads_a_timeline_and_the_workbench(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "circulars")
     page.wait_for_url(f"{live_server}/circulars")
     page.fill("#q", "تعرفه سونوگرافي")  # Arabic yeh

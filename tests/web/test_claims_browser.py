@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -17,53 +15,11 @@ from darman.claims.models import Claim, ClaimLine
 from darman.common.money import format_rials
 from darman.common.persian import to_persian_digits
 from darman.web.claims_views import reason_labels
-from tests import factories as f
 from tests.integration.claims.conftest import claim
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, click_nav
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_claims_pages import adjudicate, seed_world, submit, two_line_claim
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_page() -> Iterator[tuple[Any, list[str], list[str]]]:
-    """A right-to-left Persian page, with every request and any console problem recorded."""
-    from playwright.sync_api import sync_playwright
-
-    requests: list[str] = []
-    problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                viewport={"width": 1360, "height": 900}, locale="fa-IR", accept_downloads=True
-            )
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"console {m.type}: {m.text}")
-                    if m.type in ("error", "warning")
-                    else None
-                ),
-            )
-            yield page, requests, problems
-        finally:
-            browser.close()
-    foreign = [u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS]
-    assert foreign == [], f"the pages asked other hosts for {foreign}"
-    assert problems == [], problems
-
-
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", f.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approved(
@@ -79,7 +35,7 @@ def test_a_reviewer_cuts_a_line_with_a_reason_finishes_and_sees_the_claim_approv
     adjudicate(session_factory, review_percent=100)
     page, _, _ = browser_page
 
-    _sign_in(page, live_server, "rev")
+    sign_in(page, live_server, "rev")
     click_nav(page, "review")
     page.wait_for_url(f"{live_server}/claims/review")
     card = page.locator(f"#review-claim-{cid}")
@@ -140,7 +96,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     budget = shares[0] + shares[1] + shares[2] // 2  # room for the two oldest only
     page, _, _ = browser_page
 
-    _sign_in(page, live_server, "fin")
+    sign_in(page, live_server, "fin")
     cards = page.locator("#card-claims a").evaluate_all("links => links.map(a => a.pathname)")
     assert cards == ["/claims", "/claims/payments", "/claims/aging", "/claims/policy"]
     page.screenshot(path=str(shots / "claims-home.png"), full_page=True)
@@ -188,7 +144,7 @@ def test_a_finance_officer_runs_a_payment_and_downloads_a_matching_remittance(
     assert page.inner_text("#aging-total") == format_rials(shares[2])
     page.screenshot(path=str(shots / "claims-aging.png"), full_page=True)
 
-    _sign_in(page, live_server, "desk")
+    sign_in(page, live_server, "desk")
     click_nav(page, "claims")
     page.wait_for_url(f"{live_server}/claims")
     assert page.locator("#claims-grid tbody tr").count() == 3

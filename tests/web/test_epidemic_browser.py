@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_epidemic_pages import make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_reads_the_epidemic_cost_and_issues_a_statement(
@@ -28,7 +26,7 @@ def test_an_analyst_reads_the_epidemic_cost_and_issues_a_statement(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "epidemic")
     page.wait_for_url(f"{live_server}/population/epidemic")
     expect(page.locator("#tile-admissions")).to_have_text("۴")

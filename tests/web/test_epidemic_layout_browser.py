@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import sign_in
 from tests.web.test_epidemic_pages import make_world
 from tests.web.test_navigation_browser import STICKING_OUT
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 # The text a person reads (not attributes, not scripts), with any Latin digit in it: the
 # element's tag and id and the text around the digit, to name in a failure.
@@ -51,7 +50,7 @@ def test_the_epidemic_pages_read_in_persian_digits_and_their_tables_stay_in_thei
     make_world(session_factory)
     page, _, problems = browser_page
     page.set_viewport_size({"width": width, "height": 900})
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     page.goto(f"{live_server}/population/epidemic/statements")
     page.fill("#month", "1404/02")
     page.click("#issue-form button[type='submit']")

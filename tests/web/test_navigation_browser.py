@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from darman.db.uow import UnitOfWork
 from darman.security.enums import Role
 from tests import factories as f
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import sign_in
 from tests.web.test_referral_pages import make_world as referral_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 WIDTHS = (390, 1024, 1280, 1920)
 PHONE = 760  # at or below this width the menus fold behind one button
@@ -120,7 +119,7 @@ def test_every_page_of_a_role_fits_each_width_and_every_menu_link_is_reachable(
     make_world(session_factory)
     page, _, _ = browser_page
     pages, menus = ROLES[username]
-    _sign_in(page, live_server, username)
+    sign_in(page, live_server, username)
     hrefs = {
         key: page.locator(f"nav.mainnav a[data-nav='{key}']").get_attribute("href") for key in pages
     }
@@ -156,7 +155,7 @@ def test_every_screen_in_a_roles_menus_fits_a_phone_and_a_small_laptop(
 ) -> None:
     make_world(session_factory)
     page, _, _ = browser_page
-    _sign_in(page, live_server, username)
+    sign_in(page, live_server, username)
     hrefs = page.locator("nav.mainnav a[data-nav]").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))"
     )

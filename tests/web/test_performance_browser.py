@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_performance_pages import PERIOD, make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_reads_the_coloured_scorecard(
@@ -28,7 +26,7 @@ def test_an_analyst_reads_the_coloured_scorecard(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "performance")
     page.wait_for_url(f"{live_server}/performance")
     # the latest computed month is shown without asking
@@ -54,7 +52,7 @@ def test_an_analyst_reads_each_rank_s_interval_and_its_explanation(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     page.goto(f"{live_server}/performance?period={PERIOD}")
     page.click("a[href^='/performance/ranking']")
     rows = page.locator("#ranking-table tbody tr")

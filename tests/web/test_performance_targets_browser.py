@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_navigation_browser import _fits
 from tests.web.test_performance_pages import PERIOD, make_world
 
@@ -21,7 +20,6 @@ REFUSED = (
     "console error: Failed to load resource: the server responded with a status of 422 "
     "(Unprocessable Entity)"
 )
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_sets_a_target_and_a_weight_and_reads_the_history(
@@ -34,7 +32,7 @@ def test_an_analyst_sets_a_target_and_a_weight_and_reads_the_history(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "performance-targets")
     page.wait_for_url(f"{live_server}/performance/targets")
     expect(page.locator("#target-period")).to_have_value(PERIOD)

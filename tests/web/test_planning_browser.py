@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_navigation_browser import _fits
 from tests.web.test_planning_pages import make_world
 
@@ -22,7 +21,6 @@ REFUSED = (
     "console error: Failed to load resource: the server responded with a status of 422 "
     "(Unprocessable Entity)"
 )
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
@@ -35,7 +33,7 @@ def test_an_analyst_reads_the_lorenz_curve_sorts_provinces_and_allocates(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "planning")
     expect(page.locator("#lorenz-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)
     first = page.locator("#equity-table tbody tr").first
@@ -69,7 +67,7 @@ def test_an_analyst_fixes_a_named_row_adds_one_and_reads_the_money_chart(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     page.goto(f"{live_server}/planning/allocation")
     expect(page.locator("#money-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)
     page.fill("#f-lines-2-unit_cost_rials", "بیست میلیارد")

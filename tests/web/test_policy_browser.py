@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darman.db.uow import UnitOfWork
 from darman.registry.models import Province
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_claims_pages import seed_world
 from tests.web.test_navigation_browser import _fits
 
@@ -25,7 +24,6 @@ REFUSED = (
     "console error: Failed to load resource: the server responded with a status of 422 "
     "(Unprocessable Entity)"
 )
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_admin_sets_a_dated_copay_and_a_reviewer_only_reads_it(
@@ -42,7 +40,7 @@ def test_an_admin_sets_a_dated_copay_and_a_reviewer_only_reads_it(
         assert qom is not None
         qom_code, qom_fa = qom.code, qom.name_fa
     page, _, problems = browser_page
-    _sign_in(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     click_nav(page, "policy")
     page.wait_for_url(f"{live_server}/claims/policy")
     page.select_option("#copay-province_code", qom_code)
@@ -69,7 +67,7 @@ def test_an_admin_sets_a_dated_copay_and_a_reviewer_only_reads_it(
     page.set_viewport_size({"width": 390, "height": 900})
     _fits(page, "the policy page on a phone")
 
-    _sign_in(page, live_server, "rev")
+    sign_in(page, live_server, "rev")
     page.goto(f"{live_server}/claims/policy")
     expect(page.locator("#copay-table")).to_be_visible()
     expect(page.locator("#copay-form")).to_have_count(0)

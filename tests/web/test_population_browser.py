@@ -17,12 +17,10 @@ from darman.security import service as security
 from darman.security.enums import Role, ScopeLevel
 from tests import factories as f
 from tests.integration.population.elderly_world import build as build_elderly
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_population_pages import make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_a_physician_reads_their_action_list_and_staff_see_the_cascade_chart(
@@ -44,7 +42,7 @@ def test_a_physician_reads_their_action_list_and_staff_see_the_cascade_chart(
         )  # fmt: skip
         uow.commit()
     page, _, _ = browser_page
-    _sign_in(page, live_server, "karimi")
+    sign_in(page, live_server, "karimi")
     click_nav(page, "population-actions")
     page.fill("#on", "۱۴۰۵/۰۶/۳۱")
     page.click("#actions-form button[type=submit]")
@@ -61,7 +59,7 @@ def test_a_physician_reads_their_action_list_and_staff_see_the_cascade_chart(
     expect(cells).to_have_text(["۱", "۱", "۰", "۰", "۱", "۰"])
     page.screenshot(path=str(shots / "population-actions.png"), full_page=True)
 
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     page.goto(f"{live_server}/population?quarter=1405Q2")
     canvas = page.locator("#cascade-chart-htn canvas")
     expect(canvas).to_have_attribute("data-ready", "true", timeout=10_000)

@@ -13,12 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.prescriptions.models import Prescription
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_prescription_pages import ASPIRIN, WARFARIN, make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def _fill_line(page: Any, i: int, code: str, quantity: str, days: str) -> None:
@@ -40,7 +38,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     w = make_world(session_factory)
     page, _, _ = browser_page
     base = live_server
-    _sign_in(page, base, "cardio")
+    sign_in(page, base, "cardio")
     click_nav(page, "rx-new")
     page.wait_for_url(f"{base}/prescriptions/new")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -82,7 +80,7 @@ def test_a_severe_interaction_is_refused_a_clean_prescription_is_issued_and_disp
     page.screenshot(path=str(shots / "rx-list.png"), full_page=True)
 
     # the pharmacist
-    _sign_in(page, base, "pharm_a")
+    sign_in(page, base, "pharm_a")
     click_nav(page, "rx-dispense")
     page.fill("#tracking_code", tracking)
     page.fill("#lookup_national_id", w.nid)

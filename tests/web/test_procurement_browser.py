@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_procurement_pages import NATIONAL, make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_an_analyst_reads_the_stockouts_awards_the_tender_and_reads_the_gantt(
@@ -28,7 +26,7 @@ def test_an_analyst_reads_the_stockouts_awards_the_tender_and_reads_the_gantt(
 
     make_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     click_nav(page, "procurement")
     page.wait_for_url(f"{live_server}/procurement/stockouts")
     expect(page.locator("#stockout-box")).to_have_attribute("data-drawn", "yes", timeout=10_000)

@@ -17,14 +17,12 @@ from darman.common.persian import to_persian_digits
 from darman.db.uow import UnitOfWork
 from darman.web import claims_views
 from tests.integration.claims.conftest import claim
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_claims_pages import seed_world, submit
 from tests.web.test_navigation_browser import _fits
 from tests.web.test_provider_claims_pages import csv_file, row
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_a_provider_uploads_a_file_reads_the_bad_row_and_opens_the_accepted_claim(
@@ -48,7 +46,7 @@ def test_a_provider_uploads_a_file_reads_the_bad_row_and_opens_the_accepted_clai
         )
     )
 
-    _sign_in(page, live_server, "desk")
+    sign_in(page, live_server, "desk")
     click_nav(page, "upload")
     page.wait_for_url(f"{live_server}/claims/upload")
     page.set_input_files("#claims-file", str(claims_file))
@@ -119,7 +117,7 @@ def test_claims_staff_search_by_patient_and_dates_and_page_through_the_result(
     monkeypatch.setattr(claims_views, "PAGE_SIZE", 1)
     page, _, _ = browser_page
 
-    _sign_in(page, live_server, "rev")
+    sign_in(page, live_server, "rev")
     click_nav(page, "claims")
     page.wait_for_url(f"{live_server}/claims")
     page.fill("#search-nid", to_persian_digits(world["nid"]))

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import sign_in
 from tests.web.test_navigation_browser import _fits
 from tests.web.test_performance_pages import PERIOD
 from tests.web.test_performance_pages import make_world as performance_world
 from tests.web.test_planning_pages import make_world as planning_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 WIDTHS = (390, 1024)
 
@@ -33,7 +32,7 @@ def test_the_scorecard_map_tells_the_value_on_hover_and_on_focus(
 
     performance_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     page.goto(f"{live_server}/performance?period={PERIOD}")
     page.select_option("#map-indicator", "payment_delay_days")
     page.click("#map-form button")
@@ -86,7 +85,7 @@ def test_the_performance_pages_with_the_map_fit_a_phone_and_a_small_laptop(
 ) -> None:
     performance_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     pages = {
         "scorecard": f"/performance?period={PERIOD}&indicator=payment_delay_days",
         "ranking": f"/performance/ranking?period={PERIOD}",
@@ -103,6 +102,6 @@ def test_the_equity_page_with_the_map_fits_a_phone_and_a_small_laptop(
 ) -> None:
     planning_world(session_factory)
     page, _, problems = browser_page
-    _sign_in(page, live_server, "hq")
+    sign_in(page, live_server, "hq")
     _each_page_fits(page, live_server, {"equity": "/planning/equity"}, shots)
     assert problems == []

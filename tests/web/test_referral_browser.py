@@ -11,12 +11,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.referrals.world import INTERNAL
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_referral_pages import make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_the_chart(
@@ -30,7 +28,7 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     w = make_world(session_factory)
     page, _, _ = browser_page
     base = live_server
-    _sign_in(page, base, "doc")
+    sign_in(page, base, "doc")
     click_nav(page, "ref-panel")
     page.fill("#enrol_national_id", w.nids[0])
     page.click("#enrol-form button[type=submit]")
@@ -54,7 +52,7 @@ def test_a_family_physician_enrols_refers_to_the_first_suggestion_and_staff_see_
     expect(page.locator("#written-table tr[data-state='open']")).to_have_count(1)
     page.screenshot(path=str(shots / "ref-list.png"), full_page=True)
 
-    _sign_in(page, base, "manager")
+    sign_in(page, base, "manager")
     click_nav(page, "ref-indicators")
     expect(page.locator("#indicator-grid")).to_be_visible()
     if page.locator("#clinical-chart").count():

@@ -12,12 +12,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from darman.registry.models import Facility
-from tests.web.conftest import click_nav
-from tests.web.test_claims_browser import _sign_in, browser_page
+from tests.web.conftest import click_nav, sign_in
 from tests.web.test_registry_records_pages import make_world
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_page"]  # the shared Chromium fixture
 
 
 def test_a_manager_searches_opens_and_edits_a_facility(
@@ -30,7 +28,7 @@ def test_a_manager_searches_opens_and_edits_a_facility(
 
     world = make_world(session_factory)
     page, requests, problems = browser_page
-    _sign_in(page, live_server, "tehran")
+    sign_in(page, live_server, "tehran")
     click_nav(page, "registry-records")
     page.wait_for_url(f"{live_server}/registry/facilities")
     expect(page.locator("#facility-count")).to_have_attribute("data-total", "3")  # Tehran's
@@ -68,7 +66,7 @@ def test_a_manager_searches_opens_and_edits_a_facility(
         row = s.get(Facility, world["hospital"])
         assert row is not None and (row.level, row.beds_icu) == (3, 18)
 
-    _sign_in(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     page.goto(f"{live_server}/registry/facilities/{world['hospital']}")
     history = page.locator("#record-history tbody tr").first
     expect(history).to_contain_text("tehran")
