@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
-from darman.claims import aging, bulk, payment, review, rules, service
+from darman.claims import aging, bulk, payment, remittances, review, rules, service
 from darman.claims.schemas import (
     BulkBatchAck,
     BulkReport,
@@ -353,7 +353,7 @@ def remittance(
     uow: ReadUowDep,
     format: TableFormat = TableFormat.CSV,
 ) -> Response:
-    header, rows = payment.remittance(uow.session, who, run_id=run_id)
+    header, rows = remittances.remittance(uow.session, who, run_id=run_id)
     content = write_table(header, rows, format, sheet="remittance")
     return Response(
         content,

@@ -15,23 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from darman.audit import service as audit
+from darman.claims import shortfall
 from darman.claims.enums import ClaimStatus
-from darman.claims.models import Claim, LedgerEntry, Payment, PaymentRun
+from darman.claims.models import LedgerEntry, PaymentRun
 from darman.common.errors import Conflict, FieldProblem, InvalidInput, PermissionDenied
 from darman.common.jalali import tehran_today
-from darman.common.money import format_rials
-from darman.common.paging import Page, PageParams
-from darman.common.persian import format_number
 from darman.db.base import utcnow
-from darman.registry import scope
-from darman.registry.models import Facility, Province
-from darman.security.enums import Role
+from darman.registry.models import Province
 from darman.security.principal import Principal
 from darman.security.rules import Act, roles_that
 
@@ -254,86 +249,13 @@ def pay(
     _finish(session, who, run, count, paid)
     if paid >= budget_rials:
         return _result(run, repeated=False)
-    return _explained(
-        _result(run, repeated=False),
-        _shortfall(session, province_id=province_id, submitted_before=submitted_before),
+    why = shortfall.of_final_run(
+        session,
+        left=budget_rials - paid,
+        province_id=province_id,
+        submitted_before=submitted_before,
     )
-
-
-@dataclass(frozen=True)
-class _Queue:
-    """What is left in a final run's scope once it has paid."""
-
-    next_document: str | None
-    next_due: int | None
-    waiting_review: int
-    waiting_adjudication: int
-
-
-def _shortfall(
-    session: Session, *, province_id: int | None, submitted_before: dt.date | None
-) -> _Queue:
-    """The first approved claim the run left unpaid, and how many claims of its scope are
-    held in review or not yet adjudicated (claims of contracted centres only, as paid)."""
-
-    def scoped(query: Any) -> Any:  # a select of any columns, narrowed to the run's scope
-        query = query.join(Facility, Facility.id == Claim.facility_id).where(
-            Facility.ownership == "contracted"
-        )
-        if province_id is not None:
-            query = query.where(Claim.province_id == province_id)
-        if submitted_before is not None:
-            query = query.where(Claim.submitted_on < submitted_before)
-        return query
-
-    first = session.execute(
-        scoped(
-            select(Claim.document_number, Claim.insurer_rials - Claim.advance_rials)
-            .where(Claim.status == ClaimStatus.APPROVED.value)
-            .order_by(Claim.submitted_at, Claim.id)
-            .limit(1)
-        )
-    ).first()
-
-    def count(*statuses: ClaimStatus) -> int:
-        query = select(func.count(Claim.id)).where(Claim.status.in_([s.value for s in statuses]))
-        return int(session.scalar(scoped(query)) or 0)
-
-    return _Queue(
-        next_document=None if first is None else str(first[0]),
-        next_due=None if first is None else int(first[1]),
-        waiting_review=count(ClaimStatus.IN_REVIEW, ClaimStatus.REVIEWED),
-        waiting_adjudication=count(ClaimStatus.SUBMITTED, ClaimStatus.ADJUDICATED),
-    )
-
-
-def _explained(result: RunResult, queue: _Queue) -> RunResult:
-    """``result`` with why it paid less than its budget, in Persian."""
-    left = result.budget_rials - result.paid_rials
-    held = []
-    if queue.waiting_review:
-        held.append(f"{format_number(queue.waiting_review)} سند در بررسی پزشکی یا تأیید")
-    if queue.waiting_adjudication:
-        held.append(f"{format_number(queue.waiting_adjudication)} سند در انتظار رسیدگی")
-    waiting = f"؛ {' و '.join(held)} است و پس از تأیید پرداخت می‌شود" if held else ""
-    if queue.next_due is not None:
-        why = "budget_reached"
-        said = (
-            f"بودجه به سند بعدی صف نرسید: سند {queue.next_document} "
-            f"{format_rials(queue.next_due)} است و از مانده‌ی بودجه ({format_rials(left)}) "
-            "بیشتر؛ اسناد جوان‌تر از آن پرداخت نشد تا نوبت صف به هم نخورد"
-        )
-    else:
-        why = "queue_empty"
-        said = "سند تأییدشده‌ی دیگری در این گستره نمانده است"
-    return replace(
-        result,
-        why=why,
-        why_fa=said + waiting,
-        next_claim_rials=queue.next_due,
-        waiting_review=queue.waiting_review,
-        waiting_adjudication=queue.waiting_adjudication,
-    )
+    return _explained(_result(run, repeated=False), why)
 
 
 def pay_advances(
@@ -361,12 +283,13 @@ def pay_advances(
     if repeated:
         return _result(run, repeated=True)
     cutoff = tehran_today() - dt.timedelta(days=min_wait_days)
+    statuses = tuple(s.value for s in _UNPAID_BEFORE_REVIEW)
     # whole rials, rounded down; split so that asked * share cannot overflow BIGINT
     share = "CAST(:share AS BIGINT)"
     count, paid = _choose(
         session,
         due=f"(c.asked_rials / 100 * {share} + c.asked_rials % 100 * {share} / 100)",
-        statuses=tuple(s.value for s in _UNPAID_BEFORE_REVIEW),
+        statuses=statuses,
         province_id=province_id,
         budget=budget_rials,
         where=" AND c.submitted_on <= :cutoff AND c.advance_rials = 0",
@@ -388,79 +311,16 @@ def pay_advances(
     _finish(session, who, run, count, paid)
     if paid >= budget_rials:
         return _result(run, repeated=False)
-    return _advance_explained(
-        _result(run, repeated=False),
-        _advance_shortfall(
-            session, province_id=province_id, cutoff=cutoff, share_percent=share_percent
-        ),
+    why = shortfall.of_advance_run(
+        session,
+        left=budget_rials - paid,
+        statuses=statuses,
+        province_id=province_id,
+        cutoff=cutoff,
+        share_percent=share_percent,
         min_wait_days=min_wait_days,
     )
-
-
-@dataclass(frozen=True)
-class _AdvanceQueue:
-    """What an advance run left in its scope: the first claim it could have advanced and
-    did not, and the unadvanced claims too young to be advanced yet."""
-
-    next_document: str | None
-    next_due: int | None
-    too_young: int
-
-
-def _advance_shortfall(
-    session: Session, *, province_id: int | None, cutoff: dt.date, share_percent: int
-) -> _AdvanceQueue:
-    """Claims of contracted centres in the run's scope, not advanced and not yet reviewed,
-    as the run chose them (oldest first)."""
-
-    def scoped(query: Any) -> Any:  # a select of any columns, narrowed to the run's scope
-        query = (
-            query.join(Facility, Facility.id == Claim.facility_id)
-            .where(Facility.ownership == "contracted")
-            .where(Claim.status.in_([s.value for s in _UNPAID_BEFORE_REVIEW]))
-            .where(Claim.advance_rials == 0, Claim.asked_rials > 0)
-        )
-        if province_id is not None:
-            query = query.where(Claim.province_id == province_id)
-        return query
-
-    first = session.execute(
-        scoped(select(Claim.document_number, Claim.asked_rials))
-        .where(Claim.submitted_on <= cutoff)
-        .order_by(Claim.submitted_at, Claim.id)
-        .limit(1)
-    ).first()
-    young = session.scalar(scoped(select(func.count(Claim.id))).where(Claim.submitted_on > cutoff))
-    return _AdvanceQueue(
-        next_document=None if first is None else str(first[0]),
-        # as the run computes it: whole rials of the share, rounded down
-        next_due=None if first is None else int(first[1]) * share_percent // 100,
-        too_young=int(young or 0),
-    )
-
-
-def _advance_explained(result: RunResult, queue: _AdvanceQueue, *, min_wait_days: int) -> RunResult:
-    """``result`` with why an advance run paid less than its budget, in Persian."""
-    left = result.budget_rials - result.paid_rials
-    if queue.next_due is not None:
-        why = "budget_reached"
-        said = (
-            f"بودجه به سند بعدی صف نرسید: پیش‌پرداخت سند {queue.next_document} "
-            f"{format_rials(queue.next_due)} است و از مانده‌ی بودجه ({format_rials(left)}) "
-            "بیشتر؛ اسناد جوان‌تر از آن پیش‌پرداخت نگرفتند تا نوبت صف به هم نخورد"
-        )
-    else:
-        why = "queue_empty"
-        said = (
-            f"سند دیگری در این گستره نیست که بیش از {format_number(min_wait_days)} روز "
-            "در انتظار مانده و پیش‌پرداخت نگرفته باشد"
-        )
-    if queue.too_young:
-        said += (
-            f"؛ {format_number(queue.too_young)} سند هنوز کمتر از "
-            f"{format_number(min_wait_days)} روز در صف است"
-        )
-    return replace(result, why=why, why_fa=said, next_claim_rials=queue.next_due)
+    return _explained(_result(run, repeated=False), why)
 
 
 def _ledger(session: Session, run_id: int, entries: list[tuple[str, str, str]]) -> None:
@@ -503,6 +363,18 @@ def _finish(session: Session, who: Principal, run: PaymentRun, count: int, paid:
     )
 
 
+def _explained(result: RunResult, why: shortfall.Shortfall) -> RunResult:
+    """``result`` with why it paid less than its budget."""
+    return replace(
+        result,
+        why=why.why,
+        why_fa=why.why_fa,
+        next_claim_rials=why.next_claim_rials,
+        waiting_review=why.waiting_review,
+        waiting_adjudication=why.waiting_adjudication,
+    )
+
+
 def _result(run: PaymentRun, *, repeated: bool) -> RunResult:
     return RunResult(
         run.id, run.run_key, run.kind, run.claims_paid, run.paid_rials, run.budget_rials, repeated
@@ -519,98 +391,3 @@ def ledger_balance(session: Session, *, run_id: int | None = None) -> tuple[int,
         query = query.where(LedgerEntry.run_id == run_id)
     debit, credit = session.execute(query).one()
     return int(debit), int(credit)
-
-
-# the remittance's columns, as the facility's accountant reads them
-REMITTANCE_HEADER_FA = (
-    "کد مرکز",
-    "نام مرکز",
-    "شماره سند",
-    "تاریخ ارسال",
-    "سهم بیمه‌گر (ریال)",
-    "علی‌الحساب پیشین (ریال)",
-    "نوع پرداخت",
-    "مبلغ پرداخت (ریال)",
-)
-PAYMENT_KINDS_FA = {FINAL: "تسویه", ADVANCE: "علی‌الحساب"}
-
-
-def remittance(
-    session: Session, who: Principal, *, run_id: int
-) -> tuple[list[str], list[list[object]]]:
-    """Per facility and claim: what this run paid, for the provider's books."""
-    who.require_role(*roles_that(Act.READ_REMITTANCE))
-    query = (
-        select(
-            Facility.code,
-            Facility.name,
-            Claim.document_number,
-            Claim.submitted_on,
-            Claim.insurer_rials,
-            Claim.advance_rials,
-            Payment.kind,
-            Payment.amount_rials,
-        )
-        .join(Claim, Claim.id == Payment.claim_id)
-        .join(Facility, Facility.id == Payment.facility_id)
-        .where(Payment.run_id == run_id)
-        .order_by(Facility.code, Claim.submitted_at, Claim.id)
-    )
-    if who.facility_id is not None:
-        query = query.where(Payment.facility_id == who.facility_id)
-    elif who.province_id is not None:
-        query = query.where(Claim.province_id == who.province_id)
-    rows = [[*r[:6], PAYMENT_KINDS_FA.get(r[6], r[6]), r[7]] for r in session.execute(query).all()]
-    return list(REMITTANCE_HEADER_FA), rows
-
-
-def list_runs(session: Session, who: Principal, *, limit: int = 12) -> list[PaymentRun]:
-    """The latest runs the caller may see: all of them nationally, else their province's."""
-    who.require_role(*PAYERS, Role.AUDITOR)
-    query = select(PaymentRun).order_by(PaymentRun.id.desc()).limit(limit)
-    if not who.is_national:
-        query = query.where(PaymentRun.province_id == who.province_id)
-    return list(session.scalars(query).all())
-
-
-@dataclass(frozen=True)
-class Remittance:
-    """What one payment run paid into the caller's scope (for a provider: its facility)."""
-
-    run_id: int
-    kind: str  # final | advance
-    paid_at: dt.datetime
-    claims: int
-    amount_rials: int
-
-
-def remittances(session: Session, who: Principal, *, page: PageParams) -> Page[Remittance]:
-    """The payment runs that paid anything into the caller's scope, newest first, each with
-    the claims and the amount it paid there: a provider sees only its own facility's share of
-    a run, a provincial officer the province's. Raises PermissionDenied for roles that do not
-    read remittances."""
-    who.require_role(*roles_that(Act.READ_REMITTANCE))
-    paid = scope.restrict(
-        select(
-            Payment.run_id,
-            func.count(Payment.id).label("claims"),
-            func.sum(Payment.amount_rials).label("amount"),
-        ).join(Facility, Facility.id == Payment.facility_id),
-        who,
-        province=Facility.province_id,
-        facility=Payment.facility_id,
-    ).group_by(Payment.run_id)
-    total = session.scalar(select(func.count()).select_from(paid.subquery())) or 0
-    share = paid.subquery()
-    rows = session.execute(
-        select(PaymentRun.id, PaymentRun.kind, PaymentRun.created_at)
-        .add_columns(share.c.claims, share.c.amount)
-        .join(share, share.c.run_id == PaymentRun.id)
-        .order_by(PaymentRun.id.desc())
-        .offset(page.offset)
-        .limit(page.size)
-    ).all()
-    items = [
-        Remittance(int(r.id), r.kind, r.created_at, int(r.claims), int(r.amount or 0)) for r in rows
-    ]
-    return Page(items=items, total=int(total), page=page.page, size=page.size)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from darman.audit.models import AuditEntry
-from darman.claims import aging, payment, review, rules, service
+from darman.claims import aging, payment, remittances, review, rules, service
 from darman.claims.enums import ClaimStatus
 from darman.claims.models import ClaimLine
 from darman.claims.schemas import ClaimRead
@@ -398,7 +398,7 @@ def _payment_response(
         "province_id": "",
         "result": None,
         "error": None,
-        "recent_runs": payment.list_runs(session, who),
+        "recent_runs": remittances.list_runs(session, who),
         **extra,
     }
     if is_htmx(request):

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from sqlalchemy.exc import IntegrityError
 
-from darman.claims import bulk, payment, service
+from darman.claims import bulk, remittances, service
 from darman.claims.submission import SUBMITTERS, submit_stream
 from darman.common.errors import DarmanError, FieldProblem
 from darman.common.paging import PageParams
@@ -235,13 +235,15 @@ def remittances_page(
 ) -> Response:
     """The payment runs that paid the caller's facility (or scope), newest first, each with
     its remittance as Excel or CSV (rows of the caller's own scope only)."""
-    found = payment.remittances(uow.session, who, page=PageParams(page=page, size=REMITTANCE_PAGE))
+    found = remittances.remittances(
+        uow.session, who, page=PageParams(page=page, size=REMITTANCE_PAGE)
+    )
     context = page_context(uow.session, who, active="remittances")
     context.update(
         {
             "found": found,
             "pages": found.pages,
-            "kinds": payment.PAYMENT_KINDS_FA,
+            "kinds": remittances.PAYMENT_KINDS_FA,
         }
     )
     return render(request, "claims/remittances.html", context)
