@@ -28,9 +28,9 @@ from darman.db import bulk
 from darman.referrals.reading import claims_register
 from darman.registry.models import Facility
 from darman.security.principal import SYSTEM
+from darman.synth import claim_links_seed
 from darman.synth import claims as synthetic
 from darman.synth import claims_reference as synthetic_reference
-from darman.synth import prescriptions_seed
 
 Progress = Callable[[str], None]
 TEHRAN_OFFSET = dt.timedelta(hours=3, minutes=30)
@@ -56,7 +56,7 @@ def load(
     generated = synthetic.claims(ref, n_lines=lines, seed=seed)
     made = generated.lines
     say(f"{format_number(made.num_rows)} خط سند ساخته شد")
-    linked = prescriptions_seed.build(
+    linked = claim_links_seed.build(
         session,
         lines=made,
         dispensed=generated.dispensings,
