@@ -132,7 +132,13 @@ Counts = dict[tuple[str, str, int, int], dict[str, int]]
 
 def _person(session: Session, nid: str, windows: list[Window], targets: dict, out: Counts) -> None:
     """One person's states in every quarter, from their rows loaded as ORM objects."""
-    entries = session.scalars(select(RegisterEntry).where(RegisterEntry.national_id == nid)).all()
+    # the registers named, so that the unique (register, person, source) index serves the
+    # lookup on PostgreSQL too (SQLite skips through its first column by itself)
+    entries = session.scalars(
+        select(RegisterEntry).where(
+            RegisterEntry.register_code.in_(list(targets)), RegisterEntry.national_id == nid
+        )
+    ).all()
     visits = [
         c.admission_date or c.submitted_on
         for c in session.scalars(
