@@ -97,6 +97,13 @@ def test_an_upload_reports_its_bad_rows_and_a_conflicted_rater_is_refused(client
     assert [e["field"] for e in off.json()["errors"]] == ["rater"]
     seat = client.put(f"{BASE}/posts/{POST}/panels/P2", json={"raters": ["R7"]}, headers=hq)
     assert seat.json() == {"post": POST, "panel": "P2", "changed": 1}
+    # taken off and seated again: the seat is freed once, a second removal changes nothing
+    freed = client.delete(f"{BASE}/posts/{POST}/panels/seats/R7", headers=hq)
+    assert freed.json() == {"post": POST, "rater": "R7", "changed": 1}
+    again = client.delete(f"{BASE}/posts/{POST}/panels/seats/R7", headers=hq)
+    assert again.json()["changed"] == 0
+    assert client.delete(f"{BASE}/posts/{POST}/panels/seats/X9", headers=hq).status_code == 404
+    client.put(f"{BASE}/posts/{POST}/panels/P2", json={"raters": ["R7"]}, headers=hq)
     # seated on P2, their marks under another panel are refused naming the panel
     other = client.post(f"{BASE}/posts/{POST}/scorecards", json=body, headers=hq)
     assert other.status_code == 422 and [e["field"] for e in other.json()["errors"]] == ["panel"]

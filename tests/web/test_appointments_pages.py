@@ -185,11 +185,23 @@ def test_the_office_seats_raters_on_a_posts_panel_from_the_ranking_page(
     assert 'id="seat-saved">۱ ' in done.text and 'data-rater="R5" data-panel="P2"' in done.text
     again = client.post(f"/appointments/posts/{POST}/panels", data={"panel": "P2", "raters": "R5"})
     assert 'id="seat-saved">۰ ' in again.text
+    # each seat has its remove button; R5 has not scored: taken off once, then nothing
+    assert 'class="unseat-form"' in again.text
+    freed = client.post(f"/appointments/posts/{POST}/panels/unseat", data={"rater": "R5"})
+    assert 'id="seat-freed">۱ ' in freed.text and 'data-rater="R5"' not in freed.text
+    twice = client.post(f"/appointments/posts/{POST}/panels/unseat", data={"rater": "R5"})
+    assert 'id="seat-freed">۰ ' in twice.text
+    unknown = client.post(f"/appointments/posts/{POST}/panels/unseat", data={"rater": "R9"})
+    assert unknown.status_code == 404 and 'id="seat-error"' in unknown.text
+    client.post(f"/appointments/posts/{POST}/panels", data={"panel": "P2", "raters": "R5"})
     # the province's manager reads the panels but does not seat anyone
     login(client, "qm")
     read = client.get(f"/appointments/posts/{POST}").text
     assert 'data-rater="R5" data-panel="P2"' in read and 'id="seat-form"' not in read
+    assert 'class="unseat-form"' not in read
     refused = client.post(
         f"/appointments/posts/{POST}/panels", data={"panel": "P1", "raters": "R5"}
     )
     assert refused.status_code == 403
+    not_theirs = client.post(f"/appointments/posts/{POST}/panels/unseat", data={"rater": "R5"})
+    assert not_theirs.status_code == 403

@@ -155,6 +155,15 @@ def seat_raters(
     return {"post": post, "panel": panel, "changed": changed}
 
 
+@router.delete("/posts/{post}/panels/seats/{rater}")
+def unseat_rater(post: Code, rater: Code, who: PrincipalDep, uow: UowDep) -> object:
+    """Take a rater off the post's interview panel (national office only, audited); one not
+    seated changes nothing; 409 for a rater who has scored on the post."""
+    changed = service.unseat_raters(uow.session, who, post_code=post, rater_codes=[rater])
+    uow.commit()
+    return {"post": post, "rater": rater, "changed": changed}
+
+
 @router.get("/posts/{post}/panels")
 def list_seats(post: Code, who: PrincipalDep, uow: ReadUowDep) -> object:
     """The post's interview panels and the raters seated on each."""

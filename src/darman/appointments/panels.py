@@ -1,5 +1,6 @@
 """Interview panels as data: the national office seats raters on a post's panel (one seat
-per rater and post, audited, seating again changes nothing); who the exam calls to
+per rater and post, audited, seating again changes nothing) and takes off those who have
+not scored on it; who the exam calls to
 interview on a post (``rules.interview_shortlist`` under the post's current rule); and the
 checks both scoring paths make: the office enters marks only for a rater seated on the
 post, and a signed-in rater sees and scores only the shortlisted candidates of the posts
@@ -93,6 +94,53 @@ def seat_raters(
         )  # fmt: skip
         changed += 1
     return changed
+
+
+def unseat_raters(
+    session: Session, who: Principal, *, post_code: str, rater_codes: Sequence[str]
+) -> int:
+    """Take each rater of ``rater_codes`` off the post's panel; returns how many seats were
+    freed. A rater not seated on the post is left alone (nothing audited), so unseating
+    again changes nothing; one who has scored on the post stays (Conflict: their cards
+    count in the panel's agreement). Each seat freed is audited. National office only;
+    RaterNotFound naming every unknown code, nothing unseated then."""
+    require_runner(who)
+    post = get_post(session, who, post_code)
+    codes = list(dict.fromkeys(c.strip() for c in rater_codes if c.strip()))
+    if not codes:
+        raise InvalidInput("ارزیاب‌ها را بنویسید", [FieldProblem("raters", "خالی است")])
+    found = {r.code: r for r in session.scalars(select(Rater).where(Rater.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise RaterNotFound(
+            "ارزیاب‌های ناشناخته: " + "، ".join(unknown),
+            [FieldProblem("raters", c) for c in unknown],
+        )
+    held = {
+        s.rater_id: s
+        for s in session.scalars(select(PanelSeat).where(PanelSeat.post_id == post.id))
+    }
+    scored = [
+        c for c in codes if found[c].id in held and _has_scored(session, found[c].id, post.id)
+    ]
+    if scored:
+        raise Conflict(
+            "ارزیاب‌هایی که در این پست نمره داده‌اند از هیئت برداشته نمی‌شوند: " + "، ".join(scored),
+            [FieldProblem("raters", c) for c in scored],
+        )
+    freed = 0
+    for code in codes:
+        seat = held.get(found[code].id)
+        if seat is None:
+            continue
+        session.delete(seat)
+        session.flush()
+        audit.record(
+            session, actor=who.username, action="unseat", entity="appt_post", entity_id=post.id,
+            before={"rater": code, "panel": seat.panel}, after=None,
+        )  # fmt: skip
+        freed += 1
+    return freed
 
 
 def _has_scored(session: Session, rater_id: int, post_id: int) -> bool:

@@ -10,7 +10,7 @@ from darman.appointments.attempts import ResultGuard
 from darman.appointments.exceptions import NothingRanked
 from darman.appointments.imports import ImportReport, import_candidates, import_exam
 from darman.appointments.offers import answer, list_offers, make_offers
-from darman.appointments.panels import Seat, seat_raters, seats
+from darman.appointments.panels import Seat, seat_raters, seats, unseat_raters
 from darman.appointments.ranking import (
     DIMENSIONS,
     STAGES,
@@ -104,4 +104,5 @@ __all__ = [
     "seats",
     "set_record_points",
     "store_ranking",
+    "unseat_raters",
 ]

@@ -123,19 +123,27 @@ def rank(
 @app.command("panel")
 def panel(
     post: str = typer.Option(..., "--post", help="post code, e.g. HOSP-19"),
-    panel: str = typer.Option(..., "--panel", help="panel code, e.g. P1"),
     rater: list[str] = typer.Option(..., "--rater", help="rater code; repeat for each rater"),
+    panel: str = typer.Option("", "--panel", help="panel code to seat them on, e.g. P1"),
+    unseat: bool = typer.Option(
+        False, "--unseat", help="take the raters off the post's panel instead"
+    ),
 ) -> None:
-    """Seat raters on a post's interview panel (audited; seating again changes nothing)."""
+    """Seat raters on a post's interview panel, or take them off it with --unseat (audited;
+    doing it again changes nothing; a rater who has scored on the post stays)."""
     from darman.appointments import service
 
     with unit_of_work() as uow:
-        changed = service.seat_raters(
-            uow.session, SYSTEM, post_code=post, panel=panel, rater_codes=rater
-        )
+        if unseat:
+            changed = service.unseat_raters(uow.session, SYSTEM, post_code=post, rater_codes=rater)
+        else:
+            changed = service.seat_raters(
+                uow.session, SYSTEM, post_code=post, panel=panel, rater_codes=rater
+            )
         uow.commit()
         seats = service.seats(uow.session, SYSTEM, post_code=post)
-    console.print(f"جایگاه‌های تازه یا جابه‌جاشده: {_fa(changed)}")
+    done = "جایگاه‌های آزادشده" if unseat else "جایگاه‌های تازه یا جابه‌جاشده"
+    console.print(f"{done}: {_fa(changed)}")
     _show(f"هیئت‌های مصاحبه‌ی {post}", ["هیئت", "ارزیاب", "نام"],
           [[s.panel, s.rater_code, s.rater_name] for s in seats])  # fmt: skip
 

@@ -83,6 +83,7 @@ def _post_page(
     download: str = "",
     error: str | None = None,
     seated: int | None = None,
+    unseated: int | None = None,
     status: int = 200,
 ) -> Response:
     asked = _small_whole(version)
@@ -101,7 +102,7 @@ def _post_page(
             "outcome_fa": tables.outcome_fa, "quotas_fa": rules.QUOTAS,
             "tie_fa": rules.TIE_BREAKS, "seats": service.seats(s, who, post_code=code),
             "can_seat": who.role in service.RUNNERS and who.is_national,
-            "seat_error": error, "seated": seated,
+            "seat_error": error, "seated": seated, "unseated": unseated,
         }
     )  # fmt: skip
     return render(request, "appointments/ranking.html", context, status_code=status)
@@ -119,16 +120,50 @@ def seat_raters(
     """The national office seats raters (codes separated by commas or spaces) on one of
     the post's interview panels; a refusal is shown in Persian and nothing is seated."""
     codes = [c for c in raters.replace("،", ",").replace(",", " ").split() if c]
+    return _change_seats(
+        request, who, uow, code,
+        lambda: service.seat_raters(uow.session, who, post_code=code, panel=panel,
+                                    rater_codes=codes),
+        unseat=False,
+    )  # fmt: skip
+
+
+@router.post("/appointments/posts/{code}/panels/unseat")
+def unseat_rater(
+    request: Request,
+    who: PagePrincipal,
+    uow: UowDep,
+    code: str,
+    rater: Annotated[str, Form()] = "",
+) -> Response:
+    """The national office takes a rater who has not scored on the post off its panel;
+    sent again it changes nothing; a refusal is shown in Persian."""
+    return _change_seats(
+        request, who, uow, code,
+        lambda: service.unseat_raters(uow.session, who, post_code=code, rater_codes=[rater]),
+        unseat=True,
+    )  # fmt: skip
+
+
+def _change_seats(
+    request: Request,
+    who: Principal,
+    uow: Any,
+    code: str,
+    change: Callable[[], int],
+    *,
+    unseat: bool,
+) -> Response:
     try:
-        changed = service.seat_raters(
-            uow.session, who, post_code=code, panel=panel, rater_codes=codes
-        )
+        changed = change()
     except DarmanError as exc:
         uow.rollback()
         reasons = "؛ ".join(p.reason for p in exc.problems if p.reason)
         error = exc.detail + (f" ({reasons})" if reasons else "")
         return _post_page(request, who, uow.session, code, error=error, status=exc.status)
     uow.commit()
+    if unseat:
+        return _post_page(request, who, uow.session, code, unseated=changed)
     return _post_page(request, who, uow.session, code, seated=changed)
 
 

@@ -129,3 +129,18 @@ def test_panel_seats_raters_once_and_names_an_unknown_one(cli, session_factory) 
     assert audited == 3 + 2  # build's three seats, then R3's move and R4's seat
     unknown = cli.invoke(app, [*args, "--rater", "X9"], env=WIDE)
     assert unknown.exit_code == 1 and "X9" in str(unknown.exception)
+
+
+def test_panel_unseat_frees_a_seat_once(cli, session_factory) -> None:
+    from darman.appointments import service
+    from darman.security.principal import SYSTEM
+
+    args = ["appointments", "panel", "--post", POST, "--rater", "R3", "--unseat"]
+    done = cli.invoke(app, args, env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert "آزادشده: ۱" in done.output
+    again = cli.invoke(app, args, env=WIDE)
+    assert again.exit_code == 0 and "آزادشده: ۰" in again.output
+    with session_factory() as s:
+        seated = [x.rater_code for x in service.seats(s, SYSTEM, post_code=POST)]
+    assert "R3" not in seated

@@ -246,6 +246,36 @@ def test_seating_raters_is_audited_once_and_a_rater_who_scored_keeps_their_panel
     assert [p.reason for p in unknown.value.problems] == ["X9"]
 
 
+def test_a_rater_who_has_not_scored_is_unseated_once_audited_and_one_who_scored_stays(
+    session,
+) -> None:
+    build(session, scores=False)  # R1-R3 seated on P1
+    service.score(
+        session, SYSTEM, rater_code="R1", post_code=POST, national_id_=IDS["A"], panel=None,
+        marks=dict.fromkeys(rules.COMPETENCIES, 4),
+    )  # fmt: skip
+    assert service.unseat_raters(session, SYSTEM, post_code=POST, rater_codes=["R3"]) == 1
+    assert _audits(session, "unseat") == 1
+    # again: R3 sits nowhere, nothing changes and nothing more is audited
+    assert service.unseat_raters(session, SYSTEM, post_code=POST, rater_codes=["R3"]) == 0
+    assert _audits(session, "unseat") == 1
+    # R1's marks count on P1: refused, and R2 in the same request is not unseated either
+    with pytest.raises(Conflict) as scored:
+        service.unseat_raters(session, SYSTEM, post_code=POST, rater_codes=["R2", "R1"])
+    assert [p.reason for p in scored.value.problems] == ["R1"]
+    with pytest.raises(RaterNotFound):
+        service.unseat_raters(session, SYSTEM, post_code=POST, rater_codes=["R2", "X9"])
+    assert [(s.panel, s.rater_code) for s in service.seats(session, SYSTEM, post_code=POST)] == [
+        ("P1", "R1"), ("P1", "R2"),
+    ]  # fmt: skip
+    # an unseated rater's marks are no longer taken for the post
+    with pytest.raises(InvalidInput):
+        service.score(
+            session, SYSTEM, rater_code="R3", post_code=POST, national_id_=IDS["A"], panel=None,
+            marks=dict.fromkeys(rules.COMPETENCIES, 4),
+        )  # fmt: skip
+
+
 def test_a_refusal_passes_the_seat_once_to_the_next_in_line_of_the_same_quota(session) -> None:
     build(session)
     service.store_ranking(session, SYSTEM, call_code=CALL)
