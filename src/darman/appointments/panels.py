@@ -57,13 +57,7 @@ def seat_raters(
         field = "panel" if not panel.strip() else "raters"
         raise InvalidInput("هیئت و ارزیاب‌ها را بنویسید", [FieldProblem(field, "خالی است")])
     panel = panel.strip()
-    found = {r.code: r for r in session.scalars(select(Rater).where(Rater.code.in_(codes)))}
-    unknown = [c for c in codes if c not in found]
-    if unknown:
-        raise RaterNotFound(
-            "ارزیاب‌های ناشناخته: " + "، ".join(unknown),
-            [FieldProblem("raters", c) for c in unknown],
-        )
+    found = _known_raters(session, codes)
     held = {
         s.rater_id: s
         for s in session.scalars(select(PanelSeat).where(PanelSeat.post_id == post.id))
@@ -109,13 +103,7 @@ def unseat_raters(
     codes = list(dict.fromkeys(c.strip() for c in rater_codes if c.strip()))
     if not codes:
         raise InvalidInput("ارزیاب‌ها را بنویسید", [FieldProblem("raters", "خالی است")])
-    found = {r.code: r for r in session.scalars(select(Rater).where(Rater.code.in_(codes)))}
-    unknown = [c for c in codes if c not in found]
-    if unknown:
-        raise RaterNotFound(
-            "ارزیاب‌های ناشناخته: " + "، ".join(unknown),
-            [FieldProblem("raters", c) for c in unknown],
-        )
+    found = _known_raters(session, codes)
     held = {
         s.rater_id: s
         for s in session.scalars(select(PanelSeat).where(PanelSeat.post_id == post.id))
@@ -141,6 +129,18 @@ def unseat_raters(
         )  # fmt: skip
         freed += 1
     return freed
+
+
+def _known_raters(session: Session, codes: list[str]) -> dict[str, Rater]:
+    """The raters of ``codes`` by code; RaterNotFound naming every unknown one."""
+    found = {r.code: r for r in session.scalars(select(Rater).where(Rater.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise RaterNotFound(
+            "ارزیاب‌های ناشناخته: " + "، ".join(unknown),
+            [FieldProblem("raters", c) for c in unknown],
+        )
+    return found
 
 
 def _has_scored(session: Session, rater_id: int, post_id: int) -> bool:
