@@ -185,8 +185,11 @@ async def _integrity(request: Request, exc: Any) -> Response:
     items = [
         {
             "field": name,
-            "reason": "refused by the database: saved meanwhile by another request",
-            "reason_fa": "هم‌زمان درخواست دیگری همین را ثبت کرد",
+            # the constraint may be a missing value as well as a clash: the reason says both
+            "reason": "refused by the database's constraint on this field; another request "
+            "may have saved the same value first",
+            "reason_fa": "پایگاه داده این مقدار را نپذیرفت؛ "
+            "شاید درخواست دیگری هم‌زمان همین را ثبت کرده باشد",
         }
         for name in fields_of(exc)
     ]
